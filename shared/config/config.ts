@@ -1,0 +1,156 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives a typed `Config` (or the
+ * part of it it needs). Each Lambda gets only the variables its stack gives it, so sections are
+ * optional here and a composition root asks for the sections it needs with `requireSection`,
+ * which fails at cold start with the name of the missing variable.
+ */
+
+export const MODALITIES = ['tabular', 'text', 'image', 'audio', 'video', 'timeseries', 'seismic'] as const;
+export type QueueModality = (typeof MODALITIES)[number];
+
+const logLevel = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']);
+
+const jsonRecord = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.string()));
+
+const envSchema = z.object({
+  PW_RUNTIME: z.enum(['aws', 'local']).default('aws'),
+  PW_SERVICE_NAME: z.string().default('pipeweave'),
+  PW_LOG_LEVEL: logLevel.default('INFO'),
+  AWS_REGION: z.string().default('us-east-1'),
+
+  PW_DB_DRIVER: z.enum(['data-api', 'postgres']).optional(),
+  PW_DATABASE_URL: z.string().url().optional(),
+  PW_DB_CLUSTER_ARN: z.string().optional(),
+  PW_DB_SECRET_ARN: z.string().optional(),
+  PW_DB_NAME: z.string().default('pipeweave'),
+
+  PW_BUCKET: z.string().optional(),
+  /** Only set for the local object store; absent in AWS. */
+  PW_S3_ENDPOINT: z.string().url().optional(),
+
+  /** `{"tabular":"https://sqs…","text":…}`: the queue URL per data modality. */
+  PW_QUEUE_URLS: jsonRecord.optional(),
+  /** `{"run-pipeline":"arn:aws:states:…"}`: state machine ARNs by machine name. */
+  PW_STATE_MACHINE_ARNS: jsonRecord.optional(),
+
+  PW_SCHEDULER_GROUP: z.string().optional(),
+  PW_SCHEDULER_ROLE_ARN: z.string().optional(),
+  PW_SCHEDULER_TARGET_ARN: z.string().optional(),
+
+  PW_PUBLIC_URL: z.string().url().optional(),
+  PW_CORS_ORIGINS: z.string().default('*'),
+
+  PW_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PW_HTTP_HOST: z.string().default('127.0.0.1'),
+  PW_DATA_DIR: z.string().default('.pipeweave'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface DatabaseConfig {
+  driver: 'data-api' | 'postgres';
+  url?: string;
+  clusterArn?: string;
+  secretArn?: string;
+  name: string;
+}
+
+export interface Config {
+  runtime: 'aws' | 'local';
+  serviceName: string;
+  logLevel: z.infer<typeof logLevel>;
+  region: string;
+  database?: DatabaseConfig;
+  storage?: { bucket: string; endpoint?: string };
+  queues?: Partial<Record<QueueModality, string>>;
+  stateMachines?: Record<string, string>;
+  scheduler?: { group: string; roleArn?: string; targetArn?: string };
+  http: { publicUrl?: string; corsOrigins: string[]; port: number; host: string };
+  local: { dataDir: string };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+
+  let database: DatabaseConfig | undefined;
+  const driver = e.PW_DB_DRIVER ?? (e.PW_DATABASE_URL ? 'postgres' : e.PW_DB_CLUSTER_ARN ? 'data-api' : undefined);
+  if (driver === 'postgres') {
+    if (!e.PW_DATABASE_URL) throw new ConfigError('PW_DATABASE_URL is required when PW_DB_DRIVER=postgres');
+    database = { driver, url: e.PW_DATABASE_URL, name: e.PW_DB_NAME };
+  } else if (driver === 'data-api') {
+    if (!e.PW_DB_CLUSTER_ARN || !e.PW_DB_SECRET_ARN) {
+      throw new ConfigError('PW_DB_CLUSTER_ARN and PW_DB_SECRET_ARN are required when PW_DB_DRIVER=data-api');
+    }
+    database = { driver, clusterArn: e.PW_DB_CLUSTER_ARN, secretArn: e.PW_DB_SECRET_ARN, name: e.PW_DB_NAME };
+  }
+
+  return {
+    runtime: e.PW_RUNTIME,
+    serviceName: e.PW_SERVICE_NAME,
+    logLevel: e.PW_LOG_LEVEL,
+    region: e.AWS_REGION,
+    ...(database ? { database } : {}),
+    ...(e.PW_BUCKET
+      ? { storage: { bucket: e.PW_BUCKET, ...(e.PW_S3_ENDPOINT ? { endpoint: e.PW_S3_ENDPOINT } : {}) } }
+      : {}),
+    ...(e.PW_QUEUE_URLS ? { queues: pickModalities(e.PW_QUEUE_URLS) } : {}),
+    ...(e.PW_STATE_MACHINE_ARNS ? { stateMachines: e.PW_STATE_MACHINE_ARNS } : {}),
+    ...(e.PW_SCHEDULER_GROUP
+      ? {
+          scheduler: {
+            group: e.PW_SCHEDULER_GROUP,
+            ...(e.PW_SCHEDULER_ROLE_ARN ? { roleArn: e.PW_SCHEDULER_ROLE_ARN } : {}),
+            ...(e.PW_SCHEDULER_TARGET_ARN ? { targetArn: e.PW_SCHEDULER_TARGET_ARN } : {}),
+          },
+        }
+      : {}),
+    http: {
+      ...(e.PW_PUBLIC_URL ? { publicUrl: e.PW_PUBLIC_URL } : {}),
+      corsOrigins: e.PW_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      port: e.PW_HTTP_PORT,
+      host: e.PW_HTTP_HOST,
+    },
+    local: { dataDir: e.PW_DATA_DIR },
+  };
+}
+
+function pickModalities(urls: Record<string, string>): Partial<Record<QueueModality, string>> {
+  const out: Partial<Record<QueueModality, string>> = {};
+  for (const [key, url] of Object.entries(urls)) {
+    if (!(MODALITIES as readonly string[]).includes(key)) {
+      throw new ConfigError(`PW_QUEUE_URLS has an unknown modality "${key}" (known: ${MODALITIES.join(', ')})`);
+    }
+    out[key as QueueModality] = url;
+  }
+  return out;
+}
+
+/** Fail early, naming the variable, when a composition root needs a section that is not set. */
+export function requireSection<K extends keyof Config>(config: Config, key: K, envName: string): NonNullable<Config[K]> {
+  const value = config[key];
+  if (value === undefined || value === null) {
+    throw new ConfigError(`Configuration "${String(key)}" is missing: set ${envName}.`);
+  }
+  return value as NonNullable<Config[K]>;
+}

@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import type { Services } from '../services';
+
+/**
+ * The contract between API routes, the Lambda handler stack, the local HTTP server, the CDK
+ * API stack and the OpenAPI document. One `RouteSpec` per operation; routes are grouped per
+ * Lambda function (`group`). CDK creates one function per group and one HTTP API route per
+ * spec; the local server matches the same specs; `/openapi.json` is generated from them.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type AuthRequirement = 'none' | 'user' | 'admin';
+
+export interface Caller {
+  userId: string;
+  role: 'user' | 'admin';
+  /** How the caller authenticated. */
+  via: 'jwt' | 'api-key';
+  scopes: string[];
+}
+
+export interface ApiRequest<P = unknown, Q = unknown, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
+  headers: Record<string, string>;
+  requestId: string;
+  sourceIp: string;
+  userAgent: string;
+  caller: Caller | undefined;
+  /** The raw body as received (needed to verify signatures such as Stripe's). */
+  rawBody: string | undefined;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Defaults to application/json when body is an object, text/html or text/plain when a string. */
+  contentType?: string;
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+}
+
+export interface RouteSpec<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
+  method: HttpMethod;
+  /** API Gateway syntax: `/datasets/{datasetId}/versions/{version}`. */
+  path: string;
+  /** Which Lambda function serves it (`functions/api/{group}/handler.ts`). */
+  group: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  auth: AuthRequirement;
+  request?: { params?: P; query?: Q; body?: B };
+  responses: Record<number, ResponseSpec>;
+  /** Keep the raw body (webhooks verify signatures on it) and skip JSON parsing. */
+  rawBody?: boolean;
+  handle(
+    request: ApiRequest<z.infer<P>, z.infer<Q>, z.infer<B>>,
+    services: Services,
+  ): Promise<ApiResponse>;
+}
+
+/** Identity function that keeps the zod types flowing into `handle`. */
+export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+/** `GET /datasets/{datasetId}` — the API Gateway v2 route key. */
+export function routeKey(spec: Pick<RouteSpec, 'method' | 'path'>): string {
+  return `${spec.method} ${spec.path}`;
+}
