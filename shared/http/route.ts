@@ -29,6 +29,12 @@ export interface ApiRequest<P = unknown, Q = unknown, B = unknown> {
   caller: Caller | undefined;
   /** The raw body as received (needed to verify signatures such as Stripe's). */
   rawBody: string | undefined;
+  /** The operation's method. Set by the HTTP stack; optional so tests may build requests by hand. */
+  method?: HttpMethod;
+  /** The request path as received (`/datasets/abc`). */
+  path?: string;
+  /** `scheme://host` the client used (from forwarding headers, Host or API Gateway's domain). */
+  origin?: string | undefined;
 }
 
 export interface ApiResponse {

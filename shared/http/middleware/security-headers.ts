@@ -1,0 +1,35 @@
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { HttpMiddleware, HttpRequest } from './http-state';
+
+/**
+ * The CSP for everything that does not bring its own: JSON loads nothing and may not be framed.
+ * An HTML route (the docs page) sets its own, narrower-than-the-web but script-enabled, policy.
+ */
+export const DEFAULT_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * HSTS, nosniff, referrer policy and friends from middy; plus a CSP on every response. middy only
+ * writes a CSP for HTML and would overwrite a route's own, so its CSP is off and set here instead.
+ */
+export function securityHeaders(): HttpMiddleware {
+  const middy = httpSecurityHeaders({
+    contentSecurityPolicy: false,
+    xssProtection: false, // the legacy XSS auditor is gone from browsers; CSP replaces it
+    reportTo: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: { maxAge: 63_072_000, includeSubDomains: true, preload: false },
+  });
+  const apply = async (request: HttpRequest, step: 'after' | 'onError') => {
+    const response = request.response;
+    if (!response) return;
+    await middy[step]?.(request);
+    const headers = (response.headers ??= {});
+    const hasCsp = Object.keys(headers).some((name) => name.toLowerCase() === 'content-security-policy');
+    if (!hasCsp) headers['content-security-policy'] = DEFAULT_CONTENT_SECURITY_POLICY;
+  };
+  return {
+    after: (request) => apply(request, 'after'),
+    onError: (request) => apply(request, 'onError'),
+  };
+}
