@@ -210,11 +210,10 @@ describe('S3BlobStore presigned POST', () => {
 
     const [accessKey, day, signedRegion, service] = (post.fields['X-Amz-Credential'] ?? '').split('/');
     expect([accessKey, signedRegion, service]).toEqual(['S3RVER', region, 's3']);
-    const key = ['aws4_request'].reduce(
-      (k, part) => hmac(k, part),
-      [day ?? '', region, 's3'].reduce((k, part) => hmac(k, part), Buffer.from(`AWS4${credentials.secretAccessKey}`)),
-    );
-    expect(post.fields['X-Amz-Signature']).toBe(createHmac('sha256', key).update(post.fields.Policy ?? '').digest('hex'));
+    // SigV4: the signing key is HMAC-chained from the secret through date, region, service.
+    let signingKey: Buffer = Buffer.from(`AWS4${credentials.secretAccessKey}`);
+    for (const part of [day ?? '', region, 's3', 'aws4_request']) signingKey = hmac(signingKey, part);
+    expect(post.fields['X-Amz-Signature']).toBe(createHmac('sha256', signingKey).update(post.fields.Policy ?? '').digest('hex'));
   });
 
   it('refuses a policy that could not bound the upload', async () => {
