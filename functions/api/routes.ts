@@ -1,4 +1,41 @@
+import packageJson from '../../package.json' with { type: 'json' };
+import type { ApiHandlerFactory } from '../../shared/http/api-handler';
 import type { RouteSpec } from '../../shared/http/route';
+import { createSystemRoutes } from './system/routes';
 
-/** Every API operation, in one list: CDK, the local server and the OpenAPI document read it. */
-export const apiRoutes: RouteSpec[] = [];
+/**
+ * The API in one list. Each group is one Lambda function: CDK creates a function per group
+ * from `entry` and an HTTP API route per spec; the local server loads `factory` for the group
+ * and calls it with local services; `/openapi.json` documents every route. Adding a group
+ * (auth, datasets, pipelines, jobs, credits, webhooks) means adding one entry here.
+ */
+export interface ApiGroup {
+  name: string;
+  /** Lambda entry file, relative to the repository root. */
+  entry: string;
+  routes: readonly RouteSpec[];
+  /** Loaded lazily so the local server never imports AWS wiring or groups it does not call. */
+  factory: () => Promise<ApiHandlerFactory>;
+}
+
+export const API_VERSION: string = packageJson.version;
+
+export const apiGroupList: readonly ApiGroup[] = [
+  {
+    name: 'system',
+    entry: 'functions/api/system/handler.ts',
+    routes: createSystemRoutes({ listRoutes: () => apiRoutes, version: API_VERSION }),
+    factory: async () => (await import('./system/system-handler')).makeSystemHandler,
+  },
+];
+
+/** Every API operation: CDK, the local server and the OpenAPI document read it. */
+export const apiRoutes: RouteSpec[] = apiGroupList.flatMap((group) => [...group.routes]);
+
+/** Group name → Lambda entry file (relative to the repository root). */
+export const apiGroups: Record<string, string> = Object.fromEntries(apiGroupList.map((g) => [g.name, g.entry]));
+
+/** Group name → lazy handler factory (local server, tests). */
+export const apiHandlerFactories: Record<string, () => Promise<ApiHandlerFactory>> = Object.fromEntries(
+  apiGroupList.map((g) => [g.name, g.factory]),
+);

@@ -1,10 +1,25 @@
-import { createLogger } from '../../observability/logger';
+import { loadConfig } from '../../config/config';
+import { createLogger, type Logger } from '../../observability/logger';
 import { stringifyJson } from '../json';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../problem';
 import { maybeStateOf, type HttpMiddleware } from './http-state';
 
-// Used only when the services themselves failed to start, so the failure is still logged.
-const fallbackLogger = createLogger({ serviceName: 'pipeweave', logLevel: 'ERROR' }, 'http');
+let fallback: Logger | undefined;
+
+/** Used only when the services themselves failed to start, so the failure is still logged. */
+function fallbackLogger(): Logger {
+  if (!fallback) {
+    let logLevel: Parameters<typeof createLogger>[0]['logLevel'] = 'ERROR';
+    let serviceName = 'pipeweave';
+    try {
+      ({ logLevel, serviceName } = loadConfig());
+    } catch {
+      // The configuration may be what failed; log at ERROR with defaults then.
+    }
+    fallback = createLogger({ serviceName, logLevel }, 'http');
+  }
+  return fallback;
+}
 
 /**
  * The one place error responses are written: any error becomes RFC 9457 problem+json. Client
@@ -20,7 +35,7 @@ export function problemErrors(): HttpMiddleware {
         instance: request.event.rawPath ?? '/',
         requestId,
       });
-      const logger = state?.services?.logger ?? fallbackLogger;
+      const logger = state?.services?.logger ?? fallbackLogger();
       if (internal) {
         logger.error('request failed', { error: request.error, requestId, status: problem.status, path: request.event.rawPath });
       }
