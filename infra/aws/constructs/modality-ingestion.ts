@@ -1,0 +1,87 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { QueueModality } from '../../../shared/config/config';
+import type { FunctionEnvironment } from '../function-environment';
+import { PipeWeaveFunction } from './pipeweave-function';
+
+export interface WorkerSettings {
+  memorySize: number;
+  timeout: Duration;
+  /** Messages per invocation; each message is one dataset version (one file or archive). */
+  batchSize: number;
+  /** Concurrent invocations the queue may drive (SQS event sources accept 2 to 1000). */
+  maxConcurrency: number;
+}
+
+/** A message goes to the DLQ after this many failed receives. */
+export const MAX_RECEIVE_COUNT = 5;
+/** AWS's guidance for Lambda consumers: visibility timeout at least six times the function timeout. */
+export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
+
+export interface ModalityIngestionProps {
+  modality: QueueModality;
+  settings: WorkerSettings;
+  environment: FunctionEnvironment;
+  duckDbLayer: ILayerVersion;
+  alarmTopic?: ITopic;
+}
+
+/** The queue, dead-letter queue, DLQ alarm and worker function of one data modality. */
+export class ModalityIngestion extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly worker: PipeWeaveFunction;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: ModalityIngestionProps) {
+    super(scope, id);
+    const { modality, settings } = props;
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(settings.timeout.toSeconds() * VISIBILITY_TO_TIMEOUT_RATIO),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.worker = new PipeWeaveFunction(this, 'Worker', {
+      entry: `functions/workers/${modality}-worker.ts`,
+      description: `Validates, converts and profiles ${modality} dataset versions`,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      environment: props.environment,
+      layers: [props.duckDbLayer],
+    });
+    this.worker.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: settings.batchSize,
+        maxConcurrency: settings.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: `${modality} ingestion messages failed ${MAX_RECEIVE_COUNT} times and wait in the dead-letter queue`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+  }
+}

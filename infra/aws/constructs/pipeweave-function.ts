@@ -1,0 +1,110 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import type { FunctionEnvironment } from '../function-environment';
+import { projectRoot, requireProjectFile } from '../project-paths';
+
+export interface PipeWeaveFunctionProps {
+  /** Handler entry, relative to the repository root (`functions/ingest/s3-object-created.ts`). */
+  entry: string;
+  description: string;
+  /** Configuration variables from `shared/config/config.ts`; only the ones this function reads. */
+  environment?: FunctionEnvironment;
+  /** @default 512 */
+  memorySize?: number;
+  /** @default 30 seconds */
+  timeout?: Duration;
+  /** Layers such as the DuckDB bindings; only functions that load them get them. */
+  layers?: ILayerVersion[];
+  /** @default one month */
+  logRetention?: RetentionDays;
+}
+
+/** The x86_64 build: the DuckDB 1.5.6 bindings used by workers and the node runner have no arm64 binary. */
+export const FUNCTION_ARCHITECTURE = Architecture.X86_64;
+export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
+
+/**
+ * The one way PipeWeave builds a Lambda function: Node.js 22 on x86_64, an ESM bundle made by
+ * the local esbuild (never Docker), the AWS SDK and DuckDB left to the runtime and the layer, its
+ * own log group with retention, X-Ray tracing, and a role that starts with nothing but the right
+ * to write to that log group. Every other permission is granted explicitly by the stack.
+ */
+export class PipeWeaveFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: PipeWeaveFunctionProps) {
+    super(scope, id);
+    const entry = requireProjectFile(props.entry, `handler of ${this.node.path}`);
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // A role of our own instead of AWSLambdaBasicExecutionRole: that managed policy lets the
+    // function write to any log group in the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${this.node.path}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: FUNCTION_ARCHITECTURE,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      layers: props.layers ?? [],
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      awsSdkConnectionReuse: false,
+      environment: {
+        ...props.environment,
+        PW_RUNTIME: 'aws',
+        POWERTOOLS_SERVICE_NAME: 'pipeweave',
+        POWERTOOLS_METRICS_NAMESPACE: 'PipeWeave',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // Bundled CommonJS dependencies call require(); ESM output has none without this shim.
+        banner: "import { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        // The runtime ships SDK v3; DuckDB is a native module delivered by a layer.
+        externalModules: ['@aws-sdk/*', '@duckdb/*'],
+        forceDockerBundling: false,
+        tsconfig: join(projectRoot, 'tsconfig.json'),
+      },
+    });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 is chosen on purpose: bundles target node22 and the DuckDB layer is built for it; moving to a newer runtime is a tested change, not an automatic one.',
+    });
+    // X-Ray's write APIs have no resource-level permissions; Tracing.ACTIVE adds them on "*".
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only xray:PutTraceSegments and xray:PutTelemetryRecords use "*": X-Ray supports no resource-level permissions.',
+    });
+  }
+}

@@ -1,0 +1,240 @@
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { CorsHttpMethod, HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { QueueModality } from '../../../shared/config/config';
+import type { RouteSpec } from '../../../shared/http/route';
+import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
+import { PipeWeaveFunction } from '../constructs/pipeweave-function';
+import { environment, STRIPE_SECRET_VARIABLE, type FunctionEnvironment } from '../function-environment';
+import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
+import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
+
+/** What the function of one API group may do besides querying the database. */
+export interface ApiGroupAccess {
+  objects?: ObjectAccess;
+  /** Sends ingestion messages (e.g. `POST …/complete`) to the modality queues. */
+  queues?: boolean;
+  /** Starts, stops and inspects `run-pipeline` executions. */
+  pipelines?: boolean;
+  /** Creates and removes per-dataset refresh schedules. */
+  schedules?: boolean;
+  /** Reads the Stripe keys. */
+  stripe?: boolean;
+  memorySize?: number;
+  timeout?: Duration;
+}
+
+/**
+ * Access per API group. A group not listed here gets database access only; a group that needs
+ * more fails at runtime with AccessDenied, which is the safe direction.
+ */
+export const API_GROUP_ACCESS: Record<string, ApiGroupAccess> = {
+  datasets: {
+    objects: { read: ['raw/', 'processed/', 'reports/'], write: ['raw/'] },
+    queues: true,
+    schedules: true,
+  },
+  pipelines: { pipelines: true },
+  jobs: { objects: { read: ['jobs/'] }, pipelines: true },
+  models: { objects: { read: ['models/'] } },
+  exports: { objects: { read: ['processed/', 'jobs/', 'exports/'], write: ['exports/'] }, timeout: Duration.seconds(29) },
+  analyses: { objects: { read: ['processed/', 'jobs/'] }, pipelines: true },
+  credits: { stripe: true },
+  webhooks: { stripe: true },
+};
+
+export interface ApiStackProps extends StackProps {
+  names: ResourceNames;
+  database: DataApiTarget & { name: string };
+  routes: readonly RouteSpec[];
+  /** API group → handler entry file (repository-relative). */
+  groups: Readonly<Record<string, string>>;
+  queues: Record<QueueModality, IQueue>;
+  stripeSecret: ISecret;
+  scheduler: { role: IRole; targetArn: string };
+  corsOrigins: string[];
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+/**
+ * The HTTP API: one Lambda function per API group, one route per RouteSpec in
+ * functions/api/routes.ts, JSON access logs and stage throttling.
+ */
+export class ApiStack extends Stack {
+  readonly httpApi: HttpApi;
+  readonly groupFunctions: Record<string, PipeWeaveFunction>;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { names, database } = props;
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `${names.prefix}-api`,
+      description: 'PipeWeave REST API',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: props.corsOrigins,
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-api-key'],
+        exposeHeaders: ['x-request-id'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
+    this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            userAgent: '$context.identity.userAgent',
+            responseLength: '$context.responseLength',
+          }),
+        ),
+      },
+    });
+
+    const baseEnv = environment({
+      PW_DB_DRIVER: 'data-api',
+      PW_DB_CLUSTER_ARN: database.clusterArn,
+      PW_DB_SECRET_ARN: database.secretArn,
+      PW_DB_NAME: database.name,
+      PW_CORS_ORIGINS: props.corsOrigins.join(','),
+      PW_PUBLIC_URL: this.httpApi.apiEndpoint,
+    });
+
+    const usedGroups = [...new Set(props.routes.map((route) => route.group))].sort();
+    this.groupFunctions = {};
+    for (const group of usedGroups) {
+      const entry = props.groups[group];
+      if (!entry) {
+        throw new Error(
+          `API route group "${group}" has no handler entry in apiGroups (functions/api/routes.ts); routes: ${props.routes
+            .filter((route) => route.group === group)
+            .map((route) => `${route.method} ${route.path}`)
+            .join(', ')}`,
+        );
+      }
+      this.groupFunctions[group] = this.groupFunction(group, entry, API_GROUP_ACCESS[group] ?? {}, baseEnv, props);
+    }
+
+    for (const route of props.routes) {
+      const fn = this.groupFunctions[route.group];
+      if (!fn) throw new Error(`No function for API group "${route.group}".`);
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.operationId}Integration`, fn.function),
+      });
+    }
+
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Callers authenticate with JWT access tokens or API keys that the handlers verify per route (RouteSpec.auth); public routes (register, login, Stripe webhooks, docs) must stay open.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'PipeWeave API base URL' });
+  }
+
+  private groupFunction(
+    group: string,
+    entry: string,
+    access: ApiGroupAccess,
+    baseEnv: FunctionEnvironment,
+    props: ApiStackProps,
+  ): PipeWeaveFunction {
+    const { names } = props;
+    const extraEnv: FunctionEnvironment = {};
+    if (access.objects) extraEnv.PW_BUCKET = names.dataBucketName;
+    if (access.queues) {
+      extraEnv.PW_QUEUE_URLS = this.toJsonString(
+        Object.fromEntries(Object.entries(props.queues).map(([modality, queue]) => [modality, queue.queueUrl])),
+      );
+    }
+    if (access.pipelines) {
+      extraEnv.PW_STATE_MACHINE_ARNS = this.toJsonString({ [RUN_PIPELINE_MACHINE]: names.runPipelineStateMachineArn });
+    }
+    if (access.schedules) {
+      extraEnv.PW_SCHEDULER_GROUP = names.schedulerGroupName;
+      extraEnv.PW_SCHEDULER_ROLE_ARN = props.scheduler.role.roleArn;
+      extraEnv.PW_SCHEDULER_TARGET_ARN = props.scheduler.targetArn;
+    }
+    if (access.stripe) extraEnv[STRIPE_SECRET_VARIABLE] = props.stripeSecret.secretArn;
+
+    const fn = new PipeWeaveFunction(this, `${pascal(group)}Api`, {
+      entry,
+      description: `PipeWeave API: ${group} routes`,
+      memorySize: access.memorySize ?? 1024,
+      // API Gateway gives up on an integration after 30 s.
+      timeout: access.timeout ?? Duration.seconds(29),
+      environment: environment(baseEnv, extraEnv),
+    });
+    grantDataApi(fn.role, props.database);
+    if (access.objects) grantObjects(fn.role, names, access.objects, `API ${group}: presigned transfers of its own objects`);
+    if (access.queues) for (const queue of Object.values(props.queues)) queue.grantSendMessages(fn.role);
+    if (access.pipelines) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [names.runPipelineStateMachineArn] }),
+      );
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [executionsArn(names.runPipelineStateMachineName)],
+        }),
+      );
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagExecutionsArn(names.runPipelineStateMachineName)}]`,
+        reason: 'Execution names are generated per job; access is limited to executions of the run-pipeline machine.',
+      });
+    }
+    if (access.schedules) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+          resources: [`arn:${this.partition}:scheduler:${this.region}:${this.account}:schedule/${names.schedulerGroupName}/*`],
+        }),
+      );
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [props.scheduler.role.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        }),
+      );
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${names.schedulerGroupName}/*]`,
+        reason: 'One schedule per dataset, named after it; access is limited to the dataset refresh schedule group.',
+      });
+    }
+    if (access.stripe) props.stripeSecret.grantRead(fn.role);
+    return fn;
+  }
+}
+
+function pascal(value: string): string {
+  return value
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,123 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
+import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/access';
+import { PipeWeaveFunction } from '../constructs/pipeweave-function';
+import { environment } from '../function-environment';
+import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
+import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
+
+export const SWEEP_JOBS_ENTRY = 'functions/schedules/sweep-jobs.ts';
+export const REFRESH_DATASETS_ENTRY = 'functions/schedules/refresh-datasets.ts';
+export const PURGE_DELETED_ENTRY = 'functions/schedules/purge-deleted.ts';
+
+/** Every prefix that holds a user's objects; purging a soft-deleted owner's data touches them all. */
+export const USER_DATA_PREFIXES = ['raw/', 'processed/', 'reports/', 'jobs/', 'models/', 'exports/'];
+
+export interface SchedulesStackProps extends StackProps {
+  names: ResourceNames;
+  database: DataApiTarget & { name: string };
+}
+
+/**
+ * Timed work: the job sweeper (stuck or orphaned runs), the dataset refresh sweep, the purge of
+ * soft-deleted data, and the EventBridge Scheduler group (plus the role Scheduler assumes) that
+ * holds one schedule per dataset with a refresh schedule.
+ */
+export class SchedulesStack extends Stack {
+  readonly sweepJobs: PipeWeaveFunction;
+  readonly refreshDatasets: PipeWeaveFunction;
+  readonly purgeDeleted: PipeWeaveFunction;
+  readonly scheduleGroup: ScheduleGroup;
+  readonly schedulerRole: Role;
+
+  constructor(scope: Construct, id: string, props: SchedulesStackProps) {
+    super(scope, id, props);
+    const { names, database } = props;
+    const databaseEnv = environment({
+      PW_DB_DRIVER: 'data-api',
+      PW_DB_CLUSTER_ARN: database.clusterArn,
+      PW_DB_SECRET_ARN: database.secretArn,
+      PW_DB_NAME: database.name,
+    });
+    const stateMachinesEnv = environment({
+      PW_STATE_MACHINE_ARNS: this.toJsonString({ [RUN_PIPELINE_MACHINE]: names.runPipelineStateMachineArn }),
+    });
+
+    this.sweepJobs = new PipeWeaveFunction(this, 'SweepJobs', {
+      entry: SWEEP_JOBS_ENTRY,
+      description: 'Finds jobs whose execution ended or went silent and settles them',
+      timeout: Duration.minutes(2),
+      environment: environment(databaseEnv, stateMachinesEnv),
+    });
+    grantDataApi(this.sweepJobs.role, database);
+    this.sweepJobs.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [executionsArn(names.runPipelineStateMachineName)],
+      }),
+    );
+    Validations.of(this.sweepJobs.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagExecutionsArn(names.runPipelineStateMachineName)}]`,
+      reason: 'Execution names are generated per job; access is limited to executions of the run-pipeline machine.',
+    });
+
+    this.refreshDatasets = new PipeWeaveFunction(this, 'RefreshDatasets', {
+      entry: REFRESH_DATASETS_ENTRY,
+      description: 'Fetches sources of datasets whose refresh is due and stores changed content as a new version',
+      memorySize: 1024,
+      timeout: Duration.minutes(10),
+      environment: environment(databaseEnv, stateMachinesEnv, { PW_BUCKET: names.dataBucketName }),
+    });
+    grantDataApi(this.refreshDatasets.role, database);
+    grantObjects(this.refreshDatasets.role, names, { write: ['raw/'] }, 'refresh: stores the fetched source as a new raw version');
+    // Datasets may re-run the pipelines bound to them after a refresh.
+    this.refreshDatasets.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [names.runPipelineStateMachineArn] }),
+    );
+
+    this.purgeDeleted = new PipeWeaveFunction(this, 'PurgeDeleted', {
+      entry: PURGE_DELETED_ENTRY,
+      description: 'Removes rows and objects of records soft-deleted longer ago than the retention period',
+      timeout: Duration.minutes(15),
+      environment: environment(databaseEnv, { PW_BUCKET: names.dataBucketName }),
+    });
+    grantDataApi(this.purgeDeleted.role, database);
+    grantObjects(
+      this.purgeDeleted.role,
+      names,
+      { delete: USER_DATA_PREFIXES },
+      'purge: deletes objects of soft-deleted records (noncurrent versions expire by lifecycle)',
+    );
+
+    const fixedSchedules: [string, PipeWeaveFunction, Schedule, string][] = [
+      ['SweepJobsEvery5Minutes', this.sweepJobs, Schedule.rate(Duration.minutes(5)), 'job sweeper'],
+      ['RefreshDatasetsEvery15Minutes', this.refreshDatasets, Schedule.rate(Duration.minutes(15)), 'dataset refresh sweep'],
+      ['PurgeDeletedDaily', this.purgeDeleted, Schedule.cron({ minute: '17', hour: '3' }), 'soft-delete purge'],
+    ];
+    for (const [id, fn, schedule, what] of fixedSchedules) {
+      new Rule(this, id, {
+        description: `PipeWeave ${what}`,
+        schedule,
+        targets: [new LambdaFunction(fn.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      });
+    }
+
+    this.scheduleGroup = new ScheduleGroup(this, 'DatasetRefreshSchedules', {
+      scheduleGroupName: names.schedulerGroupName,
+    });
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'Assumed by EventBridge Scheduler to start a dataset refresh from a per-dataset schedule',
+    });
+    this.schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.refreshDatasets.function.functionArn] }),
+    );
+  }
+}
