@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalQueues, MAX_MESSAGE_BYTES } from '../../../infra/local/local-queues';
 import { PayloadTooLargeError, ValidationError } from '../../../shared/errors/app-error';
 import { fixedClock } from '../../../shared/ports/clock.port';
+import type { BatchEntry } from '../../../shared/ports/queue.port';
 
 /** Records handler calls and lets a test await the n-th one without sleeping. */
 function recorder(respond: (event: SQSEvent, call: number) => SQSBatchResponse | void | Promise<SQSBatchResponse | void>) {
@@ -215,7 +216,7 @@ describe('LocalQueues send limits and receive', () => {
 
   it('splits batches into SQS-sized calls and reports oversize entries on their own', async () => {
     queues = new LocalQueues();
-    const entries = Array.from({ length: 25 }, (_, i) => ({ id: `e${i}`, body: { i } }));
+    const entries: BatchEntry[] = Array.from({ length: 25 }, (_, i) => ({ id: `e${i}`, body: { i } }));
     entries.splice(7, 0, { id: 'huge', body: { blob: 'y'.repeat(MAX_MESSAGE_BYTES) } });
     const result = await queues.sendBatch('text', entries);
     expect(result.successful).toHaveLength(25);
