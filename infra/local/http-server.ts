@@ -19,7 +19,7 @@ export interface HttpServerOptions {
   /** 0 picks a free port. */
   port?: number;
   routes: readonly RouteSpec[];
-  /** The handler of a group (loaded lazily by the caller). */
+  /** The handler of a group; called once per group (the result is kept, like a warm container). */
   getHandler: (group: string) => ApiGatewayHandler | Promise<ApiGatewayHandler>;
   logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
   /** API Gateway rejects larger request payloads (10 MB). */
@@ -48,6 +48,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const table = createRouteTable(options.routes);
   const corsOrigins = options.corsOrigins ?? ['*'];
   const { logger } = options;
+
+  // One handler per group, like one warm Lambda container per function; a failed load is retried.
+  const handlers = new Map<string, Promise<ApiGatewayHandler>>();
+  const handlerFor = (group: string) => {
+    let pending = handlers.get(group);
+    if (!pending) {
+      pending = Promise.resolve().then(() => options.getHandler(group));
+      pending.catch(() => handlers.delete(group));
+      handlers.set(group, pending);
+    }
+    return pending;
+  };
 
   let closing = false;
   const inFlight = new Set<Promise<void>>();
@@ -109,7 +121,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
     let result: APIGatewayProxyStructuredResultV2 | string;
     try {
-      const handler = await options.getHandler(spec.group);
+      const handler = await handlerFor(spec.group);
       result = await handler(event, context);
     } catch (error) {
       // API Gateway answers a failed invocation with 502; say which request so logs can be found.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictSchema } from './middleware/validation';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem';
 import type { AuthRequirement, RouteSpec } from './route';
 import { createRouteTable } from './route-table';
@@ -7,6 +8,9 @@ import { createRouteTable } from './route-table';
  * OpenAPI 3.1 generated from the route specs: the zod schemas that validate requests are the
  * schemas documented. Parameters come from the `params`/`query` object schemas, bodies from
  * `body`, responses from `responses`; every error response points at the shared `Problem`.
+ *
+ * Request schemas are documented as validated: top-level objects strict (unknown fields are
+ * rejected), query and params on their input (string) side.
  *
  * Security: `bearerAuth` (an access token: `Authorization: Bearer <JWT>`) or `apiKey` (the
  * `x-api-key` header) on routes with `auth: 'user' | 'admin'`; `security: []` on public ones.
@@ -106,9 +110,17 @@ function operationFor(route: RouteSpec, schemas: SchemaCollector): OpenApiOperat
   const responses: OpenApiOperation['responses'] = {};
 
   for (const [status, spec] of Object.entries(route.responses)) {
+    // A declared schema is the body; an error without one is a Problem; a bare content type is text.
     const isError = Number(status) >= 400;
-    const contentType = spec.contentType ?? (isError ? PROBLEM_CONTENT_TYPE : 'application/json');
-    const schema = spec.schema ? schemas.add(spec.schema, 'output') : isError ? PROBLEM_REF : undefined;
+    const contentType =
+      spec.contentType ?? (spec.schema ? 'application/json' : isError ? PROBLEM_CONTENT_TYPE : 'application/json');
+    const schema = spec.schema
+      ? schemas.add(spec.schema, 'output')
+      : isError
+        ? PROBLEM_REF
+        : spec.contentType
+          ? { type: 'string' }
+          : undefined;
     responses[status] = {
       description: spec.description,
       ...(schema && Number(status) !== 204 ? { content: { [contentType]: { schema } } } : {}),
@@ -144,7 +156,7 @@ function operationFor(route: RouteSpec, schemas: SchemaCollector): OpenApiOperat
 
 function requestBodyFor(route: RouteSpec, schemas: SchemaCollector): NonNullable<OpenApiOperation['requestBody']> {
   const body = route.request?.body;
-  const schema = body ? schemas.add(body, 'input') : {};
+  const schema = body ? schemas.add(strictSchema(body), 'input') : {};
   return {
     required: body ? !body.safeParse(undefined).success : true,
     content: { 'application/json': { schema } },
@@ -153,7 +165,7 @@ function requestBodyFor(route: RouteSpec, schemas: SchemaCollector): NonNullable
 
 function pathParameters(route: RouteSpec, schemas: SchemaCollector): OpenApiParameter[] {
   const names = [...route.path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1] ?? '');
-  const declared = route.request?.params ? objectProperties(schemas.inline(route.request.params, 'input')) : undefined;
+  const declared = route.request?.params ? objectProperties(schemas.inline(strictSchema(route.request.params), 'input')) : undefined;
   return names.map((name) => {
     const property = declared?.properties[name] ?? { type: 'string' };
     return parameter(name, 'path', true, property);
@@ -162,7 +174,7 @@ function pathParameters(route: RouteSpec, schemas: SchemaCollector): OpenApiPara
 
 function queryParameters(route: RouteSpec, schemas: SchemaCollector): OpenApiParameter[] {
   if (!route.request?.query) return [];
-  const { properties, required } = objectProperties(schemas.inline(route.request.query, 'input'));
+  const { properties, required } = objectProperties(schemas.inline(strictSchema(route.request.query), 'input'));
   return Object.entries(properties).map(([name, property]) => parameter(name, 'query', required.includes(name), property));
 }
 

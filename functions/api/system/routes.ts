@@ -74,7 +74,12 @@ export function createSystemRoutes(options: SystemRouteOptions): RouteSpec[] {
       summary: 'The OpenAPI 3.1 description of this API',
       tags: ['system'],
       auth: 'none',
-      responses: { 200: { description: 'OpenAPI 3.1 document' } },
+      responses: {
+        200: {
+          description: 'OpenAPI 3.1 document',
+          schema: z.record(z.string(), z.unknown()).meta({ description: 'An OpenAPI 3.1 document' }),
+        },
+      },
       async handle(request, services) {
         document ??= buildOpenApiDocument(options.listRoutes(), { title: API_TITLE, version: options.version });
         const serverUrl = request.origin ?? services.config.http.publicUrl;
