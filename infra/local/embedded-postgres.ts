@@ -155,7 +155,7 @@ async function prepareDataDir(dataDir: string, owner: Owner | undefined): Promis
   const parent = dirname(dataDir);
   await mkdir(parent, { recursive: true });
   if (owner) {
-    await assertReachable(parent, owner);
+    await assertReachable(dirname(parent), owner);
     // initdb and the postmaster write next to the data dir (lock files, renames): give the parent
     // to postgres unless it is a shared sticky directory such as /tmp, which already allows it.
     const parentStat = await stat(parent);

@@ -45,8 +45,8 @@ export function jsonb(value: unknown): JsonbExpression {
 }
 
 /** A text[] parameter that reads the same on both drivers (pg array, or array literal text). */
-export function textArray(values: readonly string[]): RawBuilder<string[]> {
-  return sql<string[]>`CAST(${values} AS text[])`;
+export function textArray<T extends string>(values: readonly T[]): RawBuilder<T[]> {
+  return sql<T[]>`CAST(${values} AS text[])`;
 }
 
 export const ALERT_STATUSES = ['active', 'acknowledged', 'resolved'] as const;

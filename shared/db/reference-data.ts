@@ -1,0 +1,458 @@
+import type { Database } from './database';
+import { jsonb, textArray } from './schema';
+import type { CreditPackageTierRestriction, JsonObject, Modality, NodeRuntime, NodeTypeKind, TaskType } from './schema';
+
+/**
+ * Reference data every installation has: the node-type catalog, the ML task templates and the
+ * credit packages. `seedReferenceData` upserts it by key and can run any number of times (it runs
+ * after every migration on deploy and at local start).
+ *
+ * Upserts update what the code owns (names, schemas, prices) and leave what operators own alone:
+ * a credit package's `stripe_price_id` and `is_active`, a node type's `is_active`.
+ */
+
+export interface NodePort {
+  name: string;
+  /** `table`: a Parquet table; `file`: an exported file. */
+  type: 'table' | 'file';
+  required?: boolean;
+}
+
+export interface NodeCostModel extends JsonObject {
+  /** Credits charged for running the node at all. */
+  baseCredits: number;
+  /** Credits per million input rows (pro rata). */
+  perMillionRowsCredits: number;
+}
+
+export interface NodeTypeDefinition {
+  key: string;
+  name: string;
+  description: string;
+  kind: NodeTypeKind;
+  modalities: Modality[];
+  inputPorts: NodePort[];
+  outputPorts: NodePort[];
+  /** JSON Schema (2020-12) of the parameters, with defaults. */
+  parametersSchema: JsonObject;
+  runtime: NodeRuntime;
+  costModel: NodeCostModel;
+  version: number;
+}
+
+const ALL_MODALITIES: Modality[] = ['tabular', 'text', 'image', 'audio', 'video', 'timeseries', 'seismic', 'multimodal'];
+const TABLE_IN: NodePort[] = [{ name: 'table', type: 'table', required: true }];
+const TABLE_OUT: NodePort[] = [{ name: 'table', type: 'table' }];
+const COLUMN_NAME = { type: 'string', minLength: 1, maxLength: 255 };
+const SCHEMA = 'https://json-schema.org/draft/2020-12/schema';
+
+function parameters(properties: JsonObject, required: string[] = [], extra: JsonObject = {}): JsonObject {
+  return { $schema: SCHEMA, type: 'object', additionalProperties: false, properties, required, ...extra };
+}
+
+export const NODE_TYPES: readonly NodeTypeDefinition[] = [
+  {
+    key: 'dataset.source',
+    name: 'Dataset',
+    description: 'Reads a validated version of one of your datasets as a table.',
+    kind: 'source',
+    modalities: ALL_MODALITIES,
+    inputPorts: [],
+    outputPorts: TABLE_OUT,
+    parametersSchema: parameters(
+      {
+        datasetId: { type: 'string', format: 'uuid', description: 'The dataset to read.' },
+        version: {
+          description: 'A version number, or "current" for the version current when the job starts.',
+          anyOf: [{ type: 'integer', minimum: 1 }, { const: 'current' }],
+          default: 'current',
+        },
+      },
+      ['datasetId'],
+    ),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
+    version: 1,
+  },
+  {
+    key: 'table.select_columns',
+    name: 'Select columns',
+    description: 'Keeps only the listed columns, in the order given.',
+    kind: 'transform',
+    modalities: ALL_MODALITIES,
+    inputPorts: TABLE_IN,
+    outputPorts: TABLE_OUT,
+    parametersSchema: parameters(
+      { columns: { type: 'array', items: COLUMN_NAME, minItems: 1, uniqueItems: true } },
+      ['columns'],
+    ),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    version: 1,
+  },
+  {
+    key: 'table.rename_columns',
+    name: 'Rename columns',
+    description: 'Renames columns: each key is a current name, its value the new name.',
+    kind: 'transform',
+    modalities: ALL_MODALITIES,
+    inputPorts: TABLE_IN,
+    outputPorts: TABLE_OUT,
+    parametersSchema: parameters(
+      { mapping: { type: 'object', additionalProperties: COLUMN_NAME, minProperties: 1 } },
+      ['mapping'],
+    ),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    version: 1,
+  },
+  {
+    key: 'table.drop_columns',
+    name: 'Drop columns',
+    description: 'Removes the listed columns.',
+    kind: 'transform',
+    modalities: ALL_MODALITIES,
+    inputPorts: TABLE_IN,
+    outputPorts: TABLE_OUT,
+    parametersSchema: parameters(
+      { columns: { type: 'array', items: COLUMN_NAME, minItems: 1, uniqueItems: true } },
+      ['columns'],
+    ),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    version: 1,
+  },
+  {
+    key: 'table.filter_rows',
+    name: 'Filter rows',
+    description: 'Keeps the rows that match the conditions (all of them, or any of them).',
+    kind: 'transform',
+    modalities: ALL_MODALITIES,
+    inputPorts: TABLE_IN,
+    outputPorts: TABLE_OUT,
+    parametersSchema: parameters(
+      {
+        conditions: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['column', 'operator'],
+            properties: {
+              column: COLUMN_NAME,
+              operator: {
+                enum: ['=', '!=', '<', '<=', '>', '>=', 'in', 'not_in', 'is_null', 'not_null', 'contains'],
+              },
+              value: { description: 'Compared value; an array for in/not_in; absent for is_null/not_null.' },
+            },
+          },
+        },
+        combine: { enum: ['and', 'or'], default: 'and' },
+      },
+      ['conditions'],
+    ),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    version: 1,
+  },
+  {
+    key: 'table.sample',
+    name: 'Sample rows',
+    description: 'Takes a random sample: a fraction of the rows or a number of rows, reproducible with a seed.',
+    kind: 'transform',
+    modalities: ALL_MODALITIES,
+    inputPorts: TABLE_IN,
+    outputPorts: TABLE_OUT,
+    parametersSchema: parameters(
+      {
+        fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        rows: { type: 'integer', minimum: 1 },
+        seed: { type: 'integer', minimum: 0, default: 42 },
+        withReplacement: { type: 'boolean', default: false },
+      },
+      [],
+      { oneOf: [{ required: ['fraction'] }, { required: ['rows'] }] },
+    ),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
+    version: 1,
+  },
+  {
+    key: 'table.split',
+    name: 'Train/test split',
+    description: 'Splits the rows into a train and a test table, reproducibly with a seed, optionally stratified.',
+    kind: 'transform',
+    modalities: ALL_MODALITIES,
+    inputPorts: TABLE_IN,
+    outputPorts: [
+      { name: 'train', type: 'table' },
+      { name: 'test', type: 'table' },
+    ],
+    parametersSchema: parameters({
+      testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2 },
+      seed: { type: 'integer', minimum: 0, default: 42 },
+      shuffle: { type: 'boolean', default: true },
+      stratifyColumn: { ...COLUMN_NAME, description: 'Keep the class proportions of this column in both tables.' },
+    }),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    version: 1,
+  },
+  {
+    key: 'table.join',
+    name: 'Join tables',
+    description: 'Joins two tables on key columns.',
+    kind: 'transform',
+    modalities: ALL_MODALITIES,
+    inputPorts: [
+      { name: 'left', type: 'table', required: true },
+      { name: 'right', type: 'table', required: true },
+    ],
+    outputPorts: TABLE_OUT,
+    parametersSchema: parameters(
+      {
+        on: { type: 'array', items: COLUMN_NAME, minItems: 1, description: 'Key columns present in both tables.' },
+        how: { enum: ['inner', 'left', 'right', 'outer'], default: 'inner' },
+        rightSuffix: { type: 'string', minLength: 1, maxLength: 32, default: '_right' },
+      },
+      ['on'],
+    ),
+    runtime: 'lambda',
+    costModel: { baseCredits: 2, perMillionRowsCredits: 4 },
+    version: 1,
+  },
+  {
+    key: 'export.parquet',
+    name: 'Export as Parquet',
+    description: 'Writes the table as a Parquet file you can download.',
+    kind: 'export',
+    modalities: ALL_MODALITIES,
+    inputPorts: TABLE_IN,
+    outputPorts: [{ name: 'file', type: 'file' }],
+    parametersSchema: parameters({
+      fileName: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', default: 'data.parquet' },
+      compression: { enum: ['zstd', 'snappy', 'gzip', 'none'], default: 'zstd' },
+    }),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
+    version: 1,
+  },
+  {
+    key: 'export.csv',
+    name: 'Export as CSV',
+    description: 'Writes the table as a CSV file you can download.',
+    kind: 'export',
+    modalities: ALL_MODALITIES,
+    inputPorts: TABLE_IN,
+    outputPorts: [{ name: 'file', type: 'file' }],
+    parametersSchema: parameters({
+      fileName: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', default: 'data.csv' },
+      delimiter: { type: 'string', minLength: 1, maxLength: 1, default: ',' },
+      header: { type: 'boolean', default: true },
+    }),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    version: 1,
+  },
+];
+
+export interface MlTaskDefinition {
+  key: string;
+  name: string;
+  description: string;
+  modality: Modality;
+  taskType: TaskType;
+  metrics: string[];
+  /** Starting pipeline (nodes + edges) and the algorithms that suit the task. */
+  template: JsonObject;
+}
+
+function splitTemplate(recommendedAlgorithms: string[], splitParams: JsonObject = {}): JsonObject {
+  return {
+    nodes: [
+      { id: 'source', type: 'dataset.source', params: {} },
+      { id: 'split', type: 'table.split', params: { testFraction: 0.2, seed: 42, ...splitParams } },
+    ],
+    edges: [{ from: 'source', to: 'split' }],
+    recommendedAlgorithms,
+  };
+}
+
+export const ML_TASKS: readonly MlTaskDefinition[] = [
+  {
+    key: 'tabular.classification',
+    name: 'Tabular classification',
+    description: 'Predict a category from the other columns of a table.',
+    modality: 'tabular',
+    taskType: 'classification',
+    metrics: ['accuracy', 'f1_macro', 'roc_auc'],
+    template: splitTemplate(['logistic_regression', 'random_forest', 'gradient_boosting']),
+  },
+  {
+    key: 'tabular.regression',
+    name: 'Tabular regression',
+    description: 'Predict a number from the other columns of a table.',
+    modality: 'tabular',
+    taskType: 'regression',
+    metrics: ['rmse', 'mae', 'r2'],
+    template: splitTemplate(['linear_regression', 'random_forest', 'gradient_boosting']),
+  },
+  {
+    key: 'tabular.clustering',
+    name: 'Tabular clustering',
+    description: 'Group similar rows without labels.',
+    modality: 'tabular',
+    taskType: 'clustering',
+    metrics: ['silhouette', 'davies_bouldin'],
+    template: { nodes: [{ id: 'source', type: 'dataset.source', params: {} }], edges: [], recommendedAlgorithms: ['kmeans', 'pca_kmeans'] },
+  },
+  {
+    key: 'text.classification',
+    name: 'Text classification',
+    description: 'Assign a label to each text (sentiment, topic, intent).',
+    modality: 'text',
+    taskType: 'classification',
+    metrics: ['accuracy', 'f1_macro'],
+    template: splitTemplate(['tfidf_logistic_regression', 'naive_bayes']),
+  },
+  {
+    key: 'text.ner',
+    name: 'Named entity recognition',
+    description: 'Find and label entities (people, places, organisations) in text.',
+    modality: 'text',
+    taskType: 'ner',
+    metrics: ['entity_f1', 'precision', 'recall'],
+    template: splitTemplate(['crf']),
+  },
+  {
+    key: 'image.classification',
+    name: 'Image classification',
+    description: 'Assign a label to each image.',
+    modality: 'image',
+    taskType: 'classification',
+    metrics: ['accuracy', 'top5_accuracy'],
+    template: splitTemplate(['cnn_transfer_learning']),
+  },
+  {
+    key: 'image.object_detection',
+    name: 'Object detection',
+    description: 'Locate and label objects in images with bounding boxes.',
+    modality: 'image',
+    taskType: 'object_detection',
+    metrics: ['map_50', 'map_50_95'],
+    template: splitTemplate(['single_stage_detector']),
+  },
+  {
+    key: 'timeseries.forecasting',
+    name: 'Time-series forecasting',
+    description: 'Predict the next values of a series from its history.',
+    modality: 'timeseries',
+    taskType: 'forecasting',
+    metrics: ['mape', 'smape', 'rmse'],
+    template: splitTemplate(['seasonal_naive', 'exponential_smoothing', 'gradient_boosting_lags'], { shuffle: false }),
+  },
+  {
+    key: 'seismic.denoising',
+    name: 'Seismic denoising',
+    description: 'Remove noise from seismic traces while keeping the signal.',
+    modality: 'seismic',
+    taskType: 'denoising',
+    metrics: ['snr_gain_db', 'mse'],
+    template: splitTemplate(['bandpass_filter', 'fx_deconvolution']),
+  },
+];
+
+export interface CreditPackageDefinition {
+  key: string;
+  name: string;
+  description: string;
+  credits: number;
+  priceCents: number;
+  tierRestriction: CreditPackageTierRestriction;
+  sortOrder: number;
+}
+
+export const CREDIT_PACKAGES: readonly CreditPackageDefinition[] = [
+  {
+    key: 'starter',
+    name: 'Starter',
+    description: '100 credits.',
+    credits: 100,
+    priceCents: 1_000,
+    tierRestriction: 'none',
+    sortOrder: 1,
+  },
+  {
+    key: 'pro',
+    name: 'Pro',
+    description: '1,200 credits (20% more per dollar). For Pro accounts.',
+    credits: 1_200,
+    priceCents: 10_000,
+    tierRestriction: 'pro_only',
+    sortOrder: 2,
+  },
+  {
+    key: 'enterprise',
+    name: 'Enterprise',
+    description: '15,000 credits (50% more per dollar). For Enterprise accounts.',
+    credits: 15_000,
+    priceCents: 100_000,
+    tierRestriction: 'enterprise_only',
+    sortOrder: 3,
+  },
+];
+
+export async function seedReferenceData(db: Database): Promise<void> {
+  for (const node of NODE_TYPES) {
+    const values = {
+      name: node.name,
+      description: node.description,
+      kind: node.kind,
+      modalities: textArray(node.modalities),
+      input_ports: jsonb(node.inputPorts),
+      output_ports: jsonb(node.outputPorts),
+      parameters_schema: jsonb(node.parametersSchema),
+      runtime: node.runtime,
+      cost_model: jsonb(node.costModel),
+      version: node.version,
+    };
+    await db
+      .insertInto('node_types')
+      .values({ key: node.key, ...values })
+      .onConflict((oc) => oc.column('key').doUpdateSet(values))
+      .execute();
+  }
+
+  for (const task of ML_TASKS) {
+    const values = {
+      name: task.name,
+      description: task.description,
+      modality: task.modality,
+      task_type: task.taskType,
+      metrics: textArray(task.metrics),
+      template: jsonb(task.template),
+    };
+    await db
+      .insertInto('ml_tasks')
+      .values({ key: task.key, ...values })
+      .onConflict((oc) => oc.column('key').doUpdateSet(values))
+      .execute();
+  }
+
+  for (const pack of CREDIT_PACKAGES) {
+    const values = {
+      name: pack.name,
+      description: pack.description,
+      credits: pack.credits,
+      price_cents: pack.priceCents,
+      tier_restriction: pack.tierRestriction,
+      sort_order: pack.sortOrder,
+    };
+    await db
+      .insertInto('credit_packages')
+      .values({ key: pack.key, ...values })
+      .onConflict((oc) => oc.column('key').doUpdateSet(values))
+      .execute();
+  }
+}
