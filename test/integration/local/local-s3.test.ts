@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -55,6 +55,17 @@ beforeEach(() => {
   events.length = 0;
 });
 
+/** Dotted paths of every leaf, to compare an event with a real one by shape. */
+function shape(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return shape(value[0], `${prefix}[]`);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value)
+      .flatMap(([k, v]) => shape(v, prefix ? `${prefix}.${k}` : k))
+      .sort();
+  }
+  return [`${prefix}:${typeof value}`];
+}
+
 describe('local S3', () => {
   it('turns a PutObject into one S3 event with the key encoded as S3 encodes it', async () => {
     const key = 'raw/u1/d1/1/my data (v2) ü.csv';
@@ -77,6 +88,10 @@ describe('local S3', () => {
     expect(record?.s3.object.sequencer).toMatch(/^[0-9A-F]{18}$/);
     expect(Number.isNaN(Date.parse(record?.eventTime ?? ''))).toBe(false);
     expect(decodeS3EventKey(record?.s3.object.key ?? '')).toBe(key);
+    const real = JSON.parse(
+      await readFile(path.resolve(import.meta.dirname, '../../events/s3-object-created-put.json'), 'utf8'),
+    ) as S3Event;
+    expect(shape(events[0])).toEqual(shape(real));
 
     const body = await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString();
     expect(body).toBe('a,b\n1,2\n');
