@@ -187,15 +187,17 @@ const SCRIPT = `
   function constraints(schema) {
     if (!schema) return '';
     var parts = [];
-    if (schema.minimum !== undefined) parts.push('\\u2265 ' + schema.minimum);
+    // zod bounds plain integers by the safe-integer range; that is noise to a reader.
+    var limit = function (n) { return n !== undefined && Math.abs(n) < 9007199254740991; };
+    if (limit(schema.minimum)) parts.push('\\u2265 ' + schema.minimum);
     if (schema.exclusiveMinimum !== undefined) parts.push('> ' + schema.exclusiveMinimum);
-    if (schema.maximum !== undefined) parts.push('\\u2264 ' + schema.maximum);
+    if (limit(schema.maximum)) parts.push('\\u2264 ' + schema.maximum);
     if (schema.exclusiveMaximum !== undefined) parts.push('< ' + schema.exclusiveMaximum);
     if (schema.minLength !== undefined) parts.push('min length ' + schema.minLength);
     if (schema.maxLength !== undefined) parts.push('max length ' + schema.maxLength);
     if (schema.minItems !== undefined) parts.push('min items ' + schema.minItems);
     if (schema.maxItems !== undefined) parts.push('max items ' + schema.maxItems);
-    if (schema.pattern) parts.push('pattern ' + schema.pattern);
+    if (schema.pattern && !schema.format) parts.push('pattern ' + schema.pattern);
     if (schema.default !== undefined) parts.push('default ' + JSON.stringify(schema.default));
     return parts.join(', ');
   }

@@ -8,15 +8,44 @@ import type { HttpMiddleware, HttpRequest } from './http-state';
 export const DEFAULT_CONTENT_SECURITY_POLICY =
   "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/** Powerful browser features no PipeWeave page uses (features current browsers recognise). */
+export const PERMISSIONS_POLICY = [
+  'accelerometer',
+  'autoplay',
+  'camera',
+  'display-capture',
+  'encrypted-media',
+  'fullscreen',
+  'geolocation',
+  'gyroscope',
+  'hid',
+  'idle-detection',
+  'magnetometer',
+  'microphone',
+  'midi',
+  'payment',
+  'picture-in-picture',
+  'publickey-credentials-get',
+  'screen-wake-lock',
+  'serial',
+  'usb',
+  'xr-spatial-tracking',
+]
+  .map((feature) => `${feature}=()`)
+  .join(', ');
+
 /**
  * HSTS, nosniff, referrer policy and friends from middy; plus a CSP on every response. middy only
  * writes a CSP for HTML and would overwrite a route's own, so its CSP is off and set here instead.
+ * Its Permissions-Policy lists features browsers no longer know (each logs a console error), so
+ * that one is ours too.
  */
 export function securityHeaders(): HttpMiddleware {
   const middy = httpSecurityHeaders({
     contentSecurityPolicy: false,
     xssProtection: false, // the legacy XSS auditor is gone from browsers; CSP replaces it
     reportTo: false,
+    permissionsPolicy: false,
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: { maxAge: 63_072_000, includeSubDomains: true, preload: false },
   });
@@ -27,6 +56,7 @@ export function securityHeaders(): HttpMiddleware {
     const headers = (response.headers ??= {});
     const hasCsp = Object.keys(headers).some((name) => name.toLowerCase() === 'content-security-policy');
     if (!hasCsp) headers['content-security-policy'] = DEFAULT_CONTENT_SECURITY_POLICY;
+    headers['permissions-policy'] = PERMISSIONS_POLICY;
   };
   return {
     after: (request) => apply(request, 'after'),
