@@ -52,6 +52,8 @@ export class DatabaseMigrations extends Construct {
       description: 'Applies PipeWeave database migrations and reference data on deploy',
       memorySize: 512,
       timeout: Duration.minutes(10),
+      // The runner reads the SQL files from `migrations/` beside the bundle.
+      bundleFiles: [{ from: 'shared/db/migrations', to: 'migrations', extension: '.sql' }],
       environment: {
         PW_DB_DRIVER: 'data-api',
         PW_DB_CLUSTER_ARN: props.database.clusterArn,

@@ -23,6 +23,11 @@ export interface PipeWeaveFunctionProps {
   layers?: ILayerVersion[];
   /** @default one month */
   logRetention?: RetentionDays;
+  /**
+   * Files the code reads from disk at run time, copied next to the bundle: `from` is a
+   * repository-relative directory, `to` a directory inside the bundle, `extension` filters files.
+   */
+  bundleFiles?: { from: string; to: string; extension: string }[];
 }
 
 /** The x86_64 build: the DuckDB 1.5.6 bindings used by workers and the node runner have no arm64 binary. */
@@ -93,6 +98,19 @@ export class PipeWeaveFunction extends Construct {
         externalModules: ['@aws-sdk/*', '@duckdb/*'],
         forceDockerBundling: false,
         tsconfig: join(projectRoot, 'tsconfig.json'),
+        ...(props.bundleFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  (props.bundleFiles ?? []).map(
+                    ({ from, to, extension }) =>
+                      `mkdir -p "${outputDir}/${to}" && cp "${inputDir}/${from}"/*${extension} "${outputDir}/${to}/"`,
+                  ),
+              },
+            }
+          : {}),
       },
     });
 
