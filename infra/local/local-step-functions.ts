@@ -189,6 +189,8 @@ interface PendingTask {
   lastHeartbeatAt: Date | undefined;
 }
 
+const TIMED_OUT_ERRORS = new Set(['States.Timeout', 'States.HeartbeatTimeout', 'States.Aborted']);
+
 // `$$.State.RetryCount` resolves to this marker; the Task wrapper swaps in the real count.
 const RETRY_COUNT_MARKER = -2_147_483_647;
 
@@ -198,6 +200,8 @@ export class LocalStepFunctions implements Orchestrator {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly pending = new Map<string, PendingTask>();
   private readonly issuedTokens = new Map<string, string>();
+  /** Tokens whose task timed out or was stopped: a late callback gets TASK.TIMED_OUT, as in AWS. */
+  private readonly timedOutTokens = new Set<string>();
   private readonly clock: Clock;
   private readonly region: string;
   private readonly account: string;
@@ -270,11 +274,11 @@ export class LocalStepFunctions implements Orchestrator {
     if (!machine) {
       throw new NotFoundError('State machine', request.machine, { code: 'ORCHESTRATOR.MACHINE_NOT_FOUND' });
     }
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(request.name)) {
-      throw new ValidationError('An execution name is 1–80 letters, digits, "-" or "_".', {
-        code: 'ORCHESTRATOR.INVALID_EXECUTION_NAME',
-        field: 'name',
-      });
+    if (!isExecutionName(request.name)) {
+      throw new ValidationError(
+        `"${request.name}" cannot name an execution (1–80 characters, no spaces, control characters or <>{}[]?*"#%\\^|~\`$&,;:/).`,
+        { code: 'ORCHESTRATOR.INVALID_EXECUTION_NAME', field: 'name' },
+      );
     }
     const input = toJson(request.input);
     const executionId = `arn:aws:states:${this.region}:${this.account}:execution:${machine.name}:${request.name}`;
@@ -283,7 +287,7 @@ export class LocalStepFunctions implements Orchestrator {
     if (existing) {
       if (existing.inputKey === inputKey) return { executionId, startedAt: new Date(existing.startedAt) };
       throw new ConflictError(
-        'ORCHESTRATOR.EXECUTION_ALREADY_EXISTS',
+        'EXECUTION.ALREADY_EXISTS',
         `An execution named "${request.name}" of ${machine.name} already exists with a different input.`,
       );
     }
@@ -530,6 +534,11 @@ export class LocalStepFunctions implements Orchestrator {
     if (!task) return;
     this.pending.delete(token);
     this.issuedTokens.delete(token);
+    if (outcome instanceof TaskError && TIMED_OUT_ERRORS.has(outcome.name)) {
+      this.timedOutTokens.add(token);
+      // Bounded memory: forget the oldest.
+      if (this.timedOutTokens.size > 10_000) this.timedOutTokens.delete(this.timedOutTokens.values().next().value ?? '');
+    }
     if (task.heartbeatTimer) clearTimeout(task.heartbeatTimer);
     if (task.timeoutTimer) clearTimeout(task.timeoutTimer);
     if (outcome instanceof Error) task.reject(outcome);
@@ -538,13 +547,13 @@ export class LocalStepFunctions implements Orchestrator {
 
   private pendingTask(taskToken: string): PendingTask {
     const task = this.pending.get(taskToken);
-    if (!task) {
-      throw new NotFoundError('Task', undefined, {
-        code: 'ORCHESTRATOR.TASK_NOT_FOUND',
-        details: { reason: 'The task token is unknown, or its task already completed, timed out or was stopped.' },
-      });
+    if (task) return task;
+    if (this.timedOutTokens.has(taskToken)) {
+      throw new ConflictError('TASK.TIMED_OUT', 'The workflow task already timed out; its result is no longer accepted.');
     }
-    return task;
+    throw new NotFoundError('Task', undefined, {
+      details: { reason: 'The task token is unknown, or its task already completed.' },
+    });
   }
 
   private record(executionId: string): ExecutionRecord {
@@ -660,6 +669,15 @@ export function collectTasks(definition: Branch): Map<string, TaskInfo> {
   };
   walk(definition);
   return tasks;
+}
+
+/** The execution-name rule of StartExecution. */
+function isExecutionName(name: string): boolean {
+  if (name.length < 1 || name.length > 80 || /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/.test(name)) return false;
+  return ![...name].some((c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0x1f || (code >= 0x7f && code <= 0x9f);
+  });
 }
 
 function numberField(state: object, field: string): number | undefined {

@@ -352,7 +352,8 @@ describe('run-pipeline state machine', () => {
     expect(described?.stoppedAt).toBeInstanceOf(Date);
     expect(described?.error).toBe('JobCancelled');
     expect(finished.status).toBe('ABORTED');
-    await expect(sfn.sendTaskSuccess(token, { late: true })).rejects.toThrow(NotFoundError);
+    await expect(sfn.sendTaskSuccess(token, { late: true })).rejects.toMatchObject({ code: 'TASK.TIMED_OUT' });
+    await expect(sfn.sendTaskSuccess('never-issued', {})).rejects.toThrow(NotFoundError);
     expect(plane.records).toEqual([]);
     expect(plane.settles).toEqual([]);
   });
@@ -385,6 +386,7 @@ describe('run-pipeline state machine', () => {
     await expect(
       sfn.startExecution({ machine: 'run-pipeline', name: 'job-same', input: { ...INPUT, jobId: 'job-2' } }),
     ).rejects.toThrow(ConflictError);
+    await expect(sfn.startExecution({ machine: 'run-pipeline', name: 'has space', input: INPUT })).rejects.toThrow(/cannot name/);
     await sfn.waitForExecution(first.executionId);
     expect(plane.settles).toHaveLength(1);
     expect(await sfn.describeExecution('arn:aws:states:us-east-1:000000000000:execution:run-pipeline:nope')).toBeUndefined();
