@@ -10,6 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['test/unit/**/*.test.ts'],
           env: { PW_LOG_LEVEL: 'SILENT' },
         },
@@ -17,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           env: { PW_LOG_LEVEL: 'SILENT' },
@@ -28,6 +30,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['test/e2e/**/*.test.ts'],
           env: { PW_LOG_LEVEL: 'SILENT' },
           testTimeout: 120_000,
@@ -38,6 +41,7 @@ export default defineConfig({
       {
         test: {
           name: 'infra',
+          sequence: { groupOrder: 3 },
           include: ['test/infra/**/*.test.ts'],
           env: { PW_LOG_LEVEL: 'SILENT' },
           testTimeout: 300_000,
