@@ -33,7 +33,9 @@ export const apiGroupList: readonly ApiGroup[] = [
 export const apiRoutes: RouteSpec[] = apiGroupList.flatMap((group) => [...group.routes]);
 
 /** Group name → Lambda entry file (relative to the repository root). */
-export const apiGroups: Record<string, string> = Object.fromEntries(apiGroupList.map((g) => [g.name, g.entry]));
+export const apiGroups: Record<string, string> = Object.fromEntries(
+  apiGroupList.map((g) => [g.name, g.entry]),
+);
 
 /** Group name → lazy handler factory (local server, tests). */
 export const apiHandlerFactories: Record<string, () => Promise<ApiHandlerFactory>> = Object.fromEntries(

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -67,7 +67,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const server = createServer((req, res) => {
     const work = handle(req, res).catch((error: unknown) => {
       logger.error('local http server failed to answer', { error });
-      if (!res.headersSent) writeProblem(res, 500, 'Internal error', 'The local server failed.', req, randomUUID());
+      if (!res.headersSent)
+        writeProblem(res, 500, 'Internal error', 'The local server failed.', req, randomUUID());
       else res.destroy();
     });
     inFlight.add(work);
@@ -97,16 +98,32 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     } else {
       const found = table.lookup(method, target.rawPath);
       if (found.kind === 'not-found') {
-        return writeProblem(res, 404, 'Not found', `No route matches ${method} ${target.rawPath}.`, req, requestId, {
-          code: 'ROUTE.NOT_FOUND',
-          headers: corsHeadersFor(req),
-        });
+        return writeProblem(
+          res,
+          404,
+          'Not found',
+          `No route matches ${method} ${target.rawPath}.`,
+          req,
+          requestId,
+          {
+            code: 'ROUTE.NOT_FOUND',
+            headers: corsHeadersFor(req),
+          },
+        );
       }
       if (found.kind === 'method-not-allowed') {
-        return writeProblem(res, 405, 'Method not allowed', `${method} is not allowed here; use ${found.allow.join(', ')}.`, req, requestId, {
-          code: 'REQUEST.METHOD_NOT_ALLOWED',
-          headers: { allow: [...found.allow, 'OPTIONS'].join(', '), ...corsHeadersFor(req) },
-        });
+        return writeProblem(
+          res,
+          405,
+          'Method not allowed',
+          `${method} is not allowed here; use ${found.allow.join(', ')}.`,
+          req,
+          requestId,
+          {
+            code: 'REQUEST.METHOD_NOT_ALLOWED',
+            headers: { allow: [...found.allow, 'OPTIONS'].join(', '), ...corsHeadersFor(req) },
+          },
+        );
       }
       spec = found.route;
       pathParameters = found.params;
@@ -126,18 +143,39 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     } catch (error) {
       // API Gateway answers a failed invocation with 502; say which request so logs can be found.
       logger.error('handler failed', { error, group: spec.group, routeKey: key, requestId });
-      return writeProblem(res, 502, 'Bad gateway', `The ${spec.group} function failed; request id ${requestId}.`, req, requestId, {
-        code: 'GATEWAY.INTEGRATION_FAILED',
-      });
+      return writeProblem(
+        res,
+        502,
+        'Bad gateway',
+        `The ${spec.group} function failed; request id ${requestId}.`,
+        req,
+        requestId,
+        {
+          code: 'GATEWAY.INTEGRATION_FAILED',
+        },
+      );
     }
     try {
       writeResult(res, result);
     } catch (error) {
-      logger.error('handler returned an invalid response', { error, group: spec.group, routeKey: key, requestId });
+      logger.error('handler returned an invalid response', {
+        error,
+        group: spec.group,
+        routeKey: key,
+        requestId,
+      });
       if (!res.headersSent) {
-        writeProblem(res, 502, 'Bad gateway', `The ${spec.group} function returned an invalid response.`, req, requestId, {
-          code: 'GATEWAY.INVALID_RESPONSE',
-        });
+        writeProblem(
+          res,
+          502,
+          'Bad gateway',
+          `The ${spec.group} function returned an invalid response.`,
+          req,
+          requestId,
+          {
+            code: 'GATEWAY.INVALID_RESPONSE',
+          },
+        );
       }
     }
   }
@@ -147,7 +185,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     res.writeHead(204, {
       ...corsHeadersFor(req),
       'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-      'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'content-type, authorization',
+      'access-control-allow-headers':
+        req.headers['access-control-request-headers'] ?? 'content-type, authorization',
       'access-control-max-age': '600',
       'apigw-requestid': requestId,
     });
@@ -157,7 +196,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   function corsHeadersFor(req: IncomingMessage): Record<string, string> {
     const origin = req.headers.origin;
     if (corsOrigins.includes('*')) return { 'access-control-allow-origin': '*' };
-    if (origin && corsOrigins.includes(origin)) return { 'access-control-allow-origin': origin, vary: 'Origin' };
+    if (origin && corsOrigins.includes(origin))
+      return { 'access-control-allow-origin': origin, vary: 'Origin' };
     return {};
   }
 
@@ -213,7 +253,10 @@ interface Target {
 function splitTarget(url: string): Target {
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
-  return { rawPath: rawPath.startsWith('/') ? rawPath : `/${rawPath}`, rawQueryString: q === -1 ? '' : url.slice(q + 1) };
+  return {
+    rawPath: rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
+    rawQueryString: q === -1 ? '' : url.slice(q + 1),
+  };
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -258,9 +301,13 @@ export function buildEvent(
   }
   const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
   // What API Gateway adds in front of the integration.
-  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
+  headers['x-forwarded-for'] = headers['x-forwarded-for']
+    ? `${headers['x-forwarded-for']}, ${sourceIp}`
+    : sourceIp;
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+  headers['x-amzn-trace-id'] ??=
+    `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
   const cookies = (req.headersDistinct['cookie'] ?? [])
     .flatMap((line) => line.split(';'))
     .map((c) => c.trim())
@@ -350,18 +397,28 @@ function lambdaContext(group: string, timeoutMs: number): Context {
  * decoded, cookies as Set-Cookie); anything else is a 200 JSON body.
  */
 function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string): void {
-  if (typeof result === 'string' || result === null || typeof result !== 'object' || result.statusCode === undefined) {
+  if (
+    typeof result === 'string' ||
+    result === null ||
+    typeof result !== 'object' ||
+    result.statusCode === undefined
+  ) {
     const body = typeof result === 'string' ? result : stringifyJson(result);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(body);
     return;
   }
   const status = result.statusCode;
-  if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error(`Invalid status code ${status}`);
+  if (!Number.isInteger(status) || status < 100 || status > 599)
+    throw new Error(`Invalid status code ${status}`);
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
   if (result.cookies && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
-  const body = result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    result.body === undefined
+      ? undefined
+      : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   res.writeHead(status, headers);
   res.end(body);
 }

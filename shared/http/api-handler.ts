@@ -66,7 +66,8 @@ async function dispatch(event: HttpEvent): Promise<HttpResult> {
   if (state.preflight) return { statusCode: 204, headers: preflightHeaders(state.preflight) };
 
   const { route, services, input } = state;
-  if (!route || !services || !input) throw new Error('Request reached the handler without route, services or input.');
+  if (!route || !services || !input)
+    throw new Error('Request reached the handler without route, services or input.');
   const request: ApiRequest = {
     params: input.params,
     query: input.query,
@@ -107,6 +108,7 @@ export function toHttpResult(response: ApiResponse): HttpResult {
       (/^\s*<(!doctype html|html)/i.test(body) ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8');
     return { statusCode: status, headers, body };
   }
-  headers['content-type'] = response.contentType ?? headers['content-type'] ?? 'application/json; charset=utf-8';
+  headers['content-type'] =
+    response.contentType ?? headers['content-type'] ?? 'application/json; charset=utf-8';
   return { statusCode: status, headers, body: stringifyJson(body) };
 }

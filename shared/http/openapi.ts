@@ -98,7 +98,12 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], options: Open
           bearerFormat: 'JWT',
           description: 'Access token from POST /auth/login: Authorization: Bearer <token>',
         },
-        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key: x-api-key: <key>' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description: 'An API key: x-api-key: <key>',
+        },
       },
     },
   };
@@ -113,7 +118,8 @@ function operationFor(route: RouteSpec, schemas: SchemaCollector): OpenApiOperat
     // A declared schema is the body; an error without one is a Problem; a bare content type is text.
     const isError = Number(status) >= 400;
     const contentType =
-      spec.contentType ?? (spec.schema ? 'application/json' : isError ? PROBLEM_CONTENT_TYPE : 'application/json');
+      spec.contentType ??
+      (spec.schema ? 'application/json' : isError ? PROBLEM_CONTENT_TYPE : 'application/json');
     const schema = spec.schema
       ? schemas.add(spec.schema, 'output')
       : isError
@@ -154,7 +160,10 @@ function operationFor(route: RouteSpec, schemas: SchemaCollector): OpenApiOperat
   };
 }
 
-function requestBodyFor(route: RouteSpec, schemas: SchemaCollector): NonNullable<OpenApiOperation['requestBody']> {
+function requestBodyFor(
+  route: RouteSpec,
+  schemas: SchemaCollector,
+): NonNullable<OpenApiOperation['requestBody']> {
   const body = route.request?.body;
   const schema = body ? schemas.add(strictSchema(body), 'input') : {};
   return {
@@ -165,7 +174,9 @@ function requestBodyFor(route: RouteSpec, schemas: SchemaCollector): NonNullable
 
 function pathParameters(route: RouteSpec, schemas: SchemaCollector): OpenApiParameter[] {
   const names = [...route.path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1] ?? '');
-  const declared = route.request?.params ? objectProperties(schemas.inline(strictSchema(route.request.params), 'input')) : undefined;
+  const declared = route.request?.params
+    ? objectProperties(schemas.inline(strictSchema(route.request.params), 'input'))
+    : undefined;
   return names.map((name) => {
     const property = declared?.properties[name] ?? { type: 'string' };
     return parameter(name, 'path', true, property);
@@ -174,11 +185,20 @@ function pathParameters(route: RouteSpec, schemas: SchemaCollector): OpenApiPara
 
 function queryParameters(route: RouteSpec, schemas: SchemaCollector): OpenApiParameter[] {
   if (!route.request?.query) return [];
-  const { properties, required } = objectProperties(schemas.inline(strictSchema(route.request.query), 'input'));
-  return Object.entries(properties).map(([name, property]) => parameter(name, 'query', required.includes(name), property));
+  const { properties, required } = objectProperties(
+    schemas.inline(strictSchema(route.request.query), 'input'),
+  );
+  return Object.entries(properties).map(([name, property]) =>
+    parameter(name, 'query', required.includes(name), property),
+  );
 }
 
-function parameter(name: string, location: 'path' | 'query', required: boolean, property: JsonSchema): OpenApiParameter {
+function parameter(
+  name: string,
+  location: 'path' | 'query',
+  required: boolean,
+  property: JsonSchema,
+): OpenApiParameter {
   const { description, ...schema } = property;
   return {
     name,
@@ -189,9 +209,16 @@ function parameter(name: string, location: 'path' | 'query', required: boolean, 
   };
 }
 
-function objectProperties(schema: JsonSchema): { properties: Record<string, JsonSchema>; required: string[] } {
-  const properties = isRecord(schema['properties']) ? (schema['properties'] as Record<string, JsonSchema>) : {};
-  const required = Array.isArray(schema['required']) ? schema['required'].filter((r) => typeof r === 'string') : [];
+function objectProperties(schema: JsonSchema): {
+  properties: Record<string, JsonSchema>;
+  required: string[];
+} {
+  const properties = isRecord(schema['properties'])
+    ? (schema['properties'] as Record<string, JsonSchema>)
+    : {};
+  const required = Array.isArray(schema['required'])
+    ? schema['required'].filter((r) => typeof r === 'string')
+    : [];
   return { properties, required };
 }
 
@@ -228,7 +255,8 @@ class SchemaCollector {
     }
     const rewritten = rewriteRefs(root, renames) as JsonSchema;
     for (const [id, name] of renames) {
-      if (this.components[name] === PENDING) this.components[name] = rewriteRefs(($defs as JsonSchema)[id], renames) as JsonSchema;
+      if (this.components[name] === PENDING)
+        this.components[name] = rewriteRefs(($defs as JsonSchema)[id], renames) as JsonSchema;
     }
     return rewritten;
   }

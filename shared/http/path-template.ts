@@ -24,7 +24,9 @@ export function compilePathTemplate(template: string): PathTemplate {
     const param = segmentParam.exec(segment);
     if (!param) {
       if (segment.includes('{') || segment.includes('}')) {
-        throw new PathTemplateError(`Path "${template}": a parameter must fill a whole segment ("${segment}").`);
+        throw new PathTemplateError(
+          `Path "${template}": a parameter must fill a whole segment ("${segment}").`,
+        );
       }
       return escapeRegExp(segment);
     }

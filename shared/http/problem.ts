@@ -111,7 +111,10 @@ export function toProblem(error: unknown, context: ProblemContext): ProblemRespo
     };
   }
 
-  if (isDatabaseError(error, SqlState.serializationFailure) || isDatabaseError(error, SqlState.deadlockDetected)) {
+  if (
+    isDatabaseError(error, SqlState.serializationFailure) ||
+    isDatabaseError(error, SqlState.deadlockDetected)
+  ) {
     // Lost a race with a concurrent transaction: retrying the same request is expected to work.
     return {
       internal: true,

@@ -1,5 +1,3 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-
 const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /**
@@ -7,12 +5,17 @@ const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,
  * API Gateway adds first, then `Host`, then API Gateway's domain name. Values that are not a
  * plain host are ignored rather than echoed into documents.
  */
-export function requestOrigin(event: Pick<APIGatewayProxyEventV2, 'headers' | 'requestContext'>): string | undefined {
+export function requestOrigin(event: {
+  headers?: Record<string, string | undefined>;
+  requestContext?: { domainName?: string };
+}): string | undefined {
   const headers = event.headers ?? {};
   const first = (value: string | undefined) => value?.split(',')[0]?.trim() || undefined;
-  const host = [first(headers['x-forwarded-host']), first(headers['host']), event.requestContext?.domainName].find(
-    (h): h is string => h !== undefined && HOST.test(h),
-  );
+  const host = [
+    first(headers['x-forwarded-host']),
+    first(headers['host']),
+    event.requestContext?.domainName,
+  ].find((h): h is string => h !== undefined && HOST.test(h));
   if (!host) return undefined;
   const proto = first(headers['x-forwarded-proto'])?.toLowerCase();
   const scheme = proto === 'http' || proto === 'https' ? proto : 'https';

@@ -40,7 +40,11 @@ export function createRouteTable(routes: readonly RouteSpec[]): RouteTable {
     }
     keys.set(key, route);
     operationIds.add(route.operationId);
-    compiled.push({ route, template: compilePathTemplate(route.path), specificity: specificityOf(route.path) });
+    compiled.push({
+      route,
+      template: compilePathTemplate(route.path),
+      specificity: specificityOf(route.path),
+    });
   }
   compiled.sort((a, b) => compareSpecificity(a.specificity, b.specificity));
   const templates = new Map(compiled.map((c) => [c.route, c.template]));

@@ -70,10 +70,7 @@ export interface RouteSpec<
   responses: Record<number, ResponseSpec>;
   /** Keep the raw body (webhooks verify signatures on it) and skip JSON parsing. */
   rawBody?: boolean;
-  handle(
-    request: ApiRequest<z.infer<P>, z.infer<Q>, z.infer<B>>,
-    services: Services,
-  ): Promise<ApiResponse>;
+  handle(request: ApiRequest<z.infer<P>, z.infer<Q>, z.infer<B>>, services: Services): Promise<ApiResponse>;
 }
 
 /** Identity function that keeps the zod types flowing into `handle`. */

@@ -32,10 +32,16 @@ export function ensureChromium(): string {
       timeout: 600_000,
     });
   } catch (error) {
-    const output = error instanceof Error && 'stderr' in error ? String((error as { stderr: unknown }).stderr).slice(-2000) : '';
-    throw new Error(`Installing Debian's chromium with apt-get failed; browser tests cannot run.\n${output}`, {
-      cause: error,
-    });
+    const output =
+      error instanceof Error && 'stderr' in error
+        ? String((error as { stderr: unknown }).stderr).slice(-2000)
+        : '';
+    throw new Error(
+      `Installing Debian's chromium with apt-get failed; browser tests cannot run.\n${output}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`apt-get installed chromium but ${CHROMIUM_PATH} does not exist.`);

@@ -81,7 +81,10 @@ export function createSystemRoutes(options: SystemRouteOptions): RouteSpec[] {
         },
       },
       async handle(request, services) {
-        document ??= buildOpenApiDocument(options.listRoutes(), { title: API_TITLE, version: options.version });
+        document ??= buildOpenApiDocument(options.listRoutes(), {
+          title: API_TITLE,
+          version: options.version,
+        });
         const serverUrl = request.origin ?? services.config.http.publicUrl;
         return {
           status: 200,

@@ -10,7 +10,10 @@ export type AuthenticationRequest = Pick<ApiRequest, 'headers' | 'requestId' | '
 };
 
 /** Returns the caller for valid credentials, undefined for none; throws UnauthorizedError for bad ones. */
-export type Authenticate = (request: AuthenticationRequest, services: Services) => Promise<Caller | undefined>;
+export type Authenticate = (
+  request: AuthenticationRequest,
+  services: Services,
+) => Promise<Caller | undefined>;
 
 /**
  * Routes with `auth: 'user' | 'admin'` need a caller. No authenticator configured means nobody

@@ -3,7 +3,13 @@ import type { HttpMethod } from '../route';
 import { maybeStateOf, type HttpMiddleware, type HttpRequest } from './http-state';
 
 /** Request headers browsers may send cross-origin. */
-export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-api-key', 'x-request-id'];
+export const CORS_ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'x-api-key',
+  'x-request-id',
+];
 /** Response headers browser scripts may read. */
 export const CORS_EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'location', 'allow', 'www-authenticate'];
 const PREFLIGHT_MAX_AGE_SECONDS = 600;

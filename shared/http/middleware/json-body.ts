@@ -37,7 +37,10 @@ export function jsonBody(): HttpMiddleware {
         state.body = JSON.parse(text) as unknown;
       } catch (error) {
         const reason = error instanceof SyntaxError ? error.message : 'it could not be parsed';
-        throw new ValidationError(`The body is not valid JSON: ${reason}`, { code: 'REQUEST.INVALID_JSON', field: 'body' });
+        throw new ValidationError(`The body is not valid JSON: ${reason}`, {
+          code: 'REQUEST.INVALID_JSON',
+          field: 'body',
+        });
       }
     },
   };

@@ -37,7 +37,12 @@ export function problemErrors(): HttpMiddleware {
       });
       const logger = state?.services?.logger ?? fallbackLogger();
       if (internal) {
-        logger.error('request failed', { error: request.error, requestId, status: problem.status, path: request.event.rawPath });
+        logger.error('request failed', {
+          error: request.error,
+          requestId,
+          status: problem.status,
+          path: request.event.rawPath,
+        });
       }
       request.response = {
         statusCode: problem.status,

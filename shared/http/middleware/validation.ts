@@ -34,7 +34,11 @@ export function validation(): HttpMiddleware {
       const schemas = route.request ?? {};
       const issues: ProblemIssue[] = [];
 
-      const check = async (part: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown) => {
+      const check = async (
+        part: 'params' | 'query' | 'body',
+        schema: z.ZodType | undefined,
+        value: unknown,
+      ) => {
         if (!schema) return part === 'params' ? value : part === 'query' ? {} : undefined;
         const result = await strictSchema(schema).safeParseAsync(value);
         if (result.success) return result.data;

@@ -38,7 +38,8 @@ describe('API docs page in a browser', () => {
     page.on('pageerror', (error) => problems.push(error.message));
     const outside: string[] = [];
     page.on('request', (request) => {
-      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:')) outside.push(request.url());
+      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:'))
+        outside.push(request.url());
     });
 
     await page.goto(`${server.url}/docs`);

@@ -73,7 +73,10 @@ describe('local API server with the system routes', () => {
     expect(text).not.toContain('hunter2');
     const body = JSON.parse(text) as { components: Record<string, { status: string; detail: string }> };
     expect(body.components['database']).toMatchObject({ status: 'down', detail: 'check failed' });
-    expect(body.components['objects']).toMatchObject({ status: 'down', detail: expect.stringMatching(/no answer within/) });
+    expect(body.components['objects']).toMatchObject({
+      status: 'down',
+      detail: expect.stringMatching(/no answer within/),
+    });
     database.set('up');
     objects.set('up');
   });
@@ -81,7 +84,11 @@ describe('local API server with the system routes', () => {
   it('serves the OpenAPI document with its own origin as the server', async () => {
     const res = await fetch(`${server.url}/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; servers: { url: string }[]; paths: Record<string, unknown> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      servers: { url: string }[];
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers).toEqual([{ url: server.url }]);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/openapi.json', '/docs']));
@@ -164,7 +171,10 @@ describe('local API server events and gateway behaviour', () => {
   ];
   let release: () => void = () => {};
   const seen: { event: APIGatewayProxyEventV2; context: Context }[] = [];
-  const echo = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+  const echo = async (
+    event: APIGatewayProxyEventV2,
+    context: Context,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
     seen.push({ event, context });
     const key = event.pathParameters?.['key'];
     if (key === 'crash') throw new Error('handler blew up');
@@ -184,7 +194,13 @@ describe('local API server events and gateway behaviour', () => {
   let server: RunningHttpServer;
 
   beforeAll(async () => {
-    server = await startHttpServer({ port: 0, routes: echoRoutes, logger, getHandler: () => echo, maxBodyBytes: 64 * 1024 });
+    server = await startHttpServer({
+      port: 0,
+      routes: echoRoutes,
+      logger,
+      getHandler: () => echo,
+      maxBodyBytes: 64 * 1024,
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -220,7 +236,13 @@ describe('local API server events and gateway behaviour', () => {
         apiId: expect.any(String),
         domainName: '127.0.0.1',
         domainPrefix: '127',
-        http: { method: 'POST', path: '/echo/caf%C3%A9%20au%20lait', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'e2e-agent' },
+        http: {
+          method: 'POST',
+          path: '/echo/caf%C3%A9%20au%20lait',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'e2e-agent',
+        },
         requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
         routeKey: 'POST /echo/{name}',
         stage: '$default',
@@ -240,7 +262,11 @@ describe('local API server events and gateway behaviour', () => {
 
   it('base64-encodes binary request bodies and decodes binary responses', async () => {
     const bytes = new Uint8Array([0, 1, 2, 250, 255]);
-    await fetch(`${server.url}/echo/bin`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    await fetch(`${server.url}/echo/bin`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     const { event } = seen.at(-1) ?? expect.fail('no event');
     expect(event.isBase64Encoded).toBe(true);
     expect(Buffer.from(event.body ?? '', 'base64')).toEqual(Buffer.from(bytes));
@@ -253,7 +279,12 @@ describe('local API server events and gateway behaviour', () => {
 
   it('refuses a chunked body that grows past the limit with 413', async () => {
     const big = 'x'.repeat(70 * 1024);
-    const res = await rawRequest(server.url, { method: 'POST', path: '/echo/big', headers: [['Transfer-Encoding', 'chunked']], body: big });
+    const res = await rawRequest(server.url, {
+      method: 'POST',
+      path: '/echo/big',
+      headers: [['Transfer-Encoding', 'chunked']],
+      body: big,
+    });
     expect(res.status).toBe(413);
   });
 
@@ -291,12 +322,17 @@ function rawRequest(
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(base);
-    const req = httpRequest({ host: url.hostname, port: url.port, method: options.method, path: options.path }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: options.method, path: options.path },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     for (const [name, value] of options.headers ?? []) req.appendHeader(name, value);
     if (options.body) req.write(options.body);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DatabaseError, SqlState } from '../../../shared/db/database-error';
@@ -9,7 +11,14 @@ import { defineRoute, type Caller, type RouteSpec } from '../../../shared/http/r
 import type { Services } from '../../../shared/services';
 import { apiEvent, httpTestServices, lambdaContext, type EventInput } from './http-test-services';
 
-const seen: { body?: unknown; query?: unknown; params?: unknown; caller?: Caller; rawBody?: string; origin?: string }[] = [];
+const seen: {
+  body?: unknown;
+  query?: unknown;
+  params?: unknown;
+  caller?: Caller;
+  rawBody?: string;
+  origin?: string;
+}[] = [];
 
 const routes: RouteSpec[] = [
   defineRoute({
@@ -103,8 +112,10 @@ const routes: RouteSpec[] = [
     responses: { 200: { description: 'Never' } },
     async handle(request) {
       const kind = (request.params as { kind: string }).kind;
-      if (kind === 'unique') throw new DatabaseError('duplicate key value violates "items_name_key"', SqlState.uniqueViolation);
-      if (kind === 'slow') throw new TooManyRequestsError('ITEMS.RATE_LIMITED', 'Slow down.', { retryAfterSeconds: 7 });
+      if (kind === 'unique')
+        throw new DatabaseError('duplicate key value violates "items_name_key"', SqlState.uniqueViolation);
+      if (kind === 'slow')
+        throw new TooManyRequestsError('ITEMS.RATE_LIMITED', 'Slow down.', { retryAfterSeconds: 7 });
       throw new Error('secret SQL text: SELECT * FROM users WHERE password = $1');
     },
   }),
@@ -118,7 +129,8 @@ const authenticate: Authenticate = async (request) => {
   const header = request.headers['authorization'];
   if (header === 'Bearer user') return user;
   if (header === 'Bearer admin') return admin;
-  if (header === 'Bearer expired') throw new UnauthorizedError('Your session expired.', { code: 'AUTH.TOKEN_EXPIRED' });
+  if (header === 'Bearer expired')
+    throw new UnauthorizedError('Your session expired.', { code: 'AUTH.TOKEN_EXPIRED' });
   return undefined;
 };
 
@@ -136,7 +148,10 @@ function setup(options: { corsOrigins?: string; withAuth?: boolean } = {}) {
   const call = async (input: EventInput) => {
     const result = await handler(apiEvent(input), lambdaContext());
     const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
-    const json = result.body && headers['content-type']?.includes('json') ? (JSON.parse(result.body) as Record<string, unknown>) : undefined;
+    const json =
+      result.body && headers['content-type']?.includes('json')
+        ? (JSON.parse(result.body) as Record<string, unknown>)
+        : undefined;
     return { status: result.statusCode, headers, body: result.body, json };
   };
   return { call, logger, metrics, loads: () => loads };
@@ -148,7 +163,12 @@ const itemId = '0b6f3c1e-8a39-4e7f-9d1a-3c5b2f7e9a10';
 describe('request bodies', () => {
   it('passes a valid JSON body to the handler and serializes bigints safely', async () => {
     const { call } = setup();
-    const res = await call({ method: 'POST', path: '/items', headers: json, body: '{"name":"iris","size":3}' });
+    const res = await call({
+      method: 'POST',
+      path: '/items',
+      headers: json,
+      body: '{"name":"iris","size":3}',
+    });
     expect(res.status).toBe(201);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.json).toEqual({ id: 'item-1', name: 'iris', big: '18446744073709551616', small: 7 });
@@ -156,7 +176,12 @@ describe('request bodies', () => {
 
   it('rejects unknown body fields, naming them', async () => {
     const { call } = setup();
-    const res = await call({ method: 'POST', path: '/items', headers: json, body: '{"name":"iris","role":"admin"}' });
+    const res = await call({
+      method: 'POST',
+      path: '/items',
+      headers: json,
+      body: '{"name":"iris","role":"admin"}',
+    });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toBe('application/problem+json');
     const problem = problemSchema.parse(res.json);
@@ -211,7 +236,12 @@ describe('request bodies', () => {
   it('keeps the raw body for rawBody routes without parsing it', async () => {
     const { call } = setup();
     const raw = '{"id":"evt_1",  "type":"x"}';
-    const res = await call({ method: 'POST', path: '/hooks', headers: { 'content-type': 'application/json' }, body: raw });
+    const res = await call({
+      method: 'POST',
+      path: '/hooks',
+      headers: { 'content-type': 'application/json' },
+      body: raw,
+    });
     expect(res.status).toBe(200);
     expect(seen.at(-1)?.rawBody).toBe(raw);
   });
@@ -220,7 +250,11 @@ describe('request bodies', () => {
 describe('query and path parameters', () => {
   it('coerces numbers, booleans and comma lists', async () => {
     const { call } = setup();
-    const res = await call({ method: 'GET', path: '/items', query: { limit: '5', archived: 'false', tags: 'a,b' } });
+    const res = await call({
+      method: 'GET',
+      path: '/items',
+      query: { limit: '5', archived: 'false', tags: 'a,b' },
+    });
     expect(res.status).toBe(200);
     expect(seen.at(-1)?.query).toEqual({ limit: 5, archived: false, tags: ['a', 'b'] });
     await call({ method: 'GET', path: '/items' });
@@ -229,13 +263,18 @@ describe('query and path parameters', () => {
 
   it('names invalid and unknown query parameters', async () => {
     const { call } = setup();
-    const res = await call({ method: 'GET', path: '/items', query: { limit: '500', archived: 'yes', sort: 'name' } });
+    const res = await call({
+      method: 'GET',
+      path: '/items',
+      query: { limit: '500', archived: 'yes', sort: 'name' },
+    });
     expect(res.status).toBe(400);
-    expect(problemSchema.parse(res.json).errors?.map((e) => e.field).sort()).toEqual([
-      'query.archived',
-      'query.limit',
-      'query.sort',
-    ]);
+    expect(
+      problemSchema
+        .parse(res.json)
+        .errors?.map((e) => e.field)
+        .sort(),
+    ).toEqual(['query.archived', 'query.limit', 'query.sort']);
   });
 
   it('validates path parameters', async () => {
@@ -276,7 +315,13 @@ describe('routing', () => {
     const missing = await call({ method: 'GET', path: '/nothing', routeKey: '$default' });
     expect(missing.status).toBe(404);
     expect(problemSchema.parse(missing.json).code).toBe('ROUTE.NOT_FOUND');
-    const wrong = await call({ method: 'PUT', path: '/items', routeKey: '$default', headers: json, body: '{}' });
+    const wrong = await call({
+      method: 'PUT',
+      path: '/items',
+      routeKey: '$default',
+      headers: json,
+      body: '{}',
+    });
     expect(wrong.status).toBe(405);
     expect(wrong.headers['allow']).toBe('GET, POST, OPTIONS');
   });
@@ -359,14 +404,22 @@ describe('CORS', () => {
 
   it('does not grant other origins', async () => {
     const { call } = setup({ corsOrigins: 'https://app.example.com' });
-    const res = await call({ method: 'GET', path: '/items', headers: { origin: 'https://evil.example.net' } });
+    const res = await call({
+      method: 'GET',
+      path: '/items',
+      headers: { origin: 'https://evil.example.net' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('adds CORS headers to errors too, so browsers can read problems', async () => {
     const { call } = setup({ corsOrigins: '*' });
-    const res = await call({ method: 'GET', path: '/boom/x', headers: { origin: 'https://app.example.com' } });
+    const res = await call({
+      method: 'GET',
+      path: '/boom/x',
+      headers: { origin: 'https://app.example.com' },
+    });
     expect(res.status).toBe(500);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-expose-headers']).toContain('x-request-id');
@@ -376,7 +429,10 @@ describe('CORS', () => {
 describe('response headers', () => {
   it('sets security headers on success and on errors, all lower-case', async () => {
     const { call } = setup();
-    for (const res of [await call({ method: 'GET', path: '/items' }), await call({ method: 'GET', path: '/nope', routeKey: '$default' })]) {
+    for (const res of [
+      await call({ method: 'GET', path: '/items' }),
+      await call({ method: 'GET', path: '/nope', routeKey: '$default' }),
+    ]) {
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
@@ -448,7 +504,9 @@ describe('logging, metrics and services', () => {
     const count = (name: string) => metrics.recorded.filter((m) => m.name === name).length;
     expect(count('HttpRequests')).toBe(2);
     expect(count('HttpServerErrors')).toBe(1);
-    expect(metrics.recorded.find((m) => m.name === 'HttpServerErrors')?.dimensions).toEqual({ route: 'GET /boom/{kind}' });
+    expect(metrics.recorded.find((m) => m.name === 'HttpServerErrors')?.dimensions).toEqual({
+      route: 'GET /boom/{kind}',
+    });
   });
 
   it('creates the services once per container', async () => {
@@ -471,5 +529,58 @@ describe('logging, metrics and services', () => {
     expect(first.body).not.toContain('postgres://');
     const second = await handler(apiEvent({ method: 'GET', path: '/items' }), lambdaContext());
     expect(second.statusCode).toBe(200);
+  });
+});
+
+describe('a recorded API Gateway event', () => {
+  it('is served end to end: routing, auth header, body and the gateway request id', async () => {
+    const { services } = httpTestServices();
+    const recorded = JSON.parse(
+      readFileSync(new URL('../../events/apigw-v2-http-request.json', import.meta.url), 'utf8'),
+    ) as APIGatewayProxyEventV2;
+    let received: unknown;
+    const handler = createApiHandler(
+      [
+        defineRoute({
+          method: 'POST',
+          path: '/datasets',
+          group: 'test',
+          operationId: 'createDataset',
+          summary: 'Create a dataset',
+          tags: ['datasets'],
+          auth: 'user',
+          request: {
+            body: z.object({
+              name: z.string(),
+              modality: z.enum(['tabular', 'text']),
+              fileName: z.string(),
+              sizeBytes: z.number().int(),
+            }),
+          },
+          responses: { 201: { description: 'Created' } },
+          async handle(request) {
+            received = {
+              body: request.body,
+              caller: request.caller?.userId,
+              idempotencyKey: request.headers['idempotency-key'],
+            };
+            return { status: 201, body: { ok: true } };
+          },
+        }),
+      ],
+      () => services,
+      {
+        authenticate: async (request) =>
+          request.headers['authorization']?.startsWith('Bearer ') ? user : undefined,
+      },
+    );
+    const result = await handler(recorded, lambdaContext());
+    expect(result.statusCode).toBe(201);
+    expect(result.headers?.['x-request-id']).toBe('JKJaXmPLvHcESHA=');
+    expect(received).toEqual({
+      body: { name: 'sales 2026', modality: 'tabular', fileName: 'sales.csv', sizeBytes: 1048576 },
+      caller: 'u-1',
+      idempotencyKey: '3f0e1d2c-4b5a-4968-8776-5a4b3c2d1e0f',
+    });
   });
 });

@@ -25,11 +25,17 @@ describe('the API route list', () => {
       const handler = (await group.factory())(() => services);
       const other = apiRoutes.find((r) => r.group !== group.name);
       for (const route of group.routes) {
-        const res = await handler(apiEvent({ method: 'OPTIONS', path: route.path.replace(/\{[^}]+\}/g, 'x'), routeKey: '$default' }), lambdaContext());
+        const res = await handler(
+          apiEvent({ method: 'OPTIONS', path: route.path.replace(/\{[^}]+\}/g, 'x'), routeKey: '$default' }),
+          lambdaContext(),
+        );
         expect(res.statusCode, `${group.name}: ${route.path}`).toBe(204);
       }
       if (other) {
-        const res = await handler(apiEvent({ method: other.method, path: other.path, routeKey: `${other.method} ${other.path}` }), lambdaContext());
+        const res = await handler(
+          apiEvent({ method: other.method, path: other.path, routeKey: `${other.method} ${other.path}` }),
+          lambdaContext(),
+        );
         expect(res.statusCode).toBe(404);
       }
     }

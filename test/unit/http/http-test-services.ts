@@ -19,7 +19,9 @@ export class RecordingLogger extends Logger {
   }
   protected override printLog(_level: number, log: LogItem): void {
     // Through Powertools' own replacer, so errors appear as they would in CloudWatch.
-    this.records.push(JSON.parse(JSON.stringify(log.getAttributes(), this.getJsonReplacer())) as Record<string, unknown>);
+    this.records.push(
+      JSON.parse(JSON.stringify(log.getAttributes(), this.getJsonReplacer())) as Record<string, unknown>,
+    );
   }
   text(): string {
     return JSON.stringify(this.records);
@@ -39,7 +41,9 @@ function untouchable<T extends object>(name: string): T {
   });
 }
 
-export function httpTestServices(options: { health?: HealthCheck[]; corsOrigins?: string; publicUrl?: string } = {}) {
+export function httpTestServices(
+  options: { health?: HealthCheck[]; corsOrigins?: string; publicUrl?: string } = {},
+) {
   const logger = new RecordingLogger();
   const metrics = inMemoryMetrics();
   const config = loadConfig({
@@ -81,7 +85,9 @@ export function switchableCheck(name: string, initial: 'up' | 'down' = 'up') {
     async check() {
       if (state === 'throw') throw new Error(`password=hunter2 ${name} exploded`);
       if (state === 'hang') return new Promise(() => {});
-      return state === 'up' ? { status: 'up', detail: `${name} ok` } : { status: 'down', detail: `${name} unreachable` };
+      return state === 'up'
+        ? { status: 'up', detail: `${name} ok` }
+        : { status: 'down', detail: `${name} unreachable` };
     },
   };
   return { check, set: (next: typeof state) => (state = next) };
@@ -120,7 +126,13 @@ export function apiEvent(input: EventInput): APIGatewayProxyEventV2 {
       apiId: 'abc123',
       domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
       domainPrefix: 'abc123',
-      http: { method: input.method, path: input.path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'vitest' },
+      http: {
+        method: input.method,
+        path: input.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '198.51.100.7',
+        userAgent: 'vitest',
+      },
       requestId: `apigw-${randomUUID()}`,
       routeKey,
       stage: '$default',

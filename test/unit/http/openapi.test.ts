@@ -30,7 +30,12 @@ const sampleRoutes: RouteSpec[] = [
         cursor: z.string().optional(),
       }),
     },
-    responses: { 200: { description: 'A page', schema: z.object({ items: z.array(dataset), nextCursor: z.string().optional() }) } },
+    responses: {
+      200: {
+        description: 'A page',
+        schema: z.object({ items: z.array(dataset), nextCursor: z.string().optional() }),
+      },
+    },
     handle: async () => ({ status: 200 }),
   }),
   defineRoute({
@@ -43,7 +48,11 @@ const sampleRoutes: RouteSpec[] = [
     auth: 'admin',
     request: {
       params: z.object({ datasetId: z.uuid() }),
-      body: z.object({ fileName: z.string(), sizeBytes: z.number().int().positive(), label: z.string().default('') }),
+      body: z.object({
+        fileName: z.string(),
+        sizeBytes: z.number().int().positive(),
+        label: z.string().default(''),
+      }),
     },
     responses: { 201: { description: 'Created', schema: dataset }, 409: { description: 'Duplicate upload' } },
     handle: async () => ({ status: 201 }),
@@ -51,7 +60,11 @@ const sampleRoutes: RouteSpec[] = [
 ];
 
 function build(routes: readonly RouteSpec[] = [...apiRoutes, ...sampleRoutes]): OpenApiDocument {
-  return buildOpenApiDocument(routes, { title: 'PipeWeave', version: '9.9.9', serverUrl: 'https://api.example.com' });
+  return buildOpenApiDocument(routes, {
+    title: 'PipeWeave',
+    version: '9.9.9',
+    serverUrl: 'https://api.example.com',
+  });
 }
 
 /** Every `$ref` in the document must point at something that exists. */
@@ -71,7 +84,10 @@ function resolvePointer(doc: unknown, ref: string): unknown {
     .replace(/^#\//, '')
     .split('/')
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), doc);
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      doc,
+    );
 }
 
 describe('buildOpenApiDocument', () => {
@@ -127,7 +143,12 @@ describe('buildOpenApiDocument', () => {
     ]);
     const create = doc.paths['/datasets/{datasetId}/versions']?.['post'];
     expect(create?.parameters).toEqual([
-      { name: 'datasetId', in: 'path', required: true, schema: expect.objectContaining({ type: 'string', format: 'uuid' }) },
+      {
+        name: 'datasetId',
+        in: 'path',
+        required: true,
+        schema: expect.objectContaining({ type: 'string', format: 'uuid' }),
+      },
     ]);
   });
 
@@ -135,14 +156,26 @@ describe('buildOpenApiDocument', () => {
     const body = build().paths['/datasets/{datasetId}/versions']?.['post']?.requestBody;
     expect(body?.required).toBe(true);
     const schema = body?.content['application/json']?.schema;
-    expect(schema).toMatchObject({ type: 'object', required: ['fileName', 'sizeBytes'], additionalProperties: false });
+    expect(schema).toMatchObject({
+      type: 'object',
+      required: ['fileName', 'sizeBytes'],
+      additionalProperties: false,
+    });
   });
 
   it('points every error response at the Problem schema and applies security per auth', () => {
     const doc = build();
     expect(doc.components.schemas['Problem']).toMatchObject({
       type: 'object',
-      required: expect.arrayContaining(['type', 'title', 'status', 'detail', 'instance', 'code', 'requestId']),
+      required: expect.arrayContaining([
+        'type',
+        'title',
+        'status',
+        'detail',
+        'instance',
+        'code',
+        'requestId',
+      ]),
     });
     const create = doc.paths['/datasets/{datasetId}/versions']?.['post'];
     for (const status of ['400', '401', '403', '409', '415', '500']) {
@@ -174,15 +207,32 @@ describe('buildOpenApiDocument', () => {
     const doc = build();
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
     ajv.addSchema({ $id: 'urn:pipeweave:openapi', components: doc.components }, 'urn:pipeweave:openapi');
-    const schemaAt = (pointer: string) => ajv.compile({ $ref: `urn:pipeweave:openapi#/components/schemas/${pointer}` });
+    const schemaAt = (pointer: string) =>
+      ajv.compile({ $ref: `urn:pipeweave:openapi#/components/schemas/${pointer}` });
     for (const name of Object.keys(doc.components.schemas)) expect(() => schemaAt(name), name).not.toThrow();
 
     const problem = schemaAt('Problem');
-    expect(problem({ type: 'urn:pipeweave:problem:x', title: 'X', status: 400, detail: 'd', instance: '/', code: 'X', requestId: 'r' })).toBe(true);
+    expect(
+      problem({
+        type: 'urn:pipeweave:problem:x',
+        title: 'X',
+        status: 400,
+        detail: 'd',
+        instance: '/',
+        code: 'X',
+        requestId: 'r',
+      }),
+    ).toBe(true);
     expect(problem({ title: 'missing type' })).toBe(false);
     const report = schemaAt('HealthReport');
     expect(
-      report({ status: 'ok', version: '1', runtime: 'local', uptimeSeconds: 3, components: { db: { status: 'up', latencyMs: 2 } } }),
+      report({
+        status: 'ok',
+        version: '1',
+        runtime: 'local',
+        uptimeSeconds: 3,
+        components: { db: { status: 'up', latencyMs: 2 } },
+      }),
     ).toBe(true);
     expect(report({ status: 'fine' })).toBe(false);
   });

@@ -19,7 +19,14 @@ import { problemSchema, toProblem } from '../../../shared/http/problem';
 const context = { instance: '/datasets/42', requestId: 'req-123' };
 
 describe('toProblem maps every error class to its problem', () => {
-  const cases: { error: Error; status: number; type: string; title: string; code: string; detailShown: boolean }[] = [
+  const cases: {
+    error: Error;
+    status: number;
+    type: string;
+    title: string;
+    code: string;
+    detailShown: boolean;
+  }[] = [
     {
       error: new ValidationError('name is required', { field: 'body.name' }),
       status: 400,
@@ -93,7 +100,9 @@ describe('toProblem maps every error class to its problem', () => {
       detailShown: true,
     },
     {
-      error: new TooManyRequestsError('AUTH.TOO_MANY_ATTEMPTS', 'Too many sign-in attempts.', { retryAfterSeconds: 30 }),
+      error: new TooManyRequestsError('AUTH.TOO_MANY_ATTEMPTS', 'Too many sign-in attempts.', {
+        retryAfterSeconds: 30,
+      }),
       status: 429,
       type: 'urn:pipeweave:problem:auth.too-many-attempts',
       title: 'Too many requests',
@@ -113,7 +122,14 @@ describe('toProblem maps every error class to its problem', () => {
   it.each(cases)('$error.name → $status $type', ({ error, status, type, title, code, detailShown }) => {
     const { problem } = toProblem(error, context);
     expect(problemSchema.parse(problem)).toEqual(problem);
-    expect(problem).toMatchObject({ status, type, title, code, instance: '/datasets/42', requestId: 'req-123' });
+    expect(problem).toMatchObject({
+      status,
+      type,
+      title,
+      code,
+      instance: '/datasets/42',
+      requestId: 'req-123',
+    });
     if (detailShown) expect(problem.detail).toBe(error.message);
     else {
       expect(problem.detail).not.toContain('arn:aws');
@@ -137,15 +153,20 @@ describe('toProblem maps every error class to its problem', () => {
   });
 
   it('sets Retry-After on 429 and 503 when the delay is known, and WWW-Authenticate on 401', () => {
-    expect(toProblem(new TooManyRequestsError('X.SLOW', 'slow', { retryAfterSeconds: 2.2 }), context).headers).toEqual({
+    expect(
+      toProblem(new TooManyRequestsError('X.SLOW', 'slow', { retryAfterSeconds: 2.2 }), context).headers,
+    ).toEqual({
       'retry-after': '3',
     });
     expect(
-      toProblem(new DependencyUnavailableError('queue', 'x', { details: { retryAfterSeconds: 5 } }), context).headers,
+      toProblem(new DependencyUnavailableError('queue', 'x', { details: { retryAfterSeconds: 5 } }), context)
+        .headers,
     ).toEqual({ 'retry-after': '5' });
     expect(toProblem(new TooManyRequestsError('X.SLOW', 'slow'), context).headers).toEqual({});
     expect(toProblem(new UnauthorizedError(), context).headers['www-authenticate']).toMatch(/^Bearer /);
-    expect(toProblem(new MethodNotAllowedError('PUT', ['GET', 'POST']), context).headers['allow']).toBe('GET, POST, OPTIONS');
+    expect(toProblem(new MethodNotAllowedError('PUT', ['GET', 'POST']), context).headers['allow']).toBe(
+      'GET, POST, OPTIONS',
+    );
   });
 
   it('turns zod issues into 400 with every field path', () => {
@@ -177,7 +198,10 @@ describe('toProblem maps every error class to its problem', () => {
   });
 
   it('maps a serialization failure to a retryable 503', () => {
-    const { problem, headers } = toProblem(new DatabaseError('could not serialize', SqlState.serializationFailure), context);
+    const { problem, headers } = toProblem(
+      new DatabaseError('could not serialize', SqlState.serializationFailure),
+      context,
+    );
     expect(problem.status).toBe(503);
     expect(headers['retry-after']).toBe('1');
   });

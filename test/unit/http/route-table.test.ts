@@ -4,14 +4,28 @@ import type { HttpMethod, RouteSpec } from '../../../shared/http/route';
 import { createRouteTable } from '../../../shared/http/route-table';
 
 function route(method: HttpMethod, path: string, operationId: string): RouteSpec {
-  return { method, path, group: 'g', operationId, summary: operationId, tags: ['t'], auth: 'none', responses: {}, handle: async () => ({ status: 200 }) };
+  return {
+    method,
+    path,
+    group: 'g',
+    operationId,
+    summary: operationId,
+    tags: ['t'],
+    auth: 'none',
+    responses: {},
+    handle: async () => ({ status: 200 }),
+  };
 }
 
 describe('path templates', () => {
   it.each([
     ['/datasets/{datasetId}', '/datasets/abc', { datasetId: 'abc' }],
     ['/datasets/{datasetId}', '/datasets/a%20b%2Fc', { datasetId: 'a b/c' }],
-    ['/datasets/{datasetId}/versions/{version}', '/datasets/d1/versions/3', { datasetId: 'd1', version: '3' }],
+    [
+      '/datasets/{datasetId}/versions/{version}',
+      '/datasets/d1/versions/3',
+      { datasetId: 'd1', version: '3' },
+    ],
     ['/files/{key+}', '/files/raw/u1/a.csv', { key: 'raw/u1/a.csv' }],
     ['/health', '/health/', {}],
   ])('%s matches %s', (template, path, params) => {
@@ -50,7 +64,10 @@ describe('route table', () => {
   });
 
   it('tells a wrong method from an unknown path', () => {
-    expect(table.lookup('PUT', '/jobs/j-1')).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'DELETE'] });
+    expect(table.lookup('PUT', '/jobs/j-1')).toEqual({
+      kind: 'method-not-allowed',
+      allow: ['GET', 'DELETE'],
+    });
     expect(table.lookup('GET', '/nope')).toEqual({ kind: 'not-found' });
     expect(table.methodsFor('/jobs')).toEqual(['POST']);
     expect(table.byKey('DELETE /jobs/{jobId}')?.operationId).toBe('deleteJob');

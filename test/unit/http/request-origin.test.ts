@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { requestOrigin } from '../../../shared/http/request-origin';
+
+const context = { domainName: 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com' } as const;
+
+describe('requestOrigin', () => {
+  it.each([
+    [{ host: 'api.example.com', 'x-forwarded-proto': 'https' }, 'https://api.example.com'],
+    [{ host: '127.0.0.1:3000', 'x-forwarded-proto': 'http' }, 'http://127.0.0.1:3000'],
+    [
+      { host: 'internal', 'x-forwarded-host': 'docs.example.com', 'x-forwarded-proto': 'https, http' },
+      'https://docs.example.com',
+    ],
+    [{ host: '[::1]:8080', 'x-forwarded-proto': 'http' }, 'http://[::1]:8080'],
+    [{ 'x-forwarded-proto': 'https' }, 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com'],
+    [
+      { host: 'evil.example/<script>', 'x-forwarded-proto': 'javascript' },
+      'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
+    ],
+  ])('%o → %s', (headers, origin) => {
+    expect(requestOrigin({ headers, requestContext: context })).toBe(origin);
+  });
+});
