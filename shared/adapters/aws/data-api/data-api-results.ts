@@ -1,4 +1,5 @@
 import type { ArrayValue, ColumnMetadata, Field } from '@aws-sdk/client-rds-data';
+import { DatabaseError } from '../../../db/database-error';
 
 /**
  * Data API records → row objects with the JavaScript types repositories expect (the same ones the
@@ -68,7 +69,7 @@ function decodeScalar(value: string | number | boolean, typeName: string, column
     // numeric with scale 0 may still come as longValue for some callers' settings: keep it exact as text.
     if (typeName === 'numeric' || typeName === 'decimal' || typeName === 'money') return String(value);
     if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      throw new RangeError(`Column "${column}" holds an integer beyond ±(2^53−1) that cannot be read exactly.`);
+      throw unsafeInteger(column, String(value));
     }
     return value;
   }
@@ -79,12 +80,16 @@ function decodeScalar(value: string | number | boolean, typeName: string, column
 
 function toSafeInteger(value: string | number | boolean, column: string): number {
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isSafeInteger(n)) {
-    throw new RangeError(
-      `Column "${column}" holds ${String(value)}, beyond ±(2^53−1): select it as text (::text) to read it exactly.`,
-    );
-  }
+  if (!Number.isSafeInteger(n)) throw unsafeInteger(column, String(value));
   return n;
+}
+
+/** The same error the `pg` adapter raises (SQLSTATE 22003, numeric value out of range). */
+function unsafeInteger(column: string, text: string): DatabaseError {
+  return new DatabaseError(
+    `Column "${column}" holds ${text}, beyond JavaScript's safe integer range: select it as text (::text) to read it exactly.`,
+    '22003',
+  );
 }
 
 function decodeArray(array: ArrayValue, elementType: string, column: string): unknown[] {

@@ -184,7 +184,11 @@ describe('Data API dialect: what we read back', () => {
     );
     const db = database();
 
-    await expect(sql`select sum(amount) as total from ledger`.execute(db)).rejects.toThrow(/9007199254740993.*::text/);
+    const error = await sql`select sum(amount) as total from ledger`.execute(db).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect(error).toMatchObject({ sqlState: '22003' });
+    expect((error as Error).message).toMatch(/9007199254740993.*::text/);
   });
 });
 
