@@ -53,7 +53,9 @@ export class EmbeddedPostgresError extends Error {
   override name = 'EmbeddedPostgresError';
 }
 
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresServer> {
   const log = options.logger ?? (() => undefined);
   const dataDir = resolve(options.dataDir);
   const owner = await postgresOwner();
@@ -73,7 +75,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 
   const durabilityFlags =
-    options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+    options.durable === false
+      ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+      : [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -81,7 +85,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password: PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    initdbFlags: ['--encoding=UTF8', '--locale=C', ...(options.durable === false ? ['--no-sync'] : [])],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...durabilityFlags],
     onLog: remember,
     onError: (error) => remember(error instanceof Error ? error.message : String(error)),
@@ -194,7 +198,9 @@ async function assertReachable(dir: string, owner: Owner): Promise<void> {
   for (;;) {
     const s = await stat(current);
     const searchable =
-      (s.mode & 0o001) !== 0 || (s.uid === owner.uid && (s.mode & 0o100) !== 0) || (s.gid === owner.gid && (s.mode & 0o010) !== 0);
+      (s.mode & 0o001) !== 0 ||
+      (s.uid === owner.uid && (s.mode & 0o100) !== 0) ||
+      (s.gid === owner.gid && (s.mode & 0o010) !== 0);
     if (!searchable) {
       throw new EmbeddedPostgresError(
         `The postgres user cannot reach ${dir}: ${current} is not searchable by it (mode ${(s.mode & 0o777).toString(8)}). ` +
@@ -226,14 +232,24 @@ async function stopStalePostmaster(dataDir: string, log: (m: string) => void): P
   const pid = Number.parseInt(lines[0] ?? '', 10);
   const recordedDir = lines[1]?.trim() ?? '';
 
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !(await isPostmasterOf(pid, recordedDir, dataDir))) {
+  if (
+    !Number.isInteger(pid) ||
+    pid <= 0 ||
+    !isAlive(pid) ||
+    !(await isPostmasterOf(pid, recordedDir, dataDir))
+  ) {
     log(`removing stale ${pidFile} (no PostgreSQL server is running for it)`);
     await rm(pidFile, { force: true });
     return;
   }
 
   const parent = await parentPid(pid);
-  if (parent !== undefined && parent !== 1 && parent !== process.pid && (await commandLine(parent)).includes('node')) {
+  if (
+    parent !== undefined &&
+    parent !== 1 &&
+    parent !== process.pid &&
+    (await commandLine(parent)).includes('node')
+  ) {
     throw new EmbeddedPostgresError(
       `PostgreSQL in ${dataDir} is in use by another running process (pid ${parent}). ` +
         'Stop that process first, or use another data directory.',
@@ -328,7 +344,12 @@ async function findFreePort(): Promise<number> {
   });
 }
 
-async function startWithTimeout(server: EmbeddedPostgres, dataDir: string, port: number, recentLog: string[]): Promise<void> {
+async function startWithTimeout(
+  server: EmbeddedPostgres,
+  dataDir: string,
+  port: number,
+  recentLog: string[],
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((r) => {
     timer = setTimeout(() => r('timeout'), START_TIMEOUT_MS);
@@ -338,7 +359,8 @@ async function startWithTimeout(server: EmbeddedPostgres, dataDir: string, port:
     if (outcome === 'timeout') {
       await server.stop().catch(() => undefined);
       throw new EmbeddedPostgresError(
-        `PostgreSQL did not become ready within ${START_TIMEOUT_MS / 1000} s (data in ${dataDir}).\n` + tail(recentLog),
+        `PostgreSQL did not become ready within ${START_TIMEOUT_MS / 1000} s (data in ${dataDir}).\n` +
+          tail(recentLog),
       );
     }
   } catch (error) {
@@ -349,16 +371,25 @@ async function startWithTimeout(server: EmbeddedPostgres, dataDir: string, port:
       : /lock file .* already exists/i.test(logText)
         ? `Another PostgreSQL server is using ${dataDir}: stop it first.`
         : `Check the log above; if the data directory is damaged, move it away and start again.`;
-    throw new EmbeddedPostgresError(`PostgreSQL failed to start (data in ${dataDir}). ${hint}\n${tail(recentLog)}`, {
-      cause: error,
-    });
+    throw new EmbeddedPostgresError(
+      `PostgreSQL failed to start (data in ${dataDir}). ${hint}\n${tail(recentLog)}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     clearTimeout(timer);
   }
 }
 
 async function ensureDatabase(port: number, databaseName: string): Promise<string> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password: PASSWORD, database: 'postgres' });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: SUPERUSER,
+    password: PASSWORD,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
@@ -378,7 +409,9 @@ async function ensureDatabase(port: number, databaseName: string): Promise<strin
 }
 
 function tail(lines: string[]): string {
-  return lines.length === 0 ? '(PostgreSQL printed nothing)' : `Last PostgreSQL output:\n  ${lines.slice(-15).join('\n  ')}`;
+  return lines.length === 0
+    ? '(PostgreSQL printed nothing)'
+    : `Last PostgreSQL output:\n  ${lines.slice(-15).join('\n  ')}`;
 }
 
 function messageOf(error: unknown): string {

@@ -66,14 +66,22 @@ BEGIN
 END
 $pw_bootstrap$`;
 
-export async function runMigrations<DB>(db: Kysely<DB>, options: RunMigrationsOptions = {}): Promise<RunMigrationsResult> {
+export async function runMigrations<DB>(
+  db: Kysely<DB>,
+  options: RunMigrationsOptions = {},
+): Promise<RunMigrationsResult> {
   const log = options.logger ?? (() => undefined);
-  const migrations = [...(options.migrations ?? loadMigrations())].sort((a, b) => a.name.localeCompare(b.name));
+  const migrations = [...(options.migrations ?? loadMigrations())].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
   assertDistinctNames(migrations);
   const runId = randomUUID();
 
   await sql.raw(BOOTSTRAP).execute(db);
-  const recordedRows = await sql<{ name: string; checksum: string }>`SELECT name, checksum FROM schema_migrations`.execute(db);
+  const recordedRows = await sql<{
+    name: string;
+    checksum: string;
+  }>`SELECT name, checksum FROM schema_migrations`.execute(db);
   const recorded = new Map(recordedRows.rows.map((row) => [row.name, row.checksum]));
 
   // Refuse before changing anything when an applied file was edited.
@@ -83,7 +91,8 @@ export async function runMigrations<DB>(db: Kysely<DB>, options: RunMigrationsOp
   }
   const known = new Set(migrations.map((m) => m.name));
   for (const name of recorded.keys()) {
-    if (!known.has(name)) log(`schema_migrations records ${name}, which this code does not have (a newer version applied it?)`);
+    if (!known.has(name))
+      log(`schema_migrations records ${name}, which this code does not have (a newer version applied it?)`);
   }
 
   const applied: string[] = [];
@@ -158,7 +167,8 @@ function dollarTag(base: string, text: string): string {
 function assertDistinctNames(migrations: Migration[]): void {
   const seen = new Set<string>();
   for (const migration of migrations) {
-    if (seen.has(migration.name)) throw new MigrationError(`Migration ${migration.name} is listed twice`, migration.name);
+    if (seen.has(migration.name))
+      throw new MigrationError(`Migration ${migration.name} is listed twice`, migration.name);
     seen.add(migration.name);
   }
 }

@@ -1,6 +1,13 @@
 import type { Database } from './database';
 import { jsonb, textArray } from './schema';
-import type { CreditPackageTierRestriction, JsonObject, Modality, NodeRuntime, NodeTypeKind, TaskType } from './schema';
+import type {
+  CreditPackageTierRestriction,
+  JsonObject,
+  Modality,
+  NodeRuntime,
+  NodeTypeKind,
+  TaskType,
+} from './schema';
 
 /**
  * Reference data every installation has: the node-type catalog, the ML task templates and the
@@ -40,7 +47,16 @@ export interface NodeTypeDefinition {
   version: number;
 }
 
-const ALL_MODALITIES: Modality[] = ['tabular', 'text', 'image', 'audio', 'video', 'timeseries', 'seismic', 'multimodal'];
+const ALL_MODALITIES: Modality[] = [
+  'tabular',
+  'text',
+  'image',
+  'audio',
+  'video',
+  'timeseries',
+  'seismic',
+  'multimodal',
+];
 const TABLE_IN: NodePort[] = [{ name: 'table', type: 'table', required: true }];
 const TABLE_OUT: NodePort[] = [{ name: 'table', type: 'table' }];
 const COLUMN_NAME = { type: 'string', minLength: 1, maxLength: 255 };
@@ -159,7 +175,8 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
   {
     key: 'table.sample',
     name: 'Sample rows',
-    description: 'Takes a random sample: a fraction of the rows or a number of rows, reproducible with a seed.',
+    description:
+      'Takes a random sample: a fraction of the rows or a number of rows, reproducible with a seed.',
     kind: 'transform',
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
@@ -181,7 +198,8 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
   {
     key: 'table.split',
     name: 'Train/test split',
-    description: 'Splits the rows into a train and a test table, reproducibly with a seed, optionally stratified.',
+    description:
+      'Splits the rows into a train and a test table, reproducibly with a seed, optionally stratified.',
     kind: 'transform',
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
@@ -193,7 +211,10 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
       testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2 },
       seed: { type: 'integer', minimum: 0, default: 42 },
       shuffle: { type: 'boolean', default: true },
-      stratifyColumn: { ...COLUMN_NAME, description: 'Keep the class proportions of this column in both tables.' },
+      stratifyColumn: {
+        ...COLUMN_NAME,
+        description: 'Keep the class proportions of this column in both tables.',
+      },
     }),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
@@ -212,7 +233,12 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: TABLE_OUT,
     parametersSchema: parameters(
       {
-        on: { type: 'array', items: COLUMN_NAME, minItems: 1, description: 'Key columns present in both tables.' },
+        on: {
+          type: 'array',
+          items: COLUMN_NAME,
+          minItems: 1,
+          description: 'Key columns present in both tables.',
+        },
         how: { enum: ['inner', 'left', 'right', 'outer'], default: 'inner' },
         rightSuffix: { type: 'string', minLength: 1, maxLength: 32, default: '_right' },
       },
@@ -305,7 +331,11 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     modality: 'tabular',
     taskType: 'clustering',
     metrics: ['silhouette', 'davies_bouldin'],
-    template: { nodes: [{ id: 'source', type: 'dataset.source', params: {} }], edges: [], recommendedAlgorithms: ['kmeans', 'pca_kmeans'] },
+    template: {
+      nodes: [{ id: 'source', type: 'dataset.source', params: {} }],
+      edges: [],
+      recommendedAlgorithms: ['kmeans', 'pca_kmeans'],
+    },
   },
   {
     key: 'text.classification',
@@ -350,7 +380,9 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     modality: 'timeseries',
     taskType: 'forecasting',
     metrics: ['mape', 'smape', 'rmse'],
-    template: splitTemplate(['seasonal_naive', 'exponential_smoothing', 'gradient_boosting_lags'], { shuffle: false }),
+    template: splitTemplate(['seasonal_naive', 'exponential_smoothing', 'gradient_boosting_lags'], {
+      shuffle: false,
+    }),
   },
   {
     key: 'seismic.denoising',

@@ -46,7 +46,10 @@ export function parseInt8(text: string): number {
 
 function parseInt8Array(text: string): Array<number | null> {
   // pg's own int8[] parser yields strings; keep its array parsing, convert each element.
-  const lookup = pg.types.getTypeParser as (oid: number, format: 'text') => (value: string) => Array<string | null>;
+  const lookup = pg.types.getTypeParser as (
+    oid: number,
+    format: 'text',
+  ) => (value: string) => Array<string | null>;
   const parseArray = lookup(INT8_ARRAY_OID, 'text');
   return parseArray(text).map((item) => (item === null ? null : parseInt8(item)));
 }
@@ -104,7 +107,8 @@ export function translatePgError(error: unknown): Error {
     );
   }
   const connectionFailure =
-    (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|EPIPE)$/.test(code)) ||
+    (code !== undefined &&
+      /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|EPIPE)$/.test(code)) ||
     /Connection terminated|timeout exceeded when trying to connect|connection timeout|Client has encountered a connection error/i.test(
       message,
     );
@@ -160,19 +164,22 @@ class TranslatingDriver implements Driver {
   }
   savepoint(connection: DatabaseConnection, name: string, compile: Compile): Promise<void> {
     return translated(async () => {
-      if (!this.inner.savepoint) throw new DatabaseError('This driver does not support savepoints', undefined);
+      if (!this.inner.savepoint)
+        throw new DatabaseError('This driver does not support savepoints', undefined);
       await this.inner.savepoint(unwrap(connection), name, compile);
     });
   }
   rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: Compile): Promise<void> {
     return translated(async () => {
-      if (!this.inner.rollbackToSavepoint) throw new DatabaseError('This driver does not support savepoints', undefined);
+      if (!this.inner.rollbackToSavepoint)
+        throw new DatabaseError('This driver does not support savepoints', undefined);
       await this.inner.rollbackToSavepoint(unwrap(connection), name, compile);
     });
   }
   releaseSavepoint(connection: DatabaseConnection, name: string, compile: Compile): Promise<void> {
     return translated(async () => {
-      if (!this.inner.releaseSavepoint) throw new DatabaseError('This driver does not support savepoints', undefined);
+      if (!this.inner.releaseSavepoint)
+        throw new DatabaseError('This driver does not support savepoints', undefined);
       await this.inner.releaseSavepoint(unwrap(connection), name, compile);
     });
   }
@@ -187,7 +194,10 @@ class TranslatingDriver implements Driver {
 class TranslatingConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
-  executeQuery<R>(compiledQuery: CompiledQuery, options?: AbortableOperationOptions): Promise<QueryResult<R>> {
+  executeQuery<R>(
+    compiledQuery: CompiledQuery,
+    options?: AbortableOperationOptions,
+  ): Promise<QueryResult<R>> {
     return translated(() => this.inner.executeQuery<R>(compiledQuery, options));
   }
 

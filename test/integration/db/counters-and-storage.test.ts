@@ -69,7 +69,11 @@ describe('dataset counter and storage accounting', () => {
     expect((await counters(user.id)).storage_used_bytes).toBe(5_700);
 
     // Processing adds the Parquet size.
-    await db.updateTable('dataset_versions').set({ processed_size_bytes: 300 }).where('id', '=', v1.id).execute();
+    await db
+      .updateTable('dataset_versions')
+      .set({ processed_size_bytes: 300 })
+      .where('id', '=', v1.id)
+      .execute();
     expect((await counters(user.id)).storage_used_bytes).toBe(6_000);
 
     // Soft delete: the dataset and its versions stop counting; restoring brings them back.
@@ -106,12 +110,24 @@ describe('dataset counter and storage accounting', () => {
 
     const model = await db
       .insertInto('models')
-      .values({ user_id: user.id, pipeline_id: pipeline.id, name: 'm', algorithm: 'random_forest', artifact_key: 'models/x/model.json' })
+      .values({
+        user_id: user.id,
+        pipeline_id: pipeline.id,
+        name: 'm',
+        algorithm: 'random_forest',
+        artifact_key: 'models/x/model.json',
+      })
       .returning(['id', 'version'])
       .executeTakeFirstOrThrow();
     const second = await db
       .insertInto('models')
-      .values({ user_id: user.id, pipeline_id: pipeline.id, name: 'm2', algorithm: 'random_forest', artifact_key: 'models/y/model.json' })
+      .values({
+        user_id: user.id,
+        pipeline_id: pipeline.id,
+        name: 'm2',
+        algorithm: 'random_forest',
+        artifact_key: 'models/y/model.json',
+      })
       .returning('version')
       .executeTakeFirstOrThrow();
     expect([model.version, second.version]).toEqual([1, 2]);
@@ -139,7 +155,9 @@ describe('dataset version dedupe', () => {
       .where('id', '=', reupload.id)
       .returning('duplicate_of_version_id')
       .executeTakeFirstOrThrow();
-    const otherUsers = await createVersion(other.id, (await createDataset(other.id)).id, 1, { sha256: sha('a') });
+    const otherUsers = await createVersion(other.id, (await createDataset(other.id)).id, 1, {
+      sha256: sha('a'),
+    });
     const different = await createVersion(user.id, first.id, 2, { sha256: sha('b') });
 
     expect(original.duplicate_of_version_id).toBeNull();
@@ -154,7 +172,10 @@ describe('dataset version dedupe', () => {
     const canonical = await createVersion(user.id, dataset.id, 1, { sha256: sha('c') });
     const dup1 = await createVersion(user.id, dataset.id, 2, { sha256: sha('c') });
     const dup2 = await createVersion(user.id, dataset.id, 3, { sha256: sha('c') });
-    expect([dup1.duplicate_of_version_id, dup2.duplicate_of_version_id]).toEqual([canonical.id, canonical.id]);
+    expect([dup1.duplicate_of_version_id, dup2.duplicate_of_version_id]).toEqual([
+      canonical.id,
+      canonical.id,
+    ]);
 
     await db.deleteFrom('dataset_versions').where('id', '=', canonical.id).execute();
 

@@ -15,7 +15,11 @@ let starterPackageId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = testDb.db;
-  const pack = await db.selectFrom('credit_packages').select('id').where('key', '=', 'starter').executeTakeFirstOrThrow();
+  const pack = await db
+    .selectFrom('credit_packages')
+    .select('id')
+    .where('key', '=', 'starter')
+    .executeTakeFirstOrThrow();
   starterPackageId = pack.id;
 });
 afterAll(async () => {
@@ -35,11 +39,20 @@ async function waitUntilABackendWaitsForALock(): Promise<void> {
 }
 
 async function balanceOf(userId: string): Promise<number> {
-  const row = await db.selectFrom('users').select('credit_balance').where('id', '=', userId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select('credit_balance')
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
   return row.credit_balance;
 }
 
-function write(userId: string, type: 'purchase' | 'consumption' | 'refund' | 'adjustment' | 'grant', amount: number, target: Database = db) {
+function write(
+  userId: string,
+  type: 'purchase' | 'consumption' | 'refund' | 'adjustment' | 'grant',
+  amount: number,
+  target: Database = db,
+) {
   return target
     .insertInto('credit_transactions')
     .values({
@@ -62,7 +75,9 @@ describe('credit ledger', () => {
     const refund = await write(user.id, 'refund', 10);
     const adjustment = await write(user.id, 'adjustment', -5);
 
-    expect([purchase, consumption, refund, adjustment].map((t) => t.balance_after)).toEqual([100, 70, 80, 75]);
+    expect([purchase, consumption, refund, adjustment].map((t) => t.balance_after)).toEqual([
+      100, 70, 80, 75,
+    ]);
     expect(await balanceOf(user.id)).toBe(75);
   });
 
@@ -70,7 +85,13 @@ describe('credit ledger', () => {
     const user = await createTestUser(db);
     const row = await db
       .insertInto('credit_transactions')
-      .values({ user_id: user.id, type: 'grant', amount: 5, balance_after: 9_999, idempotency_key: `test:${randomUUID()}` })
+      .values({
+        user_id: user.id,
+        type: 'grant',
+        amount: 5,
+        balance_after: 9_999,
+        idempotency_key: `test:${randomUUID()}`,
+      })
       .returning('balance_after')
       .executeTakeFirstOrThrow();
     expect(row.balance_after).toBe(5);
@@ -88,7 +109,11 @@ describe('credit ledger', () => {
       constraint: 'credit_transactions_balance_after_check',
     });
     expect(await balanceOf(user.id)).toBe(20);
-    const rows = await db.selectFrom('credit_transactions').select('id').where('user_id', '=', user.id).execute();
+    const rows = await db
+      .selectFrom('credit_transactions')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .execute();
     expect(rows).toHaveLength(1);
   });
 
@@ -124,12 +149,22 @@ describe('credit ledger', () => {
     await grantCredits(db, user.id, 10);
 
     await expect(
-      db.updateTable('credit_transactions').set({ description: 'rewritten' }).where('user_id', '=', user.id).execute(),
+      db
+        .updateTable('credit_transactions')
+        .set({ description: 'rewritten' })
+        .where('user_id', '=', user.id)
+        .execute(),
     ).rejects.toThrow(/append-only/);
-    await expect(db.deleteFrom('credit_transactions').where('user_id', '=', user.id).execute()).rejects.toThrow(/append-only/);
+    await expect(
+      db.deleteFrom('credit_transactions').where('user_id', '=', user.id).execute(),
+    ).rejects.toThrow(/append-only/);
     await expect(sql`TRUNCATE credit_transactions`.execute(db)).rejects.toThrow(/append-only/);
 
-    const rows = await db.selectFrom('credit_transactions').select(['amount', 'description']).where('user_id', '=', user.id).execute();
+    const rows = await db
+      .selectFrom('credit_transactions')
+      .select(['amount', 'description'])
+      .where('user_id', '=', user.id)
+      .execute();
     expect(rows).toEqual([{ amount: 10, description: 'test grant' }]);
   });
 
@@ -150,10 +185,19 @@ describe('credit ledger', () => {
 
   it('does not move the balance when a duplicate is skipped with ON CONFLICT DO NOTHING', async () => {
     const user = await createTestUser(db);
-    const values = { user_id: user.id, type: 'grant' as const, amount: 30, idempotency_key: `grant:${randomUUID()}` };
+    const values = {
+      user_id: user.id,
+      type: 'grant' as const,
+      amount: 30,
+      idempotency_key: `grant:${randomUUID()}`,
+    };
 
     for (let i = 0; i < 3; i += 1) {
-      await db.insertInto('credit_transactions').values(values).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+      await db
+        .insertInto('credit_transactions')
+        .values(values)
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .execute();
     }
 
     expect(await balanceOf(user.id)).toBe(30);
@@ -186,12 +230,17 @@ describe('credit ledger', () => {
   it('refuses writes to users.credit_balance that do not come from the ledger', async () => {
     const user = await createTestUser(db);
 
-    await expect(db.updateTable('users').set({ credit_balance: 1_000 }).where('id', '=', user.id).execute()).rejects.toMatchObject({
+    await expect(
+      db.updateTable('users').set({ credit_balance: 1_000 }).where('id', '=', user.id).execute(),
+    ).rejects.toMatchObject({
       sqlState: SqlState.checkViolation,
       constraint: 'users_credit_balance_ledger_only',
     });
     await expect(
-      db.insertInto('users').values({ email: `rich-${randomUUID()}@example.test`, password_hash: 'x', credit_balance: 5 }).execute(),
+      db
+        .insertInto('users')
+        .values({ email: `rich-${randomUUID()}@example.test`, password_hash: 'x', credit_balance: 5 })
+        .execute(),
     ).rejects.toMatchObject({ constraint: 'users_credit_balance_ledger_only' });
     expect(await balanceOf(user.id)).toBe(0);
   });
@@ -200,8 +249,12 @@ describe('credit ledger', () => {
     const user = await createTestUser(db);
     await grantCredits(db, user.id, 10);
 
-    await expect(write(user.id, 'consumption', 5)).rejects.toMatchObject({ constraint: 'credit_transactions_amount_sign_check' });
-    await expect(write(user.id, 'refund', -5)).rejects.toMatchObject({ constraint: 'credit_transactions_amount_sign_check' });
+    await expect(write(user.id, 'consumption', 5)).rejects.toMatchObject({
+      constraint: 'credit_transactions_amount_sign_check',
+    });
+    await expect(write(user.id, 'refund', -5)).rejects.toMatchObject({
+      constraint: 'credit_transactions_amount_sign_check',
+    });
     expect(await balanceOf(user.id)).toBe(10);
   });
 });

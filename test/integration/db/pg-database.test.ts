@@ -50,14 +50,24 @@ describe('pg database adapter', () => {
       .catch((error: unknown) => error);
 
     expect(failure).toMatchObject({ sqlState: SqlState.uniqueViolation });
-    const row = await db.selectFrom('users').select('full_name').where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('users')
+      .select('full_name')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     expect(row.full_name).toBe('Test User');
   });
 
   it('returns int8 values as numbers', async () => {
     const user = await createTestUser(db);
-    const counted = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const big = await sql<{ v: number; list: number[] }>`SELECT 9007199254740991::int8 AS v, ARRAY[1, 2]::int8[] AS list`.execute(db);
+    const counted = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const big = await sql<{
+      v: number;
+      list: number[];
+    }>`SELECT 9007199254740991::int8 AS v, ARRAY[1, 2]::int8[] AS list`.execute(db);
 
     expect(typeof counted.n).toBe('number');
     expect(big.rows[0]).toEqual({ v: Number.MAX_SAFE_INTEGER, list: [1, 2] });

@@ -23,7 +23,8 @@ async function snapshot() {
     db.selectFrom('credit_packages').selectAll().orderBy('key').execute(),
   ]);
   // updated_at moves on every upsert; everything else must stay put.
-  const strip = <T extends { updated_at: Date }>(rows: T[]) => rows.map(({ updated_at: _ignored, ...rest }) => rest);
+  const strip = <T extends { updated_at: Date }>(rows: T[]) =>
+    rows.map(({ updated_at: _ignored, ...rest }) => rest);
   return { nodes: strip(nodes), tasks: strip(tasks), packages: strip(packages) };
 }
 
@@ -41,7 +42,11 @@ describe('seedReferenceData', () => {
   });
 
   it('seeds the node catalog with ports, parameter schemas with defaults, runtime and cost', async () => {
-    const split = await db.selectFrom('node_types').selectAll().where('key', '=', 'table.split').executeTakeFirstOrThrow();
+    const split = await db
+      .selectFrom('node_types')
+      .selectAll()
+      .where('key', '=', 'table.split')
+      .executeTakeFirstOrThrow();
 
     expect(split).toMatchObject({
       kind: 'transform',
@@ -57,13 +62,29 @@ describe('seedReferenceData', () => {
   });
 
   it('keeps what operators configured: a Stripe price id and a deactivated package', async () => {
-    await db.updateTable('credit_packages').set({ stripe_price_id: 'price_123', is_active: false }).where('key', '=', 'pro').execute();
+    await db
+      .updateTable('credit_packages')
+      .set({ stripe_price_id: 'price_123', is_active: false })
+      .where('key', '=', 'pro')
+      .execute();
 
     await seedReferenceData(db);
 
-    const pro = await db.selectFrom('credit_packages').selectAll().where('key', '=', 'pro').executeTakeFirstOrThrow();
-    expect(pro).toMatchObject({ stripe_price_id: 'price_123', is_active: false, credits: 1_200, price_cents: 10_000, tier_restriction: 'pro_only' });
-    const unconfigured = await sql<{ n: number }>`SELECT count(*) AS n FROM credit_packages WHERE stripe_price_id IS NULL`.execute(db);
+    const pro = await db
+      .selectFrom('credit_packages')
+      .selectAll()
+      .where('key', '=', 'pro')
+      .executeTakeFirstOrThrow();
+    expect(pro).toMatchObject({
+      stripe_price_id: 'price_123',
+      is_active: false,
+      credits: 1_200,
+      price_cents: 10_000,
+      tier_restriction: 'pro_only',
+    });
+    const unconfigured = await sql<{
+      n: number;
+    }>`SELECT count(*) AS n FROM credit_packages WHERE stripe_price_id IS NULL`.execute(db);
     expect(unconfigured.rows[0]?.n).toBe(2);
   });
 });

@@ -34,7 +34,11 @@ describe('schema constraints', () => {
     const user = await createTestUser(db);
     // now() is the transaction start: a later statement gets a later time.
     await db.updateTable('users').set({ full_name: 'Renamed' }).where('id', '=', user.id).execute();
-    const after = await db.selectFrom('users').select(['created_at', 'updated_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    const after = await db
+      .selectFrom('users')
+      .select(['created_at', 'updated_at'])
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
 
     expect(after.created_at.getTime()).toBe(user.created_at.getTime());
     expect(after.updated_at.getTime()).toBeGreaterThan(user.updated_at.getTime());
@@ -48,43 +52,85 @@ describe('schema constraints', () => {
       .returning('id')
       .executeTakeFirstOrThrow();
 
-    const unknownJobStatus = sql`INSERT INTO jobs (user_id, snapshot_id, status) VALUES (${user.id}, ${snapshotId}, 'paused')`.execute(db);
+    const unknownJobStatus =
+      sql`INSERT INTO jobs (user_id, snapshot_id, status) VALUES (${user.id}, ${snapshotId}, 'paused')`.execute(
+        db,
+      );
     const unknownModality = sql`UPDATE datasets SET modality = 'smell' WHERE id = ${dataset.id}`.execute(db);
     const unknownTier = sql`UPDATE users SET tier = 'platinum' WHERE id = ${user.id}`.execute(db);
 
-    await expect(unknownJobStatus).rejects.toMatchObject({ sqlState: SqlState.checkViolation, constraint: 'jobs_status_check' });
-    await expect(unknownModality).rejects.toMatchObject({ sqlState: SqlState.checkViolation, constraint: 'datasets_modality_check' });
-    await expect(unknownTier).rejects.toMatchObject({ sqlState: SqlState.checkViolation, constraint: 'users_tier_check' });
+    await expect(unknownJobStatus).rejects.toMatchObject({
+      sqlState: SqlState.checkViolation,
+      constraint: 'jobs_status_check',
+    });
+    await expect(unknownModality).rejects.toMatchObject({
+      sqlState: SqlState.checkViolation,
+      constraint: 'datasets_modality_check',
+    });
+    await expect(unknownTier).rejects.toMatchObject({
+      sqlState: SqlState.checkViolation,
+      constraint: 'users_tier_check',
+    });
   });
 
   it('keeps job progress within 0–100 and priority within 1–10', async () => {
     const { user, snapshotId } = await createJobFixture();
     const base = { user_id: user.id, snapshot_id: snapshotId };
 
-    await expect(db.insertInto('jobs').values({ ...base, progress: 101 }).execute()).rejects.toMatchObject({
+    await expect(
+      db
+        .insertInto('jobs')
+        .values({ ...base, progress: 101 })
+        .execute(),
+    ).rejects.toMatchObject({
       constraint: 'jobs_progress_check',
     });
-    await expect(db.insertInto('jobs').values({ ...base, priority: 0 }).execute()).rejects.toMatchObject({
+    await expect(
+      db
+        .insertInto('jobs')
+        .values({ ...base, priority: 0 })
+        .execute(),
+    ).rejects.toMatchObject({
       constraint: 'jobs_priority_check',
     });
-    const job = await db.insertInto('jobs').values({ ...base, progress: 100, priority: 10 }).returning('status').executeTakeFirstOrThrow();
+    const job = await db
+      .insertInto('jobs')
+      .values({ ...base, progress: 100, priority: 10 })
+      .returning('status')
+      .executeTakeFirstOrThrow();
     expect(job.status).toBe('queued');
   });
 
   it('keeps job idempotency keys unique per user only', async () => {
     const a = await createJobFixture();
     const b = await createJobFixture();
-    await db.insertInto('jobs').values({ user_id: a.user.id, snapshot_id: a.snapshotId, idempotency_key: 'same' }).execute();
-    await db.insertInto('jobs').values({ user_id: b.user.id, snapshot_id: b.snapshotId, idempotency_key: 'same' }).execute();
+    await db
+      .insertInto('jobs')
+      .values({ user_id: a.user.id, snapshot_id: a.snapshotId, idempotency_key: 'same' })
+      .execute();
+    await db
+      .insertInto('jobs')
+      .values({ user_id: b.user.id, snapshot_id: b.snapshotId, idempotency_key: 'same' })
+      .execute();
 
     await expect(
-      db.insertInto('jobs').values({ user_id: a.user.id, snapshot_id: a.snapshotId, idempotency_key: 'same' }).execute(),
-    ).rejects.toMatchObject({ sqlState: SqlState.uniqueViolation, constraint: 'jobs_user_idempotency_key_key' });
+      db
+        .insertInto('jobs')
+        .values({ user_id: a.user.id, snapshot_id: a.snapshotId, idempotency_key: 'same' })
+        .execute(),
+    ).rejects.toMatchObject({
+      sqlState: SqlState.uniqueViolation,
+      constraint: 'jobs_user_idempotency_key_key',
+    });
   });
 
   it('keeps a job and its snapshot when the pipeline is deleted, and refuses edits of the snapshot', async () => {
     const user = await createTestUser(db);
-    const pipeline = await db.insertInto('pipelines').values({ user_id: user.id, name: 'p' }).returning('id').executeTakeFirstOrThrow();
+    const pipeline = await db
+      .insertInto('pipelines')
+      .values({ user_id: user.id, name: 'p' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const snapshot = await db
       .insertInto('pipeline_snapshots')
       .values({ user_id: user.id, pipeline_id: pipeline.id, name: 'p', definition: { nodes: [], edges: [] } })
@@ -98,31 +144,59 @@ describe('schema constraints', () => {
 
     await db.deleteFrom('pipelines').where('id', '=', pipeline.id).execute();
 
-    const kept = await db.selectFrom('jobs').select(['pipeline_id', 'snapshot_id']).where('id', '=', job.id).executeTakeFirstOrThrow();
+    const kept = await db
+      .selectFrom('jobs')
+      .select(['pipeline_id', 'snapshot_id'])
+      .where('id', '=', job.id)
+      .executeTakeFirstOrThrow();
     expect(kept).toEqual({ pipeline_id: null, snapshot_id: snapshot.id });
     await expect(
-      db.updateTable('pipeline_snapshots').set({ definition: { nodes: [{ id: 'x' }], edges: [] } }).where('id', '=', snapshot.id).execute(),
+      db
+        .updateTable('pipeline_snapshots')
+        .set({ definition: { nodes: [{ id: 'x' }], edges: [] } })
+        .where('id', '=', snapshot.id)
+        .execute(),
     ).rejects.toThrow(/immutable/);
   });
 
   it('keeps job nodes unique per job and checks their status and runtime', async () => {
     const { user, snapshotId } = await createJobFixture();
-    const job = await db.insertInto('jobs').values({ user_id: user.id, snapshot_id: snapshotId }).returning('id').executeTakeFirstOrThrow();
-    const node = { job_id: job.id, user_id: user.id, node_id: 'split', node_type: 'table.split', runtime: 'lambda' as const };
+    const job = await db
+      .insertInto('jobs')
+      .values({ user_id: user.id, snapshot_id: snapshotId })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const node = {
+      job_id: job.id,
+      user_id: user.id,
+      node_id: 'split',
+      node_type: 'table.split',
+      runtime: 'lambda' as const,
+    };
     await db.insertInto('job_nodes').values(node).execute();
 
-    await expect(db.insertInto('job_nodes').values(node).execute()).rejects.toMatchObject({ constraint: 'job_nodes_job_node_key' });
-    await expect(sql`UPDATE job_nodes SET status = 'done' WHERE job_id = ${job.id}`.execute(db)).rejects.toMatchObject({
+    await expect(db.insertInto('job_nodes').values(node).execute()).rejects.toMatchObject({
+      constraint: 'job_nodes_job_node_key',
+    });
+    await expect(
+      sql`UPDATE job_nodes SET status = 'done' WHERE job_id = ${job.id}`.execute(db),
+    ).rejects.toMatchObject({
       constraint: 'job_nodes_status_check',
     });
-    await expect(sql`UPDATE job_nodes SET runtime = 'ec2' WHERE job_id = ${job.id}`.execute(db)).rejects.toMatchObject({
+    await expect(
+      sql`UPDATE job_nodes SET runtime = 'ec2' WHERE job_id = ${job.id}`.execute(db),
+    ).rejects.toMatchObject({
       constraint: 'job_nodes_runtime_check',
     });
   });
 
   it('keeps an EDA report body in Postgres only when it is small, else names its object', async () => {
     const user = await createTestUser(db);
-    const dataset = await db.insertInto('datasets').values({ user_id: user.id, name: 'd', modality: 'tabular' }).returning('id').executeTakeFirstOrThrow();
+    const dataset = await db
+      .insertInto('datasets')
+      .values({ user_id: user.id, name: 'd', modality: 'tabular' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const version = await db
       .insertInto('dataset_versions')
       .values({ user_id: user.id, dataset_id: dataset.id, version_number: 1, original_filename: 'a.csv' })
@@ -130,33 +204,62 @@ describe('schema constraints', () => {
       .executeTakeFirstOrThrow();
     const base = { user_id: user.id, dataset_id: dataset.id, dataset_version_id: version.id };
 
-    await expect(db.insertInto('eda_reports').values({ ...base, status: 'completed' }).execute()).rejects.toMatchObject({
+    await expect(
+      db
+        .insertInto('eda_reports')
+        .values({ ...base, status: 'completed' })
+        .execute(),
+    ).rejects.toMatchObject({
       constraint: 'eda_reports_postgres_storage_check',
     });
     await expect(
-      db.insertInto('eda_reports').values({ ...base, status: 'completed', full_report: {}, report_size_bytes: 2_000_000 }).execute(),
+      db
+        .insertInto('eda_reports')
+        .values({ ...base, status: 'completed', full_report: {}, report_size_bytes: 2_000_000 })
+        .execute(),
     ).rejects.toMatchObject({ constraint: 'eda_reports_postgres_storage_check' });
     await expect(
-      db.insertInto('eda_reports').values({ ...base, status: 'completed', storage_location: 's3', s3_bucket: 'b' }).execute(),
+      db
+        .insertInto('eda_reports')
+        .values({ ...base, status: 'completed', storage_location: 's3', s3_bucket: 'b' })
+        .execute(),
     ).rejects.toMatchObject({ constraint: 'eda_reports_s3_storage_check' });
     await db
       .insertInto('eda_reports')
-      .values({ ...base, status: 'completed', storage_location: 's3', s3_bucket: 'b', s3_key: 'reports/x/eda.json', report_size_bytes: 2_000_000 })
+      .values({
+        ...base,
+        status: 'completed',
+        storage_location: 's3',
+        s3_bucket: 'b',
+        s3_key: 'reports/x/eda.json',
+        report_size_bytes: 2_000_000,
+      })
       .execute();
   });
 
   it('keeps schema deduction confidence between 0 and 1', async () => {
     const user = await createTestUser(db);
-    const dataset = await db.insertInto('datasets').values({ user_id: user.id, name: 'd', modality: 'tabular' }).returning('id').executeTakeFirstOrThrow();
+    const dataset = await db
+      .insertInto('datasets')
+      .values({ user_id: user.id, name: 'd', modality: 'tabular' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
 
     await expect(
-      db.insertInto('schema_deductions').values({ user_id: user.id, dataset_id: dataset.id, proposed_schema: {}, confidence_score: 1.2 }).execute(),
+      db
+        .insertInto('schema_deductions')
+        .values({ user_id: user.id, dataset_id: dataset.id, proposed_schema: {}, confidence_score: 1.2 })
+        .execute(),
     ).rejects.toMatchObject({ constraint: 'schema_deductions_confidence_check' });
   });
 
   it('stores the projection configuration per analysis with the documented defaults', async () => {
     const user = await createTestUser(db);
-    const dataset = await db.insertInto('datasets').values({ user_id: user.id, name: 'd', modality: 'tabular' }).returning('id').executeTakeFirstOrThrow();
+    const dataset = await db
+      .insertInto('datasets')
+      .values({ user_id: user.id, name: 'd', modality: 'tabular' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const version = await db
       .insertInto('dataset_versions')
       .values({ user_id: user.id, dataset_id: dataset.id, version_number: 1, original_filename: 'a.csv' })
@@ -165,20 +268,47 @@ describe('schema constraints', () => {
 
     const analysis = await db
       .insertInto('analyses')
-      .values({ user_id: user.id, dataset_id: dataset.id, dataset_version_id: version.id, analysis_type: 'dimensionality_reduction', alpha: 0.2 })
+      .values({
+        user_id: user.id,
+        dataset_id: dataset.id,
+        dataset_version_id: version.id,
+        analysis_type: 'dimensionality_reduction',
+        alpha: 0.2,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
 
     expect(analysis).toMatchObject({
-      gamma0: 1e-7, optimizer: 'adam', alpha: 0.2, end_meta: 'participant', start_dim: 'f_0', end_dim: 'f_1023',
-      imax: 1000, lowdim: 2, eta: 0.5, epsilon: 1e-8, beta1: 0.9, beta2: 0.999, beta: 0.5, a: 0.8, w1: 0.04, w2: 1,
-      which_w1: 'auto', mode: 'kanadaSan', param_mode: 0.3, status: 'pending',
+      gamma0: 1e-7,
+      optimizer: 'adam',
+      alpha: 0.2,
+      end_meta: 'participant',
+      start_dim: 'f_0',
+      end_dim: 'f_1023',
+      imax: 1000,
+      lowdim: 2,
+      eta: 0.5,
+      epsilon: 1e-8,
+      beta1: 0.9,
+      beta2: 0.999,
+      beta: 0.5,
+      a: 0.8,
+      w1: 0.04,
+      w2: 1,
+      which_w1: 'auto',
+      mode: 'kanadaSan',
+      param_mode: 0.3,
+      status: 'pending',
     });
   });
 
   it('stores jsonb arrays written with jsonb()', async () => {
     const user = await createTestUser(db);
-    const dataset = await db.insertInto('datasets').values({ user_id: user.id, name: `d-${randomUUID()}`, modality: 'tabular' }).returning('id').executeTakeFirstOrThrow();
+    const dataset = await db
+      .insertInto('datasets')
+      .values({ user_id: user.id, name: `d-${randomUUID()}`, modality: 'tabular' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const rule = await db
       .insertInto('alert_rules')
       .values({
@@ -212,7 +342,11 @@ describe('schema constraints', () => {
     }
     fromDatabase.delete('node_types.modalities');
 
-    const fromCode = Object.fromEntries(Object.entries(ENUM_COLUMNS).map(([key, values]) => [key, [...values].sort()]));
-    expect(fromCode).toEqual(Object.fromEntries([...fromDatabase].map(([key, values]) => [key, values.sort()])));
+    const fromCode = Object.fromEntries(
+      Object.entries(ENUM_COLUMNS).map(([key, values]) => [key, [...values].sort()]),
+    );
+    expect(fromCode).toEqual(
+      Object.fromEntries([...fromDatabase].map(([key, values]) => [key, values.sort()])),
+    );
   });
 });

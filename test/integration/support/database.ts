@@ -36,7 +36,9 @@ async function createDatabase(template: string): Promise<TestDatabase> {
     // Two clones of one template at the same instant can collide on the template's lock (55006).
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(template)}`);
+        await admin.query(
+          `CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(template)}`,
+        );
         return;
       } catch (error) {
         if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
@@ -55,7 +57,9 @@ async function createDatabase(template: string): Promise<TestDatabase> {
       if (dropped) return;
       dropped = true;
       await closeDatabase(db);
-      await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`));
+      await withAdmin(adminUrl, (admin) =>
+        admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`),
+      );
     },
   };
 }

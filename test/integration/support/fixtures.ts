@@ -28,6 +28,12 @@ export async function createTestUser(
 export async function grantCredits(db: Database, userId: string, amount: number): Promise<void> {
   await db
     .insertInto('credit_transactions')
-    .values({ user_id: userId, type: 'grant', amount, idempotency_key: `test-grant:${randomUUID()}`, description: 'test grant' })
+    .values({
+      user_id: userId,
+      type: 'grant',
+      amount,
+      idempotency_key: `test-grant:${randomUUID()}`,
+      description: 'test grant',
+    })
     .execute();
 }
