@@ -31,6 +31,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     port: 0,
     databaseName: TEMPLATE_DATABASE,
     durable: false,
+  }).catch(async (error: unknown) => {
+    await rm(root, { recursive: true, force: true });
+    throw error;
   });
   try {
     const db = createPgDatabase(server.connectionString, { max: 2 });
