@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,6 +69,7 @@ interface RequestInfo {
 }
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  assertListingCipherAvailable();
   const S3rver = require('s3rver') as S3rverConstructor;
   const region = options.region ?? 'us-east-1';
   await mkdir(options.directory, { recursive: true });
@@ -254,4 +255,20 @@ function corsConfiguration(origins: string[]): string {
     '</CORSRule>',
     '</CORSConfiguration>',
   ].join('');
+}
+
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only offers through
+ * its legacy provider: without it every truncated listing answers 500. `npm start` and `npm test`
+ * pass `--openssl-legacy-provider`; anything else starting the local S3 must too.
+ */
+function assertListingCipherAvailable(): void {
+  try {
+    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+  } catch {
+    throw new Error(
+      'The local S3 server needs Node started with --openssl-legacy-provider (it pages listings with DES). ' +
+        'Use `npm start` / `npm test`, or set NODE_OPTIONS=--openssl-legacy-provider.',
+    );
+  }
 }

@@ -55,6 +55,9 @@ const envSchema = z.object({
   PW_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PW_HTTP_HOST: z.string().default('127.0.0.1'),
   PW_DATA_DIR: z.string().default('.pipeweave'),
+  /** Local runtime only: fixed ports for the embedded PostgreSQL and S3 servers (0 = any free port). */
+  PW_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  PW_S3_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -78,7 +81,7 @@ export interface Config {
   stateMachines?: Record<string, string>;
   scheduler?: { group: string; roleArn?: string; targetArn?: string };
   http: { publicUrl?: string; corsOrigins: string[]; port: number; host: string };
-  local: { dataDir: string };
+  local: { dataDir: string; postgresPort: number; s3Port: number };
 }
 
 export class ConfigError extends Error {
@@ -131,7 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.PW_HTTP_PORT,
       host: e.PW_HTTP_HOST,
     },
-    local: { dataDir: e.PW_DATA_DIR },
+    local: { dataDir: e.PW_DATA_DIR, postgresPort: e.PW_PG_PORT, s3Port: e.PW_S3_PORT },
   };
 }
 

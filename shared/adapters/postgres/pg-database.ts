@@ -54,11 +54,15 @@ function parseInt8Array(text: string): Array<number | null> {
   return parseArray(text).map((item) => (item === null ? null : parseInt8(item)));
 }
 
+const DATE_OID = 1082;
+
 const typeOverrides = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (format !== 'binary') {
       if (oid === INT8_OID) return parseInt8;
       if (oid === INT8_ARRAY_OID) return parseInt8Array;
+      // `date` stays 'YYYY-MM-DD' text, as the Data API returns it (a JS Date would shift by time zone).
+      if (oid === DATE_OID) return (text: string) => text;
     }
     return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
   },

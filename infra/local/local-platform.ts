@@ -1,0 +1,275 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { apiGroupList, apiHandlerFactories, apiRoutes } from '../../functions/api/routes';
+import { S3BlobStore, createS3Client } from '../../shared/adapters/aws/s3-blob-store';
+import { closeDatabase, createPgDatabase } from '../../shared/adapters/postgres/pg-database';
+import { loadConfig, type Config } from '../../shared/config/config';
+import type { Database } from '../../shared/db/database';
+import { runMigrations } from '../../shared/db/migrate';
+import { seedReferenceData } from '../../shared/db/reference-data';
+import type { ApiGatewayHandler } from '../../shared/http/api-handler';
+import { createLogger, type Logger } from '../../shared/observability/logger';
+import { inMemoryMetrics } from '../../shared/observability/metrics.port';
+import { systemClock } from '../../shared/ports/clock.port';
+import type { HealthCheck, HealthReport } from '../../shared/ports/health.port';
+import { randomIds } from '../../shared/ports/ids.port';
+import type { Services } from '../../shared/services';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres';
+import { startHttpServer, type RunningHttpServer } from './http-server';
+import { LocalQueues } from './local-queues';
+import { startLocalS3, type LocalS3 } from './local-s3';
+import { LocalScheduler } from './local-scheduler';
+import { LocalStepFunctions } from './local-step-functions';
+
+/**
+ * The whole platform in one process (`npm start`, end-to-end tests): embedded PostgreSQL, the
+ * local S3 server, queues with SQS semantics, the States-Language interpreter over
+ * `statemachines/`, the scheduler and an HTTP server that plays API Gateway. Handlers are the
+ * same ones Lambda runs; only the adapters in `Services` differ.
+ */
+export interface LocalPlatformOptions {
+  /** Where the database and objects live across restarts (default `.pipeweave`). */
+  dataDir?: string;
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port?: number;
+  /** Extra environment for `loadConfig` (defaults to `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Progress lines while booting (the CLI prints them). */
+  onProgress?: (message: string) => void;
+}
+
+export interface LocalPlatform {
+  url: string;
+  config: Config;
+  services: Services;
+  queues: LocalQueues;
+  orchestrator: LocalStepFunctions;
+  scheduler: LocalScheduler;
+  s3: LocalS3;
+  postgres: EmbeddedPostgresServer;
+  /** Connection details for tools (psql, the AWS CLI against the local S3), also written to `runtime.json`. */
+  runtimeInfo: RuntimeInfo;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeInfo {
+  url: string;
+  docsUrl: string;
+  databaseUrl: string;
+  s3Endpoint: string;
+  bucket: string;
+  pid: number;
+  startedAt: string;
+}
+
+export const LOCAL_BUCKET = 'pipeweave-local';
+const HEALTH_TIMEOUT_MS = 3_000;
+
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  // Request logs are JSON lines; on one machine only warnings and errors are printed unless asked.
+  const env: Record<string, string | undefined> = { PW_LOG_LEVEL: 'WARN', ...(options.env ?? process.env) };
+  const progress = options.onProgress ?? (() => undefined);
+  const base = loadConfig({ ...env, PW_RUNTIME: 'local' });
+  const dataDir = path.resolve(options.dataDir ?? base.local.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const logger = createLogger(base, 'local-platform');
+
+  const stack: { name: string; stop: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const { name, stop } of stack.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.error(`stopping ${name} failed`, { error });
+      }
+    }
+    stack.length = 0;
+  };
+
+  try {
+    progress('starting PostgreSQL');
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'postgres'),
+      databaseName: 'pipeweave',
+      port: base.local.postgresPort,
+      logger: (m) => logger.debug(m),
+    });
+    stack.push({ name: 'postgres', stop: () => postgres.stop() });
+
+    const db = createPgDatabase(postgres.connectionString, { max: 10 });
+    stack.push({ name: 'database pool', stop: () => closeDatabase(db) });
+    progress('applying migrations');
+    const migrations = await runMigrations(db);
+    await seedReferenceData(db);
+
+    progress('starting local S3');
+    let onObjectCreated: ((event: import('aws-lambda').S3Event) => Promise<void>) | undefined;
+    const s3 = await startLocalS3({
+      directory: path.join(dataDir, 's3'),
+      bucket: LOCAL_BUCKET,
+      port: base.local.s3Port,
+      eventPrefixes: ['raw/', 'dropbox/'],
+      corsOrigins: base.http.corsOrigins,
+      onObjectEvent: async (event) => {
+        if (onObjectCreated) await onObjectCreated(event);
+      },
+      logger,
+    });
+    stack.push({ name: 's3', stop: () => s3.stop() });
+
+    const config = loadConfig({
+      ...env,
+      PW_RUNTIME: 'local',
+      PW_DATABASE_URL: postgres.connectionString,
+      PW_BUCKET: LOCAL_BUCKET,
+      PW_S3_ENDPOINT: s3.endpoint,
+      PW_DATA_DIR: dataDir,
+      PW_STATE_MACHINE_ARNS: JSON.stringify({ 'run-pipeline': 'local:run-pipeline' }),
+      PW_SCHEDULER_GROUP: 'pipeweave',
+    });
+    const blobs = new S3BlobStore({
+      // The local server accepts any credentials; these keep the SDK from looking for real ones.
+      client: createS3Client({
+        region: config.region,
+        endpoint: s3.endpoint,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      }),
+      bucket: LOCAL_BUCKET,
+    });
+
+    const queues = new LocalQueues({ logger });
+    stack.push({ name: 'queues', stop: () => queues.stop() });
+
+    progress('loading state machines');
+    const orchestrator = await LocalStepFunctions.fromDirectory({ logger });
+    stack.push({ name: 'orchestrator', stop: () => orchestrator.stopAll() });
+
+    const scheduler = new LocalScheduler({ logger });
+    stack.push({ name: 'scheduler', stop: () => scheduler.stop() });
+
+    const health: HealthCheck[] = [
+      timedCheck('database', async () => {
+        const { rows } = await sql<{ version: string }>`select current_setting('server_version') as version`.execute(db);
+        return `embedded postgres ${rows[0]?.version ?? postgres.version}, ${migrations.applied.length + migrations.skipped.length} migrations`;
+      }),
+      timedCheck('storage', async () => {
+        await blobs.list('', { limit: 1 });
+        return `local S3 at ${s3.endpoint}, bucket ${LOCAL_BUCKET}`;
+      }),
+      queues.healthCheck(),
+      orchestrator.healthCheck(),
+      {
+        name: 'scheduler',
+        check: async () => ({ status: 'up', detail: `${scheduler.upcoming().length} schedules` }),
+      },
+    ];
+
+    const services: Services = {
+      config,
+      db,
+      blobs,
+      queues,
+      orchestrator,
+      scheduler,
+      clock: systemClock,
+      ids: randomIds,
+      logger: createLogger(config),
+      metrics: inMemoryMetrics(),
+      health,
+    };
+
+    const wiring = await wireLocalFunctions(services, { queues, orchestrator, scheduler });
+    onObjectCreated = wiring.onObjectCreated;
+    scheduler.start();
+
+    progress('starting the HTTP API');
+    const handlers = new Map<string, Promise<ApiGatewayHandler>>();
+    const http: RunningHttpServer = await startHttpServer({
+      host: config.http.host,
+      port: options.port ?? config.http.port,
+      routes: apiRoutes,
+      corsOrigins: config.http.corsOrigins,
+      logger,
+      getHandler: (group) => {
+        let handler = handlers.get(group);
+        if (!handler) {
+          const factory = apiHandlerFactories[group];
+          if (!factory) throw new Error(`No API group "${group}" (known: ${apiGroupList.map((g) => g.name).join(', ')})`);
+          handler = factory().then((make) => make(() => services));
+          handlers.set(group, handler);
+        }
+        return handler;
+      },
+    });
+    stack.push({ name: 'http', stop: () => http.close({ graceMs: 5_000 }) });
+
+    const runtimeInfo: RuntimeInfo = {
+      url: http.url,
+      docsUrl: `${http.url}/docs`,
+      databaseUrl: postgres.connectionString,
+      s3Endpoint: s3.endpoint,
+      bucket: LOCAL_BUCKET,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    await writeFile(path.join(dataDir, 'runtime.json'), `${JSON.stringify(runtimeInfo, null, 2)}\n`);
+
+    return {
+      url: http.url,
+      config,
+      services,
+      queues,
+      orchestrator,
+      scheduler,
+      s3,
+      postgres,
+      runtimeInfo,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * Connects event sources to the same handlers AWS would invoke: S3 notifications, SQS event
+ * sources, state machine Tasks and EventBridge schedules.
+ */
+async function wireLocalFunctions(
+  _services: Services,
+  _parts: { queues: LocalQueues; orchestrator: LocalStepFunctions; scheduler: LocalScheduler },
+): Promise<{ onObjectCreated?: (event: import('aws-lambda').S3Event) => Promise<void> }> {
+  return {};
+}
+
+function timedCheck(name: string, probe: () => Promise<string>): HealthCheck {
+  return {
+    name,
+    async check(): Promise<HealthReport> {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const detail = await Promise.race([
+          probe(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+          }),
+        ]);
+        return { status: 'up', detail, latencyMs: Math.round(performance.now() - started) };
+      } catch (error) {
+        return {
+          status: 'down',
+          detail: error instanceof Error ? error.message : String(error),
+          latencyMs: Math.round(performance.now() - started),
+        };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export type { Database, Logger };
