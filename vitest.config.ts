@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// Handlers log JSON; tests keep output readable. The SDK's notice about its future Node 22 floor
+// is for deployments (Lambda runs nodejs22.x), not for test runs on the development Node.
+const testEnv = { PW_LOG_LEVEL: 'SILENT', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
 // Four suites, run together by `npm test` (or one at a time: `npx vitest run --project unit`).
 export default defineConfig({
   test: {
     // Handlers and adapters print JSON logs; keep test output readable.
-    env: { PW_LOG_LEVEL: 'SILENT', POWERTOOLS_DEV: 'false' },
+    env: testEnv,
     reporters: ['default'],
     projects: [
       {
@@ -12,7 +16,7 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['test/unit/**/*.test.ts'],
-          env: { PW_LOG_LEVEL: 'SILENT' },
+          env: testEnv,
         },
       },
       {
@@ -21,7 +25,7 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
-          env: { PW_LOG_LEVEL: 'SILENT' },
+          env: testEnv,
           testTimeout: 60_000,
           hookTimeout: 120_000,
           maxWorkers: 2,
@@ -32,7 +36,7 @@ export default defineConfig({
           name: 'e2e',
           sequence: { groupOrder: 2 },
           include: ['test/e2e/**/*.test.ts'],
-          env: { PW_LOG_LEVEL: 'SILENT' },
+          env: testEnv,
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
@@ -43,7 +47,7 @@ export default defineConfig({
           name: 'infra',
           sequence: { groupOrder: 3 },
           include: ['test/infra/**/*.test.ts'],
-          env: { PW_LOG_LEVEL: 'SILENT' },
+          env: testEnv,
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -4,6 +4,10 @@
  */
 import { startLocalPlatform } from '../infra/local/local-platform';
 
+// On one machine we run the Node 20 the project develops on; Lambda runs nodejs22.x. The SDK's
+// notice about its future Node 22 requirement is for deployments, not for this process.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 const started = performance.now();
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
