@@ -492,8 +492,10 @@ export interface IngestionJobsTable {
   idempotency_key: string | null;
   message_id: string | null;
   object_key: string;
+  progress_percent: Generated<number>;
   queue: string | null;
   source_type: ArrivalSource;
+  stage: string | null;
   started_at: Timestamp | null;
   status: Generated<IngestionJobStatus>;
   updated_at: Generated<Timestamp>;
