@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { S3Event } from 'aws-lambda';
 import { sql } from 'kysely';
 import { apiGroupList, apiHandlerFactories, apiRoutes } from '../../functions/api/routes';
 import { S3BlobStore, createS3Client } from '../../shared/adapters/aws/s3-blob-store';
@@ -105,7 +106,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await seedReferenceData(db);
 
     progress('starting local S3');
-    let onObjectCreated: ((event: import('aws-lambda').S3Event) => Promise<void>) | undefined;
+    let onObjectCreated: ((event: S3Event) => Promise<void>) | undefined;
     const s3 = await startLocalS3({
       directory: path.join(dataDir, 's3'),
       bucket: LOCAL_BUCKET,
@@ -241,7 +242,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 async function wireLocalFunctions(
   _services: Services,
   _parts: { queues: LocalQueues; orchestrator: LocalStepFunctions; scheduler: LocalScheduler },
-): Promise<{ onObjectCreated?: (event: import('aws-lambda').S3Event) => Promise<void> }> {
+): Promise<{ onObjectCreated?: (event: S3Event) => Promise<void> }> {
   return {};
 }
 
