@@ -52,6 +52,12 @@ const envSchema = z.object({
   PW_PUBLIC_URL: z.string().url().optional(),
   PW_CORS_ORIGINS: z.string().default('*'),
 
+  /** AWS: Secrets Manager secret holding `{"secretKey":"sk_…","webhookSigningSecret":"whsec_…"}`. */
+  PW_STRIPE_SECRET_ARN: z.string().optional(),
+  /** Local use: the keys themselves (they win over the secret when set). */
+  PW_STRIPE_SECRET_KEY: z.string().optional(),
+  PW_STRIPE_WEBHOOK_SECRET: z.string().optional(),
+
   PW_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PW_HTTP_HOST: z.string().default('127.0.0.1'),
   PW_DATA_DIR: z.string().default('.pipeweave'),
@@ -80,8 +86,17 @@ export interface Config {
   queues?: Partial<Record<QueueModality, string>>;
   stateMachines?: Record<string, string>;
   scheduler?: { group: string; roleArn?: string; targetArn?: string };
+  /** Absent when billing is not configured: Checkout and the Stripe webhook then answer 503. */
+  stripe?: StripeConfig;
   http: { publicUrl?: string; corsOrigins: string[]; port: number; host: string };
   local: { dataDir: string; postgresPort: number; s3Port: number };
+}
+
+/** Where the Stripe keys come from: given directly (local) and/or a Secrets Manager secret (AWS). */
+export interface StripeConfig {
+  secretArn?: string;
+  secretKey?: string;
+  webhookSigningSecret?: string;
 }
 
 export class ConfigError extends Error {
@@ -128,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           },
         }
       : {}),
+    ...stripeSection(e),
     http: {
       ...(e.PW_PUBLIC_URL ? { publicUrl: e.PW_PUBLIC_URL } : {}),
       corsOrigins: e.PW_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
@@ -136,6 +152,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     local: { dataDir: e.PW_DATA_DIR, postgresPort: e.PW_PG_PORT, s3Port: e.PW_S3_PORT },
   };
+}
+
+function stripeSection(e: z.infer<typeof envSchema>): { stripe?: StripeConfig } {
+  const stripe: StripeConfig = {
+    ...(e.PW_STRIPE_SECRET_ARN ? { secretArn: e.PW_STRIPE_SECRET_ARN } : {}),
+    ...(e.PW_STRIPE_SECRET_KEY ? { secretKey: e.PW_STRIPE_SECRET_KEY } : {}),
+    ...(e.PW_STRIPE_WEBHOOK_SECRET ? { webhookSigningSecret: e.PW_STRIPE_WEBHOOK_SECRET } : {}),
+  };
+  return Object.keys(stripe).length > 0 ? { stripe } : {};
 }
 
 function pickModalities(urls: Record<string, string>): Partial<Record<QueueModality, string>> {
