@@ -106,7 +106,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await seedReferenceData(db);
 
     progress('starting local S3');
-    let onObjectCreated: ((event: S3Event) => Promise<void>) | undefined;
+    // Set once the functions are wired (they need the services, which need the S3 endpoint).
+    const s3Events: { onObjectCreated?: (event: S3Event) => Promise<void> } = {};
     const s3 = await startLocalS3({
       directory: path.join(dataDir, 's3'),
       bucket: LOCAL_BUCKET,
@@ -114,7 +115,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       eventPrefixes: ['raw/', 'dropbox/'],
       corsOrigins: base.http.corsOrigins,
       onObjectEvent: async (event) => {
-        if (onObjectCreated) await onObjectCreated(event);
+        if (s3Events.onObjectCreated) await s3Events.onObjectCreated(event);
       },
       logger,
     });
@@ -182,7 +183,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     };
 
     const wiring = await wireLocalFunctions(services, { queues, orchestrator, scheduler });
-    onObjectCreated = wiring.onObjectCreated;
+    if (wiring.onObjectCreated) s3Events.onObjectCreated = wiring.onObjectCreated;
     scheduler.start();
 
     progress('starting the HTTP API');
