@@ -24,6 +24,12 @@ const jsonRecord = z
   })
   .pipe(z.record(z.string(), z.string()));
 
+const tierLimitsOverride = z.strictObject({
+  maxFileBytes: z.number().int().positive().optional(),
+  maxDatasets: z.number().int().nonnegative().optional(),
+  maxStorageBytes: z.number().int().nonnegative().optional(),
+});
+
 const envSchema = z.object({
   PW_RUNTIME: z.enum(['aws', 'local']).default('aws'),
   PW_SERVICE_NAME: z.string().default('pipeweave'),
@@ -64,6 +70,31 @@ const envSchema = z.object({
   /** Local runtime only: fixed ports for the embedded PostgreSQL and S3 servers (0 = any free port). */
   PW_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   PW_S3_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+
+  /** HS256 key for access tokens (at least 32 characters). Local/dev only; AWS reads PW_JWT_SECRET_ARN. */
+  PW_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Secrets Manager secret holding the access-token signing key (AWS). */
+  PW_JWT_SECRET_ARN: z.string().optional(),
+  PW_JWT_ISSUER: z.string().default('pipeweave'),
+  PW_JWT_AUDIENCE: z.string().default('pipeweave-api'),
+  PW_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  PW_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).default(30 * 24 * 3600),
+
+  /** Per-tier overrides of the dataset limits, e.g. `{"free":{"maxFileBytes":1048576}}`. */
+  PW_TIER_LIMITS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.partialRecord(z.enum(['free', 'pro', 'enterprise']), tierLimitsOverride))
+    .optional(),
+  /** Local runtime only: comma-separated hosts a dataset refresh may fetch although they resolve to private addresses. */
+  PW_REFRESH_ALLOWED_HOSTS: z.string().optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -90,6 +121,19 @@ export interface Config {
   stripe?: StripeConfig;
   http: { publicUrl?: string; corsOrigins: string[]; port: number; host: string };
   local: { dataDir: string; postgresPort: number; s3Port: number };
+  auth: AuthConfig;
+  datasets?: DatasetsConfig;
+}
+
+export interface AuthConfig {
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Signing key material given directly (local, tests). */
+  jwtSecret?: string;
+  /** Secrets Manager ARN of the signing key (AWS). */
+  jwtSecretArn?: string;
 }
 
 /** Where the Stripe keys come from: given directly (local) and/or a Secrets Manager secret (AWS). */
@@ -97,6 +141,12 @@ export interface StripeConfig {
   secretArn?: string;
   secretKey?: string;
   webhookSigningSecret?: string;
+}
+
+export interface DatasetsConfig {
+  tierLimits: Partial<Record<'free' | 'pro' | 'enterprise', z.infer<typeof tierLimitsOverride>>>;
+  /** Hosts exempt from the refresh fetcher's private-address refusal (never set in AWS). */
+  refreshAllowedHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -151,6 +201,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.PW_HTTP_HOST,
     },
     local: { dataDir: e.PW_DATA_DIR, postgresPort: e.PW_PG_PORT, s3Port: e.PW_S3_PORT },
+    auth: {
+      issuer: e.PW_JWT_ISSUER,
+      audience: e.PW_JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.PW_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.PW_REFRESH_TOKEN_TTL_SECONDS,
+      ...(e.PW_JWT_SECRET ? { jwtSecret: e.PW_JWT_SECRET } : {}),
+      ...(e.PW_JWT_SECRET_ARN ? { jwtSecretArn: e.PW_JWT_SECRET_ARN } : {}),
+    },
+    datasets: {
+      tierLimits: e.PW_TIER_LIMITS ?? {},
+      refreshAllowedHosts: refreshAllowedHosts(e.PW_RUNTIME, e.PW_REFRESH_ALLOWED_HOSTS),
+    },
   };
 }
 
@@ -161,6 +223,15 @@ function stripeSection(e: z.infer<typeof envSchema>): { stripe?: StripeConfig } 
     ...(e.PW_STRIPE_WEBHOOK_SECRET ? { webhookSigningSecret: e.PW_STRIPE_WEBHOOK_SECRET } : {}),
   };
   return Object.keys(stripe).length > 0 ? { stripe } : {};
+}
+
+function refreshAllowedHosts(runtime: 'aws' | 'local', value: string | undefined): string[] {
+  const hosts = (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  // The exemption exists for test servers on one machine; in AWS it would reopen SSRF to the VPC.
+  if (hosts.length > 0 && runtime !== 'local') {
+    throw new ConfigError('PW_REFRESH_ALLOWED_HOSTS is only accepted by the local runtime (PW_RUNTIME=local).');
+  }
+  return hosts;
 }
 
 function pickModalities(urls: Record<string, string>): Partial<Record<QueueModality, string>> {
