@@ -2,6 +2,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { ApiHandlerFactory } from '../../shared/http/api-handler';
 import type { RouteSpec } from '../../shared/http/route';
 import { createSystemRoutes } from './system/routes';
+import { createWebhookRoutes } from './webhooks/routes';
 
 /**
  * The API in one list. Each group is one Lambda function: CDK creates a function per group
@@ -26,6 +27,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/system/handler.ts',
     routes: createSystemRoutes({ listRoutes: () => apiRoutes, version: API_VERSION }),
     factory: async () => (await import('./system/system-handler')).makeSystemHandler,
+  },
+  {
+    name: 'webhooks',
+    entry: 'functions/api/webhooks/handler.ts',
+    routes: createWebhookRoutes(),
+    factory: async () => (await import('./webhooks/webhooks-handler')).makeWebhooksHandler,
   },
 ];
 
