@@ -241,10 +241,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
  * sources, state machine Tasks and EventBridge schedules.
  */
 async function wireLocalFunctions(
-  _services: Services,
+  services: Services,
   _parts: { queues: LocalQueues; orchestrator: LocalStepFunctions; scheduler: LocalScheduler },
 ): Promise<{ onObjectCreated?: (event: S3Event) => Promise<void> }> {
-  return {};
+  const { makeObjectCreatedHandler } = await import('../../functions/ingest/object-created-handler');
+  const objectCreated = makeObjectCreatedHandler(() => services);
+  return {
+    onObjectCreated: async (event) => {
+      await objectCreated(event);
+    },
+  };
 }
 
 function timedCheck(name: string, probe: () => Promise<string>): HealthCheck {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseTransaction } from '../db/database';
 import { jsonb } from '../db/schema';
-import type { DatasetVersionStatus, JsonValue } from '../db/schema';
+import type { ArrivalSource, DatasetVersionFormat, DatasetVersionStatus, JsonValue } from '../db/schema';
 import { toDataset, toDatasetVersion, toIngestionJob } from './dataset-records';
 import type { Dataset, DatasetVersion, IngestionJob, VersionValidationIssue } from './dataset-records';
 
@@ -258,4 +258,138 @@ export async function failIngestion(
     })
     .where('id', '=', input.ingestionJobId)
     .execute();
+}
+
+// ——— Versions as the API and the arrival path see them ———
+
+export interface NewUploadVersion {
+  userId: string;
+  datasetId: string;
+  originalFilename: string;
+  originalFormat: DatasetVersionFormat;
+  contentType: string;
+  /** Declared size: counted against storage from now on (a reservation), corrected on arrival. */
+  sizeBytes: number;
+  sourceType: ArrivalSource;
+  uploadExpiresAt: Date;
+  versionLabel?: string | null;
+  /** Builds the raw key once the version number is known. */
+  rawKey: (versionNumber: number) => string;
+}
+
+/**
+ * Next version of a dataset, status uploading. The caller holds the dataset row lock
+ * (`findDataset(…, { forUpdate: true })`), so numbers are handed out one at a time.
+ */
+export async function insertUploadingVersion(trx: DatabaseTransaction, input: NewUploadVersion): Promise<DatasetVersion> {
+  const { next } = await trx
+    .selectFrom('dataset_versions')
+    .select(sql<number>`coalesce(max(version_number), 0) + 1`.as('next'))
+    .where('dataset_id', '=', input.datasetId)
+    .executeTakeFirstOrThrow();
+  const versionNumber = Number(next);
+  const row = await trx
+    .insertInto('dataset_versions')
+    .values({
+      dataset_id: input.datasetId,
+      user_id: input.userId,
+      version_number: versionNumber,
+      version_label: input.versionLabel ?? null,
+      source_type: input.sourceType,
+      original_filename: input.originalFilename,
+      original_format: input.originalFormat,
+      content_type: input.contentType,
+      original_size_bytes: input.sizeBytes > 0 ? input.sizeBytes : null,
+      raw_object_key: input.rawKey(versionNumber),
+      status: 'uploading',
+      upload_expires_at: input.uploadExpiresAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toDatasetVersion(row);
+}
+
+export async function findVersionByNumber(
+  trx: DatabaseTransaction,
+  ids: { userId: string; datasetId: string; versionNumber: number },
+  options: { forUpdate?: boolean } = {},
+): Promise<DatasetVersion | undefined> {
+  let query = trx
+    .selectFrom('dataset_versions as v')
+    .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+    .selectAll('v')
+    .where('v.dataset_id', '=', ids.datasetId)
+    .where('v.user_id', '=', ids.userId)
+    .where('v.version_number', '=', ids.versionNumber)
+    .where('d.deleted_at', 'is', null);
+  if (options.forUpdate) query = query.forUpdate('v');
+  const row = await query.executeTakeFirst();
+  return row ? toDatasetVersion(row) : undefined;
+}
+
+/** Newest first; `beforeNumber` continues a page. Returns up to `limit + 1` rows. */
+export async function listVersions(
+  trx: DatabaseTransaction,
+  input: { userId: string; datasetId: string; limit: number; beforeNumber?: number },
+): Promise<DatasetVersion[]> {
+  let query = trx
+    .selectFrom('dataset_versions')
+    .selectAll()
+    .where('dataset_id', '=', input.datasetId)
+    .where('user_id', '=', input.userId);
+  if (input.beforeNumber !== undefined) query = query.where('version_number', '<', input.beforeNumber);
+  const rows = await query.orderBy('version_number', 'desc').limit(input.limit + 1).execute();
+  return rows.map(toDatasetVersion);
+}
+
+/** The newest ingestion job of each version (progress, stage, error). */
+export async function latestJobsByVersion(
+  trx: DatabaseTransaction,
+  versionIds: readonly string[],
+): Promise<Map<string, IngestionJob>> {
+  if (versionIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('ingestion_jobs')
+    .selectAll()
+    .where('dataset_version_id', 'in', [...versionIds])
+    .orderBy('created_at', 'desc')
+    .execute();
+  const jobs = new Map<string, IngestionJob>();
+  for (const row of rows) {
+    if (row.dataset_version_id && !jobs.has(row.dataset_version_id)) {
+      jobs.set(row.dataset_version_id, toIngestionJob(row));
+    }
+  }
+  return jobs;
+}
+
+/** The object arrived and passed the arrival checks: real size recorded, waiting for its worker. */
+export async function markVersionUploaded(
+  trx: DatabaseTransaction,
+  input: { datasetVersionId: string; sizeBytes: number },
+): Promise<DatasetVersion> {
+  const row = await trx
+    .updateTable('dataset_versions')
+    .set({ status: 'uploaded', original_size_bytes: input.sizeBytes > 0 ? input.sizeBytes : null })
+    .where('id', '=', input.datasetVersionId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toDatasetVersion(row);
+}
+
+/** Refused on arrival (limits, wrong file): failed with the reasons, storage reservation released. */
+export async function rejectVersion(
+  trx: DatabaseTransaction,
+  input: { datasetVersionId: string; errors: VersionValidationIssue[] },
+): Promise<void> {
+  await trx
+    .updateTable('dataset_versions')
+    .set({ status: 'failed', validation_errors: jsonb(input.errors), original_size_bytes: null })
+    .where('id', '=', input.datasetVersionId)
+    .execute();
+}
+
+export async function findVersionById(trx: DatabaseTransaction, datasetVersionId: string): Promise<DatasetVersion | undefined> {
+  const row = await trx.selectFrom('dataset_versions').selectAll().where('id', '=', datasetVersionId).executeTakeFirst();
+  return row ? toDatasetVersion(row) : undefined;
 }
