@@ -11,6 +11,8 @@ export interface StripeCheckoutOptions {
   /** Stripe's HTTP client; tests pass `Stripe.createFetchHttpClient(fakeFetch)`. */
   httpClient?: Stripe.HttpClient;
   timeoutMs?: number;
+  /** Retries of failed connections and 5xx answers (the SDK backs off between them). */
+  maxNetworkRetries?: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export function createStripeCheckoutSessions(
   options: StripeCheckoutOptions = {},
 ): CheckoutSessionCreator {
   const stripe = new Stripe(secretKey, {
-    maxNetworkRetries: 2,
+    maxNetworkRetries: options.maxNetworkRetries ?? 2,
     timeout: options.timeoutMs ?? 10_000,
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
   });
