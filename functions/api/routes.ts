@@ -2,6 +2,10 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { ApiHandlerFactory } from '../../shared/http/api-handler';
 import type { RouteSpec } from '../../shared/http/route';
 import { createSystemRoutes } from './system/routes';
+import { authRoutes } from './auth/routes';
+import { apiKeyRoutes } from './api-keys/routes';
+import { auditLogRoutes } from './audit-logs/routes';
+import { adminRoutes } from './admin/routes';
 import { createWebhookRoutes } from './webhooks/routes';
 
 /**
@@ -33,6 +37,30 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/webhooks/handler.ts',
     routes: createWebhookRoutes(),
     factory: async () => (await import('./webhooks/webhooks-handler')).makeWebhooksHandler,
+  },
+  {
+    name: 'auth',
+    entry: 'functions/api/auth/handler.ts',
+    routes: authRoutes,
+    factory: async () => (await import('./auth/auth-handler')).makeAuthHandler,
+  },
+  {
+    name: 'api-keys',
+    entry: 'functions/api/api-keys/handler.ts',
+    routes: apiKeyRoutes,
+    factory: async () => (await import('./api-keys/api-keys-handler')).makeApiKeysHandler,
+  },
+  {
+    name: 'audit-logs',
+    entry: 'functions/api/audit-logs/handler.ts',
+    routes: auditLogRoutes,
+    factory: async () => (await import('./audit-logs/audit-logs-handler')).makeAuditLogsHandler,
+  },
+  {
+    name: 'admin',
+    entry: 'functions/api/admin/handler.ts',
+    routes: adminRoutes,
+    factory: async () => (await import('./admin/admin-handler')).makeAdminHandler,
   },
 ];
 

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { ValidationError } from '../../../shared/errors/app-error';
+import {
+  createCreditPackage,
+  creditGrantSchema,
+  creditPackageInputSchema,
+  creditPackagePatchSchema,
+  creditPackageViewSchema,
+  getUserAsAdmin,
+  grantCredits,
+  listCreditPackages,
+  listUsers,
+  retireCreditPackage,
+  updateCreditPackage,
+} from '../../../shared/identity/admin';
+import { callerOf } from '../../../shared/identity/caller';
+import { userViewSchema } from '../../../shared/identity/user-view';
+import { defineRoute, type RouteSpec } from '../../../shared/http/route';
+import { queryParam } from '../../../shared/http/query-params';
+
+const userParams = z.object({ userId: z.uuid() });
+const packageParams = z.object({ packageId: z.uuid() });
+
+export const adminRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/admin/users',
+    group: 'admin',
+    operationId: 'adminListUsers',
+    summary: 'List users (administrators)',
+    tags: ['admin'],
+    auth: 'admin',
+    request: {
+      query: z.object({
+        email: z.string().min(1).max(254).optional().meta({ description: 'Part of the email' }),
+        role: z.enum(['user', 'admin']).optional(),
+        includeDeleted: queryParam.boolean().optional(),
+        cursor: z.string().max(500).optional(),
+        limit: queryParam.int({ min: 1, max: 200 }).optional(),
+      }),
+    },
+    responses: {
+      200: { description: 'Newest first', schema: z.object({ items: z.array(userViewSchema), nextCursor: z.string().nullable() }) },
+    },
+    async handle(request, services) {
+      const q = request.query;
+      const page = await listUsers(services, callerOf(request).caller, {
+        email: q.email,
+        role: q.role,
+        includeDeleted: q.includeDeleted ?? false,
+        cursor: q.cursor,
+        limit: q.limit ?? 50,
+      });
+      return { status: 200, body: page };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/admin/users/{userId}',
+    group: 'admin',
+    operationId: 'adminGetUser',
+    summary: 'One user (administrators)',
+    tags: ['admin'],
+    auth: 'admin',
+    request: { params: userParams },
+    responses: { 200: { description: 'The user', schema: userViewSchema } },
+    async handle(request, services) {
+      return { status: 200, body: await getUserAsAdmin(services, callerOf(request).caller, request.params.userId) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/users/{userId}/credits',
+    group: 'admin',
+    operationId: 'adminGrantCredits',
+    summary: 'Grant credits to a user (administrators)',
+    description:
+      'Requires an `Idempotency-Key` header: retrying with the same key returns the first grant (200) instead of granting again.',
+    tags: ['admin'],
+    auth: 'admin',
+    request: {
+      params: userParams,
+      body: z.object({
+        amount: z.number().int().positive().max(100_000_000),
+        reason: z.string().trim().min(1).max(500),
+      }),
+    },
+    responses: {
+      201: { description: 'Granted', schema: creditGrantSchema },
+      200: { description: 'Already granted with this Idempotency-Key', schema: creditGrantSchema },
+    },
+    async handle(request, services) {
+      const idempotencyKey = request.headers['idempotency-key']?.trim();
+      if (!idempotencyKey || idempotencyKey.length > 200) {
+        throw new ValidationError('Send an Idempotency-Key header (1-200 characters) with each grant.', {
+          field: 'headers.idempotency-key',
+        });
+      }
+      const { grant, replayed } = await grantCredits(services, callerOf(request), {
+        userId: request.params.userId,
+        amount: request.body.amount,
+        reason: request.body.reason,
+        idempotencyKey,
+      });
+      return { status: replayed ? 200 : 201, body: grant };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/admin/credit-packages',
+    group: 'admin',
+    operationId: 'adminListCreditPackages',
+    summary: 'Every credit package, retired ones included (administrators)',
+    tags: ['admin'],
+    auth: 'admin',
+    responses: { 200: { description: 'Packages', schema: z.object({ items: z.array(creditPackageViewSchema) }) } },
+    async handle(request, services) {
+      return { status: 200, body: { items: await listCreditPackages(services, callerOf(request).caller) } };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/credit-packages',
+    group: 'admin',
+    operationId: 'adminCreateCreditPackage',
+    summary: 'Create a credit package (administrators)',
+    tags: ['admin'],
+    auth: 'admin',
+    request: { body: creditPackageInputSchema },
+    responses: { 201: { description: 'Created', schema: creditPackageViewSchema } },
+    async handle(request, services) {
+      return { status: 201, body: await createCreditPackage(services, callerOf(request), request.body) };
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/admin/credit-packages/{packageId}',
+    group: 'admin',
+    operationId: 'adminUpdateCreditPackage',
+    summary: 'Change a credit package (administrators)',
+    tags: ['admin'],
+    auth: 'admin',
+    request: { params: packageParams, body: creditPackagePatchSchema },
+    responses: { 200: { description: 'Updated', schema: creditPackageViewSchema } },
+    async handle(request, services) {
+      return {
+        status: 200,
+        body: await updateCreditPackage(services, callerOf(request), request.params.packageId, request.body),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/admin/credit-packages/{packageId}',
+    group: 'admin',
+    operationId: 'adminRetireCreditPackage',
+    summary: 'Retire a credit package (administrators)',
+    description: 'The package is deactivated, not deleted: past purchases refer to it.',
+    tags: ['admin'],
+    auth: 'admin',
+    request: { params: packageParams },
+    responses: { 204: { description: 'Retired' } },
+    async handle(request, services) {
+      await retireCreditPackage(services, callerOf(request), request.params.packageId);
+      return { status: 204 };
+    },
+  }),
+];

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { API_KEY_SCOPES } from '../../../shared/identity/api-key-secret';
+import {
+  apiKeyViewSchema,
+  createApiKey,
+  createdApiKeySchema,
+  getApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from '../../../shared/identity/api-keys';
+import { defineRoute, type RouteSpec } from '../../../shared/http/route';
+import { queryParam } from '../../../shared/http/query-params';
+import { callerOf } from '../../../shared/identity/caller';
+
+const keyParams = z.object({ keyId: z.uuid() });
+
+export const apiKeyRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'POST',
+    path: '/api-keys',
+    group: 'api-keys',
+    operationId: 'createApiKey',
+    summary: 'Create an API key (the secret is shown once)',
+    description:
+      'Send it as `x-api-key`. Scopes nest: `read` allows GET, `write` every method, `admin` (administrators only) the admin routes.',
+    tags: ['api-keys'],
+    auth: 'user',
+    request: {
+      body: z.object({
+        name: z.string().trim().min(1).max(200),
+        scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(3),
+        expiresAt: z.iso.datetime({ offset: true }).optional(),
+      }),
+    },
+    responses: { 201: { description: 'The key, with its secret', schema: createdApiKeySchema } },
+    async handle(request, services) {
+      const { name, scopes, expiresAt } = request.body;
+      const created = await createApiKey(services, callerOf(request), {
+        name,
+        scopes,
+        expiresAt: expiresAt ? new Date(expiresAt) : undefined,
+      });
+      return { status: 201, headers: { 'cache-control': 'no-store' }, body: created };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api-keys',
+    group: 'api-keys',
+    operationId: 'listApiKeys',
+    summary: 'Your API keys (without secrets)',
+    tags: ['api-keys'],
+    auth: 'user',
+    request: { query: z.object({ includeRevoked: queryParam.boolean().optional() }) },
+    responses: { 200: { description: 'Newest first', schema: z.object({ items: z.array(apiKeyViewSchema) }) } },
+    async handle(request, services) {
+      const items = await listApiKeys(services, callerOf(request).caller, {
+        includeRevoked: request.query.includeRevoked ?? false,
+      });
+      return { status: 200, body: { items } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api-keys/{keyId}',
+    group: 'api-keys',
+    operationId: 'getApiKey',
+    summary: 'One of your API keys',
+    tags: ['api-keys'],
+    auth: 'user',
+    request: { params: keyParams },
+    responses: { 200: { description: 'The key (without its secret)', schema: apiKeyViewSchema } },
+    async handle(request, services) {
+      return { status: 200, body: await getApiKey(services, callerOf(request).caller, request.params.keyId) };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api-keys/{keyId}',
+    group: 'api-keys',
+    operationId: 'revokeApiKey',
+    summary: 'Revoke an API key (effective immediately)',
+    tags: ['api-keys'],
+    auth: 'user',
+    request: { params: keyParams },
+    responses: { 204: { description: 'Revoked' } },
+    async handle(request, services) {
+      await revokeApiKey(services, callerOf(request), request.params.keyId);
+      return { status: 204 };
+    },
+  }),
+];

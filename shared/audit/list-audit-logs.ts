@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { JsonValue } from '../db/schema';
+import { withTenant } from '../db/tenant';
+import type { Caller } from '../http/route';
+import type { Services } from '../services';
+import { decodeCursor, encodeCursor } from './page-cursor';
+
+export const auditLogViewSchema = z
+  .object({
+    id: z.uuid(),
+    actorId: z.uuid().nullable(),
+    action: z.string(),
+    resourceType: z.string().nullable(),
+    resourceId: z.string().nullable(),
+    changes: z.unknown().nullable(),
+    ipAddress: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    requestId: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AuditLog' });
+export type AuditLogView = z.infer<typeof auditLogViewSchema>;
+
+export interface AuditLogFilter {
+  /** Admins only: whose entries (others always see their own). */
+  actorId?: string | undefined;
+  action?: string | undefined;
+  /** `auth.` matches every action starting with it. */
+  actionPrefix?: string | undefined;
+  resourceType?: string | undefined;
+  resourceId?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/**
+ * Newest first. A user sees the entries they are the actor of; an admin sees everyone's (and may
+ * filter by actor). The row-level policy enforces the same split.
+ */
+export async function listAuditLogs(
+  services: Services,
+  caller: Caller,
+  filter: AuditLogFilter,
+): Promise<{ items: AuditLogView[]; nextCursor: string | null }> {
+  return withTenant(services.db, { userId: caller.userId, role: caller.role }, async (trx) => {
+    let query = trx
+      .selectFrom('audit_logs')
+      .selectAll()
+      .select(sql<string>`created_at::text`.as('position'));
+    if (caller.role !== 'admin') query = query.where('user_id', '=', caller.userId);
+    else if (filter.actorId) query = query.where('user_id', '=', filter.actorId);
+    if (filter.action) query = query.where('action', '=', filter.action);
+    if (filter.actionPrefix) query = query.where('action', 'like', `${escapeLike(filter.actionPrefix)}%`);
+    if (filter.resourceType) query = query.where('resource_type', '=', filter.resourceType);
+    if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId);
+    if (filter.since) query = query.where('created_at', '>=', filter.since);
+    if (filter.until) query = query.where('created_at', '<', filter.until);
+    if (filter.cursor) {
+      const after = decodeCursor(filter.cursor);
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', sql<Date>`${after.createdAt}::timestamptz`),
+          eb.and([eb('created_at', '=', sql<Date>`${after.createdAt}::timestamptz`), eb('id', '<', sql<string>`${after.id}::uuid`)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit + 1)
+      .execute();
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => ({
+        id: row.id,
+        actorId: row.user_id,
+        action: row.action,
+        resourceType: row.resource_type,
+        resourceId: row.resource_id,
+        changes: (row.changes ?? null) as JsonValue,
+        ipAddress: row.ip_address,
+        userAgent: row.user_agent,
+        requestId: row.request_id,
+        createdAt: row.created_at.toISOString(),
+      })),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor({ createdAt: last.position, id: last.id }) : null,
+    };
+  });
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,166 @@
+import { auditEntry, diffChanges, recordAudit } from '../audit/record-audit';
+import { isDatabaseError, SqlState } from '../db/database-error';
+import { withTenant, type TenantScope } from '../db/tenant';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error';
+import type { ApiRequest, Caller } from '../http/route';
+import type { Services } from '../services';
+import { normalizeEmail } from './email';
+import { assertStrongPassword, hashPassword, verifyPassword } from './passwords';
+import { revokeAllForUser } from './refresh-tokens';
+import { ACCOUNT_RESTORE_DAYS, startSession, type SessionTokens } from './sessions';
+import { toUserView, type UserView } from './user-view';
+
+type AuditRequest = Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'>;
+
+export function scopeOf(caller: Caller): TenantScope {
+  return { userId: caller.userId, role: caller.role };
+}
+
+/** The caller's own scope, even for admins: account operations only ever touch one's own row. */
+function selfScope(caller: Caller): TenantScope {
+  return { userId: caller.userId, role: 'user' };
+}
+
+export async function getProfile(services: Services, caller: Caller): Promise<UserView> {
+  return withTenant(services.db, selfScope(caller), async (trx) => {
+    const user = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', caller.userId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError('User', caller.userId);
+    return toUserView(user);
+  });
+}
+
+export async function updateProfile(
+  services: Services,
+  request: AuditRequest & { caller: Caller },
+  input: { fullName?: string | undefined; email?: string | undefined },
+): Promise<UserView> {
+  const caller = request.caller;
+  try {
+    return await withTenant(services.db, selfScope(caller), async (trx) => {
+      const before = await trx
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', caller.userId)
+        .where('deleted_at', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) throw new NotFoundError('User', caller.userId);
+      const email = input.email === undefined ? undefined : normalizeEmail(input.email);
+      const patch = {
+        ...(input.fullName !== undefined ? { full_name: input.fullName } : {}),
+        ...(email !== undefined && email !== before.email ? { email, email_verified: false } : {}),
+      };
+      if (Object.keys(patch).length === 0) return toUserView(before);
+      const after = await trx
+        .updateTable('users')
+        .set(patch)
+        .where('id', '=', caller.userId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(
+        trx,
+        auditEntry(request, 'user.update', { type: 'user', id: caller.userId }, diffChanges(before, patch)),
+      );
+      return toUserView(after);
+    });
+  } catch (error) {
+    if (isDatabaseError(error, SqlState.uniqueViolation)) {
+      throw new ConflictError('AUTH.EMAIL_TAKEN', 'An account with this email already exists.', { field: 'body.email' });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Changes the password after checking the current one, signs out every other session (all
+ * refresh tokens are revoked) and starts a new one for this client.
+ */
+export async function changePassword(
+  services: Services,
+  request: AuditRequest & { caller: Caller },
+  input: { currentPassword: string; newPassword: string },
+): Promise<SessionTokens> {
+  const caller = request.caller;
+  const now = services.clock.now();
+  return withTenant(services.db, selfScope(caller), async (trx) => {
+    const user = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', caller.userId)
+      .where('deleted_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError('User', caller.userId);
+    if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
+      throw new ValidationError('The current password is not correct.', {
+        code: 'AUTH.WRONG_PASSWORD',
+        field: 'body.currentPassword',
+      });
+    }
+    assertStrongPassword(input.newPassword, user.email, 'body.newPassword');
+    if (await verifyPassword(user.password_hash, input.newPassword)) {
+      throw new ValidationError('The new password must differ from the current one.', {
+        code: 'AUTH.WEAK_PASSWORD',
+        field: 'body.newPassword',
+        details: { rule: 'unchanged' },
+      });
+    }
+    const updated = await trx
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(input.newPassword), password_changed_at: now })
+      .where('id', '=', caller.userId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await revokeAllForUser(trx, caller.userId, 'password_changed', now);
+    await recordAudit(trx, auditEntry(request, 'auth.password_change', { type: 'user', id: caller.userId }));
+    return startSession(
+      services,
+      trx,
+      updated,
+      { ip: request.sourceIp, userAgent: request.userAgent, requestId: request.requestId },
+      now,
+    );
+  });
+}
+
+/**
+ * Soft-deletes the account: sign-ins, refresh tokens and API keys stop working at once; data is
+ * kept for 30 days (`POST /auth/restore` brings it back), then the purge schedule deletes it.
+ */
+export async function deleteAccount(
+  services: Services,
+  request: AuditRequest & { caller: Caller },
+  input: { password: string },
+): Promise<{ deletedAt: string; restorableUntil: string }> {
+  const caller = request.caller;
+  const now = services.clock.now();
+  return withTenant(services.db, selfScope(caller), async (trx) => {
+    const user = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', caller.userId)
+      .where('deleted_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError('User', caller.userId);
+    if (!(await verifyPassword(user.password_hash, input.password))) {
+      throw new ValidationError('The password is not correct.', { code: 'AUTH.WRONG_PASSWORD', field: 'body.password' });
+    }
+    await trx.updateTable('users').set({ deleted_at: now }).where('id', '=', caller.userId).execute();
+    await revokeAllForUser(trx, caller.userId, 'logout', now);
+    await trx
+      .updateTable('api_keys')
+      .set({ revoked_at: now })
+      .where('user_id', '=', caller.userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await recordAudit(trx, auditEntry(request, 'account.delete', { type: 'user', id: caller.userId }));
+    const restorableUntil = new Date(now.getTime() + ACCOUNT_RESTORE_DAYS * 24 * 3600 * 1000);
+    return { deletedAt: now.toISOString(), restorableUntil: restorableUntil.toISOString() };
+  });
+}
