@@ -1,14 +1,15 @@
 import { sql } from 'kysely';
 import type { Database, DatabaseTransaction } from '../db/database';
 import { jsonb, type StripeEventStatus } from '../db/schema';
+import { withSystemScope } from '../db/tenant';
 import type { LedgerDecision, LedgerEntry, RevocationFacts } from './ledger-decision';
 import type { VerifiedStripeEvent } from './stripe-billing.port';
 
 /**
- * The SQL of the Stripe webhook. It runs with system access, not in a tenant scope: the caller
- * is Stripe, and an event names a customer rather than a signed-in user, so these queries read
- * and write rows of any user (users, credit_packages, credit_transactions, stripe_events) —
- * always one event's rows, found by Stripe ids.
+ * The SQL of the Stripe webhook. It runs in system scope (`withSystemScope`, reason
+ * `webhook.stripe`), not a tenant scope: the caller is Stripe, and an event names a customer
+ * rather than a signed-in user, so these queries reach rows of any user (users, credit_packages,
+ * credit_transactions, stripe_events) — always one event's rows, found by Stripe ids.
  *
  * Everything for one event happens in one transaction (`inStripeWebhookTransaction`), which is what
  * makes processing exactly-once: the event id is inserted first under a unique constraint, so a
@@ -19,7 +20,7 @@ export async function inStripeWebhookTransaction<T>(
   db: Database,
   work: (repository: StripeWebhookRepository) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute((trx) => work(new StripeWebhookRepository(trx)));
+  return withSystemScope(db, 'webhook.stripe', (trx) => work(new StripeWebhookRepository(trx)));
 }
 
 export class StripeWebhookRepository {
