@@ -242,8 +242,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
  */
 async function wireLocalFunctions(
   services: Services,
-  _parts: { queues: LocalQueues; orchestrator: LocalStepFunctions; scheduler: LocalScheduler },
+  parts: { queues: LocalQueues; orchestrator: LocalStepFunctions; scheduler: LocalScheduler },
 ): Promise<{ onObjectCreated?: (event: S3Event) => Promise<void> }> {
+  const { attachLocalWorkers } = await import('../../functions/workers/attach-local-workers');
+  attachLocalWorkers(services, parts.queues);
   const { makeObjectCreatedHandler } = await import('../../functions/ingest/object-created-handler');
   const objectCreated = makeObjectCreatedHandler(() => services);
   return {
