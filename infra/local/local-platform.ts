@@ -248,6 +248,12 @@ async function wireLocalFunctions(
   attachLocalWorkers(services, parts.queues);
   const { makeObjectCreatedHandler } = await import('../../functions/ingest/object-created-handler');
   const objectCreated = makeObjectCreatedHandler(() => services);
+  const { makePurgeDeletedHandler } = await import('../../functions/schedules/purge-deleted-handler');
+  const purgeDeleted = makePurgeDeletedHandler(() => services);
+  // Same time as the AWS rule (PurgeDeletedDaily).
+  parts.scheduler.addFixedSchedule('purge-deleted', 'cron(17 3 * * ? *)', async (event) => {
+    await purgeDeleted(event);
+  });
   return {
     onObjectCreated: async (event) => {
       await objectCreated(event);
