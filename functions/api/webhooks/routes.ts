@@ -39,7 +39,7 @@ export function createWebhookRoutes(options: WebhookRouteOptions = {}): RouteSpe
         'event id is applied once: `checkout.session.completed` (paid) adds the package credits, `charge.refunded` ' +
         'and `charge.dispute.created` take back the refunded or disputed share; other types are recorded and ' +
         'acknowledged. A replay answers `duplicate: true`.',
-      tags: ['billing'],
+      tags: ['webhooks'],
       auth: 'none',
       rawBody: true,
       responses: {

@@ -92,8 +92,8 @@ async function deliver(
     lambdaContext(),
   );
   return {
-    status: result.statusCode,
-    contentType: result.headers?.['content-type'],
+    status: result.statusCode ?? 0,
+    contentType: String(result.headers?.['content-type']),
     body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {},
   };
 }
