@@ -1,0 +1,159 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRoutes } from '../../../functions/api/routes';
+import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
+import { routeKey, type RouteSpec } from '../../../shared/http/route';
+import type { Services } from '../../../shared/services';
+import { registerUser, type RegisteredUser } from '../../support/auth';
+
+/**
+ * Tenancy, route by route: for EVERY signed-in route of `apiRoutes` whose path takes an id,
+ * user B tries user A's resource and must get 404 (never 403, never 200), and A's resource must
+ * be unchanged afterwards. New routes are picked up automatically.
+ *
+ * HOW TO EXTEND (when you add a route with a path parameter):
+ * 1. Add a fixture to `resourceFixtures` under the parameter's name (`datasetId`, `jobId`, …):
+ *    it creates the resource as `ctx.owner` (over HTTP or through `ctx.services`) and returns the
+ *    value to put in the path. A fixture may ask for another parameter first: `await ctx.id('datasetId')`.
+ * 2. If the route takes a body whose schema has required fields, add a valid body to
+ *    `requestBodies` under its route key (`PATCH /datasets/{datasetId}`), so the request gets past
+ *    validation and reaches the ownership check.
+ * Routes with `auth: 'admin'` are not tenant resources: a normal user must get 403 from them.
+ */
+
+interface FixtureContext {
+  baseUrl: string;
+  services: Services;
+  owner: RegisteredUser;
+  /** The value of another path parameter for the same owner (created once, then reused). */
+  id(param: string): Promise<string>;
+}
+
+type Fixture = (ctx: FixtureContext) => Promise<string>;
+
+async function postJson(ctx: FixtureContext, route: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${ctx.baseUrl}${route}`, {
+    method: 'POST',
+    headers: { ...ctx.owner.authHeader, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status >= 300) throw new Error(`fixture POST ${route} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+const resourceFixtures: Record<string, Fixture> = {
+  keyId: async (ctx) => String((await postJson(ctx, '/api-keys', { name: 'matrix key', scopes: ['read'] }))['id']),
+};
+
+const requestBodies: Record<string, unknown> = {};
+
+const PARAM = /\{([^}]+)\}/g;
+const paramsOf = (route: RouteSpec) => [...route.path.matchAll(PARAM)].map((m) => m[1] ?? '');
+
+const tenantRoutes = apiRoutes.filter((r) => r.auth === 'user' && paramsOf(r).length > 0);
+const adminRoutesWithIds = apiRoutes.filter((r) => r.auth === 'admin' && paramsOf(r).length > 0);
+
+let platform: LocalPlatform;
+let dataDir: string;
+let alice: RegisteredUser;
+let bob: RegisteredUser;
+const aliceIds = new Map<string, Promise<string>>();
+
+function contextFor(owner: RegisteredUser, cache: Map<string, Promise<string>>): FixtureContext {
+  const ctx: FixtureContext = {
+    baseUrl: platform.url,
+    services: platform.services,
+    owner,
+    id(param) {
+      let value = cache.get(param);
+      if (!value) {
+        const fixture = resourceFixtures[param];
+        if (!fixture) {
+          throw new Error(
+            `No fixture for the path parameter "${param}": add one to resourceFixtures in test/e2e/identity/route-matrix.test.ts.`,
+          );
+        }
+        value = fixture(ctx);
+        cache.set(param, value);
+      }
+      return value;
+    },
+  };
+  return ctx;
+}
+
+async function pathFor(route: RouteSpec, ctx: FixtureContext): Promise<string> {
+  let out = route.path;
+  for (const param of paramsOf(route)) out = out.replace(`{${param}}`, encodeURIComponent(await ctx.id(param)));
+  return out;
+}
+
+async function send(route: RouteSpec, url: string, user: RegisteredUser) {
+  const hasBody = route.request?.body !== undefined && !route.rawBody;
+  const body = requestBodies[routeKey(route)] ?? (hasBody ? {} : undefined);
+  const res = await fetch(`${platform.url}${url}`, {
+    method: route.method,
+    headers: { ...user.authHeader, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, text };
+}
+
+/** What A sees through every GET route of the matrix, to prove B changed nothing. */
+async function snapshotOfAlice(): Promise<Record<string, string>> {
+  const ctx = contextFor(alice, aliceIds);
+  const out: Record<string, string> = {};
+  for (const route of tenantRoutes.filter((r) => r.method === 'GET')) {
+    const url = await pathFor(route, ctx);
+    const res = await send(route, url, alice);
+    out[routeKey(route)] = `${res.status} ${res.text}`;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'pw-route-matrix-'));
+  platform = await startLocalPlatform({ dataDir, port: 0 });
+  alice = await registerUser(platform.url, { fullName: 'Alice' });
+  bob = await registerUser(platform.url, { fullName: 'Bob' });
+});
+afterAll(async () => {
+  await platform?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('route matrix: another tenant’s ids answer 404 and change nothing', () => {
+  it('covers every signed-in route that takes an id (the list is not empty)', () => {
+    expect(tenantRoutes.map(routeKey)).toContain('DELETE /api-keys/{keyId}');
+    expect(tenantRoutes.map(routeKey)).toContain('GET /api-keys/{keyId}');
+  });
+
+  it('A can reach each of her own resources through every GET route (the fixtures are real)', async () => {
+    const snapshot = await snapshotOfAlice();
+    for (const [key, value] of Object.entries(snapshot)) expect(value, key).toMatch(/^200 /);
+  });
+
+  it.each(tenantRoutes.map((r) => [routeKey(r), r] as const))('%s: B gets 404 for A’s resource', async (_key, route) => {
+    const before = await snapshotOfAlice();
+    const url = await pathFor(route, contextFor(alice, aliceIds));
+    const res = await send(route, url, bob);
+    if (res.status === 400) {
+      throw new Error(
+        `${routeKey(route)} answered 400 before checking ownership (${res.text}); add a valid body to requestBodies.`,
+      );
+    }
+    expect(res.status, res.text).toBe(404);
+    expect(JSON.parse(res.text)).toMatchObject({ status: 404 });
+    expect(await snapshotOfAlice()).toEqual(before);
+  });
+
+  it.each(adminRoutesWithIds.map((r) => [routeKey(r), r] as const))('%s: a normal user gets 403', async (_key, route) => {
+    const url = route.path.replace(PARAM, '00000000-0000-4000-8000-000000000000');
+    const res = await send(route, url, bob);
+    expect(res.status, res.text).toBe(403);
+  });
+});
