@@ -7,6 +7,8 @@ import { apiKeyRoutes } from './api-keys/routes';
 import { auditLogRoutes } from './audit-logs/routes';
 import { adminRoutes } from './admin/routes';
 import { createWebhookRoutes } from './webhooks/routes';
+import { datasetRoutes } from './datasets/routes';
+import { datasetInsightRoutes } from './dataset-insights/routes';
 
 /**
  * The API in one list. Each group is one Lambda function: CDK creates a function per group
@@ -31,6 +33,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/system/handler.ts',
     routes: createSystemRoutes({ listRoutes: () => apiRoutes, version: API_VERSION }),
     factory: async () => (await import('./system/system-handler')).makeSystemHandler,
+  },
+  {
+    name: 'datasets',
+    entry: 'functions/api/datasets/handler.ts',
+    routes: datasetRoutes,
+    factory: async () => (await import('./datasets/datasets-handler')).makeDatasetsHandler,
   },
   {
     name: 'webhooks',
@@ -61,6 +69,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/admin/handler.ts',
     routes: adminRoutes,
     factory: async () => (await import('./admin/admin-handler')).makeAdminHandler,
+  },
+  {
+    name: 'dataset-insights',
+    entry: 'functions/api/dataset-insights/handler.ts',
+    routes: datasetInsightRoutes,
+    factory: async () => (await import('./dataset-insights/dataset-insights-handler')).makeDatasetInsightsHandler,
   },
 ];
 

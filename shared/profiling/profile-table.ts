@@ -34,7 +34,7 @@ export const PROFILE_DEFAULTS = {
   correlationColumns: 25,
   histogramBins: 20,
   topValues: 10,
-  previewRows: 20,
+  previewRows: 50,
   summarizeChunk: 100,
 } as const;
 

@@ -6,7 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { QueueModality } from '../../../shared/config/config';
@@ -49,6 +49,8 @@ export const API_GROUP_ACCESS: Record<string, ApiGroupAccess> = {
   analyses: { objects: { read: ['processed/', 'jobs/'] }, pipelines: true },
   credits: { stripe: true },
   webhooks: { stripe: true },
+  // Profiles larger than 1 MiB live under reports/; previews come from the stored profile.
+  'dataset-insights': { objects: { read: ['processed/', 'reports/'] } },
 };
 
 export interface ApiStackProps extends StackProps {
@@ -72,6 +74,8 @@ export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
   readonly groupFunctions: Record<string, PipeWeaveFunction>;
   readonly accessLogs: LogGroup;
+  /** HS256 key that signs access tokens; read by every group with signed-in routes. */
+  readonly jwtSigningSecret: Secret;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -111,6 +115,16 @@ export class ApiStack extends Stack {
           }),
         ),
       },
+    });
+
+    this.jwtSigningSecret = new Secret(this, 'JwtSigningKey', {
+      description: 'PipeWeave access-token signing key (HS256)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.jwtSigningSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Functions cache the key per cold start, so a scheduled rotation would reject valid tokens until every instance recycles; rotate by hand (new value, then redeploy) when needed.',
     });
 
     const baseEnv = environment({
@@ -180,6 +194,8 @@ export class ApiStack extends Stack {
       extraEnv.PW_SCHEDULER_TARGET_ARN = props.scheduler.targetArn;
     }
     if (access.stripe) extraEnv[STRIPE_SECRET_VARIABLE] = props.stripeSecret.secretArn;
+    const signsIn = props.routes.some((route) => route.group === group && route.auth !== 'none');
+    if (signsIn) extraEnv.PW_JWT_SECRET_ARN = this.jwtSigningSecret.secretArn;
 
     const fn = new PipeWeaveFunction(this, `${pascal(group)}Api`, {
       entry,
@@ -227,6 +243,7 @@ export class ApiStack extends Stack {
       });
     }
     if (access.stripe) props.stripeSecret.grantRead(fn.role);
+    if (signsIn) this.jwtSigningSecret.grantRead(fn.role);
     return fn;
   }
 }

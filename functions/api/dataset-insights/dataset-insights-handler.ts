@@ -1,0 +1,9 @@
+import { createApiHandler, type ApiGatewayHandler } from '../../../shared/http/api-handler';
+import { authenticateRequest } from '../../../shared/identity/authenticate';
+import type { Services } from '../../../shared/services';
+import { datasetInsightRoutes } from './routes';
+
+/** The `dataset-insights` function: profiles, previews and schemas of dataset versions. */
+export function makeDatasetInsightsHandler(getServices: () => Services | Promise<Services>): ApiGatewayHandler {
+  return createApiHandler(datasetInsightRoutes, getServices, { authenticate: authenticateRequest });
+}
