@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Database, DatabaseTransaction } from '../db/database';
+import type { DatabaseTransaction } from '../db/database';
 import { jsonb, textArray } from '../db/schema';
 import type { ArrivalSource, DatasetVersionStatus, JsonValue, Modality, TaskType } from '../db/schema';
 import { toDataset } from './dataset-records';
@@ -7,9 +7,8 @@ import type { Dataset } from './dataset-records';
 import type { Tier } from './tier-limits';
 
 /**
- * SQL for datasets. Functions taking a `DatabaseTransaction` run inside the caller's
- * `withTenant` scope; the few taking a `Database` are system sweeps across all tenants and say so
- * in their names.
+ * SQL for datasets. Functions run inside the caller's `withTenant` scope; the two named
+ * `…AcrossTenants` are sweeps that run under `withSystemScope` (refresh, purge).
  */
 
 export interface NewDataset {
@@ -82,11 +81,14 @@ export interface DatasetListFilter {
   /** Case-insensitive substring of the name. */
   search?: string;
   limit: number;
-  after?: { createdAt: Date; id: string };
+  /** Keyset position: `created_at` as PostgreSQL prints it (microseconds kept) and the id. */
+  after?: { createdAt: string; id: string };
 }
 
 export interface DatasetListItem extends Dataset {
   latestVersion: { versionNumber: number; status: DatasetVersionStatus } | null;
+  /** `created_at::text`, for the next page's cursor. */
+  position: { createdAt: string; id: string };
 }
 
 function escapeLike(value: string): string {
@@ -99,6 +101,7 @@ export async function listDatasets(trx: DatabaseTransaction, filter: DatasetList
   let query = trx
     .selectFrom('datasets as d')
     .selectAll('d')
+    .select(sql<string>`d.created_at::text`.as('created_at_text'))
     .select((eb) => [
       eb
         .selectFrom('dataset_versions as lv')
@@ -128,14 +131,18 @@ export async function listDatasets(trx: DatabaseTransaction, filter: DatasetList
   if (filter.after) {
     const { createdAt, id } = filter.after;
     query = query.where((eb) =>
-      eb.or([eb('d.created_at', '<', createdAt), eb.and([eb('d.created_at', '=', createdAt), eb('d.id', '<', id)])]),
+      eb.or([
+        eb('d.created_at', '<', sql<Date>`${createdAt}::timestamptz`),
+        eb.and([eb('d.created_at', '=', sql<Date>`${createdAt}::timestamptz`), eb('d.id', '<', sql<string>`${id}::uuid`)]),
+      ]),
     );
   }
   const rows = await query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(filter.limit + 1).execute();
   return rows.map((row) => {
-    const { latest_version_number: versionNumber, latest_version_status: status, ...datasetRow } = row;
+    const { latest_version_number: versionNumber, latest_version_status: status, created_at_text, ...datasetRow } = row;
     return {
       ...toDataset(datasetRow),
+      position: { createdAt: created_at_text, id: datasetRow.id },
       latestVersion: versionNumber !== null && status !== null ? { versionNumber, status } : null,
     };
   });
@@ -235,8 +242,8 @@ export async function readUserUsage(
 }
 
 /** Datasets whose refresh is due, across all tenants (the refresh sweep's system query). */
-export async function listDueRefreshesAcrossTenants(db: Database, now: Date, limit: number): Promise<Dataset[]> {
-  const rows = await db
+export async function listDueRefreshesAcrossTenants(trx: DatabaseTransaction, now: Date, limit: number): Promise<Dataset[]> {
+  const rows = await trx
     .selectFrom('datasets')
     .selectAll()
     .where('refresh_source_url', 'is not', null)
@@ -265,11 +272,11 @@ export async function recordRefreshOutcome(
 
 /** Soft-deleted datasets older than the cutoff, across all tenants (the purge's system query). */
 export async function listPurgeableDatasetsAcrossTenants(
-  db: Database,
+  trx: DatabaseTransaction,
   deletedBefore: Date,
   limit: number,
 ): Promise<{ id: string; userId: string }[]> {
-  const rows = await db
+  const rows = await trx
     .selectFrom('datasets')
     .select(['id', 'user_id'])
     .where('deleted_at', 'is not', null)

@@ -1,0 +1,43 @@
+import { decodeCursor, encodeCursor } from '../audit/page-cursor';
+import type { DatasetVersionStatus, Modality } from '../db/schema';
+import { withTenant } from '../db/tenant';
+import type { Caller } from '../http/route';
+import type { Services } from '../services';
+import { listDatasets as selectDatasets } from './dataset-repository';
+import { datasetView } from './dataset-views';
+import type { DatasetView } from './dataset-views';
+
+export interface ListDatasetsQuery {
+  limit?: number | undefined;
+  cursor?: string | undefined;
+  modality?: Modality | undefined;
+  tag?: string | undefined;
+  status?: DatasetVersionStatus | 'empty' | undefined;
+  search?: string | undefined;
+}
+
+export async function listDatasets(
+  services: Pick<Services, 'db'>,
+  caller: Caller,
+  query: ListDatasetsQuery,
+): Promise<{ items: DatasetView[]; nextCursor: string | null }> {
+  const limit = query.limit ?? 50;
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const rows = await withTenant(services.db, caller, (trx) =>
+    selectDatasets(trx, {
+      userId: caller.userId,
+      limit,
+      ...(after ? { after } : {}),
+      ...(query.modality ? { modality: query.modality } : {}),
+      ...(query.tag ? { tag: query.tag } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.search ? { search: query.search } : {}),
+    }),
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(datasetView),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.position) : null,
+  };
+}

@@ -1,0 +1,125 @@
+import { auditEntry, diffChanges, recordAudit } from '../audit/record-audit';
+import type { TaskType } from '../db/schema';
+import { withTenant } from '../db/tenant';
+import { NotFoundError, ValidationError } from '../errors/app-error';
+import type { Caller } from '../http/route';
+import type { Services } from '../services';
+import { dedupeTags, nameTaken } from './create-dataset';
+import type { AuditedRequest } from './create-dataset';
+import type { Dataset } from './dataset-records';
+import { findDataset, softDeleteDataset, updateDataset } from './dataset-repository';
+import type { DatasetChanges } from './dataset-repository';
+import { assertOwnS3Source, parseRefreshSource, refreshInterval, refreshScheduleName } from './refresh-source';
+
+export async function getDataset(services: Pick<Services, 'db'>, caller: Caller, datasetId: string): Promise<Dataset> {
+  const dataset = await withTenant(services.db, caller, (trx) => findDataset(trx, { userId: caller.userId, datasetId }));
+  if (!dataset) throw new NotFoundError('Dataset', datasetId);
+  return dataset;
+}
+
+export interface UpdateDatasetInput {
+  name?: string | undefined;
+  description?: string | null | undefined;
+  problemType?: TaskType | null | undefined;
+  targetColumn?: string | null | undefined;
+  tags?: string[] | undefined;
+  /** null stops refreshing. */
+  refresh?: { sourceUrl: string; schedule: string; rerunPipelines?: boolean | undefined } | null | undefined;
+}
+
+/**
+ * Changes what the owner may change. Setting `refresh` validates the source and schedule, stores
+ * them (first fetch due now) and upserts the dataset's product schedule; `refresh: null` removes both.
+ */
+export async function updateDatasetDetails(
+  services: Pick<Services, 'db' | 'config' | 'clock' | 'scheduler'>,
+  caller: Caller,
+  datasetId: string,
+  input: UpdateDatasetInput,
+  request: AuditedRequest,
+): Promise<Dataset> {
+  const changes: DatasetChanges = {
+    ...(input.name === undefined ? {} : { name: input.name }),
+    ...(input.description === undefined ? {} : { description: input.description }),
+    ...(input.problemType === undefined ? {} : { problemType: input.problemType }),
+    ...(input.targetColumn === undefined ? {} : { targetColumn: input.targetColumn }),
+    ...(input.tags === undefined ? {} : { tags: dedupeTags(input.tags) }),
+  };
+  if (input.refresh === null) {
+    changes.refresh = { sourceUrl: null, schedule: null, nextRefreshAt: null };
+  } else if (input.refresh !== undefined) {
+    const source = parseRefreshSource(input.refresh.sourceUrl);
+    if (source.kind === 's3') {
+      const bucket = services.config.storage?.bucket;
+      if (!bucket) throw new ValidationError('s3:// sources are not available here.', { field: 'body.refresh.sourceUrl' });
+      assertOwnS3Source(source, bucket, caller.userId);
+    }
+    refreshInterval(input.refresh.schedule);
+    changes.refresh = {
+      sourceUrl: input.refresh.sourceUrl,
+      schedule: input.refresh.schedule,
+      nextRefreshAt: services.clock.now(),
+      ...(input.refresh.rerunPipelines === undefined ? {} : { rerunPipelines: input.refresh.rerunPipelines }),
+    };
+  }
+
+  let updated: Dataset;
+  try {
+    updated = await withTenant(services.db, caller, async (trx) => {
+      const before = await findDataset(trx, { userId: caller.userId, datasetId }, { forUpdate: true });
+      if (!before) throw new NotFoundError('Dataset', datasetId);
+      const after = await updateDataset(trx, { userId: caller.userId, datasetId }, changes);
+      if (!after) throw new NotFoundError('Dataset', datasetId);
+      await recordAudit(
+        trx,
+        auditEntry(
+          request,
+          'dataset.update',
+          { type: 'dataset', id: datasetId },
+          diffChanges(
+            { ...before, refreshSourceUrl: before.refreshSourceUrl, refreshSchedule: before.refreshSchedule } as Record<string, unknown>,
+            {
+              name: after.name,
+              description: after.description,
+              problemType: after.problemType,
+              targetColumn: after.targetColumn,
+              tags: after.tags,
+              refreshSourceUrl: after.refreshSourceUrl,
+              refreshSchedule: after.refreshSchedule,
+            },
+          ),
+        ),
+      );
+      return after;
+    });
+  } catch (error) {
+    throw nameTaken(error, input.name);
+  }
+
+  if (input.refresh === null) {
+    await services.scheduler.deleteSchedule(refreshScheduleName(datasetId));
+  } else if (input.refresh !== undefined) {
+    await services.scheduler.upsertSchedule({
+      name: refreshScheduleName(datasetId),
+      expression: input.refresh.schedule,
+      payload: { kind: 'dataset-refresh', datasetId, userId: caller.userId },
+    });
+  }
+  return updated;
+}
+
+/** Soft delete: gone from lists at once, counters and storage released; objects removed by the purge. */
+export async function deleteDataset(
+  services: Pick<Services, 'db' | 'scheduler'>,
+  caller: Caller,
+  datasetId: string,
+  request: AuditedRequest,
+): Promise<void> {
+  const deleted = await withTenant(services.db, caller, async (trx) => {
+    const dataset = await softDeleteDataset(trx, { userId: caller.userId, datasetId });
+    if (!dataset) throw new NotFoundError('Dataset', datasetId);
+    await recordAudit(trx, auditEntry(request, 'dataset.delete', { type: 'dataset', id: datasetId }, { name: dataset.name }));
+    return dataset;
+  });
+  if (deleted.refreshSourceUrl) await services.scheduler.deleteSchedule(refreshScheduleName(datasetId));
+}
