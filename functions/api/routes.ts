@@ -8,6 +8,7 @@ import { auditLogRoutes } from './audit-logs/routes';
 import { adminRoutes } from './admin/routes';
 import { createWebhookRoutes } from './webhooks/routes';
 import { datasetRoutes } from './datasets/routes';
+import { datasetInsightRoutes } from './dataset-insights/routes';
 
 /**
  * The API in one list. Each group is one Lambda function: CDK creates a function per group
@@ -68,6 +69,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/admin/handler.ts',
     routes: adminRoutes,
     factory: async () => (await import('./admin/admin-handler')).makeAdminHandler,
+  },
+  {
+    name: 'dataset-insights',
+    entry: 'functions/api/dataset-insights/handler.ts',
+    routes: datasetInsightRoutes,
+    factory: async () => (await import('./dataset-insights/dataset-insights-handler')).makeDatasetInsightsHandler,
   },
 ];
 
