@@ -1,4 +1,5 @@
 import type { Database } from './database';
+import { withSystemScope } from './tenant';
 import { jsonb, textArray } from './schema';
 import type {
   CreditPackageTierRestriction,
@@ -300,7 +301,7 @@ function splitTemplate(recommendedAlgorithms: string[], splitParams: JsonObject 
       { id: 'source', type: 'dataset.source', params: {} },
       { id: 'split', type: 'table.split', params: { testFraction: 0.2, seed: 42, ...splitParams } },
     ],
-    edges: [{ from: 'source', to: 'split' }],
+    edges: [{ from: { node: 'source', port: 'table' }, to: { node: 'split', port: 'table' } }],
     recommendedAlgorithms,
   };
 }
@@ -395,6 +396,99 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
   },
 ];
 
+export interface PipelineTemplateDefinition {
+  /** Stable identifier of the shipped template (pipelines.template_key). */
+  key: string;
+  name: string;
+  description: string;
+  /** The ML task it starts (ml_tasks.key). */
+  mlTaskKey: string;
+  /** Nodes + edges; the `dataset.source` has no datasetId: it reads the dataset chosen when cloning. */
+  definition: JsonObject;
+}
+
+const tableEdge = (from: string, fromPort: string, to: string) => ({
+  from: { node: from, port: fromPort },
+  to: { node: to, port: 'table' },
+});
+
+/**
+ * Starting pipelines, built from the node types that exist today (reading, splitting, sampling,
+ * exporting). Learning and evaluation nodes join them when the catalog has them.
+ */
+export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
+  {
+    key: 'tabular.classification',
+    name: 'Tabular classification: train/test split',
+    description:
+      'Reads your dataset, splits it into train and test tables (stratify by the label column for balanced classes) and writes both as Parquet.',
+    mlTaskKey: 'tabular.classification',
+    definition: {
+      nodes: [
+        { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
+        {
+          id: 'split',
+          type: 'table.split',
+          label: 'Train/test split',
+          params: { testFraction: 0.2, seed: 42 },
+        },
+        { id: 'train', type: 'export.parquet', label: 'Train table', params: { fileName: 'train.parquet' } },
+        { id: 'test', type: 'export.parquet', label: 'Test table', params: { fileName: 'test.parquet' } },
+      ],
+      edges: [
+        tableEdge('source', 'table', 'split'),
+        tableEdge('split', 'train', 'train'),
+        tableEdge('split', 'test', 'test'),
+      ],
+    },
+  },
+  {
+    key: 'tabular.regression',
+    name: 'Tabular regression: train/test split',
+    description:
+      'Reads your dataset, holds out a quarter of the rows for testing and writes the train table as Parquet and the test table as CSV for inspection.',
+    mlTaskKey: 'tabular.regression',
+    definition: {
+      nodes: [
+        { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
+        {
+          id: 'split',
+          type: 'table.split',
+          label: 'Train/test split',
+          params: { testFraction: 0.25, seed: 42 },
+        },
+        { id: 'train', type: 'export.parquet', label: 'Train table', params: { fileName: 'train.parquet' } },
+        { id: 'test', type: 'export.csv', label: 'Test table', params: { fileName: 'test.csv' } },
+      ],
+      edges: [
+        tableEdge('source', 'table', 'split'),
+        tableEdge('split', 'train', 'train'),
+        tableEdge('split', 'test', 'test'),
+      ],
+    },
+  },
+  {
+    key: 'tabular.clustering',
+    name: 'Tabular clustering: sample',
+    description:
+      'Reads your dataset, takes a reproducible sample of up to 100,000 rows and writes it as Parquet.',
+    mlTaskKey: 'tabular.clustering',
+    definition: {
+      nodes: [
+        { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
+        { id: 'sample', type: 'table.sample', label: 'Sample', params: { rows: 100_000, seed: 42 } },
+        {
+          id: 'features',
+          type: 'export.parquet',
+          label: 'Features',
+          params: { fileName: 'features.parquet' },
+        },
+      ],
+      edges: [tableEdge('source', 'table', 'sample'), tableEdge('sample', 'table', 'features')],
+    },
+  },
+];
+
 export interface CreditPackageDefinition {
   key: string;
   name: string;
@@ -471,6 +565,30 @@ export async function seedReferenceData(db: Database): Promise<void> {
       .onConflict((oc) => oc.column('key').doUpdateSet(values))
       .execute();
   }
+
+  // Templates are pipeline rows without an owner: written in system scope so the row-level
+  // security policies on pipelines admit them.
+  await withSystemScope(db, 'admin.seed-pipeline-templates', async (trx) => {
+    for (const template of PIPELINE_TEMPLATES) {
+      const task = await trx
+        .selectFrom('ml_tasks')
+        .select('id')
+        .where('key', '=', template.mlTaskKey)
+        .executeTakeFirst();
+      const values = {
+        name: template.name,
+        description: template.description,
+        definition: jsonb(template.definition),
+        ml_task_id: task?.id ?? null,
+      };
+      // An operator may retire a template (deleted_at); re-seeding leaves that alone.
+      await trx
+        .insertInto('pipelines')
+        .values({ template_key: template.key, is_template: true, user_id: null, ...values })
+        .onConflict((oc) => oc.column('template_key').doUpdateSet(values))
+        .execute();
+    }
+  });
 
   for (const pack of CREDIT_PACKAGES) {
     const values = {

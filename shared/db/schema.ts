@@ -612,8 +612,11 @@ export interface PipelinesTable {
   ml_task_id: string | null;
   name: string;
   status: Generated<PipelineStatus>;
+  /** Set on shipped templates only (migration 0010), which have no owner. */
+  template_key: string | null;
   updated_at: Generated<Timestamp>;
-  user_id: string;
+  /** Null only for shipped templates. */
+  user_id: string | null;
   validated_at: Timestamp | null;
   validation_errors: Json | null;
   version: Generated<number>;

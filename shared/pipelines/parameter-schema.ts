@@ -1,3 +1,5 @@
+import { canonicalJson } from './canonical-json';
+
 /**
  * Checks node parameters against the JSON Schema (2020-12) subset the node catalog uses, and
  * fills in defaults. Small on purpose: the catalog is ours, every schema in it is covered by a
@@ -387,15 +389,6 @@ function describe(schema: unknown): string {
   if (bounds.length > 0) phrase += ` ${bounds.join(' and ')}`;
   if (Array.isArray(schema['required'])) phrase += ` with ${schema['required'].map(String).join(', ')}`;
   return phrase;
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

@@ -1,0 +1,64 @@
+import { auditEntry, recordAudit } from '../audit/record-audit';
+import type { Database } from '../db/database';
+import { withTenant } from '../db/tenant';
+import { NotFoundError } from '../errors/app-error';
+import type { Clock } from '../ports/clock.port';
+import type { PipelineActor } from './pipeline-actor';
+import { findPipelineForChange, updatePipeline, type Pipeline } from './pipeline-repository';
+import type { PipelineIssue } from './validate-pipeline';
+import { validatePipelineForOwner } from './validate-pipeline-for-owner';
+
+/** How many issues a pipeline row keeps (the answer has them all); bounds the row's size. */
+export const MAX_STORED_ISSUES = 100;
+
+export interface StoredValidation {
+  valid: boolean;
+  issues: PipelineIssue[];
+  pipeline: Pipeline;
+}
+
+/**
+ * `POST /pipelines/{id}/validate`: checks the pipeline against the catalog and its owner's
+ * datasets and records the outcome on the row: valid → `validated` with `validated_at`;
+ * invalid → back to `draft` with the issues. An archived pipeline stays archived either way.
+ * A template is checked but, being read-only, not changed.
+ */
+export async function validateStoredPipeline(
+  db: Database,
+  clock: Clock,
+  actor: PipelineActor,
+  id: string,
+): Promise<StoredValidation> {
+  return withTenant(db, actor.scope, async (trx) => {
+    const pipeline = await findPipelineForChange(trx, actor.scope, id);
+    if (!pipeline) throw new NotFoundError('Pipeline', id);
+    const result = await validatePipelineForOwner(trx, {
+      ownerId: pipeline.ownerId,
+      datasetId: pipeline.datasetId,
+      definition: pipeline.definition,
+    });
+    if (pipeline.isTemplate) return { valid: result.valid, issues: result.issues, pipeline };
+
+    const keepArchived = pipeline.status === 'archived';
+    const updated = await updatePipeline(trx, actor.scope, id, {
+      ...(keepArchived ? {} : { status: result.valid ? 'validated' : 'draft' }),
+      validatedAt: result.valid ? clock.now() : null,
+      validationErrors: result.valid ? null : result.issues.slice(0, MAX_STORED_ISSUES),
+    });
+    if (!updated) throw new NotFoundError('Pipeline', id);
+    await recordAudit(
+      trx,
+      auditEntry(
+        actor.origin,
+        'pipeline.validate',
+        { type: 'pipeline', id },
+        {
+          valid: result.valid,
+          issues: result.issues.length,
+          version: pipeline.version,
+        },
+      ),
+    );
+    return { valid: result.valid, issues: result.issues, pipeline: updated };
+  });
+}
