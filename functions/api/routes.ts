@@ -9,6 +9,8 @@ import { adminRoutes } from './admin/routes';
 import { createWebhookRoutes } from './webhooks/routes';
 import { datasetRoutes } from './datasets/routes';
 import { datasetInsightRoutes } from './dataset-insights/routes';
+import { catalogRoutes } from './catalog/routes';
+import { pipelineRoutes } from './pipelines/routes';
 
 /**
  * The API in one list. Each group is one Lambda function: CDK creates a function per group
@@ -75,6 +77,18 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/dataset-insights/handler.ts',
     routes: datasetInsightRoutes,
     factory: async () => (await import('./dataset-insights/dataset-insights-handler')).makeDatasetInsightsHandler,
+  },
+  {
+    name: 'catalog',
+    entry: 'functions/api/catalog/handler.ts',
+    routes: catalogRoutes,
+    factory: async () => (await import('./catalog/catalog-handler')).makeCatalogHandler,
+  },
+  {
+    name: 'pipelines',
+    entry: 'functions/api/pipelines/handler.ts',
+    routes: pipelineRoutes,
+    factory: async () => (await import('./pipelines/pipelines-handler')).makePipelinesHandler,
   },
 ];
 
