@@ -42,7 +42,7 @@ export const API_GROUP_ACCESS: Record<string, ApiGroupAccess> = {
     queues: true,
     schedules: true,
   },
-  pipelines: { pipelines: true },
+  // pipelines (definitions, validation, templates) and catalog need the database only.
   jobs: { objects: { read: ['jobs/'] }, pipelines: true },
   models: { objects: { read: ['models/'] } },
   exports: { objects: { read: ['processed/', 'jobs/', 'exports/'], write: ['exports/'] }, timeout: Duration.seconds(29) },
