@@ -16,7 +16,12 @@ export interface CsvDialect {
 }
 
 /** Splits text into records of fields, honouring quotes (doubled quote = literal), CRLF or LF. */
-export function splitRecords(text: string, delimiter: string, quote = '"', maxRecords = 200): { records: string[][]; complete: boolean } {
+export function splitRecords(
+  text: string,
+  delimiter: string,
+  quote = '"',
+  maxRecords = 200,
+): { records: string[][]; complete: boolean } {
   const records: string[][] = [];
   let field = '';
   let fields: string[] = [];
@@ -67,7 +72,10 @@ export function splitRecords(text: string, delimiter: string, quote = '"', maxRe
  * (ties: more fields). `truncated` says the text is only the start of the file, so its last record
  * may be cut and is ignored.
  */
-export function detectCsvDialect(text: string, options: { truncated?: boolean; delimiter?: string } = {}): CsvDialect {
+export function detectCsvDialect(
+  text: string,
+  options: { truncated?: boolean; delimiter?: string } = {},
+): CsvDialect {
   const candidates = options.delimiter ? [options.delimiter] : DELIMITER_CANDIDATES;
   let best: CsvDialect | undefined;
   let bestScore = -1;

@@ -12,7 +12,11 @@ export class FileValidationFailure extends Error {
   }
 }
 
-export function failFile(code: string, message: string, extra: Omit<VersionValidationIssue, 'code' | 'message'> = {}): never {
+export function failFile(
+  code: string,
+  message: string,
+  extra: Omit<VersionValidationIssue, 'code' | 'message'> = {},
+): never {
   throw new FileValidationFailure([{ code, message, ...extra }]);
 }
 

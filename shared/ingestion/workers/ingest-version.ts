@@ -60,7 +60,9 @@ export async function ingestVersion(
   }
   const { dataset, version } = claimed;
   const progress = (percent: number, stage: string) =>
-    withTenant(services.db, scope, (trx) => setIngestionProgress(trx, { ...ids, progressPercent: percent, stage }));
+    withTenant(services.db, scope, (trx) =>
+      setIngestionProgress(trx, { ...ids, progressPercent: percent, stage }),
+    );
 
   const tempDir = await mkdtemp(join(deps.tempRoot ?? tmpdir(), 'pw-ingest-'));
   let engine: SqlEngine | undefined;
@@ -77,7 +79,11 @@ export async function ingestVersion(
       const reused = await withTenant(services.db, scope, async (trx) => {
         const canonical = await findCanonicalVersion(trx, duplicateOfVersionId);
         if (!canonical) return 'process' as const;
-        return reuseCanonicalResults(trx, { ...ids, userId: message.userId, datasetId: dataset.id }, canonical);
+        return reuseCanonicalResults(
+          trx,
+          { ...ids, userId: message.userId, datasetId: dataset.id },
+          canonical,
+        );
       });
       if (reused === 'linked') return 'linked';
       if (reused === 'failed-like-canonical') return 'failed';
@@ -109,14 +115,27 @@ export async function ingestVersion(
       });
     } catch (error) {
       if (!(error instanceof FileValidationFailure)) throw error;
-      await withTenant(services.db, scope, (trx) => recordValidationErrors(trx, { ...ids, errors: error.issues }));
-      log.info('dataset version failed validation', { ...ids, issues: error.issues.length, code: error.issues[0]?.code });
+      await withTenant(services.db, scope, (trx) =>
+        recordValidationErrors(trx, { ...ids, errors: error.issues }),
+      );
+      log.info('dataset version failed validation', {
+        ...ids,
+        issues: error.issues.length,
+        code: error.issues[0]?.code,
+      });
       return 'failed';
     }
 
     await progress(95, 'saving');
-    const ref = { userId: message.userId, datasetId: dataset.id, datasetVersionId: version.id, versionNumber: version.versionNumber };
-    const placement = outcome.profile ? await placeProfileReport(services.blobs, ref, outcome.profile) : undefined;
+    const ref = {
+      userId: message.userId,
+      datasetId: dataset.id,
+      datasetVersionId: version.id,
+      versionNumber: version.versionNumber,
+    };
+    const placement = outcome.profile
+      ? await placeProfileReport(services.blobs, ref, outcome.profile)
+      : undefined;
     const seconds = (performance.now() - started) / 1000;
     await withTenant(services.db, scope, async (trx) => {
       if (placement) await saveEdaReport(trx, ref, placement, seconds);

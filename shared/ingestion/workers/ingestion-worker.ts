@@ -77,7 +77,8 @@ async function markGivenUp(services: Services, message: IngestionMessage, error:
       failIngestion(trx, {
         ingestionJobId: message.ingestionJobId,
         datasetVersionId: message.datasetVersionId,
-        message: 'Processing failed repeatedly for a reason on our side, not in your file. Upload it again later or contact support.',
+        message:
+          'Processing failed repeatedly for a reason on our side, not in your file. Upload it again later or contact support.',
         details: { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
       }),
     );

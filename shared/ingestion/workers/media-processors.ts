@@ -20,7 +20,10 @@ import { normalizeToUtf8, readHead } from './text-encoding';
  * text is converted to Parquet with one row per line.
  */
 
-async function writeManifest(context: ProcessorContext, facts: Record<string, JsonValue>): Promise<{ key: string; size: number }> {
+async function writeManifest(
+  context: ProcessorContext,
+  facts: Record<string, JsonValue>,
+): Promise<{ key: string; size: number }> {
   const engine = await context.engine();
   const jsonPath = join(context.tempDir, 'manifest.json');
   const parquetPath = join(context.tempDir, 'manifest.parquet');
@@ -43,7 +46,10 @@ async function writeManifest(context: ProcessorContext, facts: Record<string, Js
   return { key: context.manifestKey, size };
 }
 
-async function manifestOutcome(context: ProcessorContext, facts: Record<string, JsonValue>): Promise<ProcessorOutcome> {
+async function manifestOutcome(
+  context: ProcessorContext,
+  facts: Record<string, JsonValue>,
+): Promise<ProcessorOutcome> {
   await context.progress(70, 'storing');
   const manifest = await writeManifest(context, facts);
   return {
@@ -63,10 +69,16 @@ export const processImage: ModalityProcessor = async (context) => {
   if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The image file is empty.');
   const header = parseImageHeader(await readHead(context.filePath, IMAGE_HEAD_BYTES));
   if (!header) {
-    failFile('IMAGE.UNRECOGNIZED', 'The file is not a PNG, JPEG, GIF, WebP or TIFF image (its first bytes match none of them), or its header is damaged.');
+    failFile(
+      'IMAGE.UNRECOGNIZED',
+      'The file is not a PNG, JPEG, GIF, WebP or TIFF image (its first bytes match none of them), or its header is damaged.',
+    );
   }
   if (header.width === 0 || header.height === 0) {
-    failFile('IMAGE.NO_PIXELS', `The ${header.format.toUpperCase()} header gives a size of ${header.width}×${header.height} pixels.`);
+    failFile(
+      'IMAGE.NO_PIXELS',
+      `The ${header.format.toUpperCase()} header gives a size of ${header.width}×${header.height} pixels.`,
+    );
   }
   return manifestOutcome(context, { ...header, sizeBytes: context.sizeBytes });
 };
@@ -74,9 +86,13 @@ export const processImage: ModalityProcessor = async (context) => {
 export const processAudio: ModalityProcessor = async (context) => {
   if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The audio file is empty.');
   const header = parseAudioHeader(await readHead(context.filePath, AUDIO_HEAD_BYTES), context.sizeBytes);
-  if (!header) failFile('AUDIO.UNRECOGNIZED', 'The file is not a WAV, FLAC or MP3 file, or its header is damaged.');
+  if (!header)
+    failFile('AUDIO.UNRECOGNIZED', 'The file is not a WAV, FLAC or MP3 file, or its header is damaged.');
   if (header.sampleRateHz <= 0 || header.channels <= 0) {
-    failFile('AUDIO.INVALID_HEADER', `The ${header.format.toUpperCase()} header gives ${header.sampleRateHz} Hz and ${header.channels} channel(s).`);
+    failFile(
+      'AUDIO.INVALID_HEADER',
+      `The ${header.format.toUpperCase()} header gives ${header.sampleRateHz} Hz and ${header.channels} channel(s).`,
+    );
   }
   return manifestOutcome(context, { ...header, sizeBytes: context.sizeBytes });
 };
@@ -84,13 +100,20 @@ export const processAudio: ModalityProcessor = async (context) => {
 export const processVideo: ModalityProcessor = async (context) => {
   if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The video file is empty.');
   const header = await withFileSource(context.filePath, context.sizeBytes, parseVideoHeader);
-  if (!header) failFile('VIDEO.UNRECOGNIZED', 'The file is not an MP4 or WebM/Matroska video (no "ftyp" box or EBML header at its start).');
+  if (!header)
+    failFile(
+      'VIDEO.UNRECOGNIZED',
+      'The file is not an MP4 or WebM/Matroska video (no "ftyp" box or EBML header at its start).',
+    );
   return manifestOutcome(context, { ...header, sizeBytes: context.sizeBytes });
 };
 
 export const processSeismic: ModalityProcessor = async (context) => {
   if (context.version.originalFormat === 'miniseed') {
-    failFile('SEISMIC.MINISEED_UNSUPPORTED', 'miniSEED files are not read yet; convert the traces to SEG-Y and upload that file.');
+    failFile(
+      'SEISMIC.MINISEED_UNSUPPORTED',
+      'miniSEED files are not read yet; convert the traces to SEG-Y and upload that file.',
+    );
   }
   let header;
   try {
@@ -124,16 +147,24 @@ export const processText: ModalityProcessor = async (context) => {
   }
   if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The text file is empty.');
   const head = await readHead(context.filePath, 8192);
-  if (head.includes(0) && !(head[0] === 0xff && head[1] === 0xfe) && !(head[0] === 0xfe && head[1] === 0xff)) {
-    failFile('TEXT.BINARY', 'The file contains NUL bytes: it looks like a binary file, not text. Upload a .txt file saved as UTF-8.');
+  if (
+    head.includes(0) &&
+    !(head[0] === 0xff && head[1] === 0xfe) &&
+    !(head[0] === 0xfe && head[1] === 0xff)
+  ) {
+    failFile(
+      'TEXT.BINARY',
+      'The file contains NUL bytes: it looks like a binary file, not text. Upload a .txt file saved as UTF-8.',
+    );
   }
   const normalized = await normalizeToUtf8(context.filePath, join(context.tempDir, 'utf8.txt'));
   const engine = await context.engine();
   await context.progress(40, 'converting');
   const parquetPath = join(context.tempDir, 'data.parquet');
-  const lines = `SELECT ordinality::BIGINT AS line_number, line AS text
-    FROM unnest(string_split(regexp_replace(content, '\\r\\n?', '\n', 'g'), chr(10))) WITH ORDINALITY AS u(line, ordinality),
-         read_text(${sqlString(normalized.path)})`;
+  // Line endings normalised to LF; the final line break ends the last line rather than starting an empty one.
+  const lines = `SELECT generate_subscripts(lines, 1)::BIGINT AS line_number, unnest(lines) AS text
+    FROM (SELECT string_split(regexp_replace(regexp_replace(content, '\\r\\n?', chr(10), 'g'), '\\n$', ''), chr(10)) AS lines
+            FROM read_text(${sqlString(normalized.path)}))`;
   await engine.run(`COPY (${lines}) TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
   const relation = `read_parquet(${sqlString(parquetPath)})`;
   const text = sqlIdent('text');
@@ -151,12 +182,17 @@ export const processText: ModalityProcessor = async (context) => {
   if (characters === 0 || (sqlNumber(stats?.lines) ?? 0) === (sqlNumber(stats?.empty_lines) ?? 0)) {
     failFile('TEXT.BLANK', 'The file contains only blank lines.');
   }
-  const sample = (await engine.all(`SELECT ${text} AS t FROM ${relation} WHERE trim(${text}) <> '' ORDER BY line_number LIMIT 5`)).map(
-    (r) => (sqlText(r.t) ?? '').slice(0, 500),
-  );
+  const sample = (
+    await engine.all(
+      `SELECT ${text} AS t FROM ${relation} WHERE trim(${text}) <> '' ORDER BY line_number LIMIT 5`,
+    )
+  ).map((r) => (sqlText(r.t) ?? '').slice(0, 500));
   await context.progress(80, 'storing');
   const { size } = await stat(parquetPath);
-  await context.blobs.put(context.processedKey, createReadStream(parquetPath), { contentType: 'application/vnd.apache.parquet', contentLength: size });
+  await context.blobs.put(context.processedKey, createReadStream(parquetPath), {
+    contentType: 'application/vnd.apache.parquet',
+    contentLength: size,
+  });
   const lineCount = sqlNumber(stats?.lines) ?? 0;
   return {
     processedObjectKey: context.processedKey,
@@ -199,9 +235,11 @@ export const processTimeseries: ModalityProcessor = async (context) => {
       break;
     }
     const share = sqlNumber(
-      (await engine.all(
-        `SELECT (count(TRY_CAST(${sqlIdent(c.name)} AS TIMESTAMP)) / greatest(count(${sqlIdent(c.name)}), 1))::DOUBLE AS s FROM ${relation}`,
-      ))[0]?.s,
+      (
+        await engine.all(
+          `SELECT (count(TRY_CAST(${sqlIdent(c.name)} AS TIMESTAMP)) / greatest(count(${sqlIdent(c.name)}), 1))::DOUBLE AS s FROM ${relation}`,
+        )
+      )[0]?.s,
     );
     if ((share ?? 0) >= 0.95) {
       timeColumn = c.name;
@@ -211,7 +249,10 @@ export const processTimeseries: ModalityProcessor = async (context) => {
   if (!timeColumn) {
     failFile(
       'TIMESERIES.NO_TIME_COLUMN',
-      `No column holds dates or timestamps (columns: ${columns.map((c) => c.name).slice(0, 20).join(', ')}). A time series needs one, e.g. "timestamp" with values like 2024-01-31 12:00:00.`,
+      `No column holds dates or timestamps (columns: ${columns
+        .map((c) => c.name)
+        .slice(0, 20)
+        .join(', ')}). A time series needs one, e.g. "timestamp" with values like 2024-01-31 12:00:00.`,
     );
   }
   const t = `TRY_CAST(${sqlIdent(timeColumn)} AS TIMESTAMP)`;

@@ -1,5 +1,12 @@
 import type { QueueModality } from '../../config/config';
-import { processAudio, processImage, processSeismic, processText, processTimeseries, processVideo } from './media-processors';
+import {
+  processAudio,
+  processImage,
+  processSeismic,
+  processText,
+  processTimeseries,
+  processVideo,
+} from './media-processors';
 import type { ModalityProcessor } from './modality-processor';
 import { processTabular } from './tabular-processor';
 

@@ -5,7 +5,13 @@ import type { VersionValidationIssue } from '../../datasets/dataset-records';
 import type { JsonValue } from '../../db/schema';
 import type { ProfileReport, ProfileWarning } from '../../profiling/profile-report';
 import { profileTable } from '../../profiling/profile-table';
-import { SqlEngineError, sqlNumber, sqlString, sqlText, type SqlEngine } from '../../profiling/sql-engine.port';
+import {
+  SqlEngineError,
+  sqlNumber,
+  sqlString,
+  sqlText,
+  type SqlEngine,
+} from '../../profiling/sql-engine.port';
 import { deduceColumn, type DeducedColumn } from '../../schema-deduction/deduce-schema';
 import { sampleColumnValues } from '../../schema-deduction/sample-column-values';
 import { detectCsvDialect, type CsvDialect } from './detect-csv-dialect';
@@ -52,7 +58,8 @@ export async function processTabular(context: ProcessorContext): Promise<Process
 }
 
 export async function convertAndProfileTabular(context: ProcessorContext): Promise<TabularResult> {
-  if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The file is empty. Upload a file with a header row and at least one data row.');
+  if (context.sizeBytes === 0)
+    failFile('FILE.EMPTY', 'The file is empty. Upload a file with a header row and at least one data row.');
   const engine = await context.engine();
   const head = await readHead(context.filePath, TABULAR_LIMITS.headBytes);
   const format = detectTabularFormat(context.version.originalFormat, context.version.originalFilename, head);
@@ -84,13 +91,20 @@ export async function convertAndProfileTabular(context: ProcessorContext): Promi
     failFile(
       format === 'csv' || format === 'tsv' ? 'CSV.HEADER_ONLY' : 'FILE.NO_ROWS',
       format === 'csv' || format === 'tsv'
-        ? `The file has a header row (${profile.columns.map((c) => c.name).slice(0, 10).join(', ')}) but no data rows.`
+        ? `The file has a header row (${profile.columns
+            .map((c) => c.name)
+            .slice(0, 10)
+            .join(', ')}) but no data rows.`
         : 'The file contains no records.',
     );
   }
 
   await context.progress(88, 'deducing schema');
-  const samples = await sampleColumnValues(engine, relation, profile.columns.map((c) => c.name));
+  const samples = await sampleColumnValues(
+    engine,
+    relation,
+    profile.columns.map((c) => c.name),
+  );
   const schema = profile.columns.map((column) =>
     deduceColumn({
       profile: column,
@@ -132,14 +146,23 @@ export function detectTabularFormat(declared: string, fileName: string, head: Ui
   const magic = String.fromCharCode(...head.subarray(0, 4));
   if (magic === 'PAR1') return 'parquet';
   if (magic === 'PK\u0003\u0004') return 'excel';
-  if (declared === 'parquet') failFile('PARQUET.INVALID', 'The file is named as Parquet but does not start with the Parquet magic bytes "PAR1".');
-  if (declared === 'excel') failFile('EXCEL.INVALID', 'The file is named as an Excel workbook but is not an .xlsx (zip) file.');
+  if (declared === 'parquet')
+    failFile(
+      'PARQUET.INVALID',
+      'The file is named as Parquet but does not start with the Parquet magic bytes "PAR1".',
+    );
+  if (declared === 'excel')
+    failFile('EXCEL.INVALID', 'The file is named as an Excel workbook but is not an .xlsx (zip) file.');
   const lower = fileName.toLowerCase();
   if (declared === 'tsv' || lower.endsWith('.tsv') || lower.endsWith('.tab')) return 'tsv';
   if (declared === 'jsonl' || lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   if (declared === 'json' || lower.endsWith('.json')) return 'json';
-  const text = new TextDecoder().decode(head.subarray(0, 256)).replace(/^\uFEFF/, '').trimStart();
-  if (declared !== 'csv' && (text.startsWith('{') || text.startsWith('['))) return text.startsWith('[') ? 'json' : 'jsonl';
+  const text = new TextDecoder()
+    .decode(head.subarray(0, 256))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (declared !== 'csv' && (text.startsWith('{') || text.startsWith('[')))
+    return text.startsWith('[') ? 'json' : 'jsonl';
   return 'csv';
 }
 
@@ -152,7 +175,12 @@ interface Prepared {
   timestampFormat?: string | null;
 }
 
-async function convertStructured(engine: SqlEngine, path: string, format: 'json' | 'jsonl' | 'parquet', out: string): Promise<Prepared> {
+async function convertStructured(
+  engine: SqlEngine,
+  path: string,
+  format: 'json' | 'jsonl' | 'parquet',
+  out: string,
+): Promise<Prepared> {
   const relation =
     format === 'parquet'
       ? `read_parquet(${sqlString(path)})`
@@ -161,17 +189,27 @@ async function convertStructured(engine: SqlEngine, path: string, format: 'json'
   try {
     const columns = await engine.describe(`SELECT * FROM ${relation}`);
     checkWidth(columns.length);
-    await engine.run(`COPY (SELECT * FROM ${relation}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+    await engine.run(
+      `COPY (SELECT * FROM ${relation}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
   } catch (error) {
     if (error instanceof SqlEngineError && isInputError(error)) {
-      failFile(code, `The file could not be read as ${format === 'parquet' ? 'Parquet' : format === 'jsonl' ? 'JSON Lines' : 'JSON'}: ${firstLine(error.message)}`);
+      failFile(
+        code,
+        `The file could not be read as ${format === 'parquet' ? 'Parquet' : format === 'jsonl' ? 'JSON Lines' : 'JSON'}: ${firstLine(error.message)}`,
+      );
     }
     throw error;
   }
   return { warnings: [] };
 }
 
-async function convertDelimited(engine: SqlEngine, context: ProcessorContext, format: 'csv' | 'tsv', out: string): Promise<Prepared> {
+async function convertDelimited(
+  engine: SqlEngine,
+  context: ProcessorContext,
+  format: 'csv' | 'tsv',
+  out: string,
+): Promise<Prepared> {
   const normalized = await normalizeToUtf8(context.filePath, join(context.tempDir, 'utf8.csv'));
   const warnings: ProfileWarning[] = [];
   if (normalized.encoding === 'windows-1252' || normalized.encoding.startsWith('utf-16')) {
@@ -183,24 +221,38 @@ async function convertDelimited(engine: SqlEngine, context: ProcessorContext, fo
   const headBytes = await readHead(normalized.path, TABULAR_LIMITS.headBytes);
   const { size } = await stat(normalized.path);
   const text = new TextDecoder().decode(headBytes).replace(/^\uFEFF/, '');
-  if (text.trim() === '') failFile('FILE.EMPTY', 'The file contains only blank lines. Upload a file with a header row and at least one data row.');
-  const dialect = detectCsvDialect(text, { truncated: size > headBytes.length, ...(format === 'tsv' ? { delimiter: '\t' } : {}) });
+  if (text.trim() === '')
+    failFile(
+      'FILE.EMPTY',
+      'The file contains only blank lines. Upload a file with a header row and at least one data row.',
+    );
+  const dialect = detectCsvDialect(text, {
+    truncated: size > headBytes.length,
+    ...(format === 'tsv' ? { delimiter: '\t' } : {}),
+  });
   const header = dialect.records[0] ?? [];
   checkWidth(header.length);
   if (size <= headBytes.length && dialect.records.length === 1) {
-    failFile('CSV.HEADER_ONLY', `The file has one line (${sampleOf(header.join(', '), 200)}) and no data rows. Add at least one data row below the header.`, { row: 1 });
+    failFile(
+      'CSV.HEADER_ONLY',
+      `The file has one line (${sampleOf(header.join(', '), 200)}) and no data rows. Add at least one data row below the header.`,
+      { row: 1 },
+    );
   }
 
   const path = sqlString(normalized.path);
   const base = `delim=${sqlString(dialect.delimiter)}, quote=${sqlString(dialect.quote)}, escape=${sqlString(dialect.quote)}`;
   let sniff;
   try {
-    sniff = (await engine.all(
-      `SELECT HasHeader AS has_header, DateFormat AS date_format, TimestampFormat AS timestamp_format
+    sniff = (
+      await engine.all(
+        `SELECT HasHeader AS has_header, DateFormat AS date_format, TimestampFormat AS timestamp_format
          FROM sniff_csv(${path}, ${base}, ignore_errors=true, sample_size=${TABULAR_LIMITS.sniffSampleRows})`,
-    ))[0];
+      )
+    )[0];
   } catch (error) {
-    if (error instanceof SqlEngineError && isInputError(error)) failFile('CSV.UNREADABLE', `The file could not be read as delimited text: ${firstLine(error.message)}`);
+    if (error instanceof SqlEngineError && isInputError(error))
+      failFile('CSV.UNREADABLE', `The file could not be read as delimited text: ${firstLine(error.message)}`);
     throw error;
   }
   const hasHeader = sniff?.has_header !== false;
@@ -209,7 +261,10 @@ async function convertDelimited(engine: SqlEngine, context: ProcessorContext, fo
   const overrides = new Map<string, string>();
   for (let pass = 0; ; pass += 1) {
     const rejects = `rejects_${pass}`;
-    const types = overrides.size === 0 ? '' : `, types={${[...overrides].map(([n, t]) => `${sqlString(n)}: ${sqlString(t)}`).join(', ')}}`;
+    const types =
+      overrides.size === 0
+        ? ''
+        : `, types={${[...overrides].map(([n, t]) => `${sqlString(n)}: ${sqlString(t)}`).join(', ')}}`;
     try {
       await engine.run(
         `COPY (SELECT * FROM read_csv(${path}, ${base}, header=${hasHeader}, strict_mode=true, null_padding=false,
@@ -218,7 +273,11 @@ async function convertDelimited(engine: SqlEngine, context: ProcessorContext, fo
            TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     } catch (error) {
-      if (error instanceof SqlEngineError && isInputError(error)) failFile('CSV.UNREADABLE', `The file could not be read as delimited text: ${firstLine(error.message)}`);
+      if (error instanceof SqlEngineError && isInputError(error))
+        failFile(
+          'CSV.UNREADABLE',
+          `The file could not be read as delimited text: ${firstLine(error.message)}`,
+        );
       throw error;
     }
     const structural = await engine.all(
@@ -229,7 +288,10 @@ async function convertDelimited(engine: SqlEngine, context: ProcessorContext, fo
       const total = sqlNumber(structural[0]?.total) ?? structural.length;
       const issues = structural.map((r) => structuralIssue(r, dialect));
       if (total > issues.length) {
-        issues.push({ code: 'CSV.MORE_ERRORS', message: `${total - issues.length} more row(s) have problems like the ones above.` });
+        issues.push({
+          code: 'CSV.MORE_ERRORS',
+          message: `${total - issues.length} more row(s) have problems like the ones above.`,
+        });
       }
       throw new FileValidationFailure(issues);
     }
@@ -239,13 +301,20 @@ async function convertDelimited(engine: SqlEngine, context: ProcessorContext, fo
     );
     if (conflicts.length === 0) break;
     if (pass + 1 >= TABULAR_LIMITS.maxTypeConflictPasses) {
-      throw new FileValidationFailure(conflicts.slice(0, TABULAR_LIMITS.maxListedIssues).map((r) => castIssue(r)));
+      throw new FileValidationFailure(
+        conflicts.slice(0, TABULAR_LIMITS.maxListedIssues).map((r) => castIssue(r)),
+      );
     }
     for (const r of conflicts) {
       const column = sqlText(r.column_name) ?? '';
       overrides.set(column, 'VARCHAR');
       const issue = castIssue(r);
-      warnings.push({ code: 'type_conflict', column, ...(issue.row ? { value: issue.row } : {}), message: `${issue.message} The column is kept as text.` });
+      warnings.push({
+        code: 'type_conflict',
+        column,
+        ...(issue.row ? { value: issue.row } : {}),
+        message: `${issue.message} The column is kept as text.`,
+      });
     }
   }
   return {
@@ -265,7 +334,11 @@ function headerWarnings(header: readonly string[]): ProfileWarning[] {
   header.forEach((raw, index) => {
     const name = raw.trim();
     if (name === '') {
-      warnings.push({ code: 'empty_header', value: index + 1, message: `Column ${index + 1} has no name; it was named "column${index}".` });
+      warnings.push({
+        code: 'empty_header',
+        value: index + 1,
+        message: `Column ${index + 1} has no name; it was named "column${index}".`,
+      });
       return;
     }
     seen.set(name, (seen.get(name) ?? 0) + 1);
@@ -318,12 +391,28 @@ function structuralIssue(row: Record<string, unknown>, dialect: CsvDialect): Ver
         sample,
       };
     case 'LINE SIZE OVER MAXIMUM':
-      return { code: 'CSV.LINE_TOO_LONG', message: `Row ${line} is too long; an opening quote is probably never closed.`, ...at, sample };
+      return {
+        code: 'CSV.LINE_TOO_LONG',
+        message: `Row ${line} is too long; an opening quote is probably never closed.`,
+        ...at,
+        sample,
+      };
     case 'INVALID UNICODE':
     case 'INVALID ENCODING':
-      return { code: 'CSV.INVALID_TEXT', message: `Row ${line} contains bytes that are not valid text; save the file as UTF-8.`, ...at, sample };
+      return {
+        code: 'CSV.INVALID_TEXT',
+        message: `Row ${line} contains bytes that are not valid text; save the file as UTF-8.`,
+        ...at,
+        sample,
+      };
     default:
-      return { code: 'CSV.MALFORMED_ROW', message: `Row ${line} could not be read: ${String(row.error_message ?? type)}`, ...at, ...column, sample };
+      return {
+        code: 'CSV.MALFORMED_ROW',
+        message: `Row ${line} could not be read: ${String(row.error_message ?? type)}`,
+        ...at,
+        ...column,
+        sample,
+      };
   }
 }
 
@@ -357,4 +446,3 @@ function isInputError(error: SqlEngineError): boolean {
 function firstLine(message: string): string {
   return sampleOf(message.split('\n')[0] ?? message, 300);
 }
-

@@ -59,7 +59,11 @@ export async function normalizeToUtf8(path: string, outPath: string): Promise<No
   return { encoding, path: outPath, converted: true };
 }
 
-async function transcode(path: string, outPath: string, encoding: Exclude<TextEncoding, 'utf-8'>): Promise<void> {
+async function transcode(
+  path: string,
+  outPath: string,
+  encoding: Exclude<TextEncoding, 'utf-8'>,
+): Promise<void> {
   const label = encoding === 'utf-8-bom' ? 'utf-8' : encoding;
   // The WHATWG decoder drops the BOM of its own encoding (ignoreBOM false).
   const decoder = new TextDecoder(label);

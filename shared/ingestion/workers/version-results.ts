@@ -1,17 +1,28 @@
 import type { DatasetVersion, VersionValidationIssue } from '../../datasets/dataset-records';
 import { toDatasetVersion } from '../../datasets/dataset-records';
-import { recordIngestionResult, recordValidationErrors, type IngestionIds } from '../../datasets/dataset-version-repository';
+import {
+  recordIngestionResult,
+  recordValidationErrors,
+  type IngestionIds,
+} from '../../datasets/dataset-version-repository';
 import type { DatabaseTransaction } from '../../db/database';
 import type { JsonValue } from '../../db/schema';
 import { copyEdaReport, findEdaReport } from '../../profiling/eda-report-repository';
-import { findVersionSchema, parseProposedSchema, proposeSchema } from '../../schema-deduction/schema-deduction-repository';
+import {
+  findVersionSchema,
+  parseProposedSchema,
+  proposeSchema,
+} from '../../schema-deduction/schema-deduction-repository';
 
 /**
  * Dedupe outcomes the dataset version repository does not cover: a re-upload of content the user
  * already has is linked to the canonical version and reuses its Parquet, profile and schema
  * instead of being processed and stored again.
  */
-export async function findCanonicalVersion(trx: DatabaseTransaction, id: string): Promise<DatasetVersion | undefined> {
+export async function findCanonicalVersion(
+  trx: DatabaseTransaction,
+  id: string,
+): Promise<DatasetVersion | undefined> {
   const row = await trx.selectFrom('dataset_versions').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? toDatasetVersion(row) : undefined;
 }
@@ -47,7 +58,9 @@ export async function reuseCanonicalResults(
     return 'linked';
   }
   if (canonical.status === 'failed') {
-    const previous = Array.isArray(canonical.validationErrors) ? (canonical.validationErrors as unknown as VersionValidationIssue[]) : [];
+    const previous = Array.isArray(canonical.validationErrors)
+      ? (canonical.validationErrors as unknown as VersionValidationIssue[])
+      : [];
     await recordValidationErrors(trx, {
       ...ids,
       errors: [

@@ -82,12 +82,20 @@ const MP3_BITRATES: Record<string, number[]> = {
   'v2-l2': [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
   'v2-l3': [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
 };
-const MP3_RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
+const MP3_RATES: Record<number, number[]> = {
+  3: [44100, 48000, 32000],
+  2: [22050, 24000, 16000],
+  0: [11025, 12000, 8000],
+};
 
 function parseMp3(bytes: Uint8Array, fileSize: number): AudioHeader | undefined {
   let at = 0;
   if (ascii(bytes, 0, 3) === 'ID3' && bytes.length >= 10) {
-    const size = (((bytes[6] ?? 0) & 0x7f) << 21) | (((bytes[7] ?? 0) & 0x7f) << 14) | (((bytes[8] ?? 0) & 0x7f) << 7) | ((bytes[9] ?? 0) & 0x7f);
+    const size =
+      (((bytes[6] ?? 0) & 0x7f) << 21) |
+      (((bytes[7] ?? 0) & 0x7f) << 14) |
+      (((bytes[8] ?? 0) & 0x7f) << 7) |
+      ((bytes[9] ?? 0) & 0x7f);
     at = 10 + size;
   }
   // The first frame sync within a few KiB of the tags.
@@ -101,7 +109,8 @@ function parseMp3(bytes: Uint8Array, fileSize: number): AudioHeader | undefined 
     const layerBits = (b1 >> 1) & 0x03; // 1 = layer III
     const bitrateIndex = b2 >> 4;
     const rateIndex = (b2 >> 2) & 0x03;
-    if (version === 1 || layerBits === 0 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3) continue;
+    if (version === 1 || layerBits === 0 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3)
+      continue;
     const layer = 4 - layerBits;
     const sampleRate = MP3_RATES[version]?.[rateIndex];
     const bitrate = MP3_BITRATES[`${version === 3 ? 'v1' : 'v2'}-l${layer}`]?.[bitrateIndex - 1];
@@ -114,7 +123,14 @@ function parseMp3(bytes: Uint8Array, fileSize: number): AudioHeader | undefined 
     const tag = ascii(bytes, xing, 4);
     if ((tag === 'Xing' || tag === 'Info') && ((bytes[xing + 7] ?? 0) & 0x01) === 1) {
       const frames = view(bytes).getUint32(xing + 8);
-      return { format: 'mp3', sampleRateHz: sampleRate, channels, bitrateKbps: bitrate, codec: `mpeg-layer-${layer}`, durationSeconds: (frames * samplesPerFrame) / sampleRate };
+      return {
+        format: 'mp3',
+        sampleRateHz: sampleRate,
+        channels,
+        bitrateKbps: bitrate,
+        codec: `mpeg-layer-${layer}`,
+        durationSeconds: (frames * samplesPerFrame) / sampleRate,
+      };
     }
     return {
       format: 'mp3',

@@ -7,10 +7,17 @@ export interface ByteSource {
 }
 
 export function bytesSource(bytes: Uint8Array): ByteSource {
-  return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)) };
+  return {
+    size: bytes.length,
+    read: async (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
+  };
 }
 
-export async function withFileSource<T>(path: string, size: number, work: (source: ByteSource) => Promise<T>): Promise<T> {
+export async function withFileSource<T>(
+  path: string,
+  size: number,
+  work: (source: ByteSource) => Promise<T>,
+): Promise<T> {
   const handle = await open(path, 'r');
   try {
     return await work({

@@ -19,7 +19,12 @@ const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 export function parseImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   if (bytes.length < 12) return undefined;
   const dv = view(bytes);
-  if (bytes[0] === 0x89 && ascii(bytes, 1, 3) === 'PNG' && ascii(bytes, 12, 4) === 'IHDR' && bytes.length >= 26) {
+  if (
+    bytes[0] === 0x89 &&
+    ascii(bytes, 1, 3) === 'PNG' &&
+    ascii(bytes, 12, 4) === 'IHDR' &&
+    bytes.length >= 26
+  ) {
     const colorType = bytes[25] ?? 0;
     return {
       format: 'png',
@@ -34,22 +39,35 @@ export function parseImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   }
   if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP' && bytes.length >= 30) {
     const chunk = ascii(bytes, 12, 4);
-    if (chunk === 'VP8 ') return { format: 'webp', width: dv.getUint16(26, true) & 0x3fff, height: dv.getUint16(28, true) & 0x3fff };
+    if (chunk === 'VP8 ')
+      return {
+        format: 'webp',
+        width: dv.getUint16(26, true) & 0x3fff,
+        height: dv.getUint16(28, true) & 0x3fff,
+      };
     if (chunk === 'VP8L') {
       const b0 = bytes[21] ?? 0;
       const b1 = bytes[22] ?? 0;
       const b2 = bytes[23] ?? 0;
       const b3 = bytes[24] ?? 0;
-      return { format: 'webp', width: 1 + (((b1 & 0x3f) << 8) | b0), height: 1 + (((b3 & 0x0f) << 10) | (b2 << 2) | ((b1 & 0xc0) >> 6)) };
+      return {
+        format: 'webp',
+        width: 1 + (((b1 & 0x3f) << 8) | b0),
+        height: 1 + (((b3 & 0x0f) << 10) | (b2 << 2) | ((b1 & 0xc0) >> 6)),
+      };
     }
     if (chunk === 'VP8X') {
-      const u24 = (at: number) => (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8) | ((bytes[at + 2] ?? 0) << 16);
+      const u24 = (at: number) =>
+        (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8) | ((bytes[at + 2] ?? 0) << 16);
       return { format: 'webp', width: 1 + u24(24), height: 1 + u24(27) };
     }
     return undefined;
   }
   if (bytes[0] === 0xff && bytes[1] === 0xd8) return parseJpeg(bytes, dv);
-  if ((ascii(bytes, 0, 2) === 'II' && dv.getUint16(2, true) === 42) || (ascii(bytes, 0, 2) === 'MM' && dv.getUint16(2, false) === 42)) {
+  if (
+    (ascii(bytes, 0, 2) === 'II' && dv.getUint16(2, true) === 42) ||
+    (ascii(bytes, 0, 2) === 'MM' && dv.getUint16(2, false) === 42)
+  ) {
     return parseTiff(bytes, dv, ascii(bytes, 0, 2) === 'II');
   }
   return undefined;
@@ -71,7 +89,13 @@ function parseJpeg(bytes: Uint8Array, dv: DataView): ImageHeader | undefined {
       continue;
     }
     if (SOF.has(marker)) {
-      return { format: 'jpeg', bitDepth: bytes[i + 4] ?? 8, height: dv.getUint16(i + 5), width: dv.getUint16(i + 7), channels: bytes[i + 9] ?? 0 };
+      return {
+        format: 'jpeg',
+        bitDepth: bytes[i + 4] ?? 8,
+        height: dv.getUint16(i + 5),
+        width: dv.getUint16(i + 7),
+        channels: bytes[i + 9] ?? 0,
+      };
     }
     if (marker === 0xd9 || marker === 0xda) return undefined;
     i += 2 + dv.getUint16(i + 2);

@@ -28,13 +28,13 @@ export class SegyFormatError extends Error {
 
 export const SEGY_FORMATS: Record<number, { name: string; bytes: number }> = {
   1: { name: '4-byte IBM floating point', bytes: 4 },
-  2: { name: '4-byte two\'s complement integer', bytes: 4 },
-  3: { name: '2-byte two\'s complement integer', bytes: 2 },
+  2: { name: "4-byte two's complement integer", bytes: 4 },
+  3: { name: "2-byte two's complement integer", bytes: 2 },
   5: { name: '4-byte IEEE floating point', bytes: 4 },
   6: { name: '8-byte IEEE floating point', bytes: 8 },
-  7: { name: '3-byte two\'s complement integer', bytes: 3 },
-  8: { name: '1-byte two\'s complement integer', bytes: 1 },
-  9: { name: '8-byte two\'s complement integer', bytes: 8 },
+  7: { name: "3-byte two's complement integer", bytes: 3 },
+  8: { name: "1-byte two's complement integer", bytes: 1 },
+  9: { name: "8-byte two's complement integer", bytes: 8 },
   10: { name: '4-byte unsigned integer', bytes: 4 },
   11: { name: '2-byte unsigned integer', bytes: 2 },
   12: { name: '8-byte unsigned integer', bytes: 8 },
@@ -48,7 +48,9 @@ const TRACE_HEADER = 240;
 
 export async function parseSegy(source: ByteSource): Promise<SegyHeader> {
   if (source.size < TEXT + BINARY) {
-    throw new SegyFormatError(`The file has ${source.size} bytes; a SEG-Y file starts with 3,600 bytes of headers.`);
+    throw new SegyFormatError(
+      `The file has ${source.size} bytes; a SEG-Y file starts with 3,600 bytes of headers.`,
+    );
   }
   const headers = await source.read(0, TEXT + BINARY);
   const dv = view(headers);
@@ -64,11 +66,14 @@ export async function parseSegy(source: ByteSource): Promise<SegyHeader> {
   }
   const interval = dv.getUint16(3216, little);
   const samples = dv.getUint16(3220, little);
-  if (interval === 0) throw new SegyFormatError('The binary header gives a sample interval of 0 µs (bytes 3217–3218).');
+  if (interval === 0)
+    throw new SegyFormatError('The binary header gives a sample interval of 0 µs (bytes 3217–3218).');
   const revisionRaw = dv.getUint16(3500, little);
   const extended = Math.max(0, dv.getInt16(3504, little));
   const ebcdic = (headers[0] ?? 0) === 0xc3 || countAscii(headers.subarray(0, TEXT)) < TEXT * 0.8;
-  const textualHeader = ebcdic ? ebcdicToAscii(headers.subarray(0, TEXT)) : String.fromCharCode(...headers.subarray(0, TEXT));
+  const textualHeader = ebcdic
+    ? ebcdicToAscii(headers.subarray(0, TEXT))
+    : String.fromCharCode(...headers.subarray(0, TEXT));
 
   const firstTrace = TEXT + BINARY + extended * TEXT;
   const traceBytes = TRACE_HEADER + samples * format.bytes;
@@ -77,7 +82,7 @@ export async function parseSegy(source: ByteSource): Promise<SegyHeader> {
   if (samples > 0 && body >= 0 && body % traceBytes === 0) {
     traces = body / traceBytes;
   } else {
-    traces = await countVariableTraces(source, firstTrace, format.bytes, little);
+    traces = await countVariableTraces(source, firstTrace, format.bytes, little, samples);
   }
   return {
     textualHeader: textualHeader.replace(/\s+$/g, ''),
@@ -96,18 +101,29 @@ export async function parseSegy(source: ByteSource): Promise<SegyHeader> {
   };
 }
 
-async function countVariableTraces(source: ByteSource, start: number, bytesPerSample: number, little: boolean): Promise<number> {
+async function countVariableTraces(
+  source: ByteSource,
+  start: number,
+  bytesPerSample: number,
+  little: boolean,
+  defaultSamples: number,
+): Promise<number> {
   let at = start;
   let traces = 0;
   while (at < source.size) {
     if (at + TRACE_HEADER > source.size) {
-      throw new SegyFormatError(`Trace ${traces + 1} at byte ${at} is cut short: the file ends inside its 240-byte header.`);
+      throw new SegyFormatError(
+        `Trace ${traces + 1} at byte ${at} is cut short: the file ends inside its 240-byte header.`,
+      );
     }
     const header = await source.read(at, TRACE_HEADER);
-    const samples = view(header).getUint16(114, little);
+    // Trace header bytes 115–116; writers that leave it 0 rely on the binary header's count.
+    const samples = view(header).getUint16(114, little) || defaultSamples;
     at += TRACE_HEADER + samples * bytesPerSample;
     if (at > source.size) {
-      throw new SegyFormatError(`Trace ${traces + 1} declares ${samples} samples but the file ends before them; the upload may be truncated.`);
+      throw new SegyFormatError(
+        `Trace ${traces + 1} declares ${samples} samples but the file ends before them; the upload may be truncated.`,
+      );
     }
     traces += 1;
   }
@@ -121,7 +137,32 @@ function countAscii(bytes: Uint8Array): number {
 }
 
 /** EBCDIC (code page 037) to ASCII for the characters textual headers use. */
-const EBCDIC: Record<number, string> = { 0x40: ' ', 0x4b: '.', 0x4c: '<', 0x4d: '(', 0x4e: '+', 0x50: '&', 0x5a: '!', 0x5b: '$', 0x5c: '*', 0x5d: ')', 0x5e: ';', 0x60: '-', 0x61: '/', 0x6b: ',', 0x6c: '%', 0x6d: '_', 0x6e: '>', 0x6f: '?', 0x7a: ':', 0x7b: '#', 0x7c: '@', 0x7d: "'", 0x7e: '=', 0x7f: '"' };
+const EBCDIC: Record<number, string> = {
+  0x40: ' ',
+  0x4b: '.',
+  0x4c: '<',
+  0x4d: '(',
+  0x4e: '+',
+  0x50: '&',
+  0x5a: '!',
+  0x5b: '$',
+  0x5c: '*',
+  0x5d: ')',
+  0x5e: ';',
+  0x60: '-',
+  0x61: '/',
+  0x6b: ',',
+  0x6c: '%',
+  0x6d: '_',
+  0x6e: '>',
+  0x6f: '?',
+  0x7a: ':',
+  0x7b: '#',
+  0x7c: '@',
+  0x7d: "'",
+  0x7e: '=',
+  0x7f: '"',
+};
 const ranges: [number, string][] = [
   [0x81, 'abcdefghi'],
   [0x91, 'jklmnopqr'],

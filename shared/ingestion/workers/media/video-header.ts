@@ -42,7 +42,12 @@ async function parseMp4(source: ByteSource, brand: string): Promise<VideoHeader>
         const version = moov[mvhd] ?? 0;
         const timescale = version === 1 ? mv.getUint32(mvhd + 20) : mv.getUint32(mvhd + 12);
         const duration = version === 1 ? Number(mv.getBigUint64(mvhd + 24)) : mv.getUint32(mvhd + 16);
-        return { container: 'mp4', brand, timescale, ...(timescale > 0 ? { durationSeconds: duration / timescale } : {}) };
+        return {
+          container: 'mp4',
+          brand,
+          timescale,
+          ...(timescale > 0 ? { durationSeconds: duration / timescale } : {}),
+        };
       }
       break;
     }
