@@ -24,7 +24,9 @@ export function arrivalFromRecord(record: S3EventRecord): ObjectArrival {
  * if any fails, the others still run and the invocation then fails so S3's retry redelivers the
  * event (every step is idempotent, so records already handled change nothing the second time).
  */
-export function makeObjectCreatedHandler(getServices: () => Services | Promise<Services>): ObjectCreatedHandler {
+export function makeObjectCreatedHandler(
+  getServices: () => Services | Promise<Services>,
+): ObjectCreatedHandler {
   return async (event) => {
     const services = await getServices();
     const outcomes: ArrivalOutcome[] = [];
@@ -46,7 +48,8 @@ export function makeObjectCreatedHandler(getServices: () => Services | Promise<S
         failures.push(error);
       }
     }
-    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${event.Records.length} arrivals failed`);
+    if (failures.length > 0)
+      throw new AggregateError(failures, `${failures.length} of ${event.Records.length} arrivals failed`);
     return outcomes;
   };
 }

@@ -45,7 +45,12 @@ export async function createDataset(
       });
       await recordAudit(
         trx,
-        auditEntry(request, 'dataset.create', { type: 'dataset', id: dataset.id }, { name: dataset.name, modality: dataset.modality }),
+        auditEntry(
+          request,
+          'dataset.create',
+          { type: 'dataset', id: dataset.id },
+          { name: dataset.name, modality: dataset.modality },
+        ),
       );
       return dataset;
     });
@@ -61,7 +66,9 @@ export function dedupeTags(tags: string[]): string[] {
 /** The one unique constraint a dataset write can hit is the live name per owner. */
 export function nameTaken(error: unknown, name: string | undefined): unknown {
   if (isDatabaseError(error, SqlState.uniqueViolation) && name !== undefined) {
-    return new ConflictError('DATASET.NAME_TAKEN', `You already have a dataset named "${name}".`, { field: 'body.name' });
+    return new ConflictError('DATASET.NAME_TAKEN', `You already have a dataset named "${name}".`, {
+      field: 'body.name',
+    });
   }
   return error;
 }

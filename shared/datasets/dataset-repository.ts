@@ -96,7 +96,10 @@ function escapeLike(value: string): string {
 }
 
 /** Newest first; keyset pagination on (created_at, id). Returns up to `limit + 1` rows so callers know if more exist. */
-export async function listDatasets(trx: DatabaseTransaction, filter: DatasetListFilter): Promise<DatasetListItem[]> {
+export async function listDatasets(
+  trx: DatabaseTransaction,
+  filter: DatasetListFilter,
+): Promise<DatasetListItem[]> {
   const latestStatus = sql<DatasetVersionStatus | null>`(select lv.status from dataset_versions lv where lv.dataset_id = d.id order by lv.version_number desc limit 1)`;
   let query = trx
     .selectFrom('datasets as d')
@@ -133,13 +136,25 @@ export async function listDatasets(trx: DatabaseTransaction, filter: DatasetList
     query = query.where((eb) =>
       eb.or([
         eb('d.created_at', '<', sql<Date>`${createdAt}::timestamptz`),
-        eb.and([eb('d.created_at', '=', sql<Date>`${createdAt}::timestamptz`), eb('d.id', '<', sql<string>`${id}::uuid`)]),
+        eb.and([
+          eb('d.created_at', '=', sql<Date>`${createdAt}::timestamptz`),
+          eb('d.id', '<', sql<string>`${id}::uuid`),
+        ]),
       ]),
     );
   }
-  const rows = await query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(filter.limit + 1).execute();
+  const rows = await query
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
   return rows.map((row) => {
-    const { latest_version_number: versionNumber, latest_version_status: status, created_at_text, ...datasetRow } = row;
+    const {
+      latest_version_number: versionNumber,
+      latest_version_status: status,
+      created_at_text,
+      ...datasetRow
+    } = row;
     return {
       ...toDataset(datasetRow),
       position: { createdAt: created_at_text, id: datasetRow.id },
@@ -183,7 +198,9 @@ export async function updateDataset(
             refresh_schedule: refresh.schedule,
             next_refresh_at: refresh.nextRefreshAt,
             last_refresh_error: null,
-            ...(refresh.rerunPipelines === undefined ? {} : { refresh_rerun_pipelines: refresh.rerunPipelines }),
+            ...(refresh.rerunPipelines === undefined
+              ? {}
+              : { refresh_rerun_pipelines: refresh.rerunPipelines }),
           }),
     })
     .where('id', '=', ids.datasetId)
@@ -242,7 +259,11 @@ export async function readUserUsage(
 }
 
 /** Datasets whose refresh is due, across all tenants (the refresh sweep's system query). */
-export async function listDueRefreshesAcrossTenants(trx: DatabaseTransaction, now: Date, limit: number): Promise<Dataset[]> {
+export async function listDueRefreshesAcrossTenants(
+  trx: DatabaseTransaction,
+  now: Date,
+  limit: number,
+): Promise<Dataset[]> {
   const rows = await trx
     .selectFrom('datasets')
     .selectAll()

@@ -65,7 +65,11 @@ export async function getIngestionTarget(
     .where('dataset_version_id', '=', ids.datasetVersionId)
     .executeTakeFirst();
   if (!jobRow) return undefined;
-  return { dataset: toDataset(datasetRow), version: toDatasetVersion(versionRow), job: toIngestionJob(jobRow) };
+  return {
+    dataset: toDataset(datasetRow),
+    version: toDatasetVersion(versionRow),
+    job: toIngestionJob(jobRow),
+  };
 }
 
 /** Marks the job processing (one more attempt) and the version validating, unless the job already ended. */
@@ -113,7 +117,10 @@ export interface IngestionProgress extends IngestionIds {
   versionStatus?: Extract<DatasetVersionStatus, 'uploaded' | 'validating'>;
 }
 
-export async function setIngestionProgress(trx: DatabaseTransaction, progress: IngestionProgress): Promise<void> {
+export async function setIngestionProgress(
+  trx: DatabaseTransaction,
+  progress: IngestionProgress,
+): Promise<void> {
   const percent = Math.max(0, Math.min(100, Math.round(progress.progressPercent)));
   await trx
     .updateTable('ingestion_jobs')
@@ -190,7 +197,10 @@ export interface IngestionResult extends IngestionIds {
   modalityMetadata?: Record<string, JsonValue>;
 }
 
-export async function recordIngestionResult(trx: DatabaseTransaction, result: IngestionResult): Promise<DatasetVersion> {
+export async function recordIngestionResult(
+  trx: DatabaseTransaction,
+  result: IngestionResult,
+): Promise<DatasetVersion> {
   const row = await trx
     .updateTable('dataset_versions')
     .set({
@@ -281,7 +291,10 @@ export interface NewUploadVersion {
  * Next version of a dataset, status uploading. The caller holds the dataset row lock
  * (`findDataset(…, { forUpdate: true })`), so numbers are handed out one at a time.
  */
-export async function insertUploadingVersion(trx: DatabaseTransaction, input: NewUploadVersion): Promise<DatasetVersion> {
+export async function insertUploadingVersion(
+  trx: DatabaseTransaction,
+  input: NewUploadVersion,
+): Promise<DatasetVersion> {
   const { next } = await trx
     .selectFrom('dataset_versions')
     .select(sql<number>`coalesce(max(version_number), 0) + 1`.as('next'))
@@ -338,7 +351,10 @@ export async function listVersions(
     .where('dataset_id', '=', input.datasetId)
     .where('user_id', '=', input.userId);
   if (input.beforeNumber !== undefined) query = query.where('version_number', '<', input.beforeNumber);
-  const rows = await query.orderBy('version_number', 'desc').limit(input.limit + 1).execute();
+  const rows = await query
+    .orderBy('version_number', 'desc')
+    .limit(input.limit + 1)
+    .execute();
   return rows.map(toDatasetVersion);
 }
 
@@ -389,7 +405,14 @@ export async function rejectVersion(
     .execute();
 }
 
-export async function findVersionById(trx: DatabaseTransaction, datasetVersionId: string): Promise<DatasetVersion | undefined> {
-  const row = await trx.selectFrom('dataset_versions').selectAll().where('id', '=', datasetVersionId).executeTakeFirst();
+export async function findVersionById(
+  trx: DatabaseTransaction,
+  datasetVersionId: string,
+): Promise<DatasetVersion | undefined> {
+  const row = await trx
+    .selectFrom('dataset_versions')
+    .selectAll()
+    .where('id', '=', datasetVersionId)
+    .executeTakeFirst();
   return row ? toDatasetVersion(row) : undefined;
 }

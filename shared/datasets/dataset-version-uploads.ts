@@ -10,7 +10,12 @@ import { objectKeys, parseArrivalKey } from '../storage/object-keys';
 import type { AuditedRequest } from './create-dataset';
 import type { DatasetVersion, IngestionJob } from './dataset-records';
 import { findDataset, readUserUsage } from './dataset-repository';
-import { findVersionByNumber, insertUploadingVersion, latestJobsByVersion, listVersions } from './dataset-version-repository';
+import {
+  findVersionByNumber,
+  insertUploadingVersion,
+  latestJobsByVersion,
+  listVersions,
+} from './dataset-version-repository';
 import { acceptsFormat, fileKindOf, SUPPORTED_EXTENSIONS } from './file-formats';
 import { checkFileAllowed, limitError, tierLimits } from './tier-limits';
 
@@ -72,7 +77,11 @@ export async function requestVersionUpload(
         { field: 'body.fileName' },
       );
     }
-    const breach = checkFileAllowed(usage, tierLimits(usage.tier, services.config.datasets?.tierLimits), input.sizeBytes);
+    const breach = checkFileAllowed(
+      usage,
+      tierLimits(usage.tier, services.config.datasets?.tierLimits),
+      input.sizeBytes,
+    );
     if (breach) throw limitError(breach);
     const created = await insertUploadingVersion(trx, {
       userId: caller.userId,
@@ -88,17 +97,23 @@ export async function requestVersionUpload(
     });
     await recordAudit(
       trx,
-      auditEntry(request, 'dataset_version.create', { type: 'dataset_version', id: created.id }, {
-        datasetId,
-        version: created.versionNumber,
-        fileName: created.originalFilename,
-        sizeBytes: input.sizeBytes,
-      }),
+      auditEntry(
+        request,
+        'dataset_version.create',
+        { type: 'dataset_version', id: created.id },
+        {
+          datasetId,
+          version: created.versionNumber,
+          fileName: created.originalFilename,
+          sizeBytes: input.sizeBytes,
+        },
+      ),
     );
     return created;
   });
 
-  const key = version.rawObjectKey ?? objectKeys.raw(caller.userId, datasetId, version.versionNumber, input.fileName);
+  const key =
+    version.rawObjectKey ?? objectKeys.raw(caller.userId, datasetId, version.versionNumber, input.fileName);
   const post = await services.blobs.presignPost({
     key,
     contentType,
@@ -113,7 +128,11 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function uploadInstructions(post: PresignedPost, sizeBytes: number, fileName: string): UploadInstructions {
+export function uploadInstructions(
+  post: PresignedPost,
+  sizeBytes: number,
+  fileName: string,
+): UploadInstructions {
   const form = Object.entries(post.fields).map(([name, value]) => `-F ${shellQuote(`${name}=${value}`)}`);
   const localName = fileName.split(/[\\/]/).pop() ?? fileName;
   return {
@@ -125,7 +144,15 @@ export function uploadInstructions(post: PresignedPost, sizeBytes: number, fileN
     contentType: post.contentType,
     sizeBytes,
     expiresAt: post.expiresAt.toISOString(),
-    curl: ['curl', '--fail', '-X', 'POST', shellQuote(post.url), ...form, `-F ${shellQuote(`file=@${localName}`)}`].join(' '),
+    curl: [
+      'curl',
+      '--fail',
+      '-X',
+      'POST',
+      shellQuote(post.url),
+      ...form,
+      `-F ${shellQuote(`file=@${localName}`)}`,
+    ].join(' '),
   };
 }
 
@@ -140,15 +167,20 @@ export async function completeVersionUpload(
   versionNumber: number,
 ): Promise<{ version: DatasetVersion; job: IngestionJob | undefined; outcome: ArrivalOutcome['outcome'] }> {
   const version = await getVersionRow(services, caller, datasetId, versionNumber);
-  if (!version.rawObjectKey) throw new ConflictError('UPLOAD.NOT_EXPECTED', 'This version does not take an upload.');
+  if (!version.rawObjectKey)
+    throw new ConflictError('UPLOAD.NOT_EXPECTED', 'This version does not take an upload.');
   let outcome: ArrivalOutcome['outcome'] = 'duplicate';
   if (version.status === 'uploading') {
     const info = await services.blobs.head(version.rawObjectKey);
     if (!info) {
-      throw new ConflictError('UPLOAD.NOT_FOUND', 'The file has not been uploaded yet: POST it to the upload URL first, then call complete.');
+      throw new ConflictError(
+        'UPLOAD.NOT_FOUND',
+        'The file has not been uploaded yet: POST it to the upload URL first, then call complete.',
+      );
     }
     const parsed = parseArrivalKey(version.rawObjectKey);
-    if (parsed.kind !== 'raw') throw new ConflictError('UPLOAD.NOT_EXPECTED', 'This version does not take an upload.');
+    if (parsed.kind !== 'raw')
+      throw new ConflictError('UPLOAD.NOT_EXPECTED', 'This version does not take an upload.');
     const result = await acceptRawArrival(
       services,
       {
@@ -175,7 +207,10 @@ async function getVersionRow(
   const version = await withTenant(services.db, caller, (trx) =>
     findVersionByNumber(trx, { userId: caller.userId, datasetId, versionNumber }),
   );
-  if (!version) throw new NotFoundError('Dataset version', `${datasetId}/${versionNumber}`, { code: 'DATASET_VERSION.NOT_FOUND' });
+  if (!version)
+    throw new NotFoundError('Dataset version', `${datasetId}/${versionNumber}`, {
+      code: 'DATASET_VERSION.NOT_FOUND',
+    });
   return version;
 }
 
@@ -187,7 +222,10 @@ export async function getVersionWithJob(
 ): Promise<{ version: DatasetVersion; job: IngestionJob | undefined }> {
   return withTenant(services.db, caller, async (trx) => {
     const version = await findVersionByNumber(trx, { userId: caller.userId, datasetId, versionNumber });
-    if (!version) throw new NotFoundError('Dataset version', `${datasetId}/${versionNumber}`, { code: 'DATASET_VERSION.NOT_FOUND' });
+    if (!version)
+      throw new NotFoundError('Dataset version', `${datasetId}/${versionNumber}`, {
+        code: 'DATASET_VERSION.NOT_FOUND',
+      });
     const jobs = await latestJobsByVersion(trx, [version.id]);
     return { version, job: jobs.get(version.id) };
   });
@@ -198,7 +236,10 @@ export async function listDatasetVersions(
   caller: Caller,
   datasetId: string,
   query: { limit?: number | undefined; cursor?: string | undefined },
-): Promise<{ items: { version: DatasetVersion; job: IngestionJob | undefined }[]; nextCursor: string | null }> {
+): Promise<{
+  items: { version: DatasetVersion; job: IngestionJob | undefined }[];
+  nextCursor: string | null;
+}> {
   const limit = query.limit ?? 50;
   const before = query.cursor === undefined ? undefined : Number(query.cursor);
   return withTenant(services.db, caller, async (trx) => {
@@ -211,7 +252,10 @@ export async function listDatasetVersions(
       ...(before !== undefined && Number.isSafeInteger(before) ? { beforeNumber: before } : {}),
     });
     const page = rows.slice(0, limit);
-    const jobs = await latestJobsByVersion(trx, page.map((v) => v.id));
+    const jobs = await latestJobsByVersion(
+      trx,
+      page.map((v) => v.id),
+    );
     const last = page[page.length - 1];
     return {
       items: page.map((version) => ({ version, job: jobs.get(version.id) })),

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ARRIVAL_SOURCES, DATASET_VERSION_FORMATS, DATASET_VERSION_STATUSES, INGESTION_JOB_STATUSES, MODALITIES, TASK_TYPES } from '../db/schema';
+import {
+  ARRIVAL_SOURCES,
+  DATASET_VERSION_FORMATS,
+  DATASET_VERSION_STATUSES,
+  INGESTION_JOB_STATUSES,
+  MODALITIES,
+  TASK_TYPES,
+} from '../db/schema';
 import type { Dataset, DatasetVersion, IngestionJob } from './dataset-records';
 import type { DatasetListItem } from './dataset-repository';
 
@@ -30,7 +37,10 @@ export const datasetSchema = z
       })
       .nullable(),
     currentVersionId: z.string().nullable(),
-    latestVersion: z.object({ versionNumber: z.number().int(), status: z.enum(DATASET_VERSION_STATUSES) }).nullable().optional(),
+    latestVersion: z
+      .object({ versionNumber: z.number().int(), status: z.enum(DATASET_VERSION_STATUSES) })
+      .nullable()
+      .optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -105,7 +115,10 @@ export function datasetView(dataset: Dataset | DatasetListItem): DatasetView {
   };
 }
 
-export function datasetVersionView(version: DatasetVersion, job: IngestionJob | undefined): DatasetVersionView {
+export function datasetVersionView(
+  version: DatasetVersion,
+  job: IngestionJob | undefined,
+): DatasetVersionView {
   return {
     id: version.id,
     datasetId: version.datasetId,

@@ -20,7 +20,12 @@ const KINDS: readonly FileKind[] = [
   { extension: 'json', format: 'json', modality: 'tabular', contentType: 'application/json' },
   { extension: 'jsonl', format: 'jsonl', modality: 'tabular', contentType: 'application/x-ndjson' },
   { extension: 'ndjson', format: 'jsonl', modality: 'tabular', contentType: 'application/x-ndjson' },
-  { extension: 'parquet', format: 'parquet', modality: 'tabular', contentType: 'application/vnd.apache.parquet' },
+  {
+    extension: 'parquet',
+    format: 'parquet',
+    modality: 'tabular',
+    contentType: 'application/vnd.apache.parquet',
+  },
   {
     extension: 'xlsx',
     format: 'excel',
@@ -31,7 +36,12 @@ const KINDS: readonly FileKind[] = [
   { extension: 'segy', format: 'segy', modality: 'seismic', contentType: 'application/octet-stream' },
   { extension: 'sgy', format: 'segy', modality: 'seismic', contentType: 'application/octet-stream' },
   { extension: 'mseed', format: 'miniseed', modality: 'seismic', contentType: 'application/vnd.fdsn.mseed' },
-  { extension: 'miniseed', format: 'miniseed', modality: 'seismic', contentType: 'application/vnd.fdsn.mseed' },
+  {
+    extension: 'miniseed',
+    format: 'miniseed',
+    modality: 'seismic',
+    contentType: 'application/vnd.fdsn.mseed',
+  },
   { extension: 'wav', format: 'wav', modality: 'audio', contentType: 'audio/wav' },
   { extension: 'mp3', format: 'mp3', modality: 'audio', contentType: 'audio/mpeg' },
   { extension: 'flac', format: 'flac', modality: 'audio', contentType: 'audio/flac' },

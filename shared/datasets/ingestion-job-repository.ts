@@ -72,7 +72,12 @@ export async function findJobForVersion(
 export async function updateIngestionJob(
   trx: DatabaseTransaction,
   jobId: string,
-  changes: { status?: IngestionJobStatus; objectKey?: string; errorMessage?: string | null; errorDetails?: Record<string, JsonValue> },
+  changes: {
+    status?: IngestionJobStatus;
+    objectKey?: string;
+    errorMessage?: string | null;
+    errorDetails?: Record<string, JsonValue>;
+  },
 ): Promise<void> {
   await trx
     .updateTable('ingestion_jobs')
@@ -92,7 +97,11 @@ export async function updateIngestionJob(
  * queued and unclaimed. A failed send gives the claim back (`releaseDispatch`) so a redelivered
  * event can try again.
  */
-export async function claimDispatch(trx: DatabaseTransaction, jobId: string, queue: string): Promise<boolean> {
+export async function claimDispatch(
+  trx: DatabaseTransaction,
+  jobId: string,
+  queue: string,
+): Promise<boolean> {
   const row = await trx
     .updateTable('ingestion_jobs')
     .set({ queue })
@@ -104,7 +113,11 @@ export async function claimDispatch(trx: DatabaseTransaction, jobId: string, que
   return row !== undefined;
 }
 
-export async function recordDispatched(trx: DatabaseTransaction, jobId: string, messageId: string): Promise<void> {
+export async function recordDispatched(
+  trx: DatabaseTransaction,
+  jobId: string,
+  messageId: string,
+): Promise<void> {
   await trx.updateTable('ingestion_jobs').set({ message_id: messageId }).where('id', '=', jobId).execute();
 }
 

@@ -9,10 +9,21 @@ import type { AuditedRequest } from './create-dataset';
 import type { Dataset } from './dataset-records';
 import { findDataset, softDeleteDataset, updateDataset } from './dataset-repository';
 import type { DatasetChanges } from './dataset-repository';
-import { assertOwnS3Source, parseRefreshSource, refreshInterval, refreshScheduleName } from './refresh-source';
+import {
+  assertOwnS3Source,
+  parseRefreshSource,
+  refreshInterval,
+  refreshScheduleName,
+} from './refresh-source';
 
-export async function getDataset(services: Pick<Services, 'db'>, caller: Caller, datasetId: string): Promise<Dataset> {
-  const dataset = await withTenant(services.db, caller, (trx) => findDataset(trx, { userId: caller.userId, datasetId }));
+export async function getDataset(
+  services: Pick<Services, 'db'>,
+  caller: Caller,
+  datasetId: string,
+): Promise<Dataset> {
+  const dataset = await withTenant(services.db, caller, (trx) =>
+    findDataset(trx, { userId: caller.userId, datasetId }),
+  );
   if (!dataset) throw new NotFoundError('Dataset', datasetId);
   return dataset;
 }
@@ -51,7 +62,10 @@ export async function updateDatasetDetails(
     const source = parseRefreshSource(input.refresh.sourceUrl);
     if (source.kind === 's3') {
       const bucket = services.config.storage?.bucket;
-      if (!bucket) throw new ValidationError('s3:// sources are not available here.', { field: 'body.refresh.sourceUrl' });
+      if (!bucket)
+        throw new ValidationError('s3:// sources are not available here.', {
+          field: 'body.refresh.sourceUrl',
+        });
       assertOwnS3Source(source, bucket, caller.userId);
     }
     refreshInterval(input.refresh.schedule);
@@ -77,7 +91,11 @@ export async function updateDatasetDetails(
           'dataset.update',
           { type: 'dataset', id: datasetId },
           diffChanges(
-            { ...before, refreshSourceUrl: before.refreshSourceUrl, refreshSchedule: before.refreshSchedule } as Record<string, unknown>,
+            {
+              ...before,
+              refreshSourceUrl: before.refreshSourceUrl,
+              refreshSchedule: before.refreshSchedule,
+            } as Record<string, unknown>,
             {
               name: after.name,
               description: after.description,
@@ -118,7 +136,10 @@ export async function deleteDataset(
   const deleted = await withTenant(services.db, caller, async (trx) => {
     const dataset = await softDeleteDataset(trx, { userId: caller.userId, datasetId });
     if (!dataset) throw new NotFoundError('Dataset', datasetId);
-    await recordAudit(trx, auditEntry(request, 'dataset.delete', { type: 'dataset', id: datasetId }, { name: dataset.name }));
+    await recordAudit(
+      trx,
+      auditEntry(request, 'dataset.delete', { type: 'dataset', id: datasetId }, { name: dataset.name }),
+    );
     return dataset;
   });
   if (deleted.refreshSourceUrl) await services.scheduler.deleteSchedule(refreshScheduleName(datasetId));

@@ -28,7 +28,12 @@ export function parseRefreshSource(value: string, field = 'body.refresh.sourceUr
 }
 
 /** An s3:// source must name the platform's bucket and the owner's own drop folder. */
-export function assertOwnS3Source(source: Extract<RefreshSource, { kind: 's3' }>, bucket: string, userId: string, field = 'body.refresh.sourceUrl'): void {
+export function assertOwnS3Source(
+  source: Extract<RefreshSource, { kind: 's3' }>,
+  bucket: string,
+  userId: string,
+  field = 'body.refresh.sourceUrl',
+): void {
   const segments = source.key.split('/');
   if (
     source.bucket !== bucket ||
@@ -37,7 +42,10 @@ export function assertOwnS3Source(source: Extract<RefreshSource, { kind: 's3' }>
     segments.length < 3 ||
     segments.some((s) => s === '' || s === '.' || s === '..')
   ) {
-    throw new ValidationError(`An s3:// source must be a file in your drop folder: s3://${bucket}/dropbox/${userId}/…`, { field });
+    throw new ValidationError(
+      `An s3:// source must be a file in your drop folder: s3://${bucket}/dropbox/${userId}/…`,
+      { field },
+    );
   }
 }
 
@@ -56,7 +64,10 @@ export function refreshInterval(schedule: string, field = 'body.refresh.schedule
     return ms;
   }
   if (CRON.test(schedule)) return undefined;
-  throw new ValidationError('The schedule must be rate(N minutes|hours|days) or cron(m h dom mon dow year).', { field });
+  throw new ValidationError(
+    'The schedule must be rate(N minutes|hours|days) or cron(m h dom mon dow year).',
+    { field },
+  );
 }
 
 export function refreshScheduleName(datasetId: string): string {

@@ -59,7 +59,11 @@ function trim(value: number): string {
 }
 
 /** A file of `sizeBytes` for this user: too big on its own, or too much for the storage left. */
-export function checkFileAllowed(usage: UsageSnapshot, limits: TierLimits, sizeBytes: number): LimitBreach | undefined {
+export function checkFileAllowed(
+  usage: UsageSnapshot,
+  limits: TierLimits,
+  sizeBytes: number,
+): LimitBreach | undefined {
   if (sizeBytes > limits.maxFileBytes) {
     return {
       limit: 'fileSize',
@@ -97,11 +101,20 @@ export function checkDatasetAllowed(usage: UsageSnapshot, limits: TierLimits): L
 
 /** The API's answer to a breach: 413 for a file too large, 409 for counts and storage. */
 export function limitError(breach: LimitBreach): PayloadTooLargeError | ConflictError {
-  const details = { limit: breach.limit, tier: breach.tier, allowed: breach.allowed, requested: breach.requested };
+  const details = {
+    limit: breach.limit,
+    tier: breach.tier,
+    allowed: breach.allowed,
+    requested: breach.requested,
+  };
   if (breach.limit === 'fileSize') {
     return new PayloadTooLargeError('LIMIT.FILE_SIZE', breach.message, { field: 'sizeBytes', details });
   }
-  return new ConflictError(breach.limit === 'storage' ? 'LIMIT.STORAGE' : 'LIMIT.DATASET_COUNT', breach.message, {
-    details,
-  });
+  return new ConflictError(
+    breach.limit === 'storage' ? 'LIMIT.STORAGE' : 'LIMIT.DATASET_COUNT',
+    breach.message,
+    {
+      details,
+    },
+  );
 }

@@ -15,7 +15,9 @@ import type { QueueModality } from '../config/config';
 export const INGESTION_SOURCES = ['upload', 'dropfolder', 'scheduled', 'api'] as const;
 export type IngestionSource = (typeof INGESTION_SOURCES)[number];
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
 
 export const ingestionMessageSchema = z.strictObject({
   kind: z.literal('ingest-version'),

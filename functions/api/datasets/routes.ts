@@ -6,7 +6,12 @@ import {
   listDatasetVersions,
   requestVersionUpload,
 } from '../../../shared/datasets/dataset-version-uploads';
-import { datasetSchema, datasetVersionSchema, datasetVersionView, datasetView } from '../../../shared/datasets/dataset-views';
+import {
+  datasetSchema,
+  datasetVersionSchema,
+  datasetVersionView,
+  datasetView,
+} from '../../../shared/datasets/dataset-views';
 import { listDatasets } from '../../../shared/datasets/list-datasets';
 import { deleteDataset, getDataset, updateDatasetDetails } from '../../../shared/datasets/manage-dataset';
 import { DATASET_VERSION_STATUSES, MODALITIES, TASK_TYPES } from '../../../shared/db/schema';
@@ -40,7 +45,9 @@ const uploadSchema = z
       'POST multipart/form-data to `url` with every entry of `fields`, then the file as the last part named `file`. The policy binds the key, the exact size and the content type; it expires at `expiresAt`.',
   });
 
-const tooLarge = { description: 'The file is larger than your tier allows (problem+json with limit, tier and allowed bytes)' };
+const tooLarge = {
+  description: 'The file is larger than your tier allows (problem+json with limit, tier and allowed bytes)',
+};
 const limitReached = { description: 'A tier limit (datasets, storage) or a name conflict (problem+json)' };
 
 export const datasetRoutes: RouteSpec[] = [
@@ -83,7 +90,10 @@ export const datasetRoutes: RouteSpec[] = [
         cursor: z.string().max(500).optional(),
         modality: z.enum(MODALITIES).optional(),
         tag: z.string().max(64).optional(),
-        status: z.enum([...DATASET_VERSION_STATUSES, 'empty']).optional().meta({ description: "Status of the newest version ('empty': none yet)" }),
+        status: z
+          .enum([...DATASET_VERSION_STATUSES, 'empty'])
+          .optional()
+          .meta({ description: "Status of the newest version ('empty': none yet)" }),
         search: z.string().max(255).optional().meta({ description: 'Part of the name, any case' }),
       }),
     },
@@ -108,7 +118,10 @@ export const datasetRoutes: RouteSpec[] = [
     request: { params: datasetParams },
     responses: { 200: { description: 'The dataset', schema: datasetSchema } },
     async handle(request, services) {
-      return { status: 200, body: datasetView(await getDataset(services, callerOf(request).caller, request.params.datasetId)) };
+      return {
+        status: 200,
+        body: datasetView(await getDataset(services, callerOf(request).caller, request.params.datasetId)),
+      };
     },
   }),
   defineRoute({
@@ -139,10 +152,19 @@ export const datasetRoutes: RouteSpec[] = [
           .optional(),
       }),
     },
-    responses: { 200: { description: 'The dataset after the change', schema: datasetSchema }, 409: limitReached },
+    responses: {
+      200: { description: 'The dataset after the change', schema: datasetSchema },
+      409: limitReached,
+    },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      const dataset = await updateDatasetDetails(services, caller, request.params.datasetId, request.body, request);
+      const dataset = await updateDatasetDetails(
+        services,
+        caller,
+        request.params.datasetId,
+        request.body,
+        request,
+      );
       return { status: 200, body: datasetView(dataset) };
     },
   }),
@@ -184,17 +206,29 @@ export const datasetRoutes: RouteSpec[] = [
       }),
     },
     responses: {
-      201: { description: 'The version (status uploading) and how to upload', schema: z.object({ version: datasetVersionSchema, upload: uploadSchema }) },
+      201: {
+        description: 'The version (status uploading) and how to upload',
+        schema: z.object({ version: datasetVersionSchema, upload: uploadSchema }),
+      },
       409: limitReached,
       413: tooLarge,
       415: { description: 'The file type is not supported, or not for this dataset’s modality' },
     },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      const { version, upload } = await requestVersionUpload(services, caller, request.params.datasetId, request.body, request);
+      const { version, upload } = await requestVersionUpload(
+        services,
+        caller,
+        request.params.datasetId,
+        request.body,
+        request,
+      );
       return {
         status: 201,
-        headers: { location: `/datasets/${version.datasetId}/versions/${version.versionNumber}`, 'cache-control': 'no-store' },
+        headers: {
+          location: `/datasets/${version.datasetId}/versions/${version.versionNumber}`,
+          'cache-control': 'no-store',
+        },
         body: { version: datasetVersionView(version, undefined), upload },
       };
     },
@@ -214,7 +248,12 @@ export const datasetRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      const { version, job } = await completeVersionUpload(services, caller, request.params.datasetId, request.params.version);
+      const { version, job } = await completeVersionUpload(
+        services,
+        caller,
+        request.params.datasetId,
+        request.params.version,
+      );
       return { status: 200, body: datasetVersionView(version, job) };
     },
   }),
@@ -228,7 +267,13 @@ export const datasetRoutes: RouteSpec[] = [
     auth: 'user',
     request: {
       params: datasetParams,
-      query: z.object({ limit: queryParam.int({ min: 1, max: 200 }).optional(), cursor: z.string().regex(/^\d{1,9}$/).optional() }),
+      query: z.object({
+        limit: queryParam.int({ min: 1, max: 200 }).optional(),
+        cursor: z
+          .string()
+          .regex(/^\d{1,9}$/)
+          .optional(),
+      }),
     },
     responses: {
       200: {
@@ -237,10 +282,18 @@ export const datasetRoutes: RouteSpec[] = [
       },
     },
     async handle(request, services) {
-      const page = await listDatasetVersions(services, callerOf(request).caller, request.params.datasetId, request.query);
+      const page = await listDatasetVersions(
+        services,
+        callerOf(request).caller,
+        request.params.datasetId,
+        request.query,
+      );
       return {
         status: 200,
-        body: { items: page.items.map(({ version, job }) => datasetVersionView(version, job)), nextCursor: page.nextCursor },
+        body: {
+          items: page.items.map(({ version, job }) => datasetVersionView(version, job)),
+          nextCursor: page.nextCursor,
+        },
       };
     },
   }),
@@ -261,7 +314,11 @@ export const datasetRoutes: RouteSpec[] = [
         request.params.datasetId,
         request.params.version,
       );
-      return { status: 200, headers: { 'cache-control': 'no-store' }, body: datasetVersionView(version, job) };
+      return {
+        status: 200,
+        headers: { 'cache-control': 'no-store' },
+        body: datasetVersionView(version, job),
+      };
     },
   }),
 ];

@@ -1,11 +1,20 @@
 import { findDataset, readUserUsage } from '../../datasets/dataset-repository';
-import type { Dataset, DatasetVersion, IngestionJob, VersionValidationIssue } from '../../datasets/dataset-records';
+import type {
+  Dataset,
+  DatasetVersion,
+  IngestionJob,
+  VersionValidationIssue,
+} from '../../datasets/dataset-records';
 import {
   findVersionByNumber,
   markVersionUploaded,
   rejectVersion,
 } from '../../datasets/dataset-version-repository';
-import { findJobForVersion, recordIngestionJob, updateIngestionJob } from '../../datasets/ingestion-job-repository';
+import {
+  findJobForVersion,
+  recordIngestionJob,
+  updateIngestionJob,
+} from '../../datasets/ingestion-job-repository';
 import { checkFileAllowed, humanBytes, tierLimits } from '../../datasets/tier-limits';
 import { withTenant } from '../../db/tenant';
 import type { ParsedObjectKey } from '../../storage/object-keys';
@@ -44,7 +53,8 @@ export async function acceptRawArrival(
       { forUpdate: true },
     );
     if (!version) return { kind: 'ignored', reason: 'no live dataset version matches this key' };
-    if (version.rawObjectKey !== arrival.key) return { kind: 'ignored', reason: 'the version expects another key' };
+    if (version.rawObjectKey !== arrival.key)
+      return { kind: 'ignored', reason: 'the version expects another key' };
     const dataset = await findDataset(trx, { userId: parsed.userId, datasetId: parsed.datasetId });
     if (!dataset) return { kind: 'ignored', reason: 'the dataset was deleted' };
     const existingJob = await findJobForVersion(trx, version.id);
@@ -72,9 +82,18 @@ export async function acceptRawArrival(
         sample: `${humanBytes(arrival.size)} received`,
       };
       await rejectVersion(trx, { datasetVersionId: version.id, errors: [issue] });
-      const details = { limit: breach.limit, tier: breach.tier, allowed: breach.allowed, received: arrival.size };
+      const details = {
+        limit: breach.limit,
+        tier: breach.tier,
+        allowed: breach.allowed,
+        received: arrival.size,
+      };
       if (existingJob) {
-        await updateIngestionJob(trx, existingJob.id, { status: 'failed', errorMessage: issue.message, errorDetails: details });
+        await updateIngestionJob(trx, existingJob.id, {
+          status: 'failed',
+          errorMessage: issue.message,
+          errorDetails: details,
+        });
       } else {
         await recordIngestionJob(trx, {
           userId: parsed.userId,
@@ -91,7 +110,10 @@ export async function acceptRawArrival(
       return { kind: 'rejected', version, reason: issue.message };
     }
 
-    const uploaded = await markVersionUploaded(trx, { datasetVersionId: version.id, sizeBytes: arrival.size });
+    const uploaded = await markVersionUploaded(trx, {
+      datasetVersionId: version.id,
+      sizeBytes: arrival.size,
+    });
     let job = existingJob;
     if (job) {
       await updateIngestionJob(trx, job.id, { objectKey: arrival.key });

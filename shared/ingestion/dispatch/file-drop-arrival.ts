@@ -1,4 +1,9 @@
-import { findDataset, findDatasetByName, insertDataset, readUserUsage } from '../../datasets/dataset-repository';
+import {
+  findDataset,
+  findDatasetByName,
+  insertDataset,
+  readUserUsage,
+} from '../../datasets/dataset-repository';
 import type { DatasetVersion } from '../../datasets/dataset-records';
 import { findVersionById, insertUploadingVersion } from '../../datasets/dataset-version-repository';
 import { acceptsFormat, fileKindOf, fileStem, SUPPORTED_EXTENSIONS } from '../../datasets/file-formats';
@@ -61,7 +66,12 @@ export async function fileDropArrival(
     return quarantineArrival(
       services,
       arrival,
-      [{ code: 'DROP.BAD_NAME', message: 'The file name must give a dataset name of 1 to 255 characters before its extension.' }],
+      [
+        {
+          code: 'DROP.BAD_NAME',
+          message: 'The file name must give a dataset name of 1 to 255 characters before its extension.',
+        },
+      ],
       { userId: parsed.userId },
     );
   }
@@ -100,7 +110,13 @@ export async function fileDropArrival(
 
     const limits = tierLimits(usage.tier, overrides);
     const fileBreach = checkFileAllowed(usage, limits, arrival.size);
-    if (fileBreach) return quarantine([{ code: `LIMIT.${fileBreach.limit === 'fileSize' ? 'FILE_SIZE' : 'STORAGE'}`, message: fileBreach.message }]);
+    if (fileBreach)
+      return quarantine([
+        {
+          code: `LIMIT.${fileBreach.limit === 'fileSize' ? 'FILE_SIZE' : 'STORAGE'}`,
+          message: fileBreach.message,
+        },
+      ]);
 
     let dataset = await findDatasetByName(trx, { userId: parsed.userId, name });
     if (dataset && !acceptsFormat(dataset.modality, kind)) {
@@ -122,7 +138,11 @@ export async function fileDropArrival(
         description: `Created from the drop folder file ${parsed.path}`,
       });
     }
-    const locked = await findDataset(trx, { userId: parsed.userId, datasetId: dataset.id }, { forUpdate: true });
+    const locked = await findDataset(
+      trx,
+      { userId: parsed.userId, datasetId: dataset.id },
+      { forUpdate: true },
+    );
     if (!locked) throw new NotFoundError('Dataset', dataset.id);
     const version = await insertUploadingVersion(trx, {
       userId: parsed.userId,
@@ -161,6 +181,15 @@ export async function fileDropArrival(
     throw error;
   }
   await services.blobs.delete(arrival.key);
-  services.logger.info('drop filed', { key: arrival.key, rawKey: version.rawObjectKey, datasetVersionId: version.id });
-  return { outcome: 'filed', datasetId: version.datasetId, datasetVersionId: version.id, rawKey: version.rawObjectKey };
+  services.logger.info('drop filed', {
+    key: arrival.key,
+    rawKey: version.rawObjectKey,
+    datasetVersionId: version.id,
+  });
+  return {
+    outcome: 'filed',
+    datasetId: version.datasetId,
+    datasetVersionId: version.id,
+    rawKey: version.rawObjectKey,
+  };
 }

@@ -10,14 +10,19 @@ import { quarantineArrival } from './quarantine-arrival';
  * a drop key that cannot be trusted (traversal, control characters, no user id) → quarantine.
  * A bad `raw/` key cannot come from our presigned POSTs, so it is only logged.
  */
-export async function handleObjectArrival(services: DispatchServices, arrival: ObjectArrival): Promise<ArrivalOutcome> {
+export async function handleObjectArrival(
+  services: DispatchServices,
+  arrival: ObjectArrival,
+): Promise<ArrivalOutcome> {
   let parsed: ParsedObjectKey;
   try {
     parsed = parseArrivalKey(arrival.key);
   } catch (error) {
     if (!(error instanceof ObjectKeyError)) throw error;
     if (arrival.key.startsWith('dropbox/')) {
-      return quarantineArrival(services, arrival, [{ code: 'DROP.BAD_KEY', message: `The object key is not acceptable: ${error.reason}.` }]);
+      return quarantineArrival(services, arrival, [
+        { code: 'DROP.BAD_KEY', message: `The object key is not acceptable: ${error.reason}.` },
+      ]);
     }
     services.logger.warn('arrival with a malformed key ignored', { key: arrival.key, reason: error.reason });
     return { outcome: 'ignored', reason: error.reason };

@@ -30,7 +30,13 @@ export function arrivalId(arrival: ObjectArrival): string {
 }
 
 export type ArrivalOutcome =
-  | { outcome: 'dispatched'; datasetId: string; datasetVersionId: string; ingestionJobId: string; messageId: string }
+  | {
+      outcome: 'dispatched';
+      datasetId: string;
+      datasetVersionId: string;
+      ingestionJobId: string;
+      messageId: string;
+    }
   | { outcome: 'duplicate'; datasetVersionId?: string; ingestionJobId?: string }
   | { outcome: 'rejected'; datasetVersionId: string; reason: string }
   | { outcome: 'filed'; datasetId: string; datasetVersionId: string; rawKey: string }

@@ -34,7 +34,11 @@ export async function quarantineArrival(
     await services.blobs.copy(arrival.key, quarantineKey);
     copied = true;
   } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
+    // Gone already (a redelivery), or a key the store cannot address (control characters): the
+    // report is still written. Anything else may be transient and is retried with the event.
+    // eslint-disable-next-line no-control-regex
+    if (!(error instanceof NotFoundError) && !/[\u0000-\u001f\u007f]/.test(arrival.key)) throw error;
+    services.logger.warn('quarantine could not copy the object', { key: arrival.key, error });
   }
   const report = {
     arrivalId: id,
@@ -51,7 +55,9 @@ export async function quarantineArrival(
     whatToDo:
       'Nothing was imported. Fix the problem described in "errors" and write the file again under dropbox/{your user id}/ with a plain name such as sales.csv.',
   };
-  await services.blobs.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, { contentType: 'application/json' });
+  await services.blobs.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, {
+    contentType: 'application/json',
+  });
   if (copied) await services.blobs.delete(arrival.key);
   services.logger.warn('arrival quarantined', {
     key: arrival.key,

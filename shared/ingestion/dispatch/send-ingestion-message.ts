@@ -56,12 +56,20 @@ export async function sendIngestionMessage(
 ): Promise<{ sent: true; messageId: string } | { sent: false }> {
   const scope = { userId: message.userId, role: 'user' as const };
   const queue = message.modality;
-  const claimed = await withTenant(services.db, scope, (trx) => claimDispatch(trx, message.ingestionJobId, queue));
+  const claimed = await withTenant(services.db, scope, (trx) =>
+    claimDispatch(trx, message.ingestionJobId, queue),
+  );
   if (!claimed) return { sent: false };
   try {
-    const { messageId } = await services.queues.send(queue, message, { attributes: ingestionMessageAttributes(message) });
+    const { messageId } = await services.queues.send(queue, message, {
+      attributes: ingestionMessageAttributes(message),
+    });
     await withTenant(services.db, scope, (trx) => recordDispatched(trx, message.ingestionJobId, messageId));
-    services.logger.info('ingestion message sent', { queue, messageId, ingestionJobId: message.ingestionJobId });
+    services.logger.info('ingestion message sent', {
+      queue,
+      messageId,
+      ingestionJobId: message.ingestionJobId,
+    });
     return { sent: true, messageId };
   } catch (error) {
     await withTenant(services.db, scope, (trx) => releaseDispatch(trx, message.ingestionJobId));
