@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NODE_TYPES } from '../../../shared/db/reference-data';
+import { ML_TASKS, NODE_TYPES, PIPELINE_TEMPLATES } from '../../../shared/db/reference-data';
 import type { Modality } from '../../../shared/db/schema';
 import { nodeTypeFromDefinition, toNodeCatalog, type NodeType } from '../../../shared/pipelines/node-type';
 import {
@@ -415,4 +415,22 @@ describe('validatePipeline', () => {
       expect.objectContaining({ field: 'definition', code: 'PIPELINE.INVALID_STRUCTURE' }),
     ]);
   });
+
+  it.each(PIPELINE_TEMPLATES.map((t) => [t.key, t.definition] as const))(
+    'the %s template is valid once it has a dataset, and asks for one until then',
+    (_key, definition) => {
+      expect(validatePipeline(definition, context).issues).toEqual([]);
+      expect(validatePipeline(definition, { catalog }).issues.map((i) => i.field)).toEqual([
+        'nodes[source].params.datasetId',
+      ]);
+    },
+  );
+
+  it.each(ML_TASKS.map((t) => [t.key, t.template] as const))(
+    'the %s task suggests a valid pipeline',
+    (_key, template) => {
+      const { nodes, edges } = template as { nodes: unknown; edges: unknown };
+      expect(validatePipeline({ nodes, edges }, context).issues).toEqual([]);
+    },
+  );
 });
