@@ -222,3 +222,31 @@ describe('tabular worker', () => {
     expect(issues(version.validation_errors)[0]?.message).toMatch(/on our side/);
   });
 });
+
+describe('the shared messy dataset fixtures', () => {
+  const datasets = join(import.meta.dirname, '../../fixtures/datasets');
+  it.each([
+    ['bom-utf8.csv', 'validated'],
+    ['crlf.csv', 'validated'],
+    ['duplicate-headers.csv', 'validated'],
+    ['empty.csv', 'failed'],
+    ['header-only.csv', 'failed'],
+    ['iris-sample.csv', 'validated'],
+    ['latin1.csv', 'validated'],
+    ['quoted-newlines.csv', 'validated'],
+    ['ragged-rows.csv', 'failed'],
+    ['semicolons.csv', 'validated'],
+  ])('%s ends %s, with an actionable error when it fails', async (name, status) => {
+    const arrival = await h.arrive({ fileName: name, body: await readFile(join(datasets, name)) });
+    await h.process(arrival);
+    const version = await h.version(arrival);
+    expect(version.status).toBe(status);
+    if (status === 'failed') {
+      const first = issues(version.validation_errors)[0];
+      expect(first?.code).toMatch(/^(FILE|CSV)\./);
+      expect(first?.message.length).toBeGreaterThan(20);
+    } else {
+      expect(version.row_count).toBeGreaterThan(0);
+    }
+  });
+});
