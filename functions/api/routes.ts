@@ -9,6 +9,7 @@ import { adminRoutes } from './admin/routes';
 import { createWebhookRoutes } from './webhooks/routes';
 import { datasetRoutes } from './datasets/routes';
 import { datasetInsightRoutes } from './dataset-insights/routes';
+import { jobRoutes } from './jobs/routes';
 import { catalogRoutes } from './catalog/routes';
 import { pipelineRoutes } from './pipelines/routes';
 
@@ -89,6 +90,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/pipelines/handler.ts',
     routes: pipelineRoutes,
     factory: async () => (await import('./pipelines/pipelines-handler')).makePipelinesHandler,
+  },
+  {
+    name: 'jobs',
+    entry: 'functions/api/jobs/handler.ts',
+    routes: jobRoutes,
+    factory: async () => (await import('./jobs/jobs-handler')).makeJobsHandler,
   },
 ];
 

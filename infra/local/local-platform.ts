@@ -21,7 +21,7 @@ import { startHttpServer, type RunningHttpServer } from './http-server';
 import { LocalQueues } from './local-queues';
 import { startLocalS3, type LocalS3 } from './local-s3';
 import { LocalScheduler } from './local-scheduler';
-import { LocalStepFunctions } from './local-step-functions';
+import { lambdaTask, LocalStepFunctions } from './local-step-functions';
 
 /**
  * The whole platform in one process (`npm start`, end-to-end tests): embedded PostgreSQL, the
@@ -253,6 +253,24 @@ async function wireLocalFunctions(
   // Same time as the AWS rule (PurgeDeletedDaily).
   parts.scheduler.addFixedSchedule('purge-deleted', 'cron(17 3 * * ? *)', async (event) => {
     await purgeDeleted(event);
+  });
+  const { localPipelineTasks } = await import('../../functions/pipeline/local-pipeline-tasks');
+  const pipeline = localPipelineTasks(services);
+  const control = lambdaTask(pipeline.control);
+  parts.orchestrator.register('run-pipeline', {
+    overrides: {
+      PlanStages: control,
+      CheckStage: control,
+      RecordNodeSuccess: control,
+      RecordNodeFailure: control,
+      Settle: control,
+      RunLambdaNode: lambdaTask(pipeline.runLambdaNode),
+      RunFargateNode: (input, context) => pipeline.runFargateNode(input, context),
+    },
+  });
+  // More often than the AWS rule (5 minutes): on one machine a stuck job should clear quickly.
+  parts.scheduler.addFixedSchedule('sweep-jobs', 'rate(1 minute)', async (event) => {
+    await pipeline.sweepJobs(event);
   });
   return {
     onObjectCreated: async (event) => {

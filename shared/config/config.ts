@@ -95,6 +95,11 @@ const envSchema = z.object({
     .optional(),
   /** Local runtime only: comma-separated hosts a dataset refresh may fetch although they resolve to private addresses. */
   PW_REFRESH_ALLOWED_HOSTS: z.string().optional(),
+
+  /** Fargate node task only: set by the state machine's RunTask container overrides. */
+  PW_TASK_TOKEN: z.string().min(1).optional(),
+  PW_JOB_ID: z.string().min(1).optional(),
+  PW_NODE_ID: z.string().min(1).optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -123,6 +128,8 @@ export interface Config {
   local: { dataDir: string; postgresPort: number; s3Port: number };
   auth: AuthConfig;
   datasets?: DatasetsConfig;
+  /** The node a Fargate task runs and the task token it reports back with (absent everywhere else). */
+  nodeTask?: { taskToken: string; jobId: string; nodeId: string };
 }
 
 export interface AuthConfig {
@@ -213,6 +220,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tierLimits: e.PW_TIER_LIMITS ?? {},
       refreshAllowedHosts: refreshAllowedHosts(e.PW_RUNTIME, e.PW_REFRESH_ALLOWED_HOSTS),
     },
+    ...(e.PW_TASK_TOKEN && e.PW_JOB_ID && e.PW_NODE_ID
+      ? { nodeTask: { taskToken: e.PW_TASK_TOKEN, jobId: e.PW_JOB_ID, nodeId: e.PW_NODE_ID } }
+      : {}),
   };
 }
 

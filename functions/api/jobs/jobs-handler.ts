@@ -1,0 +1,9 @@
+import { createApiHandler, type ApiGatewayHandler } from '../../../shared/http/api-handler';
+import { authenticateRequest } from '../../../shared/identity/authenticate';
+import type { Services } from '../../../shared/services';
+import { jobRoutes } from './routes';
+
+/** The `jobs` function: start, list, read, cancel and retry pipeline runs. */
+export function makeJobsHandler(getServices: () => Services | Promise<Services>): ApiGatewayHandler {
+  return createApiHandler(jobRoutes, getServices, { authenticate: authenticateRequest });
+}

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { JOB_STATUSES } from '../../../shared/db/schema';
+import { defineRoute, type ApiRequest, type RouteSpec } from '../../../shared/http/route';
+import { queryParam } from '../../../shared/http/query-params';
+import { callerOf } from '../../../shared/identity/caller';
+import { cancelJob } from '../../../shared/pipelines/runs/cancel-job';
+import { jobCredits } from '../../../shared/pipelines/runs/job-credits';
+import { jobViewSchema, toJobView } from '../../../shared/pipelines/runs/job-view';
+import { getJob, listCallerJobs } from '../../../shared/pipelines/runs/query-jobs';
+import { retryJob, startJob } from '../../../shared/pipelines/runs/start-job';
+
+/** `jobs`: start a pipeline run, follow it, cancel it, run it again. */
+const jobParams = z.object({ jobId: z.uuid() });
+const priority = z.number().int().min(1).max(10);
+const jobListSchema = z
+  .object({ items: z.array(jobViewSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'JobList', description: 'Newest first; pass nextCursor as ?cursor= for the next page' });
+
+const idempotencyKeyOf = (request: Pick<ApiRequest, 'headers'>) => request.headers['idempotency-key'];
+const started = { description: 'The job was created and its run started', schema: jobViewSchema };
+const replayed = { description: 'This Idempotency-Key already created this job: the same job', schema: jobViewSchema };
+
+export const jobRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'POST',
+    path: '/jobs',
+    group: 'jobs',
+    operationId: 'startJob',
+    summary: 'Run a pipeline on a dataset version',
+    description:
+      'Validates the pipeline, takes an immutable snapshot of it, estimates and reserves the credits, and starts the run. ' +
+      'Send an `Idempotency-Key` header to make retries safe: the same key answers the same job; the same key with another body is a 409.',
+    tags: ['jobs'],
+    auth: 'user',
+    request: {
+      body: z.strictObject({ pipelineId: z.uuid(), datasetVersionId: z.uuid(), priority: priority.default(5) }),
+    },
+    responses: {
+      201: started,
+      200: replayed,
+      400: { description: 'The pipeline is not valid (each issue names the node and field)' },
+      402: { description: 'Not enough credits for the estimate' },
+      404: { description: 'No such pipeline or dataset version of yours' },
+      409: { description: 'The Idempotency-Key was used for another request, or the dataset version is not validated' },
+      503: { description: 'The run could not be started; the job is failed and nothing was charged' },
+    },
+    async handle(request, services) {
+      const { caller } = callerOf(request);
+      const { job, created } = await startJob(
+        { services, credits: jobCredits() },
+        { caller, ...request.body, idempotencyKey: idempotencyKeyOf(request) },
+      );
+      return { status: created ? 201 : 200, headers: { location: `/jobs/${job.id}` }, body: toJobView(job) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/jobs',
+    group: 'jobs',
+    operationId: 'listJobs',
+    summary: 'Your jobs, newest first',
+    tags: ['jobs'],
+    auth: 'user',
+    request: {
+      query: z.object({
+        status: queryParam.list(z.enum(JOB_STATUSES)).optional(),
+        pipelineId: z.uuid().optional(),
+        datasetVersionId: z.uuid().optional(),
+        cursor: z.string().max(200).optional(),
+        limit: queryParam.int({ min: 1, max: 100 }).default(20),
+      }),
+    },
+    responses: { 200: { description: 'A page of jobs', schema: jobListSchema } },
+    async handle(request, services) {
+      const { caller } = callerOf(request);
+      const { jobs, nextCursor } = await listCallerJobs(services.db, caller, {
+        statuses: request.query.status,
+        pipelineId: request.query.pipelineId,
+        datasetVersionId: request.query.datasetVersionId,
+        cursor: request.query.cursor,
+        limit: request.query.limit,
+      });
+      return { status: 200, body: { items: jobs.map((job) => toJobView(job)), nextCursor } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/jobs/{jobId}',
+    group: 'jobs',
+    operationId: 'getJob',
+    summary: 'A job: status, progress, current step, every node with timings, outputs and errors, credits',
+    tags: ['jobs'],
+    auth: 'user',
+    request: { params: jobParams },
+    responses: { 200: { description: 'The job', schema: jobViewSchema }, 404: { description: 'No such job of yours' } },
+    async handle(request, services) {
+      const { caller } = callerOf(request);
+      const { job, nodes } = await getJob(services.db, caller, request.params.jobId);
+      return { status: 200, headers: { 'cache-control': 'no-store' }, body: toJobView(job, nodes) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/jobs/{jobId}/cancel',
+    group: 'jobs',
+    operationId: 'cancelJob',
+    summary: 'Stop a queued or running job and settle it',
+    description: 'Nodes not finished are skipped; credits of what did not run are returned. Cancelling a cancelled job answers it again.',
+    tags: ['jobs'],
+    auth: 'user',
+    request: { params: jobParams },
+    responses: {
+      200: { description: 'The cancelled job', schema: jobViewSchema },
+      404: { description: 'No such job of yours' },
+      409: { description: 'The job already completed or failed' },
+    },
+    async handle(request, services) {
+      const { caller } = callerOf(request);
+      const { job, nodes } = await cancelJob({ services, credits: jobCredits() }, caller, request.params.jobId);
+      return { status: 200, body: toJobView(job, nodes) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/jobs/{jobId}/retry',
+    group: 'jobs',
+    operationId: 'retryJob',
+    summary: 'Run a finished job again, from the same pipeline snapshot',
+    tags: ['jobs'],
+    auth: 'user',
+    request: { params: jobParams, body: z.strictObject({ priority: priority.optional() }).optional() },
+    responses: {
+      201: started,
+      200: replayed,
+      404: { description: 'No such job of yours' },
+      409: { description: 'The job is still queued or running, or its dataset version is gone' },
+    },
+    async handle(request, services) {
+      const { caller } = callerOf(request);
+      const { job, created } = await retryJob(
+        { services, credits: jobCredits() },
+        { caller, jobId: request.params.jobId, priority: request.body?.priority, idempotencyKey: idempotencyKeyOf(request) },
+      );
+      return { status: created ? 201 : 200, headers: { location: `/jobs/${job.id}` }, body: toJobView(job) };
+    },
+  }),
+];

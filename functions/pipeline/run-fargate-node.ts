@@ -1,0 +1,77 @@
+import { ConflictError } from '../../shared/errors/app-error';
+import { DuckDbTableEngine } from '../../shared/nodes/adapters/duckdb-tables';
+import type { NodeResult } from '../../shared/nodes/node-definition';
+import { nodeRegistry, type NodeRegistry } from '../../shared/nodes/registry';
+import type { TableEngine } from '../../shared/nodes/table-engine.port';
+import { runJobNode } from '../../shared/pipelines/runs/run-job-node';
+import type { Services } from '../../shared/services';
+
+/**
+ * The Fargate host of a node (RunFargateNode, `ecs:runTask.waitForTaskToken`): the container is
+ * started with PW_TASK_TOKEN, PW_JOB_ID and PW_NODE_ID, runs the node with the same code as the
+ * node-runner Lambda, sends task heartbeats while it works, and reports the node's output with
+ * SendTaskSuccess (or its error with SendTaskFailure, Cause shaped like a Lambda error's). The
+ * local runtime calls `runFargateNode` in-process with its own task token; the container's
+ * entry is fargate-node-entrypoint.ts.
+ */
+export interface FargateNodeTask {
+  taskToken: string;
+  jobId: string;
+  nodeId: string;
+}
+
+export interface FargateNodeOptions {
+  registry?: NodeRegistry;
+  tables?: TableEngine;
+  heartbeatIntervalMs?: number;
+  signal?: AbortSignal;
+  /** DuckDB limits: the task has 8 GB and 2 vCPUs. */
+  engine?: { threads?: number; memoryLimitMb?: number };
+}
+
+export async function runFargateNode(
+  services: Pick<Services, 'db' | 'blobs' | 'clock' | 'logger' | 'orchestrator'>,
+  task: FargateNodeTask,
+  options: FargateNodeOptions = {},
+): Promise<{ status: 'succeeded'; output: NodeResult } | { status: 'failed'; error: string }> {
+  const abort = new AbortController();
+  const forward = () => abort.abort();
+  options.signal?.addEventListener('abort', forward);
+  try {
+    const output = await runJobNode(
+      {
+        services,
+        registry: options.registry ?? nodeRegistry,
+        tables: options.tables ?? new DuckDbTableEngine(),
+        engine: options.engine ?? { threads: 2, memoryLimitMb: 6144 },
+        signal: abort.signal,
+        ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+        onHeartbeat: async () => {
+          try {
+            await services.orchestrator.sendTaskHeartbeat(task.taskToken);
+          } catch (error) {
+            // The workflow gave up on this task (timeout, stop): nobody will read the result.
+            if (error instanceof ConflictError) abort.abort();
+            else throw error;
+          }
+        },
+      },
+      { jobId: task.jobId, nodeId: task.nodeId, attempt: 0 },
+    );
+    await services.orchestrator.sendTaskSuccess(task.taskToken, output);
+    return { status: 'succeeded', output };
+  } catch (error) {
+    const name = error instanceof Error && error.name ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    const trace = error instanceof Error && error.stack ? error.stack.split('\n').slice(1).map((line) => line.trim()) : [];
+    try {
+      await services.orchestrator.sendTaskFailure(task.taskToken, name, JSON.stringify({ errorType: name, errorMessage: message, trace }));
+    } catch (reportError) {
+      services.logger.warn('could not report the node failure to the workflow', { jobId: task.jobId, nodeId: task.nodeId, error: reportError });
+    }
+    return { status: 'failed', error: message };
+  } finally {
+    options.signal?.removeEventListener('abort', forward);
+  }
+}
+

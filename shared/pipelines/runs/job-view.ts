@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { JsonValue } from '../../db/schema';
+import type { Job, JobNode } from './job-records';
+
+/** A job as the API shows it: status, progress, every node with its timings, outputs and error, credits. */
+export const jobNodeViewSchema = z
+  .object({
+    nodeId: z.string(),
+    nodeType: z.string(),
+    stage: z.number().int(),
+    runtime: z.enum(['lambda', 'fargate']),
+    status: z.enum(['pending', 'running', 'success', 'failed', 'skipped']),
+    attempt: z.number().int(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+    outputs: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Object keys (and rows, columns) by output port' }),
+    metrics: z.record(z.string(), z.unknown()).nullable(),
+    error: z
+      .object({ type: z.string(), message: z.string(), traceback: z.array(z.string()) })
+      .nullable(),
+  })
+  .meta({ id: 'JobNode' });
+
+export const jobViewSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
+    progress: z.number().int(),
+    currentStep: z.string().nullable(),
+    priority: z.number().int(),
+    pipelineId: z.string().nullable(),
+    snapshotId: z.string(),
+    datasetVersionId: z.string().nullable(),
+    executionId: z.string().nullable(),
+    credits: z.object({ estimated: z.number(), charged: z.number() }),
+    error: z.object({ message: z.string(), traceback: z.string().nullable() }).nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    heartbeatAt: z.string().nullable(),
+    nodes: z.array(jobNodeViewSchema).optional(),
+  })
+  .meta({ id: 'Job' });
+
+export type JobView = z.infer<typeof jobViewSchema>;
+export type JobNodeView = z.infer<typeof jobNodeViewSchema>;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toJobView(job: Job, nodes?: readonly JobNode[]): JobView {
+  return {
+    id: job.id,
+    status: job.status,
+    progress: job.progress,
+    currentStep: job.currentStep,
+    priority: job.priority,
+    pipelineId: job.pipelineId,
+    snapshotId: job.snapshotId,
+    datasetVersionId: job.datasetVersionId,
+    executionId: job.executionId,
+    credits: { estimated: job.estimatedCredits, charged: job.chargedCredits },
+    error: job.errorMessage ? { message: job.errorMessage, traceback: job.errorTraceback } : null,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: iso(job.startedAt),
+    completedAt: iso(job.completedAt),
+    heartbeatAt: iso(job.heartbeatAt),
+    ...(nodes ? { nodes: nodes.map(toJobNodeView) } : {}),
+  };
+}
+
+export function toJobNodeView(node: JobNode): JobNodeView {
+  const output = asRecord(node.output);
+  const failure = asRecord(output?.['failure']);
+  return {
+    nodeId: node.nodeId,
+    nodeType: node.nodeType,
+    stage: node.stage,
+    runtime: node.runtime,
+    status: node.status,
+    attempt: node.attempt,
+    startedAt: iso(node.startedAt),
+    completedAt: iso(node.completedAt),
+    durationMs: node.startedAt && node.completedAt ? node.completedAt.getTime() - node.startedAt.getTime() : null,
+    outputs: node.status === 'success' ? (asRecord(output?.['outputs']) ?? null) : null,
+    metrics: node.status === 'success' ? (asRecord(output?.['metrics']) ?? null) : null,
+    error:
+      node.status === 'failed'
+        ? {
+            type: typeof failure?.['type'] === 'string' ? failure['type'] : 'Error',
+            message: node.error ?? 'The node failed.',
+            traceback: Array.isArray(failure?.['traceback']) ? failure['traceback'].map(String) : [],
+          }
+        : null,
+  };
+}
+
+function asRecord(value: JsonValue | undefined): Record<string, JsonValue | undefined> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+}

@@ -1,0 +1,355 @@
+import type { CreditsPort } from '../../credits/credits.port';
+import { isDatabaseError, SqlState } from '../../db/database-error';
+import type { DatabaseTransaction } from '../../db/database';
+import type { Modality } from '../../db/schema';
+import { withTenant, type TenantScope } from '../../db/tenant';
+import {
+  AppError,
+  ConflictError,
+  DependencyUnavailableError,
+  NotFoundError,
+  PaymentRequiredError,
+  ValidationError,
+} from '../../errors/app-error';
+import type { Services } from '../../services';
+import { nodeTypeRowSchema, toNodeCatalog } from '../node-type';
+import { toPipelineGraph } from '../pipeline-definition';
+import { indexPipelineGraph } from '../plan-stages';
+import { DATASET_SOURCE_NODE_TYPE, validatePipeline } from '../validate-pipeline';
+import { estimateJobCost } from './estimate-job-cost';
+import { settleJob } from './job-control';
+import { toSnapshotNodeType, type Job, type PipelineSnapshot } from './job-records';
+import { findJob, findJobByIdempotencyKey, insertJobWithNodes, setExecutionId } from './job-repository';
+import { findSnapshot, insertSnapshot } from './pipeline-snapshot-repository';
+
+/**
+ * Starting a job: `POST /jobs` (a pipeline on a dataset version) and `POST /jobs/{id}/retry` (the
+ * same snapshot again). Validation, the snapshot, the cost estimate, the credit reservation, the
+ * job and its nodes are one transaction; the execution (named after the job id, so starting it
+ * twice starts it once) is started after the commit. If it cannot be started, the job fails and
+ * is settled at once (nothing charged) instead of waiting forever in `queued`.
+ */
+export const RUN_PIPELINE_MACHINE = 'run-pipeline';
+
+export interface StartJobDeps {
+  services: Pick<Services, 'db' | 'clock' | 'logger' | 'ids' | 'orchestrator'>;
+  credits: CreditsPort;
+  /** Attempts to start the execution before giving up (transient orchestrator errors only). */
+  startAttempts?: number;
+}
+
+export interface StartJobRequest {
+  caller: TenantScope;
+  pipelineId: string;
+  datasetVersionId: string;
+  priority: number;
+  idempotencyKey?: string | undefined;
+}
+
+export interface StartedJob {
+  job: Job;
+  /** False when the Idempotency-Key named a job created earlier (the answer is that job). */
+  created: boolean;
+}
+
+const MAX_IDEMPOTENCY_KEY = 255;
+
+export async function startJob(deps: StartJobDeps, request: StartJobRequest): Promise<StartedJob> {
+  const key = request.idempotencyKey === undefined ? null : checkIdempotencyKey(request.idempotencyKey);
+  const sameRequest = (job: Job) =>
+    job.pipelineId === request.pipelineId && job.datasetVersionId === request.datasetVersionId && job.priority === request.priority;
+
+  if (key) {
+    const existing = await withTenant(deps.services.db, request.caller, (trx) => findJobByIdempotencyKey(trx, request.caller.userId, key));
+    if (existing) return replay(existing, sameRequest);
+  }
+
+  const jobId = deps.services.ids.uuid();
+  let created: Job;
+  try {
+    created = await withTenant(deps.services.db, request.caller, async (trx) => {
+      const { pipeline, version } = await loadPipelineAndVersion(trx, request);
+      const catalog = toNodeCatalog((await trx.selectFrom('node_types').selectAll().execute()).map((row) => nodeTypeRowSchema.parse(row)));
+      const datasets = await sourceDatasets(trx, pipeline.definition, version);
+      const validation = validatePipeline(pipeline.definition, {
+        catalog,
+        dataset: { id: version.datasetId, modality: version.modality },
+        datasets,
+      });
+      if (!validation.valid) {
+        throw new ValidationError(`Pipeline ${request.pipelineId} is not valid: fix it before running it.`, {
+          code: 'PIPELINE.INVALID',
+          issues: validation.issues.map((issue) => ({ field: `pipeline.definition.${issue.field}`, message: issue.message })),
+        });
+      }
+      const nodeTypes = Object.fromEntries(Object.entries(validation.nodeTypes).map(([k, t]) => [k, toSnapshotNodeType(t)]));
+      const snapshot = await insertSnapshot(trx, {
+        userId: request.caller.userId,
+        pipelineId: pipeline.id,
+        pipelineVersion: pipeline.version,
+        name: pipeline.name,
+        definition: validation.definition,
+        nodeTypes,
+      });
+      return createJobFromSnapshot(deps, trx, {
+        jobId,
+        userId: request.caller.userId,
+        snapshot,
+        datasetVersionId: version.id,
+        datasetRows: version.rowCount ?? 0,
+        priority: request.priority,
+        idempotencyKey: key,
+      });
+    });
+  } catch (error) {
+    // Two requests with one key at the same time: the other one created the job.
+    if (key && isDatabaseError(error, SqlState.uniqueViolation) && error.constraint === 'jobs_user_idempotency_key_key') {
+      const existing = await withTenant(deps.services.db, request.caller, (trx) => findJobByIdempotencyKey(trx, request.caller.userId, key));
+      if (existing) return replay(existing, sameRequest);
+    }
+    throw error;
+  }
+  return { job: await launchExecution(deps, created), created: true };
+}
+
+export interface RetryJobRequest {
+  caller: TenantScope;
+  jobId: string;
+  priority?: number | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/** A new job from the snapshot of a finished one (the pipeline may have changed or been deleted since). */
+export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Promise<StartedJob> {
+  const given = request.idempotencyKey === undefined ? null : checkIdempotencyKey(request.idempotencyKey);
+  // Keys are per operation: the same key on another job's retry or on POST /jobs is a different request.
+  const key = given ? `retry:${request.jobId}:${given}`.slice(0, MAX_IDEMPOTENCY_KEY) : null;
+  if (key) {
+    const existing = await withTenant(deps.services.db, request.caller, (trx) => findJobByIdempotencyKey(trx, request.caller.userId, key));
+    if (existing) return { job: existing, created: false };
+  }
+  const jobId = deps.services.ids.uuid();
+  let created: Job;
+  try {
+    created = await withTenant(deps.services.db, request.caller, async (trx) => {
+      const original = await findJob(trx, request.jobId);
+      if (!original) throw new NotFoundError('Job', request.jobId);
+      if (original.status === 'queued' || original.status === 'running') {
+        throw new ConflictError('JOB.STILL_RUNNING', `Job ${request.jobId} is still ${original.status}; cancel it or wait for it to end.`);
+      }
+      const snapshot = await findSnapshot(trx, original.snapshotId);
+      if (!snapshot) throw new NotFoundError('Pipeline snapshot', original.snapshotId);
+      const rows = original.datasetVersionId ? await versionRows(trx, original.datasetVersionId) : undefined;
+      if (original.datasetVersionId && rows === undefined) {
+        throw new ConflictError('JOB.DATASET_VERSION_GONE', `The dataset version job ${request.jobId} ran on no longer exists.`);
+      }
+      return createJobFromSnapshot(deps, trx, {
+        jobId,
+        userId: request.caller.userId,
+        snapshot,
+        datasetVersionId: original.datasetVersionId,
+        datasetRows: rows ?? 0,
+        priority: request.priority ?? original.priority,
+        idempotencyKey: key,
+        pipelineId: original.pipelineId,
+      });
+    });
+  } catch (error) {
+    if (key && isDatabaseError(error, SqlState.uniqueViolation) && error.constraint === 'jobs_user_idempotency_key_key') {
+      const existing = await withTenant(deps.services.db, request.caller, (trx) => findJobByIdempotencyKey(trx, request.caller.userId, key));
+      if (existing) return { job: existing, created: false };
+    }
+    throw error;
+  }
+  return { job: await launchExecution(deps, created), created: true };
+}
+
+function replay(existing: Job, sameRequest: (job: Job) => boolean): StartedJob {
+  if (!sameRequest(existing)) {
+    throw new ConflictError(
+      'JOB.IDEMPOTENCY_KEY_REUSED',
+      `This Idempotency-Key was used for job ${existing.id} with a different request; use a new key for a new job.`,
+      { details: { jobId: existing.id } },
+    );
+  }
+  return { job: existing, created: false };
+}
+
+function checkIdempotencyKey(key: string): string {
+  const trimmed = key.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(trimmed)) {
+    throw new ValidationError(`Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} visible ASCII characters.`, {
+      code: 'REQUEST.INVALID_IDEMPOTENCY_KEY',
+      field: 'headers.idempotency-key',
+    });
+  }
+  return trimmed;
+}
+
+interface PipelineRow {
+  id: string;
+  name: string;
+  version: number;
+  definition: unknown;
+}
+
+interface VersionRow {
+  id: string;
+  datasetId: string;
+  modality: Modality;
+  rowCount: number | null;
+}
+
+async function loadPipelineAndVersion(
+  trx: DatabaseTransaction,
+  request: StartJobRequest,
+): Promise<{ pipeline: PipelineRow; version: VersionRow }> {
+  const pipeline = await trx
+    .selectFrom('pipelines')
+    .select(['id', 'name', 'version', 'definition', 'status'])
+    .where('id', '=', request.pipelineId)
+    .where('user_id', '=', request.caller.userId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!pipeline) throw new NotFoundError('Pipeline', request.pipelineId, { field: 'body.pipelineId' });
+  if (pipeline.status === 'archived') {
+    throw new ConflictError('PIPELINE.ARCHIVED', `Pipeline ${request.pipelineId} is archived; restore or clone it to run it.`, {
+      field: 'body.pipelineId',
+    });
+  }
+  const version = await trx
+    .selectFrom('dataset_versions as v')
+    .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+    .select(['v.id', 'v.dataset_id', 'v.status', 'v.processed_object_key', 'v.row_count', 'd.modality'])
+    .where('v.id', '=', request.datasetVersionId)
+    .where('v.user_id', '=', request.caller.userId)
+    .where('d.deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!version) throw new NotFoundError('Dataset version', request.datasetVersionId, { field: 'body.datasetVersionId' });
+  if (version.status !== 'validated' || !version.processed_object_key) {
+    throw new ConflictError(
+      'DATASET_VERSION.NOT_READY',
+      `Dataset version ${request.datasetVersionId} is ${version.status}; a job needs a validated version.`,
+      { field: 'body.datasetVersionId' },
+    );
+  }
+  return {
+    pipeline: { id: pipeline.id, name: pipeline.name, version: pipeline.version, definition: pipeline.definition },
+    version: { id: version.id, datasetId: version.dataset_id, modality: version.modality, rowCount: version.row_count },
+  };
+}
+
+/** The caller's datasets that the pipeline's sources name (so a source naming another tenant's dataset fails validation). */
+async function sourceDatasets(trx: DatabaseTransaction, definition: unknown, version: VersionRow): Promise<Map<string, { modality: Modality }>> {
+  const ids = new Set<string>([version.datasetId]);
+  const nodes = definition !== null && typeof definition === 'object' && 'nodes' in definition ? definition.nodes : [];
+  for (const node of Array.isArray(nodes) ? nodes : []) {
+    const params = node !== null && typeof node === 'object' && 'params' in node ? node.params : undefined;
+    const type = node !== null && typeof node === 'object' && 'type' in node ? node.type : undefined;
+    const datasetId = params !== null && typeof params === 'object' && params && 'datasetId' in params ? params.datasetId : undefined;
+    if (type === DATASET_SOURCE_NODE_TYPE && typeof datasetId === 'string' && /^[0-9a-f-]{36}$/i.test(datasetId)) {
+      ids.add(datasetId.toLowerCase());
+    }
+  }
+  const rows = await trx
+    .selectFrom('datasets')
+    .select(['id', 'modality'])
+    .where('id', 'in', [...ids])
+    .where('deleted_at', 'is', null)
+    .execute();
+  return new Map(rows.map((row) => [row.id, { modality: row.modality }]));
+}
+
+async function versionRows(trx: DatabaseTransaction, datasetVersionId: string): Promise<number | undefined> {
+  const row = await trx.selectFrom('dataset_versions').select('row_count').where('id', '=', datasetVersionId).executeTakeFirst();
+  return row ? (row.row_count ?? 0) : undefined;
+}
+
+/** Estimate, reserve, create the job and its pending nodes: inside the caller's transaction. */
+async function createJobFromSnapshot(
+  deps: StartJobDeps,
+  trx: DatabaseTransaction,
+  input: {
+    jobId: string;
+    userId: string;
+    snapshot: PipelineSnapshot;
+    datasetVersionId: string | null;
+    datasetRows: number;
+    priority: number;
+    idempotencyKey: string | null;
+    pipelineId?: string | null;
+  },
+): Promise<Job> {
+  const { snapshot } = input;
+  const stageOf = new Map<string, number>();
+  indexPipelineGraph(toPipelineGraph(snapshot.definition)).stages.forEach((ids, stage) => ids.forEach((id) => stageOf.set(id, stage)));
+  const nodes = snapshot.definition.nodes.map((node) => {
+    const type = snapshot.nodeTypes[node.type];
+    if (!type) throw new ValidationError(`The snapshot has no catalog entry for "${node.type}".`, { code: 'PIPELINE.INVALID' });
+    return { node, type };
+  });
+  const estimate = estimateJobCost(
+    nodes.map(({ node, type }) => ({ nodeId: node.id, costModel: type.costModel, inputPortCount: type.inputPorts.length })),
+    input.datasetRows,
+  );
+  const affordable = await deps.credits.estimate(trx, input.userId, estimate.credits);
+  if (!affordable.sufficient) {
+    throw new PaymentRequiredError(
+      'CREDITS.INSUFFICIENT',
+      `This run needs ${estimate.credits} credits; you have ${affordable.available ?? 0}.`,
+      { details: { required: estimate.credits, available: affordable.available } },
+    );
+  }
+  const job = await insertJobWithNodes(trx, {
+    id: input.jobId,
+    userId: input.userId,
+    snapshotId: snapshot.id,
+    pipelineId: input.pipelineId !== undefined ? input.pipelineId : snapshot.pipelineId,
+    datasetVersionId: input.datasetVersionId,
+    priority: input.priority,
+    idempotencyKey: input.idempotencyKey,
+    estimatedCredits: estimate.credits,
+    nodes: nodes.map(({ node, type }) => ({ nodeId: node.id, nodeType: node.type, stage: stageOf.get(node.id) ?? 0, runtime: type.runtime })),
+  });
+  await deps.credits.reserve(trx, {
+    jobId: job.id,
+    userId: input.userId,
+    credits: estimate.credits,
+    idempotencyKey: `job-reserve:${job.id}`,
+  });
+  return job;
+}
+
+/** Starts the job's execution (name = job id); on failure the job is failed and settled, never left queued. */
+export async function launchExecution(deps: StartJobDeps, job: Job): Promise<Job> {
+  const attempts = Math.max(1, deps.startAttempts ?? 3);
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const { executionId } = await deps.services.orchestrator.startExecution({
+        machine: RUN_PIPELINE_MACHINE,
+        name: job.id,
+        input: { jobId: job.id, userId: job.userId, snapshotId: job.snapshotId, datasetVersionId: job.datasetVersionId },
+      });
+      return withTenant(deps.services.db, { userId: job.userId, role: 'user' }, async (trx) => {
+        await setExecutionId(trx, job.id, executionId);
+        return (await findJob(trx, job.id)) ?? { ...job, executionId };
+      });
+    } catch (error) {
+      lastError = error;
+      const retryable = error instanceof DependencyUnavailableError || !(error instanceof AppError);
+      if (!retryable || attempt === attempts) break;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
+    }
+  }
+  deps.services.logger.error('could not start the run of a job', { jobId: job.id, error: lastError });
+  await settleJob(deps, job.id, {
+    kind: 'platform-failure',
+    message: 'The run could not be started; nothing was charged. Retry the job.',
+  });
+  throw new DependencyUnavailableError('orchestrator', `The run of job ${job.id} could not be started.`, {
+    cause: lastError,
+    details: { jobId: job.id },
+  });
+}
+
