@@ -29,7 +29,11 @@ export class BillingNotConfiguredError extends AppError {
   readonly status = 503;
   readonly retryable = true;
   constructor(reason: string, options: AppErrorOptions = {}) {
-    super('BILLING.NOT_CONFIGURED', `Billing is not configured: ${reason}. ${BILLING_SETUP_HINT}`, options);
+    // The message names settings, never values, and is what the operator wiring Stripe needs.
+    super('BILLING.NOT_CONFIGURED', `Billing is not configured: ${reason}. ${BILLING_SETUP_HINT}`, {
+      ...options,
+      exposeDetail: true,
+    });
   }
   override get title() {
     return 'Billing is not configured';

@@ -14,6 +14,11 @@ export interface AppErrorOptions {
   issues?: ProblemIssue[];
   details?: Record<string, unknown>;
   cause?: unknown;
+  /**
+   * Show the message to clients even for a 5xx. Only for messages written for the client, such as
+   * "billing is not configured: set …", never for anything carrying internals.
+   */
+  exposeDetail?: boolean;
 }
 
 export abstract class AppError extends Error {
@@ -22,6 +27,7 @@ export abstract class AppError extends Error {
   readonly field: string | undefined;
   readonly issues: ProblemIssue[];
   readonly details: Record<string, unknown> | undefined;
+  readonly exposeDetail: boolean;
 
   constructor(code: string, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -30,6 +36,7 @@ export abstract class AppError extends Error {
     this.field = options.field ?? options.issues?.[0]?.field;
     this.issues = options.issues ?? (options.field ? [{ field: options.field, message }] : []);
     this.details = options.details;
+    this.exposeDetail = options.exposeDetail ?? false;
   }
 
   /** Short human title for the problem type; stable per class. */

@@ -64,7 +64,7 @@ export function toProblem(error: unknown, context: ProblemContext): ProblemRespo
         type: problemType(error.code),
         title: error.title,
         status: error.status,
-        detail: internal ? temporaryDetail(context.requestId) : error.message,
+        detail: internal && !error.exposeDetail ? temporaryDetail(context.requestId) : error.message,
         instance: context.instance,
         code: error.code,
         ...(!internal && error.field ? { field: error.field } : {}),

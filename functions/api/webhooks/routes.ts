@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { applyStripeEvent } from '../../../shared/billing/apply-stripe-event';
 import { BillingNotConfiguredError } from '../../../shared/billing/billing-errors';
 import type { StripeBilling } from '../../../shared/billing/stripe-billing.port';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../../shared/http/problem';
-import { defineRoute, type ApiRequest, type ApiResponse, type RouteSpec } from '../../../shared/http/route';
+import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import type { Services } from '../../../shared/services';
 
 export const stripeWebhookReceiptSchema = z
@@ -59,11 +58,8 @@ export function createWebhookRoutes(options: WebhookRouteOptions = {}): RouteSpe
       async handle(request, services) {
         const stripe = await stripeFor(services);
         if (!stripe.webhooks) {
-          return notConfigured(
-            new BillingNotConfiguredError(stripe.missing ?? 'no webhook signing secret is set'),
-            request,
-            services,
-          );
+          services.logger.warn('stripe webhook received while billing is not configured', { missing: stripe.missing });
+          throw new BillingNotConfiguredError(stripe.missing ?? 'no webhook signing secret is set');
         }
         const event = stripe.webhooks.verify(request.rawBody ?? '', request.headers['stripe-signature']);
         const applied = await applyStripeEvent(services, event);
@@ -77,25 +73,3 @@ export function createWebhookRoutes(options: WebhookRouteOptions = {}): RouteSpe
   ];
 }
 
-/**
- * The one 5xx whose detail is shown: problem+json hides the detail of server errors, but this one
- * names settings (never values) and is what the operator wiring Stripe needs to read. Shaped by
- * the same `toProblem` as every other error.
- */
-function notConfigured(
-  error: BillingNotConfiguredError,
-  request: ApiRequest,
-  services: Services,
-): ApiResponse {
-  services.logger.warn('stripe webhook received while billing is not configured', { reason: error.message });
-  const { problem, headers } = toProblem(error, {
-    instance: request.path ?? '/webhooks/stripe',
-    requestId: request.requestId,
-  });
-  return {
-    status: problem.status,
-    contentType: PROBLEM_CONTENT_TYPE,
-    headers: { ...headers, 'cache-control': 'no-store' },
-    body: { ...problem, detail: error.message },
-  };
-}

@@ -13,16 +13,16 @@ const dataset = z
     createdAt: z.date(),
     rows: z.bigint(),
   })
-  .meta({ id: 'Dataset' });
+  .meta({ id: 'SampleDataset' });
 
 const sampleRoutes: RouteSpec[] = [
   defineRoute({
     method: 'GET',
-    path: '/datasets',
-    group: 'datasets',
-    operationId: 'listDatasets',
+    path: '/samples',
+    group: 'samples',
+    operationId: 'listSampleItems',
     summary: 'List datasets',
-    tags: ['datasets'],
+    tags: ['samples'],
     auth: 'user',
     request: {
       query: z.object({
@@ -40,14 +40,14 @@ const sampleRoutes: RouteSpec[] = [
   }),
   defineRoute({
     method: 'POST',
-    path: '/datasets/{datasetId}/versions',
-    group: 'datasets',
-    operationId: 'createDatasetVersion',
+    path: '/samples/{sampleId}/versions',
+    group: 'samples',
+    operationId: 'createSampleVersion',
     summary: 'Add a version',
-    tags: ['datasets'],
+    tags: ['samples'],
     auth: 'admin',
     request: {
-      params: z.object({ datasetId: z.uuid() }),
+      params: z.object({ sampleId: z.uuid() }),
       body: z.object({
         fileName: z.string(),
         sizeBytes: z.number().int().positive(),
@@ -101,7 +101,9 @@ describe('buildOpenApiDocument', () => {
       bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
       apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-api-key' }),
     });
-    expect(doc.tags.map((t) => t.name)).toEqual(['datasets', 'system']);
+    const routeTags = [...new Set([...apiRoutes, ...sampleRoutes].flatMap((route) => route.tags))].sort();
+    expect(doc.tags.map((t) => t.name)).toEqual(routeTags);
+    expect(routeTags).toContain('system');
   });
 
   it('documents every route once, with unique operationIds', () => {
@@ -130,7 +132,7 @@ describe('buildOpenApiDocument', () => {
 
   it('turns params and query schemas into parameters', () => {
     const doc = build();
-    const list = doc.paths['/datasets']?.['get'];
+    const list = doc.paths['/samples']?.['get'];
     expect(list?.parameters).toEqual([
       {
         name: 'limit',
@@ -141,10 +143,10 @@ describe('buildOpenApiDocument', () => {
       },
       { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
     ]);
-    const create = doc.paths['/datasets/{datasetId}/versions']?.['post'];
+    const create = doc.paths['/samples/{sampleId}/versions']?.['post'];
     expect(create?.parameters).toEqual([
       {
-        name: 'datasetId',
+        name: 'sampleId',
         in: 'path',
         required: true,
         schema: expect.objectContaining({ type: 'string', format: 'uuid' }),
@@ -153,7 +155,7 @@ describe('buildOpenApiDocument', () => {
   });
 
   it('documents request bodies from the input side and rejects unknown fields', () => {
-    const body = build().paths['/datasets/{datasetId}/versions']?.['post']?.requestBody;
+    const body = build().paths['/samples/{sampleId}/versions']?.['post']?.requestBody;
     expect(body?.required).toBe(true);
     const schema = body?.content['application/json']?.schema;
     expect(schema).toMatchObject({
@@ -177,7 +179,7 @@ describe('buildOpenApiDocument', () => {
         'requestId',
       ]),
     });
-    const create = doc.paths['/datasets/{datasetId}/versions']?.['post'];
+    const create = doc.paths['/samples/{sampleId}/versions']?.['post'];
     for (const status of ['400', '401', '403', '409', '415', '500']) {
       expect(create?.responses[status]?.content?.['application/problem+json']?.schema, status).toEqual({
         $ref: '#/components/schemas/Problem',
@@ -190,7 +192,7 @@ describe('buildOpenApiDocument', () => {
 
   it('moves named schemas into components, dates and bigints included', () => {
     const doc = build();
-    expect(doc.components.schemas['Dataset']).toMatchObject({
+    expect(doc.components.schemas['SampleDataset']).toMatchObject({
       properties: {
         createdAt: { type: 'string', format: 'date-time' },
         rows: { type: 'integer', format: 'int64' },
@@ -239,6 +241,6 @@ describe('buildOpenApiDocument', () => {
 
   it('refuses duplicate operationIds', () => {
     const duplicate = { ...sampleRoutes[0], path: '/other' } as RouteSpec;
-    expect(() => build([...sampleRoutes, duplicate])).toThrow(/listDatasets/);
+    expect(() => build([...sampleRoutes, duplicate])).toThrow(/listSampleItems/);
   });
 });
