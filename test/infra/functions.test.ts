@@ -62,10 +62,19 @@ describe('Lambda functions', () => {
 
   it('get the DuckDB layer only where DuckDB runs: the modality workers and the node runner', () => {
     const withLayer = productFunctions()
-      .filter(({ stack, fn }) => (resourceOf(stack, fn).Properties.Layers ?? []).length > 0)
+      .filter(({ stack, fn }) => JSON.stringify(resourceOf(stack, fn).Properties.Layers ?? []).includes('DuckDb'))
       .map(({ name }) => name)
       .sort();
     expect(withLayer).toEqual([...MODALITIES.map((m) => `${m} worker`), 'node runner'].sort());
+  });
+
+  it('give every API function the argon2 layer its password hashing loads', () => {
+    const { api } = synth.stacks;
+    const apiFunctions = productFunctions().filter(({ stack }) => stack === api);
+    expect(apiFunctions.length).toBeGreaterThan(0);
+    for (const { name, stack, fn } of apiFunctions) {
+      expect(JSON.stringify(resourceOf(stack, fn).Properties.Layers ?? []), name).toContain('Argon2');
+    }
   });
 
   it('ship a DuckDB layer for nodejs22.x on x86_64', () => {

@@ -95,7 +95,7 @@ export class PipeWeaveFunction extends Construct {
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
         // The runtime ships SDK v3; DuckDB is a native module delivered by a layer.
-        externalModules: ['@aws-sdk/*', '@duckdb/*'],
+        externalModules: ['@aws-sdk/*', '@duckdb/*', '@node-rs/*'],
         forceDockerBundling: false,
         tsconfig: join(projectRoot, 'tsconfig.json'),
         ...(props.bundleFiles?.length

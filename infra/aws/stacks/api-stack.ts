@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import type { QueueModality } from '../../../shared/config/config';
 import type { RouteSpec } from '../../../shared/http/route';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
+import { Argon2Layer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import { environment, STRIPE_SECRET_VARIABLE, type FunctionEnvironment } from '../function-environment';
 import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
@@ -76,6 +77,7 @@ export class ApiStack extends Stack {
   readonly accessLogs: LogGroup;
   /** HS256 key that signs access tokens; read by every group with signed-in routes. */
   readonly jwtSigningSecret: Secret;
+  readonly argon2: Argon2Layer;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -116,6 +118,9 @@ export class ApiStack extends Stack {
         ),
       },
     });
+
+    // API bundles that register or sign users in hash passwords with a native argon2 binding.
+    this.argon2 = new Argon2Layer(this, 'Argon2');
 
     this.jwtSigningSecret = new Secret(this, 'JwtSigningKey', {
       description: 'PipeWeave access-token signing key (HS256)',
@@ -204,6 +209,7 @@ export class ApiStack extends Stack {
       // API Gateway gives up on an integration after 30 s.
       timeout: access.timeout ?? Duration.seconds(29),
       environment: environment(baseEnv, extraEnv),
+      layers: [this.argon2.layer],
     });
     grantDataApi(fn.role, props.database);
     if (access.objects) grantObjects(fn.role, names, access.objects, `API ${group}: presigned transfers of its own objects`);

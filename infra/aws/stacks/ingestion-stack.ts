@@ -6,7 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { MODALITIES, type QueueModality } from '../../../shared/config/config';
 import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/access';
-import { DuckDbLayer } from '../constructs/duckdb-layer';
+import { DuckDbLayer } from '../constructs/native-modules-layer';
 import { ModalityIngestion, type WorkerSettings } from '../constructs/modality-ingestion';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import { environment } from '../function-environment';

@@ -18,10 +18,13 @@ export const DUCKDB_LAYER_PACKAGES = [
   'detect-libc',
 ] as const;
 
+/** The password hashing binding (argon2id) for the API functions that register and sign users in. */
+export const ARGON2_LAYER_PACKAGES = ['@node-rs/argon2', '@node-rs/argon2-linux-x64-gnu'] as const;
+
 function installedPackageDir(name: string): string {
   const dir = join(projectRoot, 'node_modules', name);
   if (!existsSync(join(dir, 'package.json'))) {
-    throw new Error(`The DuckDB layer needs ${name} installed in node_modules (run npm ci).`);
+    throw new Error(`A native-modules layer needs ${name} installed in node_modules (run npm ci).`);
   }
   return dir;
 }
@@ -40,9 +43,9 @@ function listFiles(dir: string, root = dir): string[] {
  * The identity of the layer: package names, versions and the file listing with sizes. Cheap to
  * compute (no 70 MB read on every synth) and the same on every machine, unlike mtimes.
  */
-function layerFingerprint(): string {
+function layerFingerprint(packages: readonly string[]): string {
   const hash = createHash('sha256').update('nodejs/node_modules v1\n');
-  for (const name of DUCKDB_LAYER_PACKAGES) {
+  for (const name of packages) {
     const dir = installedPackageDir(name);
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
     hash.update(`${name}@${manifest.version ?? 'unknown'}\n${listFiles(dir).join('\n')}\n`);
@@ -50,27 +53,34 @@ function layerFingerprint(): string {
   return hash.digest('hex');
 }
 
+export interface NativeModulesLayerProps {
+  packages: readonly string[];
+  description: string;
+}
+
 /**
- * DuckDB's Node bindings as a Lambda layer (`/opt/nodejs/node_modules/...`). esbuild cannot bundle
- * the native `.node` binary, so functions keep `@duckdb/*` external and load it from here. The
+ * Native Node bindings as a Lambda layer (`/opt/nodejs/node_modules/...`). esbuild cannot bundle
+ * a native `.node` binary, so functions keep these packages external and load them from here. The
  * layer is staged by a plain file copy at synth time: offline, no Docker, no npm install (which
- * would fetch the build machine's platform, not Lambda's).
+ * would fetch the build machine's platform, not Lambda's). The installed bindings are linux x64
+ * glibc, which is what Lambda's x86_64 Node.js runtime runs.
  */
-export class DuckDbLayer extends Construct {
+export class NativeModulesLayer extends Construct {
   readonly layer: LayerVersion;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: NativeModulesLayerProps) {
     super(scope, id);
-    const sourceDirs = DUCKDB_LAYER_PACKAGES.map((name) => ({ name, dir: installedPackageDir(name) }));
+    const sourceDirs = props.packages.map((name) => ({ name, dir: installedPackageDir(name) }));
 
     this.layer = new LayerVersion(this, 'Layer', {
-      description: 'DuckDB node bindings (linux x64, glibc) for workers and the pipeline node runner',
+      description: props.description,
       compatibleRuntimes: [FUNCTION_RUNTIME],
       compatibleArchitectures: [FUNCTION_ARCHITECTURE],
       removalPolicy: RemovalPolicy.DESTROY,
-      code: Code.fromAsset(join(projectRoot, 'node_modules', '@duckdb'), {
+      // The asset source only anchors the hash; the bundling below stages the packages.
+      code: Code.fromAsset(installedPackageDir(props.packages[0] ?? ''), {
         assetHashType: AssetHashType.CUSTOM,
-        assetHash: layerFingerprint(),
+        assetHash: layerFingerprint(props.packages),
         bundling: {
           // Never used: the local copy below always succeeds or throws.
           image: DockerImage.fromRegistry('unused-local-bundling-only'),
@@ -86,6 +96,26 @@ export class DuckDbLayer extends Construct {
           },
         },
       }),
+    });
+  }
+}
+
+/** DuckDB for the modality workers and the pipeline node runner. */
+export class DuckDbLayer extends NativeModulesLayer {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      packages: DUCKDB_LAYER_PACKAGES,
+      description: 'DuckDB node bindings (linux x64, glibc) for workers and the pipeline node runner',
+    });
+  }
+}
+
+/** argon2id password hashing for the API functions. */
+export class Argon2Layer extends NativeModulesLayer {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      packages: ARGON2_LAYER_PACKAGES,
+      description: 'argon2 password hashing binding (linux x64, glibc) for the API functions',
     });
   }
 }
