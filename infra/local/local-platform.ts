@@ -248,6 +248,12 @@ async function wireLocalFunctions(
   attachLocalWorkers(services, parts.queues);
   const { makeObjectCreatedHandler } = await import('../../functions/ingest/object-created-handler');
   const objectCreated = makeObjectCreatedHandler(() => services);
+  const { makeRefreshDatasetsHandler } = await import('../../functions/schedules/refresh-datasets-handler');
+  const refreshDatasets = makeRefreshDatasetsHandler(() => services);
+  // Same rate as the AWS rule (RefreshDatasetsEvery15Minutes).
+  parts.scheduler.addFixedSchedule('refresh-datasets', 'rate(15 minutes)', async (event) => {
+    await refreshDatasets(event);
+  });
   const { makePurgeDeletedHandler } = await import('../../functions/schedules/purge-deleted-handler');
   const purgeDeleted = makePurgeDeletedHandler(() => services);
   // Same time as the AWS rule (PurgeDeletedDaily).

@@ -1,0 +1,29 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { refreshDatasetById, refreshDueDatasets } from '../../shared/datasets/refresh-datasets';
+import type { RefreshOptions, RefreshResult } from '../../shared/datasets/refresh-datasets';
+import type { Services } from '../../shared/services';
+
+/**
+ * Two triggers: the fixed sweep (every 15 minutes: every dataset whose refresh is due) and a
+ * dataset's own schedule, whose event detail names it (`{ kind: 'dataset-refresh', datasetId, userId }`).
+ */
+export function makeRefreshDatasetsHandler(
+  getServices: () => Services | Promise<Services>,
+  options: RefreshOptions = {},
+): (event: ScheduledEvent<Record<string, unknown>>) => Promise<RefreshResult[]> {
+  return async (event) => {
+    const services = await getServices();
+    const detail = event.detail ?? {};
+    const datasetId = detail['datasetId'];
+    const userId = detail['userId'];
+    const results =
+      detail['kind'] === 'dataset-refresh' && typeof datasetId === 'string' && typeof userId === 'string'
+        ? [await refreshDatasetById(services, { datasetId, userId }, options)]
+        : await refreshDueDatasets(services, options);
+    services.logger.info('dataset refresh run finished', {
+      scheduledAt: event.time,
+      outcomes: results.map((r) => r.outcome),
+    });
+    return results;
+  };
+}

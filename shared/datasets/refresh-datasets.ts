@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { JsonbExpression, JsonValue } from '../db/schema';
+import { withSystemScope, withTenant } from '../db/tenant';
+import { isAppError } from '../errors/app-error';
+import type { Services } from '../services';
+import { objectKeys, safeFileName } from '../storage/object-keys';
+import type { Dataset } from './dataset-records';
+import {
+  findDataset,
+  listDueRefreshesAcrossTenants,
+  readUserUsage,
+  recordRefreshOutcome,
+} from './dataset-repository';
+import { insertUploadingVersion } from './dataset-version-repository';
+import { acceptsFormat, fileKindOf } from './file-formats';
+import { assertOwnS3Source, parseRefreshSource, refreshInterval } from './refresh-source';
+import { safeFetch } from './safe-fetch';
+import type { SafeFetchOptions } from './safe-fetch';
+import { checkFileAllowed, tierLimits } from './tier-limits';
+
+/**
+ * Scheduled refresh: fetch each due dataset's source and, when the bytes changed since the last
+ * fetch, store them as the next version's raw object. The object's ObjectCreated event then
+ * takes the same path as an upload (one job, one message, source `scheduled`).
+ */
+export type RefreshServices = Pick<Services, 'db' | 'blobs' | 'clock' | 'config' | 'logger'>;
+
+export interface RefreshOptions {
+  /** Per fetch. */
+  timeoutMs?: number;
+  /** Tests pass a resolver or a CA; production uses DNS and the system's trust store. */
+  fetch?: Pick<SafeFetchOptions, 'resolve' | 'ca'>;
+  limit?: number;
+}
+
+export type RefreshResult =
+  | { datasetId: string; outcome: 'new-version'; versionNumber: number; sha256: string }
+  | { datasetId: string; outcome: 'unchanged'; sha256: string }
+  | { datasetId: string; outcome: 'failed'; error: string }
+  | { datasetId: string; outcome: 'skipped'; reason: string };
+
+const RETRY_AFTER_FAILURE_MS = 60 * 60 * 1000;
+const CRON_FALLBACK_MS = 24 * 60 * 60 * 1000;
+
+export async function refreshDueDatasets(
+  services: RefreshServices,
+  options: RefreshOptions = {},
+): Promise<RefreshResult[]> {
+  const now = services.clock.now();
+  const due = await withSystemScope(services.db, 'schedule.refresh-datasets', (trx) =>
+    listDueRefreshesAcrossTenants(trx, now, options.limit ?? 50),
+  );
+  const results: RefreshResult[] = [];
+  for (const dataset of due) results.push(await refreshDataset(services, dataset, options));
+  return results;
+}
+
+/** One dataset, by id and owner (a per-dataset schedule's firing). */
+export async function refreshDatasetById(
+  services: RefreshServices,
+  ids: { userId: string; datasetId: string },
+  options: RefreshOptions = {},
+): Promise<RefreshResult> {
+  const dataset = await withTenant(services.db, { userId: ids.userId, role: 'user' }, (trx) =>
+    findDataset(trx, ids),
+  );
+  if (!dataset?.refreshSourceUrl)
+    return { datasetId: ids.datasetId, outcome: 'skipped', reason: 'no refresh source' };
+  return refreshDataset(services, dataset, options);
+}
+
+export async function refreshDataset(
+  services: RefreshServices,
+  dataset: Dataset,
+  options: RefreshOptions = {},
+): Promise<RefreshResult> {
+  const now = services.clock.now();
+  const scope = { userId: dataset.userId, role: 'user' as const };
+  const sourceUrl = dataset.refreshSourceUrl;
+  if (!sourceUrl) return { datasetId: dataset.id, outcome: 'skipped', reason: 'no refresh source' };
+  let interval: number | undefined;
+  try {
+    interval = dataset.refreshSchedule ? refreshInterval(dataset.refreshSchedule) : undefined;
+  } catch {
+    interval = undefined;
+  }
+  const nextAt = (ms: number) => new Date(now.getTime() + ms);
+
+  try {
+    const usage = await withTenant(services.db, scope, (trx) => readUserUsage(trx, dataset.userId));
+    if (!usage) return { datasetId: dataset.id, outcome: 'skipped', reason: 'owner gone' };
+    const limits = tierLimits(usage.tier, services.config.datasets?.tierLimits);
+    const source = parseRefreshSource(sourceUrl);
+    let body: Buffer;
+    let fileName: string;
+    if (source.kind === 'https') {
+      const fetched = await safeFetch(source.url, {
+        maxBytes: limits.maxFileBytes,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        allowedHosts: services.config.datasets?.refreshAllowedHosts ?? [],
+        ...options.fetch,
+      });
+      body = fetched.body;
+      fileName = decodeURIComponent(fetched.finalUrl.pathname.split('/').pop() ?? '');
+    } else {
+      assertOwnS3Source(source, services.blobs.bucket, dataset.userId);
+      body = Buffer.from(await services.blobs.getBytes(source.key));
+      fileName = source.key.split('/').pop() ?? '';
+    }
+    const kind = fileKindOf(fileName);
+    if (!kind || !acceptsFormat(dataset.modality, kind)) {
+      throw new Error(
+        `The source's file "${fileName || '(no name)'}" is not a ${dataset.modality} file type PipeWeave reads.`,
+      );
+    }
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const lastSha = lastRefreshSha(dataset);
+    if (lastSha === sha256) {
+      await withTenant(services.db, scope, (trx) =>
+        recordRefreshOutcome(trx, {
+          datasetId: dataset.id,
+          nextRefreshAt: nextAt(interval ?? CRON_FALLBACK_MS),
+          error: null,
+          refreshedAt: now,
+        }),
+      );
+      return { datasetId: dataset.id, outcome: 'unchanged', sha256 };
+    }
+    const breach = checkFileAllowed(usage, limits, body.byteLength);
+    if (breach) throw new Error(breach.message);
+
+    const safeName = safeFileName(fileName);
+    const version = await withTenant(services.db, scope, async (trx) => {
+      const locked = await findDataset(
+        trx,
+        { userId: dataset.userId, datasetId: dataset.id },
+        { forUpdate: true },
+      );
+      if (!locked) return undefined;
+      const created = await insertUploadingVersion(trx, {
+        userId: dataset.userId,
+        datasetId: dataset.id,
+        originalFilename: safeName,
+        originalFormat: kind.format,
+        contentType: kind.contentType,
+        sizeBytes: body.byteLength,
+        sourceType: 'scheduled',
+        uploadExpiresAt: nextAt(RETRY_AFTER_FAILURE_MS),
+        rawKey: (n) => objectKeys.raw(dataset.userId, dataset.id, n, safeName),
+      });
+      await trx
+        .updateTable('datasets')
+        .set({
+          metadata:
+            sql<JsonValue>`metadata || ${JSON.stringify({ refresh: { sha256, fetchedAt: now.toISOString(), versionNumber: created.versionNumber } })}::jsonb` as JsonbExpression,
+        })
+        .where('id', '=', dataset.id)
+        .execute();
+      await recordRefreshOutcome(trx, {
+        datasetId: dataset.id,
+        nextRefreshAt: nextAt(interval ?? CRON_FALLBACK_MS),
+        error: null,
+        refreshedAt: now,
+      });
+      return created;
+    });
+    if (!version?.rawObjectKey)
+      return { datasetId: dataset.id, outcome: 'skipped', reason: 'dataset deleted meanwhile' };
+    await services.blobs.put(version.rawObjectKey, body, {
+      contentType: kind.contentType,
+      contentLength: body.byteLength,
+    });
+    services.logger.info('dataset refreshed', {
+      datasetId: dataset.id,
+      versionNumber: version.versionNumber,
+    });
+    return { datasetId: dataset.id, outcome: 'new-version', versionNumber: version.versionNumber, sha256 };
+  } catch (error) {
+    const message = isAppError(error) || error instanceof Error ? error.message : String(error);
+    services.logger.warn('dataset refresh failed', { datasetId: dataset.id, error });
+    await withTenant(services.db, scope, (trx) =>
+      recordRefreshOutcome(trx, {
+        datasetId: dataset.id,
+        nextRefreshAt: nextAt(interval ?? RETRY_AFTER_FAILURE_MS),
+        error: message,
+        refreshedAt: null,
+      }),
+    );
+    return { datasetId: dataset.id, outcome: 'failed', error: message };
+  }
+}
+
+function lastRefreshSha(dataset: Dataset): string | undefined {
+  const metadata = dataset.metadata;
+  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return undefined;
+  const refresh = metadata['refresh'];
+  if (!refresh || typeof refresh !== 'object' || Array.isArray(refresh)) return undefined;
+  const sha = refresh['sha256'];
+  return typeof sha === 'string' ? sha : undefined;
+}
