@@ -94,8 +94,8 @@ export class IngestionStack extends Stack {
     grantObjects(
       this.dispatcher.role,
       names,
-      { read: ['raw/', 'dropbox/'], write: ['raw/', 'quarantine/'], delete: ['dropbox/'] },
-      'dispatcher: inspects arrivals, files drops under raw/ or moves them to quarantine/',
+      { read: ['raw/', 'dropbox/'], write: ['raw/', 'quarantine/'], delete: ['raw/', 'dropbox/'] },
+      'dispatcher: inspects arrivals, files drops under raw/ or moves them to quarantine/, deletes uploads over the tier limit',
     );
 
     // The bucket lives in the data stack; importing it by name keeps the notification (and its

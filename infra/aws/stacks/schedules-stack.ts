@@ -74,7 +74,12 @@ export class SchedulesStack extends Stack {
       environment: environment(databaseEnv, stateMachinesEnv, { PW_BUCKET: names.dataBucketName }),
     });
     grantDataApi(this.refreshDatasets.role, database);
-    grantObjects(this.refreshDatasets.role, names, { write: ['raw/'] }, 'refresh: stores the fetched source as a new raw version');
+    grantObjects(
+      this.refreshDatasets.role,
+      names,
+      { read: ['dropbox/'], write: ['raw/'] },
+      'refresh: reads s3:// sources in the owner drop folder, stores the fetched source as a new raw version',
+    );
     // Datasets may re-run the pipelines bound to them after a refresh.
     this.refreshDatasets.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [names.runPipelineStateMachineArn] }),
