@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalQueues } from '../../../infra/local/local-queues';
 import { loadConfig } from '../../../shared/config/config';
@@ -6,70 +5,21 @@ import type { QueueModality } from '../../../shared/config/config';
 import { findDataset, insertDataset } from '../../../shared/datasets/dataset-repository';
 import { insertUploadingVersion } from '../../../shared/datasets/dataset-version-repository';
 import { withSystemScope, withTenant } from '../../../shared/db/tenant';
-import { NotFoundError } from '../../../shared/errors/app-error';
 import { handleObjectArrival } from '../../../shared/ingestion/dispatch/handle-object-arrival';
 import type { DispatchServices, ObjectArrival } from '../../../shared/ingestion/dispatch/object-arrival';
 import { parseIngestionMessage } from '../../../shared/ingestion/messages';
 import { createLogger } from '../../../shared/observability/logger';
-import type { BlobInfo, BlobStore } from '../../../shared/ports/blob-store.port';
 import type { QueuePublisher } from '../../../shared/ports/queue.port';
 import { systemClock } from '../../../shared/ports/clock.port';
 import { objectKeys } from '../../../shared/storage/object-keys';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestUser } from '../support/fixtures';
+import { MemoryBlobs } from './memory-blobs';
 
 /**
  * Arrival dispatch against a real PostgreSQL: S3 delivers events at least once and sometimes
  * twice at the same moment; each arrival must give one version, one ingestion job and one message.
  */
-
-/** An object store in memory: enough for the dispatcher's copy, head, put and delete. */
-class MemoryBlobs implements BlobStore {
-  readonly bucket = 'test-bucket';
-  readonly objects = new Map<string, Uint8Array>();
-  async put(key: string, body: Uint8Array | string | Readable): Promise<BlobInfo> {
-    if (body instanceof Readable) throw new Error('streams are not used here');
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    this.objects.set(key, bytes);
-    return { key, size: bytes.byteLength };
-  }
-  async head(key: string): Promise<BlobInfo | undefined> {
-    const bytes = this.objects.get(key);
-    return bytes ? { key, size: bytes.byteLength } : undefined;
-  }
-  async delete(key: string): Promise<void> {
-    this.objects.delete(key);
-  }
-  async copy(fromKey: string, toKey: string): Promise<BlobInfo> {
-    const bytes = this.objects.get(fromKey);
-    if (!bytes) throw new NotFoundError('Object', fromKey);
-    this.objects.set(toKey, bytes);
-    return { key: toKey, size: bytes.byteLength };
-  }
-  async getBytes(key: string): Promise<Uint8Array> {
-    const bytes = this.objects.get(key);
-    if (!bytes) throw new NotFoundError('Object', key);
-    return bytes;
-  }
-  get(): never {
-    throw new Error('not used by dispatch');
-  }
-  download(): never {
-    throw new Error('not used by dispatch');
-  }
-  list(): never {
-    throw new Error('not used by dispatch');
-  }
-  deletePrefix(): never {
-    throw new Error('not used by dispatch');
-  }
-  presignPost(): never {
-    throw new Error('not used by dispatch');
-  }
-  presignGet(): never {
-    throw new Error('not used by dispatch');
-  }
-}
 
 const config = loadConfig({
   PW_RUNTIME: 'local',
