@@ -20,7 +20,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-p
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { LocalQueues } from './local-queues';
 import { startLocalS3, type LocalS3 } from './local-s3';
-import { LocalScheduler } from './local-scheduler';
+import { LocalScheduler, type ScheduledHandler } from './local-scheduler';
 import { lambdaTask, LocalStepFunctions } from './local-step-functions';
 
 /**
@@ -148,7 +148,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const orchestrator = await LocalStepFunctions.fromDirectory({ logger });
     stack.push({ name: 'orchestrator', stop: () => orchestrator.stopAll() });
 
-    const scheduler = new LocalScheduler({ logger });
+    // Schedules created through the Scheduler port (a dataset's refresh) fire the handler wired below.
+    const productSchedules: { handler?: ScheduledHandler } = {};
+    const scheduler = new LocalScheduler({
+      logger,
+      onProductSchedule: async (event) => {
+        if (productSchedules.handler) await productSchedules.handler(event);
+      },
+    });
     stack.push({ name: 'scheduler', stop: () => scheduler.stop() });
 
     const health: HealthCheck[] = [
@@ -184,6 +191,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const wiring = await wireLocalFunctions(services, { queues, orchestrator, scheduler });
     if (wiring.onObjectCreated) s3Events.onObjectCreated = wiring.onObjectCreated;
+    productSchedules.handler = wiring.onProductSchedule;
     scheduler.start();
 
     progress('starting the HTTP API');
@@ -243,7 +251,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 async function wireLocalFunctions(
   services: Services,
   parts: { queues: LocalQueues; orchestrator: LocalStepFunctions; scheduler: LocalScheduler },
-): Promise<{ onObjectCreated?: (event: S3Event) => Promise<void> }> {
+): Promise<{ onObjectCreated: (event: S3Event) => Promise<void>; onProductSchedule: ScheduledHandler }> {
   const { attachLocalWorkers } = await import('../../functions/workers/attach-local-workers');
   attachLocalWorkers(services, parts.queues);
   const { makeObjectCreatedHandler } = await import('../../functions/ingest/object-created-handler');
@@ -281,6 +289,10 @@ async function wireLocalFunctions(
   return {
     onObjectCreated: async (event) => {
       await objectCreated(event);
+    },
+    // In AWS the per-dataset schedules target the refresh function (PW_SCHEDULER_TARGET_ARN).
+    onProductSchedule: async (event) => {
+      await refreshDatasets(event);
     },
   };
 }
