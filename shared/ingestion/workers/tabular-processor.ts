@@ -16,13 +16,16 @@ import { deduceColumn, type DeducedColumn } from '../../schema-deduction/deduce-
 import { sampleColumnValues } from '../../schema-deduction/sample-column-values';
 import { detectCsvDialect, type CsvDialect } from './detect-csv-dialect';
 import { FileValidationFailure, failFile, sampleOf } from './file-validation-failure';
-import type { ProcessorContext, ProcessorOutcome } from './modality-processor';
+import type { ModalityProcessor, ProcessorContext, ProcessorOutcome } from './modality-processor';
 import { normalizeToUtf8, readHead, type TextEncoding } from './text-encoding';
+import { XlsxUnreadableError, type XlsxToCsv, type XlsxToCsvResult } from './xlsx-to-csv.port';
 
 /**
  * The tabular path: CSV/TSV (delimiter, quoting, header and encoding detection), JSON, JSON Lines
  * and Parquet are validated and converted to one Parquet file by the SQL engine, then profiled and
- * given a proposed schema. Excel workbooks are refused with a clear message (see EXCEL_UNSUPPORTED).
+ * given a proposed schema. Excel workbooks (.xlsx) are read through the XlsxToCsv port: the first
+ * sheet becomes a CSV that takes the delimited path; without that port they are refused
+ * (EXCEL_UNSUPPORTED).
  *
  * Policy choices, documented here because users see their effects:
  * - duplicate header names are kept and renamed with a numeric suffix (`name`, `name_1`), with a
@@ -31,7 +34,10 @@ import { normalizeToUtf8, readHead, type TextEncoding } from './text-encoding';
  *   (dropping rows silently would change the data); the errors list up to 20 rows with the reason;
  * - a value that does not fit the type detected from the first rows (a type conflict) is not an
  *   error: the column is kept as text and a warning names the first row and value in conflict;
- * - up to MAX_COLUMNS columns are accepted (5,000 included); wider files fail and ask to be split.
+ * - up to MAX_COLUMNS columns are accepted (5,000 included); wider files fail and ask to be split;
+ * - of a workbook, only the first sheet is read (the sheet names are kept in the version's metadata);
+ *   a sheet over MAX_XLSX_SHEET_CELLS cells fails and asks for a CSV, as do legacy .xls files,
+ *   encrypted or damaged workbooks and an empty first sheet.
  */
 export const TABULAR_LIMITS = {
   maxColumns: 10_000,
@@ -45,6 +51,25 @@ export const TABULAR_LIMITS = {
 export const EXCEL_UNSUPPORTED =
   'Excel workbooks cannot be read yet: open the file, choose "Save As" → "CSV UTF-8 (Comma delimited)" for the sheet you want, and upload the CSV.';
 
+/**
+ * Largest sheet read from a workbook, in cells (rows × columns). The reader holds the whole
+ * workbook in memory (about 300 bytes per cell at peak, measured), and the tabular worker has
+ * 3 GB shared with the SQL engine; CSV files are streamed and have no such bound.
+ */
+export const MAX_XLSX_SHEET_CELLS = 5_000_000;
+/** Largest unpacked size of a workbook's XML parts, checked from the zip directory before reading. */
+export const MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024;
+
+export interface TabularDependencies {
+  /** Reads .xlsx workbooks; when absent they are refused with EXCEL_UNSUPPORTED. */
+  xlsxToCsv?: XlsxToCsv;
+}
+
+/** The tabular processor with its adapters (e.g. `{ xlsxToCsv: convertXlsxToCsv }`). */
+export function makeTabularProcessor(deps: TabularDependencies): ModalityProcessor {
+  return async (context) => (await convertAndProfileTabular(context, deps)).outcome;
+}
+
 export type TabularFormat = 'csv' | 'tsv' | 'json' | 'jsonl' | 'parquet' | 'excel';
 
 export interface TabularResult {
@@ -57,20 +82,30 @@ export async function processTabular(context: ProcessorContext): Promise<Process
   return (await convertAndProfileTabular(context)).outcome;
 }
 
-export async function convertAndProfileTabular(context: ProcessorContext): Promise<TabularResult> {
+export async function convertAndProfileTabular(
+  context: ProcessorContext,
+  deps: TabularDependencies = {},
+): Promise<TabularResult> {
   if (context.sizeBytes === 0)
     failFile('FILE.EMPTY', 'The file is empty. Upload a file with a header row and at least one data row.');
   const engine = await context.engine();
   const head = await readHead(context.filePath, TABULAR_LIMITS.headBytes);
   const format = detectTabularFormat(context.version.originalFormat, context.version.originalFilename, head);
-  if (format === 'excel') failFile('EXCEL.UNSUPPORTED', EXCEL_UNSUPPORTED);
 
   await context.progress(20, 'validating');
   const parquetPath = join(context.tempDir, 'data.parquet');
-  const prepared =
-    format === 'csv' || format === 'tsv'
-      ? await convertDelimited(engine, context, format, parquetPath)
-      : await convertStructured(engine, context.filePath, format, parquetPath);
+  let workbook: XlsxToCsvResult | undefined;
+  let prepared: Prepared;
+  if (format === 'excel') {
+    const csvPath = join(context.tempDir, 'sheet.csv');
+    workbook = await readWorkbook(deps.xlsxToCsv, context.filePath, csvPath);
+    prepared = await convertDelimited(engine, { ...context, filePath: csvPath }, 'csv', parquetPath, ',');
+  } else {
+    prepared =
+      format === 'csv' || format === 'tsv'
+        ? await convertDelimited(engine, context, format, parquetPath)
+        : await convertStructured(engine, context.filePath, format, parquetPath);
+  }
 
   await context.progress(45, 'storing');
   const { size } = await stat(parquetPath);
@@ -128,12 +163,20 @@ export async function convertAndProfileTabular(context: ProcessorContext): Promi
       rowCount: profile.rowCount,
       columnCount: profile.columnCount,
       columnsMetadata,
-      modalityMetadata: {
-        inputFormat: format,
-        ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
-        ...(prepared.delimiter ? { delimiter: prepared.delimiter } : {}),
-        ...(prepared.hasHeader === undefined ? {} : { hasHeader: prepared.hasHeader }),
-      },
+      modalityMetadata: workbook
+        ? {
+            inputFormat: format,
+            sheet: workbook.sheetName,
+            sheets: workbook.sheetNames,
+            ...(workbook.firstRow > 1 ? { firstRow: workbook.firstRow } : {}),
+            ...(prepared.hasHeader === undefined ? {} : { hasHeader: prepared.hasHeader }),
+          }
+        : {
+            inputFormat: format,
+            ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
+            ...(prepared.delimiter ? { delimiter: prepared.delimiter } : {}),
+            ...(prepared.hasHeader === undefined ? {} : { hasHeader: prepared.hasHeader }),
+          },
       profile,
       schema,
       warnings: profile.warnings,
@@ -141,18 +184,24 @@ export async function convertAndProfileTabular(context: ProcessorContext): Promi
   };
 }
 
-/** Format by content first (Parquet and zip magic bytes, JSON's first character), then by the declared format. */
+/**
+ * Format by content first (Parquet, zip and OLE2 magic bytes, JSON's first character), then by the
+ * declared format. OLE2 (legacy .xls, encrypted .xlsx) goes to the workbook reader, which says which.
+ */
 export function detectTabularFormat(declared: string, fileName: string, head: Uint8Array): TabularFormat {
   const magic = String.fromCharCode(...head.subarray(0, 4));
   if (magic === 'PAR1') return 'parquet';
-  if (magic === 'PK\u0003\u0004') return 'excel';
+  if (magic === 'PK\u0003\u0004' || magic === '\u00d0\u00cf\u0011\u00e0') return 'excel';
   if (declared === 'parquet')
     failFile(
       'PARQUET.INVALID',
       'The file is named as Parquet but does not start with the Parquet magic bytes "PAR1".',
     );
   if (declared === 'excel')
-    failFile('EXCEL.INVALID', 'The file is named as an Excel workbook but is not an .xlsx (zip) file.');
+    failFile(
+      'EXCEL.INVALID',
+      'The file is named as an Excel workbook but is not one (an .xlsx file is a zip archive; this file is not). Open it in Excel or LibreOffice and save it as "Excel Workbook (.xlsx)" or as "CSV UTF-8", then upload that file.',
+    );
   const lower = fileName.toLowerCase();
   if (declared === 'tsv' || lower.endsWith('.tsv') || lower.endsWith('.tab')) return 'tsv';
   if (declared === 'jsonl' || lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
@@ -164,6 +213,88 @@ export function detectTabularFormat(declared: string, fileName: string, head: Ui
   if (declared !== 'csv' && (text.startsWith('{') || text.startsWith('[')))
     return text.startsWith('[') ? 'json' : 'jsonl';
   return 'csv';
+}
+
+/** Writes the workbook's first sheet as CSV, turning each reason it cannot be read into an actionable issue. */
+async function readWorkbook(
+  xlsxToCsv: XlsxToCsv | undefined,
+  inputPath: string,
+  outputPath: string,
+): Promise<XlsxToCsvResult> {
+  if (!xlsxToCsv) failFile('EXCEL.UNSUPPORTED', EXCEL_UNSUPPORTED);
+  let result: XlsxToCsvResult;
+  try {
+    result = await xlsxToCsv({
+      inputPath,
+      outputPath,
+      maxCells: MAX_XLSX_SHEET_CELLS,
+      maxUnpackedBytes: MAX_XLSX_UNPACKED_BYTES,
+    });
+  } catch (error) {
+    if (error instanceof XlsxUnreadableError) workbookIssue(error);
+    throw error;
+  }
+  if (result.rowCount === 1) {
+    failFile(
+      'EXCEL.HEADER_ONLY',
+      `The sheet "${result.sheetName}" has one row (the header) and no data rows. Add data rows below the header, or put the sheet with your data first in the workbook.`,
+      { row: result.firstRow },
+    );
+  }
+  return result;
+}
+
+const SAVE_AS_CSV = 'save the sheet you need as "CSV UTF-8 (Comma delimited)" and upload the CSV';
+
+function workbookIssue(error: XlsxUnreadableError): never {
+  const { sheetName, sheetNames = [], rows, columns, unpackedBytes } = error.facts;
+  switch (error.reason) {
+    case 'legacy-xls':
+      return failFile(
+        'EXCEL.XLS_UNSUPPORTED',
+        'This is an Excel 97-2003 workbook (.xls), an old binary format that is not read here. Open it in Excel or LibreOffice and save it as "Excel Workbook (.xlsx)" or as "CSV UTF-8 (Comma delimited)", then upload that file.',
+      );
+    case 'password-protected':
+      return failFile(
+        'EXCEL.PASSWORD_PROTECTED',
+        `The workbook is password-protected (encrypted), so its sheets cannot be read. Open it in Excel, remove the password (File → Info → Protect Workbook → Encrypt with Password, clear the password), save and upload it again; or ${SAVE_AS_CSV}.`,
+      );
+    case 'not-a-workbook':
+      return failFile(
+        'EXCEL.NOT_A_WORKBOOK',
+        'The file is a zip archive but not an Excel workbook (it has no workbook part). If it holds a CSV, unzip it and upload the CSV; if it is a spreadsheet from another program, save it as "Excel Workbook (.xlsx)" first.',
+      );
+    case 'corrupt':
+      return failFile(
+        'EXCEL.CORRUPT',
+        `The workbook could not be read: it looks damaged or incompletely uploaded (${sampleOf(error.message, 160)}). Open it in Excel or LibreOffice and save it again as .xlsx, or ${SAVE_AS_CSV}.`,
+      );
+    case 'empty-sheet': {
+      const others = sheetNames.filter((name) => name !== sheetName);
+      return failFile(
+        'EXCEL.EMPTY_SHEET',
+        `The first sheet${sheetName ? `, "${sheetName}",` : ''} is empty. Only the first sheet of a workbook is read: move the sheet with your table to the first position (header in its first row), or ${SAVE_AS_CSV}.${others.length > 0 ? ` The other sheets are: ${others.map((n) => `"${n}"`).join(', ')}.` : ''}`,
+      );
+    }
+    case 'too-many-cells':
+      return failFile(
+        'LIMIT.SHEET_TOO_LARGE',
+        `The sheet "${sheetName ?? ''}" has ${rows ?? '?'} rows × ${columns ?? '?'} columns = ${((rows ?? 0) * (columns ?? 0)).toLocaleString('en-US')} cells; at most ${MAX_XLSX_SHEET_CELLS.toLocaleString('en-US')} cells (rows × columns) are read from a workbook. ${capitalize(SAVE_AS_CSV)} (CSV files have no cell limit), or split the sheet.`,
+      );
+    case 'too-large':
+      return failFile(
+        'LIMIT.WORKBOOK_TOO_LARGE',
+        `The workbook unpacks to ${megabytes(unpackedBytes ?? 0)} MB of sheet data; at most ${megabytes(MAX_XLSX_UNPACKED_BYTES)} MB (about ${MAX_XLSX_SHEET_CELLS.toLocaleString('en-US')} cells) are read from a workbook. ${capitalize(SAVE_AS_CSV)}, or remove the sheets you do not need.`,
+      );
+  }
+}
+
+function megabytes(bytes: number): string {
+  return String(Math.ceil(bytes / (1024 * 1024)));
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 interface Prepared {
@@ -209,6 +340,8 @@ async function convertDelimited(
   context: ProcessorContext,
   format: 'csv' | 'tsv',
   out: string,
+  /** Known when we wrote the file ourselves (a workbook's sheet). */
+  knownDelimiter?: string,
 ): Promise<Prepared> {
   const normalized = await normalizeToUtf8(context.filePath, join(context.tempDir, 'utf8.csv'));
   const warnings: ProfileWarning[] = [];
@@ -228,7 +361,7 @@ async function convertDelimited(
     );
   const dialect = detectCsvDialect(text, {
     truncated: size > headBytes.length,
-    ...(format === 'tsv' ? { delimiter: '\t' } : {}),
+    ...(format === 'tsv' ? { delimiter: '\t' } : knownDelimiter ? { delimiter: knownDelimiter } : {}),
   });
   const header = dialect.records[0] ?? [];
   checkWidth(header.length);

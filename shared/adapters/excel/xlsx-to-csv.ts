@@ -1,0 +1,161 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import readXlsxFile, { InvalidInputError, InvalidSpreadsheetError, type Row } from 'read-excel-file/node';
+import {
+  XlsxUnreadableError,
+  type XlsxToCsv,
+  type XlsxToCsvRequest,
+  type XlsxToCsvResult,
+} from '../../ingestion/workers/xlsx-to-csv.port';
+import { csvField, hasTimeOfDay, isoDate, plainDecimal, snapToSecond } from './csv-field';
+import { readZipDirectory, ZipFormatError } from './zip-directory';
+
+/** OLE2 compound file: the container of .xls workbooks and of encrypted .xlsx files. */
+const COMPOUND_FILE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+/** Stream names (UTF-16LE in the compound file's directory) present only in an encrypted OOXML package. */
+const ENCRYPTION_STREAMS = ['EncryptedPackage', 'EncryptionInfo'].map((name) => Buffer.from(name, 'utf16le'));
+const WORKBOOK_PART = 'xl/workbook.xml';
+/** Flush the CSV to disk in pieces of about this many characters. */
+const WRITE_CHUNK = 1 << 20;
+
+/**
+ * The xlsx → CSV port on `read-excel-file`. Before the reader (which unpacks every XML part into
+ * memory) runs, the file is checked cheaply: an OLE2 container is a legacy .xls or an encrypted
+ * workbook, a zip's directory must name a workbook and declare a bounded unpacked size. The first
+ * sheet is then written as CSV; leading empty rows are skipped so the header is the first line.
+ */
+export const convertXlsxToCsv: XlsxToCsv = async (request) => {
+  if (await isCompoundFile(request.inputPath)) {
+    throw (await containsAny(request.inputPath, ENCRYPTION_STREAMS))
+      ? new XlsxUnreadableError('password-protected', 'an encrypted OOXML package in an OLE2 container')
+      : new XlsxUnreadableError('legacy-xls', 'an OLE2 compound file (Excel 97-2003 binary format)');
+  }
+  await checkArchive(request);
+  const sheets = await readSheets(request.inputPath);
+  const first = sheets[0];
+  if (!first) throw new XlsxUnreadableError('not-a-workbook', 'the workbook lists no sheets');
+  const sheetNames = sheets.map((s) => s.sheet);
+  const facts = { sheetName: first.sheet, sheetNames };
+
+  const start = first.data.findIndex((row) => row.some((cell) => !isEmpty(cell)));
+  if (start < 0) throw new XlsxUnreadableError('empty-sheet', `sheet "${first.sheet}" has no values`, facts);
+  const rows = first.data.slice(start);
+  const columns = rows.reduce((max, row) => Math.max(max, row.length), 0);
+  if (rows.length * columns > request.maxCells) {
+    throw new XlsxUnreadableError(
+      'too-many-cells',
+      `sheet "${first.sheet}" has ${rows.length} rows and ${columns} columns`,
+      { ...facts, rows: rows.length, columns },
+    );
+  }
+  await writeCsv(request.outputPath, rows, columns);
+  const result: XlsxToCsvResult = {
+    sheetNames,
+    sheetName: first.sheet,
+    rowCount: rows.length,
+    columnCount: columns,
+    firstRow: start + 1,
+  };
+  return result;
+};
+
+async function isCompoundFile(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(COMPOUND_FILE_MAGIC.length);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.equals(COMPOUND_FILE_MAGIC);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Streams the file once looking for any of the byte patterns (chunks overlap by the longest). */
+async function containsAny(path: string, patterns: readonly Buffer[]): Promise<boolean> {
+  const overlap = Math.max(...patterns.map((p) => p.length)) - 1;
+  let carry = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const window = Buffer.concat([carry, chunk as Buffer]);
+    if (patterns.some((p) => window.includes(p))) return true;
+    carry = window.subarray(Math.max(0, window.length - overlap));
+  }
+  return false;
+}
+
+async function checkArchive(request: XlsxToCsvRequest): Promise<void> {
+  let entries;
+  try {
+    entries = await readZipDirectory(request.inputPath);
+  } catch (error) {
+    if (error instanceof ZipFormatError)
+      throw new XlsxUnreadableError('corrupt', `not a readable zip archive: ${error.message}`, {}, { cause: error });
+    throw error;
+  }
+  if (!entries.some((e) => e.name === WORKBOOK_PART))
+    throw new XlsxUnreadableError('not-a-workbook', `the zip archive has no ${WORKBOOK_PART}`);
+  // The reader unpacks exactly these parts (see read-excel-file's filterZipArchiveEntry).
+  const unpackedBytes = entries
+    .filter((e) => e.name.endsWith('.xml') || e.name.endsWith('.xml.rels'))
+    .reduce((sum, e) => sum + e.uncompressedSize, 0);
+  if (unpackedBytes > request.maxUnpackedBytes)
+    throw new XlsxUnreadableError('too-large', `the XML parts unpack to ${unpackedBytes} bytes`, { unpackedBytes });
+}
+
+async function readSheets(path: string) {
+  try {
+    // Cells keep their spaces: trimming would change the data.
+    return await readXlsxFile(path, { trim: false });
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      if (error.code === 'XLS_FILE_NOT_SUPPORTED')
+        throw new XlsxUnreadableError('legacy-xls', error.message, {}, { cause: error });
+      throw new XlsxUnreadableError('corrupt', error.message, {}, { cause: error });
+    }
+    if (error instanceof InvalidSpreadsheetError)
+      throw new XlsxUnreadableError('corrupt', error.message, {}, { cause: error });
+    // The XML parser throws plain errors on malformed parts ("unclosed tag"): the file's fault.
+    // Errors from the system (I/O, memory) are not, and are retried.
+    if (error instanceof Error && !(error instanceof RangeError) && !('errno' in error))
+      throw new XlsxUnreadableError('corrupt', `malformed XML: ${error.message}`, {}, { cause: error });
+    throw error;
+  }
+}
+
+function isEmpty(cell: unknown): boolean {
+  return cell === null || cell === undefined || cell === '';
+}
+
+async function writeCsv(path: string, rows: readonly Row[], columns: number): Promise<void> {
+  // A column with any time of day writes every date in it with a time, so it reads as one type.
+  const withTime = new Array<boolean>(columns).fill(false);
+  for (const row of rows) {
+    row.forEach((cell: unknown, c) => {
+      if (cell instanceof Date && !withTime[c] && hasTimeOfDay(snapToSecond(cell))) withTime[c] = true;
+    });
+  }
+  function* chunks(): Generator<string> {
+    let chunk = '';
+    for (const row of rows) {
+      const fields: string[] = [];
+      for (let c = 0; c < columns; c += 1) fields.push(cellText(row[c], withTime[c] ?? false));
+      chunk += `${fields.join(',')}\r\n`;
+      if (chunk.length >= WRITE_CHUNK) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk) yield chunk;
+  }
+  await pipeline(Readable.from(chunks()), createWriteStream(path, { encoding: 'utf8' }));
+}
+
+function cellText(cell: unknown, withTime: boolean): string {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'string') return csvField(cell);
+  if (typeof cell === 'number') return plainDecimal(cell);
+  if (typeof cell === 'boolean') return cell ? 'true' : 'false';
+  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? '' : isoDate(snapToSecond(cell), withTime);
+  return csvField(String(cell));
+}
