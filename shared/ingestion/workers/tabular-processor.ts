@@ -51,6 +51,10 @@ export const TABULAR_LIMITS = {
 export const EXCEL_UNSUPPORTED =
   'Excel workbooks cannot be read yet: open the file, choose "Save As" → "CSV UTF-8 (Comma delimited)" for the sheet you want, and upload the CSV.';
 
+/** For a legacy .xls workbook, wherever it is noticed (by extension at upload, by content here). */
+export const LEGACY_XLS_MESSAGE =
+  'This is an Excel 97-2003 workbook (.xls), an old binary format that is not read here. Open it in Excel or LibreOffice and save it as "Excel Workbook (.xlsx)" or as "CSV UTF-8 (Comma delimited)", then upload that file.';
+
 /**
  * Largest sheet read from a workbook, in cells (rows × columns). The reader holds the whole
  * workbook in memory (about 300 bytes per cell at peak, measured), and the tabular worker has
@@ -250,10 +254,7 @@ function workbookIssue(error: XlsxUnreadableError): never {
   const { sheetName, sheetNames = [], rows, columns, unpackedBytes } = error.facts;
   switch (error.reason) {
     case 'legacy-xls':
-      return failFile(
-        'EXCEL.XLS_UNSUPPORTED',
-        'This is an Excel 97-2003 workbook (.xls), an old binary format that is not read here. Open it in Excel or LibreOffice and save it as "Excel Workbook (.xlsx)" or as "CSV UTF-8 (Comma delimited)", then upload that file.',
-      );
+      return failFile('EXCEL.XLS_UNSUPPORTED', LEGACY_XLS_MESSAGE);
     case 'password-protected':
       return failFile(
         'EXCEL.PASSWORD_PROTECTED',
