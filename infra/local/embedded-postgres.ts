@@ -16,6 +16,15 @@ import pg from 'pg';
  * refuses root), initialises only a fresh data dir, stops a postmaster orphaned by a previous run
  * that was killed (SIGKILL of Node leaves it running and holding the data dir), picks a free port,
  * creates the database and turns the package's silent failures into messages saying what to do.
+ *
+ * The application does not log in as the superuser. Aurora's master user (whom the functions act
+ * as through the Data API) owns the tables but is not a superuser, so `FORCE ROW LEVEL SECURITY`
+ * applies to it and a query outside `withTenant`/`withSystemScope` reads nothing. Here the same
+ * holds: the database is owned by the login role `pipeweave` (LOGIN, CREATEROLE, NOSUPERUSER,
+ * NOBYPASSRLS), `connectionString` logs in as it and migrations run as it. The superuser URL
+ * (`adminConnectionString`) is only for creating and dropping databases. A cluster created before
+ * the role existed is brought up to date on start: the role is created and every object the
+ * superuser owned in the database is handed to it, with its memberships and default privileges.
  */
 
 export interface EmbeddedPostgresOptions {
@@ -34,7 +43,12 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgresServer {
+  /** As the application's login role (owner of the database, not a superuser: RLS applies to it). */
   connectionString: string;
+  /** As the superuser, same database: for creating/dropping databases and repairs, never for the application. */
+  adminConnectionString: string;
+  /** Name of the application's login role. */
+  loginRole: string;
   port: number;
   /** `SHOW server_version`, e.g. `16.14`. */
   version: string;
@@ -45,6 +59,9 @@ const execFileAsync = promisify(execFile);
 const SUPERUSER = 'postgres';
 // Local-only cluster listening on 127.0.0.1; the password keeps other local users out of it.
 const PASSWORD = 'pipeweave';
+/** The application's login role: Aurora's master user plays this part in AWS. */
+export const LOGIN_ROLE = 'pipeweave';
+const LOGIN_PASSWORD = 'pipeweave';
 const EXPECTED_MAJOR = '16';
 const START_TIMEOUT_MS = 30_000;
 const STALE_STOP_TIMEOUT_MS = 20_000;
@@ -106,10 +123,12 @@ export async function startEmbeddedPostgres(
 
   await startWithTimeout(server, dataDir, port, recentLog);
 
-  const connectionString = `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(options.databaseName)}`;
+  const database = encodeURIComponent(options.databaseName);
+  const connectionString = `postgres://${LOGIN_ROLE}:${LOGIN_PASSWORD}@127.0.0.1:${port}/${database}`;
+  const adminConnectionString = `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   let version: string;
   try {
-    version = await ensureDatabase(port, options.databaseName);
+    version = await ensureDatabase(port, options.databaseName, log);
   } catch (error) {
     await server.stop().catch(() => undefined);
     throw new EmbeddedPostgresError(
@@ -122,6 +141,8 @@ export async function startEmbeddedPostgres(
   let stopped = false;
   return {
     connectionString,
+    adminConnectionString,
+    loginRole: LOGIN_ROLE,
     port,
     version,
     async stop() {
@@ -382,30 +403,175 @@ async function startWithTimeout(
   }
 }
 
-async function ensureDatabase(port: number, databaseName: string): Promise<string> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port,
-    user: SUPERUSER,
-    password: PASSWORD,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
-    if (exists.rowCount === 0) {
+async function ensureDatabase(port: number, databaseName: string, log: (m: string) => void): Promise<string> {
+  const version = await asSuperuser(port, 'postgres', async (client) => {
+    await ensureLoginRole(client);
+    const role = client.escapeIdentifier(LOGIN_ROLE);
+    const existing = await client.query<{ owner: string }>(
+      'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1',
+      [databaseName],
+    );
+    const name = client.escapeIdentifier(databaseName);
+    if (existing.rowCount === 0) {
       try {
-        await client.query(`CREATE DATABASE ${client.escapeIdentifier(databaseName)}`);
+        await client.query(`CREATE DATABASE ${name} OWNER ${role}`);
       } catch (error) {
         // Another starter created it between our check and our CREATE.
         if ((error as { code?: string }).code !== '42P04') throw error;
       }
     }
-    const version = await client.query<{ server_version: string }>('SHOW server_version');
-    return version.rows[0]?.server_version ?? 'unknown';
+    if (existing.rows[0] && existing.rows[0].owner !== LOGIN_ROLE) {
+      log(`handing database "${databaseName}" from ${existing.rows[0].owner} to the login role ${LOGIN_ROLE}`);
+      await client.query(`ALTER DATABASE ${name} OWNER TO ${role}`);
+    }
+    const shown = await client.query<{ server_version: string }>('SHOW server_version');
+    return shown.rows[0]?.server_version ?? 'unknown';
+  });
+  await asSuperuser(port, databaseName, (client) => handOverObjects(client, SUPERUSER, LOGIN_ROLE, log));
+  return version;
+}
+
+async function asSuperuser<T>(port: number, database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password: PASSWORD, database });
+  await client.connect();
+  try {
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Creates the login role, or resets its attributes when it exists (they are what makes RLS apply).
+ * CREATEROLE because migrations create the `pipeweave_app` role, as Aurora's master user can.
+ */
+async function ensureLoginRole(client: pg.Client): Promise<void> {
+  const role = client.escapeIdentifier(LOGIN_ROLE);
+  const attributes = `LOGIN NOSUPERUSER NOBYPASSRLS CREATEROLE NOCREATEDB PASSWORD ${client.escapeLiteral(LOGIN_PASSWORD)}`;
+  const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [LOGIN_ROLE]);
+  if (exists.rowCount === 0) {
+    try {
+      await client.query(`CREATE ROLE ${role} ${attributes}`);
+      return;
+    } catch (error) {
+      // A concurrent starter on the same cluster created it first.
+      const code = (error as { code?: string }).code;
+      if (code !== '42710' && code !== '23505') throw error;
+    }
+  }
+  await client.query(`ALTER ROLE ${role} ${attributes}`);
+}
+
+/**
+ * Data directories from before the login role existed hold objects owned by the superuser. Hands
+ * every such object of the application's schemas to the login role (tables carry their indexes,
+ * policies, triggers and owned sequences along; their grants are rewritten by PostgreSQL), plus
+ * the role memberships and default privileges the migrations gave the superuser. Objects that
+ * belong to an extension stay where they are. A no-op on an up-to-date database.
+ */
+async function handOverObjects(
+  client: pg.Client,
+  from: string,
+  to: string,
+  log: (m: string) => void = () => undefined,
+): Promise<number> {
+  const fromLit = client.escapeLiteral(from);
+  const toLit = client.escapeLiteral(to);
+  await client.query(`
+    DO $pw_handover$
+    DECLARE
+      r record;
+      moved integer := 0;
+      old_owner oid := ${fromLit}::regrole;
+    BEGIN
+      FOR r IN
+        SELECT n.nspname FROM pg_namespace n
+         WHERE n.nspowner = old_owner AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+      LOOP
+        EXECUTE format('ALTER SCHEMA %I OWNER TO %I', r.nspname, ${toLit});
+        moved := moved + 1;
+      END LOOP;
+
+      FOR r IN
+        SELECT c.oid::regclass AS name, c.relkind
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relowner = old_owner
+           AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+           AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                              AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i')
+                                                       AND d.refclassid = 'pg_class'::regclass)))
+      LOOP
+        EXECUTE format('ALTER %s %s OWNER TO %I',
+          CASE r.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                         WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+          r.name, ${toLit});
+        moved := moved + 1;
+      END LOOP;
+
+      FOR r IN
+        SELECT p.oid::regprocedure AS name
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE p.proowner = old_owner
+           AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                            WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO %I', r.name, ${toLit});
+        moved := moved + 1;
+      END LOOP;
+
+      -- Enums, domains, ranges and free-standing composite types; array and table row types follow.
+      FOR r IN
+        SELECT t.oid::regtype AS name, t.typtype
+          FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+         WHERE t.typowner = old_owner
+           AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+           AND t.typtype IN ('e', 'd', 'r', 'c')
+           AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                            WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+      LOOP
+        EXECUTE format('ALTER %s %s OWNER TO %I', CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
+          r.name, ${toLit});
+        moved := moved + 1;
+      END LOOP;
+
+      -- Roles the migrations granted to their runner (e.g. pipeweave_app, which it must SET ROLE to).
+      FOR r IN
+        SELECT m.roleid::regrole::text AS role_name
+          FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+         WHERE m.member = old_owner AND g.rolname NOT LIKE 'pg\_%'
+           AND NOT pg_has_role(${toLit}, m.roleid, 'SET')
+      LOOP
+        EXECUTE format('GRANT %s TO %I', r.role_name, ${toLit});
+        moved := moved + 1;
+      END LOOP;
+
+      -- Default privileges the runner set (tables created later are granted to the app role).
+      FOR r IN
+        SELECT a.defaclobjtype, n.nspname, x.privilege_type, x.grantee
+          FROM pg_default_acl a
+          LEFT JOIN pg_namespace n ON n.oid = a.defaclnamespace
+          CROSS JOIN LATERAL aclexplode(a.defaclacl) x
+         WHERE a.defaclrole = old_owner AND x.grantee <> old_owner
+      LOOP
+        EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I %s GRANT %s ON %s TO %s',
+          ${toLit},
+          CASE WHEN r.nspname IS NULL THEN '' ELSE format('IN SCHEMA %I', r.nspname) END,
+          r.privilege_type,
+          CASE r.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
+                               WHEN 'T' THEN 'TYPES' ELSE 'SCHEMAS' END,
+          CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE r.grantee::regrole::text END);
+      END LOOP;
+      PERFORM set_config('pipeweave.handover_moved', moved::text, false);
+    END
+    $pw_handover$`);
+  const counted = await client.query<{ moved: string }>(`SELECT current_setting('pipeweave.handover_moved') AS moved`);
+  const moved = Number(counted.rows[0]?.moved ?? 0);
+  if (moved > 0) log(`handed ${moved} objects from ${from} to the login role ${to}`);
+  return moved;
 }
 
 function tail(lines: string[]): string {

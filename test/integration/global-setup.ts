@@ -18,6 +18,11 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Superuser URL of the server's `postgres` database, for CREATE/DROP DATABASE. */
     pgAdminUrl: string;
+    /**
+     * URL of the login role the platform uses (owner of the databases, not a superuser, so
+     * row-level security applies as it does to Aurora's master user), on the `postgres` database.
+     */
+    pgAppUrl: string;
     /** Name of the migrated and seeded template database. */
     pgTemplate: string;
   }
@@ -36,6 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   });
   try {
+    // Migrated as the login role, so the template and its clones hold objects it owns.
     const db = createPgDatabase(server.connectionString, { max: 2 });
     try {
       await runMigrations(db);
@@ -49,9 +55,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
 
-  const adminUrl = new URL(server.connectionString);
+  const adminUrl = new URL(server.adminConnectionString);
   adminUrl.pathname = '/postgres';
+  const appUrl = new URL(server.connectionString);
+  appUrl.pathname = '/postgres';
   project.provide('pgAdminUrl', adminUrl.toString());
+  project.provide('pgAppUrl', appUrl.toString());
   project.provide('pgTemplate', TEMPLATE_DATABASE);
 
   return async () => {

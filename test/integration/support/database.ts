@@ -13,10 +13,22 @@ import type { Database } from '../../../shared/db/database';
  *
  * Each call clones the template database (CREATE DATABASE … TEMPLATE), so test files never see
  * each other's rows. `createEmptyDatabase()` gives a database with no schema at all (migration tests).
+ *
+ * `db` and `url` log in as the platform's login role: it owns every table but is not a superuser,
+ * exactly like Aurora's master user behind the Data API, so row-level security applies and a query
+ * outside `withTenant`/`withSystemScope` on a tenant table reads nothing and cannot write. Seed
+ * rows through those scopes (as support/fixtures.ts does). `superuser()` is for the rare test that
+ * needs powers no deployed code has (turning triggers off, dropping constraints): it bypasses RLS.
  */
 export interface TestDatabase {
+  /** As the login role: what the platform's code gets. */
   db: Database;
+  /** Connection string of `db`. */
   url: string;
+  /** Superuser connection string to the same database (bypasses RLS). */
+  superuserUrl: string;
+  /** A pool on `superuserUrl`, opened on first call and closed by `drop()`. */
+  superuser(): Database;
   /** Closes the pool and drops the database (forcefully, even if connections are left open). */
   drop(): Promise<void>;
 }
@@ -31,13 +43,16 @@ export async function createEmptyDatabase(): Promise<TestDatabase> {
 
 async function createDatabase(template: string): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
+  const appUrl = new URL(inject('pgAppUrl'));
+  const owner = decodeURIComponent(appUrl.username);
   const name = `pw_test_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
   await withAdmin(adminUrl, async (admin) => {
     // Two clones of one template at the same instant can collide on the template's lock (55006).
     for (let attempt = 1; ; attempt += 1) {
       try {
+        // The clone's objects keep their owner (the login role); the database itself needs it too.
         await admin.query(
-          `CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(template)}`,
+          `CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(template)} OWNER ${admin.escapeIdentifier(owner)}`,
         );
         return;
       } catch (error) {
@@ -46,17 +61,25 @@ async function createDatabase(template: string): Promise<TestDatabase> {
       }
     }
   });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = createPgDatabase(url.toString(), { max: 5 });
+  appUrl.pathname = `/${name}`;
+  const superuserUrl = new URL(adminUrl);
+  superuserUrl.pathname = `/${name}`;
+  const db = createPgDatabase(appUrl.toString(), { max: 5 });
+  let superuserDb: Database | undefined;
   let dropped = false;
   return {
     db,
-    url: url.toString(),
+    url: appUrl.toString(),
+    superuserUrl: superuserUrl.toString(),
+    superuser() {
+      superuserDb ??= createPgDatabase(superuserUrl.toString(), { max: 2 });
+      return superuserDb;
+    },
     async drop() {
       if (dropped) return;
       dropped = true;
       await closeDatabase(db);
+      if (superuserDb) await closeDatabase(superuserDb);
       await withAdmin(adminUrl, (admin) =>
         admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`),
       );
