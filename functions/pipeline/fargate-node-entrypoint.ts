@@ -8,13 +8,18 @@ export { runFargateNode };
 /** The container's work, from its environment: returns the process exit code. */
 export async function handler(): Promise<number> {
   const config = loadConfig();
-  if (!config.nodeTask) throw new ConfigError('PW_TASK_TOKEN, PW_JOB_ID and PW_NODE_ID must be set for a node task.');
+  if (!config.nodeTask)
+    throw new ConfigError('PW_TASK_TOKEN, PW_JOB_ID and PW_NODE_ID must be set for a node task.');
   // Task callbacks need no state machine ARN: the token names the execution.
   const services = createAwsServices({ ...config, stateMachines: config.stateMachines ?? {} });
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
   const result = await runFargateNode(services, config.nodeTask, { signal: stop.signal });
-  services.logger.info('node task finished', { jobId: config.nodeTask.jobId, nodeId: config.nodeTask.nodeId, status: result.status });
+  services.logger.info('node task finished', {
+    jobId: config.nodeTask.jobId,
+    nodeId: config.nodeTask.nodeId,
+    status: result.status,
+  });
   // The failure was reported to the workflow; a non-zero code also marks the ECS task as failed.
   return result.status === 'succeeded' ? 0 : 1;
 }

@@ -39,8 +39,15 @@ export function localPipelineTasks(services: Services): LocalPipelineTasks {
       const taskToken = context.taskToken ?? env['PW_TASK_TOKEN'];
       const jobId = env['PW_JOB_ID'];
       const nodeId = env['PW_NODE_ID'];
-      if (!taskToken || !jobId || !nodeId) throw new Error('RunFargateNode: the container overrides lack PW_TASK_TOKEN, PW_JOB_ID or PW_NODE_ID.');
-      await runFargateNode(services, { taskToken, jobId, nodeId }, { signal: context.signal, engine: LOCAL_ENGINE });
+      if (!taskToken || !jobId || !nodeId)
+        throw new Error(
+          'RunFargateNode: the container overrides lack PW_TASK_TOKEN, PW_JOB_ID or PW_NODE_ID.',
+        );
+      await runFargateNode(
+        services,
+        { taskToken, jobId, nodeId },
+        { signal: context.signal, engine: LOCAL_ENGINE },
+      );
     },
     sweepJobs: (event) => sweep(event),
   };
@@ -61,5 +68,7 @@ function containerEnvironment(input: unknown): Record<string, string> {
 }
 
 function field(value: unknown, name: string): unknown {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[name]
+    : undefined;
 }

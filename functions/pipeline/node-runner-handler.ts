@@ -24,7 +24,10 @@ export interface NodeRunnerOptions {
   engine?: { threads?: number; memoryLimitMb?: number };
 }
 
-export function makeNodeRunnerHandler(getServices: () => Services | Promise<Services>, options: NodeRunnerOptions = {}) {
+export function makeNodeRunnerHandler(
+  getServices: () => Services | Promise<Services>,
+  options: NodeRunnerOptions = {},
+) {
   const tables = options.tables ?? new DuckDbTableEngine();
   return async (event: unknown, context?: { signal?: AbortSignal }): Promise<NodeResult> => {
     const services = await getServices();
@@ -35,7 +38,9 @@ export function makeNodeRunnerHandler(getServices: () => Services | Promise<Serv
         registry: options.registry ?? nodeRegistry,
         tables,
         engine: options.engine ?? { threads: 2, memoryLimitMb: 2048 },
-        ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+        ...(options.heartbeatIntervalMs !== undefined
+          ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
+          : {}),
         ...(context?.signal ? { signal: context.signal } : {}),
       },
       request,

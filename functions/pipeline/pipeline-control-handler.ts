@@ -15,7 +15,7 @@ import type { Services } from '../../shared/services';
 const statesError = z.object({ Error: z.string(), Cause: z.string() });
 const jobId = z.uuid();
 
-export const pipelineControlEventSchema = z.discriminatedUnion('action', [
+export const pipelineControlEventSchema = z.union([
   z.object({ action: z.literal('plan'), jobId }),
   z.object({ action: z.literal('check'), jobId }),
   z.object({
@@ -25,12 +25,21 @@ export const pipelineControlEventSchema = z.discriminatedUnion('action', [
     status: z.literal('success'),
     output: z.unknown(),
   }),
-  z.object({ action: z.literal('record'), jobId, nodeId: z.string().min(1), status: z.literal('failed'), error: statesError }),
+  z.object({
+    action: z.literal('record'),
+    jobId,
+    nodeId: z.string().min(1),
+    status: z.literal('failed'),
+    error: statesError,
+  }),
   z.object({ action: z.literal('settle'), jobId, error: statesError.nullable() }),
 ]);
 export type PipelineControlEvent = z.infer<typeof pipelineControlEventSchema>;
 
-export function makePipelineControlHandler(getServices: () => Services | Promise<Services>, credits: CreditsPort = jobCredits()) {
+export function makePipelineControlHandler(
+  getServices: () => Services | Promise<Services>,
+  credits: CreditsPort = jobCredits(),
+) {
   return async (event: unknown): Promise<unknown> => {
     const services = await getServices();
     const parsed = pipelineControlEventSchema.parse(event);
@@ -55,7 +64,8 @@ export function makePipelineControlHandler(getServices: () => Services | Promise
       // The machine retries PipeWeave.TransientError with backoff; anything else goes to Settle.
       if (
         error instanceof DependencyUnavailableError ||
-        (isDatabaseError(error) && (error.is(SqlState.serializationFailure) || error.is(SqlState.deadlockDetected)))
+        (isDatabaseError(error) &&
+          (error.is(SqlState.serializationFailure) || error.is(SqlState.deadlockDetected)))
       ) {
         throw new TransientNodeError(error.message, { cause: error });
       }

@@ -45,7 +45,9 @@ export async function runFargateNode(
         tables: options.tables ?? new DuckDbTableEngine(),
         engine: options.engine ?? { threads: 2, memoryLimitMb: 6144 },
         signal: abort.signal,
-        ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+        ...(options.heartbeatIntervalMs !== undefined
+          ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
+          : {}),
         onHeartbeat: async () => {
           try {
             await services.orchestrator.sendTaskHeartbeat(task.taskToken);
@@ -63,15 +65,28 @@ export async function runFargateNode(
   } catch (error) {
     const name = error instanceof Error && error.name ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
-    const trace = error instanceof Error && error.stack ? error.stack.split('\n').slice(1).map((line) => line.trim()) : [];
+    const trace =
+      error instanceof Error && error.stack
+        ? error.stack
+            .split('\n')
+            .slice(1)
+            .map((line) => line.trim())
+        : [];
     try {
-      await services.orchestrator.sendTaskFailure(task.taskToken, name, JSON.stringify({ errorType: name, errorMessage: message, trace }));
+      await services.orchestrator.sendTaskFailure(
+        task.taskToken,
+        name,
+        JSON.stringify({ errorType: name, errorMessage: message, trace }),
+      );
     } catch (reportError) {
-      services.logger.warn('could not report the node failure to the workflow', { jobId: task.jobId, nodeId: task.nodeId, error: reportError });
+      services.logger.warn('could not report the node failure to the workflow', {
+        jobId: task.jobId,
+        nodeId: task.nodeId,
+        error: reportError,
+      });
     }
     return { status: 'failed', error: message };
   } finally {
     options.signal?.removeEventListener('abort', forward);
   }
 }
-

@@ -9,10 +9,17 @@ export interface SweepJobsOptions {
   staleAfterMs?: number;
 }
 
-export function makeSweepJobsHandler(getServices: () => Services | Promise<Services>, options: SweepJobsOptions = {}) {
+export function makeSweepJobsHandler(
+  getServices: () => Services | Promise<Services>,
+  options: SweepJobsOptions = {},
+) {
   const credits = options.credits ?? jobCredits();
   return async (_event?: unknown): Promise<SweepReport> => {
     const services = await getServices();
-    return sweepJobs({ services, credits, ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}) });
+    return sweepJobs({
+      services,
+      credits,
+      ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
+    });
   };
 }

@@ -38,7 +38,11 @@ export async function countRows(context: NodeContext, file: string): Promise<num
 }
 
 /** Throws a NodeError naming the param and the columns that exist when any wanted column is missing. */
-export function requireColumns(columns: readonly ColumnInfo[], wanted: readonly string[], field: string): void {
+export function requireColumns(
+  columns: readonly ColumnInfo[],
+  wanted: readonly string[],
+  field: string,
+): void {
   const names = new Set(columns.map((c) => c.name));
   const missing = wanted.filter((name) => !names.has(name));
   if (missing.length > 0) {

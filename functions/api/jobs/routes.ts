@@ -18,7 +18,10 @@ const jobListSchema = z
 
 const idempotencyKeyOf = (request: Pick<ApiRequest, 'headers'>) => request.headers['idempotency-key'];
 const started = { description: 'The job was created and its run started', schema: jobViewSchema };
-const replayed = { description: 'This Idempotency-Key already created this job: the same job', schema: jobViewSchema };
+const replayed = {
+  description: 'This Idempotency-Key already created this job: the same job',
+  schema: jobViewSchema,
+};
 
 export const jobRoutes: RouteSpec[] = [
   defineRoute({
@@ -33,7 +36,11 @@ export const jobRoutes: RouteSpec[] = [
     tags: ['jobs'],
     auth: 'user',
     request: {
-      body: z.strictObject({ pipelineId: z.uuid(), datasetVersionId: z.uuid(), priority: priority.default(5) }),
+      body: z.strictObject({
+        pipelineId: z.uuid(),
+        datasetVersionId: z.uuid(),
+        priority: priority.default(5),
+      }),
     },
     responses: {
       201: started,
@@ -41,7 +48,10 @@ export const jobRoutes: RouteSpec[] = [
       400: { description: 'The pipeline is not valid (each issue names the node and field)' },
       402: { description: 'Not enough credits for the estimate' },
       404: { description: 'No such pipeline or dataset version of yours' },
-      409: { description: 'The Idempotency-Key was used for another request, or the dataset version is not validated' },
+      409: {
+        description:
+          'The Idempotency-Key was used for another request, or the dataset version is not validated',
+      },
       503: { description: 'The run could not be started; the job is failed and nothing was charged' },
     },
     async handle(request, services) {
@@ -92,7 +102,10 @@ export const jobRoutes: RouteSpec[] = [
     tags: ['jobs'],
     auth: 'user',
     request: { params: jobParams },
-    responses: { 200: { description: 'The job', schema: jobViewSchema }, 404: { description: 'No such job of yours' } },
+    responses: {
+      200: { description: 'The job', schema: jobViewSchema },
+      404: { description: 'No such job of yours' },
+    },
     async handle(request, services) {
       const { caller } = callerOf(request);
       const { job, nodes } = await getJob(services.db, caller, request.params.jobId);
@@ -105,7 +118,8 @@ export const jobRoutes: RouteSpec[] = [
     group: 'jobs',
     operationId: 'cancelJob',
     summary: 'Stop a queued or running job and settle it',
-    description: 'Nodes not finished are skipped; credits of what did not run are returned. Cancelling a cancelled job answers it again.',
+    description:
+      'Nodes not finished are skipped; credits of what did not run are returned. Cancelling a cancelled job answers it again.',
     tags: ['jobs'],
     auth: 'user',
     request: { params: jobParams },
@@ -116,7 +130,11 @@ export const jobRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      const { job, nodes } = await cancelJob({ services, credits: jobCredits() }, caller, request.params.jobId);
+      const { job, nodes } = await cancelJob(
+        { services, credits: jobCredits() },
+        caller,
+        request.params.jobId,
+      );
       return { status: 200, body: toJobView(job, nodes) };
     },
   }),
@@ -139,7 +157,12 @@ export const jobRoutes: RouteSpec[] = [
       const { caller } = callerOf(request);
       const { job, created } = await retryJob(
         { services, credits: jobCredits() },
-        { caller, jobId: request.params.jobId, priority: request.body?.priority, idempotencyKey: idempotencyKeyOf(request) },
+        {
+          caller,
+          jobId: request.params.jobId,
+          priority: request.body?.priority,
+          idempotencyKey: idempotencyKeyOf(request),
+        },
       );
       return { status: created ? 201 : 200, headers: { location: `/jobs/${job.id}` }, body: toJobView(job) };
     },

@@ -24,13 +24,22 @@ export const selectColumnsNode = defineNode({
       'table',
       `SELECT ${projection(params.columns.map((source) => ({ source })))} FROM ${readParquet(file)}`,
     );
-    return { outputs: { table }, metrics: { rows: table.rows ?? 0, columnsIn: columns.length, columnsOut: params.columns.length } };
+    return {
+      outputs: { table },
+      metrics: { rows: table.rows ?? 0, columnsIn: columns.length, columnsOut: params.columns.length },
+    };
   },
 });
 
 export const renameColumnsNode = defineNode({
   key: 'table.rename_columns',
-  params: z.object({ mapping: z.record(columnName, columnName).refine((m) => Object.keys(m).length > 0, 'mapping must rename at least one column') }).strict(),
+  params: z
+    .object({
+      mapping: z
+        .record(columnName, columnName)
+        .refine((m) => Object.keys(m).length > 0, 'mapping must rename at least one column'),
+    })
+    .strict(),
   async run(context, inputs, params) {
     const file = await downloadInput(context, inputs, 'table');
     const columns = await describeColumns(context, file);
@@ -38,12 +47,20 @@ export const renameColumnsNode = defineNode({
     const renamed = columns.map((c) => ({ source: c.name, alias: params.mapping[c.name] ?? c.name }));
     const seen = new Set<string>();
     for (const { alias } of renamed) {
-      if (seen.has(alias)) throw new NodeError(`After renaming, two columns would be called "${alias}".`, 'mapping');
+      if (seen.has(alias))
+        throw new NodeError(`After renaming, two columns would be called "${alias}".`, 'mapping');
       seen.add(alias);
     }
     await context.progress(0.5, 'renaming columns');
-    const table = await writeParquetOutput(context, 'table', `SELECT ${projection(renamed)} FROM ${readParquet(file)}`);
-    return { outputs: { table }, metrics: { rows: table.rows ?? 0, renamed: Object.keys(params.mapping).length } };
+    const table = await writeParquetOutput(
+      context,
+      'table',
+      `SELECT ${projection(renamed)} FROM ${readParquet(file)}`,
+    );
+    return {
+      outputs: { table },
+      metrics: { rows: table.rows ?? 0, renamed: Object.keys(params.mapping).length },
+    };
   },
 });
 
@@ -56,7 +73,8 @@ export const dropColumnsNode = defineNode({
     requireColumns(columns, params.columns, 'columns');
     const dropped = new Set(params.columns);
     const kept = columns.filter((c) => !dropped.has(c.name));
-    if (kept.length === 0) throw new NodeError('Dropping these columns would leave the table with none.', 'columns');
+    if (kept.length === 0)
+      throw new NodeError('Dropping these columns would leave the table with none.', 'columns');
     await context.progress(0.5, 'dropping columns');
     const table = await writeParquetOutput(
       context,

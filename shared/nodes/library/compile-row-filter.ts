@@ -8,7 +8,19 @@ import { quoteIdentifier, SqlParams } from '../table-sql';
  */
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-export const FILTER_OPERATORS = ['=', '!=', '<', '<=', '>', '>=', 'in', 'not_in', 'is_null', 'not_null', 'contains'] as const;
+export const FILTER_OPERATORS = [
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'in',
+  'not_in',
+  'is_null',
+  'not_null',
+  'contains',
+] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
 export const filterConditionSchema = z
@@ -21,15 +33,25 @@ export const filterConditionSchema = z
   .superRefine((condition, ctx) => {
     const { operator, value } = condition;
     if (operator === 'is_null' || operator === 'not_null') {
-      if (value !== undefined && value !== null) ctx.addIssue({ code: 'custom', path: ['value'], message: `"${operator}" takes no value` });
+      if (value !== undefined && value !== null)
+        ctx.addIssue({ code: 'custom', path: ['value'], message: `"${operator}" takes no value` });
     } else if (operator === 'in' || operator === 'not_in') {
       if (!Array.isArray(value) || value.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `"${operator}" needs a non-empty list of values` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: `"${operator}" needs a non-empty list of values`,
+        });
       }
     } else if (operator === 'contains') {
-      if (typeof value !== 'string') ctx.addIssue({ code: 'custom', path: ['value'], message: '"contains" needs a text value' });
+      if (typeof value !== 'string')
+        ctx.addIssue({ code: 'custom', path: ['value'], message: '"contains" needs a text value' });
     } else if (value === undefined || value === null || Array.isArray(value)) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `"${operator}" needs one value (use is_null to match missing values)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `"${operator}" needs one value (use is_null to match missing values)`,
+      });
     }
   });
 
@@ -40,9 +62,20 @@ export interface CompiledPredicate {
   params: (string | number | boolean | null)[];
 }
 
-const COMPARISON: Partial<Record<FilterOperator, string>> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const COMPARISON: Partial<Record<FilterOperator, string>> = {
+  '=': '=',
+  '!=': '<>',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+};
 
-export function compileRowFilter(conditions: readonly FilterCondition[], combine: 'and' | 'or', params = new SqlParams()): CompiledPredicate {
+export function compileRowFilter(
+  conditions: readonly FilterCondition[],
+  combine: 'and' | 'or',
+  params = new SqlParams(),
+): CompiledPredicate {
   const parts = conditions.map((condition) => compileCondition(condition, params));
   const joined = parts.map((p) => `(${p})`).join(combine === 'and' ? ' AND ' : ' OR ');
   return { sql: joined, params: params.values };
@@ -61,16 +94,21 @@ function compileCondition(condition: FilterCondition, params: SqlParams): string
       const values = Array.isArray(value) ? value : [];
       const list = values.map((v) => params.add(v)).join(', ');
       // NOT IN with a NULL column value is unknown in SQL; a user expects such rows to be kept.
-      return operator === 'in' ? `${column} IN (${list})` : `(${column} IS NULL OR ${column} NOT IN (${list}))`;
+      return operator === 'in'
+        ? `${column} IN (${list})`
+        : `(${column} IS NULL OR ${column} NOT IN (${list}))`;
     }
     case 'contains':
       return `contains(CAST(${column} AS VARCHAR), ${params.add(typeof value === 'string' ? value : '')})`;
     default: {
       const sqlOperator = COMPARISON[operator];
-      if (!sqlOperator || value === undefined || Array.isArray(value)) throw new Error(`Unsupported filter condition: ${operator}`);
+      if (!sqlOperator || value === undefined || Array.isArray(value))
+        throw new Error(`Unsupported filter condition: ${operator}`);
       const bound = params.add(value);
       // `!=` keeps rows whose value is missing, as a person reading "is not x" expects.
-      return operator === '!=' ? `(${column} IS NULL OR ${column} <> ${bound})` : `${column} ${sqlOperator} ${bound}`;
+      return operator === '!='
+        ? `(${column} IS NULL OR ${column} <> ${bound})`
+        : `${column} ${sqlOperator} ${bound}`;
     }
   }
 }

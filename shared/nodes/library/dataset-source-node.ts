@@ -25,7 +25,9 @@ export const datasetSourceNode = defineNode({
     const info = await context.blobs.copy(resolved.processedObjectKey, key);
     const rows = resolved.rowCount ?? undefined;
     return {
-      outputs: { table: { key, format: 'parquet', ...(rows !== undefined ? { rows } : {}), bytes: info.size } },
+      outputs: {
+        table: { key, format: 'parquet', ...(rows !== undefined ? { rows } : {}), bytes: info.size },
+      },
       metrics: {
         datasetId: resolved.datasetId,
         datasetVersionId: resolved.datasetVersionId,

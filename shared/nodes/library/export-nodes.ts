@@ -4,7 +4,11 @@ import { downloadInput, writeCsvOutput, writeParquetOutput } from '../table-io';
 import { readParquet } from '../table-sql';
 
 /** Sinks: the table as a downloadable Parquet or CSV file on the `file` port. */
-const fileName = (fallback: string) => z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).default(fallback);
+const fileName = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/)
+    .default(fallback);
 
 export const exportParquetNode = defineNode({
   key: 'export.parquet',

@@ -24,7 +24,15 @@ export const filterRowsNode = defineNode({
     const rowsIn = await countRows(context, file);
     await context.progress(0.4, 'filtering rows');
     const predicate = compileRowFilter(params.conditions, params.combine);
-    const table = await writeParquetOutput(context, 'table', `SELECT * FROM ${readParquet(file)} WHERE ${predicate.sql}`, predicate.params);
-    return { outputs: { table }, metrics: { rowsIn, rows: table.rows ?? 0, removed: rowsIn - (table.rows ?? 0) } };
+    const table = await writeParquetOutput(
+      context,
+      'table',
+      `SELECT * FROM ${readParquet(file)} WHERE ${predicate.sql}`,
+      predicate.params,
+    );
+    return {
+      outputs: { table },
+      metrics: { rowsIn, rows: table.rows ?? 0, removed: rowsIn - (table.rows ?? 0) },
+    };
   },
 });

@@ -20,11 +20,14 @@ export const splitNode = defineNode({
     .strict(),
   async run(context, inputs, params) {
     const file = await downloadInput(context, inputs, 'table');
-    if (params.stratifyColumn) requireColumns(await describeColumns(context, file), [params.stratifyColumn], 'stratifyColumn');
+    if (params.stratifyColumn)
+      requireColumns(await describeColumns(context, file), [params.stratifyColumn], 'stratifyColumn');
     const total = await countRows(context, file);
     await context.progress(0.3, 'assigning rows to train and test');
 
-    const order = params.shuffle ? 'hash(file_row_number, $1::BIGINT), file_row_number' : 'file_row_number DESC';
+    const order = params.shuffle
+      ? 'hash(file_row_number, $1::BIGINT), file_row_number'
+      : 'file_row_number DESC';
     const partition = params.stratifyColumn ? `PARTITION BY ${quoteIdentifier(params.stratifyColumn)}` : '';
     await context.tables.execute(
       `CREATE TEMP TABLE split_rows AS

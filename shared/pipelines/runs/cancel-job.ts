@@ -15,16 +15,26 @@ export interface CancelJobDeps extends RunDeps {
   services: RunDeps['services'] & Pick<Services, 'orchestrator'>;
 }
 
-export async function cancelJob(deps: CancelJobDeps, caller: TenantScope, jobId: string): Promise<{ job: Job; nodes: JobNode[] }> {
+export async function cancelJob(
+  deps: CancelJobDeps,
+  caller: TenantScope,
+  jobId: string,
+): Promise<{ job: Job; nodes: JobNode[] }> {
   const job = await withTenant(deps.services.db, caller, (trx) => findJob(trx, jobId));
   if (!job) throw new NotFoundError('Job', jobId);
   if (job.status === 'completed' || job.status === 'failed') {
-    throw new ConflictError('JOB.ALREADY_FINISHED', `Job ${jobId} already ${job.status}; there is nothing to cancel.`);
+    throw new ConflictError(
+      'JOB.ALREADY_FINISHED',
+      `Job ${jobId} already ${job.status}; there is nothing to cancel.`,
+    );
   }
   if (job.status !== 'cancelled') {
     if (job.executionId) {
       try {
-        await deps.services.orchestrator.stopExecution(job.executionId, { error: 'PipeWeave.Cancelled', cause: 'Cancelled by its owner.' });
+        await deps.services.orchestrator.stopExecution(job.executionId, {
+          error: 'PipeWeave.Cancelled',
+          cause: 'Cancelled by its owner.',
+        });
       } catch (error) {
         // Already gone is fine: settling below is what matters.
         if (!(error instanceof NotFoundError)) throw error;

@@ -43,7 +43,10 @@ export async function planJob(deps: RunDeps, jobId: string): Promise<{ stages: P
     const byStage = new Map<number, PlannedNode[]>();
     for (const node of nodes) {
       if (node.status !== 'pending' && node.status !== 'running') continue;
-      byStage.set(node.stage, [...(byStage.get(node.stage) ?? []), { nodeId: node.nodeId, nodeType: node.nodeType, runtime: node.runtime }]);
+      byStage.set(node.stage, [
+        ...(byStage.get(node.stage) ?? []),
+        { nodeId: node.nodeId, nodeType: node.nodeType, runtime: node.runtime },
+      ]);
     }
     return [...byStage.entries()].sort(([a], [b]) => a - b).map(([, list]) => list);
   });
@@ -66,13 +69,21 @@ export type RecordRequest =
   | { jobId: string; nodeId: string; status: 'failed'; error: StatesError };
 
 /** `record`: a node's result. A failure also skips the node's descendants and explains the job's failure. */
-export async function recordNodeResult(deps: RunDeps, request: RecordRequest): Promise<{ recorded: boolean }> {
+export async function recordNodeResult(
+  deps: RunDeps,
+  request: RecordRequest,
+): Promise<{ recorded: boolean }> {
   const now = deps.services.clock.now();
   const recorded = await asJobOwner(deps.services.db, request.jobId, async (trx) => {
     const job = await findJob(trx, request.jobId);
     if (!job) return false;
     if (request.status === 'success') {
-      const changed = await completeNode(trx, request.jobId, request.nodeId, { status: 'success', output: request.output, error: null, now });
+      const changed = await completeNode(trx, request.jobId, request.nodeId, {
+        status: 'success',
+        output: request.output,
+        error: null,
+        now,
+      });
       await touchJob(trx, request.jobId, { now, currentStep: `finished ${request.nodeId}` });
       return changed;
     }
@@ -141,12 +152,24 @@ export async function settleJob(deps: RunDeps, jobId: string, reason: SettleReas
       chargedCredits: used,
       results: {
         outputs: outputsOf(nodes),
-        credits: { reserved: job.estimatedCredits, used, charged: settlement.charged, refunded: settlement.refunded },
+        credits: {
+          reserved: job.estimatedCredits,
+          used,
+          charged: settlement.charged,
+          refunded: settlement.refunded,
+        },
       },
-      ...(outcome.errorMessage !== undefined ? { errorMessage: outcome.errorMessage, errorTraceback: outcome.traceback ?? null } : {}),
+      ...(outcome.errorMessage !== undefined
+        ? { errorMessage: outcome.errorMessage, errorTraceback: outcome.traceback ?? null }
+        : {}),
     });
     if (finished) {
-      deps.services.logger.info('job settled', { jobId, status: outcome.status, usedCredits: used, reason: reason.kind });
+      deps.services.logger.info('job settled', {
+        jobId,
+        status: outcome.status,
+        usedCredits: used,
+        reason: reason.kind,
+      });
     }
     return { status: finished?.status ?? job.status, settled: finished !== undefined };
   });
@@ -162,7 +185,8 @@ interface Outcome {
 
 function decideOutcome(reason: SettleReason, nodes: readonly JobNode[]): Outcome {
   if (reason.kind === 'cancelled') return { status: 'cancelled', platformFailure: false };
-  if (reason.kind === 'platform-failure') return { status: 'failed', platformFailure: true, errorMessage: reason.message };
+  if (reason.kind === 'platform-failure')
+    return { status: 'failed', platformFailure: true, errorMessage: reason.message };
   if (reason.error) {
     const described = describeStatesError(reason.error);
     return {
@@ -192,7 +216,9 @@ function chargeFor(job: Job, nodes: readonly JobNode[], snapshot: PipelineSnapsh
       const type = snapshot.nodeTypes[n.nodeType];
       const metrics = recordOf(recordOf(n.output)?.['metrics']);
       const rows = Number(metrics?.['inputRows'] ?? 0);
-      return type ? { nodeId: n.nodeId, costModel: type.costModel, inputRows: Number.isFinite(rows) ? rows : 0 } : undefined;
+      return type
+        ? { nodeId: n.nodeId, costModel: type.costModel, inputRows: Number.isFinite(rows) ? rows : 0 }
+        : undefined;
     })
     .filter((n) => n !== undefined);
   return usedCredits(costed, job.estimatedCredits);
@@ -208,6 +234,7 @@ function outputsOf(nodes: readonly JobNode[]): Record<string, unknown> {
 }
 
 function recordOf(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
-

@@ -1,6 +1,14 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import type { JobNodesTable, JobsTable, JobNodeStatus, JobStatus, JsonValue, NodeRuntime, PipelineSnapshotsTable } from '../../db/schema';
+import type {
+  JobNodesTable,
+  JobsTable,
+  JobNodeStatus,
+  JobStatus,
+  JsonValue,
+  NodeRuntime,
+  PipelineSnapshotsTable,
+} from '../../db/schema';
 import { nodeCostModelSchema, nodePortSchema, type NodeType } from '../node-type';
 import { pipelineDefinitionSchema, type PipelineDefinition } from '../pipeline-definition';
 

@@ -58,14 +58,22 @@ export async function insertJobWithNodes(trx: DatabaseTransaction, job: NewJob):
   return toJob(row);
 }
 
-export async function findJob(trx: DatabaseTransaction, jobId: string, options: { forUpdate?: boolean } = {}): Promise<Job | undefined> {
+export async function findJob(
+  trx: DatabaseTransaction,
+  jobId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Job | undefined> {
   let query = trx.selectFrom('jobs').selectAll().where('id', '=', jobId);
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toJob(row) : undefined;
 }
 
-export async function findJobByIdempotencyKey(trx: DatabaseTransaction, userId: string, key: string): Promise<Job | undefined> {
+export async function findJobByIdempotencyKey(
+  trx: DatabaseTransaction,
+  userId: string,
+  key: string,
+): Promise<Job | undefined> {
   const row = await trx
     .selectFrom('jobs')
     .selectAll()
@@ -99,18 +107,26 @@ export interface JobListFilters {
 export async function listJobs(trx: DatabaseTransaction, filters: JobListFilters): Promise<Job[]> {
   let query = trx.selectFrom('jobs').selectAll();
   if (filters.userId) query = query.where('user_id', '=', filters.userId);
-  if (filters.statuses && filters.statuses.length > 0) query = query.where('status', 'in', [...filters.statuses]);
+  if (filters.statuses && filters.statuses.length > 0)
+    query = query.where('status', 'in', [...filters.statuses]);
   if (filters.pipelineId) query = query.where('pipeline_id', '=', filters.pipelineId);
   if (filters.datasetVersionId) query = query.where('dataset_version_id', '=', filters.datasetVersionId);
   const before = filters.before;
   // Compared at millisecond precision: the cursor carries a JS Date, the column has microseconds.
   const createdMs = sql<Date>`date_trunc('milliseconds', created_at)`;
-  if (before) query = query.where(sql<boolean>`(${createdMs}, id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)`);
+  if (before)
+    query = query.where(
+      sql<boolean>`(${createdMs}, id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)`,
+    );
   const rows = await query.orderBy(createdMs, 'desc').orderBy('id', 'desc').limit(filters.limit).execute();
   return rows.map(toJob);
 }
 
-export async function setExecutionId(trx: DatabaseTransaction, jobId: string, executionId: string): Promise<void> {
+export async function setExecutionId(
+  trx: DatabaseTransaction,
+  jobId: string,
+  executionId: string,
+): Promise<void> {
   await trx.updateTable('jobs').set({ execution_id: executionId }).where('id', '=', jobId).execute();
 }
 
@@ -156,7 +172,12 @@ export async function completeNode(
   trx: DatabaseTransaction,
   jobId: string,
   nodeId: string,
-  change: { status: Extract<JobNodeStatus, 'success' | 'failed'>; output: unknown; error: string | null; now: Date },
+  change: {
+    status: Extract<JobNodeStatus, 'success' | 'failed'>;
+    output: unknown;
+    error: string | null;
+    now: Date;
+  },
 ): Promise<boolean> {
   const result = await trx
     .updateTable('job_nodes')
@@ -175,7 +196,12 @@ export async function completeNode(
 }
 
 /** Nodes that will not run: marked skipped (only those not finished yet). */
-export async function skipNodes(trx: DatabaseTransaction, jobId: string, nodeIds: readonly string[] | 'unfinished', now: Date): Promise<number> {
+export async function skipNodes(
+  trx: DatabaseTransaction,
+  jobId: string,
+  nodeIds: readonly string[] | 'unfinished',
+  now: Date,
+): Promise<number> {
   let query = trx
     .updateTable('job_nodes')
     .set({ status: 'skipped', completed_at: now })
@@ -219,7 +245,12 @@ export async function touchJob(
 }
 
 /** The first failure explains the job; later ones keep it. */
-export async function recordJobError(trx: DatabaseTransaction, jobId: string, message: string, traceback: string | null): Promise<void> {
+export async function recordJobError(
+  trx: DatabaseTransaction,
+  jobId: string,
+  message: string,
+  traceback: string | null,
+): Promise<void> {
   await trx
     .updateTable('jobs')
     .set({ error_message: message.slice(0, 10_000), error_traceback: traceback })
@@ -252,8 +283,14 @@ export async function finishJob(
       ...(change.status === 'completed' ? { progress: 100 } : {}),
       ...(change.errorMessage !== undefined
         ? {
-            error_message: eb.fn.coalesce('error_message', sql<string>`${change.errorMessage.slice(0, 10_000)}::text`),
-            error_traceback: eb.fn.coalesce('error_traceback', sql<string | null>`${change.errorTraceback ?? null}::text`),
+            error_message: eb.fn.coalesce(
+              'error_message',
+              sql<string>`${change.errorMessage.slice(0, 10_000)}::text`,
+            ),
+            error_traceback: eb.fn.coalesce(
+              'error_traceback',
+              sql<string | null>`${change.errorTraceback ?? null}::text`,
+            ),
           }
         : {}),
     }))

@@ -14,11 +14,12 @@ export const jobNodeViewSchema = z
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
     durationMs: z.number().int().nullable(),
-    outputs: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Object keys (and rows, columns) by output port' }),
+    outputs: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: 'Object keys (and rows, columns) by output port' }),
     metrics: z.record(z.string(), z.unknown()).nullable(),
-    error: z
-      .object({ type: z.string(), message: z.string(), traceback: z.array(z.string()) })
-      .nullable(),
+    error: z.object({ type: z.string(), message: z.string(), traceback: z.array(z.string()) }).nullable(),
   })
   .meta({ id: 'JobNode' });
 
@@ -81,7 +82,8 @@ export function toJobNodeView(node: JobNode): JobNodeView {
     attempt: node.attempt,
     startedAt: iso(node.startedAt),
     completedAt: iso(node.completedAt),
-    durationMs: node.startedAt && node.completedAt ? node.completedAt.getTime() - node.startedAt.getTime() : null,
+    durationMs:
+      node.startedAt && node.completedAt ? node.completedAt.getTime() - node.startedAt.getTime() : null,
     outputs: node.status === 'success' ? (asRecord(output?.['outputs']) ?? null) : null,
     metrics: node.status === 'success' ? (asRecord(output?.['metrics']) ?? null) : null,
     error:

@@ -33,7 +33,14 @@ export async function insertSnapshot(
   return toSnapshot(row);
 }
 
-export async function findSnapshot(trx: DatabaseTransaction, snapshotId: string): Promise<PipelineSnapshot | undefined> {
-  const row = await trx.selectFrom('pipeline_snapshots').selectAll().where('id', '=', snapshotId).executeTakeFirst();
+export async function findSnapshot(
+  trx: DatabaseTransaction,
+  snapshotId: string,
+): Promise<PipelineSnapshot | undefined> {
+  const row = await trx
+    .selectFrom('pipeline_snapshots')
+    .selectAll()
+    .where('id', '=', snapshotId)
+    .executeTakeFirst();
   return row ? toSnapshot(row) : undefined;
 }

@@ -6,7 +6,11 @@ import type { Job, JobNode } from './job-records';
 import { findJob, listJobNodes, listJobs } from './job-repository';
 
 /** Reading jobs: one with its nodes, or a page of the caller's jobs (newest first, cursor paging). */
-export async function getJob(db: Database, caller: TenantScope, jobId: string): Promise<{ job: Job; nodes: JobNode[] }> {
+export async function getJob(
+  db: Database,
+  caller: TenantScope,
+  jobId: string,
+): Promise<{ job: Job; nodes: JobNode[] }> {
   return withTenant(db, caller, async (trx) => {
     const job = await findJob(trx, jobId);
     if (!job) throw new NotFoundError('Job', jobId);
@@ -52,9 +56,13 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = typeof createdAt === 'string' ? new Date(createdAt) : undefined;
-    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id))
+      throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
-    throw new ValidationError('The cursor is not one this API returned.', { field: 'query.cursor', code: 'REQUEST.INVALID_CURSOR' });
+    throw new ValidationError('The cursor is not one this API returned.', {
+      field: 'query.cursor',
+      code: 'REQUEST.INVALID_CURSOR',
+    });
   }
 }

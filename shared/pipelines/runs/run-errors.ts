@@ -15,7 +15,11 @@ export interface DescribedError {
 }
 
 export function describeStatesError(error: StatesError): DescribedError {
-  const fallback = { type: error.Error || 'Error', message: error.Cause || error.Error || 'Unknown error', traceback: [] };
+  const fallback = {
+    type: error.Error || 'Error',
+    message: error.Cause || error.Error || 'Unknown error',
+    traceback: [],
+  };
   try {
     const parsed: unknown = JSON.parse(error.Cause);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {

@@ -5,7 +5,12 @@ import { ZodError } from 'zod';
 import type { DatabaseTransaction } from '../../db/database';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import { AppError, DependencyUnavailableError, NotFoundError } from '../../errors/app-error';
-import type { DatasetSourceRequest, NodeInputs, NodeResult, ResolvedDatasetVersion } from '../../nodes/node-definition';
+import type {
+  DatasetSourceRequest,
+  NodeInputs,
+  NodeResult,
+  ResolvedDatasetVersion,
+} from '../../nodes/node-definition';
 import { NodeCancelledError, NodeError, TransientNodeError } from '../../nodes/node-errors';
 import type { NodeRegistry } from '../../nodes/registry';
 import type { TableEngine } from '../../nodes/table-engine.port';
@@ -77,7 +82,10 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
   } catch (error) {
     if (error instanceof ZodError) {
       const issue = error.issues[0];
-      throw new NodeError(`Parameter "${issue?.path.join('.') ?? ''}" of node "${nodeId}": ${issue?.message ?? 'invalid'}.`, 'params');
+      throw new NodeError(
+        `Parameter "${issue?.path.join('.') ?? ''}" of node "${nodeId}": ${issue?.message ?? 'invalid'}.`,
+        'params',
+      );
     }
     throw error;
   }
@@ -88,11 +96,16 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
   if (deps.signal?.aborted) abort.abort();
 
   const workDir = await mkdtemp(path.join(deps.tempRoot ?? tmpdir(), 'pw-node-'));
-  const tables = await deps.tables.openSession({ ...deps.engine, tempDirectory: path.join(workDir, 'spill') });
+  const tables = await deps.tables.openSession({
+    ...deps.engine,
+    tempDirectory: path.join(workDir, 'spill'),
+  });
   abort.signal.addEventListener('abort', () => tables.interrupt());
 
   const beat = async (change: { currentStep?: string; nodeFraction?: number } = {}) => {
-    const status = await asJobOwner(services.db, jobId, (trx) => touchJob(trx, jobId, { now: services.clock.now(), ...change }));
+    const status = await asJobOwner(services.db, jobId, (trx) =>
+      touchJob(trx, jobId, { now: services.clock.now(), ...change }),
+    );
     if (!status || isTerminal(status)) abort.abort();
     await deps.onHeartbeat?.();
   };
@@ -115,7 +128,8 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
         workDir,
         signal: abort.signal,
         logger: services.logger,
-        outputKey: (port, extension) => objectKeys.jobNodeOutput(prepared.userId, jobId, nodeId, port, extension),
+        outputKey: (port, extension) =>
+          objectKeys.jobNodeOutput(prepared.userId, jobId, nodeId, port, extension),
         resolveDataset: (source) => resolveDataset(deps, jobId, prepared, source),
         progress: (fraction, step) => beat({ currentStep: `${nodeId}: ${step}`, nodeFraction: fraction }),
       },
@@ -123,8 +137,14 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
       params,
     );
     if (abort.signal.aborted) throw new NodeCancelledError();
-    const sourceRows = prepared.inputs && Object.keys(prepared.inputs).length === 0 ? Number(result.metrics['rows'] ?? 0) : prepared.inputRows;
-    return { outputs: result.outputs, metrics: { ...result.metrics, inputRows: sourceRows, durationMs: Date.now() - started } };
+    const sourceRows =
+      prepared.inputs && Object.keys(prepared.inputs).length === 0
+        ? Number(result.metrics['rows'] ?? 0)
+        : prepared.inputRows;
+    return {
+      outputs: result.outputs,
+      metrics: { ...result.metrics, inputRows: sourceRows, durationMs: Date.now() - started },
+    };
   } catch (error) {
     if (abort.signal.aborted) throw new NodeCancelledError();
     throw error;
@@ -136,10 +156,16 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
   }
 }
 
-async function prepare(deps: RunJobNodeDeps, trx: DatabaseTransaction, userId: string, request: RunJobNodeRequest): Promise<PreparedNode> {
+async function prepare(
+  deps: RunJobNodeDeps,
+  trx: DatabaseTransaction,
+  userId: string,
+  request: RunJobNodeRequest,
+): Promise<PreparedNode> {
   const { jobId, nodeId } = request;
   const job = await findJob(trx, jobId);
-  if (!job || job.status !== 'running') throw new NodeCancelledError(`Job ${jobId} is ${job?.status ?? 'gone'}; the node does not run.`);
+  if (!job || job.status !== 'running')
+    throw new NodeCancelledError(`Job ${jobId} is ${job?.status ?? 'gone'}; the node does not run.`);
   const snapshot = await findSnapshot(trx, job.snapshotId);
   const definitionNode = snapshot?.definition.nodes.find((n) => n.id === nodeId);
   if (!snapshot || !definitionNode) throw new NodeError(`Node "${nodeId}" is not part of job ${jobId}.`);
@@ -152,7 +178,9 @@ async function prepare(deps: RunJobNodeDeps, trx: DatabaseTransaction, userId: s
     const parent = outputsOf.get(edge.from.node);
     const output = parent?.status === 'success' ? portOutput(parent.output, edge.from.port) : undefined;
     if (!output) {
-      throw new NodeError(`Input "${edge.to.port}" of node "${nodeId}" has no table: node "${edge.from.node}" did not produce "${edge.from.port}".`);
+      throw new NodeError(
+        `Input "${edge.to.port}" of node "${nodeId}" has no table: node "${edge.from.node}" did not produce "${edge.from.port}".`,
+      );
     }
     inputs[edge.to.port] = output;
     inputRows += output.rows ?? 0;
@@ -160,8 +188,18 @@ async function prepare(deps: RunJobNodeDeps, trx: DatabaseTransaction, userId: s
   if (!(await markNodeRunning(trx, jobId, nodeId, request.attempt, deps.services.clock.now()))) {
     throw new NodeCancelledError(`Node "${nodeId}" of job ${jobId} is no longer pending.`);
   }
-  await touchJob(trx, jobId, { now: deps.services.clock.now(), currentStep: `running ${nodeId} (${definitionNode.type})` });
-  return { userId, nodeType: definitionNode.type, params: definitionNode.params, inputs, inputRows, jobDatasetVersionId: job.datasetVersionId };
+  await touchJob(trx, jobId, {
+    now: deps.services.clock.now(),
+    currentStep: `running ${nodeId} (${definitionNode.type})`,
+  });
+  return {
+    userId,
+    nodeType: definitionNode.type,
+    params: definitionNode.params,
+    inputs,
+    inputRows,
+    jobDatasetVersionId: job.datasetVersionId,
+  };
 }
 
 function portOutput(output: unknown, port: string): { key: string; rows?: number } | undefined {
@@ -188,24 +226,44 @@ async function resolveDataset(
 ): Promise<ResolvedDatasetVersion> {
   const found = await asJobOwner(deps.services.db, jobId, async (trx) => {
     const jobVersion = prepared.jobDatasetVersionId
-      ? await trx.selectFrom('dataset_versions').select(['id', 'dataset_id']).where('id', '=', prepared.jobDatasetVersionId).executeTakeFirst()
+      ? await trx
+          .selectFrom('dataset_versions')
+          .select(['id', 'dataset_id'])
+          .where('id', '=', prepared.jobDatasetVersionId)
+          .executeTakeFirst()
       : undefined;
     const datasetId = source.datasetId ?? jobVersion?.dataset_id;
-    if (!datasetId) throw new NodeError('The source names no dataset and the job has no dataset version.', 'datasetId');
+    if (!datasetId)
+      throw new NodeError('The source names no dataset and the job has no dataset version.', 'datasetId');
     let query = trx
       .selectFrom('dataset_versions as v')
       .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
-      .select(['v.id', 'v.dataset_id', 'v.version_number', 'v.status', 'v.processed_object_key', 'v.row_count'])
+      .select([
+        'v.id',
+        'v.dataset_id',
+        'v.version_number',
+        'v.status',
+        'v.processed_object_key',
+        'v.row_count',
+      ])
       .where('v.dataset_id', '=', datasetId)
       .where('d.deleted_at', 'is', null);
     if (typeof source.version === 'number') query = query.where('v.version_number', '=', source.version);
-    else if (jobVersion && jobVersion.dataset_id === datasetId) query = query.where('v.id', '=', jobVersion.id);
+    else if (jobVersion && jobVersion.dataset_id === datasetId)
+      query = query.where('v.id', '=', jobVersion.id);
     else query = query.whereRef('v.id', '=', 'd.current_version_id');
     return query.executeTakeFirst();
   });
-  if (!found) throw new NodeError(`The dataset version this source reads was not found (dataset ${source.datasetId ?? 'of the job'}).`, 'datasetId');
+  if (!found)
+    throw new NodeError(
+      `The dataset version this source reads was not found (dataset ${source.datasetId ?? 'of the job'}).`,
+      'datasetId',
+    );
   if (found.status !== 'validated' || !found.processed_object_key) {
-    throw new NodeError(`Version ${found.version_number} of the dataset is ${found.status}, not validated.`, 'version');
+    throw new NodeError(
+      `Version ${found.version_number} of the dataset is ${found.status}, not validated.`,
+      'version',
+    );
   }
   return {
     datasetId: found.dataset_id,
@@ -218,9 +276,18 @@ async function resolveDataset(
 
 /** Node failures keep their names; dependencies that may come back become transient; anything else is the node's error. */
 function asNodeHostError(error: unknown): Error {
-  if (error instanceof NodeError || error instanceof NodeCancelledError || error instanceof TransientNodeError) return error;
-  if (error instanceof DependencyUnavailableError) return new TransientNodeError(error.message, { cause: error });
-  if (isDatabaseError(error) && (error.is(SqlState.serializationFailure) || error.is(SqlState.deadlockDetected))) {
+  if (
+    error instanceof NodeError ||
+    error instanceof NodeCancelledError ||
+    error instanceof TransientNodeError
+  )
+    return error;
+  if (error instanceof DependencyUnavailableError)
+    return new TransientNodeError(error.message, { cause: error });
+  if (
+    isDatabaseError(error) &&
+    (error.is(SqlState.serializationFailure) || error.is(SqlState.deadlockDetected))
+  ) {
     return new TransientNodeError('The database asked to retry.', { cause: error });
   }
   if (error instanceof NotFoundError) return new NodeError(error.message);
@@ -228,6 +295,7 @@ function asNodeHostError(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   // DuckDB reports data problems ("Conversion Error: Could not convert string 'x' to INT32") in its message.
   const node = new NodeError(message);
-  if (error instanceof Error && error.stack) node.stack = `${node.name}: ${message}\n${error.stack.split('\n').slice(1).join('\n')}`;
+  if (error instanceof Error && error.stack)
+    node.stack = `${node.name}: ${message}\n${error.stack.split('\n').slice(1).join('\n')}`;
   return node;
 }

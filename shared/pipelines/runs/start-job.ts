@@ -57,10 +57,14 @@ const MAX_IDEMPOTENCY_KEY = 255;
 export async function startJob(deps: StartJobDeps, request: StartJobRequest): Promise<StartedJob> {
   const key = request.idempotencyKey === undefined ? null : checkIdempotencyKey(request.idempotencyKey);
   const sameRequest = (job: Job) =>
-    job.pipelineId === request.pipelineId && job.datasetVersionId === request.datasetVersionId && job.priority === request.priority;
+    job.pipelineId === request.pipelineId &&
+    job.datasetVersionId === request.datasetVersionId &&
+    job.priority === request.priority;
 
   if (key) {
-    const existing = await withTenant(deps.services.db, request.caller, (trx) => findJobByIdempotencyKey(trx, request.caller.userId, key));
+    const existing = await withTenant(deps.services.db, request.caller, (trx) =>
+      findJobByIdempotencyKey(trx, request.caller.userId, key),
+    );
     if (existing) return replay(existing, sameRequest);
   }
 
@@ -69,7 +73,9 @@ export async function startJob(deps: StartJobDeps, request: StartJobRequest): Pr
   try {
     created = await withTenant(deps.services.db, request.caller, async (trx) => {
       const { pipeline, version } = await loadPipelineAndVersion(trx, request);
-      const catalog = toNodeCatalog((await trx.selectFrom('node_types').selectAll().execute()).map((row) => nodeTypeRowSchema.parse(row)));
+      const catalog = toNodeCatalog(
+        (await trx.selectFrom('node_types').selectAll().execute()).map((row) => nodeTypeRowSchema.parse(row)),
+      );
       const datasets = await sourceDatasets(trx, pipeline.definition, version);
       const validation = validatePipeline(pipeline.definition, {
         catalog,
@@ -79,10 +85,15 @@ export async function startJob(deps: StartJobDeps, request: StartJobRequest): Pr
       if (!validation.valid) {
         throw new ValidationError(`Pipeline ${request.pipelineId} is not valid: fix it before running it.`, {
           code: 'PIPELINE.INVALID',
-          issues: validation.issues.map((issue) => ({ field: `pipeline.definition.${issue.field}`, message: issue.message })),
+          issues: validation.issues.map((issue) => ({
+            field: `pipeline.definition.${issue.field}`,
+            message: issue.message,
+          })),
         });
       }
-      const nodeTypes = Object.fromEntries(Object.entries(validation.nodeTypes).map(([k, t]) => [k, toSnapshotNodeType(t)]));
+      const nodeTypes = Object.fromEntries(
+        Object.entries(validation.nodeTypes).map(([k, t]) => [k, toSnapshotNodeType(t)]),
+      );
       const snapshot = await insertSnapshot(trx, {
         userId: request.caller.userId,
         pipelineId: pipeline.id,
@@ -103,8 +114,14 @@ export async function startJob(deps: StartJobDeps, request: StartJobRequest): Pr
     });
   } catch (error) {
     // Two requests with one key at the same time: the other one created the job.
-    if (key && isDatabaseError(error, SqlState.uniqueViolation) && error.constraint === 'jobs_user_idempotency_key_key') {
-      const existing = await withTenant(deps.services.db, request.caller, (trx) => findJobByIdempotencyKey(trx, request.caller.userId, key));
+    if (
+      key &&
+      isDatabaseError(error, SqlState.uniqueViolation) &&
+      error.constraint === 'jobs_user_idempotency_key_key'
+    ) {
+      const existing = await withTenant(deps.services.db, request.caller, (trx) =>
+        findJobByIdempotencyKey(trx, request.caller.userId, key),
+      );
       if (existing) return replay(existing, sameRequest);
     }
     throw error;
@@ -125,7 +142,9 @@ export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Pr
   // Keys are per operation: the same key on another job's retry or on POST /jobs is a different request.
   const key = given ? `retry:${request.jobId}:${given}`.slice(0, MAX_IDEMPOTENCY_KEY) : null;
   if (key) {
-    const existing = await withTenant(deps.services.db, request.caller, (trx) => findJobByIdempotencyKey(trx, request.caller.userId, key));
+    const existing = await withTenant(deps.services.db, request.caller, (trx) =>
+      findJobByIdempotencyKey(trx, request.caller.userId, key),
+    );
     if (existing) return { job: existing, created: false };
   }
   const jobId = deps.services.ids.uuid();
@@ -135,13 +154,19 @@ export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Pr
       const original = await findJob(trx, request.jobId);
       if (!original) throw new NotFoundError('Job', request.jobId);
       if (original.status === 'queued' || original.status === 'running') {
-        throw new ConflictError('JOB.STILL_RUNNING', `Job ${request.jobId} is still ${original.status}; cancel it or wait for it to end.`);
+        throw new ConflictError(
+          'JOB.STILL_RUNNING',
+          `Job ${request.jobId} is still ${original.status}; cancel it or wait for it to end.`,
+        );
       }
       const snapshot = await findSnapshot(trx, original.snapshotId);
       if (!snapshot) throw new NotFoundError('Pipeline snapshot', original.snapshotId);
       const rows = original.datasetVersionId ? await versionRows(trx, original.datasetVersionId) : undefined;
       if (original.datasetVersionId && rows === undefined) {
-        throw new ConflictError('JOB.DATASET_VERSION_GONE', `The dataset version job ${request.jobId} ran on no longer exists.`);
+        throw new ConflictError(
+          'JOB.DATASET_VERSION_GONE',
+          `The dataset version job ${request.jobId} ran on no longer exists.`,
+        );
       }
       return createJobFromSnapshot(deps, trx, {
         jobId,
@@ -155,8 +180,14 @@ export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Pr
       });
     });
   } catch (error) {
-    if (key && isDatabaseError(error, SqlState.uniqueViolation) && error.constraint === 'jobs_user_idempotency_key_key') {
-      const existing = await withTenant(deps.services.db, request.caller, (trx) => findJobByIdempotencyKey(trx, request.caller.userId, key));
+    if (
+      key &&
+      isDatabaseError(error, SqlState.uniqueViolation) &&
+      error.constraint === 'jobs_user_idempotency_key_key'
+    ) {
+      const existing = await withTenant(deps.services.db, request.caller, (trx) =>
+        findJobByIdempotencyKey(trx, request.caller.userId, key),
+      );
       if (existing) return { job: existing, created: false };
     }
     throw error;
@@ -213,9 +244,13 @@ async function loadPipelineAndVersion(
     .executeTakeFirst();
   if (!pipeline) throw new NotFoundError('Pipeline', request.pipelineId, { field: 'body.pipelineId' });
   if (pipeline.status === 'archived') {
-    throw new ConflictError('PIPELINE.ARCHIVED', `Pipeline ${request.pipelineId} is archived; restore or clone it to run it.`, {
-      field: 'body.pipelineId',
-    });
+    throw new ConflictError(
+      'PIPELINE.ARCHIVED',
+      `Pipeline ${request.pipelineId} is archived; restore or clone it to run it.`,
+      {
+        field: 'body.pipelineId',
+      },
+    );
   }
   const version = await trx
     .selectFrom('dataset_versions as v')
@@ -225,7 +260,8 @@ async function loadPipelineAndVersion(
     .where('v.user_id', '=', request.caller.userId)
     .where('d.deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!version) throw new NotFoundError('Dataset version', request.datasetVersionId, { field: 'body.datasetVersionId' });
+  if (!version)
+    throw new NotFoundError('Dataset version', request.datasetVersionId, { field: 'body.datasetVersionId' });
   if (version.status !== 'validated' || !version.processed_object_key) {
     throw new ConflictError(
       'DATASET_VERSION.NOT_READY',
@@ -234,20 +270,42 @@ async function loadPipelineAndVersion(
     );
   }
   return {
-    pipeline: { id: pipeline.id, name: pipeline.name, version: pipeline.version, definition: pipeline.definition },
-    version: { id: version.id, datasetId: version.dataset_id, modality: version.modality, rowCount: version.row_count },
+    pipeline: {
+      id: pipeline.id,
+      name: pipeline.name,
+      version: pipeline.version,
+      definition: pipeline.definition,
+    },
+    version: {
+      id: version.id,
+      datasetId: version.dataset_id,
+      modality: version.modality,
+      rowCount: version.row_count,
+    },
   };
 }
 
 /** The caller's datasets that the pipeline's sources name (so a source naming another tenant's dataset fails validation). */
-async function sourceDatasets(trx: DatabaseTransaction, definition: unknown, version: VersionRow): Promise<Map<string, { modality: Modality }>> {
+async function sourceDatasets(
+  trx: DatabaseTransaction,
+  definition: unknown,
+  version: VersionRow,
+): Promise<Map<string, { modality: Modality }>> {
   const ids = new Set<string>([version.datasetId]);
-  const nodes = definition !== null && typeof definition === 'object' && 'nodes' in definition ? definition.nodes : [];
+  const nodes =
+    definition !== null && typeof definition === 'object' && 'nodes' in definition ? definition.nodes : [];
   for (const node of Array.isArray(nodes) ? nodes : []) {
     const params = node !== null && typeof node === 'object' && 'params' in node ? node.params : undefined;
     const type = node !== null && typeof node === 'object' && 'type' in node ? node.type : undefined;
-    const datasetId = params !== null && typeof params === 'object' && params && 'datasetId' in params ? params.datasetId : undefined;
-    if (type === DATASET_SOURCE_NODE_TYPE && typeof datasetId === 'string' && /^[0-9a-f-]{36}$/i.test(datasetId)) {
+    const datasetId =
+      params !== null && typeof params === 'object' && params && 'datasetId' in params
+        ? params.datasetId
+        : undefined;
+    if (
+      type === DATASET_SOURCE_NODE_TYPE &&
+      typeof datasetId === 'string' &&
+      /^[0-9a-f-]{36}$/i.test(datasetId)
+    ) {
       ids.add(datasetId.toLowerCase());
     }
   }
@@ -261,7 +319,11 @@ async function sourceDatasets(trx: DatabaseTransaction, definition: unknown, ver
 }
 
 async function versionRows(trx: DatabaseTransaction, datasetVersionId: string): Promise<number | undefined> {
-  const row = await trx.selectFrom('dataset_versions').select('row_count').where('id', '=', datasetVersionId).executeTakeFirst();
+  const row = await trx
+    .selectFrom('dataset_versions')
+    .select('row_count')
+    .where('id', '=', datasetVersionId)
+    .executeTakeFirst();
   return row ? (row.row_count ?? 0) : undefined;
 }
 
@@ -282,14 +344,23 @@ async function createJobFromSnapshot(
 ): Promise<Job> {
   const { snapshot } = input;
   const stageOf = new Map<string, number>();
-  indexPipelineGraph(toPipelineGraph(snapshot.definition)).stages.forEach((ids, stage) => ids.forEach((id) => stageOf.set(id, stage)));
+  indexPipelineGraph(toPipelineGraph(snapshot.definition)).stages.forEach((ids, stage) =>
+    ids.forEach((id) => stageOf.set(id, stage)),
+  );
   const nodes = snapshot.definition.nodes.map((node) => {
     const type = snapshot.nodeTypes[node.type];
-    if (!type) throw new ValidationError(`The snapshot has no catalog entry for "${node.type}".`, { code: 'PIPELINE.INVALID' });
+    if (!type)
+      throw new ValidationError(`The snapshot has no catalog entry for "${node.type}".`, {
+        code: 'PIPELINE.INVALID',
+      });
     return { node, type };
   });
   const estimate = estimateJobCost(
-    nodes.map(({ node, type }) => ({ nodeId: node.id, costModel: type.costModel, inputPortCount: type.inputPorts.length })),
+    nodes.map(({ node, type }) => ({
+      nodeId: node.id,
+      costModel: type.costModel,
+      inputPortCount: type.inputPorts.length,
+    })),
     input.datasetRows,
   );
   const affordable = await deps.credits.estimate(trx, input.userId, estimate.credits);
@@ -309,7 +380,12 @@ async function createJobFromSnapshot(
     priority: input.priority,
     idempotencyKey: input.idempotencyKey,
     estimatedCredits: estimate.credits,
-    nodes: nodes.map(({ node, type }) => ({ nodeId: node.id, nodeType: node.type, stage: stageOf.get(node.id) ?? 0, runtime: type.runtime })),
+    nodes: nodes.map(({ node, type }) => ({
+      nodeId: node.id,
+      nodeType: node.type,
+      stage: stageOf.get(node.id) ?? 0,
+      runtime: type.runtime,
+    })),
   });
   await deps.credits.reserve(trx, {
     jobId: job.id,
@@ -329,7 +405,12 @@ export async function launchExecution(deps: StartJobDeps, job: Job): Promise<Job
       const { executionId } = await deps.services.orchestrator.startExecution({
         machine: RUN_PIPELINE_MACHINE,
         name: job.id,
-        input: { jobId: job.id, userId: job.userId, snapshotId: job.snapshotId, datasetVersionId: job.datasetVersionId },
+        input: {
+          jobId: job.id,
+          userId: job.userId,
+          snapshotId: job.snapshotId,
+          datasetVersionId: job.datasetVersionId,
+        },
       });
       return withTenant(deps.services.db, { userId: job.userId, role: 'user' }, async (trx) => {
         await setExecutionId(trx, job.id, executionId);
@@ -352,4 +433,3 @@ export async function launchExecution(deps: StartJobDeps, job: Job): Promise<Job
     details: { jobId: job.id },
   });
 }
-

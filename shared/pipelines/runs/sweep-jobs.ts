@@ -33,7 +33,9 @@ const DEFAULT_UNSTARTED_AFTER_MS = 2 * 60_000;
 
 export async function sweepJobs(deps: SweepJobsDeps): Promise<SweepReport> {
   const now = deps.services.clock.now();
-  const jobs = await withSystemScope(deps.services.db, 'schedule.sweep-jobs', (trx) => listUnfinishedJobs(trx, deps.batchSize ?? 200));
+  const jobs = await withSystemScope(deps.services.db, 'schedule.sweep-jobs', (trx) =>
+    listUnfinishedJobs(trx, deps.batchSize ?? 200),
+  );
   const report: SweepReport = { checked: jobs.length, settled: [], started: [] };
   for (const job of jobs) {
     try {
@@ -43,7 +45,8 @@ export async function sweepJobs(deps: SweepJobsDeps): Promise<SweepReport> {
       deps.services.logger.error('sweeping a job failed', { jobId: job.id, error });
     }
   }
-  if (report.settled.length > 0 || report.started.length > 0) deps.services.logger.info('jobs swept', { ...report });
+  if (report.settled.length > 0 || report.started.length > 0)
+    deps.services.logger.info('jobs swept', { ...report });
   return report;
 }
 
@@ -54,7 +57,8 @@ async function sweepOne(deps: SweepJobsDeps, job: Job, now: Date, report: SweepR
   };
 
   if (!job.executionId) {
-    if (now.getTime() - job.createdAt.getTime() < (deps.unstartedAfterMs ?? DEFAULT_UNSTARTED_AFTER_MS)) return;
+    if (now.getTime() - job.createdAt.getTime() < (deps.unstartedAfterMs ?? DEFAULT_UNSTARTED_AFTER_MS))
+      return;
     try {
       await launchExecution({ ...deps, startAttempts: 1 }, job);
       report.started.push(job.id);
@@ -71,7 +75,12 @@ async function sweepOne(deps: SweepJobsDeps, job: Job, now: Date, report: SweepR
     return;
   }
   if (execution.status !== 'RUNNING') {
-    const how = execution.status === 'ABORTED' ? 'was stopped' : execution.status === 'TIMED_OUT' ? 'timed out' : `ended (${execution.status})`;
+    const how =
+      execution.status === 'ABORTED'
+        ? 'was stopped'
+        : execution.status === 'TIMED_OUT'
+          ? 'timed out'
+          : `ended (${execution.status})`;
     await fail(`The run ${how} before the job was settled. Nothing was charged; retry the job.`);
     return;
   }
@@ -86,6 +95,8 @@ async function sweepOne(deps: SweepJobsDeps, job: Job, now: Date, report: SweepR
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
     }
-    await fail(`The run stopped reporting progress (no heartbeat for ${Math.round(staleAfter / 60_000)} minutes). Nothing was charged; retry the job.`);
+    await fail(
+      `The run stopped reporting progress (no heartbeat for ${Math.round(staleAfter / 60_000)} minutes). Nothing was charged; retry the job.`,
+    );
   }
 }

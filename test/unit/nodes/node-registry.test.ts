@@ -18,7 +18,10 @@ describe('node registry', () => {
       'table.join': { on: ['a'] },
     };
     for (const type of NODE_TYPES) {
-      const parsed = nodeRegistry.get(type.key).params.parse(minimal[type.key] ?? {}) as Record<string, unknown>;
+      const parsed = nodeRegistry.get(type.key).params.parse(minimal[type.key] ?? {}) as Record<
+        string,
+        unknown
+      >;
       const properties = (type.parametersSchema['properties'] ?? {}) as Record<string, { default?: unknown }>;
       for (const [name, schema] of Object.entries(properties)) {
         if (schema.default !== undefined) expect(parsed[name], `${type.key}.${name}`).toEqual(schema.default);
@@ -27,7 +30,9 @@ describe('node registry', () => {
   });
 
   it('refuses params the catalog does not declare', () => {
-    expect(() => nodeRegistry.get('table.select_columns').params.parse({ columns: ['a'], sql: 'drop table x' })).toThrow();
+    expect(() =>
+      nodeRegistry.get('table.select_columns').params.parse({ columns: ['a'], sql: 'drop table x' }),
+    ).toThrow();
     expect(() => nodeRegistry.get('nope.nothing')).toThrow(/no implementation/);
   });
 });

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../../../shared/errors/app-error';
 import { DuckDbTableEngine } from '../../../shared/nodes/adapters/duckdb-tables';
-import type { NodeContext, NodeInputs, NodeResult, ResolvedDatasetVersion } from '../../../shared/nodes/node-definition';
+import type {
+  NodeContext,
+  NodeInputs,
+  NodeResult,
+  ResolvedDatasetVersion,
+} from '../../../shared/nodes/node-definition';
 import { nodeRegistry } from '../../../shared/nodes/registry';
 import type { TableSession } from '../../../shared/nodes/table-engine.port';
 import type { BlobBody, BlobInfo, BlobStore, ListPage } from '../../../shared/ports/blob-store.port';
@@ -26,7 +31,10 @@ export class DirectoryBlobStore implements BlobStore {
   async put(key: string, body: BlobBody): Promise<BlobInfo> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
-    const bytes = typeof body === 'string' || body instanceof Uint8Array ? body : Buffer.concat(await Readable.from(body).toArray());
+    const bytes =
+      typeof body === 'string' || body instanceof Uint8Array
+        ? body
+        : Buffer.concat(await Readable.from(body).toArray());
     await writeFile(file, bytes);
     return this.info(key);
   }
@@ -117,7 +125,12 @@ export interface NodeHarness {
   /** Writes a Parquet object from a SELECT (DuckDB syntax) and returns its key. */
   table(key: string, select: string): Promise<string>;
   /** Runs a node of the registry as a host would. */
-  run(nodeType: string, inputs: NodeInputs, params: unknown, options?: { nodeId?: string; signal?: AbortSignal; dataset?: ResolvedDatasetVersion }): Promise<NodeResult>;
+  run(
+    nodeType: string,
+    inputs: NodeInputs,
+    params: unknown,
+    options?: { nodeId?: string; signal?: AbortSignal; dataset?: ResolvedDatasetVersion },
+  ): Promise<NodeResult>;
   /** Reads a Parquet object back as rows. */
   rows(key: string, orderBy?: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

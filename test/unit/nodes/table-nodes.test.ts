@@ -29,7 +29,12 @@ afterAll(async () => {
 
 describe('column nodes', () => {
   it('select keeps only the listed columns, in the order given, and writes under the job prefix', async () => {
-    const result = await h.run('table.select_columns', { table: { key: people } }, { columns: ['name', 'id'] }, { nodeId: 'pick' });
+    const result = await h.run(
+      'table.select_columns',
+      { table: { key: people } },
+      { columns: ['name', 'id'] },
+      { nodeId: 'pick' },
+    );
     const out = result.outputs['table'];
     expect(out?.key).toBe(`jobs/${USER_ID}/${JOB_ID}/pick/table.parquet`);
     expect(out?.rows).toBe(6);
@@ -38,29 +43,43 @@ describe('column nodes', () => {
   });
 
   it('select names the missing column and the columns that exist', async () => {
-    await expect(h.run('table.select_columns', { table: { key: people } }, { columns: ['name', 'salary'] })).rejects.toThrow(
-      /Column "salary" does not exist \(the table has: id, name, age, country, we"ird\)/,
-    );
+    await expect(
+      h.run('table.select_columns', { table: { key: people } }, { columns: ['name', 'salary'] }),
+    ).rejects.toThrow(/Column "salary" does not exist \(the table has: id, name, age, country, we"ird\)/);
   });
 
   it('rename renames columns, handles quotes in names, and refuses to create duplicates', async () => {
-    const result = await h.run('table.rename_columns', { table: { key: people } }, { mapping: { name: 'full_name', 'we"ird': 'group' } });
-    expect(result.outputs['table']?.columns).toEqual(['id', 'full_name', 'age', 'country', 'group']);
-    await expect(h.run('table.rename_columns', { table: { key: people } }, { mapping: { name: 'age' } })).rejects.toThrow(
-      /two columns would be called "age"/,
+    const result = await h.run(
+      'table.rename_columns',
+      { table: { key: people } },
+      { mapping: { name: 'full_name', 'we"ird': 'group' } },
     );
+    expect(result.outputs['table']?.columns).toEqual(['id', 'full_name', 'age', 'country', 'group']);
+    await expect(
+      h.run('table.rename_columns', { table: { key: people } }, { mapping: { name: 'age' } }),
+    ).rejects.toThrow(/two columns would be called "age"/);
   });
 
   it('drop removes columns and refuses to drop all of them', async () => {
-    const result = await h.run('table.drop_columns', { table: { key: people } }, { columns: ['age', 'we"ird'] });
+    const result = await h.run(
+      'table.drop_columns',
+      { table: { key: people } },
+      { columns: ['age', 'we"ird'] },
+    );
     expect(result.outputs['table']?.columns).toEqual(['id', 'name', 'country']);
     await expect(
-      h.run('table.drop_columns', { table: { key: people } }, { columns: ['id', 'name', 'age', 'country', 'we"ird'] }),
+      h.run(
+        'table.drop_columns',
+        { table: { key: people } },
+        { columns: ['id', 'name', 'age', 'country', 'we"ird'] },
+      ),
     ).rejects.toBeInstanceOf(NodeError);
   });
 
   it('a node without its input port fails with a message that says what to connect', async () => {
-    await expect(h.run('table.select_columns', {}, { columns: ['id'] })).rejects.toThrow(/no input on port "table"/);
+    await expect(h.run('table.select_columns', {}, { columns: ['id'] })).rejects.toThrow(
+      /no input on port "table"/,
+    );
   });
 });
 
@@ -72,11 +91,19 @@ describe('table.filter_rows', () => {
 
   it('applies comparison, list, null and text conditions', async () => {
     expect(await filter({ conditions: [{ column: 'age', operator: '>=', value: 41 }] })).toEqual([2, 5, 6]);
-    expect(await filter({ conditions: [{ column: 'country', operator: 'in', value: ['uk', 'nl'] }] })).toEqual([1, 5, 6]);
-    expect(await filter({ conditions: [{ column: 'country', operator: 'not_in', value: ['us'] }] })).toEqual([1, 3, 5, 6]);
+    expect(
+      await filter({ conditions: [{ column: 'country', operator: 'in', value: ['uk', 'nl'] }] }),
+    ).toEqual([1, 5, 6]);
+    expect(await filter({ conditions: [{ column: 'country', operator: 'not_in', value: ['us'] }] })).toEqual([
+      1, 3, 5, 6,
+    ]);
     expect(await filter({ conditions: [{ column: 'age', operator: 'is_null' }] })).toEqual([3]);
-    expect(await filter({ conditions: [{ column: 'age', operator: '!=', value: 36 }] })).toEqual([2, 3, 4, 5, 6]);
-    expect(await filter({ conditions: [{ column: 'name', operator: 'contains', value: 'ar' }] })).toEqual([4]);
+    expect(await filter({ conditions: [{ column: 'age', operator: '!=', value: 36 }] })).toEqual([
+      2, 3, 4, 5, 6,
+    ]);
+    expect(await filter({ conditions: [{ column: 'name', operator: 'contains', value: 'ar' }] })).toEqual([
+      4,
+    ]);
   });
 
   it('combines conditions with and/or', async () => {
@@ -89,14 +116,22 @@ describe('table.filter_rows', () => {
   });
 
   it('treats values as data, never as SQL', async () => {
-    expect(await filter({ conditions: [{ column: 'name', operator: '=', value: "x' OR '1'='1" }] })).toEqual([]);
-    expect(await filter({ conditions: [{ column: 'we"ird', operator: '=', value: 'a' }] })).toEqual([1, 3, 5]);
+    expect(await filter({ conditions: [{ column: 'name', operator: '=', value: "x' OR '1'='1" }] })).toEqual(
+      [],
+    );
+    expect(await filter({ conditions: [{ column: 'we"ird', operator: '=', value: 'a' }] })).toEqual([
+      1, 3, 5,
+    ]);
   });
 
   it('rejects conditions that do not fit their operator and unknown columns', async () => {
-    await expect(filter({ conditions: [{ column: 'age', operator: 'in', value: [] }] })).rejects.toThrow(/non-empty list/);
+    await expect(filter({ conditions: [{ column: 'age', operator: 'in', value: [] }] })).rejects.toThrow(
+      /non-empty list/,
+    );
     await expect(filter({ conditions: [{ column: 'age', operator: 'exec', value: 1 }] })).rejects.toThrow();
-    await expect(filter({ conditions: [{ column: 'salary', operator: '>', value: 1 }] })).rejects.toThrow(/"salary" does not exist/);
+    await expect(filter({ conditions: [{ column: 'salary', operator: '>', value: 1 }] })).rejects.toThrow(
+      /"salary" does not exist/,
+    );
   });
 });
 
@@ -146,7 +181,11 @@ describe('table.split', () => {
   });
 
   it('stratified, each class gives its share to the test set', async () => {
-    const result = await h.run('table.split', { table: { key: people } }, { testFraction: 0.34, stratifyColumn: 'we"ird', seed: 5 });
+    const result = await h.run(
+      'table.split',
+      { table: { key: people } },
+      { testFraction: 0.34, stratifyColumn: 'we"ird', seed: 5 },
+    );
     const test = await h.rows(result.outputs['test']?.key ?? '');
     expect(test.map((r) => r['we"ird']).sort()).toEqual(['a', 'b']);
   });
@@ -154,8 +193,15 @@ describe('table.split', () => {
 
 describe('table.join', () => {
   it('inner join keeps matching rows, keys once, and suffixes clashing right columns', async () => {
-    const named = await h.table('processed/named-orders.parquet', `SELECT 1 AS id, 'first' AS name UNION ALL SELECT 2, 'second'`);
-    const inner = await h.run('table.join', { left: { key: people }, right: { key: orders } }, { on: ['id'] });
+    const named = await h.table(
+      'processed/named-orders.parquet',
+      `SELECT 1 AS id, 'first' AS name UNION ALL SELECT 2, 'second'`,
+    );
+    const inner = await h.run(
+      'table.join',
+      { left: { key: people }, right: { key: orders } },
+      { on: ['id'] },
+    );
     const rows = await h.rows(inner.outputs['table']?.key ?? '', 'order_id');
     expect(rows.map((r) => [r['order_id'], r['name']])).toEqual([
       [10, 'Ada'],
@@ -167,26 +213,44 @@ describe('table.join', () => {
   });
 
   it('left and outer joins keep unmatched rows, with the key from whichever side has it', async () => {
-    const left = await h.run('table.join', { left: { key: people }, right: { key: orders } }, { on: ['id'], how: 'left' });
+    const left = await h.run(
+      'table.join',
+      { left: { key: people }, right: { key: orders } },
+      { on: ['id'], how: 'left' },
+    );
     expect(left.outputs['table']?.rows).toBe(7);
-    const outer = await h.run('table.join', { left: { key: people }, right: { key: orders } }, { on: ['id'], how: 'outer' });
+    const outer = await h.run(
+      'table.join',
+      { left: { key: people }, right: { key: orders } },
+      { on: ['id'], how: 'outer' },
+    );
     const ids = (await h.rows(outer.outputs['table']?.key ?? '', 'id')).map((r) => r['id']);
     expect(ids).toContain(9);
     expect(outer.outputs['table']?.rows).toBe(8);
   });
 
   it('fails when a key is missing on one side', async () => {
-    await expect(h.run('table.join', { left: { key: people }, right: { key: orders } }, { on: ['name'] })).rejects.toThrow(
-      /"name" does not exist/,
-    );
+    await expect(
+      h.run('table.join', { left: { key: people }, right: { key: orders } }, { on: ['name'] }),
+    ).rejects.toThrow(/"name" does not exist/);
   });
 });
 
 describe('exports and the dataset source', () => {
   it('export.csv writes a CSV file with a header and the chosen delimiter', async () => {
-    const result = await h.run('export.csv', { table: { key: orders } }, { delimiter: ';', fileName: 'orders.csv' }, { nodeId: 'csv' });
+    const result = await h.run(
+      'export.csv',
+      { table: { key: orders } },
+      { delimiter: ';', fileName: 'orders.csv' },
+      { nodeId: 'csv' },
+    );
     const file = result.outputs['file'];
-    expect(file).toMatchObject({ key: `jobs/${USER_ID}/${JOB_ID}/csv/file.csv`, format: 'csv', rows: 4, fileName: 'orders.csv' });
+    expect(file).toMatchObject({
+      key: `jobs/${USER_ID}/${JOB_ID}/csv/file.csv`,
+      format: 'csv',
+      rows: 4,
+      fileName: 'orders.csv',
+    });
     const text = Buffer.from(await h.blobs.getBytes(file?.key ?? '')).toString('utf8');
     expect(text.split('\n')[0]).toBe('order_id;id;amount');
     expect(text).toContain('13;9;3.0');
@@ -214,9 +278,14 @@ describe('exports and the dataset source', () => {
         },
       },
     );
-    expect(result.outputs['table']).toMatchObject({ key: `jobs/${USER_ID}/${JOB_ID}/source/table.parquet`, rows: 6 });
+    expect(result.outputs['table']).toMatchObject({
+      key: `jobs/${USER_ID}/${JOB_ID}/source/table.parquet`,
+      rows: 6,
+    });
     expect(result.metrics).toMatchObject({ version: 2, rows: 6 });
-    const copied = await readFile(path.join(h.blobs.root, ...(result.outputs['table']?.key ?? '').split('/')));
+    const copied = await readFile(
+      path.join(h.blobs.root, ...(result.outputs['table']?.key ?? '').split('/')),
+    );
     expect(copied.length).toBeGreaterThan(0);
   });
 
@@ -224,7 +293,12 @@ describe('exports and the dataset source', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      h.run('table.select_columns', { table: { key: people } }, { columns: ['id'] }, { signal: controller.signal }),
+      h.run(
+        'table.select_columns',
+        { table: { key: people } },
+        { columns: ['id'] },
+        { signal: controller.signal },
+      ),
     ).rejects.toMatchObject({ name: 'PipeWeave.NodeCancelled' });
   });
 });
