@@ -7,7 +7,6 @@ import {
   XlsxUnreadableError,
   type XlsxToCsv,
   type XlsxToCsvRequest,
-  type XlsxToCsvResult,
 } from '../../ingestion/workers/xlsx-to-csv.port';
 import { csvField, hasTimeOfDay, isoDate, plainDecimal, snapToSecond } from './csv-field';
 import { readZipDirectory, ZipFormatError } from './zip-directory';
@@ -51,14 +50,7 @@ export const convertXlsxToCsv: XlsxToCsv = async (request) => {
     );
   }
   await writeCsv(request.outputPath, rows, columns);
-  const result: XlsxToCsvResult = {
-    sheetNames,
-    sheetName: first.sheet,
-    rowCount: rows.length,
-    columnCount: columns,
-    firstRow: start + 1,
-  };
-  return result;
+  return { sheetNames, sheetName: first.sheet, rowCount: rows.length, columnCount: columns, firstRow: start + 1 };
 };
 
 async function isCompoundFile(path: string): Promise<boolean> {
