@@ -20,7 +20,7 @@ const WORKBOOK_PART = 'xl/workbook.xml';
 const WRITE_CHUNK = 1 << 20;
 
 /**
- * The xlsx → CSV port on `read-excel-file`. Before the reader (which unpacks every XML part into
+ * The XlsxToCsv port implemented with `read-excel-file`. Before the reader (which unpacks every XML part into
  * memory) runs, the file is checked cheaply: an OLE2 container is a legacy .xls or an encrypted
  * workbook, a zip's directory must name a workbook and declare a bounded unpacked size. The first
  * sheet is then written as CSV; leading empty rows are skipped so the header is the first line.
