@@ -40,15 +40,118 @@ async function postJson(ctx: FixtureContext, route: string, body: unknown): Prom
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 300) throw new Error(`fixture POST ${route} answered ${res.status}: ${JSON.stringify(json)}`);
+  if (res.status >= 300)
+    throw new Error(`fixture POST ${route} answered ${res.status}: ${JSON.stringify(json)}`);
   return json;
 }
 
+async function getJson(ctx: FixtureContext, route: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${ctx.baseUrl}${route}`, { headers: ctx.owner.authHeader });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 200)
+    throw new Error(`fixture GET ${route} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Polls until `probe` answers something, or fails after the deadline. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`fixture timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const IRIS_CSV = [
+  'sepal_length,sepal_width,petal_length,petal_width,species',
+  '5.1,3.5,1.4,0.2,setosa',
+  '7.0,3.2,4.7,1.4,versicolor',
+  '6.3,3.3,6.0,2.5,virginica',
+  '4.9,3.0,1.4,0.2,setosa',
+  '6.4,3.2,4.5,1.5,versicolor',
+].join('\n');
+
+/** Version 1 of the owner's dataset, uploaded through the presigned POST and validated by ingestion. */
+async function uploadValidatedVersion(ctx: FixtureContext): Promise<Record<string, unknown>> {
+  const datasetId = await ctx.id('datasetId');
+  const bytes = Buffer.from(IRIS_CSV);
+  const requested = await postJson(ctx, `/datasets/${datasetId}/versions`, {
+    fileName: 'iris.csv',
+    contentType: 'text/csv',
+    sizeBytes: bytes.byteLength,
+  });
+  const upload = requested['upload'] as { url: string; fields: Record<string, string>; fileField: string };
+  const number = (requested['version'] as { version: number }).version;
+  const form = new FormData();
+  for (const [field, value] of Object.entries(upload.fields)) form.append(field, value);
+  form.append(upload.fileField, new Blob([bytes], { type: 'text/csv' }), 'iris.csv');
+  const stored = await fetch(upload.url, { method: 'POST', body: form });
+  if (stored.status >= 300)
+    throw new Error(`fixture upload answered ${stored.status}: ${await stored.text()}`);
+  return until('the dataset version to be validated', async () => {
+    const version = await getJson(ctx, `/datasets/${datasetId}/versions/${number}`);
+    if (version['status'] === 'failed')
+      throw new Error(`fixture ingestion failed: ${JSON.stringify(version)}`);
+    return version['status'] === 'validated' ? version : undefined;
+  });
+}
+
+/** The owner's validated version (uploaded once, shared by the `version` and `jobId` fixtures). */
+const validatedVersions = new WeakMap<RegisteredUser, Promise<Record<string, unknown>>>();
+function validatedVersionOf(ctx: FixtureContext): Promise<Record<string, unknown>> {
+  let version = validatedVersions.get(ctx.owner);
+  if (!version) {
+    version = uploadValidatedVersion(ctx);
+    validatedVersions.set(ctx.owner, version);
+  }
+  return version;
+}
+
 const resourceFixtures: Record<string, Fixture> = {
-  keyId: async (ctx) => String((await postJson(ctx, '/api-keys', { name: 'matrix key', scopes: ['read'] }))['id']),
+  keyId: async (ctx) =>
+    String((await postJson(ctx, '/api-keys', { name: 'matrix key', scopes: ['read'] }))['id']),
+  datasetId: async (ctx) =>
+    String((await postJson(ctx, '/datasets', { name: 'matrix iris', modality: 'tabular' }))['id']),
+  version: async (ctx) => String((await validatedVersionOf(ctx))['version']),
+  pipelineId: async (ctx) => String((await postJson(ctx, '/pipelines', { name: 'matrix pipeline' }))['id']),
+  // A finished job (its view no longer changes), run by its own pipeline so `pipelineId` stays a draft.
+  jobId: async (ctx) => {
+    const version = await validatedVersionOf(ctx);
+    const datasetId = await ctx.id('datasetId');
+    const pipeline = await postJson(ctx, '/pipelines', {
+      name: 'matrix run',
+      datasetId,
+      definition: {
+        nodes: [
+          { id: 'source', type: 'dataset.source', params: {} },
+          { id: 'copy', type: 'export.parquet', params: {} },
+        ],
+        edges: [{ from: { node: 'source', port: 'table' }, to: { node: 'copy', port: 'table' } }],
+      },
+    });
+    const job = await postJson(ctx, '/jobs', { pipelineId: pipeline['id'], datasetVersionId: version['id'] });
+    const jobId = String(job['id']);
+    await until('the job to finish', async () => {
+      const current = await getJson(ctx, `/jobs/${jobId}`);
+      if (current['status'] === 'failed') throw new Error(`fixture job failed: ${JSON.stringify(current)}`);
+      return current['status'] === 'completed' ? current : undefined;
+    });
+    return jobId;
+  },
 };
 
-const requestBodies: Record<string, unknown> = {};
+/** Valid bodies, each a real change, so a leak would show in A's snapshot. */
+const requestBodies: Record<string, unknown> = {
+  'PATCH /datasets/{datasetId}': { name: 'taken over', tags: ['bob'] },
+  'POST /datasets/{datasetId}/versions': { fileName: 'bob.csv', contentType: 'text/csv', sizeBytes: 12 },
+  'POST /datasets/{datasetId}/versions/{version}/schema/accept': { overrides: [] },
+  'POST /datasets/{datasetId}/versions/{version}/schema/reject': { reason: 'not what I expected' },
+  'PATCH /pipelines/{pipelineId}': { name: 'taken over' },
+  'POST /pipelines/{pipelineId}/clone': { name: 'stolen copy' },
+  'POST /jobs/{jobId}/retry': { priority: 9 },
+};
 
 const PARAM = /\{([^}]+)\}/g;
 const paramsOf = (route: RouteSpec) => [...route.path.matchAll(PARAM)].map((m) => m[1] ?? '');
@@ -87,7 +190,8 @@ function contextFor(owner: RegisteredUser, cache: Map<string, Promise<string>>):
 
 async function pathFor(route: RouteSpec, ctx: FixtureContext): Promise<string> {
   let out = route.path;
-  for (const param of paramsOf(route)) out = out.replace(`{${param}}`, encodeURIComponent(await ctx.id(param)));
+  for (const param of paramsOf(route))
+    out = out.replace(`{${param}}`, encodeURIComponent(await ctx.id(param)));
   return out;
 }
 
@@ -108,7 +212,9 @@ async function snapshotOfAlice(): Promise<Record<string, string>> {
   const ctx = contextFor(alice, aliceIds);
   const out: Record<string, string> = {};
   // Only routes whose parameters all have fixtures: a missing fixture fails its own routes, not every route.
-  const covered = tenantRoutes.filter((r) => r.method === 'GET' && paramsOf(r).every((p) => p in resourceFixtures));
+  const covered = tenantRoutes.filter(
+    (r) => r.method === 'GET' && paramsOf(r).every((p) => p in resourceFixtures),
+  );
   for (const route of covered) {
     const url = await pathFor(route, ctx);
     const res = await send(route, url, alice);
@@ -144,23 +250,29 @@ describe('route matrix: another tenant’s ids answer 404 and change nothing', (
     for (const [key, value] of Object.entries(snapshot)) expect(value, key).toMatch(/^200 /);
   });
 
-  it.each(tenantRoutes.map((r) => [routeKey(r), r] as const))('%s: B gets 404 for A’s resource', async (_key, route) => {
-    const before = await snapshotOfAlice();
-    const url = await pathFor(route, contextFor(alice, aliceIds));
-    const res = await send(route, url, bob);
-    if (res.status === 400) {
-      throw new Error(
-        `${routeKey(route)} answered 400 before checking ownership (${res.text}); add a valid body to requestBodies.`,
-      );
-    }
-    expect(res.status, res.text).toBe(404);
-    expect(JSON.parse(res.text)).toMatchObject({ status: 404 });
-    expect(await snapshotOfAlice()).toEqual(before);
-  });
+  it.each(tenantRoutes.map((r) => [routeKey(r), r] as const))(
+    '%s: B gets 404 for A’s resource',
+    async (_key, route) => {
+      const before = await snapshotOfAlice();
+      const url = await pathFor(route, contextFor(alice, aliceIds));
+      const res = await send(route, url, bob);
+      if (res.status === 400) {
+        throw new Error(
+          `${routeKey(route)} answered 400 before checking ownership (${res.text}); add a valid body to requestBodies.`,
+        );
+      }
+      expect(res.status, res.text).toBe(404);
+      expect(JSON.parse(res.text)).toMatchObject({ status: 404 });
+      expect(await snapshotOfAlice()).toEqual(before);
+    },
+  );
 
-  it.each(adminRoutesWithIds.map((r) => [routeKey(r), r] as const))('%s: a normal user gets 403', async (_key, route) => {
-    const url = route.path.replace(PARAM, '00000000-0000-4000-8000-000000000000');
-    const res = await send(route, url, bob);
-    expect(res.status, res.text).toBe(403);
-  });
+  it.each(adminRoutesWithIds.map((r) => [routeKey(r), r] as const))(
+    '%s: a normal user gets 403',
+    async (_key, route) => {
+      const url = route.path.replace(PARAM, '00000000-0000-4000-8000-000000000000');
+      const res = await send(route, url, bob);
+      expect(res.status, res.text).toBe(403);
+    },
+  );
 });
