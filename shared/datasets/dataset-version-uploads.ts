@@ -147,6 +147,8 @@ export function uploadInstructions(
     curl: [
       'curl',
       '--fail',
+      '--silent',
+      '--show-error',
       '-X',
       'POST',
       shellQuote(post.url),
