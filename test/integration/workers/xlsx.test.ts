@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import { convertXlsxToCsv } from '../../../shared/adapters/excel/xlsx-to-csv';
 import type { VersionValidationIssue } from '../../../shared/datasets/dataset-records';
+import type { DatabaseTransaction } from '../../../shared/db/database';
+import { withSystemScope } from '../../../shared/db/tenant';
 import { makeIngestionWorker, type IngestionWorkerHandler } from '../../../shared/ingestion/workers/ingestion-worker';
 import { makeTabularProcessor } from '../../../shared/ingestion/workers/tabular-processor';
 import { profileReportSchema, type ProfileReport } from '../../../shared/profiling/profile-report';
@@ -30,21 +32,26 @@ async function ingest(fileName: string, body: Uint8Array) {
   return h.version(arrival);
 }
 
+/** Reads what the worker wrote; the test connection is not a superuser, so row-level security applies. */
+function read<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return withSystemScope(h.testDb.db, 'admin.test-fixture', work);
+}
+
 async function report(versionId: string): Promise<ProfileReport> {
-  const row = await h.testDb.db
-    .selectFrom('eda_reports')
-    .selectAll()
-    .where('dataset_version_id', '=', versionId)
-    .executeTakeFirstOrThrow();
+  const row = await read((trx) =>
+    trx.selectFrom('eda_reports').selectAll().where('dataset_version_id', '=', versionId).executeTakeFirstOrThrow(),
+  );
   return profileReportSchema.parse(row.full_report);
 }
 
 async function proposedTypes(versionId: string): Promise<Record<string, string>> {
-  const row = await h.testDb.db
-    .selectFrom('schema_deductions')
-    .selectAll()
-    .where('dataset_version_id', '=', versionId)
-    .executeTakeFirstOrThrow();
+  const row = await read((trx) =>
+    trx
+      .selectFrom('schema_deductions')
+      .selectAll()
+      .where('dataset_version_id', '=', versionId)
+      .executeTakeFirstOrThrow(),
+  );
   const columns = (row.proposed_schema as { columns: { name: string; type: string }[] }).columns;
   return Object.fromEntries(columns.map((c) => [c.name, c.type]));
 }
@@ -123,11 +130,13 @@ describe('Excel workbooks in the tabular worker', () => {
     expect(issue?.code).toBe('EXCEL.CORRUPT');
     expect(issue?.message).toMatch(/damaged or incompletely uploaded/);
     expect(issue?.message).toMatch(/save it again as \.xlsx, or save the sheet you need as "CSV UTF-8/);
-    const job = await h.testDb.db
-      .selectFrom('ingestion_jobs')
-      .select('status')
-      .where('dataset_version_id', '=', version.id)
-      .executeTakeFirstOrThrow();
+    const job = await read((trx) =>
+      trx
+        .selectFrom('ingestion_jobs')
+        .select('status')
+        .where('dataset_version_id', '=', version.id)
+        .executeTakeFirstOrThrow(),
+    );
     expect(job.status).toBe('failed');
   });
 
