@@ -258,7 +258,8 @@ async function wireLocalFunctions(
   const objectCreated = makeObjectCreatedHandler(() => services);
   const { makeRefreshDatasetsHandler } = await import('../../functions/schedules/refresh-datasets-handler');
   const refreshDatasets = makeRefreshDatasetsHandler(() => services);
-  // Same rate as the AWS rule (RefreshDatasetsEvery15Minutes).
+  // Per-dataset schedules are the trigger; this sweep catches missed ones. AWS runs it daily
+  // (Aurora may pause); on one machine every 15 minutes costs nothing.
   parts.scheduler.addFixedSchedule('refresh-datasets', 'rate(15 minutes)', async (event) => {
     await refreshDatasets(event);
   });
@@ -282,9 +283,15 @@ async function wireLocalFunctions(
       RunFargateNode: (input, context) => pipeline.runFargateNode(input, context),
     },
   });
-  // More often than the AWS rule (5 minutes): on one machine a stuck job should clear quickly.
-  parts.scheduler.addFixedSchedule('sweep-jobs', 'rate(1 minute)', async (event) => {
+  // As the AWS rule on run-pipeline status changes: an ended execution reconciles its job.
+  parts.orchestrator.onExecutionStatusChange(async (event) => {
     await pipeline.sweepJobs(event);
+  });
+  // Every minute and over all unfinished jobs (AWS: every 15 minutes, only while executions run,
+  // plus daily): no database to keep asleep here, and a restart loses the in-memory executions
+  // of jobs still marked running, which this clears within a minute.
+  parts.scheduler.addFixedSchedule('sweep-jobs', 'rate(1 minute)', async () => {
+    await pipeline.sweepJobs({ sweep: 'all' });
   });
   return {
     onObjectCreated: async (event) => {

@@ -16,6 +16,7 @@ import type { HealthCheck } from '../../shared/ports/health.port';
 import type {
   ExecutionDescription,
   ExecutionStatus,
+  ExecutionSummary,
   Orchestrator,
   StartExecutionRequest,
 } from '../../shared/ports/orchestrator.port';
@@ -131,6 +132,33 @@ export function lambdaTask<P = JsonValue, R = unknown>(fn: (payload: P, context:
   };
 }
 
+/**
+ * What Step Functions sends to EventBridge when an execution ends ("Step Functions Execution
+ * Status Change"), so the local runtime can call the handlers AWS rules target with the same event.
+ */
+export interface ExecutionStatusChangeEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    executionArn: string;
+    stateMachineArn: string;
+    name: string;
+    status: ExecutionStatus;
+    startDate: number;
+    stopDate: number | null;
+    input: string;
+    output: string | null;
+  };
+}
+
+export type ExecutionStatusListener = (event: ExecutionStatusChangeEvent) => Promise<void> | void;
+
 export interface LocalStepFunctionsOptions {
   /** Machine name (file name without `.asl.json`) → definition text with placeholders. */
   definitions: Record<string, string>;
@@ -206,6 +234,9 @@ export class LocalStepFunctions implements Orchestrator {
   private readonly region: string;
   private readonly account: string;
   private readonly maxEvents: number;
+  private readonly statusListeners = new Set<ExecutionStatusListener>();
+  /** Set by stopAll: executions stopped by a shutdown are not announced to handlers going away. */
+  private closing = false;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     this.clock = options.clock ?? systemClock;
@@ -339,6 +370,24 @@ export class LocalStepFunctions implements Orchestrator {
     return record ? describe(record) : undefined;
   }
 
+  async listRunningExecutions(machine: string): Promise<ExecutionSummary[]> {
+    if (!this.definitions.has(machine)) {
+      throw new NotFoundError('State machine', machine, { code: 'ORCHESTRATOR.MACHINE_NOT_FOUND' });
+    }
+    return [...this.executions.values()]
+      .filter((e) => e.machine === machine && e.status === 'RUNNING')
+      .map((e) => ({ executionId: e.executionId, name: e.name, startedAt: new Date(e.startedAt) }));
+  }
+
+  /**
+   * Calls `listener` (after the current call stack, like an EventBridge delivery) with the
+   * status-change event of every execution that ends. Returns the function that removes it.
+   */
+  onExecutionStatusChange(listener: ExecutionStatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
   /** Resolves with the description once the execution has stopped running (for tests and the local runtime). */
   async waitForExecution(executionId: string, options: { timeoutMs?: number } = {}): Promise<ExecutionDescription> {
     const record = this.record(executionId);
@@ -401,6 +450,7 @@ export class LocalStepFunctions implements Orchestrator {
 
   /** Stops every running execution (shutdown of the local runtime). */
   async stopAll(): Promise<void> {
+    this.closing = true;
     const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
     await Promise.all(running.map((e) => this.stopExecution(e.executionId, { error: 'Shutdown', cause: 'The local runtime stopped.' })));
     await Promise.allSettled(running.map((e) => e.finished));
@@ -573,6 +623,42 @@ export class LocalStepFunctions implements Orchestrator {
     record.output = details.output;
     record.error = details.error;
     record.cause = details.cause;
+    this.announce(record);
+  }
+
+  private announce(record: ExecutionRecord): void {
+    if (this.closing || this.statusListeners.size === 0) return;
+    const machine = this.machines.get(record.machine);
+    const time = record.stoppedAt ?? this.clock.now();
+    const event: ExecutionStatusChangeEvent = {
+      version: '0',
+      id: randomBytes(16).toString('hex'),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: this.account,
+      time: time.toISOString(),
+      region: this.region,
+      resources: [record.executionId],
+      detail: {
+        executionArn: record.executionId,
+        stateMachineArn: machine?.arn ?? `arn:aws:states:${this.region}:${this.account}:stateMachine:${record.machine}`,
+        name: record.name,
+        status: record.status,
+        startDate: record.startedAt.getTime(),
+        stopDate: record.stoppedAt ? record.stoppedAt.getTime() : null,
+        input: record.inputKey,
+        output: record.output === undefined ? null : JSON.stringify(record.output),
+      },
+    };
+    for (const listener of this.statusListeners) {
+      setImmediate(() => {
+        Promise.resolve()
+          .then(() => listener(structuredClone(event)))
+          .catch((error: unknown) =>
+            this.options.logger?.error('An execution status listener failed', { executionId: record.executionId, error }),
+          );
+      });
+    }
   }
 
   private finishWithError(record: ExecutionRecord, error: unknown): void {

@@ -12,6 +12,14 @@ export interface ExecutionDescription {
   cause?: string;
 }
 
+/** An execution as listed (ListExecutions gives no input, output or error). */
+export interface ExecutionSummary {
+  executionId: string;
+  /** For run-pipeline, the job id. */
+  name: string;
+  startedAt: Date;
+}
+
 export interface StartExecutionRequest {
   /** Machine name as in `statemachines/{machine}.asl.json`, e.g. `run-pipeline`. */
   machine: string;
@@ -25,6 +33,8 @@ export interface Orchestrator {
   stopExecution(executionId: string, reason?: { error?: string; cause?: string }): Promise<void>;
   /** Returns undefined when the execution does not exist. */
   describeExecution(executionId: string): Promise<ExecutionDescription | undefined>;
+  /** Every execution of `machine` that is still RUNNING (all pages). */
+  listRunningExecutions(machine: string): Promise<ExecutionSummary[]>;
   /** Callbacks for `.waitForTaskToken` tasks (Fargate nodes). */
   sendTaskSuccess(taskToken: string, output: unknown): Promise<void>;
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;

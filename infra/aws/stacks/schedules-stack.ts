@@ -1,12 +1,18 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/access';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
+import {
+  EXECUTION_EVENT_SOURCE,
+  EXECUTION_STATUS_CHANGE,
+  RECONCILED_EXECUTION_STATUSES,
+  type SweepRequest,
+} from '../../../shared/pipelines/runs/execution-status-event';
 import { environment } from '../function-environment';
 import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
 import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
@@ -24,9 +30,13 @@ export interface SchedulesStackProps extends StackProps {
 }
 
 /**
- * Timed work: the job sweeper (stuck or orphaned runs), the dataset refresh sweep, the purge of
- * soft-deleted data, and the EventBridge Scheduler group (plus the role Scheduler assumes) that
- * holds one schedule per dataset with a refresh schedule.
+ * Timed and event-driven upkeep: the job sweeper (runs that ended without settling, went silent
+ * or never started), the dataset refresh sweep, the purge of soft-deleted data, and the
+ * EventBridge Scheduler group (plus the role Scheduler assumes) that holds one schedule per
+ * dataset with a refresh schedule.
+ *
+ * Aurora pauses after 5 idle minutes, and any query on a timer shorter than that keeps it awake
+ * for good: nothing here queries the database more often than once a day unless there is work.
  */
 export class SchedulesStack extends Stack {
   readonly sweepJobs: PipeWeaveFunction;
@@ -50,7 +60,7 @@ export class SchedulesStack extends Stack {
 
     this.sweepJobs = new PipeWeaveFunction(this, 'SweepJobs', {
       entry: SWEEP_JOBS_ENTRY,
-      description: 'Finds jobs whose execution ended or went silent and settles them',
+      description: 'Settles jobs whose execution ended without settling them, went silent or never started',
       timeout: Duration.minutes(2),
       environment: environment(databaseEnv, stateMachinesEnv),
     });
@@ -60,6 +70,10 @@ export class SchedulesStack extends Stack {
         actions: ['states:DescribeExecution', 'states:StopExecution'],
         resources: [executionsArn(names.runPipelineStateMachineName)],
       }),
+    );
+    // The frequent sweep asks which executions run before it touches the database.
+    this.sweepJobs.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:ListExecutions'], resources: [names.runPipelineStateMachineArn] }),
     );
     Validations.of(this.sweepJobs.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagExecutionsArn(names.runPipelineStateMachineName)}]`,
@@ -99,16 +113,46 @@ export class SchedulesStack extends Stack {
       'purge: deletes objects of soft-deleted records (noncurrent versions expire by lifecycle)',
     );
 
-    const fixedSchedules: [string, PipeWeaveFunction, Schedule, string][] = [
-      ['SweepJobsEvery5Minutes', this.sweepJobs, Schedule.rate(Duration.minutes(5)), 'job sweeper'],
-      ['RefreshDatasetsEvery15Minutes', this.refreshDatasets, Schedule.rate(Duration.minutes(15)), 'dataset refresh sweep'],
-      ['PurgeDeletedDaily', this.purgeDeleted, Schedule.cron({ minute: '17', hour: '3' }), 'soft-delete purge'],
+    // The job sweeper's main trigger: a run-pipeline execution ended (stopped, failed, timed out,
+    // or succeeded without settling). Delivery is best effort; the daily sweep catches a lost event.
+    new Rule(this, 'SweepJobsOnRunEnded', {
+      description: 'PipeWeave job sweeper: a run-pipeline execution ended',
+      eventPattern: {
+        source: [EXECUTION_EVENT_SOURCE],
+        detailType: [EXECUTION_STATUS_CHANGE],
+        detail: {
+          stateMachineArn: [names.runPipelineStateMachineArn],
+          status: [...RECONCILED_EXECUTION_STATUSES],
+        },
+      },
+      targets: [new LambdaFunction(this.sweepJobs.function, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+
+    // One daily minute for every sweep that must read the database (the purge's): Aurora wakes
+    // once a day for all of them instead of once per sweep.
+    const daily = Schedule.cron({ minute: '17', hour: '3' });
+    const sweep = (request: SweepRequest) => RuleTargetInput.fromObject(request);
+    const fixedSchedules: { id: string; fn: PipeWeaveFunction; schedule: Schedule; what: string; input?: RuleTargetInput }[] = [
+      // Silent runs: a job counts as lost after 15 minutes without a heartbeat, so checking every
+      // 15 minutes finds one within 30. It asks Step Functions first and reads the database only
+      // while executions run, so an idle deployment pays a Lambda call, not an awake Aurora.
+      {
+        id: 'SweepJobsEvery15Minutes',
+        fn: this.sweepJobs,
+        schedule: Schedule.rate(Duration.minutes(15)),
+        what: 'job sweeper (only while runs execute)',
+        input: sweep({ sweep: 'if-running' }),
+      },
+      { id: 'SweepJobsDaily', fn: this.sweepJobs, schedule: daily, what: 'job sweeper (every unfinished job)', input: sweep({ sweep: 'all' }) },
+      // Per-dataset Scheduler schedules start each refresh; this catches one that was missed.
+      { id: 'RefreshDatasetsDaily', fn: this.refreshDatasets, schedule: daily, what: 'dataset refresh sweep (missed schedules)' },
+      { id: 'PurgeDeletedDaily', fn: this.purgeDeleted, schedule: daily, what: 'soft-delete purge' },
     ];
-    for (const [id, fn, schedule, what] of fixedSchedules) {
+    for (const { id, fn, schedule, what, input } of fixedSchedules) {
       new Rule(this, id, {
         description: `PipeWeave ${what}`,
         schedule,
-        targets: [new LambdaFunction(fn.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+        targets: [new LambdaFunction(fn.function, { retryAttempts: 2, maxEventAge: Duration.hours(1), ...(input ? { event: input } : {}) })],
       });
     }
 

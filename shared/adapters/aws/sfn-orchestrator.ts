@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  ListExecutionsCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
@@ -11,7 +12,13 @@ import {
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../../config/config';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
-import type { ExecutionDescription, ExecutionStatus, Orchestrator, StartExecutionRequest } from '../../ports/orchestrator.port';
+import type {
+  ExecutionDescription,
+  ExecutionStatus,
+  ExecutionSummary,
+  Orchestrator,
+  StartExecutionRequest,
+} from '../../ports/orchestrator.port';
 import { errorName, translateCommonAwsError } from './aws-errors';
 
 export interface StepFunctionsOrchestratorOptions {
@@ -23,6 +30,8 @@ export interface StepFunctionsOrchestratorOptions {
 /** Step Functions limits: error ≤ 256 characters, cause ≤ 32,768. */
 const MAX_ERROR = 256;
 const MAX_CAUSE = 32_768;
+/** ListExecutions' largest page. */
+const LIST_PAGE_SIZE = 1000;
 const STATUSES = new Set<ExecutionStatus>(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
 
 /** Workflow executions on Step Functions (Standard). The execution ARN is the execution id. */
@@ -36,10 +45,7 @@ export class StepFunctionsOrchestrator implements Orchestrator {
   }
 
   async startExecution(request: StartExecutionRequest): Promise<{ executionId: string; startedAt: Date }> {
-    const stateMachineArn = this.#machines[request.machine];
-    if (!stateMachineArn) {
-      throw new ConfigError(`No state machine "${request.machine}" is configured: add it to PW_STATE_MACHINE_ARNS.`);
-    }
+    const stateMachineArn = this.#machineArn(request.machine);
     // Step Functions names: 1–80 characters, no whitespace, brackets, wildcards or control characters.
     if (!isExecutionName(request.name)) {
       throw new ValidationError(`"${request.name}" cannot name an execution (1–80 characters, no spaces or <>{}[]?*"#%\\^|~\`$&,;:/).`);
@@ -96,6 +102,25 @@ export class StepFunctionsOrchestrator implements Orchestrator {
     };
   }
 
+  async listRunningExecutions(machine: string): Promise<ExecutionSummary[]> {
+    const stateMachineArn = this.#machineArn(machine);
+    const running: ExecutionSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.#client
+        .send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: LIST_PAGE_SIZE, nextToken }))
+        .catch((error: unknown) => {
+          throw translateSfnError(error, `ListExecutions ${machine}`);
+        });
+      for (const item of out.executions ?? []) {
+        if (!item.executionArn || !item.name) continue;
+        running.push({ executionId: item.executionArn, name: item.name, startedAt: item.startDate ?? new Date(0) });
+      }
+      nextToken = out.nextToken;
+    } while (nextToken);
+    return running;
+  }
+
   async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
     await this.#task('SendTaskSuccess', () =>
       this.#client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output ?? {}) })),
@@ -110,6 +135,14 @@ export class StepFunctionsOrchestrator implements Orchestrator {
 
   async sendTaskHeartbeat(taskToken: string): Promise<void> {
     await this.#task('SendTaskHeartbeat', () => this.#client.send(new SendTaskHeartbeatCommand({ taskToken })));
+  }
+
+  #machineArn(machine: string): string {
+    const stateMachineArn = this.#machines[machine];
+    if (!stateMachineArn) {
+      throw new ConfigError(`No state machine "${machine}" is configured: add it to PW_STATE_MACHINE_ARNS.`);
+    }
+    return stateMachineArn;
   }
 
   async #describe(executionArn: string): Promise<DescribeExecutionCommandOutput | undefined> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSweepJobsHandler } from '../../../functions/schedules/sweep-jobs-handler';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
-import { DuckDbTableEngine } from '../../../shared/nodes/adapters/duckdb-tables';
+import { DuckDbTableEngine } from '../../../shared/adapters/duckdb/duckdb-tables';
 import { registerUser, type RegisteredUser } from '../../support/auth';
 
 /**
@@ -330,19 +330,23 @@ describe('pipeline runs on the local runtime', () => {
     await api('POST', `/jobs/${String(retried.body.id)}/cancel`);
   });
 
-  it('the sweeper settles a job whose execution was stopped behind its back', async () => {
+  it('the sweeper settles a job whose execution was stopped behind its back, from the status-change event', async () => {
     expect(platform.scheduler.upcoming().map((s) => s.name)).toContain('sweep-jobs');
     const jobId = await startRunningSlowJob('slow sweep');
     const executionId = String((await api('GET', `/jobs/${jobId}`)).body.executionId);
     await platform.orchestrator.stopExecution(executionId);
     await platform.orchestrator.waitForExecution(executionId, { timeoutMs: 10_000 });
-    expect((await api('GET', `/jobs/${jobId}`)).body.status).toBe('running');
 
-    const report = await makeSweepJobsHandler(() => platform.services)({});
-    expect(report.settled.map((s) => s.jobId)).toContain(jobId);
-
-    const job = (await api('GET', `/jobs/${jobId}`)).body;
+    // No sweep is run here: the ABORTED event reaches the sweeper, which settles the job.
+    const job = await waitForJob(jobId, ['failed', 'completed', 'cancelled']);
     expect(job.status).toBe('failed');
+    // A later event for the same execution changes nothing.
+    const again = await makeSweepJobsHandler(() => platform.services)({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { executionArn: executionId, name: jobId, status: 'ABORTED' },
+    });
+    expect(again).toEqual({ outcome: 'already-settled', jobId, status: 'failed' });
     expect((job.error as { message: string }).message).toMatch(/was stopped before the job was settled/);
     expect(nodesOf(job).get('blowup')?.status).toBe('skipped');
     expect((job.credits as { charged: number }).charged).toBe(0);

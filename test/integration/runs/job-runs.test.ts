@@ -46,6 +46,11 @@ class RecordingOrchestrator implements Orchestrator {
     if (status === 'missing') return undefined;
     return { executionId, name: executionId, status, startedAt: new Date() };
   }
+  async listRunningExecutions(machine: string) {
+    return this.started
+      .filter((r) => r.machine === machine && (this.statuses.get(`exec:${r.name}`) ?? 'RUNNING') === 'RUNNING')
+      .map((r) => ({ executionId: `exec:${r.name}`, name: r.name, startedAt: new Date() }));
+  }
   async sendTaskSuccess() {}
   async sendTaskFailure() {}
   async sendTaskHeartbeat() {}
