@@ -24,10 +24,13 @@ export interface SweepJobsOptions {
   staleAfterMs?: number;
 }
 
+/** What the sweeper uses of the services. */
+export type SweepJobsServices = Pick<Services, 'db' | 'clock' | 'logger' | 'ids' | 'orchestrator'>;
+
 const reconciled = new Set<string>(RECONCILED_EXECUTION_STATUSES);
 
 export function makeSweepJobsHandler(
-  getServices: () => Services | Promise<Services>,
+  getServices: () => SweepJobsServices | Promise<SweepJobsServices>,
   options: SweepJobsOptions = {},
 ) {
   const credits = options.credits ?? jobCredits();

@@ -421,7 +421,9 @@ async function ensureDatabase(port: number, databaseName: string, log: (m: strin
       }
     }
     if (existing.rows[0] && existing.rows[0].owner !== LOGIN_ROLE) {
-      log(`handing database "${databaseName}" from ${existing.rows[0].owner} to the login role ${LOGIN_ROLE}`);
+      log(
+        `handing database "${databaseName}" from ${existing.rows[0].owner} to the login role ${LOGIN_ROLE}`,
+      );
       await client.query(`ALTER DATABASE ${name} OWNER TO ${role}`);
     }
     const shown = await client.query<{ server_version: string }>('SHOW server_version');
@@ -431,7 +433,11 @@ async function ensureDatabase(port: number, databaseName: string, log: (m: strin
   return version;
 }
 
-async function asSuperuser<T>(port: number, database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function asSuperuser<T>(
+  port: number,
+  database: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password: PASSWORD, database });
   await client.connect();
   try {
@@ -486,7 +492,7 @@ async function handOverObjects(
     BEGIN
       FOR r IN
         SELECT n.nspname FROM pg_namespace n
-         WHERE n.nspowner = old_owner AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+         WHERE n.nspowner = old_owner AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
       LOOP
         EXECUTE format('ALTER SCHEMA %I OWNER TO %I', r.nspname, ${toLit});
         moved := moved + 1;
@@ -496,7 +502,7 @@ async function handOverObjects(
         SELECT c.oid::regclass AS name, c.relkind
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relowner = old_owner
-           AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+           AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
            AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
            AND NOT EXISTS (SELECT 1 FROM pg_depend d
                             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
@@ -514,7 +520,7 @@ async function handOverObjects(
         SELECT p.oid::regprocedure AS name
           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE p.proowner = old_owner
-           AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+           AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
            AND NOT EXISTS (SELECT 1 FROM pg_depend d
                             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
       LOOP
@@ -527,7 +533,7 @@ async function handOverObjects(
         SELECT t.oid::regtype AS name, t.typtype
           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
          WHERE t.typowner = old_owner
-           AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+           AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
            AND t.typtype IN ('e', 'd', 'r', 'c')
            AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
            AND NOT EXISTS (SELECT 1 FROM pg_depend d
@@ -542,7 +548,7 @@ async function handOverObjects(
       FOR r IN
         SELECT m.roleid::regrole::text AS role_name
           FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
-         WHERE m.member = old_owner AND g.rolname NOT LIKE 'pg\_%'
+         WHERE m.member = old_owner AND g.rolname NOT LIKE 'pg\\_%'
            AND NOT pg_has_role(${toLit}, m.roleid, 'SET')
       LOOP
         EXECUTE format('GRANT %s TO %I', r.role_name, ${toLit});
@@ -568,7 +574,9 @@ async function handOverObjects(
       PERFORM set_config('pipeweave.handover_moved', moved::text, false);
     END
     $pw_handover$`);
-  const counted = await client.query<{ moved: string }>(`SELECT current_setting('pipeweave.handover_moved') AS moved`);
+  const counted = await client.query<{ moved: string }>(
+    `SELECT current_setting('pipeweave.handover_moved') AS moved`,
+  );
   const moved = Number(counted.rows[0]?.moved ?? 0);
   if (moved > 0) log(`handed ${moved} objects from ${from} to the login role ${to}`);
   return moved;

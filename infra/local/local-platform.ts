@@ -19,7 +19,7 @@ import type { Services } from '../../shared/services';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { LocalQueues } from './local-queues';
-import { startLocalS3, type LocalS3 } from './local-s3';
+import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from './local-s3';
 import { LocalScheduler, type ScheduledHandler } from './local-scheduler';
 import { lambdaTask, LocalStepFunctions } from './local-step-functions';
 
@@ -132,11 +132,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       PW_SCHEDULER_GROUP: 'pipeweave',
     });
     const blobs = new S3BlobStore({
-      // The local server accepts any credentials; these keep the SDK from looking for real ones.
+      // The key pair the local server knows: it verifies presigned POST signatures with it.
       client: createS3Client({
         region: config.region,
         endpoint: s3.endpoint,
-        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        credentials: LOCAL_S3_CREDENTIALS,
       }),
       bucket: LOCAL_BUCKET,
     });

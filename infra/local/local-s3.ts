@@ -1,11 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type { Logger } from '../../shared/observability/logger';
+import {
+  checkPresignedPost,
+  maxUploadBytesOf,
+  s3ErrorXml,
+  type PostPolicyCredentials,
+  type S3PostError,
+} from './presigned-post-policy';
 
 /**
  * The local object store: an s3rver (S3 protocol on 127.0.0.1) with one bucket, CORS open for
@@ -13,7 +24,20 @@ import type { Logger } from '../../shared/observability/logger';
  * turned into the `S3Event` AWS would deliver (keys URL-encoded the way S3 encodes them, real
  * event names, bucket ARN, sequencer) and handed to `onObjectEvent` after the S3 response, so
  * a slow or failing handler never affects the upload.
+ *
+ * Browser uploads (`POST /{bucket}` with a presigned POST form) are checked here the way S3 checks
+ * them before s3rver sees them, since s3rver stores them without reading the policy: signature,
+ * expiration and every condition, including `content-length-range` against the file's real size.
+ * A refused upload gets S3's error (403 AccessDenied, 400 EntityTooLarge, …), stores nothing and
+ * produces no event; an accepted one is passed to s3rver byte for byte.
  */
+
+/** The key pair the local server accepts (s3rver's built-in account); any SDK client can use it. */
+export const LOCAL_S3_CREDENTIALS: PostPolicyCredentials = {
+  accessKeyId: 'S3RVER',
+  secretAccessKey: 'S3RVER',
+};
+
 export interface LocalS3Options {
   /** Where objects are stored (created if missing). */
   directory: string;
@@ -29,6 +53,8 @@ export interface LocalS3Options {
   /** Also deliver `ObjectRemoved:Delete` (default false: the platform subscribes to creations only). */
   includeRemovals?: boolean;
   logger?: Pick<Logger, 'error' | 'warn' | 'debug'>;
+  /** Key pairs whose presigned POST policies are accepted (default `LOCAL_S3_CREDENTIALS`). */
+  credentials?: PostPolicyCredentials[];
 }
 
 export interface LocalS3 {
@@ -100,7 +126,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       // Delivered after the current request finishes its work, never blocking the response.
       const delivery = new Promise<void>((resolve) => setImmediate(resolve))
         .then(async () => {
-          const eTag = record.s3.object.eTag ?? (eventName === 'ObjectCreated:Copy' ? await etagOf(server, options.bucket, key) : undefined);
+          const eTag =
+            record.s3.object.eTag ??
+            (eventName === 'ObjectCreated:Copy' ? await etagOf(server, options.bucket, key) : undefined);
           const event: S3Event = {
             Records: [
               toS3Record({
@@ -127,8 +155,31 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
 
   const listener = server.callback();
-  const http = createServer((req, res) => {
+  const forward = (req: IncomingMessage, res: ServerResponse) =>
     requests.run({ method: req.method ?? 'GET', url: req.url ?? '/' }, () => listener(req, res));
+  const postChecks = {
+    credentials: options.credentials ?? [LOCAL_S3_CREDENTIALS],
+    corsOrigins: options.corsOrigins ?? ['*'],
+  };
+  const http = createServer((req, res) => {
+    const bucket = browserUploadBucket(req);
+    if (bucket === undefined) {
+      forward(req, res);
+      return;
+    }
+    checkBrowserUpload(req, res, bucket, postChecks, forward).catch((error: unknown) => {
+      options.logger?.error('Local S3 could not check a browser upload', { error });
+      if (!res.headersSent) {
+        sendS3Error(req, res, postChecks.corsOrigins, {
+          status: 500,
+          code: 'InternalError',
+          message: 'We encountered an internal error. Please try again.',
+          details: {},
+        });
+      } else {
+        res.destroy();
+      }
+    });
   });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -159,7 +210,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 }
 
 function eventNameFor(s3rverName: string, request: RequestInfo | undefined): string {
-  if (s3rverName === 'ObjectCreated:Post' && request?.method === 'POST' && /[?&]uploadId=/.test(request.url)) {
+  if (
+    s3rverName === 'ObjectCreated:Post' &&
+    request?.method === 'POST' &&
+    /[?&]uploadId=/.test(request.url)
+  ) {
     return 'ObjectCreated:CompleteMultipartUpload';
   }
   return s3rverName;
@@ -240,6 +295,304 @@ function sequencerSource(): () => string {
     last = next > last ? next : last + 1n;
     return last.toString(16).toUpperCase().padStart(18, '0');
   };
+}
+
+interface PostChecks {
+  credentials: PostPolicyCredentials[];
+  corsOrigins: string[];
+}
+
+/** The bucket of a browser upload (`POST /{bucket}` without a sub-resource), else undefined. */
+function browserUploadBucket(req: IncomingMessage): string | undefined {
+  if (req.method !== 'POST') return undefined;
+  const match = /^\/([^/?]+)\/?$/.exec(req.url ?? '');
+  if (!match?.[1]) return undefined;
+  // Anything else (a plain POST) is s3rver's to refuse, as it does.
+  return /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')
+    ? decodeURIComponent(match[1])
+    : undefined;
+}
+
+/**
+ * Reads the form once: the raw body goes to a temp file (the upload may be large) while a scanner
+ * collects the fields and measures the file part. The policy decides; an accepted upload is
+ * replayed to s3rver from the temp file exactly as it came.
+ */
+async function checkBrowserUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bucket: string,
+  checks: PostChecks,
+  forward: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<void> {
+  const boundary = boundaryOf(req.headers['content-type'] ?? '');
+  if (!boundary) {
+    req.resume();
+    sendS3Error(req, res, checks.corsOrigins, malformedPost());
+    return;
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'pw-s3-post-'));
+  const cleanup = () => void rm(dir, { recursive: true, force: true });
+  let handedOver = false;
+  try {
+    const bodyPath = path.join(dir, 'body');
+    const out = createWriteStream(bodyPath);
+    const scanner = new MultipartScanner(boundary);
+    let written = 0;
+    let keeping = true;
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        scanner.push(chunk);
+        // Bytes past the policy's own size limit are refused anyway: stop keeping them.
+        if (
+          keeping &&
+          scanner.fileStarted &&
+          scanner.fileSize > (scanner.sizeLimit ?? Number.POSITIVE_INFINITY)
+        )
+          keeping = false;
+        if (!keeping) continue;
+        written += chunk.length;
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    } finally {
+      out.end();
+      await once(out, 'close');
+    }
+    if (req.errored || !req.complete) return; // The client went away: nothing to answer.
+    if (scanner.malformed || !scanner.finished) {
+      sendS3Error(req, res, checks.corsOrigins, malformedPost());
+      return;
+    }
+    if (!scanner.fileStarted) {
+      sendS3Error(req, res, checks.corsOrigins, {
+        status: 400,
+        code: 'InvalidArgument',
+        message: 'POST requires exactly one file upload per request.',
+        details: { ArgumentName: 'file', ArgumentValue: '0' },
+      });
+      return;
+    }
+    const verdict = checkPresignedPost({
+      bucket,
+      fields: scanner.fields,
+      fileSize: scanner.fileSize,
+      now: new Date(),
+      credentials: checks.credentials,
+    });
+    if (!verdict.ok) {
+      sendS3Error(req, res, checks.corsOrigins, verdict.error);
+      return;
+    }
+    const replay = replayOf(req, createReadStream(bodyPath), written);
+    res.once('close', cleanup);
+    handedOver = true;
+    forward(replay, res);
+  } finally {
+    if (!handedOver) cleanup();
+  }
+}
+
+/** The original request, its body read back from disk, for s3rver's Koa app. */
+function replayOf(
+  req: IncomingMessage,
+  body: NodeJS.ReadableStream & object,
+  length: number,
+): IncomingMessage {
+  const headers = { ...req.headers, 'content-length': String(length) };
+  delete headers['transfer-encoding'];
+  return Object.assign(body, {
+    headers,
+    rawHeaders: Object.entries(headers).flatMap(([name, value]) =>
+      value === undefined ? [] : [name, String(value)],
+    ),
+    method: req.method,
+    url: req.url,
+    httpVersion: req.httpVersion,
+    httpVersionMajor: req.httpVersionMajor,
+    httpVersionMinor: req.httpVersionMinor,
+    socket: req.socket,
+    connection: req.socket,
+    complete: true,
+    aborted: false,
+    trailers: {},
+    rawTrailers: [],
+  }) as unknown as IncomingMessage;
+}
+
+function sendS3Error(
+  req: IncomingMessage,
+  res: ServerResponse,
+  corsOrigins: string[],
+  error: Pick<S3PostError, 'code' | 'message' | 'details'> & { status: number },
+): void {
+  const body = s3ErrorXml(error);
+  const origin = req.headers.origin;
+  // Like S3 with a CORS rule: the browser may read the refusal.
+  if (origin && (corsOrigins.includes('*') || corsOrigins.includes(origin))) {
+    res.setHeader('Access-Control-Allow-Origin', corsOrigins.includes('*') ? '*' : origin);
+    res.setHeader('Vary', 'Origin');
+  }
+  res.writeHead(error.status, {
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(body),
+    'x-amz-request-id': randomBytes(8).toString('hex').toUpperCase(),
+    // S3 closes the connection after refusing an upload.
+    Connection: 'close',
+  });
+  res.end(body);
+}
+
+function malformedPost() {
+  return {
+    status: 400,
+    code: 'MalformedPOSTRequest',
+    message: 'The body of your POST request is not well-formed multipart/form-data.',
+    details: {},
+  };
+}
+
+function boundaryOf(contentType: string): string | undefined {
+  const match = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  return boundary && boundary.length <= 200 ? boundary : undefined;
+}
+
+// Form fields other than the file are small in S3 (its policy document is capped at 20 KB).
+const MAX_FIELD_BYTES = 1024 * 1024;
+const MAX_PART_HEADER_BYTES = 16 * 1024;
+
+/**
+ * A streaming multipart/form-data scanner: fields before the file part are kept (in order, as
+ * S3 ignores what follows the file), the file part named `file` is only measured.
+ */
+class MultipartScanner {
+  readonly fields: Array<[string, string]> = [];
+  fileStarted = false;
+  fileSize = 0;
+  /** The policy's `content-length-range` maximum, read when the file part starts. */
+  sizeLimit: number | undefined;
+  finished = false;
+  malformed = false;
+
+  readonly #delimiter: Buffer;
+  // The body's first delimiter has no CRLF before it; starting with one makes every delimiter alike.
+  #buffer: Buffer = Buffer.from('\r\n');
+  #state: 'preamble' | 'after-delimiter' | 'headers' | 'body' = 'preamble';
+  #part: { name: string; isFile: boolean; chunks: Buffer[]; size: number } | undefined;
+  #fieldBytes = 0;
+
+  constructor(boundary: string) {
+    this.#delimiter = Buffer.from(`\r\n--${boundary}`);
+  }
+
+  push(chunk: Buffer): void {
+    if (this.finished || this.malformed) return;
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    while (!this.finished && !this.malformed && this.#step());
+  }
+
+  /** One step of the state machine; false when it needs more input. */
+  #step(): boolean {
+    const buffer = this.#buffer;
+    switch (this.#state) {
+      case 'preamble': {
+        const at = buffer.indexOf(this.#delimiter);
+        if (at < 0) {
+          this.#buffer = buffer.subarray(Math.max(0, buffer.length - this.#delimiter.length + 1));
+          return false;
+        }
+        this.#buffer = buffer.subarray(at + this.#delimiter.length);
+        this.#state = 'after-delimiter';
+        return true;
+      }
+      case 'after-delimiter': {
+        if (buffer.length < 2) return false;
+        if (buffer[0] === 0x2d && buffer[1] === 0x2d) {
+          this.finished = true;
+          return false;
+        }
+        const lineEnd = buffer.indexOf('\r\n');
+        if (lineEnd < 0) {
+          if (buffer.length > 1024) this.malformed = true;
+          return false;
+        }
+        // Only transport padding (spaces, tabs) may follow a delimiter on its line.
+        if (!/^[ \t]*$/.test(buffer.subarray(0, lineEnd).toString('latin1'))) {
+          this.malformed = true;
+          return false;
+        }
+        this.#buffer = buffer.subarray(lineEnd + 2);
+        this.#state = 'headers';
+        return true;
+      }
+      case 'headers': {
+        const end = buffer.subarray(0, 2).toString('latin1') === '\r\n' ? 0 : buffer.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (buffer.length > MAX_PART_HEADER_BYTES) this.malformed = true;
+          return false;
+        }
+        const headerText = buffer.subarray(0, end).toString('utf8');
+        this.#buffer = buffer.subarray(end === 0 ? 2 : end + 4);
+        const disposition = /^content-disposition:(.*)$/im.exec(headerText)?.[1] ?? '';
+        const name = dispositionParam(disposition, 'name');
+        if (name === undefined) {
+          this.malformed = true;
+          return false;
+        }
+        const isFile = name === 'file' && !this.fileStarted;
+        if (isFile) {
+          this.fileStarted = true;
+          this.sizeLimit = maxUploadBytesOf(this.fields);
+        }
+        this.#part = { name, isFile, chunks: [], size: 0 };
+        this.#state = 'body';
+        return true;
+      }
+      case 'body': {
+        const at = buffer.indexOf(this.#delimiter);
+        const safeEnd = at >= 0 ? at : Math.max(0, buffer.length - this.#delimiter.length + 1);
+        this.#take(buffer.subarray(0, safeEnd));
+        this.#buffer = at >= 0 ? buffer.subarray(at + this.#delimiter.length) : buffer.subarray(safeEnd);
+        if (at < 0) return false;
+        this.#endPart();
+        this.#state = 'after-delimiter';
+        return true;
+      }
+    }
+  }
+
+  #take(data: Buffer): void {
+    const part = this.#part;
+    if (!part || data.length === 0) return;
+    if (part.isFile) {
+      this.fileSize += data.length;
+      return;
+    }
+    if (this.fileStarted) return; // after the file: ignored, as S3 does
+    this.#fieldBytes += data.length;
+    if (this.#fieldBytes > MAX_FIELD_BYTES) {
+      this.malformed = true;
+      return;
+    }
+    // Copy: the buffer it came from is reused for the next chunk.
+    part.chunks.push(Buffer.from(data));
+  }
+
+  #endPart(): void {
+    const part = this.#part;
+    this.#part = undefined;
+    if (!part || part.isFile) return;
+    if (!this.fileStarted) this.fields.push([part.name, Buffer.concat(part.chunks).toString('utf8')]);
+  }
+}
+
+function dispositionParam(disposition: string, param: string): string | undefined {
+  const pattern = /;\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
+  for (const match of disposition.matchAll(pattern)) {
+    if (match[1]?.toLowerCase() !== param) continue;
+    return match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '').trim();
+  }
+  return undefined;
 }
 
 function corsConfiguration(origins: string[]): string {

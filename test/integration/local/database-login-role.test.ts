@@ -59,7 +59,11 @@ describe("the platform's database connection (embedded PostgreSQL, as startLocal
   let db: Database;
 
   beforeAll(async () => {
-    server = await startEmbeddedPostgres({ dataDir: await freshDataDir(), databaseName: 'pipeweave', durable: false });
+    server = await startEmbeddedPostgres({
+      dataDir: await freshDataDir(),
+      databaseName: 'pipeweave',
+      durable: false,
+    });
     db = createPgDatabase(server.connectionString, { max: 3 });
     await runMigrations(db);
     await seedReferenceData(db);
@@ -70,7 +74,12 @@ describe("the platform's database connection (embedded PostgreSQL, as startLocal
   });
 
   it('logs in as an owner that is not a superuser and cannot bypass row-level security', async () => {
-    const [role] = await query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; owns_db: boolean }>(
+    const [role] = await query<{
+      rolname: string;
+      rolsuper: boolean;
+      rolbypassrls: boolean;
+      owns_db: boolean;
+    }>(
       server.connectionString,
       `select r.rolname, r.rolsuper, r.rolbypassrls,
               (select d.datdba = r.oid from pg_database d where d.datname = current_database()) as owns_db
@@ -90,7 +99,10 @@ describe("the platform's database connection (embedded PostgreSQL, as startLocal
 
     expect(await bareDatasetCount(db)).toBe(0);
     // The rows are there: the superuser, the owner's tenant scope and system scope all see them.
-    const [asSuperuser] = await query<{ n: number }>(server.adminConnectionString, 'select count(*)::int as n from datasets');
+    const [asSuperuser] = await query<{ n: number }>(
+      server.adminConnectionString,
+      'select count(*)::int as n from datasets',
+    );
     expect(asSuperuser?.n).toBe(1);
     expect(await withTenant(db, { userId: owner, role: 'user' }, (trx) => bareDatasetCount(trx))).toBe(1);
     expect(await withSystemScope(db, 'admin.rls-probe', (trx) => bareDatasetCount(trx))).toBe(1);
@@ -98,7 +110,10 @@ describe("the platform's database connection (embedded PostgreSQL, as startLocal
 
   it('cannot write a tenant row outside any scope', async () => {
     const owner = await seedDataset(db, 'rls-write-probe');
-    const attempt = db.insertInto('datasets').values({ user_id: owner, name: 'sneaked', modality: 'tabular' }).execute();
+    const attempt = db
+      .insertInto('datasets')
+      .values({ user_id: owner, name: 'sneaked', modality: 'tabular' })
+      .execute();
     await expect(attempt).rejects.toSatisfy(
       (error: unknown) => isDatabaseError(error) && error.is(SqlState.insufficientPrivilege),
     );
@@ -128,7 +143,9 @@ describe('a data directory from before the login role existed', () => {
     const legacyDb = first.adminConnectionString;
     try {
       // Recreate what an earlier build left: everything owned by the superuser, no login role.
-      await query(legacyDb, `
+      await query(
+        legacyDb,
+        `
         alter database legacy owner to postgres;
         create type mood as enum ('calm', 'busy');
         create table notes (id serial primary key, body text not null, feeling mood);
@@ -137,7 +154,8 @@ describe('a data directory from before the login role existed', () => {
         grant legacy_app to current_user;
         grant select, insert on notes to legacy_app;
         alter default privileges in schema public grant select on tables to legacy_app;
-        insert into notes (body, feeling) values ('written by an earlier build', 'calm');`);
+        insert into notes (body, feeling) values ('written by an earlier build', 'calm');`,
+      );
       const postgresDb = new URL(legacyDb);
       postgresDb.pathname = '/postgres';
       await query(postgresDb.toString(), `drop role ${first.loginRole}`);
