@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
 import { openDuckDbEngine } from '../../shared/adapters/duckdb/duckdb-sql-engine';
 import { MODALITIES, type QueueModality } from '../../shared/config/config';
 import { DEFAULT_MAX_RECEIVE_COUNT, makeIngestionWorker } from '../../shared/ingestion/workers/ingestion-worker';
-import { MODALITY_PROCESSORS } from '../../shared/ingestion/workers/modality-processors';
+import { WORKER_PROCESSORS } from './worker-processors';
 import type { Services } from '../../shared/services';
 
 /** What the local queues offer a consumer (infra/local/local-queues.ts `attachConsumer`). */
@@ -30,7 +30,7 @@ export function attachLocalWorkers(services: Services, host: ConsumerHost): void
   for (const modality of MODALITIES) {
     const handler = makeIngestionWorker(() => services, {
       modality,
-      processor: MODALITY_PROCESSORS[modality],
+      processor: WORKER_PROCESSORS[modality],
       openEngine: openDuckDbEngine,
     });
     host.attachConsumer(modality, handler, {

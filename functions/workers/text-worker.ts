@@ -1,11 +1,11 @@
 import { getAwsServices } from '../../shared/adapters/aws/aws-services';
 import { openDuckDbEngine } from '../../shared/adapters/duckdb/duckdb-sql-engine';
 import { makeIngestionWorker } from '../../shared/ingestion/workers/ingestion-worker';
-import { MODALITY_PROCESSORS } from '../../shared/ingestion/workers/modality-processors';
+import { WORKER_PROCESSORS } from './worker-processors';
 
 /** Lambda entry of the text queue's worker (SQS event source, partial batch failures). */
 export const handler = makeIngestionWorker(getAwsServices, {
   modality: 'text',
-  processor: MODALITY_PROCESSORS.text,
+  processor: WORKER_PROCESSORS.text,
   openEngine: openDuckDbEngine,
 });

@@ -6,6 +6,7 @@ import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/loc
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import type { ProfileReport } from '../../../shared/profiling/profile-report';
 import { sqlNumber, sqlString } from '../../../shared/profiling/sql-engine.port';
+import { buildWorkbook } from '../../fixtures/ingestion/xlsx/build-workbook';
 import { registerUser, type RegisteredUser } from '../../support/auth';
 
 /**
@@ -117,5 +118,48 @@ describe('ingestion on the local runtime', () => {
 
     const elsewhere = await api('GET', `/datasets/00000000-0000-4000-8000-000000000000/versions/1/profile`);
     expect(elsewhere.status).toBe(404);
+  });
+  it('ingests an Excel workbook uploaded like any other file (first sheet, types kept)', async () => {
+    const xlsx = buildWorkbook([
+      {
+        name: 'Readings',
+        rows: [
+          ['station', 'reading', 'taken_on', 'ok'],
+          ['north, upper', 12.5, new Date(Date.UTC(2024, 0, 2)), true],
+          ['south', 7, new Date(Date.UTC(2024, 0, 3)), false],
+          ['east', null, new Date(Date.UTC(2024, 0, 4)), true],
+        ],
+      },
+      { name: 'Notes', rows: [['ignored']] },
+    ]);
+    const contentType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    const created = await api('POST', '/datasets', { name: 'station readings', modality: 'tabular' });
+    const datasetId = String(created.body.id);
+    const requested = await api('POST', `/datasets/${datasetId}/versions`, {
+      fileName: 'readings.xlsx',
+      contentType,
+      sizeBytes: xlsx.byteLength,
+    });
+    expect(requested.status).toBe(201);
+    const upload = requested.body.upload as { url: string; fields: Record<string, string>; fileField: string };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+    form.append(upload.fileField, new Blob([xlsx], { type: contentType }), 'readings.xlsx');
+    expect((await fetch(upload.url, { method: 'POST', body: form })).status).toBeLessThan(300);
+
+    const version = await until('the workbook version to be validated', async () => {
+      const body = (await api('GET', `/datasets/${datasetId}/versions/1`)).body;
+      if (body.status === 'failed') throw new Error(`ingestion failed: ${JSON.stringify(body.validationErrors)}`);
+      return body.status === 'validated' ? body : undefined;
+    });
+    expect(version.rowCount).toBe(3);
+    expect(version.columnCount).toBe(4);
+    const columns = version.columns as { name: string; type: string }[];
+    expect(Object.fromEntries(columns.map((c) => [c.name, c.type]))).toEqual({
+      station: 'VARCHAR',
+      reading: 'DOUBLE',
+      taken_on: 'DATE',
+      ok: 'BOOLEAN',
+    });
   });
 });

@@ -1,0 +1,14 @@
+import { convertXlsxToCsv } from '../../shared/adapters/excel/xlsx-to-csv';
+import type { QueueModality } from '../../shared/config/config';
+import { MODALITY_PROCESSORS } from '../../shared/ingestion/workers/modality-processors';
+import type { ModalityProcessor } from '../../shared/ingestion/workers/modality-processor';
+import { makeTabularProcessor } from '../../shared/ingestion/workers/tabular-processor';
+
+/**
+ * The processors the deployed and local workers run: the core ones, with the adapters they need
+ * plugged in (the xlsx reader for tabular uploads). One table, so Lambda and `npm start` agree.
+ */
+export const WORKER_PROCESSORS: Record<QueueModality, ModalityProcessor> = {
+  ...MODALITY_PROCESSORS,
+  tabular: makeTabularProcessor({ xlsxToCsv: convertXlsxToCsv }),
+};
