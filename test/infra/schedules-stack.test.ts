@@ -1,0 +1,106 @@
+import type { Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PipeWeaveFunction } from '../../infra/aws/constructs/pipeweave-function';
+import { executionsArn, resourceNames } from '../../infra/aws/naming';
+import { permission, rolePermissions } from './iam-permissions';
+import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
+
+interface RuleResource {
+  Properties: {
+    ScheduleExpression?: string;
+    EventPattern?: {
+      source: string[];
+      'detail-type': string[];
+      detail: { stateMachineArn: unknown[]; status: string[] };
+    };
+    Targets: { Arn: unknown; Input?: string }[];
+  };
+}
+
+let synth: SynthesizedPipeWeave;
+let template: Template;
+let stack: Stack;
+
+beforeAll(() => {
+  synth = synthPipeWeave();
+  template = synth.template('schedules');
+  stack = synth.stacks.schedules;
+});
+
+const resolve = (value: unknown) => stack.resolve(value);
+const arnOf = (fn: PipeWeaveFunction) => ({
+  'Fn::GetAtt': [stack.getLogicalId(fn.function.node.defaultChild as CfnFunction), 'Arn'],
+});
+const rules = () => Object.values(template.findResources('AWS::Events::Rule')) as RuleResource[];
+const DAILY = 'cron(17 3 * * ? *)';
+// buildPipeWeaveApp's default prefix, as synthPipeWeave builds it.
+const names = resourceNames('PipeWeave');
+
+describe('job sweeper', () => {
+  it('may describe, stop and list run-pipeline executions, listing on the state machine only', () => {
+    const states = rolePermissions(template, stack, synth.stacks.schedules.sweepJobs.role).filter((line) =>
+      line.startsWith('states:'),
+    );
+    expect(states).toEqual(
+      [
+        permission('states:DescribeExecution', resolve(executionsArn(names.runPipelineStateMachineName))),
+        permission('states:ListExecutions', resolve(names.runPipelineStateMachineArn)),
+        permission('states:StopExecution', resolve(executionsArn(names.runPipelineStateMachineName))),
+      ].sort(),
+    );
+    // No other function of the stack lists executions.
+    for (const fn of [synth.stacks.schedules.refreshDatasets, synth.stacks.schedules.purgeDeleted]) {
+      expect(rolePermissions(template, stack, fn.role).some((l) => l.startsWith('states:ListExecutions'))).toBe(false);
+    }
+  });
+
+  it('is invoked by the end of every run-pipeline execution that may need settling', () => {
+    const eventRules = rules().filter((r) => r.Properties.EventPattern);
+    expect(eventRules).toHaveLength(1);
+    const rule = eventRules[0]?.Properties;
+    expect(rule?.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        stateMachineArn: [resolve(names.runPipelineStateMachineArn)],
+        status: ['ABORTED', 'FAILED', 'TIMED_OUT', 'SUCCEEDED'],
+      },
+    });
+    expect(rule?.Targets).toHaveLength(1);
+    expect(rule?.Targets[0]?.Arn).toEqual(arnOf(synth.stacks.schedules.sweepJobs));
+    expect(rule?.Targets[0]?.Input).toBeUndefined();
+  });
+});
+
+describe('fixed schedules keep an idle Aurora paused', () => {
+  it('sweeps jobs every 15 minutes only while runs execute, and every unfinished job daily', () => {
+    const sweeper = arnOf(synth.stacks.schedules.sweepJobs);
+    const sweeps = rules()
+      .filter((r) => r.Properties.ScheduleExpression && JSON.stringify(r.Properties.Targets[0]?.Arn) === JSON.stringify(sweeper))
+      .map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0]?.Input ?? 'null')])
+      .sort();
+    expect(sweeps).toEqual([
+      [DAILY, { sweep: 'all' }],
+      ['rate(15 minutes)', { sweep: 'if-running' }],
+    ]);
+  });
+
+  it('refreshes datasets and purges daily, in the same minute as the daily job sweep', () => {
+    const scheduleOf = (fn: PipeWeaveFunction) =>
+      rules()
+        .filter((r) => JSON.stringify(r.Properties.Targets[0]?.Arn) === JSON.stringify(arnOf(fn)))
+        .map((r) => r.Properties.ScheduleExpression);
+    expect(scheduleOf(synth.stacks.schedules.refreshDatasets)).toEqual([DAILY]);
+    expect(scheduleOf(synth.stacks.schedules.purgeDeleted)).toEqual([DAILY]);
+  });
+
+  it('has no schedule more frequent than every 15 minutes', () => {
+    for (const rule of rules()) {
+      const expression = rule.Properties.ScheduleExpression;
+      if (!expression) continue;
+      expect(expression === DAILY || expression === 'rate(15 minutes)', expression).toBe(true);
+    }
+  });
+});
