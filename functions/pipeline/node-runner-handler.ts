@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DuckDbTableEngine } from '../../shared/nodes/adapters/duckdb-tables';
+import { DuckDbTableEngine } from '../../shared/adapters/duckdb/duckdb-tables';
 import type { NodeResult } from '../../shared/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../shared/nodes/registry';
 import type { TableEngine } from '../../shared/nodes/table-engine.port';

@@ -1,5 +1,5 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SqlEngineError, type SqlEngine, type SqlEngineOptions, type SqlRow } from '../../profiling/sql-engine.port';
+import { openDuckDbInstance, type OpenDuckDbInstance } from './open-duckdb-instance';
 
 /**
  * The DuckDB adapter of the SQL engine port: an in-memory database per use, one thread and a
@@ -7,22 +7,19 @@ import { SqlEngineError, type SqlEngine, type SqlEngineOptions, type SqlRow } fr
  * files are read (no httpfs/excel extensions in the layer: objects are downloaded first).
  */
 export async function openDuckDbEngine(options: SqlEngineOptions): Promise<SqlEngine> {
-  let instance: DuckDBInstance;
+  let database: OpenDuckDbInstance;
   try {
-    instance = await DuckDBInstance.create(':memory:', {
-      threads: String(options.threads ?? 1),
-      memory_limit: options.memoryLimit ?? '1GB',
-      temp_directory: options.tempDirectory,
+    database = await openDuckDbInstance({
+      threads: options.threads ?? 1,
+      memoryLimit: options.memoryLimit ?? '1GB',
+      tempDirectory: options.tempDirectory,
       // Insertion order is not needed for conversion or profiling and costs memory.
-      preserve_insertion_order: 'false',
-      enable_external_access: 'true',
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
+      preserveInsertionOrder: false,
     });
   } catch (error) {
     throw translate(error);
   }
-  const connection: DuckDBConnection = await instance.connect();
+  const { connection } = database;
   let closed = false;
 
   return {
@@ -53,8 +50,7 @@ export async function openDuckDbEngine(options: SqlEngineOptions): Promise<SqlEn
     async close() {
       if (closed) return;
       closed = true;
-      connection.closeSync();
-      instance.closeSync();
+      database.close();
     },
   };
 }

@@ -1,32 +1,36 @@
-// The node runtime's DuckDB adapter: the one file under shared/nodes that may load the driver.
-// eslint-disable-next-line no-restricted-imports
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { SqlParam, SqlValue, TableEngine, TableEngineOptions, TableSession } from '../table-engine.port';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type {
+  SqlParam,
+  SqlValue,
+  TableEngine,
+  TableEngineOptions,
+  TableSession,
+} from '../../nodes/table-engine.port';
+import { openDuckDbInstance, type OpenDuckDbInstance } from './open-duckdb-instance';
 
 /**
- * DuckDB behind the `TableEngine` port: one in-memory database per session, bounded threads and
- * memory (a Lambda shares its memory with Node), spilling to the node's temp directory.
+ * DuckDB behind the node runtime's `TableEngine` port: one in-memory database per session, bounded
+ * threads and memory (a Lambda shares its memory with Node), spilling to the node's temp directory.
  */
 export class DuckDbTableEngine implements TableEngine {
   async openSession(options: TableEngineOptions = {}): Promise<TableSession> {
-    const config: Record<string, string> = {
-      threads: String(options.threads ?? 2),
-      memory_limit: `${options.memoryLimitMb ?? 1024}MB`,
-    };
-    if (options.tempDirectory) config['temp_directory'] = options.tempDirectory;
-    const instance = await DuckDBInstance.create(':memory:', config);
-    const connection = await instance.connect();
-    return new DuckDbSession(instance, connection);
+    return new DuckDbSession(
+      await openDuckDbInstance({
+        threads: options.threads ?? 2,
+        memoryLimit: `${options.memoryLimitMb ?? 1024}MB`,
+        tempDirectory: options.tempDirectory,
+      }),
+    );
   }
 }
 
 class DuckDbSession implements TableSession {
   #closed = false;
+  private readonly connection: DuckDBConnection;
 
-  constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
-  ) {}
+  constructor(private readonly database: OpenDuckDbInstance) {
+    this.connection = database.connection;
+  }
 
   async execute(sql: string, params: readonly SqlParam[] = []): Promise<void> {
     await this.connection.run(sql, params.length > 0 ? [...params] : undefined);
@@ -48,8 +52,7 @@ class DuckDbSession implements TableSession {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.database.close();
   }
 }
 

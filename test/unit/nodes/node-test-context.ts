@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../../../shared/errors/app-error';
-import { DuckDbTableEngine } from '../../../shared/nodes/adapters/duckdb-tables';
+import { DuckDbTableEngine } from '../../../shared/adapters/duckdb/duckdb-tables';
 import type {
   NodeContext,
   NodeInputs,
