@@ -229,6 +229,7 @@ async function etagOf(server: S3rverInstance, bucket: string, key: string): Prom
 /**
  * Encodes a key as S3 does in event notifications: form encoding (space → `+`), with letters,
  * digits, `.`, `-`, `_`, `*` and `/` left as they are and every other UTF-8 byte as `%XX`.
+ * Handlers reverse it with `decodeS3EventKey` from shared/storage/object-keys.ts.
  */
 export function encodeS3EventKey(key: string): string {
   let out = '';
@@ -239,11 +240,6 @@ export function encodeS3EventKey(key: string): string {
     else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
-}
-
-/** The inverse, for handlers: `decodeURIComponent` after turning `+` back into spaces. */
-export function decodeS3EventKey(encoded: string): string {
-  return decodeURIComponent(encoded.replaceAll('+', ' '));
 }
 
 function toS3Record(input: {

@@ -13,7 +13,8 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decodeS3EventKey, startLocalS3, type LocalS3 } from '../../../infra/local/local-s3';
+import { startLocalS3, type LocalS3 } from '../../../infra/local/local-s3';
+import { decodeS3EventKey } from '../../../shared/storage/object-keys';
 
 const BUCKET = 'pipeweave-local';
 let directory = '';
