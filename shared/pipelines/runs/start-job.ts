@@ -61,72 +61,59 @@ export async function startJob(deps: StartJobDeps, request: StartJobRequest): Pr
     job.datasetVersionId === request.datasetVersionId &&
     job.priority === request.priority;
 
-  if (key) {
-    const existing = await withTenant(deps.services.db, request.caller, (trx) =>
-      findJobByIdempotencyKey(trx, request.caller.userId, key),
-    );
-    if (existing) return replay(existing, sameRequest);
-  }
-
-  const jobId = deps.services.ids.uuid();
-  let created: Job;
-  try {
-    created = await withTenant(deps.services.db, request.caller, async (trx) => {
-      const { pipeline, version } = await loadPipelineAndVersion(trx, request);
-      const catalog = toNodeCatalog(
-        (await trx.selectFrom('node_types').selectAll().execute()).map((row) => nodeTypeRowSchema.parse(row)),
-      );
-      const datasets = await sourceDatasets(trx, pipeline.definition, version);
-      const validation = validatePipeline(pipeline.definition, {
-        catalog,
-        dataset: { id: version.datasetId, modality: version.modality },
-        datasets,
-      });
-      if (!validation.valid) {
-        throw new ValidationError(`Pipeline ${request.pipelineId} is not valid: fix it before running it.`, {
-          code: 'PIPELINE.INVALID',
-          issues: validation.issues.map((issue) => ({
-            field: `pipeline.definition.${issue.field}`,
-            message: issue.message,
-          })),
+  return createOncePerKey(
+    deps,
+    request.caller,
+    key,
+    (existing) => replay(existing, sameRequest),
+    (jobId) =>
+      withTenant(deps.services.db, request.caller, async (trx) => {
+        const { pipeline, version } = await loadPipelineAndVersion(trx, request);
+        const catalog = toNodeCatalog(
+          (await trx.selectFrom('node_types').selectAll().execute()).map((row) =>
+            nodeTypeRowSchema.parse(row),
+          ),
+        );
+        const datasets = await sourceDatasets(trx, pipeline.definition, version);
+        const validation = validatePipeline(pipeline.definition, {
+          catalog,
+          dataset: { id: version.datasetId, modality: version.modality },
+          datasets,
         });
-      }
-      const nodeTypes = Object.fromEntries(
-        Object.entries(validation.nodeTypes).map(([k, t]) => [k, toSnapshotNodeType(t)]),
-      );
-      const snapshot = await insertSnapshot(trx, {
-        userId: request.caller.userId,
-        pipelineId: pipeline.id,
-        pipelineVersion: pipeline.version,
-        name: pipeline.name,
-        definition: validation.definition,
-        nodeTypes,
-      });
-      return createJobFromSnapshot(deps, trx, {
-        jobId,
-        userId: request.caller.userId,
-        snapshot,
-        datasetVersionId: version.id,
-        datasetRows: version.rowCount ?? 0,
-        priority: request.priority,
-        idempotencyKey: key,
-      });
-    });
-  } catch (error) {
-    // Two requests with one key at the same time: the other one created the job.
-    if (
-      key &&
-      isDatabaseError(error, SqlState.uniqueViolation) &&
-      error.constraint === 'jobs_user_idempotency_key_key'
-    ) {
-      const existing = await withTenant(deps.services.db, request.caller, (trx) =>
-        findJobByIdempotencyKey(trx, request.caller.userId, key),
-      );
-      if (existing) return replay(existing, sameRequest);
-    }
-    throw error;
-  }
-  return { job: await launchExecution(deps, created), created: true };
+        if (!validation.valid) {
+          throw new ValidationError(
+            `Pipeline ${request.pipelineId} is not valid: fix it before running it.`,
+            {
+              code: 'PIPELINE.INVALID',
+              issues: validation.issues.map((issue) => ({
+                field: `pipeline.definition.${issue.field}`,
+                message: issue.message,
+              })),
+            },
+          );
+        }
+        const nodeTypes = Object.fromEntries(
+          Object.entries(validation.nodeTypes).map(([k, t]) => [k, toSnapshotNodeType(t)]),
+        );
+        const snapshot = await insertSnapshot(trx, {
+          userId: request.caller.userId,
+          pipelineId: pipeline.id,
+          pipelineVersion: pipeline.version,
+          name: pipeline.name,
+          definition: validation.definition,
+          nodeTypes,
+        });
+        return createJobFromSnapshot(deps, trx, {
+          jobId,
+          userId: request.caller.userId,
+          snapshot,
+          datasetVersionId: version.id,
+          datasetRows: version.rowCount ?? 0,
+          priority: request.priority,
+          idempotencyKey: key,
+        });
+      }),
+  );
 }
 
 export interface RetryJobRequest {
@@ -141,54 +128,75 @@ export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Pr
   const given = request.idempotencyKey === undefined ? null : checkIdempotencyKey(request.idempotencyKey);
   // Keys are per operation: the same key on another job's retry or on POST /jobs is a different request.
   const key = given ? `retry:${request.jobId}:${given}`.slice(0, MAX_IDEMPOTENCY_KEY) : null;
-  if (key) {
-    const existing = await withTenant(deps.services.db, request.caller, (trx) =>
-      findJobByIdempotencyKey(trx, request.caller.userId, key),
-    );
-    if (existing) return { job: existing, created: false };
-  }
-  const jobId = deps.services.ids.uuid();
+  return createOncePerKey(
+    deps,
+    request.caller,
+    key,
+    (existing) => ({ job: existing, created: false }),
+    (jobId) =>
+      withTenant(deps.services.db, request.caller, async (trx) => {
+        const original = await findJob(trx, request.jobId);
+        if (!original) throw new NotFoundError('Job', request.jobId);
+        if (original.status === 'queued' || original.status === 'running') {
+          throw new ConflictError(
+            'JOB.STILL_RUNNING',
+            `Job ${request.jobId} is still ${original.status}; cancel it or wait for it to end.`,
+          );
+        }
+        const snapshot = await findSnapshot(trx, original.snapshotId);
+        if (!snapshot) throw new NotFoundError('Pipeline snapshot', original.snapshotId);
+        const rows = original.datasetVersionId
+          ? await versionRows(trx, original.datasetVersionId)
+          : undefined;
+        if (original.datasetVersionId && rows === undefined) {
+          throw new ConflictError(
+            'JOB.DATASET_VERSION_GONE',
+            `The dataset version job ${request.jobId} ran on no longer exists.`,
+          );
+        }
+        return createJobFromSnapshot(deps, trx, {
+          jobId,
+          userId: request.caller.userId,
+          snapshot,
+          datasetVersionId: original.datasetVersionId,
+          datasetRows: rows ?? 0,
+          priority: request.priority ?? original.priority,
+          idempotencyKey: key,
+          pipelineId: original.pipelineId,
+        });
+      }),
+  );
+}
+
+/**
+ * Creates a job (with a new id) once per Idempotency-Key, then starts its execution. A job the
+ * key already created, found before creating or created by a concurrent request with the same
+ * key (the unique key refuses the second insert), is answered through `replay` instead.
+ */
+async function createOncePerKey(
+  deps: StartJobDeps,
+  caller: TenantScope,
+  key: string | null,
+  replay: (existing: Job) => StartedJob,
+  create: (jobId: string) => Promise<Job>,
+): Promise<StartedJob> {
+  const findExisting = async (): Promise<Job | undefined> =>
+    key
+      ? withTenant(deps.services.db, caller, (trx) => findJobByIdempotencyKey(trx, caller.userId, key))
+      : undefined;
+  const earlier = await findExisting();
+  if (earlier) return replay(earlier);
   let created: Job;
   try {
-    created = await withTenant(deps.services.db, request.caller, async (trx) => {
-      const original = await findJob(trx, request.jobId);
-      if (!original) throw new NotFoundError('Job', request.jobId);
-      if (original.status === 'queued' || original.status === 'running') {
-        throw new ConflictError(
-          'JOB.STILL_RUNNING',
-          `Job ${request.jobId} is still ${original.status}; cancel it or wait for it to end.`,
-        );
-      }
-      const snapshot = await findSnapshot(trx, original.snapshotId);
-      if (!snapshot) throw new NotFoundError('Pipeline snapshot', original.snapshotId);
-      const rows = original.datasetVersionId ? await versionRows(trx, original.datasetVersionId) : undefined;
-      if (original.datasetVersionId && rows === undefined) {
-        throw new ConflictError(
-          'JOB.DATASET_VERSION_GONE',
-          `The dataset version job ${request.jobId} ran on no longer exists.`,
-        );
-      }
-      return createJobFromSnapshot(deps, trx, {
-        jobId,
-        userId: request.caller.userId,
-        snapshot,
-        datasetVersionId: original.datasetVersionId,
-        datasetRows: rows ?? 0,
-        priority: request.priority ?? original.priority,
-        idempotencyKey: key,
-        pipelineId: original.pipelineId,
-      });
-    });
+    created = await create(deps.services.ids.uuid());
   } catch (error) {
     if (
       key &&
       isDatabaseError(error, SqlState.uniqueViolation) &&
       error.constraint === 'jobs_user_idempotency_key_key'
     ) {
-      const existing = await withTenant(deps.services.db, request.caller, (trx) =>
-        findJobByIdempotencyKey(trx, request.caller.userId, key),
-      );
-      if (existing) return { job: existing, created: false };
+      const existing = await findExisting();
+      if (existing) return replay(existing);
     }
     throw error;
   }
