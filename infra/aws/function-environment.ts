@@ -1,4 +1,5 @@
 import type { Env } from '../../shared/config/config';
+import type { DataApiTarget } from './constructs/access';
 
 /**
  * Lambda environment variables, restricted to the names `shared/config/config.ts` reads, so a
@@ -18,4 +19,14 @@ export type FunctionEnvironment = Partial<Record<ConfigVariable | typeof STRIPE_
 /** Merge environment fragments; later fragments win. */
 export function environment(...parts: FunctionEnvironment[]): FunctionEnvironment {
   return Object.assign({}, ...parts) as FunctionEnvironment;
+}
+
+/** How a function reaches the database: the Data API, with the cluster, its secret and the database name. */
+export function dataApiEnvironment(database: DataApiTarget & { name: string }): FunctionEnvironment {
+  return {
+    PW_DB_DRIVER: 'data-api',
+    PW_DB_CLUSTER_ARN: database.clusterArn,
+    PW_DB_SECRET_ARN: database.secretArn,
+    PW_DB_NAME: database.name,
+  };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { grantDataApi, type DataApiTarget } from './access';
+import { dataApiEnvironment } from '../function-environment';
 import { PipeWeaveFunction } from './pipeweave-function';
 import { projectRoot, requireProjectFile } from '../project-paths';
 
@@ -54,12 +55,7 @@ export class DatabaseMigrations extends Construct {
       timeout: Duration.minutes(10),
       // The runner reads the SQL files from `migrations/` beside the bundle.
       bundleFiles: [{ from: 'shared/db/migrations', to: 'migrations', extension: '.sql' }],
-      environment: {
-        PW_DB_DRIVER: 'data-api',
-        PW_DB_CLUSTER_ARN: props.database.clusterArn,
-        PW_DB_SECRET_ARN: props.database.secretArn,
-        PW_DB_NAME: props.database.name,
-      },
+      environment: dataApiEnvironment(props.database),
     });
     grantDataApi(this.handler.role, props.database);
 

@@ -14,7 +14,7 @@ import type { RouteSpec } from '../../../shared/http/route';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
 import { Argon2Layer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
-import { environment, STRIPE_SECRET_VARIABLE, type FunctionEnvironment } from '../function-environment';
+import { dataApiEnvironment, environment, STRIPE_SECRET_VARIABLE, type FunctionEnvironment } from '../function-environment';
 import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
 import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
 
@@ -132,11 +132,7 @@ export class ApiStack extends Stack {
         'Functions cache the key per cold start, so a scheduled rotation would reject valid tokens until every instance recycles; rotate by hand (new value, then redeploy) when needed.',
     });
 
-    const baseEnv = environment({
-      PW_DB_DRIVER: 'data-api',
-      PW_DB_CLUSTER_ARN: database.clusterArn,
-      PW_DB_SECRET_ARN: database.secretArn,
-      PW_DB_NAME: database.name,
+    const baseEnv = environment(dataApiEnvironment(database), {
       PW_CORS_ORIGINS: props.corsOrigins.join(','),
       PW_PUBLIC_URL: this.httpApi.apiEndpoint,
     });

@@ -9,7 +9,7 @@ import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/ac
 import { DuckDbLayer } from '../constructs/native-modules-layer';
 import { ModalityIngestion, type WorkerSettings } from '../constructs/modality-ingestion';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
-import { environment } from '../function-environment';
+import { dataApiEnvironment, environment } from '../function-environment';
 import type { ResourceNames } from '../naming';
 
 export const INGEST_DISPATCHER_ENTRY = 'functions/ingest/s3-object-created.ts';
@@ -48,12 +48,7 @@ export class IngestionStack extends Stack {
   constructor(scope: Construct, id: string, props: IngestionStackProps) {
     super(scope, id, props);
     const { names, database } = props;
-    const databaseEnv = environment({
-      PW_DB_DRIVER: 'data-api',
-      PW_DB_CLUSTER_ARN: database.clusterArn,
-      PW_DB_SECRET_ARN: database.secretArn,
-      PW_DB_NAME: database.name,
-    });
+    const databaseEnv = dataApiEnvironment(database);
     const alarmTopic = props.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined;
     const duckDb = new DuckDbLayer(this, 'DuckDb');
 

@@ -19,7 +19,7 @@ import type { Construct } from 'constructs';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
 import { DuckDbLayer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
-import { environment } from '../function-environment';
+import { dataApiEnvironment, environment } from '../function-environment';
 import type { ResourceNames } from '../naming';
 import { projectRoot, requireProjectFile } from '../project-paths';
 
@@ -63,12 +63,7 @@ export class PipelinesStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelinesStackProps) {
     super(scope, id, props);
     const { names, database } = props;
-    const databaseEnv = environment({
-      PW_DB_DRIVER: 'data-api',
-      PW_DB_CLUSTER_ARN: database.clusterArn,
-      PW_DB_SECRET_ARN: database.secretArn,
-      PW_DB_NAME: database.name,
-    });
+    const databaseEnv = dataApiEnvironment(database);
     const nodeEnv = environment(databaseEnv, { PW_BUCKET: names.dataBucketName });
     const nodeAccessReason = 'pipeline node: reads inputs and writes outputs of its job';
 

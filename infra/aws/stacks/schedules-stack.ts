@@ -13,7 +13,7 @@ import {
   RECONCILED_EXECUTION_STATUSES,
   type SweepRequest,
 } from '../../../shared/pipelines/runs/execution-status-event';
-import { environment } from '../function-environment';
+import { dataApiEnvironment, environment } from '../function-environment';
 import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
 import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
 
@@ -48,12 +48,7 @@ export class SchedulesStack extends Stack {
   constructor(scope: Construct, id: string, props: SchedulesStackProps) {
     super(scope, id, props);
     const { names, database } = props;
-    const databaseEnv = environment({
-      PW_DB_DRIVER: 'data-api',
-      PW_DB_CLUSTER_ARN: database.clusterArn,
-      PW_DB_SECRET_ARN: database.secretArn,
-      PW_DB_NAME: database.name,
-    });
+    const databaseEnv = dataApiEnvironment(database);
     const stateMachinesEnv = environment({
       PW_STATE_MACHINE_ARNS: this.toJsonString({ [RUN_PIPELINE_MACHINE]: names.runPipelineStateMachineArn }),
     });
