@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, createPgDatabase } from '../../../shared/adapters/postgres/pg-database';
-import type { Database } from '../../../shared/db/database';
+import type { Database, DatabaseTransaction } from '../../../shared/db/database';
 import { DatabaseError, SqlState } from '../../../shared/db/database-error';
+import { applySystemScope } from '../../../shared/db/tenant';
 import { createTestDatabase } from '../support/database';
 import type { TestDatabase } from '../support/database';
-import { createTestUser, grantCredits } from '../support/fixtures';
+import { createTestUser, grantCredits, inSystemScope } from '../support/fixtures';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -38,32 +39,41 @@ async function waitUntilABackendWaitsForALock(): Promise<void> {
   throw new Error('the second debit never waited for the first one');
 }
 
+/**
+ * What the database allows the application: each statement runs in its own system-scope
+ * transaction (the app role, every tenant visible), so a refused statement rolls back alone.
+ */
+function app<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return inSystemScope(db, work);
+}
+
 async function balanceOf(userId: string): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select('credit_balance')
-    .where('id', '=', userId)
-    .executeTakeFirstOrThrow();
+  const row = await app((trx) =>
+    trx.selectFrom('users').select('credit_balance').where('id', '=', userId).executeTakeFirstOrThrow(),
+  );
   return row.credit_balance;
 }
 
+/** One ledger row, in its own system-scope transaction unless `target` is an already scoped one. */
 function write(
   userId: string,
   type: 'purchase' | 'consumption' | 'refund' | 'adjustment' | 'grant',
   amount: number,
-  target: Database = db,
+  target?: DatabaseTransaction,
 ) {
-  return target
-    .insertInto('credit_transactions')
-    .values({
-      user_id: userId,
-      type,
-      amount,
-      idempotency_key: `test:${randomUUID()}`,
-      ...(type === 'purchase' ? { package_id: starterPackageId } : {}),
-    })
-    .returning(['id', 'balance_after'])
-    .executeTakeFirstOrThrow();
+  const insert = (trx: DatabaseTransaction) =>
+    trx
+      .insertInto('credit_transactions')
+      .values({
+        user_id: userId,
+        type,
+        amount,
+        idempotency_key: `test:${randomUUID()}`,
+        ...(type === 'purchase' ? { package_id: starterPackageId } : {}),
+      })
+      .returning(['id', 'balance_after'])
+      .executeTakeFirstOrThrow();
+  return target ? insert(target) : app(insert);
 }
 
 describe('credit ledger', () => {
@@ -83,17 +93,19 @@ describe('credit ledger', () => {
 
   it('ignores a balance_after supplied by the caller', async () => {
     const user = await createTestUser(db);
-    const row = await db
-      .insertInto('credit_transactions')
-      .values({
-        user_id: user.id,
-        type: 'grant',
-        amount: 5,
-        balance_after: 9_999,
-        idempotency_key: `test:${randomUUID()}`,
-      })
-      .returning('balance_after')
-      .executeTakeFirstOrThrow();
+    const row = await app((trx) =>
+      trx
+        .insertInto('credit_transactions')
+        .values({
+          user_id: user.id,
+          type: 'grant',
+          amount: 5,
+          balance_after: 9_999,
+          idempotency_key: `test:${randomUUID()}`,
+        })
+        .returning('balance_after')
+        .executeTakeFirstOrThrow(),
+    );
     expect(row.balance_after).toBe(5);
   });
 
@@ -109,25 +121,25 @@ describe('credit ledger', () => {
       constraint: 'credit_transactions_balance_after_check',
     });
     expect(await balanceOf(user.id)).toBe(20);
-    const rows = await db
-      .selectFrom('credit_transactions')
-      .select('id')
-      .where('user_id', '=', user.id)
-      .execute();
+    const rows = await app((trx) =>
+      trx.selectFrom('credit_transactions').select('id').where('user_id', '=', user.id).execute(),
+    );
     expect(rows).toHaveLength(1);
   });
 
   it('lets exactly one of two concurrent debits through when together they exceed the balance', async () => {
     const user = await createTestUser(db);
     await grantCredits(db, user.id, 100);
+    // Two connections of the application's login role, each debiting in system scope as the app does.
     const first = createPgDatabase(testDb.url, { max: 1 });
     const second = createPgDatabase(testDb.url, { max: 1 });
     try {
       // The first debit stays uncommitted until the second is seen waiting for the user row lock.
       let secondDebit: Promise<unknown> | undefined;
       await first.transaction().execute(async (trx) => {
+        await applySystemScope(trx, 'admin.test-fixture');
         await write(user.id, 'consumption', -60, trx);
-        secondDebit = write(user.id, 'consumption', -60, second).then(
+        secondDebit = inSystemScope(second, (other) => write(user.id, 'consumption', -60, other)).then(
           (value) => ({ ok: true, value }),
           (error: unknown) => ({ ok: false, error }),
         );
@@ -139,6 +151,15 @@ describe('credit ledger', () => {
         error: { sqlState: SqlState.checkViolation, constraint: 'credit_transactions_balance_after_check' },
       });
       expect(await balanceOf(user.id)).toBe(40);
+      const debits = await app((trx) =>
+        trx
+          .selectFrom('credit_transactions')
+          .select('amount')
+          .where('user_id', '=', user.id)
+          .where('type', '=', 'consumption')
+          .execute(),
+      );
+      expect(debits).toEqual([{ amount: -60 }]);
     } finally {
       await Promise.all([closeDatabase(first), closeDatabase(second)]);
     }
@@ -148,23 +169,30 @@ describe('credit ledger', () => {
     const user = await createTestUser(db);
     await grantCredits(db, user.id, 10);
 
+    // In scope, so the rows are visible and the trigger (not an empty match) refuses the change.
     await expect(
-      db
-        .updateTable('credit_transactions')
-        .set({ description: 'rewritten' })
-        .where('user_id', '=', user.id)
-        .execute(),
+      app((trx) =>
+        trx
+          .updateTable('credit_transactions')
+          .set({ description: 'rewritten' })
+          .where('user_id', '=', user.id)
+          .execute(),
+      ),
     ).rejects.toThrow(/append-only/);
     await expect(
-      db.deleteFrom('credit_transactions').where('user_id', '=', user.id).execute(),
+      app((trx) => trx.deleteFrom('credit_transactions').where('user_id', '=', user.id).execute()),
     ).rejects.toThrow(/append-only/);
+    // TRUNCATE ignores row-level security and the app role may not issue it at all; the owner
+    // may, and the trigger still refuses it.
     await expect(sql`TRUNCATE credit_transactions`.execute(db)).rejects.toThrow(/append-only/);
 
-    const rows = await db
-      .selectFrom('credit_transactions')
-      .select(['amount', 'description'])
-      .where('user_id', '=', user.id)
-      .execute();
+    const rows = await app((trx) =>
+      trx
+        .selectFrom('credit_transactions')
+        .select(['amount', 'description'])
+        .where('user_id', '=', user.id)
+        .execute(),
+    );
     expect(rows).toEqual([{ amount: 10, description: 'test grant' }]);
   });
 
@@ -172,9 +200,9 @@ describe('credit ledger', () => {
     const user = await createTestUser(db);
     const key = `checkout:${randomUUID()}`;
     const values = { user_id: user.id, type: 'grant' as const, amount: 50, idempotency_key: key };
-    await db.insertInto('credit_transactions').values(values).execute();
+    await app((trx) => trx.insertInto('credit_transactions').values(values).execute());
 
-    const again = db.insertInto('credit_transactions').values(values).execute();
+    const again = app((trx) => trx.insertInto('credit_transactions').values(values).execute());
 
     await expect(again).rejects.toMatchObject({
       sqlState: SqlState.uniqueViolation,
@@ -193,11 +221,13 @@ describe('credit ledger', () => {
     };
 
     for (let i = 0; i < 3; i += 1) {
-      await db
-        .insertInto('credit_transactions')
-        .values(values)
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .execute();
+      await app((trx) =>
+        trx
+          .insertInto('credit_transactions')
+          .values(values)
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .execute(),
+      );
     }
 
     expect(await balanceOf(user.id)).toBe(30);
@@ -207,17 +237,19 @@ describe('credit ledger', () => {
     const user = await createTestUser(db);
     const session = `cs_test_${randomUUID()}`;
     const purchase = (key: string) =>
-      db
-        .insertInto('credit_transactions')
-        .values({
-          user_id: user.id,
-          type: 'purchase',
-          amount: 100,
-          package_id: starterPackageId,
-          stripe_checkout_session_id: session,
-          idempotency_key: key,
-        })
-        .execute();
+      app((trx) =>
+        trx
+          .insertInto('credit_transactions')
+          .values({
+            user_id: user.id,
+            type: 'purchase',
+            amount: 100,
+            package_id: starterPackageId,
+            stripe_checkout_session_id: session,
+            idempotency_key: key,
+          })
+          .execute(),
+      );
     await purchase(`stripe:${randomUUID()}`);
 
     await expect(purchase(`stripe:${randomUUID()}`)).rejects.toMatchObject({
@@ -230,17 +262,22 @@ describe('credit ledger', () => {
   it('refuses writes to users.credit_balance that do not come from the ledger', async () => {
     const user = await createTestUser(db);
 
+    // In scope the row is visible, so the update reaches the guard instead of matching no row.
     await expect(
-      db.updateTable('users').set({ credit_balance: 1_000 }).where('id', '=', user.id).execute(),
+      app((trx) =>
+        trx.updateTable('users').set({ credit_balance: 1_000 }).where('id', '=', user.id).execute(),
+      ),
     ).rejects.toMatchObject({
       sqlState: SqlState.checkViolation,
       constraint: 'users_credit_balance_ledger_only',
     });
     await expect(
-      db
-        .insertInto('users')
-        .values({ email: `rich-${randomUUID()}@example.test`, password_hash: 'x', credit_balance: 5 })
-        .execute(),
+      app((trx) =>
+        trx
+          .insertInto('users')
+          .values({ email: `rich-${randomUUID()}@example.test`, password_hash: 'x', credit_balance: 5 })
+          .execute(),
+      ),
     ).rejects.toMatchObject({ constraint: 'users_credit_balance_ledger_only' });
     expect(await balanceOf(user.id)).toBe(0);
   });

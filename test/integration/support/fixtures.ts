@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Selectable } from 'kysely';
-import type { Database } from '../../../shared/db/database';
+import type { Database, DatabaseTransaction } from '../../../shared/db/database';
 import type { UsersTable } from '../../../shared/db/schema';
 import { withSystemScope } from '../../../shared/db/tenant';
 
@@ -10,6 +10,14 @@ import { withSystemScope } from '../../../shared/db/tenant';
  */
 
 export type UserRow = Selectable<UsersTable>;
+
+/**
+ * Runs `work` in system scope, as the application's code does across tenants: how tests seed and
+ * inspect tenant tables, since the bare test connection reads no tenant row and writes none.
+ */
+export function inSystemScope<T>(db: Database, work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return withSystemScope(db, 'admin.test-fixture', work);
+}
 
 export async function createTestUser(
   db: Database,
