@@ -5,6 +5,7 @@ import { withTenant } from '../db/tenant';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
 import { decodeCursor, encodeCursor } from './page-cursor';
+import { escapeLike } from '../db/escape-like';
 
 export const auditLogViewSchema = z
   .object({
@@ -90,8 +91,4 @@ export async function listAuditLogs(
       nextCursor: rows.length > filter.limit && last ? encodeCursor({ createdAt: last.position, id: last.id }) : null,
     };
   });
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -5,6 +5,7 @@ import type { ArrivalSource, DatasetVersionStatus, JsonValue, Modality, TaskType
 import { toDataset } from './dataset-records';
 import type { Dataset } from './dataset-records';
 import type { Tier } from './tier-limits';
+import { escapeLike } from '../db/escape-like';
 
 /**
  * SQL for datasets. Functions run inside the caller's `withTenant` scope; the two named
@@ -89,10 +90,6 @@ export interface DatasetListItem extends Dataset {
   latestVersion: { versionNumber: number; status: DatasetVersionStatus } | null;
   /** `created_at::text`, for the next page's cursor. */
   position: { createdAt: string; id: string };
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Newest first; keyset pagination on (created_at, id). Returns up to `limit + 1` rows so callers know if more exist. */

@@ -11,6 +11,7 @@ import type { Services } from '../services';
 import { decodeCursor, encodeCursor } from '../audit/page-cursor';
 import { sql } from 'kysely';
 import { toUserView, type UserView } from './user-view';
+import { escapeLike } from '../db/escape-like';
 
 /**
  * Administration: every operation runs in the admin's tenant scope with `role: 'admin'` (the
@@ -29,7 +30,7 @@ export async function listUsers(
 ): Promise<{ items: UserView[]; nextCursor: string | null }> {
   return withTenant(services.db, adminScope(caller), async (trx) => {
     let query = trx.selectFrom('users').selectAll().select(sql<string>`created_at::text`.as('position'));
-    if (filter.email) query = query.where('email', 'like', `%${filter.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    if (filter.email) query = query.where('email', 'like', `%${escapeLike(filter.email.toLowerCase())}%`);
     if (filter.role) query = query.where('role', '=', filter.role);
     if (!filter.includeDeleted) query = query.where('deleted_at', 'is', null);
     if (filter.cursor) {

@@ -6,6 +6,7 @@ import type { JsonObject, Modality, PipelineStatus } from '../db/schema';
 import type { TenantScope } from '../db/tenant';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 import { PIPELINE_ISSUE_CODES, type PipelineIssue } from './validate-pipeline';
+import { escapeLike } from '../db/escape-like';
 
 /**
  * SQL for pipelines. Every function takes a transaction opened by `withTenant` (row-level
@@ -199,8 +200,7 @@ export async function listPipelines(
   if (filter.datasetId) query = query.where('dataset_id', '=', filter.datasetId);
   if (filter.mlTaskId) query = query.where('ml_task_id', '=', filter.mlTaskId);
   if (filter.search) {
-    const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where('name', 'ilike', pattern);
+    query = query.where('name', 'ilike', `%${escapeLike(filter.search)}%`);
   }
   if (filter.cursor) {
     const after = decodePageCursor(filter.cursor);
