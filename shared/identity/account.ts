@@ -1,4 +1,5 @@
 import { auditEntry, diffChanges, recordAudit } from '../audit/record-audit';
+import type { DatabaseTransaction } from '../db/database';
 import { isDatabaseError, SqlState } from '../db/database-error';
 import { withTenant, type TenantScope } from '../db/tenant';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error';
@@ -21,16 +22,29 @@ function selfScope(caller: Caller): TenantScope {
   return { userId: caller.userId, role: 'user' };
 }
 
+/** The caller's own row while the account is live (locked for a change with `forUpdate`); 404 once deleted. */
+async function ownLiveUser(trx: DatabaseTransaction, userId: string, options: { forUpdate?: boolean } = {}) {
+  let query = trx.selectFrom('users').selectAll().where('id', '=', userId).where('deleted_at', 'is', null);
+  if (options.forUpdate) query = query.forUpdate();
+  const user = await query.executeTakeFirst();
+  if (!user) throw new NotFoundError('User', userId);
+  return user;
+}
+
+/** Operations that end sessions or the account ask for the password again. */
+async function assertPasswordMatches(
+  passwordHash: string,
+  password: string,
+  refusal: { message: string; field: string },
+): Promise<void> {
+  if (!(await verifyPassword(passwordHash, password))) {
+    throw new ValidationError(refusal.message, { code: 'AUTH.WRONG_PASSWORD', field: refusal.field });
+  }
+}
+
 export async function getProfile(services: Services, caller: Caller): Promise<UserView> {
   return withTenant(services.db, selfScope(caller), async (trx) => {
-    const user = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', caller.userId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!user) throw new NotFoundError('User', caller.userId);
-    return toUserView(user);
+    return toUserView(await ownLiveUser(trx, caller.userId));
   });
 }
 
@@ -42,14 +56,7 @@ export async function updateProfile(
   const caller = request.caller;
   try {
     return await withTenant(services.db, selfScope(caller), async (trx) => {
-      const before = await trx
-        .selectFrom('users')
-        .selectAll()
-        .where('id', '=', caller.userId)
-        .where('deleted_at', 'is', null)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!before) throw new NotFoundError('User', caller.userId);
+      const before = await ownLiveUser(trx, caller.userId, { forUpdate: true });
       const email = input.email === undefined ? undefined : normalizeEmail(input.email);
       const patch = {
         ...(input.fullName !== undefined ? { full_name: input.fullName } : {}),
@@ -88,20 +95,11 @@ export async function changePassword(
   const caller = request.caller;
   const now = services.clock.now();
   return withTenant(services.db, selfScope(caller), async (trx) => {
-    const user = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', caller.userId)
-      .where('deleted_at', 'is', null)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!user) throw new NotFoundError('User', caller.userId);
-    if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
-      throw new ValidationError('The current password is not correct.', {
-        code: 'AUTH.WRONG_PASSWORD',
-        field: 'body.currentPassword',
-      });
-    }
+    const user = await ownLiveUser(trx, caller.userId, { forUpdate: true });
+    await assertPasswordMatches(user.password_hash, input.currentPassword, {
+      message: 'The current password is not correct.',
+      field: 'body.currentPassword',
+    });
     assertStrongPassword(input.newPassword, user.email, 'body.newPassword');
     if (await verifyPassword(user.password_hash, input.newPassword)) {
       throw new ValidationError('The new password must differ from the current one.', {
@@ -140,17 +138,11 @@ export async function deleteAccount(
   const caller = request.caller;
   const now = services.clock.now();
   return withTenant(services.db, selfScope(caller), async (trx) => {
-    const user = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', caller.userId)
-      .where('deleted_at', 'is', null)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!user) throw new NotFoundError('User', caller.userId);
-    if (!(await verifyPassword(user.password_hash, input.password))) {
-      throw new ValidationError('The password is not correct.', { code: 'AUTH.WRONG_PASSWORD', field: 'body.password' });
-    }
+    const user = await ownLiveUser(trx, caller.userId, { forUpdate: true });
+    await assertPasswordMatches(user.password_hash, input.password, {
+      message: 'The password is not correct.',
+      field: 'body.password',
+    });
     await trx.updateTable('users').set({ deleted_at: now }).where('id', '=', caller.userId).execute();
     await revokeAllForUser(trx, caller.userId, 'logout', now);
     await trx
