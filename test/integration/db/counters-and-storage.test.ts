@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../shared/db/database';
+import type { Database, DatabaseTransaction } from '../../../shared/db/database';
 import { createTestDatabase } from '../support/database';
 import type { TestDatabase } from '../support/database';
-import { createTestUser } from '../support/fixtures';
+import { createTestUser, inSystemScope } from '../support/fixtures';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -16,20 +16,29 @@ afterAll(async () => {
   await testDb.drop();
 });
 
+/** One statement as the application runs it: its own system-scope transaction. */
+function app<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return inSystemScope(db, work);
+}
+
 async function counters(userId: string) {
-  return db
-    .selectFrom('users')
-    .select(['dataset_count', 'pipeline_count', 'model_count', 'storage_used_bytes'])
-    .where('id', '=', userId)
-    .executeTakeFirstOrThrow();
+  return app((trx) =>
+    trx
+      .selectFrom('users')
+      .select(['dataset_count', 'pipeline_count', 'model_count', 'storage_used_bytes'])
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 async function createDataset(userId: string, name = `ds-${randomUUID()}`) {
-  return db
-    .insertInto('datasets')
-    .values({ user_id: userId, name, modality: 'tabular' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  return app((trx) =>
+    trx
+      .insertInto('datasets')
+      .values({ user_id: userId, name, modality: 'tabular' })
+      .returning('id')
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 async function createVersion(
@@ -38,20 +47,22 @@ async function createVersion(
   versionNumber: number,
   sizes: { original?: number; processed?: number; sha256?: string } = {},
 ) {
-  return db
-    .insertInto('dataset_versions')
-    .values({
-      user_id: userId,
-      dataset_id: datasetId,
-      version_number: versionNumber,
-      original_filename: 'data.csv',
-      original_format: 'csv',
-      original_size_bytes: sizes.original ?? null,
-      processed_size_bytes: sizes.processed ?? null,
-      sha256: sizes.sha256 ?? null,
-    })
-    .returning(['id', 'duplicate_of_version_id'])
-    .executeTakeFirstOrThrow();
+  return app((trx) =>
+    trx
+      .insertInto('dataset_versions')
+      .values({
+        user_id: userId,
+        dataset_id: datasetId,
+        version_number: versionNumber,
+        original_filename: 'data.csv',
+        original_format: 'csv',
+        original_size_bytes: sizes.original ?? null,
+        processed_size_bytes: sizes.processed ?? null,
+        sha256: sizes.sha256 ?? null,
+      })
+      .returning(['id', 'duplicate_of_version_id'])
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 const sha = (char: string) => char.repeat(64);
@@ -69,72 +80,88 @@ describe('dataset counter and storage accounting', () => {
     expect((await counters(user.id)).storage_used_bytes).toBe(5_700);
 
     // Processing adds the Parquet size.
-    await db
-      .updateTable('dataset_versions')
-      .set({ processed_size_bytes: 300 })
-      .where('id', '=', v1.id)
-      .execute();
+    await app((trx) =>
+      trx
+        .updateTable('dataset_versions')
+        .set({ processed_size_bytes: 300 })
+        .where('id', '=', v1.id)
+        .execute(),
+    );
     expect((await counters(user.id)).storage_used_bytes).toBe(6_000);
 
     // Soft delete: the dataset and its versions stop counting; restoring brings them back.
-    await db.updateTable('datasets').set({ deleted_at: new Date() }).where('id', '=', a.id).execute();
+    await app((trx) =>
+      trx.updateTable('datasets').set({ deleted_at: new Date() }).where('id', '=', a.id).execute(),
+    );
     expect(await counters(user.id)).toMatchObject({ dataset_count: 1, storage_used_bytes: 4_000 });
-    await db.updateTable('datasets').set({ deleted_at: null }).where('id', '=', a.id).execute();
+    await app((trx) =>
+      trx.updateTable('datasets').set({ deleted_at: null }).where('id', '=', a.id).execute(),
+    );
     expect(await counters(user.id)).toMatchObject({ dataset_count: 2, storage_used_bytes: 6_000 });
 
     // A soft-deleted dataset's versions keep not counting when they change or go away.
-    await db.updateTable('datasets').set({ deleted_at: new Date() }).where('id', '=', a.id).execute();
-    await db.deleteFrom('dataset_versions').where('id', '=', v1.id).execute();
+    await app((trx) =>
+      trx.updateTable('datasets').set({ deleted_at: new Date() }).where('id', '=', a.id).execute(),
+    );
+    await app((trx) => trx.deleteFrom('dataset_versions').where('id', '=', v1.id).execute());
     expect(await counters(user.id)).toMatchObject({ dataset_count: 1, storage_used_bytes: 4_000 });
 
     // Deleting one version of a live dataset subtracts it; hard-deleting a live dataset subtracts all.
     await createVersion(user.id, b.id, 2, { original: 10 });
     expect((await counters(user.id)).storage_used_bytes).toBe(4_010);
-    await db.deleteFrom('datasets').where('id', '=', b.id).execute();
-    await db.deleteFrom('datasets').where('id', '=', a.id).execute();
+    await app((trx) => trx.deleteFrom('datasets').where('id', '=', b.id).execute());
+    await app((trx) => trx.deleteFrom('datasets').where('id', '=', a.id).execute());
     expect(await counters(user.id)).toMatchObject({ dataset_count: 0, storage_used_bytes: 0 });
   });
 
   it('counts pipelines (respecting soft delete) and models', async () => {
     const user = await createTestUser(db);
-    const pipeline = await db
-      .insertInto('pipelines')
-      .values({ user_id: user.id, name: 'p' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db.insertInto('pipelines').values({ user_id: user.id, name: 'q' }).execute();
+    const pipeline = await app((trx) =>
+      trx
+        .insertInto('pipelines')
+        .values({ user_id: user.id, name: 'p' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    await app((trx) => trx.insertInto('pipelines').values({ user_id: user.id, name: 'q' }).execute());
     expect((await counters(user.id)).pipeline_count).toBe(2);
 
-    await db.updateTable('pipelines').set({ deleted_at: new Date() }).where('id', '=', pipeline.id).execute();
+    await app((trx) =>
+      trx.updateTable('pipelines').set({ deleted_at: new Date() }).where('id', '=', pipeline.id).execute(),
+    );
     expect((await counters(user.id)).pipeline_count).toBe(1);
 
-    const model = await db
-      .insertInto('models')
-      .values({
-        user_id: user.id,
-        pipeline_id: pipeline.id,
-        name: 'm',
-        algorithm: 'random_forest',
-        artifact_key: 'models/x/model.json',
-      })
-      .returning(['id', 'version'])
-      .executeTakeFirstOrThrow();
-    const second = await db
-      .insertInto('models')
-      .values({
-        user_id: user.id,
-        pipeline_id: pipeline.id,
-        name: 'm2',
-        algorithm: 'random_forest',
-        artifact_key: 'models/y/model.json',
-      })
-      .returning('version')
-      .executeTakeFirstOrThrow();
+    const model = await app((trx) =>
+      trx
+        .insertInto('models')
+        .values({
+          user_id: user.id,
+          pipeline_id: pipeline.id,
+          name: 'm',
+          algorithm: 'random_forest',
+          artifact_key: 'models/x/model.json',
+        })
+        .returning(['id', 'version'])
+        .executeTakeFirstOrThrow(),
+    );
+    const second = await app((trx) =>
+      trx
+        .insertInto('models')
+        .values({
+          user_id: user.id,
+          pipeline_id: pipeline.id,
+          name: 'm2',
+          algorithm: 'random_forest',
+          artifact_key: 'models/y/model.json',
+        })
+        .returning('version')
+        .executeTakeFirstOrThrow(),
+    );
     expect([model.version, second.version]).toEqual([1, 2]);
     expect((await counters(user.id)).model_count).toBe(2);
 
-    await db.deleteFrom('models').where('id', '=', model.id).execute();
-    await db.deleteFrom('pipelines').where('id', '=', pipeline.id).execute();
+    await app((trx) => trx.deleteFrom('models').where('id', '=', model.id).execute());
+    await app((trx) => trx.deleteFrom('pipelines').where('id', '=', pipeline.id).execute());
     expect(await counters(user.id)).toMatchObject({ pipeline_count: 1, model_count: 1 });
   });
 });
@@ -149,12 +176,14 @@ describe('dataset version dedupe', () => {
 
     // The hash becomes known after upload: the trigger links the version as it is recorded.
     const reupload = await createVersion(user.id, second.id, 1);
-    const linked = await db
-      .updateTable('dataset_versions')
-      .set({ sha256: sha('a') })
-      .where('id', '=', reupload.id)
-      .returning('duplicate_of_version_id')
-      .executeTakeFirstOrThrow();
+    const linked = await app((trx) =>
+      trx
+        .updateTable('dataset_versions')
+        .set({ sha256: sha('a') })
+        .where('id', '=', reupload.id)
+        .returning('duplicate_of_version_id')
+        .executeTakeFirstOrThrow(),
+    );
     const otherUsers = await createVersion(other.id, (await createDataset(other.id)).id, 1, {
       sha256: sha('a'),
     });
@@ -177,13 +206,15 @@ describe('dataset version dedupe', () => {
       canonical.id,
     ]);
 
-    await db.deleteFrom('dataset_versions').where('id', '=', canonical.id).execute();
+    await app((trx) => trx.deleteFrom('dataset_versions').where('id', '=', canonical.id).execute());
 
-    const rows = await db
-      .selectFrom('dataset_versions')
-      .select(['id', 'duplicate_of_version_id'])
-      .where('id', 'in', [dup1.id, dup2.id])
-      .execute();
+    const rows = await app((trx) =>
+      trx
+        .selectFrom('dataset_versions')
+        .select(['id', 'duplicate_of_version_id'])
+        .where('id', 'in', [dup1.id, dup2.id])
+        .execute(),
+    );
     const canonicalNow = rows.filter((r) => r.duplicate_of_version_id === null);
     expect(canonicalNow).toHaveLength(1);
     const survivor = canonicalNow[0]?.id;
@@ -195,17 +226,19 @@ describe('dataset version dedupe', () => {
     const dataset = await createDataset(user.id);
     const target = await createVersion(user.id, dataset.id, 1, { sha256: sha('d') });
 
-    const wrongLink = db
-      .insertInto('dataset_versions')
-      .values({
-        user_id: user.id,
-        dataset_id: dataset.id,
-        version_number: 2,
-        original_filename: 'x.csv',
-        sha256: sha('e'),
-        duplicate_of_version_id: target.id,
-      })
-      .execute();
+    const wrongLink = app((trx) =>
+      trx
+        .insertInto('dataset_versions')
+        .values({
+          user_id: user.id,
+          dataset_id: dataset.id,
+          version_number: 2,
+          original_filename: 'x.csv',
+          sha256: sha('e'),
+          duplicate_of_version_id: target.id,
+        })
+        .execute(),
+    );
 
     await expect(wrongLink).rejects.toMatchObject({ constraint: 'dataset_versions_duplicate_same_content' });
   });

@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, createPgDatabase } from '../../../shared/adapters/postgres/pg-database';
-import type { Database } from '../../../shared/db/database';
+import type { Database, DatabaseTransaction } from '../../../shared/db/database';
 import { DatabaseError, SqlState, isDatabaseError } from '../../../shared/db/database-error';
 import { textArray } from '../../../shared/db/schema';
+import { applySystemScope } from '../../../shared/db/tenant';
 import { DependencyUnavailableError } from '../../../shared/errors/app-error';
 import { createTestDatabase } from '../support/database';
 import type { TestDatabase } from '../support/database';
-import { createTestUser } from '../support/fixtures';
+import { createTestUser, inSystemScope } from '../support/fixtures';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -22,20 +23,39 @@ afterAll(async () => {
   await testDb.drop();
 });
 
+/** Tenant tables are read and written in system scope: the test connection is not a superuser. */
+function app<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return inSystemScope(db, work);
+}
+
 describe('pg database adapter', () => {
   it('maps a unique violation to DatabaseError with SQLSTATE 23505 and the constraint name', async () => {
     const user = await createTestUser(db);
 
-    const duplicate = await db
-      .insertInto('users')
-      .values({ email: user.email, password_hash: 'x' })
-      .execute()
-      .catch((error: unknown) => error);
+    const duplicate = await app((trx) =>
+      trx.insertInto('users').values({ email: user.email, password_hash: 'x' }).execute(),
+    ).catch((error: unknown) => error);
 
     expect(duplicate).toBeInstanceOf(DatabaseError);
     expect(isDatabaseError(duplicate, SqlState.uniqueViolation)).toBe(true);
     expect(duplicate).toMatchObject({ sqlState: '23505', constraint: 'users_email_key' });
-    expect((duplicate as DatabaseError).detail).toContain(user.email);
+    // Under row-level security PostgreSQL withholds the key's value, so no error echoes an email.
+    expect((duplicate as DatabaseError).detail).toBeUndefined();
+  });
+
+  it('keeps the detail PostgreSQL gives with a unique violation', async () => {
+    // Reference data has no row-level security: the owner's error names the duplicate key.
+    const duplicate = await db
+      .insertInto('credit_packages')
+      .values({ key: 'starter', name: 'Again', credits: 1, price_cents: 0 })
+      .execute()
+      .catch((error: unknown) => error);
+
+    expect(duplicate).toMatchObject({
+      sqlState: SqlState.uniqueViolation,
+      constraint: 'credit_packages_key_key',
+    });
+    expect((duplicate as DatabaseError).detail).toContain('(key)=(starter)');
   });
 
   it('translates errors inside transactions and rolls back', async () => {
@@ -44,26 +64,27 @@ describe('pg database adapter', () => {
     const failure = await db
       .transaction()
       .execute(async (trx) => {
+        await applySystemScope(trx, 'admin.test-fixture');
         await trx.updateTable('users').set({ full_name: 'Changed' }).where('id', '=', user.id).execute();
         await trx.insertInto('users').values({ email: user.email, password_hash: 'x' }).execute();
       })
       .catch((error: unknown) => error);
 
     expect(failure).toMatchObject({ sqlState: SqlState.uniqueViolation });
-    const row = await db
-      .selectFrom('users')
-      .select('full_name')
-      .where('id', '=', user.id)
-      .executeTakeFirstOrThrow();
+    const row = await app((trx) =>
+      trx.selectFrom('users').select('full_name').where('id', '=', user.id).executeTakeFirstOrThrow(),
+    );
     expect(row.full_name).toBe('Test User');
   });
 
   it('returns int8 values as numbers', async () => {
     const user = await createTestUser(db);
-    const counted = await db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
+    const counted = await app((trx) =>
+      trx
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    );
     const big = await sql<{
       v: number;
       list: number[];
@@ -89,11 +110,13 @@ describe('pg database adapter', () => {
 
   it('writes text[] through textArray()', async () => {
     const user = await createTestUser(db);
-    const dataset = await db
-      .insertInto('datasets')
-      .values({ user_id: user.id, name: 'tagged', modality: 'text', tags: textArray(['a', 'b, c', '{d}']) })
-      .returning('tags')
-      .executeTakeFirstOrThrow();
+    const dataset = await app((trx) =>
+      trx
+        .insertInto('datasets')
+        .values({ user_id: user.id, name: 'tagged', modality: 'text', tags: textArray(['a', 'b, c', '{d}']) })
+        .returning('tags')
+        .executeTakeFirstOrThrow(),
+    );
     expect(dataset.tags).toEqual(['a', 'b, c', '{d}']);
   });
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../shared/db/database';
+import type { Database, DatabaseTransaction } from '../../../shared/db/database';
 import { SqlState } from '../../../shared/db/database-error';
 import { ENUM_COLUMNS, jsonb } from '../../../shared/db/schema';
 import { createTestDatabase } from '../support/database';
 import type { TestDatabase } from '../support/database';
-import { createTestUser } from '../support/fixtures';
+import { createTestUser, inSystemScope } from '../support/fixtures';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -19,13 +19,23 @@ afterAll(async () => {
   await testDb.drop();
 });
 
+/**
+ * What the database allows the application: each statement in its own system-scope transaction
+ * (the app role, every tenant visible), so a refused statement rolls back alone.
+ */
+function app<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return inSystemScope(db, work);
+}
+
 async function createJobFixture() {
   const user = await createTestUser(db);
-  const snapshot = await db
-    .insertInto('pipeline_snapshots')
-    .values({ user_id: user.id, name: 'p', definition: { nodes: [], edges: [] } })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const snapshot = await app((trx) =>
+    trx
+      .insertInto('pipeline_snapshots')
+      .values({ user_id: user.id, name: 'p', definition: { nodes: [], edges: [] } })
+      .returning('id')
+      .executeTakeFirstOrThrow(),
+  );
   return { user, snapshotId: snapshot.id };
 }
 
@@ -33,12 +43,16 @@ describe('schema constraints', () => {
   it('moves updated_at on update and leaves created_at', async () => {
     const user = await createTestUser(db);
     // now() is the transaction start: a later statement gets a later time.
-    await db.updateTable('users').set({ full_name: 'Renamed' }).where('id', '=', user.id).execute();
-    const after = await db
-      .selectFrom('users')
-      .select(['created_at', 'updated_at'])
-      .where('id', '=', user.id)
-      .executeTakeFirstOrThrow();
+    await app((trx) =>
+      trx.updateTable('users').set({ full_name: 'Renamed' }).where('id', '=', user.id).execute(),
+    );
+    const after = await app((trx) =>
+      trx
+        .selectFrom('users')
+        .select(['created_at', 'updated_at'])
+        .where('id', '=', user.id)
+        .executeTakeFirstOrThrow(),
+    );
 
     expect(after.created_at.getTime()).toBe(user.created_at.getTime());
     expect(after.updated_at.getTime()).toBeGreaterThan(user.updated_at.getTime());
@@ -46,28 +60,34 @@ describe('schema constraints', () => {
 
   it('rejects unknown status values', async () => {
     const { user, snapshotId } = await createJobFixture();
-    const dataset = await db
-      .insertInto('datasets')
-      .values({ user_id: user.id, name: 'd', modality: 'tabular' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const dataset = await app((trx) =>
+      trx
+        .insertInto('datasets')
+        .values({ user_id: user.id, name: 'd', modality: 'tabular' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
 
-    const unknownJobStatus =
-      sql`INSERT INTO jobs (user_id, snapshot_id, status) VALUES (${user.id}, ${snapshotId}, 'paused')`.execute(
-        db,
-      );
-    const unknownModality = sql`UPDATE datasets SET modality = 'smell' WHERE id = ${dataset.id}`.execute(db);
-    const unknownTier = sql`UPDATE users SET tier = 'platinum' WHERE id = ${user.id}`.execute(db);
-
-    await expect(unknownJobStatus).rejects.toMatchObject({
+    // Each refusal is awaited as it is made, so none is left rejected without a handler.
+    await expect(
+      app((trx) =>
+        sql`INSERT INTO jobs (user_id, snapshot_id, status) VALUES (${user.id}, ${snapshotId}, 'paused')`.execute(
+          trx,
+        ),
+      ),
+    ).rejects.toMatchObject({
       sqlState: SqlState.checkViolation,
       constraint: 'jobs_status_check',
     });
-    await expect(unknownModality).rejects.toMatchObject({
+    await expect(
+      app((trx) => sql`UPDATE datasets SET modality = 'smell' WHERE id = ${dataset.id}`.execute(trx)),
+    ).rejects.toMatchObject({
       sqlState: SqlState.checkViolation,
       constraint: 'datasets_modality_check',
     });
-    await expect(unknownTier).rejects.toMatchObject({
+    await expect(
+      app((trx) => sql`UPDATE users SET tier = 'platinum' WHERE id = ${user.id}`.execute(trx)),
+    ).rejects.toMatchObject({
       sqlState: SqlState.checkViolation,
       constraint: 'users_tier_check',
     });
@@ -78,46 +98,58 @@ describe('schema constraints', () => {
     const base = { user_id: user.id, snapshot_id: snapshotId };
 
     await expect(
-      db
-        .insertInto('jobs')
-        .values({ ...base, progress: 101 })
-        .execute(),
+      app((trx) =>
+        trx
+          .insertInto('jobs')
+          .values({ ...base, progress: 101 })
+          .execute(),
+      ),
     ).rejects.toMatchObject({
       constraint: 'jobs_progress_check',
     });
     await expect(
-      db
-        .insertInto('jobs')
-        .values({ ...base, priority: 0 })
-        .execute(),
+      app((trx) =>
+        trx
+          .insertInto('jobs')
+          .values({ ...base, priority: 0 })
+          .execute(),
+      ),
     ).rejects.toMatchObject({
       constraint: 'jobs_priority_check',
     });
-    const job = await db
-      .insertInto('jobs')
-      .values({ ...base, progress: 100, priority: 10 })
-      .returning('status')
-      .executeTakeFirstOrThrow();
+    const job = await app((trx) =>
+      trx
+        .insertInto('jobs')
+        .values({ ...base, progress: 100, priority: 10 })
+        .returning('status')
+        .executeTakeFirstOrThrow(),
+    );
     expect(job.status).toBe('queued');
   });
 
   it('keeps job idempotency keys unique per user only', async () => {
     const a = await createJobFixture();
     const b = await createJobFixture();
-    await db
-      .insertInto('jobs')
-      .values({ user_id: a.user.id, snapshot_id: a.snapshotId, idempotency_key: 'same' })
-      .execute();
-    await db
-      .insertInto('jobs')
-      .values({ user_id: b.user.id, snapshot_id: b.snapshotId, idempotency_key: 'same' })
-      .execute();
-
-    await expect(
-      db
+    await app((trx) =>
+      trx
         .insertInto('jobs')
         .values({ user_id: a.user.id, snapshot_id: a.snapshotId, idempotency_key: 'same' })
         .execute(),
+    );
+    await app((trx) =>
+      trx
+        .insertInto('jobs')
+        .values({ user_id: b.user.id, snapshot_id: b.snapshotId, idempotency_key: 'same' })
+        .execute(),
+    );
+
+    await expect(
+      app((trx) =>
+        trx
+          .insertInto('jobs')
+          .values({ user_id: a.user.id, snapshot_id: a.snapshotId, idempotency_key: 'same' })
+          .execute(),
+      ),
     ).rejects.toMatchObject({
       sqlState: SqlState.uniqueViolation,
       constraint: 'jobs_user_idempotency_key_key',
@@ -126,46 +158,63 @@ describe('schema constraints', () => {
 
   it('keeps a job and its snapshot when the pipeline is deleted, and refuses edits of the snapshot', async () => {
     const user = await createTestUser(db);
-    const pipeline = await db
-      .insertInto('pipelines')
-      .values({ user_id: user.id, name: 'p' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const snapshot = await db
-      .insertInto('pipeline_snapshots')
-      .values({ user_id: user.id, pipeline_id: pipeline.id, name: 'p', definition: { nodes: [], edges: [] } })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const job = await db
-      .insertInto('jobs')
-      .values({ user_id: user.id, snapshot_id: snapshot.id, pipeline_id: pipeline.id })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const pipeline = await app((trx) =>
+      trx
+        .insertInto('pipelines')
+        .values({ user_id: user.id, name: 'p' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    const snapshot = await app((trx) =>
+      trx
+        .insertInto('pipeline_snapshots')
+        .values({
+          user_id: user.id,
+          pipeline_id: pipeline.id,
+          name: 'p',
+          definition: { nodes: [], edges: [] },
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    const job = await app((trx) =>
+      trx
+        .insertInto('jobs')
+        .values({ user_id: user.id, snapshot_id: snapshot.id, pipeline_id: pipeline.id })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
 
-    await db.deleteFrom('pipelines').where('id', '=', pipeline.id).execute();
+    await app((trx) => trx.deleteFrom('pipelines').where('id', '=', pipeline.id).execute());
 
-    const kept = await db
-      .selectFrom('jobs')
-      .select(['pipeline_id', 'snapshot_id'])
-      .where('id', '=', job.id)
-      .executeTakeFirstOrThrow();
+    const kept = await app((trx) =>
+      trx
+        .selectFrom('jobs')
+        .select(['pipeline_id', 'snapshot_id'])
+        .where('id', '=', job.id)
+        .executeTakeFirstOrThrow(),
+    );
     expect(kept).toEqual({ pipeline_id: null, snapshot_id: snapshot.id });
     await expect(
-      db
-        .updateTable('pipeline_snapshots')
-        .set({ definition: { nodes: [{ id: 'x' }], edges: [] } })
-        .where('id', '=', snapshot.id)
-        .execute(),
+      app((trx) =>
+        trx
+          .updateTable('pipeline_snapshots')
+          .set({ definition: { nodes: [{ id: 'x' }], edges: [] } })
+          .where('id', '=', snapshot.id)
+          .execute(),
+      ),
     ).rejects.toThrow(/immutable/);
   });
 
   it('keeps job nodes unique per job and checks their status and runtime', async () => {
     const { user, snapshotId } = await createJobFixture();
-    const job = await db
-      .insertInto('jobs')
-      .values({ user_id: user.id, snapshot_id: snapshotId })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const job = await app((trx) =>
+      trx
+        .insertInto('jobs')
+        .values({ user_id: user.id, snapshot_id: snapshotId })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
     const node = {
       job_id: job.id,
       user_id: user.id,
@@ -173,18 +222,18 @@ describe('schema constraints', () => {
       node_type: 'table.split',
       runtime: 'lambda' as const,
     };
-    await db.insertInto('job_nodes').values(node).execute();
+    await app((trx) => trx.insertInto('job_nodes').values(node).execute());
 
-    await expect(db.insertInto('job_nodes').values(node).execute()).rejects.toMatchObject({
+    await expect(app((trx) => trx.insertInto('job_nodes').values(node).execute())).rejects.toMatchObject({
       constraint: 'job_nodes_job_node_key',
     });
     await expect(
-      sql`UPDATE job_nodes SET status = 'done' WHERE job_id = ${job.id}`.execute(db),
+      app((trx) => sql`UPDATE job_nodes SET status = 'done' WHERE job_id = ${job.id}`.execute(trx)),
     ).rejects.toMatchObject({
       constraint: 'job_nodes_status_check',
     });
     await expect(
-      sql`UPDATE job_nodes SET runtime = 'ec2' WHERE job_id = ${job.id}`.execute(db),
+      app((trx) => sql`UPDATE job_nodes SET runtime = 'ec2' WHERE job_id = ${job.id}`.execute(trx)),
     ).rejects.toMatchObject({
       constraint: 'job_nodes_runtime_check',
     });
@@ -192,91 +241,113 @@ describe('schema constraints', () => {
 
   it('keeps an EDA report body in Postgres only when it is small, else names its object', async () => {
     const user = await createTestUser(db);
-    const dataset = await db
-      .insertInto('datasets')
-      .values({ user_id: user.id, name: 'd', modality: 'tabular' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const version = await db
-      .insertInto('dataset_versions')
-      .values({ user_id: user.id, dataset_id: dataset.id, version_number: 1, original_filename: 'a.csv' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const dataset = await app((trx) =>
+      trx
+        .insertInto('datasets')
+        .values({ user_id: user.id, name: 'd', modality: 'tabular' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    const version = await app((trx) =>
+      trx
+        .insertInto('dataset_versions')
+        .values({ user_id: user.id, dataset_id: dataset.id, version_number: 1, original_filename: 'a.csv' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
     const base = { user_id: user.id, dataset_id: dataset.id, dataset_version_id: version.id };
 
     await expect(
-      db
-        .insertInto('eda_reports')
-        .values({ ...base, status: 'completed' })
-        .execute(),
+      app((trx) =>
+        trx
+          .insertInto('eda_reports')
+          .values({ ...base, status: 'completed' })
+          .execute(),
+      ),
     ).rejects.toMatchObject({
       constraint: 'eda_reports_postgres_storage_check',
     });
     await expect(
-      db
-        .insertInto('eda_reports')
-        .values({ ...base, status: 'completed', full_report: {}, report_size_bytes: 2_000_000 })
-        .execute(),
+      app((trx) =>
+        trx
+          .insertInto('eda_reports')
+          .values({ ...base, status: 'completed', full_report: {}, report_size_bytes: 2_000_000 })
+          .execute(),
+      ),
     ).rejects.toMatchObject({ constraint: 'eda_reports_postgres_storage_check' });
     await expect(
-      db
-        .insertInto('eda_reports')
-        .values({ ...base, status: 'completed', storage_location: 's3', s3_bucket: 'b' })
-        .execute(),
+      app((trx) =>
+        trx
+          .insertInto('eda_reports')
+          .values({ ...base, status: 'completed', storage_location: 's3', s3_bucket: 'b' })
+          .execute(),
+      ),
     ).rejects.toMatchObject({ constraint: 'eda_reports_s3_storage_check' });
-    await db
-      .insertInto('eda_reports')
-      .values({
-        ...base,
-        status: 'completed',
-        storage_location: 's3',
-        s3_bucket: 'b',
-        s3_key: 'reports/x/eda.json',
-        report_size_bytes: 2_000_000,
-      })
-      .execute();
+    await app((trx) =>
+      trx
+        .insertInto('eda_reports')
+        .values({
+          ...base,
+          status: 'completed',
+          storage_location: 's3',
+          s3_bucket: 'b',
+          s3_key: 'reports/x/eda.json',
+          report_size_bytes: 2_000_000,
+        })
+        .execute(),
+    );
   });
 
   it('keeps schema deduction confidence between 0 and 1', async () => {
     const user = await createTestUser(db);
-    const dataset = await db
-      .insertInto('datasets')
-      .values({ user_id: user.id, name: 'd', modality: 'tabular' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const dataset = await app((trx) =>
+      trx
+        .insertInto('datasets')
+        .values({ user_id: user.id, name: 'd', modality: 'tabular' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
 
     await expect(
-      db
-        .insertInto('schema_deductions')
-        .values({ user_id: user.id, dataset_id: dataset.id, proposed_schema: {}, confidence_score: 1.2 })
-        .execute(),
+      app((trx) =>
+        trx
+          .insertInto('schema_deductions')
+          .values({ user_id: user.id, dataset_id: dataset.id, proposed_schema: {}, confidence_score: 1.2 })
+          .execute(),
+      ),
     ).rejects.toMatchObject({ constraint: 'schema_deductions_confidence_check' });
   });
 
   it('stores the projection configuration per analysis with the documented defaults', async () => {
     const user = await createTestUser(db);
-    const dataset = await db
-      .insertInto('datasets')
-      .values({ user_id: user.id, name: 'd', modality: 'tabular' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const version = await db
-      .insertInto('dataset_versions')
-      .values({ user_id: user.id, dataset_id: dataset.id, version_number: 1, original_filename: 'a.csv' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const dataset = await app((trx) =>
+      trx
+        .insertInto('datasets')
+        .values({ user_id: user.id, name: 'd', modality: 'tabular' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    const version = await app((trx) =>
+      trx
+        .insertInto('dataset_versions')
+        .values({ user_id: user.id, dataset_id: dataset.id, version_number: 1, original_filename: 'a.csv' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
 
-    const analysis = await db
-      .insertInto('analyses')
-      .values({
-        user_id: user.id,
-        dataset_id: dataset.id,
-        dataset_version_id: version.id,
-        analysis_type: 'dimensionality_reduction',
-        alpha: 0.2,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const analysis = await app((trx) =>
+      trx
+        .insertInto('analyses')
+        .values({
+          user_id: user.id,
+          dataset_id: dataset.id,
+          dataset_version_id: version.id,
+          analysis_type: 'dimensionality_reduction',
+          alpha: 0.2,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
 
     expect(analysis).toMatchObject({
       gamma0: 1e-7,
@@ -304,23 +375,27 @@ describe('schema constraints', () => {
 
   it('stores jsonb arrays written with jsonb()', async () => {
     const user = await createTestUser(db);
-    const dataset = await db
-      .insertInto('datasets')
-      .values({ user_id: user.id, name: `d-${randomUUID()}`, modality: 'tabular' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const rule = await db
-      .insertInto('alert_rules')
-      .values({
-        user_id: user.id,
-        dataset_id: dataset.id,
-        name: 'r',
-        condition: { metric: 'distance', operator: '>', value: 3 },
-        actions: jsonb([{ type: 'webhook', url: 'https://example.test/hook' }]),
-        severity: 'high',
-      })
-      .returning(['actions', 'condition'])
-      .executeTakeFirstOrThrow();
+    const dataset = await app((trx) =>
+      trx
+        .insertInto('datasets')
+        .values({ user_id: user.id, name: `d-${randomUUID()}`, modality: 'tabular' })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    const rule = await app((trx) =>
+      trx
+        .insertInto('alert_rules')
+        .values({
+          user_id: user.id,
+          dataset_id: dataset.id,
+          name: 'r',
+          condition: { metric: 'distance', operator: '>', value: 3 },
+          actions: jsonb([{ type: 'webhook', url: 'https://example.test/hook' }]),
+          severity: 'high',
+        })
+        .returning(['actions', 'condition'])
+        .executeTakeFirstOrThrow(),
+    );
 
     expect(rule.actions).toEqual([{ type: 'webhook', url: 'https://example.test/hook' }]);
     expect(rule.condition).toEqual({ metric: 'distance', operator: '>', value: 3 });
