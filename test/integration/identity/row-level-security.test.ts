@@ -12,13 +12,16 @@ import { createTestUser } from '../support/fixtures';
  * a `user_id` column, found in the catalog, plus `users`): with the wrong tenant set, or none,
  * the application role reads 0 of a tenant's rows.
  *
- * Each table gets one row for A and one for B, written as the superuser with triggers and
- * foreign keys off (`session_replication_role = replica`) and CHECK constraints dropped in this
- * throwaway database: the policies are under test here, not the constraints.
+ * Each table gets one row for A and one for B, written as the superuser (`testDb.superuser()`,
+ * which bypasses row-level security) with triggers and foreign keys off
+ * (`session_replication_role = replica`, a superuser's power) and CHECK constraints dropped in
+ * this throwaway database: the policies are under test here, not the constraints. `db` is the
+ * platform's login role, which owns the tables but is not a superuser.
  */
 
 let testDb: TestDatabase;
 let db: Database;
+let superuser: Database;
 let a: string;
 let b: string;
 let c: string;
@@ -72,10 +75,10 @@ async function seedRow(table: string, owner: string): Promise<void> {
     select column_name, udt_name, data_type from information_schema.columns
      where table_schema = current_schema() and table_name = ${table}
        and (is_nullable = 'NO' or column_name = 'user_id') and column_default is null
-       and is_generated = 'NEVER' and is_identity = 'NO'`.execute(db);
+       and is_generated = 'NEVER' and is_identity = 'NO'`.execute(superuser);
   const names = columns.rows.map((col) => `"${col.column_name}"`).join(', ');
   const values = columns.rows.map((col) => valueFor(col, owner)).join(', ');
-  await db.transaction().execute(async (trx) => {
+  await superuser.transaction().execute(async (trx) => {
     await sql`set local session_replication_role = replica`.execute(trx);
     await sql.raw(`insert into "${table}" (${names}) values (${values})`).execute(trx);
   });
@@ -83,7 +86,10 @@ async function seedRow(table: string, owner: string): Promise<void> {
 
 const ownerColumn = (table: string) => (table === 'users' ? 'id' : 'user_id');
 
-async function countOwned(database: Database | Parameters<Parameters<typeof withTenant>[2]>[0], table: string) {
+async function countOwned(
+  database: Database | Parameters<Parameters<typeof withTenant>[2]>[0],
+  table: string,
+) {
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from ${sql.table(table)} where ${sql.ref(ownerColumn(table))} in (${a}::uuid, ${b}::uuid)`.execute(
     database,
@@ -94,6 +100,7 @@ async function countOwned(database: Database | Parameters<Parameters<typeof with
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = testDb.db;
+  superuser = testDb.superuser();
   [a, b, c] = await Promise.all([createTestUser(db), createTestUser(db), createTestUser(db)]).then((rows) =>
     rows.map((r) => r.id),
   );
@@ -101,14 +108,16 @@ beforeAll(async () => {
     select c.table_name from information_schema.columns c
       join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
      where c.table_schema = current_schema() and c.column_name = 'user_id' and t.table_type = 'BASE TABLE'
-     order by c.table_name`.execute(db);
+     order by c.table_name`.execute(superuser);
   tenantTables = found.rows.map((r) => r.table_name);
 
   for (const table of tenantTables) {
     const checks = await sql<{ conname: string }>`
-      select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c'`.execute(db);
+      select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c'`.execute(
+      superuser,
+    );
     for (const { conname } of checks.rows) {
-      await sql`alter table ${sql.table(table)} drop constraint ${sql.ref(conname)}`.execute(db);
+      await sql`alter table ${sql.table(table)} drop constraint ${sql.ref(conname)}`.execute(superuser);
     }
     await seedRow(table, a);
     await seedRow(table, b);
@@ -121,11 +130,19 @@ afterAll(async () => {
 describe('row-level security on every tenant-owned table', () => {
   it('finds the tenant-owned tables in the catalog', () => {
     expect(tenantTables.length).toBeGreaterThanOrEqual(20);
-    expect(tenantTables).toEqual(expect.arrayContaining(['datasets', 'jobs', 'api_keys', 'audit_logs', 'credit_transactions']));
+    expect(tenantTables).toEqual(
+      expect.arrayContaining(['datasets', 'jobs', 'api_keys', 'audit_logs', 'credit_transactions']),
+    );
   });
 
   it('enables and forces RLS with a policy on each, and the app role owns none of them', async () => {
-    const { rows } = await sql<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; owner: string; policies: number }>`
+    const { rows } = await sql<{
+      relname: string;
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+      owner: string;
+      policies: number;
+    }>`
       select c.relname, c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) as owner,
              (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
         from pg_class c where c.relnamespace = current_schema()::regnamespace and c.relname = any(${[...tenantTables, 'users']})`.execute(
@@ -143,7 +160,14 @@ describe('row-level security on every tenant-owned table', () => {
   });
 
   it('the superuser sees both tenants’ rows in every table (the rows exist)', async () => {
-    for (const table of [...tenantTables, 'users']) expect(await countOwned(db, table), table).toBe(2);
+    for (const table of [...tenantTables, 'users']) expect(await countOwned(superuser, table), table).toBe(2);
+  });
+
+  it('the login role that owns the tables reads none of them outside a scope', async () => {
+    const login = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`
+      select rolsuper, rolbypassrls from pg_roles where rolname = current_user`.execute(db);
+    expect(login.rows).toEqual([{ rolsuper: false, rolbypassrls: false }]);
+    for (const table of [...tenantTables, 'users']) expect(await countOwned(db, table), table).toBe(0);
   });
 
   it('with another tenant set, reads 0 of A’s and B’s rows from each table', async () => {
@@ -159,7 +183,9 @@ describe('row-level security on every tenant-owned table', () => {
         await sql.raw(`set local role ${APP_ROLE}`).execute(trx);
         // Rows without an owner (built-in pipeline templates, platform audit entries) are not tenant rows.
         const { rows } = await sql<{ n: number }>`
-          select count(*)::int as n from ${sql.table(table)} where ${sql.ref(ownerColumn(table))} is not null`.execute(trx);
+          select count(*)::int as n from ${sql.table(table)} where ${sql.ref(ownerColumn(table))} is not null`.execute(
+          trx,
+        );
         return rows[0]?.n ?? -1;
       });
       expect(n, table).toBe(0);
@@ -168,7 +194,9 @@ describe('row-level security on every tenant-owned table', () => {
 
   it('A reads exactly her own row from each table; system scope reads both', async () => {
     for (const table of [...tenantTables, 'users']) {
-      expect(await withTenant(db, { userId: a, role: 'user' }, (trx) => countOwned(trx, table)), table).toBe(1);
+      expect(await withTenant(db, { userId: a, role: 'user' }, (trx) => countOwned(trx, table)), table).toBe(
+        1,
+      );
       expect(await withSystemScope(db, 'admin.rls-test', (trx) => countOwned(trx, table)), table).toBe(2);
     }
   });
