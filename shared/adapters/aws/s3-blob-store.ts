@@ -90,19 +90,11 @@ export class S3BlobStore implements BlobStore {
           Key: key,
           Body: bytes,
           ContentLength: size,
-          ...(options.contentType ? { ContentType: options.contentType } : {}),
-          ...(options.metadata ? { Metadata: options.metadata } : {}),
+          ...objectHeaders(options),
         }),
       ),
     );
-    return {
-      key,
-      size,
-      ...(out.ETag ? { etag: out.ETag } : {}),
-      ...(out.VersionId ? { versionId: out.VersionId } : {}),
-      ...(options.contentType ? { contentType: options.contentType } : {}),
-      ...(options.metadata ? { metadata: options.metadata } : {}),
-    };
+    return toInfo(key, { ...putInfo(options), size, etag: out.ETag, versionId: out.VersionId });
   }
 
   /**
@@ -121,8 +113,7 @@ export class S3BlobStore implements BlobStore {
         new CreateMultipartUploadCommand({
           Bucket: this.bucket,
           Key: key,
-          ...(options.contentType ? { ContentType: options.contentType } : {}),
-          ...(options.metadata ? { Metadata: options.metadata } : {}),
+          ...objectHeaders(options),
         }),
       ),
     );
@@ -149,14 +140,7 @@ export class S3BlobStore implements BlobStore {
           new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }),
         ),
       );
-      return {
-        key,
-        size,
-        ...(done.ETag ? { etag: done.ETag } : {}),
-        ...(done.VersionId ? { versionId: done.VersionId } : {}),
-        ...(options.contentType ? { contentType: options.contentType } : {}),
-        ...(options.metadata ? { metadata: options.metadata } : {}),
-      };
+      return toInfo(key, { ...putInfo(options), size, etag: done.ETag, versionId: done.VersionId });
     } catch (error) {
       await this.#client
         .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
@@ -352,6 +336,17 @@ export function translateS3Error(error: unknown, operation: string, bucket: stri
     return new Error(`S3 bucket "${bucket}" does not exist (${operation} ${key}): check PW_BUCKET.`, { cause: error });
   }
   return translateCommonAwsError(error, 'storage', 's3', `${operation} ${bucket}/${key}`);
+}
+
+/** What a PUT sets on the object besides its bytes, as answered to the caller… */
+const putInfo = (options: PutOptions) => ({ contentType: options.contentType, metadata: options.metadata });
+
+/** …and as sent to S3. */
+function objectHeaders(options: PutOptions): { ContentType?: string; Metadata?: Record<string, string> } {
+  return {
+    ...(options.contentType ? { ContentType: options.contentType } : {}),
+    ...(options.metadata ? { Metadata: options.metadata } : {}),
+  };
 }
 
 function toInfo(
