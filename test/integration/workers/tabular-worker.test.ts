@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import type { VersionValidationIssue } from '../../../shared/datasets/dataset-records';
+import type { DatabaseTransaction } from '../../../shared/db/database';
 import { profileReportSchema, type ProfileReport } from '../../../shared/profiling/profile-report';
 import { sqlNumber, sqlString } from '../../../shared/profiling/sql-engine.port';
+import { inSystemScope } from '../support/fixtures';
 import { startWorkerHarness, type WorkerHarness } from './worker-harness';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/ingestion');
@@ -18,12 +20,19 @@ afterAll(async () => {
   await h?.stop();
 });
 
+/** Reads what the worker wrote; the test connection is not a superuser, so row-level security applies. */
+function read<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return inSystemScope(h.testDb.db, work);
+}
+
 async function report(versionId: string): Promise<ProfileReport> {
-  const row = await h.testDb.db
-    .selectFrom('eda_reports')
-    .selectAll()
-    .where('dataset_version_id', '=', versionId)
-    .executeTakeFirstOrThrow();
+  const row = await read((trx) =>
+    trx
+      .selectFrom('eda_reports')
+      .selectAll()
+      .where('dataset_version_id', '=', versionId)
+      .executeTakeFirstOrThrow(),
+  );
   expect(row.storage_location).toBe('postgres');
   return profileReportSchema.parse(row.full_report);
 }
@@ -49,13 +58,28 @@ describe('tabular worker', () => {
     expect(profile.preview.rows[0]).toEqual(['1', 'Ann;\r\nB', 3.5, '2024-01-02']);
     const price = profile.columns.find((c) => c.name === 'price');
     expect(price?.mean).toBeCloseTo((3.5 + 4.25 + 10) / 3, 6);
-    const job = await h.testDb.db.selectFrom('ingestion_jobs').selectAll().where('id', '=', arrival.message.ingestionJobId).executeTakeFirstOrThrow();
+    const job = await read((trx) =>
+      trx
+        .selectFrom('ingestion_jobs')
+        .selectAll()
+        .where('id', '=', arrival.message.ingestionJobId)
+        .executeTakeFirstOrThrow(),
+    );
     expect(job.status).toBe('completed');
     expect(job.progress_percent).toBe(100);
-    const schema = await h.testDb.db.selectFrom('schema_deductions').selectAll().where('dataset_version_id', '=', version.id).executeTakeFirstOrThrow();
+    const schema = await read((trx) =>
+      trx
+        .selectFrom('schema_deductions')
+        .selectAll()
+        .where('dataset_version_id', '=', version.id)
+        .executeTakeFirstOrThrow(),
+    );
     expect(schema.status).toBe('proposed');
     const types = Object.fromEntries(
-      (schema.proposed_schema as { columns: { name: string; type: string }[] }).columns.map((c) => [c.name, c.type]),
+      (schema.proposed_schema as { columns: { name: string; type: string }[] }).columns.map((c) => [
+        c.name,
+        c.type,
+      ]),
     );
     expect(types).toMatchObject({ id: 'id', price: 'float', sold_on: 'date' });
   });
@@ -71,8 +95,16 @@ describe('tabular worker', () => {
   });
 
   it('reads TSV and JSON Lines', async () => {
-    const tsv = await h.arrive({ fileName: 'iris.tsv', format: 'tsv', body: await fixture('iris-sample.tsv') });
-    const jsonl = await h.arrive({ fileName: 'people.jsonl', format: 'jsonl', body: await fixture('records.jsonl') });
+    const tsv = await h.arrive({
+      fileName: 'iris.tsv',
+      format: 'tsv',
+      body: await fixture('iris-sample.tsv'),
+    });
+    const jsonl = await h.arrive({
+      fileName: 'people.jsonl',
+      format: 'jsonl',
+      body: await fixture('records.jsonl'),
+    });
     await h.process(tsv);
     await h.process(jsonl);
     expect((await h.version(tsv)).column_count).toBe(3);
@@ -112,7 +144,9 @@ describe('tabular worker', () => {
     expect(version.status).toBe('validated');
     const profile = await report(version.id);
     expect(profile.columns.map((c) => c.name)).toEqual(['name', 'name_1', 'score', 'column3']);
-    expect(profile.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['duplicate_header', 'empty_header']));
+    expect(profile.warnings.map((w) => w.code)).toEqual(
+      expect.arrayContaining(['duplicate_header', 'empty_header']),
+    );
   });
 
   it('keeps a column with a late type conflict as text and names the row', async () => {
@@ -132,13 +166,21 @@ describe('tabular worker', () => {
 
   it('validates a 5,000-column file with a truncated-profile warning', async () => {
     const header = Array.from({ length: 5000 }, (_, i) => `c${i}`).join(',');
-    const lines = Array.from({ length: 5 }, (_, r) => Array.from({ length: 5000 }, (_, i) => String(r + i)).join(','));
+    const lines = Array.from({ length: 5 }, (_, r) =>
+      Array.from({ length: 5000 }, (_, i) => String(r + i)).join(','),
+    );
     const arrival = await h.arrive({ fileName: 'wide.csv', body: `${header}\n${lines.join('\n')}\n` });
     await h.process(arrival);
     const version = await h.version(arrival);
     expect(version.status).toBe('validated');
     expect(version.column_count).toBe(5000);
-    const row = await h.testDb.db.selectFrom('eda_reports').selectAll().where('dataset_version_id', '=', version.id).executeTakeFirstOrThrow();
+    const row = await read((trx) =>
+      trx
+        .selectFrom('eda_reports')
+        .selectAll()
+        .where('dataset_version_id', '=', version.id)
+        .executeTakeFirstOrThrow(),
+    );
     const summary = row.summary as { columnCount: number };
     expect(summary.columnCount).toBe(5000);
     if (row.storage_location === 's3') {
@@ -164,7 +206,9 @@ describe('tabular worker', () => {
     const engine = await openDuckDbEngine({ tempDirectory: dir });
     try {
       await writeFile(join(dir, 'stats.csv'), csv);
-      const summary = await engine.all(`SUMMARIZE SELECT * FROM read_csv(${sqlString(join(dir, 'stats.csv'))})`);
+      const summary = await engine.all(
+        `SUMMARIZE SELECT * FROM read_csv(${sqlString(join(dir, 'stats.csv'))})`,
+      );
       for (const name of ['x', 'y', 'z']) {
         const ours = profile.columns.find((c) => c.name === name);
         const theirs = summary.find((r) => r.column_name === name);
@@ -185,7 +229,9 @@ describe('tabular worker', () => {
     expect(profile.warnings.find((w) => w.code === 'target_leakage')?.column).toBe('x');
     const colour = profile.columns.find((c) => c.name === 'colour');
     expect(colour?.topValues.map((t) => t.count)).toEqual([167, 167, 166]);
-    expect(profile.columns.find((c) => c.name === 'x')?.histogram?.reduce((n, b) => n + b.count, 0)).toBe(500);
+    expect(profile.columns.find((c) => c.name === 'x')?.histogram?.reduce((n, b) => n + b.count, 0)).toBe(
+      500,
+    );
   });
 
   it('links a re-upload of identical content to the first version instead of processing it again', async () => {
@@ -199,7 +245,13 @@ describe('tabular worker', () => {
     expect(b.duplicate_of_version_id).toBe(a.id);
     expect(b.processed_object_key).toBe(a.processed_object_key);
     expect(b.processed_size_bytes).toBe(0);
-    const reports = await h.testDb.db.selectFrom('eda_reports').select('dataset_version_id').where('dataset_version_id', '=', b.id).execute();
+    const reports = await read((trx) =>
+      trx
+        .selectFrom('eda_reports')
+        .select('dataset_version_id')
+        .where('dataset_version_id', '=', b.id)
+        .execute(),
+    );
     expect(reports).toHaveLength(1);
   });
 

@@ -10,8 +10,12 @@ import { S3BlobStore, createS3Client } from '../../../shared/adapters/aws/s3-blo
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import { loadConfig, type QueueModality } from '../../../shared/config/config';
 import type { DatasetVersionFormat } from '../../../shared/db/schema';
+import { withTenant } from '../../../shared/db/tenant';
 import type { IngestionMessage } from '../../../shared/ingestion/messages';
-import { makeIngestionWorker, type IngestionWorkerHandler } from '../../../shared/ingestion/workers/ingestion-worker';
+import {
+  makeIngestionWorker,
+  type IngestionWorkerHandler,
+} from '../../../shared/ingestion/workers/ingestion-worker';
 import { MODALITY_PROCESSORS } from '../../../shared/ingestion/workers/modality-processors';
 import { createLogger } from '../../../shared/observability/logger';
 import { inMemoryMetrics } from '../../../shared/observability/metrics.port';
@@ -21,12 +25,13 @@ import type { Orchestrator } from '../../../shared/ports/orchestrator.port';
 import type { Services } from '../../../shared/services';
 import { objectKeys } from '../../../shared/storage/object-keys';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createTestUser } from '../support/fixtures';
+import { createTestUser, inSystemScope } from '../support/fixtures';
 
 /**
  * Real PostgreSQL, real local S3, the real worker handlers: a test puts a file where an upload
- * would land, records the version and job rows the dispatcher would, and hands the worker the SQS
- * record the queue would deliver.
+ * would land, records the version and job rows the dispatcher would (in the owner's tenant scope,
+ * as the dispatcher does), and hands the worker the SQS record the queue would deliver. Rows are
+ * read back in system scope: the test connection is not a superuser, so row-level security applies.
  */
 export interface WorkerHarness {
   services: Services;
@@ -58,7 +63,9 @@ export interface Arrival {
 export type VersionRow = Awaited<ReturnType<typeof loadVersion>>;
 
 async function loadVersion(testDb: TestDatabase, id: string) {
-  return testDb.db.selectFrom('dataset_versions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return inSystemScope(testDb.db, (trx) =>
+    trx.selectFrom('dataset_versions').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+  );
 }
 
 const noOrchestrator = new Proxy({} as Orchestrator, {
@@ -79,7 +86,12 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
   const blobs = new S3BlobStore({ client, bucket });
-  const config = loadConfig({ PW_RUNTIME: 'local', PW_LOG_LEVEL: 'SILENT', PW_BUCKET: bucket, PW_S3_ENDPOINT: s3.endpoint });
+  const config = loadConfig({
+    PW_RUNTIME: 'local',
+    PW_LOG_LEVEL: 'SILENT',
+    PW_BUCKET: bucket,
+    PW_S3_ENDPOINT: s3.endpoint,
+  });
   const queues = new LocalQueues({});
   const scheduler = new LocalScheduler({});
   const services: Services = {
@@ -100,7 +112,11 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
   const worker = (modality: QueueModality) => {
     let handler = workers.get(modality);
     if (!handler) {
-      handler = makeIngestionWorker(() => services, { modality, processor: MODALITY_PROCESSORS[modality], openEngine: openDuckDbEngine });
+      handler = makeIngestionWorker(() => services, {
+        modality,
+        processor: MODALITY_PROCESSORS[modality],
+        openEngine: openDuckDbEngine,
+      });
       workers.set(modality, handler);
     }
     return handler;
@@ -115,56 +131,62 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     async arrive(options) {
       const userId = options.userId ?? user.id;
       const modality = options.modality ?? 'tabular';
-      let datasetId = options.datasetId;
-      if (!datasetId) {
-        const dataset = await testDb.db
-          .insertInto('datasets')
-          .values({
-            user_id: userId,
-            name: `dataset ${randomUUID()}`,
-            modality,
-            target_column: options.targetColumn ?? null,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        datasetId = dataset.id;
-      }
-      const last = await testDb.db
-        .selectFrom('dataset_versions')
-        .select((eb) => eb.fn.max('version_number').as('n'))
-        .where('dataset_id', '=', datasetId)
-        .executeTakeFirst();
-      const versionNumber = Number(last?.n ?? 0) + 1;
+      const scope = { userId, role: 'user' } as const;
+      const { datasetId, versionNumber } = await withTenant(testDb.db, scope, async (trx) => {
+        let id = options.datasetId;
+        if (!id) {
+          const dataset = await trx
+            .insertInto('datasets')
+            .values({
+              user_id: userId,
+              name: `dataset ${randomUUID()}`,
+              modality,
+              target_column: options.targetColumn ?? null,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          id = dataset.id;
+        }
+        const last = await trx
+          .selectFrom('dataset_versions')
+          .select((eb) => eb.fn.max('version_number').as('n'))
+          .where('dataset_id', '=', id)
+          .executeTakeFirst();
+        return { datasetId: id, versionNumber: Number(last?.n ?? 0) + 1 };
+      });
       const key = objectKeys.raw(userId, datasetId, versionNumber, options.fileName);
       const bytes = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body;
       const put = await blobs.put(key, bytes);
-      const version = await testDb.db
-        .insertInto('dataset_versions')
-        .values({
-          dataset_id: datasetId,
-          user_id: userId,
-          version_number: versionNumber,
-          original_filename: options.fileName,
-          original_format: options.format ?? 'csv',
-          ...(bytes.length > 0 ? { original_size_bytes: bytes.length } : {}),
-          raw_object_key: key,
-          status: 'uploaded',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const job = await testDb.db
-        .insertInto('ingestion_jobs')
-        .values({
-          user_id: userId,
-          dataset_id: datasetId,
-          dataset_version_id: version.id,
-          source_type: 'upload',
-          object_key: key,
-          queue: modality,
-          status: 'queued',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const { version, job } = await withTenant(testDb.db, scope, async (trx) => {
+        const versionRow = await trx
+          .insertInto('dataset_versions')
+          .values({
+            dataset_id: datasetId,
+            user_id: userId,
+            version_number: versionNumber,
+            original_filename: options.fileName,
+            original_format: options.format ?? 'csv',
+            ...(bytes.length > 0 ? { original_size_bytes: bytes.length } : {}),
+            raw_object_key: key,
+            status: 'uploaded',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const jobRow = await trx
+          .insertInto('ingestion_jobs')
+          .values({
+            user_id: userId,
+            dataset_id: datasetId,
+            dataset_version_id: versionRow.id,
+            source_type: 'upload',
+            object_key: key,
+            queue: modality,
+            status: 'queued',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        return { version: versionRow, job: jobRow };
+      });
       const message: IngestionMessage = {
         kind: 'ingest-version',
         ingestionJobId: job.id,
