@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWebhooksHandler } from '../../../functions/api/webhooks/webhooks-handler';
 import { loadConfig } from '../../../shared/config/config';
-import type { Database } from '../../../shared/db/database';
+import type { Database, DatabaseTransaction } from '../../../shared/db/database';
 import type { JsonObject } from '../../../shared/db/schema';
 import type { ApiGatewayHandler } from '../../../shared/http/api-handler';
 import type { Services } from '../../../shared/services';
@@ -20,7 +20,7 @@ import {
   type RecordingLogger,
 } from '../../unit/http/http-test-services';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createTestUser } from '../support/fixtures';
+import { createTestUser, inSystemScope } from '../support/fixtures';
 
 const SECRET = 'whsec_it_8hG3kP0qW5sX2vB7nM4cR9tY1uI6oL3e';
 
@@ -47,11 +47,13 @@ beforeAll(async () => {
   logger = configured.logger;
   handler = makeWebhooksHandler(() => configured.services);
   unconfiguredHandler = makeWebhooksHandler(() => servicesWith({}, db).services);
-  starter = await db
-    .selectFrom('credit_packages')
-    .select(['id', 'credits'])
-    .where('key', '=', 'starter')
-    .executeTakeFirstOrThrow();
+  starter = await app((trx) =>
+    trx
+      .selectFrom('credit_packages')
+      .select(['id', 'credits'])
+      .where('key', '=', 'starter')
+      .executeTakeFirstOrThrow(),
+  );
 });
 afterAll(async () => {
   await testDb?.drop();
@@ -98,30 +100,37 @@ async function deliver(
   };
 }
 
+/** Test reads and seeds run in system scope: the test connection is not a superuser, so row-level security applies. */
+function app<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return inSystemScope(db, work);
+}
+
 async function balanceOf(userId: string): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select('credit_balance')
-    .where('id', '=', userId)
-    .executeTakeFirstOrThrow();
+  const row = await app((trx) =>
+    trx.selectFrom('users').select('credit_balance').where('id', '=', userId).executeTakeFirstOrThrow(),
+  );
   return row.credit_balance;
 }
 
 async function ledgerOf(userId: string) {
-  return db
-    .selectFrom('credit_transactions')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .orderBy('created_at')
-    .execute();
+  return app((trx) =>
+    trx
+      .selectFrom('credit_transactions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute(),
+  );
 }
 
 async function recorded(stripeEventId: string) {
-  return db
-    .selectFrom('stripe_events')
-    .selectAll()
-    .where('stripe_event_id', '=', stripeEventId)
-    .executeTakeFirst();
+  return app((trx) =>
+    trx
+      .selectFrom('stripe_events')
+      .selectAll()
+      .where('stripe_event_id', '=', stripeEventId)
+      .executeTakeFirst(),
+  );
 }
 
 /** A user who bought the starter package through Checkout; returns the ids refunds and disputes refer to. */
@@ -190,11 +199,13 @@ describe('POST /webhooks/stripe — purchases', () => {
     expect(responses.filter((r) => r.body['duplicate'] === true)).toHaveLength(7);
     expect(await ledgerOf(user.id)).toHaveLength(1);
     expect(await balanceOf(user.id)).toBe(starter.credits);
-    const events = await db
-      .selectFrom('stripe_events')
-      .select('id')
-      .where('stripe_event_id', '=', String(event['id']))
-      .execute();
+    const events = await app((trx) =>
+      trx
+        .selectFrom('stripe_events')
+        .select('id')
+        .where('stripe_event_id', '=', String(event['id']))
+        .execute(),
+    );
     expect(events).toHaveLength(1);
   });
 
@@ -220,11 +231,13 @@ describe('POST /webhooks/stripe — purchases', () => {
     ]);
     expect(await ledgerOf(user.id)).toHaveLength(1);
     expect(await balanceOf(user.id)).toBe(starter.credits);
-    const statuses = await db
-      .selectFrom('stripe_events')
-      .select(['status', 'error_message'])
-      .where('stripe_event_id', 'in', [String(completed['id']), String(asyncSucceeded['id'])])
-      .execute();
+    const statuses = await app((trx) =>
+      trx
+        .selectFrom('stripe_events')
+        .select(['status', 'error_message'])
+        .where('stripe_event_id', 'in', [String(completed['id']), String(asyncSucceeded['id'])])
+        .execute(),
+    );
     expect(statuses.map((s) => s.status).sort()).toEqual(['ignored', 'processed']);
     expect(statuses.find((s) => s.status === 'ignored')?.error_message).toMatch(/already in the ledger/);
   });
@@ -376,15 +389,17 @@ describe('POST /webhooks/stripe — refunds and disputes', () => {
 
   it('never drives the balance negative: takes what is left and flags the rest on the event', async () => {
     const { userId, paymentIntentId } = await buyer();
-    await db
-      .insertInto('credit_transactions')
-      .values({
-        user_id: userId,
-        type: 'consumption',
-        amount: -80,
-        idempotency_key: `test-spend:${randomUUID()}`,
-      })
-      .execute();
+    await app((trx) =>
+      trx
+        .insertInto('credit_transactions')
+        .values({
+          user_id: userId,
+          type: 'consumption',
+          amount: -80,
+          idempotency_key: `test-spend:${randomUUID()}`,
+        })
+        .execute(),
+    );
     const event = chargeRefundedEvent({ paymentIntentId, amount: 1000, amountRefunded: 1000 });
 
     expect((await deliver(event)).status).toBe(200);
