@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../shared/db/database';
 import { PIPELINE_TEMPLATES } from '../../../shared/db/reference-data';
 import { jsonb, type Modality } from '../../../shared/db/schema';
-import { withTenant, type TenantScope } from '../../../shared/db/tenant';
+import { withSystemScope, withTenant, type TenantScope } from '../../../shared/db/tenant';
 import { ConflictError, NotFoundError } from '../../../shared/errors/app-error';
 import { fixedClock } from '../../../shared/ports/clock.port';
 import { clonePipeline } from '../../../shared/pipelines/clone-pipeline';
@@ -48,11 +48,14 @@ async function newUser(role: TenantScope['role'] = 'user') {
 }
 
 async function newDataset(ownerId: string, modality: Modality = 'tabular'): Promise<string> {
-  const row = await db
-    .insertInto('datasets')
-    .values({ user_id: ownerId, name: `ds-${randomUUID().slice(0, 6)}`, modality })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  // As the owner, in their tenant scope: the test connection is not a superuser, so row-level security applies.
+  const row = await withTenant(db, { userId: ownerId, role: 'user' }, (trx) =>
+    trx
+      .insertInto('datasets')
+      .values({ user_id: ownerId, name: `ds-${randomUUID().slice(0, 6)}`, modality })
+      .returning('id')
+      .executeTakeFirstOrThrow(),
+  );
   return row.id;
 }
 
@@ -143,13 +146,15 @@ describe('pipeline lifecycle', () => {
     const edited = await updatePipeline(db, alice.actor, created.id, { definition: splitPipeline(0.4) });
     expect(edited).toMatchObject({ status: 'draft', validatedAt: null, version: 3 });
 
-    const actions = await db
-      .selectFrom('audit_logs')
-      .select(['action', 'user_id', 'ip_address'])
-      .where('resource_id', '=', created.id)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const actions = await withSystemScope(db, 'admin.test-fixture', (trx) =>
+      trx
+        .selectFrom('audit_logs')
+        .select(['action', 'user_id', 'ip_address'])
+        .where('resource_id', '=', created.id)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute(),
+    );
     expect(actions.map((a) => a.action)).toEqual([
       'pipeline.create',
       'pipeline.validate',
@@ -232,7 +237,9 @@ describe('pipeline lifecycle', () => {
       datasetId,
       definition: splitPipeline(0.2),
     });
-    await db.updateTable('datasets').set({ deleted_at: new Date() }).where('id', '=', datasetId).execute();
+    await withTenant(db, alice.actor.scope, (trx) =>
+      trx.updateTable('datasets').set({ deleted_at: new Date() }).where('id', '=', datasetId).execute(),
+    );
     const afterDelete = await validateStoredPipeline(db, clock, alice.actor, orphan.id);
     expect(afterDelete.issues.map((i) => i.field)).toContain('datasetId');
   });
@@ -440,22 +447,22 @@ describe('templates', () => {
   });
 
   it('keeps the templates as they are when reference data is seeded again', async () => {
-    const before = await db
-      .selectFrom('pipelines')
-      .selectAll()
-      .where('is_template', '=', true)
-      .orderBy('template_key')
-      .execute();
+    const templates = () =>
+      withSystemScope(db, 'admin.test-fixture', (trx) =>
+        trx
+          .selectFrom('pipelines')
+          .selectAll()
+          .where('is_template', '=', true)
+          .orderBy('template_key')
+          .execute(),
+      );
+    const before = await templates();
+    expect(before.length).toBeGreaterThan(0);
     const { seedReferenceData } = await import('../../../shared/db/reference-data');
 
     await seedReferenceData(db);
 
-    const after = await db
-      .selectFrom('pipelines')
-      .selectAll()
-      .where('is_template', '=', true)
-      .orderBy('template_key')
-      .execute();
+    const after = await templates();
     expect(after.map(({ updated_at: _u, ...rest }) => rest)).toEqual(
       before.map(({ updated_at: _u, ...rest }) => rest),
     );
@@ -469,27 +476,30 @@ describe('deletion', () => {
       name: 'doomed',
       definition: splitPipeline(0.2),
     });
-    const snapshot = await db
-      .insertInto('pipeline_snapshots')
-      .values({
-        user_id: alice.id,
-        pipeline_id: pipeline.id,
-        pipeline_version: 1,
-        name: 'doomed',
-        definition: jsonb(splitPipeline(0.2)),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const job = await db
-      .insertInto('jobs')
-      .values({ user_id: alice.id, snapshot_id: snapshot.id, pipeline_id: pipeline.id })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const countBefore = await db
-      .selectFrom('users')
-      .select('pipeline_count')
-      .where('id', '=', alice.id)
-      .executeTakeFirstOrThrow();
+    const { snapshot, job } = await withTenant(db, alice.actor.scope, async (trx) => {
+      const snapshotRow = await trx
+        .insertInto('pipeline_snapshots')
+        .values({
+          user_id: alice.id,
+          pipeline_id: pipeline.id,
+          pipeline_version: 1,
+          name: 'doomed',
+          definition: jsonb(splitPipeline(0.2)),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const jobRow = await trx
+        .insertInto('jobs')
+        .values({ user_id: alice.id, snapshot_id: snapshotRow.id, pipeline_id: pipeline.id })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { snapshot: snapshotRow, job: jobRow };
+    });
+    const pipelineCount = () =>
+      withSystemScope(db, 'admin.test-fixture', (trx) =>
+        trx.selectFrom('users').select('pipeline_count').where('id', '=', alice.id).executeTakeFirstOrThrow(),
+      );
+    const countBefore = await pipelineCount();
 
     await deletePipeline(db, clock, alice.actor, pipeline.id);
 
@@ -504,17 +514,15 @@ describe('deletion', () => {
       'PIPELINE.NOT_FOUND',
     );
     expect((await findPipelines(db, alice.actor.scope, { limit: 10 })).items).toEqual([]);
-    const row = await db
-      .selectFrom('pipelines')
-      .select('deleted_at')
-      .where('id', '=', pipeline.id)
-      .executeTakeFirstOrThrow();
+    const row = await withSystemScope(db, 'admin.test-fixture', (trx) =>
+      trx
+        .selectFrom('pipelines')
+        .select('deleted_at')
+        .where('id', '=', pipeline.id)
+        .executeTakeFirstOrThrow(),
+    );
     expect(row.deleted_at).toEqual(clock.now());
-    const countAfter = await db
-      .selectFrom('users')
-      .select('pipeline_count')
-      .where('id', '=', alice.id)
-      .executeTakeFirstOrThrow();
+    const countAfter = await pipelineCount();
     expect(countAfter.pipeline_count).toBe(countBefore.pipeline_count - 1);
 
     const survivors = await withTenant(db, alice.actor.scope, async (trx) => ({
