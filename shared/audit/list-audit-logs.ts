@@ -4,7 +4,7 @@ import type { JsonValue } from '../db/schema';
 import { withTenant } from '../db/tenant';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { decodeCursor, encodeCursor } from '../db/page-cursor';
 import { escapeLike } from '../db/escape-like';
 
 export const auditLogViewSchema = z

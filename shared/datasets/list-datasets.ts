@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '../audit/page-cursor';
+import { decodeCursor, encodeCursor } from '../db/page-cursor';
 import type { DatasetVersionStatus, Modality } from '../db/schema';
 import { withTenant } from '../db/tenant';
 import type { Caller } from '../http/route';

@@ -8,7 +8,7 @@ import { withTenant } from '../db/tenant';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import type { ApiRequest, Caller } from '../http/route';
 import type { Services } from '../services';
-import { decodeCursor, encodeCursor } from '../audit/page-cursor';
+import { decodeCursor, encodeCursor } from '../db/page-cursor';
 import { sql } from 'kysely';
 import { toUserView, type UserView } from './user-view';
 import { escapeLike } from '../db/escape-like';

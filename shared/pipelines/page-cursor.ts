@@ -1,9 +1,10 @@
+import { decodeCursor, encodeCursor } from '../db/page-cursor';
 import { ValidationError } from '../errors/app-error';
 
 /**
- * Opaque cursors for keyset pagination on (created_at, id), newest first. The timestamp is kept
- * as PostgreSQL printed it (microseconds): a JavaScript Date would round it to milliseconds and
- * skip or repeat rows created within the same millisecond.
+ * Cursors of the pipeline list: the shared keyset cursor, with the timestamp as PostgreSQL printed
+ * it in ISO form with microseconds (a JavaScript Date would round it to milliseconds and skip or
+ * repeat rows created within the same millisecond).
  */
 export interface PageCursor {
   /** `2026-11-21T22:17:01.123456Z` */
@@ -12,23 +13,18 @@ export interface PageCursor {
 }
 
 const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodePageCursor(cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify([cursor.at, cursor.id]), 'utf8').toString('base64url');
+  return encodeCursor({ createdAt: cursor.at, id: cursor.id });
 }
 
 export function decodePageCursor(text: string): PageCursor {
-  const invalid = () =>
-    new ValidationError('cursor is not a cursor this API returned.', { field: 'query.cursor' });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
+  const { createdAt, id } = decodeCursor(text);
+  if (!AT.test(createdAt)) {
+    throw new ValidationError('The cursor is not valid: use nextCursor from a previous page.', {
+      field: 'query.cursor',
+      code: 'REQUEST.INVALID_CURSOR',
+    });
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid();
-  const [at, id] = parsed as unknown[];
-  if (typeof at !== 'string' || typeof id !== 'string' || !AT.test(at) || !UUID.test(id)) throw invalid();
-  return { at, id };
+  return { at: createdAt, id };
 }

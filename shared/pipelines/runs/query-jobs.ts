@@ -1,7 +1,8 @@
 import { withTenant, type TenantScope } from '../../db/tenant';
 import type { JobStatus } from '../../db/schema';
-import { NotFoundError, ValidationError } from '../../errors/app-error';
+import { NotFoundError } from '../../errors/app-error';
 import type { Database } from '../../db/database';
+import { decodeCursor, encodeCursor } from '../../db/page-cursor';
 import type { Job, JobNode } from './job-records';
 import { findJob, listJobNodes, listJobs } from './job-repository';
 
@@ -31,7 +32,7 @@ export async function listCallerJobs(
   caller: TenantScope,
   request: ListJobsRequest,
 ): Promise<{ jobs: Job[]; nextCursor: string | null }> {
-  const before = request.cursor ? decodeCursor(request.cursor) : undefined;
+  const before = request.cursor ? decodeJobCursor(request.cursor) : undefined;
   const jobs = await withTenant(db, caller, (trx) =>
     listJobs(trx, {
       // Admins list their own jobs here too; seeing everyone's is an admin operation of its own.
@@ -45,24 +46,14 @@ export async function listCallerJobs(
   );
   const page = jobs.slice(0, request.limit);
   const last = page[page.length - 1];
-  return { jobs: page, nextCursor: jobs.length > request.limit && last ? encodeCursor(last) : null };
+  return { jobs: page, nextCursor: jobs.length > request.limit && last ? encodeJobCursor(last) : null };
 }
 
-function encodeCursor(job: Job): string {
-  return Buffer.from(JSON.stringify([job.createdAt.toISOString(), job.id])).toString('base64url');
+function encodeJobCursor(job: Job): string {
+  return encodeCursor({ createdAt: job.createdAt.toISOString(), id: job.id });
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = typeof createdAt === 'string' ? new Date(createdAt) : undefined;
-    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id))
-      throw new Error('bad cursor');
-    return { createdAt: date, id };
-  } catch {
-    throw new ValidationError('The cursor is not one this API returned.', {
-      field: 'query.cursor',
-      code: 'REQUEST.INVALID_CURSOR',
-    });
-  }
+function decodeJobCursor(cursor: string): { createdAt: Date; id: string } {
+  const position = decodeCursor(cursor);
+  return { createdAt: new Date(position.createdAt), id: position.id };
 }

@@ -192,4 +192,35 @@ describe('jobs of a deleted pipeline', () => {
     expect(nodesOf(job).get('large')?.outputs?.['table']?.rows).toBe(3);
     expect(await csvLines(job)).toHaveLength(4);
   });
+  it('lists every job, those of deleted pipelines included, newest first and page by page', async () => {
+    // Two jobs started together (often within one millisecond), then their pipeline deleted.
+    const pipelineId = await createPipeline('listed');
+    const started = await Promise.all([startJob(pipelineId), startJob(pipelineId)]);
+    expect((await api('DELETE', `/pipelines/${pipelineId}`)).status).toBe(204);
+    for (const jobId of started) expect((await waitForEnd(jobId)).status).toBe('completed');
+
+    const all = await api('GET', '/jobs?limit=100');
+    expect(all.body.nextCursor).toBeNull();
+    const everyId = (all.body.items as Body[]).map((job) => job.id);
+    expect(everyId).toEqual(expect.arrayContaining(started));
+    const created = (all.body.items as Body[]).map((job) => Date.parse(String(job.createdAt)));
+    expect(created).toEqual([...created].sort((a, b) => b - a));
+
+    // One job a page, following nextCursor: the same jobs in the same order, none twice.
+    const paged: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await api('GET', `/jobs?limit=1${query}`);
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      paged.push(...(page.body.items as Body[]).map((job) => job.id));
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor && paged.length <= everyId.length);
+    expect(paged).toEqual(everyId);
+
+    const foreign = Buffer.from('["yesterday","1 OR 1=1"]').toString('base64url');
+    const refused = await api('GET', `/jobs?cursor=${foreign}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'REQUEST.INVALID_CURSOR', field: 'query.cursor' });
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditEntry, diffChanges } from '../../../shared/audit/record-audit';
-import { decodeCursor, encodeCursor } from '../../../shared/audit/page-cursor';
+import { decodeCursor, encodeCursor } from '../../../shared/db/page-cursor';
 import { ValidationError } from '../../../shared/errors/app-error';
 
 describe('audit entries', () => {
