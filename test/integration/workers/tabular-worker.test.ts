@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import type { VersionValidationIssue } from '../../../shared/datasets/dataset-records';
 import type { DatabaseTransaction } from '../../../shared/db/database';
+import { loadFullReport } from '../../../shared/profiling/eda-report-repository';
 import { profileReportSchema, type ProfileReport } from '../../../shared/profiling/profile-report';
 import { sqlNumber, sqlString } from '../../../shared/profiling/sql-engine.port';
 import { inSystemScope } from '../support/fixtures';
@@ -183,10 +184,13 @@ describe('tabular worker', () => {
     );
     const summary = row.summary as { columnCount: number };
     expect(summary.columnCount).toBe(5000);
-    if (row.storage_location === 's3') {
-      expect(row.full_report).toBeNull();
-      expect(await h.services.blobs.head(row.s3_key ?? '')).toBeDefined();
-    }
+    // A 5,000-column report is over the 1 MiB kept in PostgreSQL: it lives in S3.
+    expect(row.storage_location).toBe('s3');
+    expect(row.full_report).toBeNull();
+    expect(await h.services.blobs.head(row.s3_key ?? '')).toBeDefined();
+    const profile = await loadFullReport(h.services.blobs, row);
+    expect(profile.limits.truncated).toBe(true);
+    expect(profile.warnings.map((w) => w.code)).toContain('profile_truncated');
   }, 120_000);
 
   it('matches DuckDB SUMMARIZE on the same file and flags leakage of the target', async () => {
