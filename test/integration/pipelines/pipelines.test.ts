@@ -372,7 +372,7 @@ describe('listing', () => {
     await expectRejected(
       findPipelines(db, alice.actor.scope, { limit: 2, cursor: 'bm9wZQ' }),
       Error,
-      'REQUEST.INVALID',
+      'REQUEST.INVALID_CURSOR',
     );
   });
 });
