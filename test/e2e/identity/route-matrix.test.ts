@@ -7,6 +7,8 @@ import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/loc
 import { routeKey, type RouteSpec } from '../../../shared/http/route';
 import type { Services } from '../../../shared/services';
 import { registerUser, type RegisteredUser } from '../../support/auth';
+import { until } from '../../support/until';
+import { uploadValidatedVersion } from '../../support/upload-version';
 
 /**
  * Tenancy, route by route: for EVERY signed-in route of `apiRoutes` whose path takes an id,
@@ -53,17 +55,6 @@ async function getJson(ctx: FixtureContext, route: string): Promise<Record<strin
   return json;
 }
 
-/** Polls until `probe` answers something, or fails after the deadline. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`fixture timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const IRIS_CSV = [
   'sepal_length,sepal_width,petal_length,petal_width,species',
   '5.1,3.5,1.4,0.2,setosa',
@@ -73,37 +64,18 @@ const IRIS_CSV = [
   '6.4,3.2,4.5,1.5,versicolor',
 ].join('\n');
 
-/** Version 1 of the owner's dataset, uploaded through the presigned POST and validated by ingestion. */
-async function uploadValidatedVersion(ctx: FixtureContext): Promise<Record<string, unknown>> {
-  const datasetId = await ctx.id('datasetId');
-  const bytes = Buffer.from(IRIS_CSV);
-  const requested = await postJson(ctx, `/datasets/${datasetId}/versions`, {
-    fileName: 'iris.csv',
-    contentType: 'text/csv',
-    sizeBytes: bytes.byteLength,
-  });
-  const upload = requested['upload'] as { url: string; fields: Record<string, string>; fileField: string };
-  const number = (requested['version'] as { version: number }).version;
-  const form = new FormData();
-  for (const [field, value] of Object.entries(upload.fields)) form.append(field, value);
-  form.append(upload.fileField, new Blob([bytes], { type: 'text/csv' }), 'iris.csv');
-  const stored = await fetch(upload.url, { method: 'POST', body: form });
-  if (stored.status >= 300)
-    throw new Error(`fixture upload answered ${stored.status}: ${await stored.text()}`);
-  return until('the dataset version to be validated', async () => {
-    const version = await getJson(ctx, `/datasets/${datasetId}/versions/${number}`);
-    if (version['status'] === 'failed')
-      throw new Error(`fixture ingestion failed: ${JSON.stringify(version)}`);
-    return version['status'] === 'validated' ? version : undefined;
-  });
-}
-
 /** The owner's validated version (uploaded once, shared by the `version` and `jobId` fixtures). */
 const validatedVersions = new WeakMap<RegisteredUser, Promise<Record<string, unknown>>>();
 function validatedVersionOf(ctx: FixtureContext): Promise<Record<string, unknown>> {
   let version = validatedVersions.get(ctx.owner);
   if (!version) {
-    version = uploadValidatedVersion(ctx);
+    version = ctx.id('datasetId').then((datasetId) =>
+      uploadValidatedVersion(ctx.baseUrl, ctx.owner.authHeader, datasetId, {
+        name: 'iris.csv',
+        contentType: 'text/csv',
+        bytes: Buffer.from(IRIS_CSV),
+      }),
+    );
     validatedVersions.set(ctx.owner, version);
   }
   return version;

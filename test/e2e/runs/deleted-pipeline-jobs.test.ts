@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { registerUser, type RegisteredUser } from '../../support/auth';
+import { until } from '../../support/until';
+import { uploadValidatedVersion } from '../../support/upload-version';
 
 /**
  * Deleting a pipeline does not take its jobs with it: a job runs from an immutable snapshot of the
@@ -41,16 +43,6 @@ const DEFINITION = {
     { from: { node: 'large', port: 'table' }, to: { node: 'csv', port: 'table' } },
   ],
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('jobs of a deleted pipeline', () => {
   let platform: LocalPlatform;
@@ -105,27 +97,10 @@ describe('jobs of a deleted pipeline', () => {
     const created = await api('POST', '/datasets', { name: 'flowers', modality: 'tabular' });
     expect(created.status).toBe(201);
     datasetId = String(created.body.id);
-    const bytes = Buffer.from(CSV);
-    const requested = await api('POST', `/datasets/${datasetId}/versions`, {
-      fileName: 'flowers.csv',
+    const version = await uploadValidatedVersion(platform.url, user.authHeader, datasetId, {
+      name: 'flowers.csv',
       contentType: 'text/csv',
-      sizeBytes: bytes.byteLength,
-    });
-    expect(requested.status).toBe(201);
-    const upload = requested.body.upload as {
-      url: string;
-      fields: Record<string, string>;
-      fileField: string;
-    };
-    const form = new FormData();
-    for (const [field, value] of Object.entries(upload.fields)) form.append(field, value);
-    form.append(upload.fileField, new Blob([bytes], { type: 'text/csv' }), 'flowers.csv');
-    expect((await fetch(upload.url, { method: 'POST', body: form })).status).toBeLessThan(300);
-    const version = await until('the version to be validated', async () => {
-      const { body } = await api('GET', `/datasets/${datasetId}/versions/1`);
-      if (body.status === 'failed')
-        throw new Error(`ingestion failed: ${JSON.stringify(body.validationErrors)}`);
-      return body.status === 'validated' ? body : undefined;
+      bytes: Buffer.from(CSV),
     });
     versionId = String(version.id);
   });
