@@ -1,5 +1,6 @@
 import type { CreditsPort } from '../../credits/credits.port';
 import type { JobStatus } from '../../db/schema';
+import { DependencyUnavailableError } from '../../errors/app-error';
 import type { Services } from '../../services';
 import { toPipelineGraph } from '../pipeline-definition';
 import { indexPipelineGraph } from '../plan-stages';
@@ -35,7 +36,28 @@ export interface PlannedNode {
   runtime: 'lambda' | 'fargate';
 }
 
-/** `plan`: the job is running; its stages are the pending nodes by stage, with their runtime. */
+/**
+ * No job has this id, as far as this transaction can see. The execution is started inside the
+ * transaction that creates its job, so `plan` may run before that commit: the error is transient
+ * (the machine retries it, as `PipeWeave.TransientError`, for about a minute). A job that never
+ * appears (the creation rolled back and stopping its execution failed) fails the run in planning
+ * with this message, and nothing is changed.
+ */
+export class UnknownJobError extends DependencyUnavailableError {
+  constructor(readonly jobId: string) {
+    super(
+      'database',
+      `Unknown job ${jobId}: no job with this id exists (yet). Its creating transaction has not committed; if it never does, this run has nothing to do.`,
+      { details: { jobId } },
+    );
+  }
+}
+
+/**
+ * `plan`: the job is running; its stages are the pending nodes by stage, with their runtime. A job
+ * that already ended (cancelled before its run planned) has no stages. Throws `UnknownJobError`
+ * while the job is not visible.
+ */
 export async function planJob(deps: RunDeps, jobId: string): Promise<{ stages: PlannedNode[][] }> {
   const stages = await asJobOwner(deps.services.db, jobId, async (trx) => {
     if (!(await markJobRunning(trx, jobId, deps.services.clock.now()))) return [];
@@ -50,7 +72,8 @@ export async function planJob(deps: RunDeps, jobId: string): Promise<{ stages: P
     }
     return [...byStage.entries()].sort(([a], [b]) => a - b).map(([, list]) => list);
   });
-  return { stages: stages ?? [] };
+  if (stages === undefined) throw new UnknownJobError(jobId);
+  return { stages };
 }
 
 /** `check`: keep going unless the job ended (cancelled) or a node failed. */

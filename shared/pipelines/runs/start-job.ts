@@ -25,16 +25,23 @@ import { findSnapshot, insertSnapshot } from './pipeline-snapshot-repository';
 /**
  * Starting a job: `POST /jobs` (a pipeline on a dataset version) and `POST /jobs/{id}/retry` (the
  * same snapshot again). Validation, the snapshot, the cost estimate, the credit reservation, the
- * job and its nodes are one transaction; the execution (named after the job id, so starting it
- * twice starts it once) is started after the commit. If it cannot be started, the job fails and
- * is settled at once (nothing charged) instead of waiting forever in `queued`.
+ * job and its nodes are one transaction, and the execution is started inside it, as its last step,
+ * with its id stored in the same transaction: no committed job is ever without its execution.
+ * - The execution cannot be started: the transaction rolls back, nothing is left behind (no job,
+ *   no reservation) and the client gets a 503 to retry.
+ * - The transaction fails after the start (connection lost, commit refused): the execution is
+ *   stopped, best effort. Should the stop not land (or the process die first), the execution's
+ *   first task, `plan`, finds no job: it is retried for about a minute, then fails the execution
+ *   in planning, changing nothing.
+ * - The execution is named after the job id, and one name started twice with one input is one
+ *   execution, so retrying a start whose answer was lost is safe.
  */
 export const RUN_PIPELINE_MACHINE = 'run-pipeline';
 
 export interface StartJobDeps {
   services: Pick<Services, 'db' | 'clock' | 'logger' | 'ids' | 'orchestrator'>;
   credits: CreditsPort;
-  /** Attempts to start the execution before giving up (transient orchestrator errors only). */
+  /** Attempts to start the execution before giving up (transient orchestrator errors only); default 3. */
   startAttempts?: number;
 }
 
@@ -66,53 +73,47 @@ export async function startJob(deps: StartJobDeps, request: StartJobRequest): Pr
     request.caller,
     key,
     (existing) => replay(existing, sameRequest),
-    (jobId) =>
-      withTenant(deps.services.db, request.caller, async (trx) => {
-        const { pipeline, version } = await loadPipelineAndVersion(trx, request);
-        const catalog = toNodeCatalog(
-          (await trx.selectFrom('node_types').selectAll().execute()).map((row) =>
-            nodeTypeRowSchema.parse(row),
-          ),
-        );
-        const datasets = await sourceDatasets(trx, pipeline.definition, version);
-        const validation = validatePipeline(pipeline.definition, {
-          catalog,
-          dataset: { id: version.datasetId, modality: version.modality },
-          datasets,
+    async (trx, jobId) => {
+      const { pipeline, version } = await loadPipelineAndVersion(trx, request);
+      const catalog = toNodeCatalog(
+        (await trx.selectFrom('node_types').selectAll().execute()).map((row) => nodeTypeRowSchema.parse(row)),
+      );
+      const datasets = await sourceDatasets(trx, pipeline.definition, version);
+      const validation = validatePipeline(pipeline.definition, {
+        catalog,
+        dataset: { id: version.datasetId, modality: version.modality },
+        datasets,
+      });
+      if (!validation.valid) {
+        throw new ValidationError(`Pipeline ${request.pipelineId} is not valid: fix it before running it.`, {
+          code: 'PIPELINE.INVALID',
+          issues: validation.issues.map((issue) => ({
+            field: `pipeline.definition.${issue.field}`,
+            message: issue.message,
+          })),
         });
-        if (!validation.valid) {
-          throw new ValidationError(
-            `Pipeline ${request.pipelineId} is not valid: fix it before running it.`,
-            {
-              code: 'PIPELINE.INVALID',
-              issues: validation.issues.map((issue) => ({
-                field: `pipeline.definition.${issue.field}`,
-                message: issue.message,
-              })),
-            },
-          );
-        }
-        const nodeTypes = Object.fromEntries(
-          Object.entries(validation.nodeTypes).map(([k, t]) => [k, toSnapshotNodeType(t)]),
-        );
-        const snapshot = await insertSnapshot(trx, {
-          userId: request.caller.userId,
-          pipelineId: pipeline.id,
-          pipelineVersion: pipeline.version,
-          name: pipeline.name,
-          definition: validation.definition,
-          nodeTypes,
-        });
-        return createJobFromSnapshot(deps, trx, {
-          jobId,
-          userId: request.caller.userId,
-          snapshot,
-          datasetVersionId: version.id,
-          datasetRows: version.rowCount ?? 0,
-          priority: request.priority,
-          idempotencyKey: key,
-        });
-      }),
+      }
+      const nodeTypes = Object.fromEntries(
+        Object.entries(validation.nodeTypes).map(([k, t]) => [k, toSnapshotNodeType(t)]),
+      );
+      const snapshot = await insertSnapshot(trx, {
+        userId: request.caller.userId,
+        pipelineId: pipeline.id,
+        pipelineVersion: pipeline.version,
+        name: pipeline.name,
+        definition: validation.definition,
+        nodeTypes,
+      });
+      return createJobFromSnapshot(deps, trx, {
+        jobId,
+        userId: request.caller.userId,
+        snapshot,
+        datasetVersionId: version.id,
+        datasetRows: version.rowCount ?? 0,
+        priority: request.priority,
+        idempotencyKey: key,
+      });
+    },
   );
 }
 
@@ -133,52 +134,51 @@ export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Pr
     request.caller,
     key,
     (existing) => ({ job: existing, created: false }),
-    (jobId) =>
-      withTenant(deps.services.db, request.caller, async (trx) => {
-        const original = await findJob(trx, request.jobId);
-        if (!original) throw new NotFoundError('Job', request.jobId);
-        if (original.status === 'queued' || original.status === 'running') {
-          throw new ConflictError(
-            'JOB.STILL_RUNNING',
-            `Job ${request.jobId} is still ${original.status}; cancel it or wait for it to end.`,
-          );
-        }
-        const snapshot = await findSnapshot(trx, original.snapshotId);
-        if (!snapshot) throw new NotFoundError('Pipeline snapshot', original.snapshotId);
-        const rows = original.datasetVersionId
-          ? await versionRows(trx, original.datasetVersionId)
-          : undefined;
-        if (original.datasetVersionId && rows === undefined) {
-          throw new ConflictError(
-            'JOB.DATASET_VERSION_GONE',
-            `The dataset version job ${request.jobId} ran on no longer exists.`,
-          );
-        }
-        return createJobFromSnapshot(deps, trx, {
-          jobId,
-          userId: request.caller.userId,
-          snapshot,
-          datasetVersionId: original.datasetVersionId,
-          datasetRows: rows ?? 0,
-          priority: request.priority ?? original.priority,
-          idempotencyKey: key,
-          pipelineId: original.pipelineId,
-        });
-      }),
+    async (trx, jobId) => {
+      const original = await findJob(trx, request.jobId);
+      if (!original) throw new NotFoundError('Job', request.jobId);
+      if (original.status === 'queued' || original.status === 'running') {
+        throw new ConflictError(
+          'JOB.STILL_RUNNING',
+          `Job ${request.jobId} is still ${original.status}; cancel it or wait for it to end.`,
+        );
+      }
+      const snapshot = await findSnapshot(trx, original.snapshotId);
+      if (!snapshot) throw new NotFoundError('Pipeline snapshot', original.snapshotId);
+      const rows = original.datasetVersionId ? await versionRows(trx, original.datasetVersionId) : undefined;
+      if (original.datasetVersionId && rows === undefined) {
+        throw new ConflictError(
+          'JOB.DATASET_VERSION_GONE',
+          `The dataset version job ${request.jobId} ran on no longer exists.`,
+        );
+      }
+      return createJobFromSnapshot(deps, trx, {
+        jobId,
+        userId: request.caller.userId,
+        snapshot,
+        datasetVersionId: original.datasetVersionId,
+        datasetRows: rows ?? 0,
+        priority: request.priority ?? original.priority,
+        idempotencyKey: key,
+        pipelineId: original.pipelineId,
+      });
+    },
   );
 }
 
 /**
- * Creates a job (with a new id) once per Idempotency-Key, then starts its execution. A job the
- * key already created, found before creating or created by a concurrent request with the same
- * key (the unique key refuses the second insert), is answered through `replay` instead.
+ * Creates a job (with a new id) once per Idempotency-Key and starts its execution in the same
+ * transaction. A job the key already created, found before creating or created by a concurrent
+ * request with the same key, is answered through `replay` instead: the unique key makes the
+ * second insert wait for the first transaction and fail once it commits, before this request
+ * starts anything. Any failure after the start stops this request's execution (`abandonRun`).
  */
 async function createOncePerKey(
   deps: StartJobDeps,
   caller: TenantScope,
   key: string | null,
   replay: (existing: Job) => StartedJob,
-  create: (jobId: string) => Promise<Job>,
+  create: (trx: DatabaseTransaction, jobId: string) => Promise<Job>,
 ): Promise<StartedJob> {
   const findExisting = async (): Promise<Job | undefined> =>
     key
@@ -186,10 +186,22 @@ async function createOncePerKey(
       : undefined;
   const earlier = await findExisting();
   if (earlier) return replay(earlier);
-  let created: Job;
+  const jobId = deps.services.ids.uuid();
+  const run: { executionId?: string } = {};
   try {
-    created = await create(deps.services.ids.uuid());
+    const job = await withTenant(deps.services.db, caller, async (trx) => {
+      const job = await create(trx, jobId);
+      const { executionId } = await startRun(deps, job);
+      run.executionId = executionId;
+      await setExecutionId(trx, job.id, executionId);
+      return (await findJob(trx, job.id)) ?? { ...job, executionId };
+    });
+    return { job, created: true };
   } catch (error) {
+    if (run.executionId !== undefined) {
+      const committed = await abandonRun(deps, caller, jobId, run.executionId, error);
+      if (committed) return { job: committed, created: true };
+    }
     if (
       key &&
       isDatabaseError(error, SqlState.uniqueViolation) &&
@@ -200,8 +212,50 @@ async function createOncePerKey(
     }
     throw error;
   }
-  return { job: await launchExecution(deps, created), created: true };
 }
+
+/**
+ * The creating transaction failed after the job's execution was started. When the failure hit
+ * the commit itself its outcome is unknown: a job that is visible now did commit, and keeps its
+ * run. Otherwise (or when the database cannot even say) the execution is stopped, so no run is
+ * left without a job; if the stop fails too, the run fails in planning on its own.
+ */
+async function abandonRun(
+  deps: StartJobDeps,
+  caller: TenantScope,
+  jobId: string,
+  executionId: string,
+  failure: unknown,
+): Promise<Job | undefined> {
+  const { db, logger, orchestrator } = deps.services;
+  const committed = await withTenant(db, caller, (trx) => findJob(trx, jobId)).catch(() => undefined);
+  if (committed) {
+    logger.warn('the creating transaction reported a failure but committed; the job keeps its run', {
+      jobId,
+      executionId,
+      error: failure,
+    });
+    return committed;
+  }
+  try {
+    await orchestrator.stopExecution(executionId, {
+      error: JOB_NOT_CREATED_ERROR,
+      cause: `Job ${jobId} was not created (its transaction did not commit); this run has nothing to do.`,
+    });
+    logger.warn('stopped the run of a job that was not created', { jobId, executionId, error: failure });
+  } catch (stopError) {
+    logger.error('could not stop the run of a job that was not created; it will fail in planning', {
+      jobId,
+      executionId,
+      error: stopError,
+      cause: failure,
+    });
+  }
+  return undefined;
+}
+
+/** The stop reason of an execution whose job was never committed. */
+export const JOB_NOT_CREATED_ERROR = 'PipeWeave.JobNotCreated';
 
 function replay(existing: Job, sameRequest: (job: Job) => boolean): StartedJob {
   if (!sameRequest(existing)) {
@@ -404,13 +458,17 @@ async function createJobFromSnapshot(
   return job;
 }
 
-/** Starts the job's execution (name = job id); on failure the job is failed and settled, never left queued. */
-export async function launchExecution(deps: StartJobDeps, job: Job): Promise<Job> {
+/**
+ * Starts the job's execution (name = job id, so a retried start is the same execution), retrying
+ * transient orchestrator errors. Throws a 503 when it cannot; the caller decides what becomes of
+ * the job (inside the creating transaction: nothing was created).
+ */
+async function startRun(deps: StartJobDeps, job: Job): Promise<{ executionId: string }> {
   const attempts = Math.max(1, deps.startAttempts ?? 3);
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const { executionId } = await deps.services.orchestrator.startExecution({
+      return await deps.services.orchestrator.startExecution({
         machine: RUN_PIPELINE_MACHINE,
         name: job.id,
         input: {
@@ -420,10 +478,6 @@ export async function launchExecution(deps: StartJobDeps, job: Job): Promise<Job
           datasetVersionId: job.datasetVersionId,
         },
       });
-      return withTenant(deps.services.db, { userId: job.userId, role: 'user' }, async (trx) => {
-        await setExecutionId(trx, job.id, executionId);
-        return (await findJob(trx, job.id)) ?? { ...job, executionId };
-      });
     } catch (error) {
       lastError = error;
       const retryable = error instanceof DependencyUnavailableError || !(error instanceof AppError);
@@ -432,12 +486,33 @@ export async function launchExecution(deps: StartJobDeps, job: Job): Promise<Job
     }
   }
   deps.services.logger.error('could not start the run of a job', { jobId: job.id, error: lastError });
-  await settleJob(deps, job.id, {
-    kind: 'platform-failure',
-    message: 'The run could not be started; nothing was charged. Retry the job.',
-  });
-  throw new DependencyUnavailableError('orchestrator', `The run of job ${job.id} could not be started.`, {
-    cause: lastError,
-    details: { jobId: job.id },
-  });
+  throw new DependencyUnavailableError(
+    'orchestrator',
+    'The run could not be started, so no job was created and no credits were reserved. Try again; with the same Idempotency-Key a retry cannot start two runs.',
+    { cause: lastError, exposeDetail: true, details: { retryAfterSeconds: 5 } },
+  );
+}
+
+/**
+ * Starts the execution of a job committed without one (created before executions were started in
+ * the creating transaction; the sweeper finds them). If it cannot be started, the job is failed
+ * and settled (nothing charged) rather than left queued.
+ */
+export async function launchExecution(deps: StartJobDeps, job: Job): Promise<Job> {
+  try {
+    const { executionId } = await startRun(deps, job);
+    return await withTenant(deps.services.db, { userId: job.userId, role: 'user' }, async (trx) => {
+      await setExecutionId(trx, job.id, executionId);
+      return (await findJob(trx, job.id)) ?? { ...job, executionId };
+    });
+  } catch (error) {
+    await settleJob(deps, job.id, {
+      kind: 'platform-failure',
+      message: 'The run could not be started; nothing was charged. Retry the job.',
+    });
+    throw new DependencyUnavailableError('orchestrator', `The run of job ${job.id} could not be started.`, {
+      cause: error,
+      details: { jobId: job.id },
+    });
+  }
 }

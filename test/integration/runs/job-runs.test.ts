@@ -48,7 +48,9 @@ class RecordingOrchestrator implements Orchestrator {
   }
   async listRunningExecutions(machine: string) {
     return this.started
-      .filter((r) => r.machine === machine && (this.statuses.get(`exec:${r.name}`) ?? 'RUNNING') === 'RUNNING')
+      .filter(
+        (r) => r.machine === machine && (this.statuses.get(`exec:${r.name}`) ?? 'RUNNING') === 'RUNNING',
+      )
       .map((r) => ({ executionId: `exec:${r.name}`, name: r.name, startedAt: new Date() }));
   }
   async sendTaskSuccess() {}
@@ -209,18 +211,24 @@ describe('starting a job', () => {
     await expect(startJob(d, { ...request, priority: 9 })).rejects.toBeInstanceOf(ConflictError);
   });
 
-  it('fails and settles the job when the execution cannot be started, after retrying', async () => {
+  it('creates no job at all when the execution cannot be started, after retrying', async () => {
     const f = await fixture();
     const d = deps();
     d.orchestrator.failStarts = 5;
-    await expect(startJob({ ...d, startAttempts: 2 }, f.request)).rejects.toBeInstanceOf(
-      DependencyUnavailableError,
-    );
-    const { jobs } = await listCallerJobs(db, f.caller, { limit: 10 });
-    expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ status: 'failed', chargedCredits: 0 });
-    expect(jobs[0]?.errorMessage).toMatch(/could not be started/);
+    await expect(startJob({ ...d, startAttempts: 2 }, f.request)).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringMatching(/no job was created/),
+    });
     expect(d.orchestrator.failStarts).toBe(3);
+    expect((await listCallerJobs(db, f.caller, { limit: 10 })).jobs).toEqual([]);
+    const snapshots = await sys((trx) =>
+      trx.selectFrom('pipeline_snapshots').select('id').where('user_id', '=', f.caller.userId).execute(),
+    );
+    expect(snapshots).toEqual([]);
+    // Once the orchestrator answers, the same request starts the job.
+    d.orchestrator.failStarts = 0;
+    const { job } = await startJob(d, f.request);
+    expect(job.executionId).toBe(`exec:${job.id}`);
   });
 
   it('refuses an invalid pipeline with issues naming the node and field, and other tenants’ resources with 404', async () => {
