@@ -52,7 +52,7 @@ export const jobRoutes: RouteSpec[] = [
         description:
           'The Idempotency-Key was used for another request, or the dataset version is not validated',
       },
-      503: { description: 'The run could not be started; the job is failed and nothing was charged' },
+      503: { description: 'The run could not be started: no job was created, nothing reserved; retry' },
     },
     async handle(request, services) {
       const { caller } = callerOf(request);
