@@ -35,16 +35,31 @@ const errors = (value: unknown) => value as VersionValidationIssue[];
 
 describe('non-tabular workers', () => {
   it('records SEG-Y traces, samples and sample rate as the version’s seismic metadata', async () => {
-    const arrival = await h.arrive({ fileName: 'line.sgy', format: 'segy', modality: 'seismic', body: segy(12, 250) });
+    const arrival = await h.arrive({
+      fileName: 'line.sgy',
+      format: 'segy',
+      modality: 'seismic',
+      body: segy(12, 250),
+    });
     await h.process(arrival);
     const version = await h.version(arrival);
     expect(version.status).toBe('validated');
-    expect(version.modality_metadata).toMatchObject({ traces: 12, samples: 250, sampleRateHz: 250, formatCode: 5 });
+    expect(version.modality_metadata).toMatchObject({
+      traces: 12,
+      samples: 250,
+      sampleRateHz: 250,
+      formatCode: 5,
+    });
     expect(version.processed_object_key).toMatch(/manifest\.parquet$/);
   });
 
   it('fails a truncated SEG-Y file saying where it ends', async () => {
-    const arrival = await h.arrive({ fileName: 'cut.sgy', format: 'segy', modality: 'seismic', body: segy(3, 100).subarray(0, 3600 + 240 + 10) });
+    const arrival = await h.arrive({
+      fileName: 'cut.sgy',
+      format: 'segy',
+      modality: 'seismic',
+      body: segy(3, 100).subarray(0, 3600 + 240 + 10),
+    });
     await h.process(arrival);
     const version = await h.version(arrival);
     expect(version.status).toBe('failed');
@@ -52,31 +67,63 @@ describe('non-tabular workers', () => {
   });
 
   it('reads image dimensions and refuses a file that is not an image', async () => {
-    const image = await h.arrive({ fileName: 'a.png', format: 'png', modality: 'image', body: png(800, 600) });
+    const image = await h.arrive({
+      fileName: 'a.png',
+      format: 'png',
+      modality: 'image',
+      body: png(800, 600),
+    });
     const notImage = await h.arrive({ fileName: 'b.png', format: 'png', modality: 'image', body: 'hello' });
     const result = await h.worker('image')({ Records: [h.record(image), h.record(notImage)] });
     expect(result.batchItemFailures).toEqual([]);
-    expect((await h.version(image)).modality_metadata).toMatchObject({ format: 'png', width: 800, height: 600, channels: 3 });
+    expect((await h.version(image)).modality_metadata).toMatchObject({
+      format: 'png',
+      width: 800,
+      height: 600,
+      channels: 3,
+    });
     const refused = await h.version(notImage);
     expect(refused.status).toBe('failed');
     expect(errors(refused.validation_errors)[0]?.code).toBe('IMAGE.UNRECOGNIZED');
   });
 
   it('converts text to one row per line with its statistics', async () => {
-    const arrival = await h.arrive({ fileName: 'notes.txt', format: 'text', modality: 'text', body: 'first line here\r\n\r\nsecond line\nthird\n' });
+    const arrival = await h.arrive({
+      fileName: 'notes.txt',
+      format: 'text',
+      modality: 'text',
+      body: 'first line here\r\n\r\nsecond line\nthird\n',
+    });
     await h.process(arrival);
     const version = await h.version(arrival);
     expect(version.status).toBe('validated');
-    expect(version.modality_metadata).toMatchObject({ encoding: 'utf-8', lines: 4, words: 6, emptyLines: 1, sample: ['first line here', 'second line', 'third'] });
+    expect(version.modality_metadata).toMatchObject({
+      encoding: 'utf-8',
+      lines: 4,
+      words: 6,
+      emptyLines: 1,
+      sample: ['first line here', 'second line', 'third'],
+    });
   });
 
   it('finds the time column and sampling interval of a time series, and fails one without time', async () => {
-    const rows = Array.from({ length: 10 }, (_, i) => `2024-01-01 00:${String(i * 5).padStart(2, '0')}:00,${i * 1.5}`);
-    const series = await h.arrive({ fileName: 'sensor.csv', modality: 'timeseries', body: `ts,value\n${rows.join('\n')}\n` });
+    const rows = Array.from(
+      { length: 10 },
+      (_, i) => `2024-01-01 00:${String(i * 5).padStart(2, '0')}:00,${i * 1.5}`,
+    );
+    const series = await h.arrive({
+      fileName: 'sensor.csv',
+      modality: 'timeseries',
+      body: `ts,value\n${rows.join('\n')}\n`,
+    });
     const noTime = await h.arrive({ fileName: 'plain.csv', modality: 'timeseries', body: 'a,b\n1,2\n3,4\n' });
     await h.process(series);
     await h.process(noTime);
-    expect((await h.version(series)).modality_metadata).toMatchObject({ timeColumn: 'ts', samplingIntervalSeconds: 300, regular: true });
+    expect((await h.version(series)).modality_metadata).toMatchObject({
+      timeColumn: 'ts',
+      samplingIntervalSeconds: 300,
+      regular: true,
+    });
     const failed = await h.version(noTime);
     expect(failed.status).toBe('failed');
     expect(errors(failed.validation_errors)[0]?.code).toBe('TIMESERIES.NO_TIME_COLUMN');

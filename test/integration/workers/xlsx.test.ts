@@ -4,7 +4,10 @@ import { convertXlsxToCsv } from '../../../shared/adapters/excel/xlsx-to-csv';
 import type { VersionValidationIssue } from '../../../shared/datasets/dataset-records';
 import type { DatabaseTransaction } from '../../../shared/db/database';
 import { withSystemScope } from '../../../shared/db/tenant';
-import { makeIngestionWorker, type IngestionWorkerHandler } from '../../../shared/ingestion/workers/ingestion-worker';
+import {
+  makeIngestionWorker,
+  type IngestionWorkerHandler,
+} from '../../../shared/ingestion/workers/ingestion-worker';
 import { makeTabularProcessor } from '../../../shared/ingestion/workers/tabular-processor';
 import { profileReportSchema, type ProfileReport } from '../../../shared/profiling/profile-report';
 import { buildCompoundFileHead, buildWorkbook } from '../../fixtures/ingestion/xlsx/build-workbook';
@@ -39,7 +42,11 @@ function read<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
 
 async function report(versionId: string): Promise<ProfileReport> {
   const row = await read((trx) =>
-    trx.selectFrom('eda_reports').selectAll().where('dataset_version_id', '=', versionId).executeTakeFirstOrThrow(),
+    trx
+      .selectFrom('eda_reports')
+      .selectAll()
+      .where('dataset_version_id', '=', versionId)
+      .executeTakeFirstOrThrow(),
   );
   return profileReportSchema.parse(row.full_report);
 }
@@ -82,7 +89,11 @@ describe('Excel workbooks in the tabular worker', () => {
     expect(version.status).toBe('validated');
     expect(version.row_count).toBe(4);
     expect(version.column_count).toBe(7);
-    expect(version.modality_metadata).toMatchObject({ inputFormat: 'excel', sheet: 'Orders', sheets: ['Orders'] });
+    expect(version.modality_metadata).toMatchObject({
+      inputFormat: 'excel',
+      sheet: 'Orders',
+      sheets: ['Orders'],
+    });
 
     const storage = Object.fromEntries(
       (version.columns_metadata as { name: string; type: string }[]).map((c) => [c.name, c.type]),
@@ -96,7 +107,11 @@ describe('Excel workbooks in the tabular worker', () => {
       paid: 'BOOLEAN',
       note: 'VARCHAR',
     });
-    expect(await proposedTypes(version.id)).toMatchObject({ amount: 'float', ordered_on: 'date', paid: 'boolean' });
+    expect(await proposedTypes(version.id)).toMatchObject({
+      amount: 'float',
+      ordered_on: 'date',
+      paid: 'boolean',
+    });
 
     const profile = await report(version.id);
     expect(profile.preview.rows.map((r) => r[1])).toEqual(['Smith, Ann', 'Bob', 'Chloé "CJ" Jones', 'Dan']);
@@ -110,20 +125,39 @@ describe('Excel workbooks in the tabular worker', () => {
     const version = await ingest(
       'report.xlsx',
       buildWorkbook([
-        { name: 'Measurements', rows: [['site', 'value'], ['north', 1.5], ['south', 2.5], ['east', 3]] },
+        {
+          name: 'Measurements',
+          rows: [
+            ['site', 'value'],
+            ['north', 1.5],
+            ['south', 2.5],
+            ['east', 3],
+          ],
+        },
         { name: 'Notes', rows: [['remark'], ['collected by hand']] },
       ]),
     );
     expect(version.status).toBe('validated');
     expect(version.row_count).toBe(3);
     expect(version.column_count).toBe(2);
-    expect(version.modality_metadata).toMatchObject({ sheet: 'Measurements', sheets: ['Measurements', 'Notes'] });
+    expect(version.modality_metadata).toMatchObject({
+      sheet: 'Measurements',
+      sheets: ['Measurements', 'Notes'],
+    });
     const profile = await report(version.id);
     expect(profile.columns.map((c) => c.name)).toEqual(['site', 'value']);
   });
 
   it('fails a damaged workbook and says how to fix it', async () => {
-    const whole = buildWorkbook([{ name: 'S', rows: [['a', 'b'], [1, 2]] }]);
+    const whole = buildWorkbook([
+      {
+        name: 'S',
+        rows: [
+          ['a', 'b'],
+          [1, 2],
+        ],
+      },
+    ]);
     const version = await ingest('cut.xlsx', whole.subarray(0, Math.floor(whole.length / 2)));
     expect(version.status).toBe('failed');
     const [issue] = issues(version.validation_errors);
