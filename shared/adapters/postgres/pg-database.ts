@@ -78,6 +78,12 @@ export function createPgDatabase(connectionString: string, options: PgDatabaseOp
   // An idle client losing its connection (server restart) must not crash the process; the next
   // query gets a fresh connection or a translated error.
   pool.on('error', () => undefined);
+  // A checked-out client (e.g. holding an open transaction) whose connection dies emits 'error'
+  // on the client, not the pool: without a listener that is an uncaught exception. The pending or
+  // next query on it fails with a translated error and the pool discards the broken client.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return new Kysely<DB>({ dialect: new TranslatingDialect(new PostgresDialect({ pool })) });
 }
 

@@ -29,6 +29,27 @@ function app<T>(work: (trx: DatabaseTransaction) => Promise<T>): Promise<T> {
 }
 
 describe('pg database adapter', () => {
+  it('survives the server ending a connection in the middle of a transaction: the query fails, the process does not', async () => {
+    const own = createPgDatabase(testDb.url, { max: 2 });
+    const admin = testDb.superuser();
+    try {
+      const failure = await own
+        .transaction()
+        .execute(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+          await sql`select pg_terminate_backend(${rows[0]?.pid ?? 0})`.execute(admin);
+          await sql`select 1`.execute(trx);
+        })
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      // The pool let go of the dead connection: the next query works on a fresh one.
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(own);
+      expect(rows[0]?.one).toBe(1);
+    } finally {
+      await closeDatabase(own);
+    }
+  });
+
   it('maps a unique violation to DatabaseError with SQLSTATE 23505 and the constraint name', async () => {
     const user = await createTestUser(db);
 
