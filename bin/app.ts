@@ -19,7 +19,11 @@ const options: PipeWeaveAppOptions = {};
 const prefix = context('prefix');
 if (prefix) options.prefix = prefix;
 const corsOrigins = context('corsOrigins');
-if (corsOrigins) options.corsOrigins = corsOrigins.split(',').map((origin) => origin.trim()).filter(Boolean);
+if (corsOrigins)
+  options.corsOrigins = corsOrigins
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
 const alarmTopicArn = context('alarmTopicArn');
 if (alarmTopicArn) options.alarmTopicArn = alarmTopicArn;
 const maxCapacity = context('databaseMaxCapacity');

@@ -27,7 +27,8 @@ const IRIS = [
 type Json = Record<string, unknown>;
 
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`);
-const show = (label: string, value: unknown) => console.log(`   ${label}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+const show = (label: string, value: unknown) =>
+  console.log(`   ${label}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'pipeweave-demo-'));
 console.log('Starting a throwaway PipeWeave (embedded PostgreSQL, local S3, queues, state machines)…');
@@ -35,7 +36,12 @@ const platform = await startLocalPlatform({ dataDir, port: 0 });
 const api = platform.url;
 let token = '';
 
-async function call(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
+async function call(
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Json> {
   const response = await fetch(`${api}${route}`, {
     method,
     headers: {
@@ -46,7 +52,8 @@ async function call(method: string, route: string, body?: unknown, headers: Reco
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const payload = (await response.json()) as Json;
-  if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${JSON.stringify(payload)}`);
+  if (!response.ok)
+    throw new Error(`${method} ${route} answered ${response.status}: ${JSON.stringify(payload)}`);
   return payload;
 }
 
@@ -100,7 +107,10 @@ try {
     const v = await call('GET', `/datasets/${datasetId}/versions/1`);
     return v['status'] === 'validated' || v['status'] === 'failed' ? v : undefined;
   });
-  show('status', `${String(version['status'])}, ${String(version['rowCount'])} rows × ${String(version['columnCount'])} columns`);
+  show(
+    'status',
+    `${String(version['status'])}, ${String(version['rowCount'])} rows × ${String(version['columnCount'])} columns`,
+  );
   const profile = await call('GET', `/datasets/${datasetId}/versions/1/profile`);
   show('profile summary', profile['summary']);
   const schema = await call('GET', `/datasets/${datasetId}/versions/1/schema`);
@@ -113,7 +123,10 @@ try {
   const templates = await call('GET', '/pipelines?template=true');
   const template = (templates['items'] as Json[]).find((p) => p['templateKey'] === 'tabular.classification');
   if (!template) throw new Error('the tabular classification template is missing');
-  const pipeline = await call('POST', `/pipelines/${String(template['id'])}/clone`, { name: 'iris split', datasetId });
+  const pipeline = await call('POST', `/pipelines/${String(template['id'])}/clone`, {
+    name: 'iris split',
+    datasetId,
+  });
   const validation = await call('POST', `/pipelines/${String(pipeline['id'])}/validate`);
   show('valid', validation['valid']);
 

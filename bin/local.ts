@@ -16,7 +16,9 @@ let platform: Awaited<ReturnType<typeof startLocalPlatform>>;
 try {
   platform = await startLocalPlatform({ onProgress: (step) => say(`  · ${step}`) });
 } catch (error) {
-  process.stderr.write(`\nPipeWeave could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `\nPipeWeave could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 }
 

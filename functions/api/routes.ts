@@ -77,7 +77,8 @@ export const apiGroupList: readonly ApiGroup[] = [
     name: 'dataset-insights',
     entry: 'functions/api/dataset-insights/handler.ts',
     routes: datasetInsightRoutes,
-    factory: async () => (await import('./dataset-insights/dataset-insights-handler')).makeDatasetInsightsHandler,
+    factory: async () =>
+      (await import('./dataset-insights/dataset-insights-handler')).makeDatasetInsightsHandler,
   },
   {
     name: 'catalog',

@@ -56,7 +56,9 @@ const config = loadConfig();
 const database = requireSection(config, 'database', 'PW_DB_CLUSTER_ARN and PW_DB_SECRET_ARN');
 const { clusterArn, secretArn } = database;
 if (database.driver !== 'data-api' || !clusterArn || !secretArn) {
-  throw new ConfigError('The migration function reaches Aurora through the Data API: set PW_DB_CLUSTER_ARN and PW_DB_SECRET_ARN.');
+  throw new ConfigError(
+    'The migration function reaches Aurora through the Data API: set PW_DB_CLUSTER_ARN and PW_DB_SECRET_ARN.',
+  );
 }
 
 export const handler = makeHandler({

@@ -10,7 +10,9 @@ import type { Services } from '../../shared/services';
  */
 export function makePurgeDeletedHandler(
   getServices: () => Services | Promise<Services>,
-): (event: ScheduledEvent<Record<string, unknown>>) => Promise<PurgeReport & { datasets: DatasetPurgeReport }> {
+): (
+  event: ScheduledEvent<Record<string, unknown>>,
+) => Promise<PurgeReport & { datasets: DatasetPurgeReport }> {
   return async (event) => {
     const services = await getServices();
     const datasets = await purgeDeletedDatasets(services);

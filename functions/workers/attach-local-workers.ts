@@ -1,7 +1,10 @@
 import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
 import { openDuckDbEngine } from '../../shared/adapters/duckdb/duckdb-sql-engine';
 import { MODALITIES, type QueueModality } from '../../shared/config/config';
-import { DEFAULT_MAX_RECEIVE_COUNT, makeIngestionWorker } from '../../shared/ingestion/workers/ingestion-worker';
+import {
+  DEFAULT_MAX_RECEIVE_COUNT,
+  makeIngestionWorker,
+} from '../../shared/ingestion/workers/ingestion-worker';
 import { WORKER_PROCESSORS } from './worker-processors';
 import type { Services } from '../../shared/services';
 

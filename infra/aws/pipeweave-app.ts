@@ -84,7 +84,10 @@ export function buildPipeWeaveApp(app: App, options: PipeWeaveAppOptions = {}): 
     names,
     database,
   });
-  schedules.addStackDependency(pipelines, 'The sweeper and refresh call the run-pipeline state machine by name');
+  schedules.addStackDependency(
+    pipelines,
+    'The sweeper and refresh call the run-pipeline state machine by name',
+  );
 
   const billing = new BillingStack(app, `${prefix}-Billing`, {
     ...common,

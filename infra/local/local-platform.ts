@@ -160,7 +160,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const health: HealthCheck[] = [
       timedCheck('database', async () => {
-        const { rows } = await sql<{ version: string }>`select current_setting('server_version') as version`.execute(db);
+        const { rows } = await sql<{
+          version: string;
+        }>`select current_setting('server_version') as version`.execute(db);
         return `embedded postgres ${rows[0]?.version ?? postgres.version}, ${migrations.applied.length + migrations.skipped.length} migrations`;
       }),
       timedCheck('storage', async () => {
@@ -206,7 +208,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         let handler = handlers.get(group);
         if (!handler) {
           const factory = apiHandlerFactories[group];
-          if (!factory) throw new Error(`No API group "${group}" (known: ${apiGroupList.map((g) => g.name).join(', ')})`);
+          if (!factory)
+            throw new Error(`No API group "${group}" (known: ${apiGroupList.map((g) => g.name).join(', ')})`);
           handler = factory().then((make) => make(() => services));
           handlers.set(group, handler);
         }
@@ -314,7 +317,10 @@ function timedCheck(name: string, probe: () => Promise<string>): HealthCheck {
         const detail = await Promise.race([
           probe(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+            timer = setTimeout(
+              () => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)),
+              HEALTH_TIMEOUT_MS,
+            );
           }),
         ]);
         return { status: 'up', detail, latencyMs: Math.round(performance.now() - started) };

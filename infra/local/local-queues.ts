@@ -133,7 +133,15 @@ export class LocalQueues implements QueuePublisher {
     this.account = options.account ?? '000000000000';
     this.defaultMaxReceiveCount = options.maxReceiveCount ?? 3;
     for (const name of MODALITIES) {
-      this.queues.set(name, { name, messages: [], dlq: [], consumer: undefined, running: 0, timer: undefined, timerAt: undefined });
+      this.queues.set(name, {
+        name,
+        messages: [],
+        dlq: [],
+        consumer: undefined,
+        running: 0,
+        timer: undefined,
+        timerAt: undefined,
+      });
     }
   }
 
@@ -159,7 +167,10 @@ export class LocalQueues implements QueuePublisher {
   async sendBatch(queue: QueueModality, entries: BatchEntry[]): Promise<BatchResult> {
     this.state(queue);
     if (entries.length === 0) {
-      throw new ValidationError('A batch needs at least one entry.', { code: 'QUEUE.EMPTY_BATCH', field: 'entries' });
+      throw new ValidationError('A batch needs at least one entry.', {
+        code: 'QUEUE.EMPTY_BATCH',
+        field: 'entries',
+      });
     }
     const ids = new Set<string>();
     for (const entry of entries) {
@@ -183,7 +194,10 @@ export class LocalQueues implements QueuePublisher {
     let chunkBytes = 0;
     const flush = () => {
       if (chunk.length === 0) return;
-      this.enqueue(queue, chunk.map((c) => c.message));
+      this.enqueue(
+        queue,
+        chunk.map((c) => c.message),
+      );
       for (const c of chunk) result.successful.push({ id: c.id, messageId: c.message.messageId });
       chunk = [];
       chunkBytes = 0;
@@ -216,7 +230,10 @@ export class LocalQueues implements QueuePublisher {
     const state = this.state(queue);
     const max = options.maxMessages ?? 1;
     if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH_ENTRIES) {
-      throw new ValidationError(`maxMessages must be 1–${MAX_BATCH_ENTRIES}.`, { code: 'QUEUE.INVALID_RECEIVE', field: 'maxMessages' });
+      throw new ValidationError(`maxMessages must be 1–${MAX_BATCH_ENTRIES}.`, {
+        code: 'QUEUE.INVALID_RECEIVE',
+        field: 'maxMessages',
+      });
     }
     const received = this.take(
       state,
@@ -244,7 +261,11 @@ export class LocalQueues implements QueuePublisher {
   }
 
   /** ChangeMessageVisibility: 0 makes the message visible again at once. */
-  changeMessageVisibility(queue: QueueModality, receiptHandle: string, visibilityTimeoutSeconds: number): boolean {
+  changeMessageVisibility(
+    queue: QueueModality,
+    receiptHandle: string,
+    visibilityTimeoutSeconds: number,
+  ): boolean {
     const state = this.state(queue);
     assertSeconds(visibilityTimeoutSeconds, MAX_VISIBILITY_SECONDS, 'visibilityTimeoutSeconds');
     const message = state.messages.find((m) => m.receiptHandle === receiptHandle);
@@ -256,7 +277,11 @@ export class LocalQueues implements QueuePublisher {
 
   /** Messages that reached the DLQ, oldest first (copies). */
   deadLetters(queue: QueueModality): DeadLetter[] {
-    return this.state(queue).dlq.map((m) => ({ ...m, attributes: { ...m.attributes }, sentAt: new Date(m.sentAt) }));
+    return this.state(queue).dlq.map((m) => ({
+      ...m,
+      attributes: { ...m.attributes },
+      sentAt: new Date(m.sentAt),
+    }));
   }
 
   /** Attaches the Lambda-style consumer of a queue (one per queue) and starts polling. */
@@ -266,7 +291,10 @@ export class LocalQueues implements QueuePublisher {
     if (state.consumer) throw new Error(`Queue "${queue}" already has a consumer.`);
     const batchSize = options.batchSize ?? 10;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_ENTRIES) {
-      throw new ValidationError(`batchSize must be 1–${MAX_BATCH_ENTRIES}.`, { code: 'QUEUE.INVALID_CONSUMER', field: 'batchSize' });
+      throw new ValidationError(`batchSize must be 1–${MAX_BATCH_ENTRIES}.`, {
+        code: 'QUEUE.INVALID_CONSUMER',
+        field: 'batchSize',
+      });
     }
     const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
     assertSeconds(visibilityTimeoutSeconds, MAX_VISIBILITY_SECONDS, 'visibilityTimeoutSeconds');
@@ -310,7 +338,8 @@ export class LocalQueues implements QueuePublisher {
       name: 'queues',
       check: async () => {
         const stats = this.stats();
-        const sum = (key: 'visible' | 'inFlight' | 'delayed' | 'dlq') => stats.reduce((n, s) => n + s[key], 0);
+        const sum = (key: 'visible' | 'inFlight' | 'delayed' | 'dlq') =>
+          stats.reduce((n, s) => n + s[key], 0);
         return {
           status: this.stopped ? 'down' : 'up',
           detail: `${stats.length} queues, ${sum('visible')} waiting, ${sum('inFlight')} in flight, ${sum('delayed')} delayed, ${sum('dlq')} dead-lettered`,
@@ -386,7 +415,10 @@ export class LocalQueues implements QueuePublisher {
     this.state(queue);
     const text = JSON.stringify(body);
     if (text === undefined) {
-      throw new ValidationError('A message body must be JSON-serialisable.', { code: 'QUEUE.INVALID_BODY', field: 'body' });
+      throw new ValidationError('A message body must be JSON-serialisable.', {
+        code: 'QUEUE.INVALID_BODY',
+        field: 'body',
+      });
     }
     const delaySeconds = options.delaySeconds ?? 0;
     assertSeconds(delaySeconds, MAX_DELAY_SECONDS, 'delaySeconds');
@@ -397,7 +429,8 @@ export class LocalQueues implements QueuePublisher {
       body: text,
       md5OfBody: md5(text),
       attributes,
-      md5OfMessageAttributes: Object.keys(attributes).length > 0 ? md5OfMessageAttributes(attributes) : undefined,
+      md5OfMessageAttributes:
+        Object.keys(attributes).length > 0 ? md5OfMessageAttributes(attributes) : undefined,
       sentAt: now,
       availableAt: now + delaySeconds * 1000,
       receiveCount: 0,
@@ -421,10 +454,15 @@ export class LocalQueues implements QueuePublisher {
     this.changed(state);
   }
 
-  private take(state: QueueState, max: number, visibilityTimeoutSeconds: number, maxReceiveCount: number): StoredMessage[] {
+  private take(
+    state: QueueState,
+    max: number,
+    visibilityTimeoutSeconds: number,
+    maxReceiveCount: number,
+  ): StoredMessage[] {
     const now = this.clock.now().getTime();
     const taken: StoredMessage[] = [];
-    for (let i = 0; i < state.messages.length && taken.length < max; ) {
+    for (let i = 0; i < state.messages.length && taken.length < max;) {
       const m = state.messages[i];
       if (!m || m.processing || m.availableAt > now) {
         i++;
@@ -460,7 +498,12 @@ export class LocalQueues implements QueuePublisher {
 
   private async poll(state: QueueState, consumer: Consumer): Promise<void> {
     while (!this.stopped) {
-      const batch = this.take(state, consumer.batchSize, consumer.visibilityTimeoutSeconds, consumer.maxReceiveCount);
+      const batch = this.take(
+        state,
+        consumer.batchSize,
+        consumer.visibilityTimeoutSeconds,
+        consumer.maxReceiveCount,
+      );
       if (batch.length === 0) {
         await this.nextChange();
         continue;
@@ -487,7 +530,10 @@ export class LocalQueues implements QueuePublisher {
     const event: SQSEvent = { Records: batch.map((m) => this.record(state, m)) };
     const all = new Set(batch.map((m) => m.messageId));
     try {
-      const response = await consumer.handler(event, lambdaContext(consumer.functionName, this.region, this.account, consumer.visibilityTimeoutSeconds));
+      const response = await consumer.handler(
+        event,
+        lambdaContext(consumer.functionName, this.region, this.account, consumer.visibilityTimeoutSeconds),
+      );
       const failures = response?.batchItemFailures ?? [];
       const failed = new Set<string>();
       for (const failure of failures) {
@@ -503,7 +549,10 @@ export class LocalQueues implements QueuePublisher {
       }
       return failed;
     } catch (error) {
-      this.options.logger?.error('Queue handler failed: the whole batch will be retried', { queue: state.name, error });
+      this.options.logger?.error('Queue handler failed: the whole batch will be retried', {
+        queue: state.name,
+        error,
+      });
       return all;
     }
   }
@@ -531,7 +580,8 @@ export class LocalQueues implements QueuePublisher {
 
   private removeByHandle(state: QueueState, m: StoredMessage): void {
     const index = state.messages.indexOf(m);
-    if (index >= 0 && state.messages[index]?.receiptHandle === m.receiptHandle) state.messages.splice(index, 1);
+    if (index >= 0 && state.messages[index]?.receiptHandle === m.receiptHandle)
+      state.messages.splice(index, 1);
   }
 
   private isIdle(): boolean {
@@ -549,18 +599,22 @@ export class LocalQueues implements QueuePublisher {
     const now = this.clock.now().getTime();
     let next: number | undefined;
     for (const m of state.messages) {
-      if (!m.processing && m.availableAt > now && (next === undefined || m.availableAt < next)) next = m.availableAt;
+      if (!m.processing && m.availableAt > now && (next === undefined || m.availableAt < next))
+        next = m.availableAt;
     }
     if (next === state.timerAt) return;
     if (state.timer) clearTimeout(state.timer);
     state.timer = undefined;
     state.timerAt = next;
     if (next === undefined) return;
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      state.timerAt = undefined;
-      this.changed(state);
-    }, Math.min(MAX_TIMER_MS, next - now));
+    state.timer = setTimeout(
+      () => {
+        state.timer = undefined;
+        state.timerAt = undefined;
+        this.changed(state);
+      },
+      Math.min(MAX_TIMER_MS, next - now),
+    );
     state.timer.unref();
   }
 
@@ -632,12 +686,19 @@ function md5OfMessageAttributes(attributes: Record<string, string>): string {
 }
 
 /** A Lambda `Context` for a locally invoked handler (callback-style completion is not supported). */
-export function lambdaContext(functionName: string, region: string, account: string, timeoutSeconds: number): Context {
+export function lambdaContext(
+  functionName: string,
+  region: string,
+  account: string,
+  timeoutSeconds: number,
+): Context {
   const startedAt = Date.now();
   const requestId = randomUUID();
   const day = new Date(startedAt).toISOString().slice(0, 10).replaceAll('-', '/');
   const callbackStyle = () => {
-    throw new Error('PipeWeave handlers are async: return a value or throw instead of calling done/succeed/fail.');
+    throw new Error(
+      'PipeWeave handlers are async: return a value or throw instead of calling done/succeed/fail.',
+    );
   };
   return {
     callbackWaitsForEmptyEventLoop: false,

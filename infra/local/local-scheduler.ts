@@ -3,7 +3,12 @@ import type { ScheduledEvent } from 'aws-lambda';
 import type { Logger } from '../../shared/observability/logger';
 import { systemClock, type Clock } from '../../shared/ports/clock.port';
 import type { ScheduleRequest, Scheduler } from '../../shared/ports/scheduler.port';
-import { eventBridgeTime, nextFireTime, parseScheduleExpression, type ParsedSchedule } from './schedule-expression';
+import {
+  eventBridgeTime,
+  nextFireTime,
+  parseScheduleExpression,
+  type ParsedSchedule,
+} from './schedule-expression';
 
 /**
  * The local stand-in for EventBridge rules (fixed platform schedules such as sweepers) and
@@ -65,7 +70,12 @@ export class LocalScheduler implements Scheduler {
   }
 
   /** A platform schedule declared by infrastructure (an EventBridge rule in AWS). */
-  addFixedSchedule(name: string, expression: string, handler: ScheduledHandler, options: { timezone?: string } = {}): void {
+  addFixedSchedule(
+    name: string,
+    expression: string,
+    handler: ScheduledHandler,
+    options: { timezone?: string } = {},
+  ): void {
     if (this.entries.has(name)) throw new Error(`A schedule named "${name}" already exists.`);
     this.entries.set(name, this.makeEntry(name, 'fixed', expression, options.timezone, {}, true, handler));
     this.rearm();
@@ -73,7 +83,8 @@ export class LocalScheduler implements Scheduler {
 
   async upsertSchedule(request: ScheduleRequest): Promise<void> {
     const existing = this.entries.get(request.name);
-    if (existing?.kind === 'fixed') throw new Error(`"${request.name}" is a platform schedule and cannot be changed.`);
+    if (existing?.kind === 'fixed')
+      throw new Error(`"${request.name}" is a platform schedule and cannot be changed.`);
     const entry = this.makeEntry(
       request.name,
       'product',
@@ -152,7 +163,18 @@ export class LocalScheduler implements Scheduler {
   ): Entry {
     const parsed = parseScheduleExpression(expression);
     const anchor = this.clock.now();
-    const entry: Entry = { name, kind, expression, parsed, timezone, payload, enabled, anchor, nextAt: undefined, handler };
+    const entry: Entry = {
+      name,
+      kind,
+      expression,
+      parsed,
+      timezone,
+      payload,
+      enabled,
+      anchor,
+      nextAt: undefined,
+      handler,
+    };
     entry.nextAt = nextFireTime(parsed, anchor, this.fireOptions(entry));
     return entry;
   }

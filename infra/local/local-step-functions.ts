@@ -93,7 +93,10 @@ export interface TaskContext {
  * `.waitForTaskToken` tasks the return value is ignored: the task's result is the output given
  * to `sendTaskSuccess`.
  */
-export type TaskOverride = (input: JsonValue, context: TaskContext) => Promise<JsonValue | void> | JsonValue | void;
+export type TaskOverride = (
+  input: JsonValue,
+  context: TaskContext,
+) => Promise<JsonValue | void> | JsonValue | void;
 export type TaskOverrides = Record<string, TaskOverride>;
 
 export interface MachineRegistration {
@@ -114,10 +117,15 @@ export class TaskError extends Error {
  * its return value becomes `{ Payload }`. A thrown error fails the Task the way a Lambda function
  * error does: Error is the error's name, Cause the JSON of errorType/errorMessage/trace.
  */
-export function lambdaTask<P = JsonValue, R = unknown>(fn: (payload: P, context: TaskContext) => Promise<R> | R): TaskOverride {
+export function lambdaTask<P = JsonValue, R = unknown>(
+  fn: (payload: P, context: TaskContext) => Promise<R> | R,
+): TaskOverride {
   return async (input, context) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input) || !('Payload' in input)) {
-      throw new TaskError('States.Runtime', `State "${context.stateName}" is not a lambda:invoke task with a Payload.`);
+      throw new TaskError(
+        'States.Runtime',
+        `State "${context.stateName}" is not a lambda:invoke task with a Payload.`,
+      );
     }
     let result: R;
     try {
@@ -125,7 +133,13 @@ export function lambdaTask<P = JsonValue, R = unknown>(fn: (payload: P, context:
     } catch (error) {
       const name = error instanceof Error && error.name ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);
-      const trace = error instanceof Error && error.stack ? error.stack.split('\n').slice(1).map((l) => l.trim()) : [];
+      const trace =
+        error instanceof Error && error.stack
+          ? error.stack
+              .split('\n')
+              .slice(1)
+              .map((l) => l.trim())
+          : [];
       throw new TaskError(name, JSON.stringify({ errorType: name, errorMessage: message, trace }));
     }
     return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: toJson(result ?? null) };
@@ -244,7 +258,10 @@ export class LocalStepFunctions implements Orchestrator {
     this.account = options.account ?? '000000000000';
     this.maxEvents = options.maxEventsPerExecution ?? 2_000;
     for (const [name, text] of Object.entries(options.definitions)) {
-      this.definitions.set(name, parseDefinition(name, substitute(name, text, options.substitutions ?? LOCAL_SUBSTITUTIONS)));
+      this.definitions.set(
+        name,
+        parseDefinition(name, substitute(name, text, options.substitutions ?? LOCAL_SUBSTITUTIONS)),
+      );
     }
   }
 
@@ -268,7 +285,8 @@ export class LocalStepFunctions implements Orchestrator {
   /** The substituted definition (for inspection and tests). */
   definition(machine: string): StateMachineDefinition {
     const definition = this.definitions.get(machine);
-    if (!definition) throw new NotFoundError('State machine', machine, { code: 'ORCHESTRATOR.MACHINE_NOT_FOUND' });
+    if (!definition)
+      throw new NotFoundError('State machine', machine, { code: 'ORCHESTRATOR.MACHINE_NOT_FOUND' });
     return structuredClone(definition);
   }
 
@@ -288,7 +306,9 @@ export class LocalStepFunctions implements Orchestrator {
     }
     const unknown = Object.keys(registration.overrides).filter((name) => !tasks.has(name));
     if (unknown.length > 0) {
-      throw new Error(`State machine "${machine}": overrides for states that are not Tasks of the machine: ${unknown.join(', ')}.`);
+      throw new Error(
+        `State machine "${machine}": overrides for states that are not Tasks of the machine: ${unknown.join(', ')}.`,
+      );
     }
     const stateMachine = new StateMachine(definition);
     this.machines.set(machine, {
@@ -361,7 +381,8 @@ export class LocalStepFunctions implements Orchestrator {
     record.abortController.abort();
     record.abortRun();
     for (const [token, task] of this.pending) {
-      if (task.executionId === executionId) this.settleTask(token, new TaskError('States.Aborted', 'The execution was stopped.'));
+      if (task.executionId === executionId)
+        this.settleTask(token, new TaskError('States.Aborted', 'The execution was stopped.'));
     }
   }
 
@@ -389,12 +410,18 @@ export class LocalStepFunctions implements Orchestrator {
   }
 
   /** Resolves with the description once the execution has stopped running (for tests and the local runtime). */
-  async waitForExecution(executionId: string, options: { timeoutMs?: number } = {}): Promise<ExecutionDescription> {
+  async waitForExecution(
+    executionId: string,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ExecutionDescription> {
     const record = this.record(executionId);
     const timeoutMs = options.timeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Execution ${executionId} still ${record.status} after ${timeoutMs} ms.`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`Execution ${executionId} still ${record.status} after ${timeoutMs} ms.`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([record.finished, timeout]);
@@ -452,7 +479,11 @@ export class LocalStepFunctions implements Orchestrator {
   async stopAll(): Promise<void> {
     this.closing = true;
     const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
-    await Promise.all(running.map((e) => this.stopExecution(e.executionId, { error: 'Shutdown', cause: 'The local runtime stopped.' })));
+    await Promise.all(
+      running.map((e) =>
+        this.stopExecution(e.executionId, { error: 'Shutdown', cause: 'The local runtime stopped.' }),
+      ),
+    );
     await Promise.allSettled(running.map((e) => e.finished));
   }
 
@@ -475,7 +506,11 @@ export class LocalStepFunctions implements Orchestrator {
           : {}),
       },
       context: {
-        Execution: { Id: record.executionId, Name: record.name, RoleArn: `arn:aws:iam::${this.account}:role/pipeweave-local` },
+        Execution: {
+          Id: record.executionId,
+          Name: record.name,
+          RoleArn: `arn:aws:iam::${this.account}:role/pipeweave-local`,
+        },
         StateMachine: { Id: machine.arn, Name: machine.name },
         // A getter: every evaluation of $$.Task.Token (each attempt of each Task) gets a fresh token.
         Task: {
@@ -496,7 +531,8 @@ export class LocalStepFunctions implements Orchestrator {
     rawInput: JsonValue,
   ): Promise<JsonValue> {
     // After a stop the interpreter may still start a queued Map iteration or a retry: do not run it.
-    if (record.status !== 'RUNNING') throw new TaskError('States.Aborted', 'The execution is no longer running.');
+    if (record.status !== 'RUNNING')
+      throw new TaskError('States.Aborted', 'The execution is no longer running.');
     const tokens = new Set<string>();
     const attemptKey = `${task.name}\u0000${stableJson(rawInput, (s) => (this.issuedTokens.has(s) ? (tokens.add(s), '<token>') : s))}`;
     const attempt = record.failedAttempts.get(attemptKey) ?? 0;
@@ -512,7 +548,10 @@ export class LocalStepFunctions implements Orchestrator {
       let result: JsonValue;
       if (task.callback) {
         if (tokens.size !== 1) {
-          throw new TaskError('States.Runtime', `Task "${task.name}" must pass exactly one $$.Task.Token in its Parameters.`);
+          throw new TaskError(
+            'States.Runtime',
+            `Task "${task.name}" must pass exactly one $$.Task.Token in its Parameters.`,
+          );
         }
         const [taskToken] = [...tokens] as [string];
         result = await this.runCallbackTask(record, task, override, input, { ...context, taskToken });
@@ -552,7 +591,11 @@ export class LocalStepFunctions implements Orchestrator {
       this.armHeartbeat(token, pending);
       if (task.timeoutSeconds !== undefined) {
         pending.timeoutTimer = setTimeout(
-          () => this.settleTask(token, new TaskError('States.Timeout', `No callback within ${task.timeoutSeconds} s.`)),
+          () =>
+            this.settleTask(
+              token,
+              new TaskError('States.Timeout', `No callback within ${task.timeoutSeconds} s.`),
+            ),
           task.timeoutSeconds * 1000,
         );
         pending.timeoutTimer.unref();
@@ -563,7 +606,10 @@ export class LocalStepFunctions implements Orchestrator {
       .then(() => override(input, context))
       .catch((error: unknown) => {
         if (this.pending.has(token)) {
-          this.settleTask(token, error instanceof Error ? error : new TaskError('States.TaskFailed', String(error)));
+          this.settleTask(
+            token,
+            error instanceof Error ? error : new TaskError('States.TaskFailed', String(error)),
+          );
         }
       });
     return result;
@@ -573,7 +619,11 @@ export class LocalStepFunctions implements Orchestrator {
     if (task.heartbeatTimer) clearTimeout(task.heartbeatTimer);
     if (task.heartbeatSeconds === undefined) return;
     task.heartbeatTimer = setTimeout(
-      () => this.settleTask(token, new TaskError('States.HeartbeatTimeout', `No heartbeat within ${task.heartbeatSeconds} s.`)),
+      () =>
+        this.settleTask(
+          token,
+          new TaskError('States.HeartbeatTimeout', `No heartbeat within ${task.heartbeatSeconds} s.`),
+        ),
       task.heartbeatSeconds * 1000,
     );
     task.heartbeatTimer.unref();
@@ -587,7 +637,8 @@ export class LocalStepFunctions implements Orchestrator {
     if (outcome instanceof TaskError && TIMED_OUT_ERRORS.has(outcome.name)) {
       this.timedOutTokens.add(token);
       // Bounded memory: forget the oldest.
-      if (this.timedOutTokens.size > 10_000) this.timedOutTokens.delete(this.timedOutTokens.values().next().value ?? '');
+      if (this.timedOutTokens.size > 10_000)
+        this.timedOutTokens.delete(this.timedOutTokens.values().next().value ?? '');
     }
     if (task.heartbeatTimer) clearTimeout(task.heartbeatTimer);
     if (task.timeoutTimer) clearTimeout(task.timeoutTimer);
@@ -599,7 +650,10 @@ export class LocalStepFunctions implements Orchestrator {
     const task = this.pending.get(taskToken);
     if (task) return task;
     if (this.timedOutTokens.has(taskToken)) {
-      throw new ConflictError('TASK.TIMED_OUT', 'The workflow task already timed out; its result is no longer accepted.');
+      throw new ConflictError(
+        'TASK.TIMED_OUT',
+        'The workflow task already timed out; its result is no longer accepted.',
+      );
     }
     throw new NotFoundError('Task', undefined, {
       details: { reason: 'The task token is unknown, or its task already completed.' },
@@ -608,7 +662,8 @@ export class LocalStepFunctions implements Orchestrator {
 
   private record(executionId: string): ExecutionRecord {
     const record = this.executions.get(executionId);
-    if (!record) throw new NotFoundError('Execution', executionId, { code: 'ORCHESTRATOR.EXECUTION_NOT_FOUND' });
+    if (!record)
+      throw new NotFoundError('Execution', executionId, { code: 'ORCHESTRATOR.EXECUTION_NOT_FOUND' });
     return record;
   }
 
@@ -641,7 +696,8 @@ export class LocalStepFunctions implements Orchestrator {
       resources: [record.executionId],
       detail: {
         executionArn: record.executionId,
-        stateMachineArn: machine?.arn ?? `arn:aws:states:${this.region}:${this.account}:stateMachine:${record.machine}`,
+        stateMachineArn:
+          machine?.arn ?? `arn:aws:states:${this.region}:${this.account}:stateMachine:${record.machine}`,
         name: record.name,
         status: record.status,
         startDate: record.startedAt.getTime(),
@@ -655,7 +711,10 @@ export class LocalStepFunctions implements Orchestrator {
         Promise.resolve()
           .then(() => listener(structuredClone(event)))
           .catch((error: unknown) =>
-            this.options.logger?.error('An execution status listener failed', { executionId: record.executionId, error }),
+            this.options.logger?.error('An execution status listener failed', {
+              executionId: record.executionId,
+              error,
+            }),
           );
       });
     }
@@ -665,12 +724,18 @@ export class LocalStepFunctions implements Orchestrator {
     if (error instanceof ExecutionAbortedError) {
       this.finish(record, 'ABORTED', {});
     } else if (error instanceof ExecutionTimeoutError) {
-      this.finish(record, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds.' });
+      this.finish(record, 'TIMED_OUT', {
+        error: 'States.Timeout',
+        cause: 'The execution ran longer than its TimeoutSeconds.',
+      });
     } else if (error instanceof ExecutionError && error.cause instanceof Error) {
       this.finish(record, 'FAILED', { error: error.cause.name, cause: error.cause.message });
     } else {
       this.options.logger?.error('Local state machine crashed', { executionId: record.executionId, error });
-      this.finish(record, 'FAILED', { error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) });
+      this.finish(record, 'FAILED', {
+        error: 'States.Runtime',
+        cause: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -684,7 +749,10 @@ export class LocalStepFunctions implements Orchestrator {
         }
       }
     } catch (error) {
-      this.options.logger?.warn('Could not read the execution event log', { executionId: record.executionId, error });
+      this.options.logger?.warn('Could not read the execution event log', {
+        executionId: record.executionId,
+        error,
+      });
     }
   }
 }
@@ -714,7 +782,9 @@ function substitute(machine: string, text: string, substitutions: Record<string,
     return JSON.stringify(value).slice(1, -1);
   });
   if (missing.size > 0) {
-    throw new Error(`State machine "${machine}" uses placeholders with no substitution: ${[...missing].join(', ')}.`);
+    throw new Error(
+      `State machine "${machine}" uses placeholders with no substitution: ${[...missing].join(', ')}.`,
+    );
   }
   return out;
 }
@@ -723,7 +793,9 @@ function parseDefinition(machine: string, text: string): StateMachineDefinition 
   try {
     return JSON.parse(text) as StateMachineDefinition;
   } catch (error) {
-    throw new Error(`State machine "${machine}" is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `State machine "${machine}" is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -736,7 +808,9 @@ export function collectTasks(definition: Branch): Map<string, TaskInfo> {
     for (const [name, state] of Object.entries(branch.States)) {
       if (state.Type === 'Task') {
         if (tasks.has(name)) {
-          throw new Error(`Task state name "${name}" is used twice: local overrides are keyed by state name.`);
+          throw new Error(
+            `Task state name "${name}" is used twice: local overrides are keyed by state name.`,
+          );
         }
         tasks.set(name, {
           name,

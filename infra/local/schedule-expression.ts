@@ -93,7 +93,9 @@ function parseRate(expression: string, body: string): RateSchedule {
   if ((value === 1) !== unit.singular) {
     throw new ScheduleExpressionError(
       expression,
-      value === 1 ? 'use the singular unit for 1 (e.g. rate(1 hour)).' : 'use the plural unit for values above 1.',
+      value === 1
+        ? 'use the singular unit for 1 (e.g. rate(1 hour)).'
+        : 'use the plural unit for values above 1.',
     );
   }
   return { kind: 'rate', expression, intervalMs: value * unit.ms };
@@ -129,7 +131,8 @@ function parseCron(expression: string, body: string): CronSchedule {
   if ((dom === '?') === (dow === '?')) {
     throw new ScheduleExpressionError(expression, 'exactly one of day-of-month and day-of-week must be "?".');
   }
-  const field = (value: string, index: number) => parseCronField(expression, value, FIELDS[index] as FieldSpec);
+  const field = (value: string, index: number) =>
+    parseCronField(expression, value, FIELDS[index] as FieldSpec);
   return {
     kind: 'cron',
     expression,
@@ -144,15 +147,23 @@ function parseCron(expression: string, body: string): CronSchedule {
 
 function parseCronField(expression: string, value: string, spec: FieldSpec): Set<number> {
   if (value === '?') {
-    throw new ScheduleExpressionError(expression, `"?" is only allowed in day-of-month or day-of-week, not ${spec.name}.`);
+    throw new ScheduleExpressionError(
+      expression,
+      `"?" is only allowed in day-of-month or day-of-week, not ${spec.name}.`,
+    );
   }
-  if (/[LW#]/i.test(value.replace(/[A-Z]{3}/gi, (name) => (spec.names?.includes(name.toUpperCase()) ? '0' : name)))) {
+  if (
+    /[LW#]/i.test(
+      value.replace(/[A-Z]{3}/gi, (name) => (spec.names?.includes(name.toUpperCase()) ? '0' : name)),
+    )
+  ) {
     throw new ScheduleExpressionError(expression, `"L", "W" and "#" (in ${spec.name}) are not supported.`);
   }
   const out = new Set<number>();
   for (const item of value.split(',')) {
     const stepMatch = /^([^/]+)(?:\/(\d+))?$/.exec(item);
-    if (!stepMatch) throw new ScheduleExpressionError(expression, `"${item}" is not a valid ${spec.name} value.`);
+    if (!stepMatch)
+      throw new ScheduleExpressionError(expression, `"${item}" is not a valid ${spec.name} value.`);
     const [, rangeText = '', stepText] = stepMatch;
     const step = stepText === undefined ? 1 : Number(stepText);
     if (!Number.isSafeInteger(step) || step < 1) {
@@ -168,9 +179,17 @@ function parseCronField(expression: string, value: string, spec: FieldSpec): Set
       if (bounds.length > 2) throw new ScheduleExpressionError(expression, `"${item}" is not a valid range.`);
       start = cronValue(expression, bounds[0] ?? '', spec);
       // `5/15` means "from 5 to the end, every 15", as in EventBridge.
-      end = bounds.length === 2 ? cronValue(expression, bounds[1] ?? '', spec) : stepText === undefined ? start : spec.max;
+      end =
+        bounds.length === 2
+          ? cronValue(expression, bounds[1] ?? '', spec)
+          : stepText === undefined
+            ? start
+            : spec.max;
       if (end < start) {
-        throw new ScheduleExpressionError(expression, `the range "${rangeText}" in ${spec.name} runs backwards.`);
+        throw new ScheduleExpressionError(
+          expression,
+          `the range "${rangeText}" in ${spec.name} runs backwards.`,
+        );
       }
     }
     for (let v = start; v <= end; v += step) out.add(v);
@@ -194,7 +213,14 @@ function cronValue(expression: string, text: string, spec: FieldSpec): number {
 function parseAt(expression: string, body: string): AtSchedule {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(body);
   if (!match) throw new ScheduleExpressionError(expression, 'at needs yyyy-mm-ddThh:mm:ss.');
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   if (
     probe.getUTCFullYear() !== year ||
@@ -217,7 +243,11 @@ export interface NextFireOptions {
 }
 
 /** The first instant strictly after `after` at which the schedule fires, or undefined if it never fires again. */
-export function nextFireTime(schedule: ParsedSchedule, after: Date, options: NextFireOptions = {}): Date | undefined {
+export function nextFireTime(
+  schedule: ParsedSchedule,
+  after: Date,
+  options: NextFireOptions = {},
+): Date | undefined {
   const timezone = options.timezone ?? 'UTC';
   assertTimezone(timezone);
   if (schedule.kind === 'rate') {
@@ -235,8 +265,13 @@ export function nextFireTime(schedule: ParsedSchedule, after: Date, options: Nex
 
 function nextCronTime(schedule: CronSchedule, after: Date, timezone: string): Date | undefined {
   // Walk wall-clock fields (held in a UTC Date for arithmetic), jumping whole units that cannot match.
-  const startWall = instantToWall(new Date(Math.floor(after.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS), timezone);
-  const cursor = new Date(Date.UTC(startWall.year, startWall.month - 1, startWall.day, startWall.hour, startWall.minute));
+  const startWall = instantToWall(
+    new Date(Math.floor(after.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS),
+    timezone,
+  );
+  const cursor = new Date(
+    Date.UTC(startWall.year, startWall.month - 1, startWall.day, startWall.hour, startWall.minute),
+  );
   // Wall time can step back an hour at a DST change; the guard keeps the answer strictly after `after`.
   for (let guard = 0; guard < 200_000; guard++) {
     const year = cursor.getUTCFullYear();

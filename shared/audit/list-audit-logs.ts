@@ -64,7 +64,10 @@ export async function listAuditLogs(
       query = query.where((eb) =>
         eb.or([
           eb('created_at', '<', sql<Date>`${after.createdAt}::timestamptz`),
-          eb.and([eb('created_at', '=', sql<Date>`${after.createdAt}::timestamptz`), eb('id', '<', sql<string>`${after.id}::uuid`)]),
+          eb.and([
+            eb('created_at', '=', sql<Date>`${after.createdAt}::timestamptz`),
+            eb('id', '<', sql<string>`${after.id}::uuid`),
+          ]),
         ]),
       );
     }
@@ -88,7 +91,8 @@ export async function listAuditLogs(
         requestId: row.request_id,
         createdAt: row.created_at.toISOString(),
       })),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor({ createdAt: last.position, id: last.id }) : null,
+      nextCursor:
+        rows.length > filter.limit && last ? encodeCursor({ createdAt: last.position, id: last.id }) : null,
     };
   });
 }

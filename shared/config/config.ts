@@ -78,7 +78,11 @@ const envSchema = z.object({
   PW_JWT_ISSUER: z.string().default('pipeweave'),
   PW_JWT_AUDIENCE: z.string().default('pipeweave-api'),
   PW_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
-  PW_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).default(30 * 24 * 3600),
+  PW_REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(30 * 24 * 3600),
 
   /** Per-tier overrides of the dataset limits, e.g. `{"free":{"maxFileBytes":1048576}}`. */
   PW_TIER_LIMITS: z
@@ -169,7 +173,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
 
   let database: DatabaseConfig | undefined;
-  const driver = e.PW_DB_DRIVER ?? (e.PW_DATABASE_URL ? 'postgres' : e.PW_DB_CLUSTER_ARN ? 'data-api' : undefined);
+  const driver =
+    e.PW_DB_DRIVER ?? (e.PW_DATABASE_URL ? 'postgres' : e.PW_DB_CLUSTER_ARN ? 'data-api' : undefined);
   if (driver === 'postgres') {
     if (!e.PW_DATABASE_URL) throw new ConfigError('PW_DATABASE_URL is required when PW_DB_DRIVER=postgres');
     database = { driver, url: e.PW_DATABASE_URL, name: e.PW_DB_NAME };
@@ -203,7 +208,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...stripeSection(e),
     http: {
       ...(e.PW_PUBLIC_URL ? { publicUrl: e.PW_PUBLIC_URL } : {}),
-      corsOrigins: e.PW_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      corsOrigins: e.PW_CORS_ORIGINS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       port: e.PW_HTTP_PORT,
       host: e.PW_HTTP_HOST,
     },
@@ -236,10 +243,15 @@ function stripeSection(e: z.infer<typeof envSchema>): { stripe?: StripeConfig } 
 }
 
 function refreshAllowedHosts(runtime: 'aws' | 'local', value: string | undefined): string[] {
-  const hosts = (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const hosts = (value ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   // The exemption exists for test servers on one machine; in AWS it would reopen SSRF to the VPC.
   if (hosts.length > 0 && runtime !== 'local') {
-    throw new ConfigError('PW_REFRESH_ALLOWED_HOSTS is only accepted by the local runtime (PW_RUNTIME=local).');
+    throw new ConfigError(
+      'PW_REFRESH_ALLOWED_HOSTS is only accepted by the local runtime (PW_RUNTIME=local).',
+    );
   }
   return hosts;
 }
@@ -248,7 +260,9 @@ function pickModalities(urls: Record<string, string>): Partial<Record<QueueModal
   const out: Partial<Record<QueueModality, string>> = {};
   for (const [key, url] of Object.entries(urls)) {
     if (!(MODALITIES as readonly string[]).includes(key)) {
-      throw new ConfigError(`PW_QUEUE_URLS has an unknown modality "${key}" (known: ${MODALITIES.join(', ')})`);
+      throw new ConfigError(
+        `PW_QUEUE_URLS has an unknown modality "${key}" (known: ${MODALITIES.join(', ')})`,
+      );
     }
     out[key as QueueModality] = url;
   }
@@ -256,7 +270,11 @@ function pickModalities(urls: Record<string, string>): Partial<Record<QueueModal
 }
 
 /** Fail early, naming the variable, when a composition root needs a section that is not set. */
-export function requireSection<K extends keyof Config>(config: Config, key: K, envName: string): NonNullable<Config[K]> {
+export function requireSection<K extends keyof Config>(
+  config: Config,
+  key: K,
+  envName: string,
+): NonNullable<Config[K]> {
   const value = config[key];
   if (value === undefined || value === null) {
     throw new ConfigError(`Configuration "${String(key)}" is missing: set ${envName}.`);

@@ -31,6 +31,9 @@ export class DatabaseError extends Error {
   }
 }
 
-export function isDatabaseError(error: unknown, state?: (typeof SqlState)[keyof typeof SqlState]): error is DatabaseError {
+export function isDatabaseError(
+  error: unknown,
+  state?: (typeof SqlState)[keyof typeof SqlState],
+): error is DatabaseError {
   return error instanceof DatabaseError && (state === undefined || error.sqlState === state);
 }

@@ -70,7 +70,10 @@ export class UnauthorizedError extends AppError {
 /** 403: authenticated, but not allowed (never used to hide another tenant's resources: that is 404). */
 export class ForbiddenError extends AppError {
   readonly status = 403;
-  constructor(message = 'You are not allowed to do this.', options: AppErrorOptions & { code?: string } = {}) {
+  constructor(
+    message = 'You are not allowed to do this.',
+    options: AppErrorOptions & { code?: string } = {},
+  ) {
     super(options.code ?? 'AUTH.FORBIDDEN', message, options);
   }
   override get title() {

@@ -64,8 +64,13 @@ export async function verifyAccessToken(
   } catch (error) {
     if (error instanceof UnauthorizedError) throw error;
     if (error instanceof errors.JWTExpired) {
-      throw new UnauthorizedError('The access token has expired: refresh it.', { code: 'AUTH.TOKEN_EXPIRED' });
+      throw new UnauthorizedError('The access token has expired: refresh it.', {
+        code: 'AUTH.TOKEN_EXPIRED',
+      });
     }
-    throw new UnauthorizedError('The access token is not valid.', { code: 'AUTH.TOKEN_INVALID', cause: error });
+    throw new UnauthorizedError('The access token is not valid.', {
+      code: 'AUTH.TOKEN_INVALID',
+      cause: error,
+    });
   }
 }

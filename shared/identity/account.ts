@@ -77,7 +77,9 @@ export async function updateProfile(
     });
   } catch (error) {
     if (isDatabaseError(error, SqlState.uniqueViolation)) {
-      throw new ConflictError('AUTH.EMAIL_TAKEN', 'An account with this email already exists.', { field: 'body.email' });
+      throw new ConflictError('AUTH.EMAIL_TAKEN', 'An account with this email already exists.', {
+        field: 'body.email',
+      });
     }
     throw error;
   }

@@ -26,10 +26,19 @@ function adminScope(caller: Caller) {
 export async function listUsers(
   services: Services,
   caller: Caller,
-  filter: { email?: string | undefined; role?: 'user' | 'admin' | undefined; includeDeleted: boolean; cursor?: string | undefined; limit: number },
+  filter: {
+    email?: string | undefined;
+    role?: 'user' | 'admin' | undefined;
+    includeDeleted: boolean;
+    cursor?: string | undefined;
+    limit: number;
+  },
 ): Promise<{ items: UserView[]; nextCursor: string | null }> {
   return withTenant(services.db, adminScope(caller), async (trx) => {
-    let query = trx.selectFrom('users').selectAll().select(sql<string>`created_at::text`.as('position'));
+    let query = trx
+      .selectFrom('users')
+      .selectAll()
+      .select(sql<string>`created_at::text`.as('position'));
     if (filter.email) query = query.where('email', 'like', `%${escapeLike(filter.email.toLowerCase())}%`);
     if (filter.role) query = query.where('role', '=', filter.role);
     if (!filter.includeDeleted) query = query.where('deleted_at', 'is', null);
@@ -38,16 +47,24 @@ export async function listUsers(
       query = query.where((eb) =>
         eb.or([
           eb('created_at', '<', sql<Date>`${after.createdAt}::timestamptz`),
-          eb.and([eb('created_at', '=', sql<Date>`${after.createdAt}::timestamptz`), eb('id', '<', sql<string>`${after.id}::uuid`)]),
+          eb.and([
+            eb('created_at', '=', sql<Date>`${after.createdAt}::timestamptz`),
+            eb('id', '<', sql<string>`${after.id}::uuid`),
+          ]),
         ]),
       );
     }
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit + 1).execute();
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit + 1)
+      .execute();
     const page = rows.slice(0, filter.limit);
     const last = page.at(-1);
     return {
       items: page.map(toUserView),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor({ createdAt: last.position, id: last.id }) : null,
+      nextCursor:
+        rows.length > filter.limit && last ? encodeCursor({ createdAt: last.position, id: last.id }) : null,
     };
   });
 }
@@ -106,7 +123,11 @@ export async function grantCredits(
       .executeTakeFirst();
     const row =
       inserted ??
-      (await trx.selectFrom('credit_transactions').selectAll().where('idempotency_key', '=', ledgerKey).executeTakeFirstOrThrow());
+      (await trx
+        .selectFrom('credit_transactions')
+        .selectAll()
+        .where('idempotency_key', '=', ledgerKey)
+        .executeTakeFirstOrThrow());
     if (!inserted && (row.user_id !== input.userId || row.amount !== input.amount || row.type !== 'grant')) {
       throw new ConflictError(
         'IDEMPOTENCY.KEY_REUSED',
@@ -117,11 +138,16 @@ export async function grantCredits(
     if (inserted) {
       await recordAudit(
         trx,
-        auditEntry(request, 'admin.credits.grant', { type: 'user', id: input.userId }, {
-          amount: input.amount,
-          reason: input.reason,
-          transactionId: row.id,
-        }),
+        auditEntry(
+          request,
+          'admin.credits.grant',
+          { type: 'user', id: input.userId },
+          {
+            amount: input.amount,
+            reason: input.reason,
+            transactionId: row.id,
+          },
+        ),
       );
     }
     return {
@@ -161,7 +187,10 @@ export const creditPackageInputSchema = z.object({
   description: z.string().max(2000).optional(),
   credits: z.number().int().positive().max(1_000_000_000),
   priceCents: z.number().int().min(0).max(100_000_000),
-  currency: z.string().regex(/^[a-z]{3}$/, 'use a lower-case ISO 4217 code').optional(),
+  currency: z
+    .string()
+    .regex(/^[a-z]{3}$/, 'use a lower-case ISO 4217 code')
+    .optional(),
   stripePriceId: z.string().min(1).max(255).nullable().optional(),
   isActive: z.boolean().optional(),
   tierRestriction: z.enum(CREDIT_PACKAGE_TIER_RESTRICTIONS).optional(),
@@ -204,14 +233,23 @@ function packageColumns(input: CreditPackagePatch) {
 function packageConflict(error: unknown): never {
   if (isDatabaseError(error, SqlState.uniqueViolation)) {
     const field = error.constraint?.includes('stripe_price') ? 'body.stripePriceId' : 'body.key';
-    throw new ConflictError('CREDIT_PACKAGE.DUPLICATE', 'Another credit package already uses this key or Stripe price.', { field });
+    throw new ConflictError(
+      'CREDIT_PACKAGE.DUPLICATE',
+      'Another credit package already uses this key or Stripe price.',
+      { field },
+    );
   }
   throw error;
 }
 
 export async function listCreditPackages(services: Services, caller: Caller): Promise<CreditPackageView[]> {
   return withTenant(services.db, adminScope(caller), async (trx) => {
-    const rows = await trx.selectFrom('credit_packages').selectAll().orderBy('sort_order').orderBy('key').execute();
+    const rows = await trx
+      .selectFrom('credit_packages')
+      .selectAll()
+      .orderBy('sort_order')
+      .orderBy('key')
+      .execute();
     return rows.map(toPackageView);
   });
 }
@@ -225,12 +263,23 @@ export async function createCreditPackage(
     return await withTenant(services.db, adminScope(request.caller), async (trx) => {
       const row = await trx
         .insertInto('credit_packages')
-        .values({ key: input.key, name: input.name, credits: input.credits, price_cents: input.priceCents, ...packageColumns(input) })
+        .values({
+          key: input.key,
+          name: input.name,
+          credits: input.credits,
+          price_cents: input.priceCents,
+          ...packageColumns(input),
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       await recordAudit(
         trx,
-        auditEntry(request, 'admin.credit_package.create', { type: 'credit_package', id: row.id }, { ...input }),
+        auditEntry(
+          request,
+          'admin.credit_package.create',
+          { type: 'credit_package', id: row.id },
+          { ...input },
+        ),
       );
       return toPackageView(row);
     });
@@ -247,11 +296,21 @@ export async function updateCreditPackage(
 ): Promise<CreditPackageView> {
   try {
     return await withTenant(services.db, adminScope(request.caller), async (trx) => {
-      const before = await trx.selectFrom('credit_packages').selectAll().where('id', '=', packageId).forUpdate().executeTakeFirst();
+      const before = await trx
+        .selectFrom('credit_packages')
+        .selectAll()
+        .where('id', '=', packageId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!before) throw new NotFoundError('Credit package', packageId);
       const columns = packageColumns(patch);
       if (Object.keys(columns).length === 0) return toPackageView(before);
-      const after = await trx.updateTable('credit_packages').set(columns).where('id', '=', packageId).returningAll().executeTakeFirstOrThrow();
+      const after = await trx
+        .updateTable('credit_packages')
+        .set(columns)
+        .where('id', '=', packageId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await recordAudit(
         trx,
         auditEntry(
@@ -269,12 +328,24 @@ export async function updateCreditPackage(
 }
 
 /** Packages are retired, not deleted: past purchases in the ledger refer to them. */
-export async function retireCreditPackage(services: Services, request: AdminRequest, packageId: string): Promise<void> {
+export async function retireCreditPackage(
+  services: Services,
+  request: AdminRequest,
+  packageId: string,
+): Promise<void> {
   await withTenant(services.db, adminScope(request.caller), async (trx) => {
-    const row = await trx.selectFrom('credit_packages').select(['id', 'is_active']).where('id', '=', packageId).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom('credit_packages')
+      .select(['id', 'is_active'])
+      .where('id', '=', packageId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row) throw new NotFoundError('Credit package', packageId);
     if (!row.is_active) return;
     await trx.updateTable('credit_packages').set({ is_active: false }).where('id', '=', packageId).execute();
-    await recordAudit(trx, auditEntry(request, 'admin.credit_package.retire', { type: 'credit_package', id: packageId }));
+    await recordAudit(
+      trx,
+      auditEntry(request, 'admin.credit_package.retire', { type: 'credit_package', id: packageId }),
+    );
   });
 }

@@ -85,7 +85,12 @@ export async function createApiKey(
       .executeTakeFirstOrThrow();
     await recordAudit(
       trx,
-      auditEntry(request, 'api_key.create', { type: 'api_key', id: row.id }, { name: input.name, scopes, prefix: secret.prefix }),
+      auditEntry(
+        request,
+        'api_key.create',
+        { type: 'api_key', id: row.id },
+        { name: input.name, scopes, prefix: secret.prefix },
+      ),
     );
     return { ...toView(row), key: secret.key };
   });

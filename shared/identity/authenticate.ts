@@ -46,7 +46,11 @@ async function bearerCaller(authorization: string, services: Services): Promise<
 /** `last_used_at` is written at most once a minute per key, not on every request. */
 const LAST_USED_RESOLUTION_SECONDS = 60;
 
-async function apiKeyCaller(apiKey: string, request: AuthenticationRequest, services: Services): Promise<Caller> {
+async function apiKeyCaller(
+  apiKey: string,
+  request: AuthenticationRequest,
+  services: Services,
+): Promise<Caller> {
   const invalid = () => new UnauthorizedError('The API key is not valid.', { code: 'AUTH.API_KEY_INVALID' });
   const prefix = apiKeyPrefixOf(apiKey.trim());
   if (!prefix) throw invalid();
@@ -74,7 +78,10 @@ async function apiKeyCaller(apiKey: string, request: AuthenticationRequest, serv
     if (row.revoked_at || (row.expires_at && row.expires_at <= now) || !row.is_active || row.deleted_at) {
       return undefined;
     }
-    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_SECONDS * 1000) {
+    if (
+      !row.last_used_at ||
+      now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_SECONDS * 1000
+    ) {
       // Conditional, so a burst of parallel requests writes once.
       await trx
         .updateTable('api_keys')

@@ -30,15 +30,25 @@ const COMMON_PASSWORDS = new Set([
   'pipeweave123',
 ]);
 
-export type PasswordRule = 'min_length' | 'max_length' | 'character_variety' | 'contains_email' | 'common_password';
+export type PasswordRule =
+  'min_length' | 'max_length' | 'character_variety' | 'contains_email' | 'common_password';
 
 /** Why a password is refused, naming the rule so clients can explain it. */
-export function passwordProblem(password: string, email?: string): { rule: PasswordRule; message: string } | undefined {
+export function passwordProblem(
+  password: string,
+  email?: string,
+): { rule: PasswordRule; message: string } | undefined {
   if (password.length < PASSWORD_MIN_LENGTH) {
-    return { rule: 'min_length', message: `Password must be at least ${PASSWORD_MIN_LENGTH} characters long.` };
+    return {
+      rule: 'min_length',
+      message: `Password must be at least ${PASSWORD_MIN_LENGTH} characters long.`,
+    };
   }
   if (password.length > PASSWORD_MAX_LENGTH) {
-    return { rule: 'max_length', message: `Password must be at most ${PASSWORD_MAX_LENGTH} characters long.` };
+    return {
+      rule: 'max_length',
+      message: `Password must be at most ${PASSWORD_MAX_LENGTH} characters long.`,
+    };
   }
   if (!/\p{L}/u.test(password) || !/[^\p{L}]/u.test(password)) {
     return {
@@ -56,7 +66,11 @@ export function passwordProblem(password: string, email?: string): { rule: Passw
   return undefined;
 }
 
-export function assertStrongPassword(password: string, email: string | undefined, field = 'body.password'): void {
+export function assertStrongPassword(
+  password: string,
+  email: string | undefined,
+  field = 'body.password',
+): void {
   const problem = passwordProblem(password, email);
   if (problem) {
     throw new ValidationError(problem.message, {

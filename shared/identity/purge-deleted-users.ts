@@ -19,7 +19,10 @@ export interface PurgeReport {
  * is anonymised instead and all other data removed. A failure leaves the account for the next run,
  * which starts again from the objects (deleting them twice is harmless).
  */
-export async function purgeDeletedUsers(services: Services, options: { batchSize?: number } = {}): Promise<PurgeReport> {
+export async function purgeDeletedUsers(
+  services: Services,
+  options: { batchSize?: number } = {},
+): Promise<PurgeReport> {
   const now = services.clock.now();
   const cutoff = new Date(now.getTime() - ACCOUNT_RESTORE_DAYS * 24 * 3600 * 1000);
   const due = await withSystemScope(services.db, 'schedule.purge-deleted', (trx) =>
@@ -37,23 +40,41 @@ export async function purgeDeletedUsers(services: Services, options: { batchSize
   const report: PurgeReport = { purgedUserIds: [], deletedObjects: 0, anonymisedUserIds: [] };
   for (const { id } of due) {
     try {
-      for (const prefix of objectKeys.userPrefixes(id)) report.deletedObjects += await services.blobs.deletePrefix(prefix);
+      for (const prefix of objectKeys.userPrefixes(id))
+        report.deletedObjects += await services.blobs.deletePrefix(prefix);
       const outcome = await purgeRows(services, id, cutoff);
       if (outcome === 'deleted') report.purgedUserIds.push(id);
       if (outcome === 'anonymised') report.anonymisedUserIds.push(id);
     } catch (error) {
-      services.logger.error('purging a deleted account failed; the next run retries it', { userId: id, error });
+      services.logger.error('purging a deleted account failed; the next run retries it', {
+        userId: id,
+        error,
+      });
     }
   }
   return report;
 }
 
-async function purgeRows(services: Services, userId: string, cutoff: Date): Promise<'deleted' | 'anonymised' | 'skipped'> {
+async function purgeRows(
+  services: Services,
+  userId: string,
+  cutoff: Date,
+): Promise<'deleted' | 'anonymised' | 'skipped'> {
   return withSystemScope(services.db, 'schedule.purge-deleted', async (trx) => {
     // Re-checked under a lock: the account may have been restored since the batch was read.
-    const user = await trx.selectFrom('users').select(['id', 'deleted_at']).where('id', '=', userId).forUpdate().executeTakeFirst();
+    const user = await trx
+      .selectFrom('users')
+      .select(['id', 'deleted_at'])
+      .where('id', '=', userId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!user?.deleted_at || user.deleted_at >= cutoff) return 'skipped';
-    await recordAudit(trx, { actorId: null, action: 'account.purge', resourceType: 'user', resourceId: userId });
+    await recordAudit(trx, {
+      actorId: null,
+      action: 'account.purge',
+      resourceType: 'user',
+      resourceId: userId,
+    });
 
     const ledger = await trx
       .selectFrom('credit_transactions')
@@ -66,17 +87,25 @@ async function purgeRows(services: Services, userId: string, cutoff: Date): Prom
     }
 
     // Ledger rows (and the jobs and snapshots they point at) stay; everything else goes.
-    for (const table of ['datasets', 'models', 'experiments', 'api_keys', 'refresh_tokens', 'user_tutorial_progress'] as const) {
+    for (const table of [
+      'datasets',
+      'models',
+      'experiments',
+      'api_keys',
+      'refresh_tokens',
+      'user_tutorial_progress',
+    ] as const) {
       await trx.deleteFrom(table).where('user_id', '=', userId).execute();
     }
-    await trx
-      .deleteFrom('pipelines')
-      .where('user_id', '=', userId)
-      .execute();
+    await trx.deleteFrom('pipelines').where('user_id', '=', userId).execute();
     await trx
       .deleteFrom('jobs')
       .where('user_id', '=', userId)
-      .where('id', 'not in', trx.selectFrom('credit_transactions').select('job_id').where('job_id', 'is not', null))
+      .where(
+        'id',
+        'not in',
+        trx.selectFrom('credit_transactions').select('job_id').where('job_id', 'is not', null),
+      )
       .execute();
     await trx
       .updateTable('users')

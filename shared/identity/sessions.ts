@@ -65,11 +65,20 @@ export async function registerUser(
     });
   try {
     return await withSystemScope(services.db, 'auth.register', async (trx) => {
-      const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+      const existing = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', email)
+        .executeTakeFirst();
       if (existing) throw taken();
       const user = await trx
         .insertInto('users')
-        .values({ email, password_hash: passwordHash, full_name: input.fullName ?? '', password_changed_at: now })
+        .values({
+          email,
+          password_hash: passwordHash,
+          full_name: input.fullName ?? '',
+          password_changed_at: now,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       await recordAudit(trx, {
@@ -89,9 +98,7 @@ export async function registerUser(
   }
 }
 
-type SignInOutcome =
-  | { ok: true; tokens: SessionTokens }
-  | { ok: false };
+type SignInOutcome = { ok: true; tokens: SessionTokens } | { ok: false };
 
 /**
  * Email + password → a new session. Failures are counted per account and lock it for a growing
@@ -125,7 +132,12 @@ async function signIn(
   const email = normalizeEmail(input.email);
   const now = services.clock.now();
   const outcome = await withSystemScope(services.db, `auth.${mode}`, async (trx): Promise<SignInOutcome> => {
-    const user = await trx.selectFrom('users').selectAll().where('email', '=', email).forUpdate().executeTakeFirst();
+    const user = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .forUpdate()
+      .executeTakeFirst();
     const eligible =
       user !== undefined &&
       user.is_active &&
@@ -163,7 +175,10 @@ async function signIn(
         .where('id', '=', user.id)
         .execute();
       return fail(`auth.${mode}_failed`, {
-        changes: { failedLoginCount: failures, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
+        changes: {
+          failedLoginCount: failures,
+          ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}),
+        },
       });
     }
 
@@ -264,7 +279,11 @@ export async function refreshSession(
       return { ok: false, reused: false };
     }
     if (current.expires_at <= now) return { ok: false, reused: false };
-    const user = await trx.selectFrom('users').selectAll().where('id', '=', current.user_id).executeTakeFirst();
+    const user = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', current.user_id)
+      .executeTakeFirst();
     if (!user || !user.is_active || user.deleted_at) {
       await revokeFamily(trx, current.family_id, 'admin', now);
       return { ok: false, reused: false };
@@ -281,14 +300,22 @@ export async function refreshSession(
       .set({ revoked_at: now, revoked_reason: 'rotated', replaced_by_id: next.id })
       .where('id', '=', current.id)
       .execute();
-    return { ok: true, tokens: await tokensFor(services, user, next.token, next.familyId, next.expiresAt, now) };
+    return {
+      ok: true,
+      tokens: await tokensFor(services, user, next.token, next.familyId, next.expiresAt, now),
+    };
   });
   if (!outcome.ok) {
     throw outcome.reused
-      ? new UnauthorizedError('This refresh token was already used: every session it belonged to is signed out.', {
-          code: 'AUTH.REFRESH_TOKEN_REUSED',
-        })
-      : new UnauthorizedError('The refresh token is not valid: sign in again.', { code: 'AUTH.REFRESH_TOKEN_INVALID' });
+      ? new UnauthorizedError(
+          'This refresh token was already used: every session it belonged to is signed out.',
+          {
+            code: 'AUTH.REFRESH_TOKEN_REUSED',
+          },
+        )
+      : new UnauthorizedError('The refresh token is not valid: sign in again.', {
+          code: 'AUTH.REFRESH_TOKEN_INVALID',
+        });
   }
   return outcome.tokens;
 }

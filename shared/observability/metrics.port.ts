@@ -10,7 +10,8 @@ export interface Metrics {
 export function inMemoryMetrics(): Metrics & {
   readonly recorded: { name: string; value: number; unit: MetricUnit; dimensions: Record<string, string> }[];
 } {
-  const recorded: { name: string; value: number; unit: MetricUnit; dimensions: Record<string, string> }[] = [];
+  const recorded: { name: string; value: number; unit: MetricUnit; dimensions: Record<string, string> }[] =
+    [];
   return {
     recorded,
     add: (name, value, unit = 'Count', dimensions = {}) => {

@@ -41,9 +41,13 @@ function buildAdjacency(graph: PipelineGraph): Adjacency {
   const parents = new Map<string, string[]>();
   for (const node of graph.nodes) {
     if (children.has(node.id)) {
-      throw new PipelineGraphError(`Node id "${node.id}" is used more than once.`, 'PIPELINE.DUPLICATE_NODE', {
-        nodeId: node.id,
-      });
+      throw new PipelineGraphError(
+        `Node id "${node.id}" is used more than once.`,
+        'PIPELINE.DUPLICATE_NODE',
+        {
+          nodeId: node.id,
+        },
+      );
     }
     children.set(node.id, []);
     parents.set(node.id, []);
@@ -61,9 +65,13 @@ function buildAdjacency(graph: PipelineGraph): Adjacency {
       );
     }
     if (edge.from === edge.to) {
-      throw new PipelineGraphError(`Node "${edge.from}" feeds itself: the pipeline has a cycle.`, 'PIPELINE.CYCLE', {
-        cycle: [edge.from],
-      });
+      throw new PipelineGraphError(
+        `Node "${edge.from}" feeds itself: the pipeline has a cycle.`,
+        'PIPELINE.CYCLE',
+        {
+          cycle: [edge.from],
+        },
+      );
     }
     const key = `${edge.from}\u0000${edge.to}`;
     if (seen.has(key)) continue;
@@ -111,7 +119,10 @@ export function planStages(graph: PipelineGraph): StagePlan {
   for (const [id, list] of parents) pendingParents.set(id, list.length);
 
   const stages: StagePlan = [];
-  let current = [...pendingParents].filter(([, count]) => count === 0).map(([id]) => id).sort();
+  let current = [...pendingParents]
+    .filter(([, count]) => count === 0)
+    .map(([id]) => id)
+    .sort();
   let placed = 0;
   while (current.length > 0) {
     stages.push(current);
@@ -153,9 +164,13 @@ export function indexPipelineGraph(graph: PipelineGraph): PipelineGraphIndex {
     stages,
     descendantsOf(nodeId) {
       if (!children.has(nodeId)) {
-        throw new PipelineGraphError(`Node "${nodeId}" is not part of the pipeline.`, 'PIPELINE.UNKNOWN_NODE', {
-          nodeId,
-        });
+        throw new PipelineGraphError(
+          `Node "${nodeId}" is not part of the pipeline.`,
+          'PIPELINE.UNKNOWN_NODE',
+          {
+            nodeId,
+          },
+        );
       }
       const found = new Set<string>();
       const queue = [...(children.get(nodeId) ?? [])];

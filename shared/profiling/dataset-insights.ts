@@ -63,7 +63,10 @@ async function versionOf(trx: DatabaseTransaction, address: VersionAddress) {
     .where('dataset_versions.version_number', '=', address.version)
     .where('datasets.deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!version) throw new NotFoundError('Dataset version', `${address.datasetId}/${address.version}`, { code: 'DATASET_VERSION.NOT_FOUND' });
+  if (!version)
+    throw new NotFoundError('Dataset version', `${address.datasetId}/${address.version}`, {
+      code: 'DATASET_VERSION.NOT_FOUND',
+    });
   return version;
 }
 
@@ -93,9 +96,18 @@ export async function getVersionProfile(services: Services, scope: TenantScope, 
   };
 }
 
-export async function getVersionPreview(services: Services, scope: TenantScope, address: VersionAddress, limit: number) {
+export async function getVersionPreview(
+  services: Services,
+  scope: TenantScope,
+  address: VersionAddress,
+  limit: number,
+) {
   const { report } = await getVersionProfile(services, scope, address);
-  return { columns: report.preview.columns, rows: report.preview.rows.slice(0, limit), rowCount: report.rowCount };
+  return {
+    columns: report.preview.columns,
+    rows: report.preview.rows.slice(0, limit),
+    rowCount: report.rowCount,
+  };
 }
 
 function toSchemaView(row: SchemaDeductionRow): SchemaView {
@@ -113,7 +125,11 @@ function toSchemaView(row: SchemaDeductionRow): SchemaView {
   };
 }
 
-export async function getVersionSchema(services: Services, scope: TenantScope, address: VersionAddress): Promise<SchemaView> {
+export async function getVersionSchema(
+  services: Services,
+  scope: TenantScope,
+  address: VersionAddress,
+): Promise<SchemaView> {
   return withTenant(services.db, scope, async (trx) => {
     const version = await versionOf(trx, address);
     const row = await findVersionSchema(trx, version.id);

@@ -3,7 +3,12 @@ import type { DatabaseTransaction } from '../db/database';
 import { jsonb, type EdaReportsTable, type JsonValue } from '../db/schema';
 import type { BlobStore } from '../ports/blob-store.port';
 import { objectKeys } from '../storage/object-keys';
-import { profileReportSchema, summarizeProfile, type ProfileReport, type ProfileSummary } from './profile-report';
+import {
+  profileReportSchema,
+  summarizeProfile,
+  type ProfileReport,
+  type ProfileSummary,
+} from './profile-report';
 
 /**
  * EDA reports: the summary always in Postgres; the full report in Postgres when its JSON is under
@@ -29,7 +34,11 @@ export interface VersionRef {
 }
 
 /** Decides where the report goes and, for a large one, writes it to the object store (outside any transaction). */
-export async function placeProfileReport(blobs: BlobStore, ref: VersionRef, report: ProfileReport): Promise<ReportPlacement> {
+export async function placeProfileReport(
+  blobs: BlobStore,
+  ref: VersionRef,
+  report: ProfileReport,
+): Promise<ReportPlacement> {
   const body = JSON.stringify(report);
   const sizeBytes = Buffer.byteLength(body);
   const summary = summarizeProfile(report);
@@ -68,7 +77,10 @@ export async function saveEdaReport(
 
 export type EdaReportRow = Selectable<EdaReportsTable>;
 
-export async function findEdaReport(trx: DatabaseTransaction, datasetVersionId: string): Promise<EdaReportRow | undefined> {
+export async function findEdaReport(
+  trx: DatabaseTransaction,
+  datasetVersionId: string,
+): Promise<EdaReportRow | undefined> {
   return trx
     .selectFrom('eda_reports')
     .selectAll()
@@ -79,7 +91,11 @@ export async function findEdaReport(trx: DatabaseTransaction, datasetVersionId: 
 }
 
 /** A duplicate upload shares the canonical version's report (same body, or the same object). */
-export async function copyEdaReport(trx: DatabaseTransaction, from: EdaReportRow, to: Omit<VersionRef, 'versionNumber'>): Promise<void> {
+export async function copyEdaReport(
+  trx: DatabaseTransaction,
+  from: EdaReportRow,
+  to: Omit<VersionRef, 'versionNumber'>,
+): Promise<void> {
   await trx.deleteFrom('eda_reports').where('dataset_version_id', '=', to.datasetVersionId).execute();
   await trx
     .insertInto('eda_reports')

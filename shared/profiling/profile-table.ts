@@ -40,7 +40,11 @@ export const PROFILE_DEFAULTS = {
 
 export function columnKind(type: string): ColumnKind {
   const t = type.toUpperCase();
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL)/.test(t)) {
+  if (
+    /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL)/.test(
+      t,
+    )
+  ) {
     return 'numeric';
   }
   if (/^(DATE|TIME|TIMESTAMP)/.test(t)) return 'temporal';
@@ -49,7 +53,11 @@ export function columnKind(type: string): ColumnKind {
   return 'other';
 }
 
-export async function profileTable(engine: SqlEngine, relation: string, options: ProfileOptions = {}): Promise<ProfileReport> {
+export async function profileTable(
+  engine: SqlEngine,
+  relation: string,
+  options: ProfileOptions = {},
+): Promise<ProfileReport> {
   const o = { ...PROFILE_DEFAULTS, ...stripUndefined(options) };
   const described = await engine.describe(`SELECT * FROM ${relation}`);
   const rowCount = sqlNumber((await engine.all(`SELECT count(*)::DOUBLE AS n FROM ${relation}`))[0]?.n) ?? 0;
@@ -67,26 +75,53 @@ export async function profileTable(engine: SqlEngine, relation: string, options:
   for (const [index, column] of detailed.entries()) {
     column.topValues = await topValues(engine, relation, column.name, o.topValues);
     if (column.kind === 'numeric' && typeof column.min === 'number' && typeof column.max === 'number') {
-      column.histogram = await histogram(engine, relation, column.name, column.min, column.max, o.histogramBins);
+      column.histogram = await histogram(
+        engine,
+        relation,
+        column.name,
+        column.min,
+        column.max,
+        o.histogramBins,
+      );
     }
     if (index % 20 === 19) await options.onProgress?.(0.6 + ((index + 1) / detailed.length) * 0.3);
   }
 
   const numeric = columns.filter((c) => c.kind === 'numeric' && c.count > 1);
   const target = options.targetColumn ? numeric.find((c) => c.name === options.targetColumn) : undefined;
-  const correlationSet = [...(target ? [target] : []), ...numeric.filter((c) => c !== target)].slice(0, o.correlationColumns);
-  const correlations = await pearson(engine, relation, correlationSet.map((c) => c.name));
+  const correlationSet = [...(target ? [target] : []), ...numeric.filter((c) => c !== target)].slice(
+    0,
+    o.correlationColumns,
+  );
+  const correlations = await pearson(
+    engine,
+    relation,
+    correlationSet.map((c) => c.name),
+  );
 
   const duplicateRows =
     rowCount === 0
       ? 0
-      : (sqlNumber((await engine.all(`SELECT (count(*) - count(DISTINCT t))::DOUBLE AS d FROM ${relation} t`))[0]?.d) ?? 0);
-  const preview = await previewRows(engine, relation, described.map((c) => c.name), o.previewRows);
+      : (sqlNumber(
+          (await engine.all(`SELECT (count(*) - count(DISTINCT t))::DOUBLE AS d FROM ${relation} t`))[0]?.d,
+        ) ?? 0);
+  const preview = await previewRows(
+    engine,
+    relation,
+    described.map((c) => c.name),
+    o.previewRows,
+  );
 
   const truncated = columns.length > o.detailedColumns;
   const warnings: ProfileWarning[] = [
     ...(options.warnings ?? []),
-    ...profileWarnings({ rowCount, columns, correlations, duplicateRows, targetColumn: options.targetColumn ?? null }),
+    ...profileWarnings({
+      rowCount,
+      columns,
+      correlations,
+      duplicateRows,
+      targetColumn: options.targetColumn ?? null,
+    }),
   ];
   if (truncated) {
     warnings.push({
@@ -107,7 +142,11 @@ export async function profileTable(engine: SqlEngine, relation: string, options:
     columns,
     correlations,
     warnings,
-    limits: { detailedColumns: Math.min(o.detailedColumns, columns.length), correlationColumns: correlationSet.length, truncated },
+    limits: {
+      detailedColumns: Math.min(o.detailedColumns, columns.length),
+      correlationColumns: correlationSet.length,
+      truncated,
+    },
     preview,
   };
 }
@@ -167,7 +206,14 @@ async function topValues(engine: SqlEngine, relation: string, name: string, limi
   return rows.map((r) => ({ value: sqlText(r.v), count: sqlNumber(r.c) ?? 0 }));
 }
 
-async function histogram(engine: SqlEngine, relation: string, name: string, min: number, max: number, bins: number) {
+async function histogram(
+  engine: SqlEngine,
+  relation: string,
+  name: string,
+  min: number,
+  max: number,
+  bins: number,
+) {
   const id = sqlIdent(name);
   const n = min === max ? 1 : bins;
   const width = min === max ? 1 : (max - min) / n;
@@ -180,7 +226,11 @@ async function histogram(engine: SqlEngine, relation: string, name: string, min:
     const b = sqlNumber(r.b);
     if (b !== null && b >= 0 && b < n) counts[b] = sqlNumber(r.c) ?? 0;
   }
-  return counts.map((count, i) => ({ lower: min + i * width, upper: i === n - 1 ? max : min + (i + 1) * width, count }));
+  return counts.map((count, i) => ({
+    lower: min + i * width,
+    upper: i === n - 1 ? max : min + (i + 1) * width,
+    count,
+  }));
 }
 
 async function pearson(engine: SqlEngine, relation: string, names: readonly string[]) {
@@ -189,7 +239,9 @@ async function pearson(engine: SqlEngine, relation: string, names: readonly stri
     for (let j = i + 1; j < names.length; j += 1) pairs.push([names[i] ?? '', names[j] ?? '']);
   }
   if (pairs.length === 0) return [];
-  const select = pairs.map(([a, b], k) => `corr(${sqlIdent(a)}::DOUBLE, ${sqlIdent(b)}::DOUBLE)::DOUBLE AS p${k}`).join(', ');
+  const select = pairs
+    .map(([a, b], k) => `corr(${sqlIdent(a)}::DOUBLE, ${sqlIdent(b)}::DOUBLE)::DOUBLE AS p${k}`)
+    .join(', ');
   const row = (await engine.all(`SELECT ${select} FROM ${relation}`))[0] ?? {};
   return pairs.flatMap(([a, b], k) => {
     const r = sqlNumber(row[`p${k}`]);

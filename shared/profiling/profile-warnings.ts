@@ -26,7 +26,11 @@ export function profileWarnings(input: WarningInput): ProfileWarning[] {
   const t = WARNING_THRESHOLDS;
   for (const column of input.columns) {
     if (input.rowCount > 0 && column.count === 0) {
-      warnings.push({ code: 'all_missing', column: column.name, message: `Column "${column.name}" has no values.` });
+      warnings.push({
+        code: 'all_missing',
+        column: column.name,
+        message: `Column "${column.name}" has no values.`,
+      });
       continue;
     }
     if (column.count > 0 && isConstant(column)) {

@@ -40,7 +40,10 @@ export const deducedColumnSchema = z
 export type DeducedColumn = z.infer<typeof deducedColumnSchema>;
 
 export interface ColumnEvidence {
-  profile: Pick<ColumnProfile, 'name' | 'type' | 'kind' | 'count' | 'missing' | 'approxDistinct' | 'min' | 'max'>;
+  profile: Pick<
+    ColumnProfile,
+    'name' | 'type' | 'kind' | 'count' | 'missing' | 'approxDistinct' | 'min' | 'max'
+  >;
   /** Non-missing sample values as text. */
   samples: readonly string[];
   /** Date/timestamp formats the CSV reader detected, when known. */
@@ -91,7 +94,9 @@ function propose(
   const distinct = profile.approxDistinct;
   const allDistinct = profile.count > 0 && distinct >= profile.count * 0.99;
   const lowCardinality =
-    profile.count > 0 && distinct <= CATEGORICAL_MAX_DISTINCT && (distinct / profile.count <= CATEGORICAL_MAX_RATIO || distinct <= 2);
+    profile.count > 0 &&
+    distinct <= CATEGORICAL_MAX_DISTINCT &&
+    (distinct / profile.count <= CATEGORICAL_MAX_RATIO || distinct <= 2);
 
   if (profile.count === 0) return { type: 'text', format: null, confidence: 0.1 };
 
@@ -101,7 +106,8 @@ function propose(
     case 'temporal': {
       const t = profile.type.toUpperCase();
       if (t === 'DATE') return { type: 'date', format: evidence.dateFormat ?? '%Y-%m-%d', confidence: 1 };
-      if (t.startsWith('TIME') && !t.startsWith('TIMESTAMP')) return { type: 'time', format: null, confidence: 1 };
+      if (t.startsWith('TIME') && !t.startsWith('TIMESTAMP'))
+        return { type: 'time', format: null, confidence: 1 };
       return { type: 'timestamp', format: evidence.timestampFormat ?? null, confidence: 1 };
     }
     case 'numeric': {
@@ -110,14 +116,17 @@ function propose(
         if (distinct <= 2 && profile.min !== null && Number(profile.min) >= 0 && Number(profile.max) <= 1) {
           return { type: 'boolean', format: '0/1', confidence: 0.7 };
         }
-        if (allDistinct && ID_NAME.test(profile.name)) return { type: 'id', format: 'integer', confidence: 0.9 };
-        if (lowCardinality && distinct <= 10 && profile.count >= 50) return { type: 'categorical', format: 'integer codes', confidence: 0.6 };
+        if (allDistinct && ID_NAME.test(profile.name))
+          return { type: 'id', format: 'integer', confidence: 0.9 };
+        if (lowCardinality && distinct <= 10 && profile.count >= 50)
+          return { type: 'categorical', format: 'integer codes', confidence: 0.6 };
         return { type: 'integer', format: null, confidence: 0.95 };
       }
       return { type: 'float', format: null, confidence: 0.95 };
     }
     case 'text': {
-      const share = (re: RegExp) => (samples.length === 0 ? 0 : samples.filter((s) => re.test(s.trim())).length / samples.length);
+      const share = (re: RegExp) =>
+        samples.length === 0 ? 0 : samples.filter((s) => re.test(s.trim())).length / samples.length;
       const uuid = share(UUID);
       if (uuid >= 0.9) return { type: 'id', format: 'uuid', confidence: uuid };
       const email = share(EMAIL);
@@ -127,19 +136,27 @@ function propose(
       const boolFormats = samples.map((s) => BOOL_WORDS[s.trim().toLowerCase()]);
       if (samples.length > 0 && boolFormats.every((f) => f !== undefined)) {
         const formats = unique(boolFormats.filter((f): f is string => f !== undefined));
-        return { type: 'boolean', format: formats.length === 1 ? (formats[0] ?? null) : formats.join(','), confidence: 0.9 };
+        return {
+          type: 'boolean',
+          format: formats.length === 1 ? (formats[0] ?? null) : formats.join(','),
+          confidence: 0.9,
+        };
       }
       const decimalComma = share(DECIMAL_COMMA);
-      if (decimalComma >= 0.9) return { type: 'float', format: 'decimal-comma', confidence: decimalComma * 0.9 };
+      if (decimalComma >= 0.9)
+        return { type: 'float', format: 'decimal-comma', confidence: decimalComma * 0.9 };
       const isoTimestamp = share(ISO_TIMESTAMP);
-      if (isoTimestamp >= 0.9) return { type: 'timestamp', format: 'ISO 8601', confidence: isoTimestamp * 0.8 };
+      if (isoTimestamp >= 0.9)
+        return { type: 'timestamp', format: 'ISO 8601', confidence: isoTimestamp * 0.8 };
       const isoDate = share(ISO_DATE);
       if (isoDate >= 0.9) return { type: 'date', format: '%Y-%m-%d', confidence: isoDate * 0.8 };
       const json = samples.length === 0 ? 0 : samples.filter(looksLikeJson).length / samples.length;
       if (json >= 0.9) return { type: 'json', format: null, confidence: json * 0.8 };
-      if (lowCardinality) return { type: 'categorical', format: null, confidence: distinct <= 20 ? 0.9 : 0.7 };
+      if (lowCardinality)
+        return { type: 'categorical', format: null, confidence: distinct <= 20 ? 0.9 : 0.7 };
       const averageLength = samples.reduce((n, s) => n + s.length, 0) / Math.max(samples.length, 1);
-      const hasSpaces = samples.length > 0 && samples.filter((s) => /\s/.test(s.trim())).length / samples.length > 0.5;
+      const hasSpaces =
+        samples.length > 0 && samples.filter((s) => /\s/.test(s.trim())).length / samples.length > 0.5;
       if (allDistinct && !hasSpaces && averageLength <= 40) {
         return { type: 'id', format: null, confidence: ID_NAME.test(profile.name) ? 0.85 : 0.6 };
       }

@@ -13,7 +13,9 @@ export async function sampleColumnValues(
   const out = new Map<string, string[]>(columns.map((c) => [c, []]));
   if (columns.length === 0) return out;
   const select = columns.map((c, i) => `${sqlIdent(c)}::VARCHAR AS v${i}`).join(', ');
-  const rows = await engine.all(`SELECT ${select} FROM ${relation} USING SAMPLE reservoir(${size} ROWS) REPEATABLE (42)`);
+  const rows = await engine.all(
+    `SELECT ${select} FROM ${relation} USING SAMPLE reservoir(${size} ROWS) REPEATABLE (42)`,
+  );
   for (const row of rows) {
     columns.forEach((c, i) => {
       const value = sqlText(row[`v${i}`]);

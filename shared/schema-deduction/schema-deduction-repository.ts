@@ -3,7 +3,13 @@ import { z } from 'zod';
 import type { DatabaseTransaction } from '../db/database';
 import { jsonb, type SchemaDeductionsTable } from '../db/schema';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error';
-import { DEDUCER_VERSION, deducedColumnSchema, schemaConfidence, SEMANTIC_TYPES, type DeducedColumn } from './deduce-schema';
+import {
+  DEDUCER_VERSION,
+  deducedColumnSchema,
+  schemaConfidence,
+  SEMANTIC_TYPES,
+  type DeducedColumn,
+} from './deduce-schema';
 
 /**
  * Proposed schemas per dataset version. A new proposal supersedes the dataset's open proposals;
@@ -28,7 +34,11 @@ export interface SchemaRef {
   datasetVersionId: string;
 }
 
-export async function proposeSchema(trx: DatabaseTransaction, ref: SchemaRef, columns: readonly DeducedColumn[]): Promise<SchemaDeductionRow> {
+export async function proposeSchema(
+  trx: DatabaseTransaction,
+  ref: SchemaRef,
+  columns: readonly DeducedColumn[],
+): Promise<SchemaDeductionRow> {
   await trx
     .updateTable('schema_deductions')
     .set({ status: 'superseded' })
@@ -60,7 +70,10 @@ export async function proposeSchema(trx: DatabaseTransaction, ref: SchemaRef, co
 }
 
 /** The version's latest deduction: accepted first, then the newest. */
-export async function findVersionSchema(trx: DatabaseTransaction, datasetVersionId: string): Promise<SchemaDeductionRow | undefined> {
+export async function findVersionSchema(
+  trx: DatabaseTransaction,
+  datasetVersionId: string,
+): Promise<SchemaDeductionRow | undefined> {
   return trx
     .selectFrom('schema_deductions')
     .selectAll()
@@ -86,7 +99,10 @@ export async function acceptSchema(
   const unknown = overrides.filter((o) => !names.has(o.column));
   if (unknown.length > 0) {
     throw new ValidationError(`Unknown column(s) in overrides: ${unknown.map((o) => o.column).join(', ')}.`, {
-      issues: unknown.map((o) => ({ field: 'body.overrides', message: `no column "${o.column}" in the proposed schema` })),
+      issues: unknown.map((o) => ({
+        field: 'body.overrides',
+        message: `no column "${o.column}" in the proposed schema`,
+      })),
     });
   }
   const byName = new Map(overrides.map((o) => [o.column, o]));
@@ -126,7 +142,12 @@ export async function rejectSchema(
   const row = await decidable(trx, datasetVersionId);
   return trx
     .updateTable('schema_deductions')
-    .set({ status: 'rejected', rejection_reason: reason, decided_by: decidedBy, decided_at: sql<Date>`now()` })
+    .set({
+      status: 'rejected',
+      rejection_reason: reason,
+      decided_by: decidedBy,
+      decided_at: sql<Date>`now()`,
+    })
     .where('id', '=', row.id)
     .returningAll()
     .executeTakeFirstOrThrow();

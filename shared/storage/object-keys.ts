@@ -29,8 +29,11 @@ const MAX_FILE_NAME = 200;
  */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').replace(/[^\p{L}\p{N}._ -]/gu, '_').trim();
+  const cleaned = base
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/[^\p{L}\p{N}._ -]/gu, '_')
+    .trim();
   const noLeadingDots = cleaned.replace(/^\.+/, '');
   if (noLeadingDots === '') throw new ValidationError('fileName must name a file.', { field: 'fileName' });
   if (noLeadingDots.length <= MAX_FILE_NAME) return noLeadingDots;
@@ -52,12 +55,16 @@ export const objectKeys = {
     `jobs/${id(userId, 'userId')}/${id(jobId, 'jobId')}/${nodeKeyPart(nodeId)}/`,
   jobNodeOutput: (userId: string, jobId: string, nodeId: string, port: string, extension = 'parquet') =>
     `jobs/${id(userId, 'userId')}/${id(jobId, 'jobId')}/${nodeKeyPart(nodeId)}/${nodeKeyPart(port)}.${extension}`,
-  model: (userId: string, modelId: string) => `models/${id(userId, 'userId')}/${id(modelId, 'modelId')}/model.json`,
+  model: (userId: string, modelId: string) =>
+    `models/${id(userId, 'userId')}/${id(modelId, 'modelId')}/model.json`,
   modelMetadata: (userId: string, modelId: string, name: string) =>
     `models/${id(userId, 'userId')}/${id(modelId, 'modelId')}/metadata/${safeFileName(name)}`,
-  exportPrefix: (userId: string, exportId: string) => `exports/${id(userId, 'userId')}/${id(exportId, 'exportId')}/`,
+  exportPrefix: (userId: string, exportId: string) =>
+    `exports/${id(userId, 'userId')}/${id(exportId, 'exportId')}/`,
   userPrefixes: (userId: string) =>
-    ['raw', 'processed', 'reports', 'jobs', 'models', 'exports', 'dropbox'].map((p) => `${p}/${id(userId, 'userId')}/`),
+    ['raw', 'processed', 'reports', 'jobs', 'models', 'exports', 'dropbox'].map(
+      (p) => `${p}/${id(userId, 'userId')}/`,
+    ),
   quarantine: (arrivalId: string, originalKey: string) =>
     `quarantine/${id(arrivalId, 'arrivalId')}/${safeFileName(originalKey.split('/').pop() || 'object')}`,
   quarantineReport: (arrivalId: string) => `quarantine/${id(arrivalId, 'arrivalId')}/error.json`,
@@ -101,7 +108,8 @@ export function parseArrivalKey(key: string): ParsedObjectKey {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) throw new ObjectKeyError(key, 'it contains control characters');
   const parts = key.split('/');
-  if (parts.some((p) => p === '..' || p === '.')) throw new ObjectKeyError(key, 'it contains "." or ".." segments');
+  if (parts.some((p) => p === '..' || p === '.'))
+    throw new ObjectKeyError(key, 'it contains "." or ".." segments');
   if (parts.some((p) => p === '')) throw new ObjectKeyError(key, 'it contains an empty path segment');
   const [prefix, ...rest] = parts;
   if (prefix === 'raw') {
@@ -112,7 +120,8 @@ export function parseArrivalKey(key: string): ParsedObjectKey {
     if (!Number.isSafeInteger(n) || n < 1 || String(n) !== version) {
       throw new ObjectKeyError(key, 'the version is not a positive integer');
     }
-    if (file.length !== 1 || !file[0]) throw new ObjectKeyError(key, 'expected one file name after the version');
+    if (file.length !== 1 || !file[0])
+      throw new ObjectKeyError(key, 'expected one file name after the version');
     return { kind: 'raw', userId, datasetId, version: n, fileName: file[0] };
   }
   if (prefix === 'dropbox') {

@@ -33,7 +33,9 @@ describe('HTTP API', () => {
       expect(integration?.Properties).toMatchObject({
         IntegrationType: 'AWS_PROXY',
         PayloadFormatVersion: '2.0',
-        IntegrationUri: { 'Fn::GetAtt': [stack.getLogicalId(fn?.function.node.defaultChild as CfnFunction), 'Arn'] },
+        IntegrationUri: {
+          'Fn::GetAtt': [stack.getLogicalId(fn?.function.node.defaultChild as CfnFunction), 'Arn'],
+        },
       });
     }
   });
@@ -51,10 +53,18 @@ describe('HTTP API', () => {
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
       AccessLogSettings: {
-        DestinationArn: { 'Fn::GetAtt': [synth.stacks.api.getLogicalId(synth.stacks.api.accessLogs.node.defaultChild as CfnLogGroup), 'Arn'] },
+        DestinationArn: {
+          'Fn::GetAtt': [
+            synth.stacks.api.getLogicalId(synth.stacks.api.accessLogs.node.defaultChild as CfnLogGroup),
+            'Arn',
+          ],
+        },
       },
     });
-    const format = JSON.parse((stage.Properties.AccessLogSettings as { Format: string }).Format) as Record<string, string>;
+    const format = JSON.parse((stage.Properties.AccessLogSettings as { Format: string }).Format) as Record<
+      string,
+      string
+    >;
     expect(format).toMatchObject({
       requestId: '$context.requestId',
       ip: '$context.identity.sourceIp',
@@ -78,7 +88,9 @@ describe('HTTP API', () => {
 
 describe('billing', () => {
   it('keeps the Stripe keys in a secret without a value in the template', () => {
-    const secrets = Object.values(synth.template('billing').findResources('AWS::SecretsManager::Secret')) as Resource[];
+    const secrets = Object.values(
+      synth.template('billing').findResources('AWS::SecretsManager::Secret'),
+    ) as Resource[];
     expect(secrets).toHaveLength(1);
     expect(secrets[0]?.Properties.SecretString).toBeUndefined();
   });
@@ -88,7 +100,9 @@ describe('billing', () => {
     expect(webhook?.group).toBe('webhooks');
     const fn = synth.stacks.api.groupFunctions.webhooks;
     const env = JSON.stringify(
-      api.findResources('AWS::Lambda::Function')[synth.stacks.api.getLogicalId(fn?.function.node.defaultChild as CfnFunction)],
+      api.findResources('AWS::Lambda::Function')[
+        synth.stacks.api.getLogicalId(fn?.function.node.defaultChild as CfnFunction)
+      ],
     );
     expect(env).toContain('PW_STRIPE_SECRET_ARN');
   });

@@ -49,7 +49,9 @@ describe('network', () => {
     });
     const interfaces = Object.values(
       data.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }),
-    ).map((endpoint) => JSON.stringify((endpoint as { Properties: { ServiceName: unknown } }).Properties.ServiceName));
+    ).map((endpoint) =>
+      JSON.stringify((endpoint as { Properties: { ServiceName: unknown } }).Properties.ServiceName),
+    );
     for (const service of ['ecr.api', 'ecr.dkr', 'logs', 'states', 'rds-data']) {
       expect(interfaces.some((name) => name.includes(`.${service}`))).toBe(true);
     }
@@ -100,7 +102,9 @@ describe('data bucket', () => {
   it('accepts presigned POST uploads from browsers', () => {
     data.hasResourceProperties('AWS::S3::Bucket', {
       CorsConfiguration: {
-        CorsRules: [Match.objectLike({ AllowedMethods: Match.arrayWith(['POST', 'GET']), AllowedOrigins: ['*'] })],
+        CorsRules: [
+          Match.objectLike({ AllowedMethods: Match.arrayWith(['POST', 'GET']), AllowedOrigins: ['*'] }),
+        ],
       },
     });
   });

@@ -28,19 +28,29 @@ function productFunctions(): { name: string; stack: Stack; fn: PipeWeaveFunction
   return [
     { name: 'migrations', stack: data, fn: data.migrations.handler },
     { name: 'dispatcher', stack: ingestion, fn: ingestion.dispatcher },
-    ...MODALITIES.map((m) => ({ name: `${m} worker`, stack: ingestion as Stack, fn: ingestion.modalities[m].worker })),
+    ...MODALITIES.map((m) => ({
+      name: `${m} worker`,
+      stack: ingestion as Stack,
+      fn: ingestion.modalities[m].worker,
+    })),
     { name: 'node runner', stack: pipelines, fn: pipelines.nodeRunner },
     { name: 'pipeline control', stack: pipelines, fn: pipelines.pipelineControl },
     { name: 'sweep jobs', stack: schedules, fn: schedules.sweepJobs },
     { name: 'refresh datasets', stack: schedules, fn: schedules.refreshDatasets },
     { name: 'purge deleted', stack: schedules, fn: schedules.purgeDeleted },
-    ...Object.entries(api.groupFunctions).map(([group, fn]) => ({ name: `api ${group}`, stack: api as Stack, fn })),
+    ...Object.entries(api.groupFunctions).map(([group, fn]) => ({
+      name: `api ${group}`,
+      stack: api as Stack,
+      fn,
+    })),
   ];
 }
 
 function resourceOf(stack: Stack, fn: PipeWeaveFunction): FunctionResource {
   const id = stack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
-  const stackName = (Object.keys(synth.stacks) as (keyof typeof synth.stacks)[]).find((k) => synth.stacks[k] === stack);
+  const stackName = (Object.keys(synth.stacks) as (keyof typeof synth.stacks)[]).find(
+    (k) => synth.stacks[k] === stack,
+  );
   if (!stackName) throw new Error(`unknown stack ${stack.stackName}`);
   const resource = synth.template(stackName).findResources('AWS::Lambda::Function')[id];
   if (!resource) throw new Error(`no function ${id} in ${stack.stackName}`);
@@ -62,7 +72,9 @@ describe('Lambda functions', () => {
 
   it('get the DuckDB layer only where DuckDB runs: the modality workers and the node runner', () => {
     const withLayer = productFunctions()
-      .filter(({ stack, fn }) => JSON.stringify(resourceOf(stack, fn).Properties.Layers ?? []).includes('DuckDb'))
+      .filter(({ stack, fn }) =>
+        JSON.stringify(resourceOf(stack, fn).Properties.Layers ?? []).includes('DuckDb'),
+      )
       .map(({ name }) => name)
       .sort();
     expect(withLayer).toEqual([...MODALITIES.map((m) => `${m} worker`), 'node runner'].sort());
@@ -88,13 +100,22 @@ describe('Lambda functions', () => {
 
   it('receive only the configuration variables they read', () => {
     const env = (stack: Stack, fn: PipeWeaveFunction) =>
-      Object.keys(resourceOf(stack, fn).Properties.Environment?.Variables ?? {}).filter((k) => k.startsWith('PW_')).sort();
+      Object.keys(resourceOf(stack, fn).Properties.Environment?.Variables ?? {})
+        .filter((k) => k.startsWith('PW_'))
+        .sort();
     const { pipelines, ingestion } = synth.stacks;
     expect(env(pipelines, pipelines.pipelineControl)).toEqual(
       ['PW_DB_CLUSTER_ARN', 'PW_DB_DRIVER', 'PW_DB_NAME', 'PW_DB_SECRET_ARN', 'PW_RUNTIME'].sort(),
     );
     expect(env(ingestion, ingestion.modalities.tabular.worker)).toEqual(
-      ['PW_BUCKET', 'PW_DB_CLUSTER_ARN', 'PW_DB_DRIVER', 'PW_DB_NAME', 'PW_DB_SECRET_ARN', 'PW_RUNTIME'].sort(),
+      [
+        'PW_BUCKET',
+        'PW_DB_CLUSTER_ARN',
+        'PW_DB_DRIVER',
+        'PW_DB_NAME',
+        'PW_DB_SECRET_ARN',
+        'PW_RUNTIME',
+      ].sort(),
     );
     expect(env(ingestion, ingestion.dispatcher)).toContain('PW_QUEUE_URLS');
   });

@@ -18,7 +18,8 @@ beforeAll(() => {
   stack = synth.stacks.ingestion;
 });
 
-const logicalId = (queue: { node: { defaultChild: unknown } }) => stack.getLogicalId(queue.node.defaultChild as CfnQueue);
+const logicalId = (queue: { node: { defaultChild: unknown } }) =>
+  stack.getLogicalId(queue.node.defaultChild as CfnQueue);
 
 describe.each(MODALITIES)('%s ingestion', (modality) => {
   it('has an encrypted queue that moves a message to its DLQ after 5 failed receives', () => {
@@ -80,12 +81,17 @@ describe('dispatch', () => {
   });
 
   it('sends ObjectCreated events under raw/ and dropbox/ to the dispatcher', () => {
-    const dispatcher = stack.getLogicalId(synth.stacks.ingestion.dispatcher.function.node.defaultChild as CfnQueue);
+    const dispatcher = stack.getLogicalId(
+      synth.stacks.ingestion.dispatcher.function.node.defaultChild as CfnQueue,
+    );
     const notifications = ingestion.findResources('Custom::S3BucketNotifications');
     const configs = Object.values(notifications).flatMap(
       (resource) =>
-        (resource as { Properties: { NotificationConfiguration: { LambdaFunctionConfigurations: unknown[] } } })
-          .Properties.NotificationConfiguration.LambdaFunctionConfigurations,
+        (
+          resource as {
+            Properties: { NotificationConfiguration: { LambdaFunctionConfigurations: unknown[] } };
+          }
+        ).Properties.NotificationConfiguration.LambdaFunctionConfigurations,
     );
     const prefixes = configs.map((config) => {
       expect(config).toMatchObject({

@@ -194,7 +194,9 @@ describe('node hosts', () => {
     pipelines.hasResourceProperties('AWS::ECS::Cluster', {
       ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
-    const manifest = JSON.parse(readFileSync(join(synth.outdir, `${stack.artifactId}.assets.json`), 'utf8')) as {
+    const manifest = JSON.parse(
+      readFileSync(join(synth.outdir, `${stack.artifactId}.assets.json`), 'utf8'),
+    ) as {
       dockerImages: Record<string, { source: { directory: string; dockerFile?: string; platform?: string } }>;
     };
     const images = Object.values(manifest.dockerImages);

@@ -52,7 +52,9 @@ describe('job sweeper', () => {
     );
     // No other function of the stack lists executions.
     for (const fn of [synth.stacks.schedules.refreshDatasets, synth.stacks.schedules.purgeDeleted]) {
-      expect(rolePermissions(template, stack, fn.role).some((l) => l.startsWith('states:ListExecutions'))).toBe(false);
+      expect(
+        rolePermissions(template, stack, fn.role).some((l) => l.startsWith('states:ListExecutions')),
+      ).toBe(false);
     }
   });
 
@@ -78,7 +80,11 @@ describe('fixed schedules keep an idle Aurora paused', () => {
   it('sweeps jobs every 15 minutes only while runs execute, and every unfinished job daily', () => {
     const sweeper = arnOf(synth.stacks.schedules.sweepJobs);
     const sweeps = rules()
-      .filter((r) => r.Properties.ScheduleExpression && JSON.stringify(r.Properties.Targets[0]?.Arn) === JSON.stringify(sweeper))
+      .filter(
+        (r) =>
+          r.Properties.ScheduleExpression &&
+          JSON.stringify(r.Properties.Targets[0]?.Arn) === JSON.stringify(sweeper),
+      )
       .map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0]?.Input ?? 'null')])
       .sort();
     expect(sweeps).toEqual([

@@ -10,7 +10,9 @@ import { projectRoot } from '../../infra/aws/project-paths';
 
 /** The feature flags and settings the CLI passes from cdk.json, so tests synthesize the same app. */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
   return cdkJson.context ?? {};
 }
 

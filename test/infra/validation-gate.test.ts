@@ -32,7 +32,8 @@ function openFindings(report: ValidationReport): string[] {
   return report.pluginReports.flatMap((plugin) =>
     plugin.violations.flatMap((violation) =>
       violation.violatingConstructs.map(
-        (construct) => `${plugin.pluginName} ${violation.severity} ${violation.ruleName} at ${construct.constructPath}`,
+        (construct) =>
+          `${plugin.pluginName} ${violation.severity} ${violation.ruleName} at ${construct.constructPath}`,
       ),
     ),
   );
@@ -46,7 +47,9 @@ describe('validation gate', () => {
       new PolicyStatement({ actions: ['s3:*'], resources: ['*'] }),
     );
     expect(() => synth.app.synth()).toThrow(/AwsSolutions-IAM5/);
-    const report = JSON.parse(readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+    const report = JSON.parse(
+      readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8'),
+    ) as ValidationReport;
     expect(openFindings(report)).toContain(
       'AwsSolutions error AwsSolutions-IAM5[Action::s3:*] at PipeWeave-Pipelines/NodeRunner/Role/DefaultPolicy/Resource',
     );
@@ -69,7 +72,10 @@ describe('validation gate', () => {
     const acks = acknowledgements(synth.app);
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {
-      expect(typeof ack.reason === 'string' && ack.reason.trim().length >= 20, `${ack.id} at ${ack.path}`).toBe(true);
+      expect(
+        typeof ack.reason === 'string' && ack.reason.trim().length >= 20,
+        `${ack.id} at ${ack.path}`,
+      ).toBe(true);
     }
   });
 });

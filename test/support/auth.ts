@@ -43,7 +43,10 @@ export function uniqueEmail(label = 'user'): string {
 export const TEST_PASSWORD = 'correct horse battery 42';
 
 /** Registers a user through `POST /auth/register` and returns their tokens. */
-export async function registerUser(baseUrl: string, overrides: RegisterOverrides = {}): Promise<RegisteredUser> {
+export async function registerUser(
+  baseUrl: string,
+  overrides: RegisterOverrides = {},
+): Promise<RegisteredUser> {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? TEST_PASSWORD;
   const res = await fetch(new URL('/auth/register', baseUrl), {
@@ -87,7 +90,10 @@ export interface SessionOverrides {
  * Creates a user row directly and signs an access token with the services' key, as login
  * would. For in-process tests that do not need the sign-in flow itself.
  */
-export async function createSession(services: Services, overrides: SessionOverrides = {}): Promise<TestSession> {
+export async function createSession(
+  services: Services,
+  overrides: SessionOverrides = {},
+): Promise<TestSession> {
   const email = overrides.email ?? uniqueEmail(overrides.role ?? 'user');
   const passwordHash = await hashPassword(overrides.password ?? TEST_PASSWORD);
   const user = await withSystemScope(services.db, 'admin.test-session', (trx) =>
@@ -110,5 +116,10 @@ export async function createSession(services: Services, overrides: SessionOverri
     { userId: user.id, role: user.role, sessionId: randomUUID() },
     services.clock.now(),
   );
-  return { userId: user.id, email: user.email, accessToken: token, authHeader: { authorization: `Bearer ${token}` } };
+  return {
+    userId: user.id,
+    email: user.email,
+    accessToken: token,
+    authHeader: { authorization: `Bearer ${token}` },
+  };
 }

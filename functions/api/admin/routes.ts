@@ -40,7 +40,10 @@ export const adminRoutes: RouteSpec[] = [
       }),
     },
     responses: {
-      200: { description: 'Newest first', schema: z.object({ items: z.array(userViewSchema), nextCursor: z.string().nullable() }) },
+      200: {
+        description: 'Newest first',
+        schema: z.object({ items: z.array(userViewSchema), nextCursor: z.string().nullable() }),
+      },
     },
     async handle(request, services) {
       const q = request.query;
@@ -65,7 +68,10 @@ export const adminRoutes: RouteSpec[] = [
     request: { params: userParams },
     responses: { 200: { description: 'The user', schema: userViewSchema } },
     async handle(request, services) {
-      return { status: 200, body: await getUserAsAdmin(services, callerOf(request).caller, request.params.userId) };
+      return {
+        status: 200,
+        body: await getUserAsAdmin(services, callerOf(request).caller, request.params.userId),
+      };
     },
   }),
   defineRoute({
@@ -113,7 +119,9 @@ export const adminRoutes: RouteSpec[] = [
     summary: 'Every credit package, retired ones included (administrators)',
     tags: ['admin'],
     auth: 'admin',
-    responses: { 200: { description: 'Packages', schema: z.object({ items: z.array(creditPackageViewSchema) }) } },
+    responses: {
+      200: { description: 'Packages', schema: z.object({ items: z.array(creditPackageViewSchema) }) },
+    },
     async handle(request, services) {
       return { status: 200, body: { items: await listCreditPackages(services, callerOf(request).caller) } };
     },

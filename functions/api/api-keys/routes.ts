@@ -52,7 +52,9 @@ export const apiKeyRoutes: RouteSpec[] = [
     tags: ['api-keys'],
     auth: 'user',
     request: { query: z.object({ includeRevoked: queryParam.boolean().optional() }) },
-    responses: { 200: { description: 'Newest first', schema: z.object({ items: z.array(apiKeyViewSchema) }) } },
+    responses: {
+      200: { description: 'Newest first', schema: z.object({ items: z.array(apiKeyViewSchema) }) },
+    },
     async handle(request, services) {
       const items = await listApiKeys(services, callerOf(request).caller, {
         includeRevoked: request.query.includeRevoked ?? false,

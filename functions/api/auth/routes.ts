@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { emailSchema } from '../../../shared/identity/email';
-import {
-  changePassword,
-  deleteAccount,
-  getProfile,
-  updateProfile,
-} from '../../../shared/identity/account';
+import { changePassword, deleteAccount, getProfile, updateProfile } from '../../../shared/identity/account';
 import { PASSWORD_MAX_LENGTH } from '../../../shared/identity/passwords';
-import { login, logout, refreshSession, registerUser, restoreAccount } from '../../../shared/identity/sessions';
+import {
+  login,
+  logout,
+  refreshSession,
+  registerUser,
+  restoreAccount,
+} from '../../../shared/identity/sessions';
 import { userViewSchema } from '../../../shared/identity/user-view';
 import { callerOf } from '../../../shared/identity/caller';
 import { defineRoute, type ApiRequest, type RouteSpec } from '../../../shared/http/route';
@@ -85,7 +86,11 @@ export const authRoutes: RouteSpec[] = [
     request: { body: refreshBody },
     responses: { 200: { description: 'New access and refresh tokens', schema: sessionSchema } },
     async handle(request, services) {
-      return { status: 200, headers: noStore, body: await refreshSession(services, request.body, originOf(request)) };
+      return {
+        status: 200,
+        headers: noStore,
+        body: await refreshSession(services, request.body, originOf(request)),
+      };
     },
   }),
   defineRoute({
@@ -109,13 +114,18 @@ export const authRoutes: RouteSpec[] = [
     group: 'auth',
     operationId: 'restoreAccount',
     summary: 'Restore a deleted account (within 30 days) and sign in',
-    description: 'Accounts deleted with DELETE /me can be restored with their email and password for 30 days.',
+    description:
+      'Accounts deleted with DELETE /me can be restored with their email and password for 30 days.',
     tags: ['auth'],
     auth: 'none',
     request: { body: signInBody },
     responses: { 200: { description: 'Restored and signed in', schema: sessionSchema } },
     async handle(request, services) {
-      return { status: 200, headers: noStore, body: await restoreAccount(services, request.body, originOf(request)) };
+      return {
+        status: 200,
+        headers: noStore,
+        body: await restoreAccount(services, request.body, originOf(request)),
+      };
     },
   }),
   defineRoute({
@@ -140,7 +150,9 @@ export const authRoutes: RouteSpec[] = [
     description: 'Role, tier, credits and counters are not writable: sending them is a 400 naming the field.',
     tags: ['account'],
     auth: 'user',
-    request: { body: z.object({ fullName: z.string().trim().max(200).optional(), email: emailSchema.optional() }) },
+    request: {
+      body: z.object({ fullName: z.string().trim().max(200).optional(), email: emailSchema.optional() }),
+    },
     responses: { 200: { description: 'The updated user', schema: userViewSchema } },
     async handle(request, services) {
       return { status: 200, body: await updateProfile(services, callerOf(request), request.body) };
@@ -158,7 +170,11 @@ export const authRoutes: RouteSpec[] = [
     request: { body: z.object({ currentPassword: password, newPassword: password }) },
     responses: { 200: { description: 'Password changed; a new session', schema: sessionSchema } },
     async handle(request, services) {
-      return { status: 200, headers: noStore, body: await changePassword(services, callerOf(request), request.body) };
+      return {
+        status: 200,
+        headers: noStore,
+        body: await changePassword(services, callerOf(request), request.body),
+      };
     },
   }),
   defineRoute({
@@ -175,7 +191,9 @@ export const authRoutes: RouteSpec[] = [
     responses: {
       200: {
         description: 'Deleted',
-        schema: z.object({ deletedAt: z.string(), restorableUntil: z.string() }).meta({ id: 'AccountDeletion' }),
+        schema: z
+          .object({ deletedAt: z.string(), restorableUntil: z.string() })
+          .meta({ id: 'AccountDeletion' }),
       },
     },
     async handle(request, services) {

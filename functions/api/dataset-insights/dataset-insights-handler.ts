@@ -4,6 +4,8 @@ import type { Services } from '../../../shared/services';
 import { datasetInsightRoutes } from './routes';
 
 /** The `dataset-insights` function: profiles, previews and schemas of dataset versions. */
-export function makeDatasetInsightsHandler(getServices: () => Services | Promise<Services>): ApiGatewayHandler {
+export function makeDatasetInsightsHandler(
+  getServices: () => Services | Promise<Services>,
+): ApiGatewayHandler {
   return createApiHandler(datasetInsightRoutes, getServices, { authenticate: authenticateRequest });
 }

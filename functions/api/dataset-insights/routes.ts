@@ -18,7 +18,10 @@ const params = z.object({ datasetId: z.uuid(), version: z.coerce.number<string>(
 const base = '/datasets/{datasetId}/versions/{version}';
 const group = 'dataset-insights';
 const tags = ['datasets'];
-const scope = (caller: { userId: string; role: 'user' | 'admin' }) => ({ userId: caller.userId, role: caller.role });
+const scope = (caller: { userId: string; role: 'user' | 'admin' }) => ({
+  userId: caller.userId,
+  role: caller.role,
+});
 
 /** Profile (EDA), preview and schema of a dataset version; the schema decisions. */
 export const datasetInsightRoutes: RouteSpec[] = [
@@ -50,7 +53,10 @@ export const datasetInsightRoutes: RouteSpec[] = [
     responses: { 200: { description: 'Column names and the first rows', schema: previewViewSchema } },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      return { status: 200, body: await getVersionPreview(services, scope(caller), request.params, request.query.limit ?? 20) };
+      return {
+        status: 200,
+        body: await getVersionPreview(services, scope(caller), request.params, request.query.limit ?? 20),
+      };
     },
   }),
   defineRoute({
@@ -62,7 +68,9 @@ export const datasetInsightRoutes: RouteSpec[] = [
     tags,
     auth: 'user',
     request: { params },
-    responses: { 200: { description: 'Per column: type, format, confidence, samples', schema: schemaViewSchema } },
+    responses: {
+      200: { description: 'Per column: type, format, confidence, samples', schema: schemaViewSchema },
+    },
     async handle(request, services) {
       const { caller } = callerOf(request);
       return { status: 200, body: await getVersionSchema(services, scope(caller), request.params) };
@@ -76,11 +84,22 @@ export const datasetInsightRoutes: RouteSpec[] = [
     summary: 'Accept the proposed schema, optionally overriding columns',
     tags,
     auth: 'user',
-    request: { params, body: z.strictObject({ overrides: z.array(schemaOverrideSchema).max(10_000).optional() }) },
+    request: {
+      params,
+      body: z.strictObject({ overrides: z.array(schemaOverrideSchema).max(10_000).optional() }),
+    },
     responses: { 200: { description: 'The accepted schema', schema: schemaViewSchema } },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      return { status: 200, body: await acceptVersionSchema(services, scope(caller), request.params, request.body.overrides ?? []) };
+      return {
+        status: 200,
+        body: await acceptVersionSchema(
+          services,
+          scope(caller),
+          request.params,
+          request.body.overrides ?? [],
+        ),
+      };
     },
   }),
   defineRoute({
@@ -95,7 +114,10 @@ export const datasetInsightRoutes: RouteSpec[] = [
     responses: { 200: { description: 'The rejected schema', schema: schemaViewSchema } },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      return { status: 200, body: await rejectVersionSchema(services, scope(caller), request.params, request.body.reason) };
+      return {
+        status: 200,
+        body: await rejectVersionSchema(services, scope(caller), request.params, request.body.reason),
+      };
     },
   }),
 ];

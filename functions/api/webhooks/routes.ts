@@ -58,7 +58,9 @@ export function createWebhookRoutes(options: WebhookRouteOptions = {}): RouteSpe
       async handle(request, services) {
         const stripe = await stripeFor(services);
         if (!stripe.webhooks) {
-          services.logger.warn('stripe webhook received while billing is not configured', { missing: stripe.missing });
+          services.logger.warn('stripe webhook received while billing is not configured', {
+            missing: stripe.missing,
+          });
           throw new BillingNotConfiguredError(stripe.missing ?? 'no webhook signing secret is set');
         }
         const event = stripe.webhooks.verify(request.rawBody ?? '', request.headers['stripe-signature']);
@@ -72,4 +74,3 @@ export function createWebhookRoutes(options: WebhookRouteOptions = {}): RouteSpe
     }),
   ];
 }
-

@@ -89,7 +89,8 @@ export class PipeWeaveFunction extends Construct {
         target: 'node22',
         mainFields: ['module', 'main'],
         // Bundled CommonJS dependencies call require(); ESM output has none without this shim.
-        banner: "import { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);",
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
@@ -122,7 +123,8 @@ export class PipeWeaveFunction extends Construct {
     // X-Ray's write APIs have no resource-level permissions; Tracing.ACTIVE adds them on "*".
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only xray:PutTraceSegments and xray:PutTelemetryRecords use "*": X-Ray supports no resource-level permissions.',
+      reason:
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords use "*": X-Ray supports no resource-level permissions.',
     });
   }
 }

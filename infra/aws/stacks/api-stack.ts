@@ -14,7 +14,12 @@ import type { RouteSpec } from '../../../shared/http/route';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
 import { Argon2Layer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
-import { dataApiEnvironment, environment, STRIPE_SECRET_VARIABLE, type FunctionEnvironment } from '../function-environment';
+import {
+  dataApiEnvironment,
+  environment,
+  STRIPE_SECRET_VARIABLE,
+  type FunctionEnvironment,
+} from '../function-environment';
 import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
 import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
 
@@ -46,7 +51,10 @@ export const API_GROUP_ACCESS: Record<string, ApiGroupAccess> = {
   // pipelines (definitions, validation, templates) and catalog need the database only.
   jobs: { objects: { read: ['jobs/'] }, pipelines: true },
   models: { objects: { read: ['models/'] } },
-  exports: { objects: { read: ['processed/', 'jobs/', 'exports/'], write: ['exports/'] }, timeout: Duration.seconds(29) },
+  exports: {
+    objects: { read: ['processed/', 'jobs/', 'exports/'], write: ['exports/'] },
+    timeout: Duration.seconds(29),
+  },
   analyses: { objects: { read: ['processed/', 'jobs/'] }, pipelines: true },
   credits: { stripe: true },
   webhooks: { stripe: true },
@@ -89,7 +97,13 @@ export class ApiStack extends Stack {
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: props.corsOrigins,
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.PATCH,
+          CorsHttpMethod.DELETE,
+        ],
         allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-api-key'],
         exposeHeaders: ['x-request-id'],
         maxAge: Duration.hours(1),
@@ -149,7 +163,13 @@ export class ApiStack extends Stack {
             .join(', ')}`,
         );
       }
-      this.groupFunctions[group] = this.groupFunction(group, entry, API_GROUP_ACCESS[group] ?? {}, baseEnv, props);
+      this.groupFunctions[group] = this.groupFunction(
+        group,
+        entry,
+        API_GROUP_ACCESS[group] ?? {},
+        baseEnv,
+        props,
+      );
     }
 
     for (const route of props.routes) {
@@ -183,11 +203,15 @@ export class ApiStack extends Stack {
     if (access.objects) extraEnv.PW_BUCKET = names.dataBucketName;
     if (access.queues) {
       extraEnv.PW_QUEUE_URLS = this.toJsonString(
-        Object.fromEntries(Object.entries(props.queues).map(([modality, queue]) => [modality, queue.queueUrl])),
+        Object.fromEntries(
+          Object.entries(props.queues).map(([modality, queue]) => [modality, queue.queueUrl]),
+        ),
       );
     }
     if (access.pipelines) {
-      extraEnv.PW_STATE_MACHINE_ARNS = this.toJsonString({ [RUN_PIPELINE_MACHINE]: names.runPipelineStateMachineArn });
+      extraEnv.PW_STATE_MACHINE_ARNS = this.toJsonString({
+        [RUN_PIPELINE_MACHINE]: names.runPipelineStateMachineArn,
+      });
     }
     if (access.schedules) {
       extraEnv.PW_SCHEDULER_GROUP = names.schedulerGroupName;
@@ -208,11 +232,15 @@ export class ApiStack extends Stack {
       layers: [this.argon2.layer],
     });
     grantDataApi(fn.role, props.database);
-    if (access.objects) grantObjects(fn.role, names, access.objects, `API ${group}: presigned transfers of its own objects`);
+    if (access.objects)
+      grantObjects(fn.role, names, access.objects, `API ${group}: presigned transfers of its own objects`);
     if (access.queues) for (const queue of Object.values(props.queues)) queue.grantSendMessages(fn.role);
     if (access.pipelines) {
       fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['states:StartExecution'], resources: [names.runPipelineStateMachineArn] }),
+        new PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [names.runPipelineStateMachineArn],
+        }),
       );
       fn.role.addToPrincipalPolicy(
         new PolicyStatement({
@@ -222,14 +250,22 @@ export class ApiStack extends Stack {
       );
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagExecutionsArn(names.runPipelineStateMachineName)}]`,
-        reason: 'Execution names are generated per job; access is limited to executions of the run-pipeline machine.',
+        reason:
+          'Execution names are generated per job; access is limited to executions of the run-pipeline machine.',
       });
     }
     if (access.schedules) {
       fn.role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
-          resources: [`arn:${this.partition}:scheduler:${this.region}:${this.account}:schedule/${names.schedulerGroupName}/*`],
+          actions: [
+            'scheduler:CreateSchedule',
+            'scheduler:DeleteSchedule',
+            'scheduler:GetSchedule',
+            'scheduler:UpdateSchedule',
+          ],
+          resources: [
+            `arn:${this.partition}:scheduler:${this.region}:${this.account}:schedule/${names.schedulerGroupName}/*`,
+          ],
         }),
       );
       fn.role.addToPrincipalPolicy(
@@ -241,7 +277,8 @@ export class ApiStack extends Stack {
       );
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${names.schedulerGroupName}/*]`,
-        reason: 'One schedule per dataset, named after it; access is limited to the dataset refresh schedule group.',
+        reason:
+          'One schedule per dataset, named after it; access is limited to the dataset refresh schedule group.',
       });
     }
     if (access.stripe) props.stripeSecret.grantRead(fn.role);

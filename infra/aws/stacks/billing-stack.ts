@@ -23,7 +23,8 @@ export class BillingStack extends Stack {
     });
     Validations.of(this.stripeSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Stripe API keys are rolled in the Stripe dashboard; Secrets Manager cannot rotate them automatically.',
+      reason:
+        'Stripe API keys are rolled in the Stripe dashboard; Secrets Manager cannot rotate them automatically.',
     });
   }
 }

@@ -84,7 +84,10 @@ export class DataStack extends Stack {
     this.vpc.addFlowLog('RejectedFlows', {
       trafficType: FlowLogTrafficType.REJECT,
       destination: FlowLogDestination.toCloudWatchLogs(
-        new LogGroup(this, 'FlowLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        new LogGroup(this, 'FlowLogs', {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
       ),
     });
 
@@ -115,7 +118,9 @@ export class DataStack extends Stack {
     const nodeSubnets = this.vpc.selectSubnets({ subnetGroupName: NODE_SUBNETS }).subnets;
     const firstNodeSubnet = nodeSubnets[0];
     if (!firstNodeSubnet) throw new Error('The VPC has no node subnets.');
-    const endpointSubnets = props.endpointsInEveryAz ? { subnets: nodeSubnets } : { subnets: [firstNodeSubnet] };
+    const endpointSubnets = props.endpointsInEveryAz
+      ? { subnets: nodeSubnets }
+      : { subnets: [firstNodeSubnet] };
     const interfaceEndpoints: Record<string, InterfaceVpcEndpointAwsService> = {
       EcrApi: InterfaceVpcEndpointAwsService.ECR,
       EcrDocker: InterfaceVpcEndpointAwsService.ECR_DOCKER,
@@ -169,7 +174,8 @@ export class DataStack extends Stack {
     Validations.of(this.cluster).acknowledge(
       {
         id: 'AwsSolutions-RDS11',
-        reason: 'No client connects to a port: the security group has no inbound rules and all queries use the Data API.',
+        reason:
+          'No client connects to a port: the security group has no inbound rules and all queries use the Data API.',
       },
       {
         id: 'AwsSolutions-SMG4',
@@ -220,7 +226,9 @@ export class DataStack extends Stack {
           // Raw uploads are read once by ingestion and rarely after; let S3 move them to cheaper tiers.
           id: 'raw-to-intelligent-tiering',
           prefix: 'raw/',
-          transitions: [{ storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(0) }],
+          transitions: [
+            { storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(0) },
+          ],
         },
       ],
     });

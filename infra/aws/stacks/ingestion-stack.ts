@@ -49,7 +49,9 @@ export class IngestionStack extends Stack {
     super(scope, id, props);
     const { names, database } = props;
     const databaseEnv = dataApiEnvironment(database);
-    const alarmTopic = props.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined;
+    const alarmTopic = props.alarmTopicArn
+      ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+      : undefined;
     const duckDb = new DuckDbLayer(this, 'DuckDb');
 
     const modalities = {} as Record<QueueModality, ModalityIngestion>;
@@ -102,11 +104,14 @@ export class IngestionStack extends Stack {
       });
     }
     // aws-cdk-lib adds one notifications handler per stack; it only calls PutBucketNotification.
-    const notificationsHandler = this.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'));
+    const notificationsHandler = this.node.children.find((child) =>
+      child.node.id.startsWith('BucketNotificationsHandler'),
+    );
     if (notificationsHandler) {
       Validations.of(notificationsHandler).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The S3 notifications handler of aws-cdk-lib writes only its own logs with this policy; its role and code are not ours to shape.',
+        reason:
+          'The S3 notifications handler of aws-cdk-lib writes only its own logs with this policy; its role and code are not ours to shape.',
       });
     }
   }

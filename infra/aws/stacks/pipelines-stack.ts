@@ -120,12 +120,14 @@ export class PipelinesStack extends Stack {
     });
     Validations.of(this.nodeTask).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The environment holds only resource names and ARNs (bucket, cluster, secret ARN), no secret values.',
+      reason:
+        'The environment holds only resource names and ARNs (bucket, cluster, secret ARN), no secret values.',
     });
     void container;
     Validations.of(this.nodeTask.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken, needed to pull the node image, only accepts "*"; image pulls are limited to the asset repository.',
+      reason:
+        'ecr:GetAuthorizationToken, needed to pull the node image, only accepts "*"; image pulls are limited to the asset repository.',
     });
     grantDataApi(this.nodeTask.taskRole, database);
     grantObjects(this.nodeTask.taskRole, names, NODE_OBJECT_ACCESS, nodeAccessReason);
@@ -142,13 +144,18 @@ export class PipelinesStack extends Stack {
       ClusterArn: this.cluster.clusterArn,
       NodeTaskDefinitionArn: this.nodeTask.taskDefinitionArn,
       NodeContainerName: NODE_CONTAINER_NAME,
-      SubnetIds: Fn.join(',', props.nodeSubnets.map((subnet) => subnet.subnetId)),
+      SubnetIds: Fn.join(
+        ',',
+        props.nodeSubnets.map((subnet) => subnet.subnetId),
+      ),
       SecurityGroupIds: props.nodeSecurityGroup.securityGroupId,
     };
     this.stateMachine = new StateMachine(this, 'RunPipeline', {
       stateMachineName: names.runPipelineStateMachineName,
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(requireProjectFile(RUN_PIPELINE_ASL, 'run-pipeline state machine')),
+      definitionBody: DefinitionBody.fromFile(
+        requireProjectFile(RUN_PIPELINE_ASL, 'run-pipeline state machine'),
+      ),
       definitionSubstitutions: this.definitionSubstitutions,
       logs: { destination: definitionLogs, level: LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
@@ -171,7 +178,9 @@ export class PipelinesStack extends Stack {
     this.stateMachine.addToRolePolicy(
       new PolicyStatement({
         actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
-        resources: [`arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task/${this.cluster.clusterName}/*`],
+        resources: [
+          `arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task/${this.cluster.clusterName}/*`,
+        ],
       }),
     );
     this.stateMachine.addToRolePolicy(
@@ -193,7 +202,8 @@ export class PipelinesStack extends Stack {
     Validations.of(this.stateMachine.role).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${this.getLogicalId(this.cluster.node.defaultChild as CfnCluster)}>/*]`,
-        reason: 'Task ids are assigned by ECS at RunTask; DescribeTasks and StopTask are limited to tasks of the node cluster.',
+        reason:
+          'Task ids are assigned by ECS at RunTask; DescribeTasks and StopTask are limited to tasks of the node cluster.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -68,16 +68,21 @@ export class SchedulesStack extends Stack {
     );
     // The frequent sweep asks which executions run before it touches the database.
     this.sweepJobs.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:ListExecutions'], resources: [names.runPipelineStateMachineArn] }),
+      new PolicyStatement({
+        actions: ['states:ListExecutions'],
+        resources: [names.runPipelineStateMachineArn],
+      }),
     );
     Validations.of(this.sweepJobs.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagExecutionsArn(names.runPipelineStateMachineName)}]`,
-      reason: 'Execution names are generated per job; access is limited to executions of the run-pipeline machine.',
+      reason:
+        'Execution names are generated per job; access is limited to executions of the run-pipeline machine.',
     });
 
     this.refreshDatasets = new PipeWeaveFunction(this, 'RefreshDatasets', {
       entry: REFRESH_DATASETS_ENTRY,
-      description: 'Fetches sources of datasets whose refresh is due and stores changed content as a new version',
+      description:
+        'Fetches sources of datasets whose refresh is due and stores changed content as a new version',
       memorySize: 1024,
       timeout: Duration.minutes(10),
       environment: environment(databaseEnv, stateMachinesEnv, { PW_BUCKET: names.dataBucketName }),
@@ -91,7 +96,10 @@ export class SchedulesStack extends Stack {
     );
     // Datasets may re-run the pipelines bound to them after a refresh.
     this.refreshDatasets.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:StartExecution'], resources: [names.runPipelineStateMachineArn] }),
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [names.runPipelineStateMachineArn],
+      }),
     );
 
     this.purgeDeleted = new PipeWeaveFunction(this, 'PurgeDeleted', {
@@ -120,14 +128,22 @@ export class SchedulesStack extends Stack {
           status: [...RECONCILED_EXECUTION_STATUSES],
         },
       },
-      targets: [new LambdaFunction(this.sweepJobs.function, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+      targets: [
+        new LambdaFunction(this.sweepJobs.function, { retryAttempts: 8, maxEventAge: Duration.hours(6) }),
+      ],
     });
 
     // One daily minute for every sweep that must read the database (the purge's): Aurora wakes
     // once a day for all of them instead of once per sweep.
     const daily = Schedule.cron({ minute: '17', hour: '3' });
     const sweep = (request: SweepRequest) => RuleTargetInput.fromObject(request);
-    const fixedSchedules: { id: string; fn: PipeWeaveFunction; schedule: Schedule; what: string; input?: RuleTargetInput }[] = [
+    const fixedSchedules: {
+      id: string;
+      fn: PipeWeaveFunction;
+      schedule: Schedule;
+      what: string;
+      input?: RuleTargetInput;
+    }[] = [
       // Silent runs: a job counts as lost after 15 minutes without a heartbeat, so checking every
       // 15 minutes finds one within 30. It asks Step Functions first and reads the database only
       // while executions run, so an idle deployment pays a Lambda call, not an awake Aurora.
@@ -138,16 +154,33 @@ export class SchedulesStack extends Stack {
         what: 'job sweeper (only while runs execute)',
         input: sweep({ sweep: 'if-running' }),
       },
-      { id: 'SweepJobsDaily', fn: this.sweepJobs, schedule: daily, what: 'job sweeper (every unfinished job)', input: sweep({ sweep: 'all' }) },
+      {
+        id: 'SweepJobsDaily',
+        fn: this.sweepJobs,
+        schedule: daily,
+        what: 'job sweeper (every unfinished job)',
+        input: sweep({ sweep: 'all' }),
+      },
       // Per-dataset Scheduler schedules start each refresh; this catches one that was missed.
-      { id: 'RefreshDatasetsDaily', fn: this.refreshDatasets, schedule: daily, what: 'dataset refresh sweep (missed schedules)' },
+      {
+        id: 'RefreshDatasetsDaily',
+        fn: this.refreshDatasets,
+        schedule: daily,
+        what: 'dataset refresh sweep (missed schedules)',
+      },
       { id: 'PurgeDeletedDaily', fn: this.purgeDeleted, schedule: daily, what: 'soft-delete purge' },
     ];
     for (const { id, fn, schedule, what, input } of fixedSchedules) {
       new Rule(this, id, {
         description: `PipeWeave ${what}`,
         schedule,
-        targets: [new LambdaFunction(fn.function, { retryAttempts: 2, maxEventAge: Duration.hours(1), ...(input ? { event: input } : {}) })],
+        targets: [
+          new LambdaFunction(fn.function, {
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(1),
+            ...(input ? { event: input } : {}),
+          }),
+        ],
       });
     }
 
@@ -161,7 +194,10 @@ export class SchedulesStack extends Stack {
       description: 'Assumed by EventBridge Scheduler to start a dataset refresh from a per-dataset schedule',
     });
     this.schedulerRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.refreshDatasets.function.functionArn] }),
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.refreshDatasets.function.functionArn],
+      }),
     );
   }
 }

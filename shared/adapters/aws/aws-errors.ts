@@ -43,7 +43,11 @@ const THROTTLING = new Set([
 ]);
 
 export function isThrottling(error: unknown): boolean {
-  return THROTTLING.has(errorName(error)) || shape(error).$retryable?.throttling === true || httpStatus(error) === 429;
+  return (
+    THROTTLING.has(errorName(error)) ||
+    shape(error).$retryable?.throttling === true ||
+    httpStatus(error) === 429
+  );
 }
 
 const NETWORK_CODES = new Set([
@@ -83,7 +87,12 @@ export function isUnavailable(error: unknown): boolean {
 
 export function isAccessDenied(error: unknown): boolean {
   const name = errorName(error);
-  return name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'AllAccessDisabled' || httpStatus(error) === 403;
+  return (
+    name === 'AccessDenied' ||
+    name === 'AccessDeniedException' ||
+    name === 'AllAccessDisabled' ||
+    httpStatus(error) === 403
+  );
 }
 
 /**
@@ -98,18 +107,30 @@ export class AwsAccessError extends Error {
     detail: string,
     cause: unknown,
   ) {
-    super(`AWS denied ${service} ${operation} to this function's role: ${detail}. Check its IAM policy and the resource's policy.`, {
-      cause,
-    });
+    super(
+      `AWS denied ${service} ${operation} to this function's role: ${detail}. Check its IAM policy and the resource's policy.`,
+      {
+        cause,
+      },
+    );
   }
 }
 
 /** The generic part of every adapter's translation: throttling/5xx/network → 503, access → AwsAccessError. */
-export function translateCommonAwsError(error: unknown, dependency: string, service: string, operation: string): Error {
+export function translateCommonAwsError(
+  error: unknown,
+  dependency: string,
+  service: string,
+  operation: string,
+): Error {
   if (isUnavailable(error)) {
-    return new DependencyUnavailableError(dependency, `${service} ${operation} failed: ${errorName(error) || 'error'}: ${messageOf(error)}`, {
-      cause: error,
-    });
+    return new DependencyUnavailableError(
+      dependency,
+      `${service} ${operation} failed: ${errorName(error) || 'error'}: ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (isAccessDenied(error)) return new AwsAccessError(service, operation, messageOf(error), error);
   return error instanceof Error ? error : new Error(`${service} ${operation} failed: ${String(error)}`);

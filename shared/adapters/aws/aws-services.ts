@@ -38,14 +38,20 @@ export function createAwsServices(config: Config): Services {
   const sfn = once(() => new SFNClient({ region }));
 
   const db = once((): Database => {
-    const database = requireSection(config, 'database', 'PW_DB_CLUSTER_ARN and PW_DB_SECRET_ARN (or PW_DATABASE_URL)');
+    const database = requireSection(
+      config,
+      'database',
+      'PW_DB_CLUSTER_ARN and PW_DB_SECRET_ARN (or PW_DATABASE_URL)',
+    );
     if (database.driver === 'postgres') {
       if (!database.url) throw new ConfigError('Configuration "database" is missing: set PW_DATABASE_URL.');
       // Fargate tasks in the VPC may talk to the cluster directly; Lambda uses the Data API.
       return createPgDatabase(database.url, { max: 4 });
     }
     if (!database.clusterArn || !database.secretArn) {
-      throw new ConfigError('Configuration "database" is missing: set PW_DB_CLUSTER_ARN and PW_DB_SECRET_ARN.');
+      throw new ConfigError(
+        'Configuration "database" is missing: set PW_DB_CLUSTER_ARN and PW_DB_SECRET_ARN.',
+      );
     }
     return createDataApiDatabase({
       resourceArn: database.clusterArn,
@@ -55,13 +61,22 @@ export function createAwsServices(config: Config): Services {
       client: new RDSDataClient({ region, maxAttempts: 1 }),
     });
   });
-  const blobs = once(() => new S3BlobStore({ client: s3(), bucket: requireSection(config, 'storage', 'PW_BUCKET').bucket }));
+  const blobs = once(
+    () => new S3BlobStore({ client: s3(), bucket: requireSection(config, 'storage', 'PW_BUCKET').bucket }),
+  );
   const queues = once(
-    () => new SqsQueuePublisher({ client: new SQSClient({ region }), queueUrls: requireSection(config, 'queues', 'PW_QUEUE_URLS') }),
+    () =>
+      new SqsQueuePublisher({
+        client: new SQSClient({ region }),
+        queueUrls: requireSection(config, 'queues', 'PW_QUEUE_URLS'),
+      }),
   );
   const orchestrator = once(
     () =>
-      new StepFunctionsOrchestrator({ client: sfn(), stateMachines: requireSection(config, 'stateMachines', 'PW_STATE_MACHINE_ARNS') }),
+      new StepFunctionsOrchestrator({
+        client: sfn(),
+        stateMachines: requireSection(config, 'stateMachines', 'PW_STATE_MACHINE_ARNS'),
+      }),
   );
   const scheduler = once(() => {
     const section = requireSection(config, 'scheduler', 'PW_SCHEDULER_GROUP');
@@ -77,7 +92,9 @@ export function createAwsServices(config: Config): Services {
   if (config.database) {
     health.push(
       timedCheck('database', async (signal) => {
-        const { rows } = await sql<{ version: string }>`select current_setting('server_version') as version`.execute(db(), { signal });
+        const { rows } = await sql<{
+          version: string;
+        }>`select current_setting('server_version') as version`.execute(db(), { signal });
         return `postgres ${rows[0]?.version ?? 'unknown'}`;
       }),
     );
@@ -96,7 +113,9 @@ export function createAwsServices(config: Config): Services {
     health.push(
       timedCheck('orchestrator', async (signal) => {
         const described = await Promise.all(
-          arns.map((stateMachineArn) => sfn().send(new DescribeStateMachineCommand({ stateMachineArn }), { abortSignal: signal })),
+          arns.map((stateMachineArn) =>
+            sfn().send(new DescribeStateMachineCommand({ stateMachineArn }), { abortSignal: signal }),
+          ),
         );
         const inactive = described.filter((d) => d.status !== undefined && d.status !== 'ACTIVE').length;
         if (inactive > 0) throw new Error(`${inactive} of ${arns.length} state machines are not active`);

@@ -33,7 +33,8 @@ export class EventBridgeScheduler implements Scheduler {
     validateName(request.name);
     const { targetArn, roleArn } = this.#options;
     if (!targetArn) throw new ConfigError('Schedules need a target: set PW_SCHEDULER_TARGET_ARN.');
-    if (!roleArn) throw new ConfigError('Schedules need a role to invoke their target: set PW_SCHEDULER_ROLE_ARN.');
+    if (!roleArn)
+      throw new ConfigError('Schedules need a role to invoke their target: set PW_SCHEDULER_ROLE_ARN.');
     const input: CreateScheduleCommandInput = {
       Name: request.name,
       GroupName: this.#options.group,
@@ -47,7 +48,8 @@ export class EventBridgeScheduler implements Scheduler {
     try {
       await this.#client.send(new CreateScheduleCommand(input));
     } catch (error) {
-      if (errorName(error) !== 'ConflictException') throw translateSchedulerError(error, `CreateSchedule ${request.name}`);
+      if (errorName(error) !== 'ConflictException')
+        throw translateSchedulerError(error, `CreateSchedule ${request.name}`);
       try {
         // UpdateSchedule replaces every field, so it takes the same full description.
         await this.#client.send(new UpdateScheduleCommand(input));
@@ -94,13 +96,18 @@ function validateName(name: string): void {
 function parsePayload(input: string | undefined): Record<string, unknown> {
   if (!input) return {};
   const parsed = JSON.parse(input) as unknown;
-  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : { value: parsed };
 }
 
 function translateSchedulerError(error: unknown, operation: string): Error {
   if (errorName(error) === 'ValidationException') {
     // A bad expression or time zone comes from the caller's request.
-    return new ValidationError(`The schedule was refused: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    return new ValidationError(
+      `The schedule was refused: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   return translateCommonAwsError(error, 'scheduler', 'scheduler', operation);
 }

@@ -22,10 +22,17 @@ export class PowertoolsMetrics implements Metrics {
   readonly #metrics: PowertoolsMetricsClient;
 
   constructor(config: Pick<Config, 'serviceName'>, client?: PowertoolsMetricsClient) {
-    this.#metrics = client ?? new PowertoolsMetricsClient({ namespace: METRICS_NAMESPACE, serviceName: config.serviceName });
+    this.#metrics =
+      client ??
+      new PowertoolsMetricsClient({ namespace: METRICS_NAMESPACE, serviceName: config.serviceName });
   }
 
-  add(name: string, value: number, unit: PortMetricUnit = 'Count', dimensions: Record<string, string> = {}): void {
+  add(
+    name: string,
+    value: number,
+    unit: PortMetricUnit = 'Count',
+    dimensions: Record<string, string> = {},
+  ): void {
     if (Object.keys(dimensions).length === 0) {
       this.#metrics.addMetric(name, UNITS[unit], value);
       return;

@@ -80,7 +80,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, body: BlobBody, options: PutOptions = {}): Promise<BlobInfo> {
-    if (body instanceof Readable && options.contentLength === undefined) return this.#putStream(key, body, options);
+    if (body instanceof Readable && options.contentLength === undefined)
+      return this.#putStream(key, body, options);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const size = bytes instanceof Readable ? (options.contentLength ?? 0) : bytes.byteLength;
     const out = await this.#send('PutObject', key, () =>
@@ -126,7 +127,14 @@ export class S3BlobStore implements BlobStore {
         const PartNumber = completed.length + 1;
         const out = await this.#send('UploadPart', key, () =>
           this.#client.send(
-            new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber, Body: part, ContentLength: part.byteLength }),
+            new UploadPartCommand({
+              Bucket: this.bucket,
+              Key: key,
+              UploadId: uploadId,
+              PartNumber,
+              Body: part,
+              ContentLength: part.byteLength,
+            }),
           ),
         );
         completed.push({ PartNumber, ...(out.ETag ? { ETag: out.ETag } : {}) });
@@ -137,7 +145,12 @@ export class S3BlobStore implements BlobStore {
       for await (const part of parts) await uploadPart(part);
       const done = await this.#send('CompleteMultipartUpload', key, () =>
         this.#client.send(
-          new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }),
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: completed },
+          }),
         ),
       );
       return toInfo(key, { ...putInfo(options), size, etag: done.ETag, versionId: done.VersionId });
@@ -150,8 +163,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   async get(key: string): Promise<{ info: BlobInfo; body: Readable }> {
-    const out = await this.#send('GetObject', key, () => this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
-    if (!(out.Body instanceof Readable)) throw new Error(`S3 GetObject for ${key} returned no readable body.`);
+    const out = await this.#send('GetObject', key, () =>
+      this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
+    if (!(out.Body instanceof Readable))
+      throw new Error(`S3 GetObject for ${key} returned no readable body.`);
     return {
       info: toInfo(key, {
         size: out.ContentLength,
@@ -168,7 +184,8 @@ export class S3BlobStore implements BlobStore {
   async getBytes(key: string): Promise<Uint8Array> {
     const { body } = await this.get(key);
     const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+    for await (const chunk of body)
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
     return new Uint8Array(Buffer.concat(chunks));
   }
 
@@ -186,7 +203,9 @@ export class S3BlobStore implements BlobStore {
 
   async head(key: string): Promise<BlobInfo | undefined> {
     try {
-      const out = await this.#send('HeadObject', key, () => this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+      const out = await this.#send('HeadObject', key, () =>
+        this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
       return toInfo(key, {
         size: out.ContentLength,
         etag: out.ETag,
@@ -216,16 +235,22 @@ export class S3BlobStore implements BlobStore {
     const items = (out.Contents ?? []).flatMap((o) =>
       o.Key ? [toInfo(o.Key, { size: o.Size, etag: o.ETag, lastModified: o.LastModified })] : [],
     );
-    return { items, ...(out.IsTruncated && out.NextContinuationToken ? { nextCursor: out.NextContinuationToken } : {}) };
+    return {
+      items,
+      ...(out.IsTruncated && out.NextContinuationToken ? { nextCursor: out.NextContinuationToken } : {}),
+    };
   }
 
   async delete(key: string): Promise<void> {
-    await this.#send('DeleteObject', key, () => this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+    await this.#send('DeleteObject', key, () =>
+      this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
   }
 
   async deletePrefix(prefix: string): Promise<number> {
     // An empty prefix would empty the bucket: no caller means that.
-    if (prefix.length === 0) throw new ValidationError('Refusing to delete every object in the bucket (empty prefix).');
+    if (prefix.length === 0)
+      throw new ValidationError('Refusing to delete every object in the bucket (empty prefix).');
     let deleted = 0;
     let cursor: string | undefined;
     do {
@@ -245,9 +270,14 @@ export class S3BlobStore implements BlobStore {
       if (errors.length > 0) {
         const first = errors[0];
         throw translateCommonAwsError(
-          Object.assign(new Error(`${errors.length} objects under ${prefix} were not deleted; first: ${first?.Key}: ${first?.Message}`), {
-            name: first?.Code ?? 'DeleteObjectsError',
-          }),
+          Object.assign(
+            new Error(
+              `${errors.length} objects under ${prefix} were not deleted; first: ${first?.Key}: ${first?.Message}`,
+            ),
+            {
+              name: first?.Code ?? 'DeleteObjectsError',
+            },
+          ),
           'storage',
           's3',
           `DeleteObjects ${prefix}`,
@@ -276,7 +306,9 @@ export class S3BlobStore implements BlobStore {
   async presignPost(request: PresignPostRequest): Promise<PresignedPost> {
     const minBytes = request.minBytes ?? 0;
     if (!Number.isInteger(request.maxBytes) || request.maxBytes < Math.max(1, minBytes)) {
-      throw new ValidationError(`maxBytes must be a whole number of bytes of at least ${Math.max(1, minBytes)}.`);
+      throw new ValidationError(
+        `maxBytes must be a whole number of bytes of at least ${Math.max(1, minBytes)}.`,
+      );
     }
     if (request.key.includes('${filename}')) {
       // S3 would turn that into a starts-with condition: the upload must land on this exact key.
@@ -284,7 +316,10 @@ export class S3BlobStore implements BlobStore {
     }
     const expiresIn = Math.max(1, Math.min(MAX_POST_SECONDS, Math.floor(request.expiresInSeconds)));
     const metadataFields = Object.fromEntries(
-      Object.entries(request.metadata ?? {}).map(([name, value]) => [`x-amz-meta-${name.toLowerCase()}`, value]),
+      Object.entries(request.metadata ?? {}).map(([name, value]) => [
+        `x-amz-meta-${name.toLowerCase()}`,
+        value,
+      ]),
     );
     const expiresAt = new Date(Date.now() + expiresIn * 1_000);
     const post = await this.#send('PresignPost', request.key, () =>
@@ -300,10 +335,21 @@ export class S3BlobStore implements BlobStore {
         Expires: expiresIn,
       }),
     );
-    return { url: post.url, fields: post.fields, key: request.key, expiresAt, maxBytes: request.maxBytes, contentType: request.contentType };
+    return {
+      url: post.url,
+      fields: post.fields,
+      key: request.key,
+      expiresAt,
+      maxBytes: request.maxBytes,
+      contentType: request.contentType,
+    };
   }
 
-  async presignGet(key: string, expiresInSeconds: number, options: { downloadName?: string } = {}): Promise<string> {
+  async presignGet(
+    key: string,
+    expiresInSeconds: number,
+    options: { downloadName?: string } = {},
+  ): Promise<string> {
     const expiresIn = Math.max(1, Math.min(MAX_GET_SECONDS, Math.floor(expiresInSeconds)));
     return this.#send('PresignGet', key, () =>
       getSignedUrl(
@@ -311,7 +357,9 @@ export class S3BlobStore implements BlobStore {
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: key,
-          ...(options.downloadName ? { ResponseContentDisposition: contentDisposition(options.downloadName) } : {}),
+          ...(options.downloadName
+            ? { ResponseContentDisposition: contentDisposition(options.downloadName) }
+            : {}),
         }),
         { expiresIn },
       ),
@@ -329,11 +377,17 @@ export class S3BlobStore implements BlobStore {
 
 export function translateS3Error(error: unknown, operation: string, bucket: string, key: string): Error {
   const name = errorName(error);
-  if (name === 'NoSuchKey' || name === 'NotFound' || (httpStatus(error) === 404 && name !== 'NoSuchBucket' && name !== 'NoSuchUpload')) {
+  if (
+    name === 'NoSuchKey' ||
+    name === 'NotFound' ||
+    (httpStatus(error) === 404 && name !== 'NoSuchBucket' && name !== 'NoSuchUpload')
+  ) {
     return new NotFoundError('Object', key, { cause: error });
   }
   if (name === 'NoSuchBucket') {
-    return new Error(`S3 bucket "${bucket}" does not exist (${operation} ${key}): check PW_BUCKET.`, { cause: error });
+    return new Error(`S3 bucket "${bucket}" does not exist (${operation} ${key}): check PW_BUCKET.`, {
+      cause: error,
+    });
   }
   return translateCommonAwsError(error, 'storage', 's3', `${operation} ${bucket}/${key}`);
 }
@@ -382,7 +436,12 @@ async function* chunkStream(stream: Readable, size: number): AsyncGenerator<Buff
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   for await (const raw of stream) {
-    let chunk = typeof raw === 'string' ? Buffer.from(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw as Uint8Array);
+    let chunk =
+      typeof raw === 'string'
+        ? Buffer.from(raw)
+        : Buffer.isBuffer(raw)
+          ? raw
+          : Buffer.from(raw as Uint8Array);
     while (pendingBytes + chunk.byteLength >= size) {
       const take = size - pendingBytes;
       pending.push(chunk.subarray(0, take));

@@ -13,9 +13,13 @@ export async function readSecretString(secretArn: string, region: string): Promi
     return result.SecretString;
   } catch (error) {
     if (error instanceof DependencyUnavailableError) throw error;
-    throw new DependencyUnavailableError('secrets', `Reading secret ${secretArn} failed: ${errorName(error)}`, {
-      cause: error,
-    });
+    throw new DependencyUnavailableError(
+      'secrets',
+      `Reading secret ${secretArn} failed: ${errorName(error)}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     client.destroy();
   }

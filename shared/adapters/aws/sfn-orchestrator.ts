@@ -32,7 +32,14 @@ const MAX_ERROR = 256;
 const MAX_CAUSE = 32_768;
 /** ListExecutions' largest page. */
 const LIST_PAGE_SIZE = 1000;
-const STATUSES = new Set<ExecutionStatus>(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
+const STATUSES = new Set<ExecutionStatus>([
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'PENDING_REDRIVE',
+]);
 
 /** Workflow executions on Step Functions (Standard). The execution ARN is the execution id. */
 export class StepFunctionsOrchestrator implements Orchestrator {
@@ -48,20 +55,28 @@ export class StepFunctionsOrchestrator implements Orchestrator {
     const stateMachineArn = this.#machineArn(request.machine);
     // Step Functions names: 1–80 characters, no whitespace, brackets, wildcards or control characters.
     if (!isExecutionName(request.name)) {
-      throw new ValidationError(`"${request.name}" cannot name an execution (1–80 characters, no spaces or <>{}[]?*"#%\\^|~\`$&,;:/).`);
+      throw new ValidationError(
+        `"${request.name}" cannot name an execution (1–80 characters, no spaces or <>{}[]?*"#%\\^|~\`$&,;:/).`,
+      );
     }
     const input = JSON.stringify(request.input ?? {});
     try {
-      const out = await this.#client.send(new StartExecutionCommand({ stateMachineArn, name: request.name, input }));
+      const out = await this.#client.send(
+        new StartExecutionCommand({ stateMachineArn, name: request.name, input }),
+      );
       if (!out.executionArn) throw new Error('StartExecution returned no executionArn.');
       return { executionId: out.executionArn, startedAt: out.startDate ?? new Date() };
     } catch (error) {
-      if (errorName(error) !== 'ExecutionAlreadyExists') throw translateSfnError(error, `StartExecution ${request.machine}/${request.name}`);
+      if (errorName(error) !== 'ExecutionAlreadyExists')
+        throw translateSfnError(error, `StartExecution ${request.machine}/${request.name}`);
       // Same name again: the same input means the caller is retrying, another input is a conflict.
       const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`;
       const existing = await this.#describe(executionArn);
       if (existing && sameJson(existing.input, input)) {
-        return { executionId: existing.executionArn ?? executionArn, startedAt: existing.startDate ?? new Date() };
+        return {
+          executionId: existing.executionArn ?? executionArn,
+          startedAt: existing.startDate ?? new Date(),
+        };
       }
       throw new ConflictError(
         'EXECUTION.ALREADY_EXISTS',
@@ -108,13 +123,24 @@ export class StepFunctionsOrchestrator implements Orchestrator {
     let nextToken: string | undefined;
     do {
       const out = await this.#client
-        .send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: LIST_PAGE_SIZE, nextToken }))
+        .send(
+          new ListExecutionsCommand({
+            stateMachineArn,
+            statusFilter: 'RUNNING',
+            maxResults: LIST_PAGE_SIZE,
+            nextToken,
+          }),
+        )
         .catch((error: unknown) => {
           throw translateSfnError(error, `ListExecutions ${machine}`);
         });
       for (const item of out.executions ?? []) {
         if (!item.executionArn || !item.name) continue;
-        running.push({ executionId: item.executionArn, name: item.name, startedAt: item.startDate ?? new Date(0) });
+        running.push({
+          executionId: item.executionArn,
+          name: item.name,
+          startedAt: item.startDate ?? new Date(0),
+        });
       }
       nextToken = out.nextToken;
     } while (nextToken);
@@ -129,12 +155,20 @@ export class StepFunctionsOrchestrator implements Orchestrator {
 
   async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
     await this.#task('SendTaskFailure', () =>
-      this.#client.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, MAX_ERROR), cause: cause.slice(0, MAX_CAUSE) })),
+      this.#client.send(
+        new SendTaskFailureCommand({
+          taskToken,
+          error: error.slice(0, MAX_ERROR),
+          cause: cause.slice(0, MAX_CAUSE),
+        }),
+      ),
     );
   }
 
   async sendTaskHeartbeat(taskToken: string): Promise<void> {
-    await this.#task('SendTaskHeartbeat', () => this.#client.send(new SendTaskHeartbeatCommand({ taskToken })));
+    await this.#task('SendTaskHeartbeat', () =>
+      this.#client.send(new SendTaskHeartbeatCommand({ taskToken })),
+    );
   }
 
   #machineArn(machine: string): string {
@@ -159,9 +193,14 @@ export class StepFunctionsOrchestrator implements Orchestrator {
       await call();
     } catch (error) {
       const name = errorName(error);
-      if (name === 'TaskDoesNotExist' || name === 'InvalidToken') throw new NotFoundError('Task', undefined, { cause: error });
+      if (name === 'TaskDoesNotExist' || name === 'InvalidToken')
+        throw new NotFoundError('Task', undefined, { cause: error });
       if (name === 'TaskTimedOut') {
-        throw new ConflictError('TASK.TIMED_OUT', 'The workflow task already timed out; its result is no longer accepted.', { cause: error });
+        throw new ConflictError(
+          'TASK.TIMED_OUT',
+          'The workflow task already timed out; its result is no longer accepted.',
+          { cause: error },
+        );
       }
       throw translateSfnError(error, operation);
     }
@@ -185,7 +224,10 @@ function isMissingExecution(error: unknown): boolean {
 function translateSfnError(error: unknown, operation: string): Error {
   const name = errorName(error);
   if (name === 'StateMachineDoesNotExist' || name === 'StateMachineDeleting') {
-    return new ConfigError(`${operation}: the configured state machine is missing (${name}); check PW_STATE_MACHINE_ARNS.`, { cause: error });
+    return new ConfigError(
+      `${operation}: the configured state machine is missing (${name}); check PW_STATE_MACHINE_ARNS.`,
+      { cause: error },
+    );
   }
   return translateCommonAwsError(error, 'orchestrator', 'states', operation);
 }

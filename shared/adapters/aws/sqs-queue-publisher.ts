@@ -1,7 +1,18 @@
-import { SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { ConfigError, type QueueModality } from '../../config/config';
 import { DependencyUnavailableError, ValidationError } from '../../errors/app-error';
-import type { BatchEntry, BatchResult, QueuePublisher, SendOptions, SentMessage } from '../../ports/queue.port';
+import type {
+  BatchEntry,
+  BatchResult,
+  QueuePublisher,
+  SendOptions,
+  SentMessage,
+} from '../../ports/queue.port';
 import { errorName, translateCommonAwsError } from './aws-errors';
 
 export interface SqsQueuePublisherOptions {
@@ -29,7 +40,9 @@ export class SqsQueuePublisher implements QueuePublisher {
     const QueueUrl = this.#url(queue);
     const MessageBody = encodeBody(body);
     try {
-      const out = await this.#client.send(new SendMessageCommand({ QueueUrl, MessageBody, ...messageOptions(options) }));
+      const out = await this.#client.send(
+        new SendMessageCommand({ QueueUrl, MessageBody, ...messageOptions(options) }),
+      );
       if (!out.MessageId) throw new Error(`SQS SendMessage to ${queue} returned no MessageId.`);
       return { messageId: out.MessageId };
     } catch (error) {
@@ -56,7 +69,11 @@ export class SqsQueuePublisher implements QueuePublisher {
           valid.push({ entry, body: encodeBody(entry.body) });
         } catch (error) {
           // One bad entry must not sink its neighbours: report it like SQS reports its own failures.
-          result.failed.push({ id: entry.id, code: 'InvalidMessageContents', message: error instanceof Error ? error.message : String(error) });
+          result.failed.push({
+            id: entry.id,
+            code: 'InvalidMessageContents',
+            message: error instanceof Error ? error.message : String(error),
+          });
         }
       }
       if (valid.length === 0) continue;
@@ -65,7 +82,11 @@ export class SqsQueuePublisher implements QueuePublisher {
         out = await this.#client.send(
           new SendMessageBatchCommand({
             QueueUrl,
-            Entries: valid.map(({ entry, body }) => ({ Id: entry.id, MessageBody: body, ...messageOptions(entry.options ?? {}) })),
+            Entries: valid.map(({ entry, body }) => ({
+              Id: entry.id,
+              MessageBody: body,
+              ...messageOptions(entry.options ?? {}),
+            })),
           }),
         );
       } catch (error) {
@@ -74,7 +95,11 @@ export class SqsQueuePublisher implements QueuePublisher {
         // Earlier chunks were sent: report the rest as failed rather than hide what went out.
         for (const rest of entries.slice(start)) {
           if (!result.failed.some((f) => f.id === rest.id)) {
-            result.failed.push({ id: rest.id, code: errorName(error) || 'Error', message: translated.message });
+            result.failed.push({
+              id: rest.id,
+              code: errorName(error) || 'Error',
+              message: translated.message,
+            });
           }
         }
         return result;
@@ -95,7 +120,8 @@ export class SqsQueuePublisher implements QueuePublisher {
 
   #url(queue: QueueModality): string {
     const url = this.#queueUrls[queue];
-    if (!url) throw new ConfigError(`No queue is configured for modality "${queue}": add it to PW_QUEUE_URLS.`);
+    if (!url)
+      throw new ConfigError(`No queue is configured for modality "${queue}": add it to PW_QUEUE_URLS.`);
     return url;
   }
 }
@@ -104,18 +130,28 @@ function encodeBody(body: unknown): string {
   const text = JSON.stringify(body);
   if (text === undefined) throw new ValidationError('A queue message body must be JSON-serialisable.');
   if (Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) {
-    throw new ValidationError(`A queue message is limited to 256 KiB; put large payloads in object storage and send the key.`);
+    throw new ValidationError(
+      `A queue message is limited to 256 KiB; put large payloads in object storage and send the key.`,
+    );
   }
   return text;
 }
 
-function messageOptions(options: SendOptions): { DelaySeconds?: number; MessageAttributes?: Record<string, MessageAttributeValue> } {
+function messageOptions(options: SendOptions): {
+  DelaySeconds?: number;
+  MessageAttributes?: Record<string, MessageAttributeValue>;
+} {
   return {
-    ...(options.delaySeconds !== undefined ? { DelaySeconds: Math.max(0, Math.min(900, Math.floor(options.delaySeconds))) } : {}),
+    ...(options.delaySeconds !== undefined
+      ? { DelaySeconds: Math.max(0, Math.min(900, Math.floor(options.delaySeconds))) }
+      : {}),
     ...(options.attributes && Object.keys(options.attributes).length > 0
       ? {
           MessageAttributes: Object.fromEntries(
-            Object.entries(options.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+            Object.entries(options.attributes).map(([name, value]) => [
+              name,
+              { DataType: 'String', StringValue: value },
+            ]),
           ),
         }
       : {}),
@@ -124,11 +160,19 @@ function messageOptions(options: SendOptions): { DelaySeconds?: number; MessageA
 
 function translateSqsError(error: unknown, operation: string): Error {
   const name = errorName(error);
-  if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue' || name === 'QueueDoesNotExistException') {
-    return new ConfigError(`${operation}: the configured SQS queue does not exist (check PW_QUEUE_URLS).`, { cause: error });
+  if (
+    name === 'QueueDoesNotExist' ||
+    name === 'AWS.SimpleQueueService.NonExistentQueue' ||
+    name === 'QueueDoesNotExistException'
+  ) {
+    return new ConfigError(`${operation}: the configured SQS queue does not exist (check PW_QUEUE_URLS).`, {
+      cause: error,
+    });
   }
   if (name === 'KmsThrottled' || name === 'RequestThrottled') {
-    return new DependencyUnavailableError('queue', `sqs ${operation} was throttled (${name}).`, { cause: error });
+    return new DependencyUnavailableError('queue', `sqs ${operation} was throttled (${name}).`, {
+      cause: error,
+    });
   }
   return translateCommonAwsError(error, 'queue', 'sqs', operation);
 }

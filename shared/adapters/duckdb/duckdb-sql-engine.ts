@@ -1,4 +1,9 @@
-import { SqlEngineError, type SqlEngine, type SqlEngineOptions, type SqlRow } from '../../profiling/sql-engine.port';
+import {
+  SqlEngineError,
+  type SqlEngine,
+  type SqlEngineOptions,
+  type SqlRow,
+} from '../../profiling/sql-engine.port';
 import { openDuckDbInstance, type OpenDuckDbInstance } from './open-duckdb-instance';
 
 /**
@@ -42,7 +47,9 @@ export async function openDuckDbEngine(options: SqlEngineOptions): Promise<SqlEn
       try {
         const reader = await connection.runAndReadUntil(`SELECT * FROM (${sql}) LIMIT 0`, 0);
         const names = reader.columnNames();
-        return reader.columnTypes().map((type, index) => ({ name: names[index] ?? `column${index}`, type: type.toString() }));
+        return reader
+          .columnTypes()
+          .map((type, index) => ({ name: names[index] ?? `column${index}`, type: type.toString() }));
       } catch (error) {
         throw translate(error);
       }

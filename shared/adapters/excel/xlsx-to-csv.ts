@@ -50,7 +50,13 @@ export const convertXlsxToCsv: XlsxToCsv = async (request) => {
     );
   }
   await writeCsv(request.outputPath, rows, columns);
-  return { sheetNames, sheetName: first.sheet, rowCount: rows.length, columnCount: columns, firstRow: start + 1 };
+  return {
+    sheetNames,
+    sheetName: first.sheet,
+    rowCount: rows.length,
+    columnCount: columns,
+    firstRow: start + 1,
+  };
 };
 
 async function isCompoundFile(path: string): Promise<boolean> {
@@ -82,7 +88,12 @@ async function checkArchive(request: XlsxToCsvRequest): Promise<void> {
     entries = await readZipDirectory(request.inputPath);
   } catch (error) {
     if (error instanceof ZipFormatError)
-      throw new XlsxUnreadableError('corrupt', `not a readable zip archive: ${error.message}`, {}, { cause: error });
+      throw new XlsxUnreadableError(
+        'corrupt',
+        `not a readable zip archive: ${error.message}`,
+        {},
+        { cause: error },
+      );
     throw error;
   }
   if (!entries.some((e) => e.name === WORKBOOK_PART))
@@ -92,7 +103,9 @@ async function checkArchive(request: XlsxToCsvRequest): Promise<void> {
     .filter((e) => e.name.endsWith('.xml') || e.name.endsWith('.xml.rels'))
     .reduce((sum, e) => sum + e.uncompressedSize, 0);
   if (unpackedBytes > request.maxUnpackedBytes)
-    throw new XlsxUnreadableError('too-large', `the XML parts unpack to ${unpackedBytes} bytes`, { unpackedBytes });
+    throw new XlsxUnreadableError('too-large', `the XML parts unpack to ${unpackedBytes} bytes`, {
+      unpackedBytes,
+    });
 }
 
 async function readSheets(path: string) {

@@ -95,10 +95,11 @@ export async function readZipDirectory(path: string): Promise<ZipEntry[]> {
 }
 
 function zip64Size(extra: Buffer): number {
-  for (let at = 0; at + 4 <= extra.length; ) {
+  for (let at = 0; at + 4 <= extra.length;) {
     const id = extra.readUInt16LE(at);
     const length = extra.readUInt16LE(at + 2);
-    if (id === ZIP64_EXTRA && length >= 8 && at + 12 <= extra.length) return Number(extra.readBigUInt64LE(at + 4));
+    if (id === ZIP64_EXTRA && length >= 8 && at + 12 <= extra.length)
+      return Number(extra.readBigUInt64LE(at + 4));
     at += 4 + length;
   }
   throw new ZipFormatError('zip64 entry without its size');

@@ -112,7 +112,10 @@ export async function reconcileExecutionEvent(
   }
   if (isTerminal(job.status)) return { outcome: 'already-settled', jobId: job.id, status: job.status };
   if (job.executionId && job.executionId !== event.executionId) {
-    logger.warn('an execution ended that is not the one of its job', { ...event, jobExecutionId: job.executionId });
+    logger.warn('an execution ended that is not the one of its job', {
+      ...event,
+      jobExecutionId: job.executionId,
+    });
     return { outcome: 'unchanged', jobId: job.id };
   }
   // The event may lack the stop reason (error, cause); the execution itself has it.
@@ -187,7 +190,8 @@ const HEARTBEAT_LOST_ERROR = 'PipeWeave.HeartbeatLost';
 
 function endedMessage(execution: ExecutionDescription, staleAfterMs: number): string {
   // The sweeper's own stop may be reconciled from its event before the sweeper settles: same words.
-  if (execution.status === 'ABORTED' && execution.error === HEARTBEAT_LOST_ERROR) return heartbeatLostMessage(staleAfterMs);
+  if (execution.status === 'ABORTED' && execution.error === HEARTBEAT_LOST_ERROR)
+    return heartbeatLostMessage(staleAfterMs);
   const how =
     execution.status === 'ABORTED'
       ? 'was stopped'
@@ -202,7 +206,12 @@ function heartbeatLostMessage(staleAfterMs: number): string {
 }
 
 function asRunning(listed: ExecutionSummary): ExecutionDescription {
-  return { executionId: listed.executionId, name: listed.name, status: 'RUNNING', startedAt: listed.startedAt };
+  return {
+    executionId: listed.executionId,
+    name: listed.name,
+    status: 'RUNNING',
+    startedAt: listed.startedAt,
+  };
 }
 
 function fromEvent(event: ExecutionEnded): ExecutionDescription {

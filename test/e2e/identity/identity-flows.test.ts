@@ -8,7 +8,13 @@ import { withSystemScope } from '../../../shared/db/tenant';
 import { purgeDeletedUsers } from '../../../shared/identity/purge-deleted-users';
 import { signingKeyFor } from '../../../shared/identity/signing-key';
 import { objectKeys } from '../../../shared/storage/object-keys';
-import { createSession, registerUser, TEST_PASSWORD, uniqueEmail, type RegisteredUser } from '../../support/auth';
+import {
+  createSession,
+  registerUser,
+  TEST_PASSWORD,
+  uniqueEmail,
+  type RegisteredUser,
+} from '../../support/auth';
 
 /** Accounts, sessions, API keys, admin and the audit trail, driven over HTTP as a client would. */
 
@@ -41,7 +47,10 @@ async function call(
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
   const res = await fetch(`${platform.url}${route}`, {
     method,
-    headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
     ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
   });
   const text = await res.text();
@@ -64,7 +73,12 @@ describe('registration and sign-in', () => {
     expect(user.email).toBe(email.toLowerCase());
     const me = await call('GET', '/me', { headers: user.authHeader });
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ id: user.userId, email: email.toLowerCase(), role: 'user', creditBalance: 0 });
+    expect(me.body).toMatchObject({
+      id: user.userId,
+      email: email.toLowerCase(),
+      role: 'user',
+      creditBalance: 0,
+    });
     expect(JSON.stringify(me.body)).not.toContain('argon2');
 
     const stored = await userRow(user.userId);
@@ -72,30 +86,46 @@ describe('registration and sign-in', () => {
   });
 
   it('names the rule a weak password breaks', async () => {
-    const short = await call('POST', '/auth/register', { body: { email: uniqueEmail(), password: 'short1!' } });
+    const short = await call('POST', '/auth/register', {
+      body: { email: uniqueEmail(), password: 'short1!' },
+    });
     expect(short.status).toBe(400);
-    expect(asProblem(short.body)).toMatchObject({ code: 'AUTH.WEAK_PASSWORD', field: 'body.password', details: { rule: 'min_length' } });
+    expect(asProblem(short.body)).toMatchObject({
+      code: 'AUTH.WEAK_PASSWORD',
+      field: 'body.password',
+      details: { rule: 'min_length' },
+    });
     expect(asProblem(short.body).detail).toContain('12 characters');
 
-    const lettersOnly = await call('POST', '/auth/register', { body: { email: uniqueEmail(), password: 'onlylettershere' } });
+    const lettersOnly = await call('POST', '/auth/register', {
+      body: { email: uniqueEmail(), password: 'onlylettershere' },
+    });
     expect(asProblem(lettersOnly.body).details).toMatchObject({ rule: 'character_variety' });
   });
 
   it('answers 409 for an email that already has an account, whatever its case', async () => {
     const user = await registerUser(platform.url);
-    const again = await call('POST', '/auth/register', { body: { email: user.email.toUpperCase(), password: TEST_PASSWORD } });
+    const again = await call('POST', '/auth/register', {
+      body: { email: user.email.toUpperCase(), password: TEST_PASSWORD },
+    });
     expect(again.status).toBe(409);
     expect(asProblem(again.body)).toMatchObject({ code: 'AUTH.EMAIL_TAKEN', field: 'body.email' });
   });
 
   it('logs in, and a wrong password looks exactly like an unknown email', async () => {
     const user = await registerUser(platform.url);
-    const ok = await call('POST', '/auth/login', { body: { email: user.email.toUpperCase(), password: user.password } });
+    const ok = await call('POST', '/auth/login', {
+      body: { email: user.email.toUpperCase(), password: user.password },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ tokenType: 'Bearer', user: { id: user.userId } });
 
-    const wrong = await call('POST', '/auth/login', { body: { email: user.email, password: 'not the password 1' } });
-    const unknown = await call('POST', '/auth/login', { body: { email: uniqueEmail('nobody'), password: 'not the password 1' } });
+    const wrong = await call('POST', '/auth/login', {
+      body: { email: user.email, password: 'not the password 1' },
+    });
+    const unknown = await call('POST', '/auth/login', {
+      body: { email: uniqueEmail('nobody'), password: 'not the password 1' },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     const strip = (b: unknown) => ({ ...asProblem(b), instance: undefined, requestId: undefined });
@@ -113,7 +143,10 @@ describe('mass assignment', () => {
     expect(problemFields(register.body)).toContain('body.role');
 
     const user = await registerUser(platform.url);
-    const patch = await call('PATCH', '/me', { headers: user.authHeader, body: { fullName: 'Rich', credit_balance: 1_000_000 } });
+    const patch = await call('PATCH', '/me', {
+      headers: user.authHeader,
+      body: { fullName: 'Rich', credit_balance: 1_000_000 },
+    });
     expect(patch.status).toBe(400);
     expect(problemFields(patch.body)).toContain('body.credit_balance');
     const key = await call('POST', '/api-keys', {
@@ -218,8 +251,12 @@ describe('access tokens', () => {
   it('logout ends the session: its refresh token no longer works', async () => {
     const login = await call('POST', '/auth/login', { body: { email: user.email, password: user.password } });
     const session = login.body as { refreshToken: string };
-    expect((await call('POST', '/auth/logout', { body: { refreshToken: session.refreshToken } })).status).toBe(204);
-    expect((await call('POST', '/auth/refresh', { body: { refreshToken: session.refreshToken } })).status).toBe(401);
+    expect(
+      (await call('POST', '/auth/logout', { body: { refreshToken: session.refreshToken } })).status,
+    ).toBe(204);
+    expect(
+      (await call('POST', '/auth/refresh', { body: { refreshToken: session.refreshToken } })).status,
+    ).toBe(401);
   });
 });
 
@@ -227,20 +264,28 @@ describe('lockout', () => {
   it('locks after repeated failures, refuses even the right password while locked, and resets on success', async () => {
     const user = await registerUser(platform.url);
     for (let i = 0; i < 5; i += 1) {
-      const res = await call('POST', '/auth/login', { body: { email: user.email, password: `wrong password ${i}` } });
+      const res = await call('POST', '/auth/login', {
+        body: { email: user.email, password: `wrong password ${i}` },
+      });
       expect(res.status).toBe(401);
     }
     const locked = await userRow(user.userId);
     expect(locked?.failed_login_count).toBe(5);
     expect(locked?.locked_until?.getTime()).toBeGreaterThan(Date.now());
 
-    const whileLocked = await call('POST', '/auth/login', { body: { email: user.email, password: user.password } });
+    const whileLocked = await call('POST', '/auth/login', {
+      body: { email: user.email, password: user.password },
+    });
     expect(whileLocked.status).toBe(401);
     expect(asProblem(whileLocked.body).code).toBe('AUTH.INVALID_CREDENTIALS');
 
     // The lock runs out (moved into the past rather than waiting 30 s).
     await withSystemScope(platform.services.db, 'admin.test-inspect', (trx) =>
-      trx.updateTable('users').set({ locked_until: new Date(Date.now() - 1000) }).where('id', '=', user.userId).execute(),
+      trx
+        .updateTable('users')
+        .set({ locked_until: new Date(Date.now() - 1000) })
+        .where('id', '=', user.userId)
+        .execute(),
     );
     const after = await call('POST', '/auth/login', { body: { email: user.email, password: user.password } });
     expect(after.status).toBe(200);
@@ -252,7 +297,10 @@ describe('lockout', () => {
 describe('API keys', () => {
   it('shows the secret once, enforces scopes, records last use and stops working when revoked', async () => {
     const user = await registerUser(platform.url);
-    const created = await call('POST', '/api-keys', { headers: user.authHeader, body: { name: 'ci', scopes: ['read'] } });
+    const created = await call('POST', '/api-keys', {
+      headers: user.authHeader,
+      body: { name: 'ci', scopes: ['read'] },
+    });
     expect(created.status).toBe(201);
     const readKey = created.body as { id: string; key: string; prefix: string };
     expect(readKey.key).toMatch(new RegExp(`^pw_${readKey.prefix}_`));
@@ -269,26 +317,44 @@ describe('API keys', () => {
     const read = await call('GET', '/me', { headers: { 'x-api-key': readKey.key } });
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ id: user.userId });
-    const write = await call('PATCH', '/me', { headers: { 'x-api-key': readKey.key }, body: { fullName: 'Bot' } });
+    const write = await call('PATCH', '/me', {
+      headers: { 'x-api-key': readKey.key },
+      body: { fullName: 'Bot' },
+    });
     expect(write.status).toBe(403);
     expect(asProblem(write.body).code).toBe('AUTH.INSUFFICIENT_SCOPE');
 
     const used = await withSystemScope(platform.services.db, 'admin.test-inspect', (trx) =>
-      trx.selectFrom('api_keys').select('last_used_at').where('id', '=', readKey.id).executeTakeFirstOrThrow(),
+      trx
+        .selectFrom('api_keys')
+        .select('last_used_at')
+        .where('id', '=', readKey.id)
+        .executeTakeFirstOrThrow(),
     );
     expect(used.last_used_at).toBeInstanceOf(Date);
     // A second call within the minute does not write again.
     await call('GET', '/me', { headers: { 'x-api-key': readKey.key } });
     const usedAgain = await withSystemScope(platform.services.db, 'admin.test-inspect', (trx) =>
-      trx.selectFrom('api_keys').select('last_used_at').where('id', '=', readKey.id).executeTakeFirstOrThrow(),
+      trx
+        .selectFrom('api_keys')
+        .select('last_used_at')
+        .where('id', '=', readKey.id)
+        .executeTakeFirstOrThrow(),
     );
     expect(usedAgain.last_used_at?.getTime()).toBe(used.last_used_at?.getTime());
 
-    const writeKey = (await call('POST', '/api-keys', { headers: user.authHeader, body: { name: 'w', scopes: ['write'] } }))
-      .body as { key: string };
-    expect((await call('PATCH', '/me', { headers: { 'x-api-key': writeKey.key }, body: { fullName: 'Bot' } })).status).toBe(200);
+    const writeKey = (
+      await call('POST', '/api-keys', { headers: user.authHeader, body: { name: 'w', scopes: ['write'] } })
+    ).body as { key: string };
+    expect(
+      (await call('PATCH', '/me', { headers: { 'x-api-key': writeKey.key }, body: { fullName: 'Bot' } }))
+        .status,
+    ).toBe(200);
 
-    const adminScope = await call('POST', '/api-keys', { headers: user.authHeader, body: { name: 'a', scopes: ['admin'] } });
+    const adminScope = await call('POST', '/api-keys', {
+      headers: user.authHeader,
+      body: { name: 'a', scopes: ['admin'] },
+    });
     expect(adminScope.status).toBe(403);
 
     expect((await call('DELETE', `/api-keys/${readKey.id}`, { headers: user.authHeader })).status).toBe(204);
@@ -300,10 +366,12 @@ describe('API keys', () => {
 
   it('an admin key without the admin scope acts as a user', async () => {
     const admin = await createSession(platform.services, { role: 'admin' });
-    const userKey = (await call('POST', '/api-keys', { headers: admin.authHeader, body: { name: 'w', scopes: ['write'] } }))
-      .body as { key: string };
-    const adminKey = (await call('POST', '/api-keys', { headers: admin.authHeader, body: { name: 'a', scopes: ['admin'] } }))
-      .body as { key: string };
+    const userKey = (
+      await call('POST', '/api-keys', { headers: admin.authHeader, body: { name: 'w', scopes: ['write'] } })
+    ).body as { key: string };
+    const adminKey = (
+      await call('POST', '/api-keys', { headers: admin.authHeader, body: { name: 'a', scopes: ['admin'] } })
+    ).body as { key: string };
     expect((await call('GET', '/admin/users', { headers: { 'x-api-key': userKey.key } })).status).toBe(403);
     expect((await call('GET', '/admin/users', { headers: { 'x-api-key': adminKey.key } })).status).toBe(200);
   });
@@ -330,7 +398,9 @@ describe('admin', () => {
     expect(first.body).toMatchObject({ userId: user.userId, amount: 250, balanceAfter: 250 });
     const replay = await grant('grant-1');
     expect(replay.status).toBe(200);
-    expect(replay.body).toMatchObject({ transactionId: (first.body as { transactionId: string }).transactionId });
+    expect(replay.body).toMatchObject({
+      transactionId: (first.body as { transactionId: string }).transactionId,
+    });
     expect((await grant('grant-1', 999)).status).toBe(409);
     expect((await grant('grant-2')).status).toBe(201);
     const missing = await call('POST', `/admin/users/${user.userId}/credits`, {
@@ -349,7 +419,9 @@ describe('admin', () => {
       ['grant', admin.userId],
     ]);
 
-    const listed = await call('GET', `/admin/users?email=${encodeURIComponent(user.email)}`, { headers: admin.authHeader });
+    const listed = await call('GET', `/admin/users?email=${encodeURIComponent(user.email)}`, {
+      headers: admin.authHeader,
+    });
     expect((listed.body as { items: { id: string }[] }).items.map((u) => u.id)).toEqual([user.userId]);
   });
 
@@ -362,11 +434,18 @@ describe('admin', () => {
     });
     expect(created.status).toBe(201);
     const id = (created.body as { id: string }).id;
-    const updated = await call('PATCH', `/admin/credit-packages/${id}`, { headers: admin.authHeader, body: { priceCents: 800 } });
+    const updated = await call('PATCH', `/admin/credit-packages/${id}`, {
+      headers: admin.authHeader,
+      body: { priceCents: 800 },
+    });
     expect(updated.body).toMatchObject({ priceCents: 800, isActive: true });
-    expect((await call('DELETE', `/admin/credit-packages/${id}`, { headers: admin.authHeader })).status).toBe(204);
+    expect((await call('DELETE', `/admin/credit-packages/${id}`, { headers: admin.authHeader })).status).toBe(
+      204,
+    );
     const all = await call('GET', '/admin/credit-packages', { headers: admin.authHeader });
-    expect((all.body as { items: { id: string; isActive: boolean }[] }).items.find((p) => p.id === id)?.isActive).toBe(false);
+    expect(
+      (all.body as { items: { id: string; isActive: boolean }[] }).items.find((p) => p.id === id)?.isActive,
+    ).toBe(false);
     const duplicate = await call('POST', '/admin/credit-packages', {
       headers: admin.authHeader,
       body: { key, name: 'Again', credits: 1, priceCents: 1 },
@@ -383,7 +462,9 @@ describe('audit trail', () => {
       body: { email: user.email, password: user.password },
       headers: { 'user-agent': 'audit-test-agent/1.0' },
     });
-    const key = (await call('POST', '/api-keys', { headers: user.authHeader, body: { name: 'k', scopes: ['read'] } })).body as {
+    const key = (
+      await call('POST', '/api-keys', { headers: user.authHeader, body: { name: 'k', scopes: ['read'] } })
+    ).body as {
       id: string;
     };
     await call('DELETE', `/api-keys/${key.id}`, { headers: user.authHeader });
@@ -393,12 +474,23 @@ describe('audit trail', () => {
     });
     expect(changed.status).toBe(200);
     // Every earlier session was signed out.
-    expect((await call('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } })).status).toBe(401);
+    expect((await call('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } })).status).toBe(
+      401,
+    );
 
     const logs = await call('GET', '/audit-logs?limit=50', { headers: user.authHeader });
     expect(logs.status).toBe(200);
-    const items = (logs.body as { items: { action: string; actorId: string; resourceId: string; userAgent: string; ipAddress: string }[] })
-      .items;
+    const items = (
+      logs.body as {
+        items: {
+          action: string;
+          actorId: string;
+          resourceId: string;
+          userAgent: string;
+          ipAddress: string;
+        }[];
+      }
+    ).items;
     expect(items.map((i) => i.action)).toEqual([
       'auth.password_change',
       'api_key.revoke',
@@ -407,14 +499,22 @@ describe('audit trail', () => {
       'auth.register',
     ]);
     expect(items.every((i) => i.actorId === user.userId)).toBe(true);
-    expect(items.find((i) => i.action === 'auth.login')).toMatchObject({ userAgent: 'audit-test-agent/1.0', ipAddress: '127.0.0.1' });
+    expect(items.find((i) => i.action === 'auth.login')).toMatchObject({
+      userAgent: 'audit-test-agent/1.0',
+      ipAddress: '127.0.0.1',
+    });
     expect(items.find((i) => i.action === 'api_key.revoke')?.resourceId).toBe(key.id);
 
     const othersView = await call('GET', `/audit-logs?actorId=${user.userId}`, { headers: other.authHeader });
-    expect((othersView.body as { items: { actorId: string }[] }).items.every((i) => i.actorId === other.userId)).toBe(true);
+    expect(
+      (othersView.body as { items: { actorId: string }[] }).items.every((i) => i.actorId === other.userId),
+    ).toBe(true);
 
     const filtered = await call('GET', '/audit-logs?action=api_key.', { headers: user.authHeader });
-    expect((filtered.body as { items: { action: string }[] }).items.map((i) => i.action)).toEqual(['api_key.revoke', 'api_key.create']);
+    expect((filtered.body as { items: { action: string }[] }).items.map((i) => i.action)).toEqual([
+      'api_key.revoke',
+      'api_key.create',
+    ]);
 
     const pages: string[] = [];
     let cursor: string | null = null;
@@ -431,7 +531,9 @@ describe('audit trail', () => {
     expect(pages).toEqual(items.map((i) => (i as unknown as { id: string }).id));
 
     const admin = await createSession(platform.services, { role: 'admin' });
-    const adminView = await call('GET', `/audit-logs?actorId=${user.userId}&action=auth.login`, { headers: admin.authHeader });
+    const adminView = await call('GET', `/audit-logs?actorId=${user.userId}&action=auth.login`, {
+      headers: admin.authHeader,
+    });
     expect((adminView.body as { items: { actorId: string }[] }).items).toHaveLength(1);
   });
 });
@@ -439,28 +541,46 @@ describe('audit trail', () => {
 describe('account deletion', () => {
   it('soft-deletes, restores within 30 days, and the purge frees objects and rows afterwards', async () => {
     const user = await registerUser(platform.url);
-    const key = (await call('POST', '/api-keys', { headers: user.authHeader, body: { name: 'k', scopes: ['read'] } })).body as {
+    const key = (
+      await call('POST', '/api-keys', { headers: user.authHeader, body: { name: 'k', scopes: ['read'] } })
+    ).body as {
       key: string;
     };
-    const deleted = await call('DELETE', '/me', { headers: user.authHeader, body: { password: user.password } });
+    const deleted = await call('DELETE', '/me', {
+      headers: user.authHeader,
+      body: { password: user.password },
+    });
     expect(deleted.status).toBe(200);
     expect(deleted.body).toMatchObject({ restorableUntil: expect.any(String) });
-    expect((await call('POST', '/auth/login', { body: { email: user.email, password: user.password } })).status).toBe(401);
-    expect((await call('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } })).status).toBe(401);
+    expect(
+      (await call('POST', '/auth/login', { body: { email: user.email, password: user.password } })).status,
+    ).toBe(401);
+    expect((await call('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } })).status).toBe(
+      401,
+    );
     expect((await call('GET', '/me', { headers: { 'x-api-key': key.key } })).status).toBe(401);
 
-    const restored = await call('POST', '/auth/restore', { body: { email: user.email, password: user.password } });
+    const restored = await call('POST', '/auth/restore', {
+      body: { email: user.email, password: user.password },
+    });
     expect(restored.status).toBe(200);
     const session = restored.body as { accessToken: string };
-    expect((await call('GET', '/me', { headers: { authorization: `Bearer ${session.accessToken}` } })).status).toBe(200);
+    expect(
+      (await call('GET', '/me', { headers: { authorization: `Bearer ${session.accessToken}` } })).status,
+    ).toBe(200);
 
     // Deleted again, 31 days ago: the purge removes it.
-    await call('DELETE', '/me', { headers: { authorization: `Bearer ${session.accessToken}` }, body: { password: user.password } });
+    await call('DELETE', '/me', {
+      headers: { authorization: `Bearer ${session.accessToken}` },
+      body: { password: user.password },
+    });
     const longAgo = new Date(Date.now() - 31 * 24 * 3600 * 1000);
     await withSystemScope(platform.services.db, 'admin.test-inspect', (trx) =>
       trx.updateTable('users').set({ deleted_at: longAgo }).where('id', '=', user.userId).execute(),
     );
-    expect((await call('POST', '/auth/restore', { body: { email: user.email, password: user.password } })).status).toBe(401);
+    expect(
+      (await call('POST', '/auth/restore', { body: { email: user.email, password: user.password } })).status,
+    ).toBe(401);
 
     const keep = await registerUser(platform.url);
     const objectKey = objectKeys.raw(user.userId, '11111111-1111-4111-8111-111111111111', 1, 'data.csv');

@@ -63,7 +63,11 @@ describe('ingestion on the local runtime', () => {
       sizeBytes: csv.byteLength,
     });
     expect(requested.status).toBe(201);
-    const upload = requested.body.upload as { url: string; fields: Record<string, string>; fileField: string };
+    const upload = requested.body.upload as {
+      url: string;
+      fields: Record<string, string>;
+      fileField: string;
+    };
     const form = new FormData();
     for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
     form.append(upload.fileField, new Blob([csv], { type: 'text/csv' }), 'iris-sample.csv');
@@ -71,7 +75,8 @@ describe('ingestion on the local runtime', () => {
 
     const version = await until('the version to be validated', async () => {
       const body = (await api('GET', `/datasets/${datasetId}/versions/1`)).body;
-      if (body.status === 'failed') throw new Error(`ingestion failed: ${JSON.stringify(body.validationErrors)}`);
+      if (body.status === 'failed')
+        throw new Error(`ingestion failed: ${JSON.stringify(body.validationErrors)}`);
       return body.status === 'validated' ? body : undefined;
     });
     expect(version.status).toBe('validated');
@@ -84,7 +89,9 @@ describe('ingestion on the local runtime', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pw-summarize-'));
     const engine = await openDuckDbEngine({ tempDirectory: dir });
     try {
-      const summary = await engine.all(`SUMMARIZE SELECT * FROM read_csv(${sqlString(path.join(FIXTURES, 'iris-sample.csv'))})`);
+      const summary = await engine.all(
+        `SUMMARIZE SELECT * FROM read_csv(${sqlString(path.join(FIXTURES, 'iris-sample.csv'))})`,
+      );
       expect(report.rowCount).toBe(sqlNumber(summary[0]?.count));
       for (const row of summary) {
         const ours = report.columns.find((c) => c.name === row.column_name);
@@ -113,7 +120,9 @@ describe('ingestion on the local runtime', () => {
     expect(accepted.status).toBe(200);
     expect(accepted.body.status).toBe('accepted');
     expect((accepted.body.columns as { type: string }[])[0]?.type).toBe('text');
-    const again = await api('POST', `/datasets/${datasetId}/versions/1/schema/reject`, { reason: 'too late' });
+    const again = await api('POST', `/datasets/${datasetId}/versions/1/schema/reject`, {
+      reason: 'too late',
+    });
     expect(again.status).toBe(409);
 
     const elsewhere = await api('GET', `/datasets/00000000-0000-4000-8000-000000000000/versions/1/profile`);
@@ -141,7 +150,11 @@ describe('ingestion on the local runtime', () => {
       sizeBytes: xlsx.byteLength,
     });
     expect(requested.status).toBe(201);
-    const upload = requested.body.upload as { url: string; fields: Record<string, string>; fileField: string };
+    const upload = requested.body.upload as {
+      url: string;
+      fields: Record<string, string>;
+      fileField: string;
+    };
     const form = new FormData();
     for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
     form.append(upload.fileField, new Blob([xlsx], { type: contentType }), 'readings.xlsx');
@@ -149,7 +162,8 @@ describe('ingestion on the local runtime', () => {
 
     const version = await until('the workbook version to be validated', async () => {
       const body = (await api('GET', `/datasets/${datasetId}/versions/1`)).body;
-      if (body.status === 'failed') throw new Error(`ingestion failed: ${JSON.stringify(body.validationErrors)}`);
+      if (body.status === 'failed')
+        throw new Error(`ingestion failed: ${JSON.stringify(body.validationErrors)}`);
       return body.status === 'validated' ? body : undefined;
     });
     expect(version.rowCount).toBe(3);

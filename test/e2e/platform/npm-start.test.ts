@@ -77,15 +77,27 @@ describe('npm start', () => {
 
       const health = await fetch(`${first.url}/health`);
       expect(health.status).toBe(200);
-      const report = (await health.json()) as { status: string; components: Record<string, { status: string }> };
+      const report = (await health.json()) as {
+        status: string;
+        components: Record<string, { status: string }>;
+      };
       expect(report.status).toBe('ok');
-      expect(Object.keys(report.components).sort()).toEqual(['database', 'orchestrator', 'queues', 'scheduler', 'storage']);
+      expect(Object.keys(report.components).sort()).toEqual([
+        'database',
+        'orchestrator',
+        'queues',
+        'scheduler',
+        'storage',
+      ]);
       for (const component of Object.values(report.components)) expect(component.status).toBe('up');
 
       const docs = await fetch(`${first.url}/docs`);
       expect(docs.status).toBe(200);
       expect(docs.headers.get('content-type')).toContain('text/html');
-      const openapi = (await (await fetch(`${first.url}/openapi.json`)).json()) as { openapi: string; paths: object };
+      const openapi = (await (await fetch(`${first.url}/openapi.json`)).json()) as {
+        openapi: string;
+        paths: object;
+      };
       expect(openapi.openapi).toMatch(/^3\.1/);
       expect(Object.keys(openapi.paths)).toContain('/health');
 
@@ -93,9 +105,13 @@ describe('npm start', () => {
       info = JSON.parse(await readFile(path.join(dataDir, 'runtime.json'), 'utf8')) as typeof info;
       const client = new pg.Client({ connectionString: info.databaseUrl });
       await client.connect();
-      await client.query(`insert into tutorials (slug, title, content, difficulty) values ('kept', 'Kept across restarts', '[]', 'beginner')`);
+      await client.query(
+        `insert into tutorials (slug, title, content, difficulty) values ('kept', 'Kept across restarts', '[]', 'beginner')`,
+      );
       await client.end();
-      await s3(info.s3Endpoint).send(new PutObjectCommand({ Bucket: info.bucket, Key: 'exports/kept.txt', Body: 'still here' }));
+      await s3(info.s3Endpoint).send(
+        new PutObjectCommand({ Bucket: info.bucket, Key: 'exports/kept.txt', Body: 'still here' }),
+      );
     } finally {
       await ctrlC(first);
     }
@@ -108,10 +124,14 @@ describe('npm start', () => {
       const again = JSON.parse(await readFile(path.join(dataDir, 'runtime.json'), 'utf8')) as typeof info;
       const client = new pg.Client({ connectionString: again.databaseUrl });
       await client.connect();
-      const { rows } = await client.query<{ title: string }>(`select title from tutorials where slug = 'kept'`);
+      const { rows } = await client.query<{ title: string }>(
+        `select title from tutorials where slug = 'kept'`,
+      );
       await client.end();
       expect(rows.map((r) => r.title)).toEqual(['Kept across restarts']);
-      const object = await s3(again.s3Endpoint).send(new GetObjectCommand({ Bucket: again.bucket, Key: 'exports/kept.txt' }));
+      const object = await s3(again.s3Endpoint).send(
+        new GetObjectCommand({ Bucket: again.bucket, Key: 'exports/kept.txt' }),
+      );
       expect(await object.Body?.transformToString()).toBe('still here');
       expect((await fetch(`${second.url}/health`)).status).toBe(200);
     } finally {

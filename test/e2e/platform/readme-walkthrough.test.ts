@@ -21,9 +21,16 @@ async function walkthroughScript(): Promise<string> {
   return script;
 }
 
-function runBash(script: string, env: Record<string, string>, cwd: string): Promise<{ code: number | null; output: string }> {
+function runBash(
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env: { ...process.env, ...env } });
+    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], {
+      cwd,
+      env: { ...process.env, ...env },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -46,7 +53,11 @@ describe('README walk through', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'pipeweave-readme-'));
     workDir = await mkdtemp(path.join(tmpdir(), 'pipeweave-readme-cwd-'));
-    platform = await startLocalPlatform({ dataDir, port: 0, env: { ...process.env, PW_LOG_LEVEL: 'SILENT' } });
+    platform = await startLocalPlatform({
+      dataDir,
+      port: 0,
+      env: { ...process.env, PW_LOG_LEVEL: 'SILENT' },
+    });
   });
 
   afterAll(async () => {

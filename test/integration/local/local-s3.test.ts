@@ -70,7 +70,9 @@ function shape(value: unknown, prefix = ''): string[] {
 describe('local S3', () => {
   it('turns a PutObject into one S3 event with the key encoded as S3 encodes it', async () => {
     const key = 'raw/u1/d1/1/my data (v2) ü.csv';
-    const put = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'a,b\n1,2\n', ContentType: 'text/csv' }));
+    const put = await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'a,b\n1,2\n', ContentType: 'text/csv' }),
+    );
     await s3.whenEventsDelivered();
 
     expect(events).toHaveLength(1);
@@ -83,7 +85,11 @@ describe('local S3', () => {
       s3: {
         s3SchemaVersion: '1.0',
         bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
-        object: { key: 'raw/u1/d1/1/my+data+%28v2%29+%C3%BC.csv', size: 8, eTag: put.ETag?.replaceAll('"', '') },
+        object: {
+          key: 'raw/u1/d1/1/my+data+%28v2%29+%C3%BC.csv',
+          size: 8,
+          eTag: put.ETag?.replaceAll('"', ''),
+        },
       },
     });
     expect(record?.s3.object.sequencer).toMatch(/^[0-9A-F]{18}$/);
@@ -94,7 +100,9 @@ describe('local S3', () => {
     ) as S3Event;
     expect(shape(events[0])).toEqual(shape(real));
 
-    const body = await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString();
+    const body = await (
+      await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
+    ).Body?.transformToString();
     expect(body).toBe('a,b\n1,2\n');
   });
 
@@ -103,7 +111,10 @@ describe('local S3', () => {
     const post = await createPresignedPost(client, {
       Bucket: BUCKET,
       Key: key,
-      Conditions: [['content-length-range', 1, 1024], ['eq', '$Content-Type', 'text/csv']],
+      Conditions: [
+        ['content-length-range', 1, 1024],
+        ['eq', '$Content-Type', 'text/csv'],
+      ],
       Fields: { 'Content-Type': 'text/csv' },
       Expires: 60,
     });
@@ -118,24 +129,40 @@ describe('local S3', () => {
     const form = new FormData();
     for (const [name, value] of Object.entries(post.fields)) form.append(name, value);
     form.append('file', new Blob(['x,y\n3,4\n'], { type: 'text/csv' }), 'sales report.csv');
-    const response = await fetch(post.url, { method: 'POST', body: form, headers: { Origin: 'http://localhost:5173' } });
+    const response = await fetch(post.url, {
+      method: 'POST',
+      body: form,
+      headers: { Origin: 'http://localhost:5173' },
+    });
     expect(response.status).toBeLessThan(300);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     await s3.whenEventsDelivered();
 
-    expect(events.map((e) => [e.Records[0]?.eventName, e.Records[0]?.s3.object.key, e.Records[0]?.s3.object.size])).toEqual([
-      ['ObjectCreated:Post', 'dropbox/u1/sales+report.csv', 8],
-    ]);
+    expect(
+      events.map((e) => [e.Records[0]?.eventName, e.Records[0]?.s3.object.key, e.Records[0]?.s3.object.size]),
+    ).toEqual([['ObjectCreated:Post', 'dropbox/u1/sales+report.csv', 8]]);
   });
 
   it('names multipart completion and copies the way S3 does', async () => {
     const key = 'raw/u1/d2/1/big.bin';
     const created = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
     const part1 = await client.send(
-      new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: Buffer.alloc(5 * 1024 * 1024, 1) }),
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: created.UploadId,
+        PartNumber: 1,
+        Body: Buffer.alloc(5 * 1024 * 1024, 1),
+      }),
     );
     const part2 = await client.send(
-      new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId, PartNumber: 2, Body: Buffer.from('tail') }),
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: created.UploadId,
+        PartNumber: 2,
+        Body: Buffer.from('tail'),
+      }),
     );
     await client.send(
       new CompleteMultipartUploadCommand({
@@ -150,7 +177,9 @@ describe('local S3', () => {
         },
       }),
     );
-    await client.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'raw/u1/d2/1/copy.bin', CopySource: `${BUCKET}/${key}` }));
+    await client.send(
+      new CopyObjectCommand({ Bucket: BUCKET, Key: 'raw/u1/d2/1/copy.bin', CopySource: `${BUCKET}/${key}` }),
+    );
     await s3.whenEventsDelivered();
 
     expect(events.map((e) => [e.Records[0]?.eventName, e.Records[0]?.s3.object.key])).toEqual([

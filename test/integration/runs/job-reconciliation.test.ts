@@ -40,7 +40,8 @@ const clock = fixedClock('2026-11-21T10:00:00Z');
 const logger = createLogger({ serviceName: 'test', logLevel: 'SILENT' });
 const services = () => ({ db, clock, logger, ids: randomIds, orchestrator });
 const deps = () => ({ services: services(), credits: new NoChargeCredits() });
-const sweeper = () => makeSweepJobsHandler(services, { credits: new NoChargeCredits(), staleAfterMs: 15 * 60_000 });
+const sweeper = () =>
+  makeSweepJobsHandler(services, { credits: new NoChargeCredits(), staleAfterMs: 15 * 60_000 });
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -176,7 +177,10 @@ describe('event-driven job reconciliation', () => {
   it('an execution stopped by a cancel: the event settles the job as cancelled', async () => {
     const { caller, jobId, executionId } = await runningJob();
 
-    await orchestrator.stopExecution(executionId, { error: 'PipeWeave.Cancelled', cause: 'Cancelled by its owner.' });
+    await orchestrator.stopExecution(executionId, {
+      error: 'PipeWeave.Cancelled',
+      cause: 'Cancelled by its owner.',
+    });
 
     const { job } = await settledJob(caller, jobId);
     expect(job).toMatchObject({ status: 'cancelled', chargedCredits: 0 });

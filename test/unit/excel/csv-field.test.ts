@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, hasTimeOfDay, isoDate, plainDecimal, snapToSecond } from '../../../shared/adapters/excel/csv-field';
+import {
+  csvField,
+  hasTimeOfDay,
+  isoDate,
+  plainDecimal,
+  snapToSecond,
+} from '../../../shared/adapters/excel/csv-field';
 
 describe('csvField', () => {
   it.each([

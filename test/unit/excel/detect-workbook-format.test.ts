@@ -9,7 +9,9 @@ describe('detectTabularFormat for workbooks', () => {
     expect(detectTabularFormat('excel', 'book.xlsx', xlsx)).toBe('excel');
     expect(detectTabularFormat('csv', 'renamed.csv', xlsx)).toBe('excel');
     expect(detectTabularFormat('excel', 'old.xlsx', buildCompoundFileHead('Workbook'))).toBe('excel');
-    expect(detectTabularFormat('excel', 'locked.xlsx', buildCompoundFileHead('EncryptedPackage'))).toBe('excel');
+    expect(detectTabularFormat('excel', 'locked.xlsx', buildCompoundFileHead('EncryptedPackage'))).toBe(
+      'excel',
+    );
   });
 
   it('refuses a file named as a workbook whose content is not one, saying how to fix it', () => {

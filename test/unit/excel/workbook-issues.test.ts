@@ -76,7 +76,12 @@ const refusing =
 
 describe('workbook issues', () => {
   it.each<[XlsxUnreadableReason, XlsxUnreadableFacts, string, RegExp]>([
-    ['legacy-xls', {}, 'EXCEL.XLS_UNSUPPORTED', /Excel 97-2003 workbook \(\.xls\).*"Excel Workbook \(\.xlsx\)" or as "CSV UTF-8/],
+    [
+      'legacy-xls',
+      {},
+      'EXCEL.XLS_UNSUPPORTED',
+      /Excel 97-2003 workbook \(\.xls\).*"Excel Workbook \(\.xlsx\)" or as "CSV UTF-8/,
+    ],
     ['password-protected', {}, 'EXCEL.PASSWORD_PROTECTED', /password-protected.*remove the password/],
     ['corrupt', {}, 'EXCEL.CORRUPT', /damaged or incompletely uploaded \(detail from the reader\)/],
     ['not-a-workbook', {}, 'EXCEL.NOT_A_WORKBOOK', /zip archive but not an Excel workbook.*unzip it/],
@@ -94,7 +99,12 @@ describe('workbook issues', () => {
         `"Log" has 1048576 rows × 12 columns = 12,582,912 cells; at most ${MAX_XLSX_SHEET_CELLS.toLocaleString('en-US')} cells \\(rows × columns\\)`,
       ),
     ],
-    ['too-large', { unpackedBytes: 900 * 1024 * 1024 }, 'LIMIT.WORKBOOK_TOO_LARGE', /unpacks to 900 MB.*at most 256 MB/],
+    [
+      'too-large',
+      { unpackedBytes: 900 * 1024 * 1024 },
+      'LIMIT.WORKBOOK_TOO_LARGE',
+      /unpacks to 900 MB.*at most 256 MB/,
+    ],
   ])('%s → %s', async (reason, facts, code, message) => {
     const issue = await issueFor(refusing(reason, facts));
     expect(issue?.code).toBe(code);

@@ -10,7 +10,11 @@ import {
   type XlsxToCsvResult,
   type XlsxUnreadableReason,
 } from '../../../shared/ingestion/workers/xlsx-to-csv.port';
-import { buildCompoundFileHead, buildWorkbook, columnName } from '../../fixtures/ingestion/xlsx/build-workbook';
+import {
+  buildCompoundFileHead,
+  buildWorkbook,
+  columnName,
+} from '../../fixtures/ingestion/xlsx/build-workbook';
 
 let dir: string;
 let n = 0;
@@ -32,7 +36,10 @@ async function convert(bytes: Uint8Array, options: Partial<typeof limits> = {}) 
   return { result, csv: await readFile(outputPath, 'utf8') };
 }
 
-async function refusal(bytes: Uint8Array, options: Partial<typeof limits> = {}): Promise<XlsxUnreadableError> {
+async function refusal(
+  bytes: Uint8Array,
+  options: Partial<typeof limits> = {},
+): Promise<XlsxUnreadableError> {
   const error = await convert(bytes, options).then(
     () => undefined,
     (e: unknown) => e,
@@ -53,8 +60,24 @@ describe('convertXlsxToCsv', () => {
           name: 'Sales',
           rows: [
             ['id', 'customer', 'amount', 'sold_on', 'delivered_at', 'paid', 'note'],
-            [1, 'Ann, B', 3.5, new Date(Date.UTC(2024, 0, 2)), new Date(Date.UTC(2024, 0, 2, 10, 30)), true, null],
-            [2, 'say "hi"', 1e-7, new Date(Date.UTC(2024, 1, 29)), new Date(Date.UTC(2024, 1, 29)), false, 'two\nlines'],
+            [
+              1,
+              'Ann, B',
+              3.5,
+              new Date(Date.UTC(2024, 0, 2)),
+              new Date(Date.UTC(2024, 0, 2, 10, 30)),
+              true,
+              null,
+            ],
+            [
+              2,
+              'say "hi"',
+              1e-7,
+              new Date(Date.UTC(2024, 1, 29)),
+              new Date(Date.UTC(2024, 1, 29)),
+              false,
+              'two\nlines',
+            ],
             [3, '  padded  ', 1e21, null, null, null, ''],
           ],
         },
@@ -69,13 +92,25 @@ describe('convertXlsxToCsv', () => {
         '',
       ].join('\r\n'),
     );
-    expect(result).toEqual({ sheetNames: ['Sales'], sheetName: 'Sales', rowCount: 4, columnCount: 7, firstRow: 1 });
+    expect(result).toEqual({
+      sheetNames: ['Sales'],
+      sheetName: 'Sales',
+      rowCount: 4,
+      columnCount: 7,
+      firstRow: 1,
+    });
   });
 
   it('reads the first of several sheets and lists them all', async () => {
     const { result, csv } = await convert(
       buildWorkbook([
-        { name: 'Summary', rows: [['k', 'v'], ['a', 1]] },
+        {
+          name: 'Summary',
+          rows: [
+            ['k', 'v'],
+            ['a', 1],
+          ],
+        },
         { name: 'Raw data', rows: [['x'], [9], [8]] },
       ]),
     );
@@ -101,23 +136,43 @@ describe('convertXlsxToCsv', () => {
   it.each<[string, () => Uint8Array, XlsxUnreadableReason]>([
     ['a legacy .xls', () => buildCompoundFileHead('Workbook'), 'legacy-xls'],
     ['a password-protected workbook', () => buildCompoundFileHead('EncryptedPackage'), 'password-protected'],
-    ['a workbook cut short', () => buildWorkbook([{ name: 'S', rows: [['a'], [1]] }]).subarray(0, 300), 'corrupt'],
+    [
+      'a workbook cut short',
+      () => buildWorkbook([{ name: 'S', rows: [['a'], [1]] }]).subarray(0, 300),
+      'corrupt',
+    ],
     ['bytes that are not a zip', () => new TextEncoder().encode('id,name\n1,Ann\n'), 'corrupt'],
     ['a zip without a workbook', () => zipSync({ 'data.csv': strToU8('a,b\n1,2\n') }), 'not-a-workbook'],
     [
       'a workbook with a malformed sheet',
-      () => replacePart(buildWorkbook([{ name: 'S', rows: [['a']] }]), 'xl/worksheets/sheet1.xml', '<worksheet><sheetData><row'),
+      () =>
+        replacePart(
+          buildWorkbook([{ name: 'S', rows: [['a']] }]),
+          'xl/worksheets/sheet1.xml',
+          '<worksheet><sheetData><row',
+        ),
       'corrupt',
     ],
-    ['an empty first sheet', () => buildWorkbook([{ name: 'Empty', rows: [] }, { name: 'Data', rows: [['a'], [1]] }]), 'empty-sheet'],
+    [
+      'an empty first sheet',
+      () =>
+        buildWorkbook([
+          { name: 'Empty', rows: [] },
+          { name: 'Data', rows: [['a'], [1]] },
+        ]),
+      'empty-sheet',
+    ],
   ])('refuses %s', async (_label, bytes, reason) => {
     const error = await refusal(bytes());
     expect(error.reason).toBe(reason);
-    if (reason === 'empty-sheet') expect(error.facts).toEqual({ sheetName: 'Empty', sheetNames: ['Empty', 'Data'] });
+    if (reason === 'empty-sheet')
+      expect(error.facts).toEqual({ sheetName: 'Empty', sheetNames: ['Empty', 'Data'] });
   });
 
   it('refuses a sheet over the cell limit with its size', async () => {
-    const rows = Array.from({ length: 11 }, (_, r) => Array.from({ length: 5 }, (_, c) => (r === 0 ? columnName(c) : r * c)));
+    const rows = Array.from({ length: 11 }, (_, r) =>
+      Array.from({ length: 5 }, (_, c) => (r === 0 ? columnName(c) : r * c)),
+    );
     const error = await refusal(buildWorkbook([{ name: 'Big', rows }]), { maxCells: 50 });
     expect(error.reason).toBe('too-many-cells');
     expect(error.facts).toMatchObject({ sheetName: 'Big', rows: 11, columns: 5 });

@@ -5,7 +5,11 @@ import { UnauthorizedError } from '../../../shared/errors/app-error';
 
 const auth = { issuer: 'pipeweave', audience: 'pipeweave-api', accessTokenTtlSeconds: 900 };
 const key = new TextEncoder().encode('k'.repeat(48));
-const claims = { userId: '00000000-0000-4000-8000-000000000001', role: 'user' as const, sessionId: '00000000-0000-4000-8000-000000000002' };
+const claims = {
+  userId: '00000000-0000-4000-8000-000000000001',
+  role: 'user' as const,
+  sessionId: '00000000-0000-4000-8000-000000000002',
+};
 const now = new Date('2026-11-21T12:00:00Z');
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -34,8 +38,16 @@ describe('access tokens', () => {
         .setIssuedAt(Math.floor(now.getTime() / 1000))
         .setExpirationTime(Math.floor(now.getTime() / 1000) + 60);
     const cases = {
-      issuer: await base().setProtectedHeader({ alg: 'HS256' }).setIssuer('evil').setAudience(auth.audience).sign(key),
-      audience: await base().setProtectedHeader({ alg: 'HS256' }).setIssuer(auth.issuer).setAudience('other').sign(key),
+      issuer: await base()
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('evil')
+        .setAudience(auth.audience)
+        .sign(key),
+      audience: await base()
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(auth.issuer)
+        .setAudience('other')
+        .sign(key),
       key: await base()
         .setProtectedHeader({ alg: 'HS256' })
         .setIssuer(auth.issuer)
@@ -48,7 +60,11 @@ describe('access tokens', () => {
         .setIssuedAt(Math.floor(now.getTime() / 1000))
         .setExpirationTime(Math.floor(now.getTime() / 1000) + 60)
         .encode(),
-      hs512: await base().setProtectedHeader({ alg: 'HS512' }).setIssuer(auth.issuer).setAudience(auth.audience).sign(key),
+      hs512: await base()
+        .setProtectedHeader({ alg: 'HS512' })
+        .setIssuer(auth.issuer)
+        .setAudience(auth.audience)
+        .sign(key),
       role: await new SignJWT({ role: 'root', sid: claims.sessionId })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(claims.userId)

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { apiKeyPrefixOf, expandScopes, generateApiKeySecret, scopeForMethod } from '../../../shared/identity/api-key-secret';
+import {
+  apiKeyPrefixOf,
+  expandScopes,
+  generateApiKeySecret,
+  scopeForMethod,
+} from '../../../shared/identity/api-key-secret';
 import { sha256Hex } from '../../../shared/identity/token-hash';
 
 describe('API key secrets', () => {
@@ -13,7 +18,13 @@ describe('API key secrets', () => {
   });
 
   it('rejects malformed keys', () => {
-    for (const bad of ['', 'pw_', 'pw_zzzzzzzzzzzz_abc', `sk_0123456789ab_${'a'.repeat(43)}`, `pw_0123456789ab_${'a'.repeat(42)}`]) {
+    for (const bad of [
+      '',
+      'pw_',
+      'pw_zzzzzzzzzzzz_abc',
+      `sk_0123456789ab_${'a'.repeat(43)}`,
+      `pw_0123456789ab_${'a'.repeat(42)}`,
+    ]) {
       expect(apiKeyPrefixOf(bad), bad).toBeUndefined();
     }
   });
@@ -24,6 +35,11 @@ describe('API key secrets', () => {
     expect(expandScopes(['admin'])).toEqual(['read', 'write', 'admin']);
     expect(expandScopes(['bogus'])).toEqual([]);
     expect(scopeForMethod('GET')).toBe('read');
-    expect(['POST', 'PATCH', 'PUT', 'DELETE'].map(scopeForMethod)).toEqual(['write', 'write', 'write', 'write']);
+    expect(['POST', 'PATCH', 'PUT', 'DELETE'].map(scopeForMethod)).toEqual([
+      'write',
+      'write',
+      'write',
+      'write',
+    ]);
   });
 });

@@ -29,7 +29,9 @@ describe('audit entries', () => {
   });
 
   it('diffs only the fields that changed', () => {
-    expect(diffChanges({ name: 'a', tags: ['x'], size: 1 }, { name: 'b', tags: ['x'], size: undefined })).toEqual({
+    expect(
+      diffChanges({ name: 'a', tags: ['x'], size: 1 }, { name: 'b', tags: ['x'], size: undefined }),
+    ).toEqual({
       name: { from: 'a', to: 'b' },
     });
   });
@@ -37,9 +39,16 @@ describe('audit entries', () => {
 
 describe('page cursors', () => {
   it('round-trips and refuses tampered cursors', () => {
-    const position = { createdAt: '2026-11-21 12:00:00.123456+00', id: '00000000-0000-4000-8000-000000000001' };
+    const position = {
+      createdAt: '2026-11-21 12:00:00.123456+00',
+      id: '00000000-0000-4000-8000-000000000001',
+    };
     expect(decodeCursor(encodeCursor(position))).toEqual(position);
-    for (const bad of ['nope', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["x","y"]').toString('base64url')]) {
+    for (const bad of [
+      'nope',
+      Buffer.from('[1,2]').toString('base64url'),
+      Buffer.from('["x","y"]').toString('base64url'),
+    ]) {
       expect(() => decodeCursor(bad)).toThrow(ValidationError);
     }
   });

@@ -7,7 +7,9 @@ import { fixedClock } from '../../../shared/ports/clock.port';
 import type { BatchEntry } from '../../../shared/ports/queue.port';
 
 /** Records handler calls and lets a test await the n-th one without sleeping. */
-function recorder(respond: (event: SQSEvent, call: number) => SQSBatchResponse | void | Promise<SQSBatchResponse | void>) {
+function recorder(
+  respond: (event: SQSEvent, call: number) => SQSBatchResponse | void | Promise<SQSBatchResponse | void>,
+) {
   const calls: { event: SQSEvent; context: Context }[] = [];
   const waiting: { count: number; resolve: () => void }[] = [];
   const handler = async (event: SQSEvent, context: Context) => {
@@ -16,7 +18,9 @@ function recorder(respond: (event: SQSEvent, call: number) => SQSBatchResponse |
     return respond(event, calls.length);
   };
   const untilCalls = (count: number) =>
-    calls.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ count, resolve }));
+    calls.length >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiting.push({ count, resolve }));
   const bodies = (call: number) => calls[call]?.event.Records.map((r) => JSON.parse(r.body) as unknown) ?? [];
   return { handler, calls, untilCalls, bodies };
 }
@@ -102,7 +106,10 @@ describe('LocalQueues consumer', () => {
       const bad = event.Records.find((rec) => (JSON.parse(rec.body) as { n: number }).n === 2);
       return { batchItemFailures: bad ? [{ itemIdentifier: bad.messageId }] : [] };
     });
-    await queues.sendBatch('image', [1, 2, 3].map((n) => ({ id: `m${n}`, body: { n } })));
+    await queues.sendBatch(
+      'image',
+      [1, 2, 3].map((n) => ({ id: `m${n}`, body: { n } })),
+    );
     queues.attachConsumer('image', r.handler, { batchSize: 10, visibilityTimeoutSeconds: 0 });
 
     await r.untilCalls(2);
@@ -117,9 +124,9 @@ describe('LocalQueues consumer', () => {
   it('dead-letters a poison message after maxReceiveCount while the rest of its batch succeeds', async () => {
     queues = new LocalQueues();
     const r = recorder((event) => ({
-      batchItemFailures: event.Records.filter((rec) => (JSON.parse(rec.body) as { poison?: boolean }).poison).map(
-        (rec) => ({ itemIdentifier: rec.messageId }),
-      ),
+      batchItemFailures: event.Records.filter(
+        (rec) => (JSON.parse(rec.body) as { poison?: boolean }).poison,
+      ).map((rec) => ({ itemIdentifier: rec.messageId })),
     }));
     await queues.sendBatch('audio', [
       { id: 'a', body: { n: 1 } },
@@ -136,13 +143,19 @@ describe('LocalQueues consumer', () => {
     expect(r.bodies(2)).toEqual([{ poison: true }]);
     const dead = queues.deadLetters('audio');
     expect(dead.map((d) => [d.body, d.receiveCount])).toEqual([['{"poison":true}', 3]]);
-    expect(queues.stats().find((s) => s.queue === 'audio')).toMatchObject({ visible: 0, inFlight: 0, dlq: 1 });
+    expect(queues.stats().find((s) => s.queue === 'audio')).toMatchObject({
+      visible: 0,
+      inFlight: 0,
+      dlq: 1,
+    });
     expect((await queues.healthCheck().check()).detail).toContain('1 dead-lettered');
   });
 
   it('retries the whole batch when batchItemFailures names an unknown message', async () => {
     queues = new LocalQueues();
-    const r = recorder((_e, call) => (call === 1 ? { batchItemFailures: [{ itemIdentifier: 'nope' }] } : undefined));
+    const r = recorder((_e, call) =>
+      call === 1 ? { batchItemFailures: [{ itemIdentifier: 'nope' }] } : undefined,
+    );
     await queues.sendBatch('video', [
       { id: 'a', body: 1 },
       { id: 'b', body: 2 },
@@ -211,7 +224,9 @@ describe('LocalQueues send limits and receive', () => {
     await expect(queues.send('tabular', big)).rejects.toThrow(PayloadTooLargeError);
     await expect(queues.send('tabular', big)).rejects.toThrow(/at most 262144/);
     // The JSON quotes push a 262,142-character string to exactly the limit.
-    await expect(queues.send('tabular', 'x'.repeat(MAX_MESSAGE_BYTES - 2))).resolves.toHaveProperty('messageId');
+    await expect(queues.send('tabular', 'x'.repeat(MAX_MESSAGE_BYTES - 2))).resolves.toHaveProperty(
+      'messageId',
+    );
   });
 
   it('splits batches into SQS-sized calls and reports oversize entries on their own', async () => {
@@ -220,7 +235,9 @@ describe('LocalQueues send limits and receive', () => {
     entries.splice(7, 0, { id: 'huge', body: { blob: 'y'.repeat(MAX_MESSAGE_BYTES) } });
     const result = await queues.sendBatch('text', entries);
     expect(result.successful).toHaveLength(25);
-    expect(result.failed).toEqual([{ id: 'huge', code: 'QUEUE.MESSAGE_TOO_LARGE', message: expect.stringContaining('262144') }]);
+    expect(result.failed).toEqual([
+      { id: 'huge', code: 'QUEUE.MESSAGE_TOO_LARGE', message: expect.stringContaining('262144') },
+    ]);
     expect(queues.stats().find((s) => s.queue === 'text')?.visible).toBe(25);
   });
 
@@ -235,7 +252,9 @@ describe('LocalQueues send limits and receive', () => {
     ).rejects.toThrow(/more than once/);
     await expect(queues.sendBatch('text', [{ id: 'has space', body: 1 }])).rejects.toThrow(/letters, digits/);
     await expect(queues.send('text', 1, { delaySeconds: 901 })).rejects.toThrow(/0 to 900/);
-    expect(() => queues?.attachConsumer('text', async () => undefined, { batchSize: 11 })).toThrow(/batchSize/);
+    expect(() => queues?.attachConsumer('text', async () => undefined, { batchSize: 11 })).toThrow(
+      /batchSize/,
+    );
   });
 
   it('receive hides messages, stale receipt handles do not delete, and the DLQ takes the last receive', () => {

@@ -31,7 +31,9 @@ describe('LocalScheduler', () => {
       detail: {},
     });
     expect(events[0]?.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(scheduler.upcoming()).toEqual([{ name: 'refresh-sweep', nextAt: new Date('2026-03-01T10:10:00Z') }]);
+    expect(scheduler.upcoming()).toEqual([
+      { name: 'refresh-sweep', nextAt: new Date('2026-03-01T10:10:00Z') },
+    ]);
   });
 
   it('delivers a product schedule payload as the event detail, and stops after delete', async () => {
@@ -43,7 +45,9 @@ describe('LocalScheduler', () => {
       expression: 'cron(0 3 * * ? *)',
       payload: { datasetId: 'd1' },
     });
-    expect(await scheduler.getSchedule('dataset-refresh-d1')).toMatchObject({ expression: 'cron(0 3 * * ? *)' });
+    expect(await scheduler.getSchedule('dataset-refresh-d1')).toMatchObject({
+      expression: 'cron(0 3 * * ? *)',
+    });
 
     clock.set('2026-03-01T03:00:00Z');
     await scheduler.runDue();
@@ -73,8 +77,17 @@ describe('LocalScheduler', () => {
         if (e.detail['n'] === 1) throw new Error('handler bug');
       },
     });
-    await scheduler.upsertSchedule({ name: 'once', expression: 'at(2026-03-01T00:10:00)', payload: { n: 1 } });
-    await scheduler.upsertSchedule({ name: 'off', expression: 'rate(1 minute)', payload: { n: 2 }, enabled: false });
+    await scheduler.upsertSchedule({
+      name: 'once',
+      expression: 'at(2026-03-01T00:10:00)',
+      payload: { n: 1 },
+    });
+    await scheduler.upsertSchedule({
+      name: 'off',
+      expression: 'rate(1 minute)',
+      payload: { n: 2 },
+      enabled: false,
+    });
 
     clock.advance(15 * 60_000);
     await scheduler.runDue();
@@ -100,9 +113,9 @@ describe('LocalScheduler', () => {
 
   it('rejects a bad expression when the schedule is created', async () => {
     const scheduler = new LocalScheduler();
-    await expect(scheduler.upsertSchedule({ name: 'x', expression: 'rate(5 minute)', payload: {} })).rejects.toThrow(
-      /plural/,
-    );
+    await expect(
+      scheduler.upsertSchedule({ name: 'x', expression: 'rate(5 minute)', payload: {} }),
+    ).rejects.toThrow(/plural/);
     expect(() => scheduler.addFixedSchedule('y', 'cron(0 0 L * ? *)', async () => undefined)).toThrow(/"L"/);
   });
 });

@@ -58,8 +58,16 @@ async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
 describe('LocalStepFunctions: running executions and status-change events', () => {
   it('lists the running executions of one machine only, and drops them once they end', async () => {
     const { orchestrator, release } = machines();
-    const a = await orchestrator.startExecution({ machine: 'run-pipeline', name: 'job-a', input: { id: 'a' } });
-    const b = await orchestrator.startExecution({ machine: 'run-pipeline', name: 'job-b', input: { id: 'b' } });
+    const a = await orchestrator.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-a',
+      input: { id: 'a' },
+    });
+    const b = await orchestrator.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-b',
+      input: { id: 'b' },
+    });
     await orchestrator.startExecution({ machine: 'other', name: 'job-c', input: { id: 'c' } });
 
     const running = await orchestrator.listRunningExecutions('run-pipeline');
@@ -88,8 +96,16 @@ describe('LocalStepFunctions: running executions and status-change events', () =
     const unsubscribe = orchestrator.onExecutionStatusChange((event) => {
       events.push(event);
     });
-    const done = await orchestrator.startExecution({ machine: 'run-pipeline', name: 'job-d', input: { id: 'd' } });
-    const stopped = await orchestrator.startExecution({ machine: 'run-pipeline', name: 'job-s', input: { id: 's' } });
+    const done = await orchestrator.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-d',
+      input: { id: 'd' },
+    });
+    const stopped = await orchestrator.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-s',
+      input: { id: 's' },
+    });
 
     await release('d');
     await orchestrator.waitForExecution(done.executionId, { timeoutMs: 5_000 });
@@ -103,7 +119,10 @@ describe('LocalStepFunctions: running executions and status-change events', () =
     });
     // The machine's output (here the lambda:invoke result, as it has no ResultSelector).
     expect(JSON.parse(String(byName.get('job-d')?.detail.output))).toMatchObject({ Payload: { done: 'd' } });
-    expect(byName.get('job-s')?.detail).toMatchObject({ executionArn: stopped.executionId, status: 'ABORTED' });
+    expect(byName.get('job-s')?.detail).toMatchObject({
+      executionArn: stopped.executionId,
+      status: 'ABORTED',
+    });
     for (const event of events) {
       expect(executionStatusChangeSchema.safeParse(event).success).toBe(true);
       expect(event.detail.stateMachineArn).toMatch(/:stateMachine:run-pipeline$/);
@@ -113,7 +132,11 @@ describe('LocalStepFunctions: running executions and status-change events', () =
     // A second stop changes nothing and announces nothing; after unsubscribing, nothing more arrives.
     await orchestrator.stopExecution(stopped.executionId);
     unsubscribe();
-    const late = await orchestrator.startExecution({ machine: 'run-pipeline', name: 'job-l', input: { id: 'l' } });
+    const late = await orchestrator.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-l',
+      input: { id: 'l' },
+    });
     await orchestrator.stopExecution(late.executionId);
     await new Promise((resolve) => setImmediate(resolve));
     expect(events.map((e) => e.detail.name).sort()).toEqual(['job-d', 'job-s']);

@@ -8,14 +8,27 @@ import {
 } from '../../../shared/pipelines/plan-stages';
 
 function graph(nodes: string[], edges: [string, string][]): PipelineGraph {
-  return { nodes: nodes.map((id) => ({ id, type: 'transform.noop' })), edges: edges.map(([from, to]) => ({ from, to })) };
+  return {
+    nodes: nodes.map((id) => ({ id, type: 'transform.noop' })),
+    edges: edges.map(([from, to]) => ({ from, to })),
+  };
 }
 
 describe('planStages', () => {
   const cases: { name: string; graph: PipelineGraph; stages: string[][] }[] = [
     { name: 'an empty pipeline has no stages', graph: graph([], []), stages: [] },
     { name: 'one node is one stage', graph: graph(['a'], []), stages: [['a']] },
-    { name: 'a chain runs one node per stage', graph: graph(['c', 'b', 'a'], [['a', 'b'], ['b', 'c']]), stages: [['a'], ['b'], ['c']] },
+    {
+      name: 'a chain runs one node per stage',
+      graph: graph(
+        ['c', 'b', 'a'],
+        [
+          ['a', 'b'],
+          ['b', 'c'],
+        ],
+      ),
+      stages: [['a'], ['b'], ['c']],
+    },
     {
       name: 'independent roots share the first stage, sorted',
       graph: graph(['z', 'm', 'a'], []),
@@ -23,23 +36,56 @@ describe('planStages', () => {
     },
     {
       name: 'a diamond joins after both branches',
-      graph: graph(['src', 'left', 'right', 'join'], [['src', 'left'], ['src', 'right'], ['left', 'join'], ['right', 'join']]),
+      graph: graph(
+        ['src', 'left', 'right', 'join'],
+        [
+          ['src', 'left'],
+          ['src', 'right'],
+          ['left', 'join'],
+          ['right', 'join'],
+        ],
+      ),
       stages: [['src'], ['left', 'right'], ['join']],
     },
     {
       name: 'a node waits for its deepest input (longest path)',
-      graph: graph(['a', 'b', 'c', 'd'], [['a', 'b'], ['b', 'c'], ['a', 'd'], ['c', 'd']]),
+      graph: graph(
+        ['a', 'b', 'c', 'd'],
+        [
+          ['a', 'b'],
+          ['b', 'c'],
+          ['a', 'd'],
+          ['c', 'd'],
+        ],
+      ),
       stages: [['a'], ['b'], ['c'], ['d']],
     },
     {
       name: 'duplicate edges count once',
-      graph: graph(['a', 'b'], [['a', 'b'], ['a', 'b']]),
+      graph: graph(
+        ['a', 'b'],
+        [
+          ['a', 'b'],
+          ['a', 'b'],
+        ],
+      ),
       stages: [['a'], ['b']],
     },
     {
       name: 'five nodes in two parallel stages',
-      graph: graph(['load', 'clean', 'split', 'train', 'report'], [['load', 'train'], ['clean', 'train'], ['split', 'report'], ['load', 'report']]),
-      stages: [['clean', 'load', 'split'], ['report', 'train']],
+      graph: graph(
+        ['load', 'clean', 'split', 'train', 'report'],
+        [
+          ['load', 'train'],
+          ['clean', 'train'],
+          ['split', 'report'],
+          ['load', 'report'],
+        ],
+      ),
+      stages: [
+        ['clean', 'load', 'split'],
+        ['report', 'train'],
+      ],
     },
   ];
 
@@ -48,17 +94,50 @@ describe('planStages', () => {
   });
 
   it('gives the same plan whatever the order of nodes and edges', () => {
-    const a = graph(['a', 'b', 'c', 'd'], [['a', 'c'], ['b', 'c'], ['c', 'd']]);
-    const b = graph(['d', 'c', 'b', 'a'], [['c', 'd'], ['b', 'c'], ['a', 'c']]);
+    const a = graph(
+      ['a', 'b', 'c', 'd'],
+      [
+        ['a', 'c'],
+        ['b', 'c'],
+        ['c', 'd'],
+      ],
+    );
+    const b = graph(
+      ['d', 'c', 'b', 'a'],
+      [
+        ['c', 'd'],
+        ['b', 'c'],
+        ['a', 'c'],
+      ],
+    );
     expect(planStages(a)).toEqual(planStages(b));
   });
 
   const cycles: { name: string; graph: PipelineGraph; cycle: string[] }[] = [
     { name: 'self loop', graph: graph(['a'], [['a', 'a']]), cycle: ['a'] },
-    { name: 'two nodes', graph: graph(['a', 'b'], [['a', 'b'], ['b', 'a']]), cycle: ['a', 'b'] },
+    {
+      name: 'two nodes',
+      graph: graph(
+        ['a', 'b'],
+        [
+          ['a', 'b'],
+          ['b', 'a'],
+        ],
+      ),
+      cycle: ['a', 'b'],
+    },
     {
       name: 'a cycle behind a valid prefix, with a tail hanging off it',
-      graph: graph(['root', 'x', 'y', 'z', 'tail'], [['root', 'x'], ['x', 'y'], ['y', 'z'], ['z', 'x'], ['z', 'tail']]),
+      graph: graph(
+        ['root', 'x', 'y', 'z', 'tail'],
+        [
+          ['root', 'x'],
+          ['x', 'y'],
+          ['y', 'z'],
+          ['z', 'x'],
+          ['z', 'tail'],
+        ],
+      ),
       cycle: ['x', 'y', 'z'],
     },
   ];
@@ -87,7 +166,13 @@ describe('planStages', () => {
 describe('descendantsOf', () => {
   const g = graph(
     ['load', 'clean', 'train', 'eval', 'export', 'profile'],
-    [['load', 'clean'], ['clean', 'train'], ['train', 'eval'], ['clean', 'export'], ['load', 'profile']],
+    [
+      ['load', 'clean'],
+      ['clean', 'train'],
+      ['train', 'eval'],
+      ['clean', 'export'],
+      ['load', 'profile'],
+    ],
   );
 
   it.each([

@@ -10,7 +10,8 @@ function bytes(size: number, write: (dv: DataView, u8: Uint8Array) => void): Uin
   write(new DataView(u8.buffer), u8);
   return u8;
 }
-const put = (u8: Uint8Array, at: number, text: string) => [...text].forEach((c, i) => (u8[at + i] = c.charCodeAt(0)));
+const put = (u8: Uint8Array, at: number, text: string) =>
+  [...text].forEach((c, i) => (u8[at + i] = c.charCodeAt(0)));
 
 describe('image headers', () => {
   it('reads PNG dimensions, bit depth and channels from IHDR', () => {
@@ -23,7 +24,13 @@ describe('image headers', () => {
       u8[24] = 8;
       u8[25] = 6;
     });
-    expect(parseImageHeader(png)).toEqual({ format: 'png', width: 640, height: 480, bitDepth: 8, channels: 4 });
+    expect(parseImageHeader(png)).toEqual({
+      format: 'png',
+      width: 640,
+      height: 480,
+      bitDepth: 8,
+      channels: 4,
+    });
   });
 
   it('finds the JPEG frame header after an APP segment', () => {
@@ -38,7 +45,13 @@ describe('image headers', () => {
       dv.setUint16(sof + 7, 1920);
       u8[sof + 9] = 3;
     });
-    expect(parseImageHeader(jpeg)).toEqual({ format: 'jpeg', width: 1920, height: 1080, bitDepth: 8, channels: 3 });
+    expect(parseImageHeader(jpeg)).toEqual({
+      format: 'jpeg',
+      width: 1920,
+      height: 1080,
+      bitDepth: 8,
+      channels: 3,
+    });
   });
 
   it('reads GIF and WebP (lossy, lossless, extended)', () => {
@@ -55,11 +68,18 @@ describe('image headers', () => {
         put(u8, 12, chunk);
         fill(dv, u8);
       });
-    expect(parseImageHeader(webp('VP8 ', (dv) => (dv.setUint16(26, 400, true), dv.setUint16(28, 300, true))))).toMatchObject({ width: 400, height: 300 });
-    // VP8L packs width-1 and height-1 in 14 bits each: 99 and 49.
-    expect(parseImageHeader(webp('VP8L', (_dv, u8) => u8.set([99, 0x40, 0x0c, 0x00], 21)))).toMatchObject({ width: 100, height: 50 });
     expect(
-      parseImageHeader(webp('VP8X', (_dv, u8) => (u8.set([0xff, 0x03, 0x00], 24), u8.set([0xdf, 0x01, 0x00], 27)))),
+      parseImageHeader(webp('VP8 ', (dv) => (dv.setUint16(26, 400, true), dv.setUint16(28, 300, true)))),
+    ).toMatchObject({ width: 400, height: 300 });
+    // VP8L packs width-1 and height-1 in 14 bits each: 99 and 49.
+    expect(parseImageHeader(webp('VP8L', (_dv, u8) => u8.set([99, 0x40, 0x0c, 0x00], 21)))).toMatchObject({
+      width: 100,
+      height: 50,
+    });
+    expect(
+      parseImageHeader(
+        webp('VP8X', (_dv, u8) => (u8.set([0xff, 0x03, 0x00], 24), u8.set([0xdf, 0x01, 0x00], 27))),
+      ),
     ).toMatchObject({ width: 1024, height: 480 });
   });
 
@@ -84,7 +104,14 @@ describe('audio headers', () => {
       put(u8, 36, 'data');
       dv.setUint32(40, 44_100 * 4 * 3, true); // three seconds
     });
-    expect(parseAudioHeader(wav)).toEqual({ format: 'wav', sampleRateHz: 44_100, channels: 2, bitsPerSample: 16, codec: 'pcm', durationSeconds: 3 });
+    expect(parseAudioHeader(wav)).toEqual({
+      format: 'wav',
+      sampleRateHz: 44_100,
+      channels: 2,
+      bitsPerSample: 16,
+      codec: 'pcm',
+      durationSeconds: 3,
+    });
   });
 
   it('reads FLAC STREAMINFO', () => {
@@ -100,7 +127,13 @@ describe('audio headers', () => {
       u8[s + 3] = ((24 - 1) & 0x0f) << 4;
       u8.set([0x00, 0x01, 0x77, 0x00], s + 4); // low 32 bits of 96,000
     });
-    expect(parseAudioHeader(flac)).toMatchObject({ format: 'flac', sampleRateHz: 48_000, channels: 2, bitsPerSample: 24, durationSeconds: 2 });
+    expect(parseAudioHeader(flac)).toMatchObject({
+      format: 'flac',
+      sampleRateHz: 48_000,
+      channels: 2,
+      bitsPerSample: 24,
+      durationSeconds: 2,
+    });
   });
 
   it('estimates MP3 duration from the bit rate after an ID3 tag', () => {
@@ -112,7 +145,13 @@ describe('audio headers', () => {
       u8.set([0xff, 0xfb, 0x90, 0x00], 30);
     });
     const header = parseAudioHeader(mp3);
-    expect(header).toMatchObject({ format: 'mp3', sampleRateHz: 44_100, channels: 2, bitrateKbps: 128, durationEstimated: true });
+    expect(header).toMatchObject({
+      format: 'mp3',
+      sampleRateHz: 44_100,
+      channels: 2,
+      bitrateKbps: 128,
+      durationEstimated: true,
+    });
     expect(header?.durationSeconds).toBeCloseTo((16_000 * 8) / 128_000, 6);
   });
 });
@@ -134,7 +173,12 @@ describe('video containers', () => {
       dv.setUint32(body + 12, 1000); // timescale
       dv.setUint32(body + 16, 12_500); // duration
     });
-    expect(await parseVideoHeader(bytesSource(mp4))).toEqual({ container: 'mp4', brand: 'isom', timescale: 1000, durationSeconds: 12.5 });
+    expect(await parseVideoHeader(bytesSource(mp4))).toEqual({
+      container: 'mp4',
+      brand: 'isom',
+      timescale: 1000,
+      durationSeconds: 12.5,
+    });
   });
 
   it('recognises WebM by its EBML DocType', async () => {
@@ -147,7 +191,11 @@ describe('video containers', () => {
 });
 
 describe('SEG-Y', () => {
-  function segy(traces: number, samples: number, options: { intervalMicros?: number; format?: number; littleEndian?: boolean } = {}) {
+  function segy(
+    traces: number,
+    samples: number,
+    options: { intervalMicros?: number; format?: number; littleEndian?: boolean } = {},
+  ) {
     const size = 3600 + traces * (240 + samples * 4);
     return bytes(size, (dv, u8) => {
       u8.fill(0x40, 0, 3200); // EBCDIC spaces
@@ -179,7 +227,9 @@ describe('SEG-Y', () => {
   });
 
   it('detects little-endian binary headers', async () => {
-    expect(await parseSegy(bytesSource(segy(3, 100, { littleEndian: true, intervalMicros: 1000 })))).toMatchObject({
+    expect(
+      await parseSegy(bytesSource(segy(3, 100, { littleEndian: true, intervalMicros: 1000 }))),
+    ).toMatchObject({
       byteOrder: 'little-endian',
       sampleRateHz: 1000,
       traces: 3,
@@ -188,7 +238,9 @@ describe('SEG-Y', () => {
 
   it('explains a truncated upload and a file that is not SEG-Y', async () => {
     const full = segy(4, 50);
-    await expect(parseSegy(bytesSource(full.subarray(0, full.length - 10)))).rejects.toThrow(/Trace 4 declares 50 samples but the file ends/);
+    await expect(parseSegy(bytesSource(full.subarray(0, full.length - 10)))).rejects.toThrow(
+      /Trace 4 declares 50 samples but the file ends/,
+    );
     await expect(parseSegy(bytesSource(segy(1, 10, { format: 4 })))).rejects.toBeInstanceOf(SegyFormatError);
     await expect(parseSegy(bytesSource(new Uint8Array(100)))).rejects.toThrow(/3,600 bytes of headers/);
   });

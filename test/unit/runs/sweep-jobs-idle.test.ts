@@ -65,7 +65,8 @@ function setup() {
   orchestrator.register('run-pipeline', {
     overrides: {
       Work: lambdaTask(
-        (_payload, context) => new Promise<null>((resolve) => context.signal.addEventListener('abort', () => resolve(null))),
+        (_payload, context) =>
+          new Promise<null>((resolve) => context.signal.addEventListener('abort', () => resolve(null))),
       ),
     },
   });
@@ -107,7 +108,8 @@ describe('the frequent job sweep on an idle platform', () => {
       await sweepJobs({ services, credits, mode: 'if-running' }),
     ];
 
-    for (const report of reports) expect(report).toEqual({ running: 0, checked: 0, settled: [], started: [] });
+    for (const report of reports)
+      expect(report).toEqual({ running: 0, checked: 0, settled: [], started: [] });
     expect(driver.attempts).toBe(0);
   });
 

@@ -28,7 +28,13 @@ type ControlPayload =
   | { action: 'plan'; jobId: string }
   | { action: 'check'; jobId: string }
   | { action: 'record'; jobId: string; nodeId: string; status: 'success'; output: JsonValue }
-  | { action: 'record'; jobId: string; nodeId: string; status: 'failed'; error: { Error: string; Cause: string } }
+  | {
+      action: 'record';
+      jobId: string;
+      nodeId: string;
+      status: 'failed';
+      error: { Error: string; Cause: string };
+    }
   | { action: 'settle'; jobId: string; error: { Error: string; Cause: string } | null };
 
 type NodePayload = { jobId: string; nodeId: string; attempt: number };
@@ -40,7 +46,12 @@ function fakeControlPlane(nodes: DagNode[], edges: [string, string][]) {
     edges: edges.map(([from, to]) => ({ from, to })),
   });
   const runtimeOf = new Map(nodes.map((n) => [n.id, n.runtime]));
-  const records: { nodeId: string; status: 'success' | 'failed'; output?: JsonValue; error?: { Error: string; Cause: string } }[] = [];
+  const records: {
+    nodeId: string;
+    status: 'success' | 'failed';
+    output?: JsonValue;
+    error?: { Error: string; Cause: string };
+  }[] = [];
   const skipped = new Set<string>();
   const settles: { error: { Error: string; Cause: string } | null }[] = [];
   let checks = 0;
@@ -48,7 +59,13 @@ function fakeControlPlane(nodes: DagNode[], edges: [string, string][]) {
     switch (payload.action) {
       case 'plan':
         return {
-          stages: graph.stages.map((ids) => ids.map((id) => ({ nodeId: id, nodeType: `test.${runtimeOf.get(id)}`, runtime: runtimeOf.get(id) }))),
+          stages: graph.stages.map((ids) =>
+            ids.map((id) => ({
+              nodeId: id,
+              nodeType: `test.${runtimeOf.get(id)}`,
+              runtime: runtimeOf.get(id),
+            })),
+          ),
         };
       case 'check':
         checks++;
@@ -63,7 +80,9 @@ function fakeControlPlane(nodes: DagNode[], edges: [string, string][]) {
         return { recorded: true };
       case 'settle':
         settles.push({ error: payload.error });
-        return { status: payload.error || records.some((r) => r.status === 'failed') ? 'failed' : 'completed' };
+        return {
+          status: payload.error || records.some((r) => r.status === 'failed') ? 'failed' : 'completed',
+        };
     }
   });
   return {
@@ -128,7 +147,11 @@ describe('run-pipeline state machine', () => {
       RunFargateNode: unusedFargate(),
     });
 
-    const { executionId } = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-1', input: INPUT });
+    const { executionId } = await sfn.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-1',
+      input: INPUT,
+    });
     const result = await sfn.waitForExecution(executionId);
 
     expect(result.status).toBe('SUCCEEDED');
@@ -137,8 +160,12 @@ describe('run-pipeline state machine', () => {
     expect(plane.records.map((r) => r.status)).toEqual(Array(5).fill('success'));
     const stages = plane.records.map((r) => plane.stageOf(r.nodeId));
     expect(stages).toEqual([...stages].sort());
-    expect(new Set(plane.records.slice(0, 3).map((r) => r.nodeId))).toEqual(new Set(['clean', 'load', 'profile']));
-    expect(plane.records.find((r) => r.nodeId === 'train')?.output).toEqual({ outputKey: 'jobs/user-1/job-1/train/out.parquet' });
+    expect(new Set(plane.records.slice(0, 3).map((r) => r.nodeId))).toEqual(
+      new Set(['clean', 'load', 'profile']),
+    );
+    expect(plane.records.find((r) => r.nodeId === 'train')?.output).toEqual({
+      outputKey: 'jobs/user-1/job-1/train/out.parquet',
+    });
     expect(runs.every((r) => r.jobId === 'job-1' && r.attempt === 0)).toBe(true);
     expect(maxActive).toBeGreaterThan(1);
     expect(plane.checks()).toBe(1);
@@ -181,13 +208,23 @@ describe('run-pipeline state machine', () => {
       launches.push(input);
       const token = context.taskToken ?? '';
       await sfn.sendTaskHeartbeat(token);
-      heartbeatSeen = sfn.pendingTasks().some((t) => t.taskToken === token && t.lastHeartbeatAt !== undefined);
+      heartbeatSeen = sfn
+        .pendingTasks()
+        .some((t) => t.taskToken === token && t.lastHeartbeatAt !== undefined);
       setImmediate(() => void sfn.sendTaskSuccess(token, { modelKey: 'models/user-1/m1/model.json' }));
       return { tasks: [{ taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/pipeweave/1' }] };
     };
-    const sfn = machineWith({ ...plane.overrides, RunLambdaNode: lambdaTask(() => ({})), RunFargateNode: runFargate });
+    const sfn = machineWith({
+      ...plane.overrides,
+      RunLambdaNode: lambdaTask(() => ({})),
+      RunFargateNode: runFargate,
+    });
 
-    const { executionId } = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-fargate', input: INPUT });
+    const { executionId } = await sfn.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-fargate',
+      input: INPUT,
+    });
     const result = await sfn.waitForExecution(executionId);
 
     expect(result.status).toBe('SUCCEEDED');
@@ -200,7 +237,9 @@ describe('run-pipeline state machine', () => {
     const launch = launches[0] as {
       Cluster: string;
       LaunchType: string;
-      NetworkConfiguration: { AwsvpcConfiguration: { Subnets: string[]; SecurityGroups: string[]; AssignPublicIp: string } };
+      NetworkConfiguration: {
+        AwsvpcConfiguration: { Subnets: string[]; SecurityGroups: string[]; AssignPublicIp: string };
+      };
       Overrides: { ContainerOverrides: { Name: string; Environment: { Name: string; Value: string }[] }[] };
     };
     expect(launch.Cluster).toBe('arn:aws:ecs:us-east-1:000000000000:cluster/pipeweave');
@@ -210,7 +249,9 @@ describe('run-pipeline state machine', () => {
       SecurityGroups: ['sg-00000000000000001'],
       AssignPublicIp: 'DISABLED',
     });
-    const env = Object.fromEntries(launch.Overrides.ContainerOverrides[0]?.Environment.map((e) => [e.Name, e.Value]) ?? []);
+    const env = Object.fromEntries(
+      launch.Overrides.ContainerOverrides[0]?.Environment.map((e) => [e.Name, e.Value]) ?? [],
+    );
     expect(env['PW_JOB_ID']).toBe('job-1');
     expect(env['PW_NODE_ID']).toBe('big-train');
     expect(env['PW_TASK_TOKEN']?.length).toBeGreaterThan(40);
@@ -224,10 +265,16 @@ describe('run-pipeline state machine', () => {
       ...plane.overrides,
       RunLambdaNode: lambdaTask(() => ({})),
       RunFargateNode: (_input, context) => {
-        setImmediate(() => void sfn.sendTaskFailure(context.taskToken ?? '', 'PipeWeave.NodeError', 'out of memory'));
+        setImmediate(
+          () => void sfn.sendTaskFailure(context.taskToken ?? '', 'PipeWeave.NodeError', 'out of memory'),
+        );
       },
     });
-    const { executionId } = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-ff', input: INPUT });
+    const { executionId } = await sfn.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-ff',
+      input: INPUT,
+    });
     expect((await sfn.waitForExecution(executionId)).status).toBe('SUCCEEDED');
     expect(plane.records).toEqual([
       { nodeId: 'gpu', status: 'failed', error: { Error: 'PipeWeave.NodeError', Cause: 'out of memory' } },
@@ -263,7 +310,11 @@ describe('run-pipeline state machine', () => {
       RunFargateNode: unusedFargate(),
     });
 
-    const { executionId } = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-fail', input: INPUT });
+    const { executionId } = await sfn.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-fail',
+      input: INPUT,
+    });
     const result = await sfn.waitForExecution(executionId);
 
     expect(result.status).toBe('SUCCEEDED');
@@ -303,7 +354,11 @@ describe('run-pipeline state machine', () => {
       },
       { RunLambdaNode: 0 },
     );
-    const { executionId } = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-retry', input: INPUT });
+    const { executionId } = await sfn.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-retry',
+      input: INPUT,
+    });
     const result = await sfn.waitForExecution(executionId);
 
     expect(result.status).toBe('SUCCEEDED');
@@ -323,7 +378,11 @@ describe('run-pipeline state machine', () => {
       RunLambdaNode: lambdaTask(() => ({})),
       RunFargateNode: unusedFargate(),
     });
-    const { executionId } = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-plan', input: INPUT });
+    const { executionId } = await sfn.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-plan',
+      input: INPUT,
+    });
     const result = await sfn.waitForExecution(executionId);
     expect(plane.settles).toHaveLength(1);
     expect(plane.settles[0]?.error?.Error).toBe('Error');
@@ -341,7 +400,11 @@ describe('run-pipeline state machine', () => {
       RunLambdaNode: lambdaTask(() => ({})),
       RunFargateNode: (_input, context) => launched(context.taskToken ?? ''),
     });
-    const { executionId } = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-stop', input: INPUT });
+    const { executionId } = await sfn.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-stop',
+      input: INPUT,
+    });
     const token = await launchedToken;
 
     await sfn.stopExecution(executionId, { error: 'JobCancelled', cause: 'Cancelled by the user.' });
@@ -352,7 +415,9 @@ describe('run-pipeline state machine', () => {
     expect(described?.stoppedAt).toBeInstanceOf(Date);
     expect(described?.error).toBe('JobCancelled');
     expect(finished.status).toBe('ABORTED');
-    await expect(sfn.sendTaskSuccess(token, { late: true })).rejects.toMatchObject({ code: 'TASK.TIMED_OUT' });
+    await expect(sfn.sendTaskSuccess(token, { late: true })).rejects.toMatchObject({
+      code: 'TASK.TIMED_OUT',
+    });
     await expect(sfn.sendTaskSuccess('never-issued', {})).rejects.toThrow(NotFoundError);
     expect(plane.records).toEqual([]);
     expect(plane.settles).toEqual([]);
@@ -361,35 +426,58 @@ describe('run-pipeline state machine', () => {
   it('(f) refuses to build a machine when a Task has no local override, naming the state', () => {
     const plane = fakeControlPlane([], []);
     const sfn = new LocalStepFunctions({ definitions: { 'run-pipeline': aslText } });
-    expect(() => sfn.register('run-pipeline', { overrides: { ...plane.overrides, RunLambdaNode: lambdaTask(() => ({})) } })).toThrow(
-      /without a local override.*RunFargateNode/,
-    );
+    expect(() =>
+      sfn.register('run-pipeline', {
+        overrides: { ...plane.overrides, RunLambdaNode: lambdaTask(() => ({})) },
+      }),
+    ).toThrow(/without a local override.*RunFargateNode/);
     const { CheckStage: _omitted, ...withoutCheck } = plane.overrides;
     expect(() =>
       sfn.register('run-pipeline', {
-        overrides: { ...withoutCheck, RunLambdaNode: lambdaTask(() => ({})), RunFargateNode: unusedFargate() },
+        overrides: {
+          ...withoutCheck,
+          RunLambdaNode: lambdaTask(() => ({})),
+          RunFargateNode: unusedFargate(),
+        },
       }),
     ).toThrow(/CheckStage/);
     expect(() =>
       sfn.register('run-pipeline', {
-        overrides: { ...plane.overrides, RunLambdaNode: lambdaTask(() => ({})), RunFargateNode: unusedFargate(), RunNode: unusedFargate() },
+        overrides: {
+          ...plane.overrides,
+          RunLambdaNode: lambdaTask(() => ({})),
+          RunFargateNode: unusedFargate(),
+          RunNode: unusedFargate(),
+        },
       }),
     ).toThrow(/not Tasks of the machine: RunNode/);
   });
 
   it('starts idempotently by name and refuses the same name with another input', async () => {
     const plane = fakeControlPlane([{ id: 'a', runtime: 'lambda' }], []);
-    const sfn = machineWith({ ...plane.overrides, RunLambdaNode: lambdaTask(() => ({})), RunFargateNode: unusedFargate() });
+    const sfn = machineWith({
+      ...plane.overrides,
+      RunLambdaNode: lambdaTask(() => ({})),
+      RunFargateNode: unusedFargate(),
+    });
     const first = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-same', input: INPUT });
-    const again = await sfn.startExecution({ machine: 'run-pipeline', name: 'job-same', input: { ...INPUT } });
+    const again = await sfn.startExecution({
+      machine: 'run-pipeline',
+      name: 'job-same',
+      input: { ...INPUT },
+    });
     expect(again.executionId).toBe(first.executionId);
     await expect(
       sfn.startExecution({ machine: 'run-pipeline', name: 'job-same', input: { ...INPUT, jobId: 'job-2' } }),
     ).rejects.toThrow(ConflictError);
-    await expect(sfn.startExecution({ machine: 'run-pipeline', name: 'has space', input: INPUT })).rejects.toThrow(/cannot name/);
+    await expect(
+      sfn.startExecution({ machine: 'run-pipeline', name: 'has space', input: INPUT }),
+    ).rejects.toThrow(/cannot name/);
     await sfn.waitForExecution(first.executionId);
     expect(plane.settles).toHaveLength(1);
-    expect(await sfn.describeExecution('arn:aws:states:us-east-1:000000000000:execution:run-pipeline:nope')).toBeUndefined();
+    expect(
+      await sfn.describeExecution('arn:aws:states:us-east-1:000000000000:execution:run-pipeline:nope'),
+    ).toBeUndefined();
   });
 
   it('(g) uses JSONPath only and only the seven CDK substitution names', () => {

@@ -1,14 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { decodeS3EventKey, objectKeys, ObjectKeyError, parseArrivalKey, safeFileName } from '../../../shared/storage/object-keys';
+import {
+  decodeS3EventKey,
+  objectKeys,
+  ObjectKeyError,
+  parseArrivalKey,
+  safeFileName,
+} from '../../../shared/storage/object-keys';
 
 const user = '3f1c2a9e-8b7d-4c1e-9a2b-1c2d3e4f5a6b';
 const dataset = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 
 describe('object keys', () => {
   it('builds the layout from validated ids', () => {
-    expect(objectKeys.raw(user, dataset, 3, 'sales 2024.csv')).toBe(`raw/${user}/${dataset}/3/sales 2024.csv`);
+    expect(objectKeys.raw(user, dataset, 3, 'sales 2024.csv')).toBe(
+      `raw/${user}/${dataset}/3/sales 2024.csv`,
+    );
     expect(objectKeys.processed(user, dataset, 1)).toBe(`processed/${user}/${dataset}/1/data.parquet`);
-    expect(objectKeys.jobNodeOutput(user, dataset, 'split-1', 'train')).toBe(`jobs/${user}/${dataset}/split-1/train.parquet`);
+    expect(objectKeys.jobNodeOutput(user, dataset, 'split-1', 'train')).toBe(
+      `jobs/${user}/${dataset}/split-1/train.parquet`,
+    );
   });
 
   it.each([

@@ -22,7 +22,9 @@ export interface DataApiDatabaseOptions extends DataApiExecutorOptions {
 /** A typed Kysely over the RDS Data API. */
 export function createDataApiDatabase(options: DataApiDatabaseOptions): Database {
   const ownsClient = options.client === undefined;
-  const client = options.client ?? new RDSDataClient({ ...(options.region ? { region: options.region } : {}), maxAttempts: 1 });
+  const client =
+    options.client ??
+    new RDSDataClient({ ...(options.region ? { region: options.region } : {}), maxAttempts: 1 });
   const executor = new DataApiExecutor(
     client,
     { resourceArn: options.resourceArn, secretArn: options.secretArn, database: options.database },

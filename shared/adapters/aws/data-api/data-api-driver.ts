@@ -56,7 +56,9 @@ export class DataApiDriver implements Driver {
   }
 
   async rollbackToSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${quoteIdentifier(savepointName)}`));
+    await connection.executeQuery(
+      CompiledQuery.raw(`rollback to savepoint ${quoteIdentifier(savepointName)}`),
+    );
   }
 
   async releaseSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
@@ -137,7 +139,10 @@ export class DataApiConnection implements DatabaseConnection {
     return id;
   }
 
-  async executeQuery<R>(compiledQuery: CompiledQuery, options?: AbortableOperationOptions): Promise<QueryResult<R>> {
+  async executeQuery<R>(
+    compiledQuery: CompiledQuery,
+    options?: AbortableOperationOptions,
+  ): Promise<QueryResult<R>> {
     const scanned = scanSql(compiledQuery.sql);
     const parameters = toSqlParameters(compiledQuery.parameters);
     const signal = options?.signal;
@@ -197,23 +202,44 @@ export class DataApiConnection implements DatabaseConnection {
     let finished = false;
     let declared = false;
     try {
-      await this.#executor.execute(`declare ${cursor} scroll cursor for ${sql}`, parameters, transactionId, signal);
+      await this.#executor.execute(
+        `declare ${cursor} scroll cursor for ${sql}`,
+        parameters,
+        transactionId,
+        signal,
+      );
       declared = true;
       let delivered = 0;
       let rowsPerFetch = fixedRows ?? FIRST_FETCH_ROWS;
       for (;;) {
         let out;
         try {
-          out = await this.#executor.execute(`fetch forward ${rowsPerFetch} from ${cursor}`, [], transactionId, signal);
+          out = await this.#executor.execute(
+            `fetch forward ${rowsPerFetch} from ${cursor}`,
+            [],
+            transactionId,
+            signal,
+          );
         } catch (error) {
           if (!isResponseTooLarge(error)) throw error;
           if (rowsPerFetch === 1) {
-            throw new DatabaseError('A single row is larger than the Data API can return (1 MiB per response).', '54000', undefined, undefined, {
-              cause: error,
-            });
+            throw new DatabaseError(
+              'A single row is larger than the Data API can return (1 MiB per response).',
+              '54000',
+              undefined,
+              undefined,
+              {
+                cause: error,
+              },
+            );
           }
           rowsPerFetch = Math.max(1, Math.floor(rowsPerFetch / 4));
-          await this.#executor.execute(`move absolute ${delivered} from ${cursor}`, [], transactionId, signal);
+          await this.#executor.execute(
+            `move absolute ${delivered} from ${cursor}`,
+            [],
+            transactionId,
+            signal,
+          );
           continue;
         }
         const page = decodeRecords(out.records, out.columnMetadata);

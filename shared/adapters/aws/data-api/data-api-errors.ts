@@ -71,19 +71,37 @@ function looksLikePostgresError(error: Error): boolean {
 export function translateDataApiError(error: unknown, operation: string, attempts = 1): Error {
   if (error instanceof DatabaseError || error instanceof DependencyUnavailableError) return error;
   const name = errorName(error);
-  if (error instanceof Error && (name === 'DatabaseErrorException' || name === 'BadRequestException') && looksLikePostgresError(error)) {
+  if (
+    error instanceof Error &&
+    (name === 'DatabaseErrorException' || name === 'BadRequestException') &&
+    looksLikePostgresError(error)
+  ) {
     const parsed = parsePostgresErrorMessage(error.message);
-    return new DatabaseError(parsed.message, parsed.sqlState, parsed.constraint, parsed.detail, { cause: error });
-  }
-  if (name === 'StatementTimeoutException') {
-    // What PostgreSQL reports for a statement cancelled by statement_timeout.
-    return new DatabaseError('The statement ran longer than the Data API allows (45 s) and was cancelled.', '57014', undefined, undefined, {
+    return new DatabaseError(parsed.message, parsed.sqlState, parsed.constraint, parsed.detail, {
       cause: error,
     });
   }
+  if (name === 'StatementTimeoutException') {
+    // What PostgreSQL reports for a statement cancelled by statement_timeout.
+    return new DatabaseError(
+      'The statement ran longer than the Data API allows (45 s) and was cancelled.',
+      '57014',
+      undefined,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
   if (name === 'TransactionNotFoundException') {
     // The transaction ended (idle for 3 min, or already finished): the work in it was rolled back.
-    return new DatabaseError(`The database transaction is gone: ${messageOf(error)}`, '25P01', undefined, undefined, { cause: error });
+    return new DatabaseError(
+      `The database transaction is gone: ${messageOf(error)}`,
+      '25P01',
+      undefined,
+      undefined,
+      { cause: error },
+    );
   }
   if (isTransientDataApiError(error)) {
     const waking = isResumingError(error) ? ' (the Aurora cluster was resuming)' : '';
@@ -93,11 +111,26 @@ export function translateDataApiError(error: unknown, operation: string, attempt
       { cause: error },
     );
   }
-  if (['AccessDeniedException', 'ForbiddenException', 'InvalidSecretException', 'SecretsErrorException'].includes(name)) {
+  if (
+    [
+      'AccessDeniedException',
+      'ForbiddenException',
+      'InvalidSecretException',
+      'SecretsErrorException',
+    ].includes(name)
+  ) {
     return new AwsAccessError('rds-data', operation, messageOf(error), error);
   }
-  if (['HttpEndpointNotEnabledException', 'DatabaseNotFoundException', 'InvalidResourceStateException'].includes(name)) {
-    return new DependencyUnavailableError('database', `${operation}: ${name}: ${messageOf(error)}`, { cause: error });
+  if (
+    [
+      'HttpEndpointNotEnabledException',
+      'DatabaseNotFoundException',
+      'InvalidResourceStateException',
+    ].includes(name)
+  ) {
+    return new DependencyUnavailableError('database', `${operation}: ${name}: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
   return error instanceof Error ? error : new Error(`${operation} failed: ${String(error)}`);
 }

@@ -82,7 +82,12 @@ export class DataApiExecutor {
       // Exact int8 and numeric: both arrive as strings and are decoded by column type.
       resultSetOptions: { longReturnType: 'STRING', decimalReturnType: 'STRING' },
     });
-    return this.#call('ExecuteStatement', transactionId === undefined, (s) => this.#client.send(command, { abortSignal: s }), signal);
+    return this.#call(
+      'ExecuteStatement',
+      transactionId === undefined,
+      (s) => this.#client.send(command, { abortSignal: s }),
+      signal,
+    );
   }
 
   async begin(signal?: AbortSignal): Promise<string> {
@@ -91,7 +96,12 @@ export class DataApiExecutor {
       secretArn: this.#target.secretArn,
       database: this.#target.database,
     });
-    const out = await this.#call('BeginTransaction', true, (s) => this.#client.send(command, { abortSignal: s }), signal);
+    const out = await this.#call(
+      'BeginTransaction',
+      true,
+      (s) => this.#client.send(command, { abortSignal: s }),
+      signal,
+    );
     if (!out.transactionId) throw new Error('BeginTransaction returned no transactionId.');
     return out.transactionId;
   }
@@ -103,7 +113,12 @@ export class DataApiExecutor {
       secretArn: this.#target.secretArn,
       transactionId,
     });
-    const out = await this.#call('CommitTransaction', false, (s) => this.#client.send(command, { abortSignal: s }), signal);
+    const out = await this.#call(
+      'CommitTransaction',
+      false,
+      (s) => this.#client.send(command, { abortSignal: s }),
+      signal,
+    );
     return out.transactionStatus;
   }
 
@@ -113,16 +128,27 @@ export class DataApiExecutor {
       secretArn: this.#target.secretArn,
       transactionId,
     });
-    await this.#call('RollbackTransaction', false, (s) => this.#client.send(command, { abortSignal: s }), signal);
+    await this.#call(
+      'RollbackTransaction',
+      false,
+      (s) => this.#client.send(command, { abortSignal: s }),
+      signal,
+    );
   }
 
-  async #call<T>(operation: string, retryable: boolean, send: (signal?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async #call<T>(
+    operation: string,
+    retryable: boolean,
+    send: (signal?: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const deadline = this.#now() + this.#retry.deadlineMs;
     for (let attempt = 1; ; attempt++) {
       try {
         return await send(signal);
       } catch (error) {
-        if (!retryable || signal?.aborted || !isTransientDataApiError(error)) throw translateDataApiError(error, operation, attempt);
+        if (!retryable || signal?.aborted || !isTransientDataApiError(error))
+          throw translateDataApiError(error, operation, attempt);
         // Capped exponential backoff with full jitter; give up when the next wait would pass the deadline.
         const ceiling = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
         const delay = Math.max(1, Math.round(this.#random() * ceiling));

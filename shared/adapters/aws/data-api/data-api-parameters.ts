@@ -76,7 +76,13 @@ export function formatTimestamp(date: Date): string {
 }
 
 function isJsonObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof Uint8Array)
+  );
 }
 
 /** PostgreSQL array input syntax; every element is quoted so commas, braces and spaces are safe. */

@@ -14,7 +14,10 @@ import { DatabaseError } from '../../../db/database-error';
  */
 export type Row = Record<string, unknown>;
 
-export function decodeRecords(records: readonly Field[][] | undefined, columns: readonly ColumnMetadata[] | undefined): Row[] {
+export function decodeRecords(
+  records: readonly Field[][] | undefined,
+  columns: readonly ColumnMetadata[] | undefined,
+): Row[] {
   if (!records || records.length === 0) return [];
   const cols = columns ?? [];
   const names = cols.map((c, i) => c.label || c.name || `column${i + 1}`);
@@ -34,7 +37,18 @@ function normaliseTypeName(typeName: string | undefined): string {
   return (typeName ?? '').replace(/"/g, '').replace(/^.*\./, '').toLowerCase();
 }
 
-const INTEGER_TYPES = new Set(['int2', 'int4', 'int8', 'serial', 'serial4', 'serial8', 'bigserial', 'smallserial', 'oid', 'xid']);
+const INTEGER_TYPES = new Set([
+  'int2',
+  'int4',
+  'int8',
+  'serial',
+  'serial4',
+  'serial8',
+  'bigserial',
+  'smallserial',
+  'oid',
+  'xid',
+]);
 const FLOAT_TYPES = new Set(['float4', 'float8']);
 const TIMESTAMP_TYPES = new Set(['timestamp', 'timestamptz']);
 const JSON_TYPES = new Set(['json', 'jsonb']);
@@ -52,7 +66,11 @@ export function decodeField(field: Field, typeName: string, column: string): unk
   if (field.stringValue !== undefined) {
     if (typeName.startsWith('_')) {
       return parseArrayLiteral(field.stringValue).map(function decode(item): unknown {
-        return Array.isArray(item) ? item.map(decode) : item === null ? null : decodeScalar(item, typeName.slice(1), column);
+        return Array.isArray(item)
+          ? item.map(decode)
+          : item === null
+            ? null
+            : decodeScalar(item, typeName.slice(1), column);
       });
     }
     return decodeScalar(field.stringValue, typeName, column);
@@ -93,13 +111,19 @@ function unsafeInteger(column: string, text: string): DatabaseError {
 }
 
 function decodeArray(array: ArrayValue, elementType: string, column: string): unknown[] {
-  if (array.arrayValues) return array.arrayValues.map((inner) => (inner === null ? null : decodeArray(inner, elementType, column)));
+  if (array.arrayValues)
+    return array.arrayValues.map((inner) =>
+      inner === null ? null : decodeArray(inner, elementType, column),
+    );
   const items: (string | number | boolean | null)[] =
     array.stringValues ?? array.longValues ?? array.doubleValues ?? array.booleanValues ?? [];
-  return items.map((item) => (item === null || item === undefined ? null : decodeScalar(item, elementType, column)));
+  return items.map((item) =>
+    item === null || item === undefined ? null : decodeScalar(item, elementType, column),
+  );
 }
 
-const TIMESTAMP_PATTERN = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const TIMESTAMP_PATTERN =
+  /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
  * The Data API prints timestamps as `YYYY-MM-DD HH:MM:SS[.ffffff]`, timestamptz in UTC without an

@@ -49,7 +49,12 @@ describe('S3BlobStore against a local S3 server', () => {
     got.body.destroy();
 
     expect(put).toMatchObject({ key: 'raw/u1/d1/1/hello.csv', size: 8, contentType: 'text/csv' });
-    expect(head).toMatchObject({ size: 8, contentType: 'text/csv', metadata: { source: 'upload' }, etag: put.etag });
+    expect(head).toMatchObject({
+      size: 8,
+      contentType: 'text/csv',
+      metadata: { source: 'upload' },
+      etag: put.etag,
+    });
     expect(head?.lastModified).toBeInstanceOf(Date);
     expect(got.info).toMatchObject({ size: 8, contentType: 'text/csv' });
     expect(text).toBe('a,b\n1,2\n');
@@ -66,7 +71,9 @@ describe('S3BlobStore against a local S3 server', () => {
     const bytes = randomBytes(300_000);
     const small = randomBytes(1_000);
 
-    await store.put('jobs/u1/j1/n1/known.bin', Readable.from(chunks(bytes, 65_536)), { contentLength: bytes.byteLength });
+    await store.put('jobs/u1/j1/n1/known.bin', Readable.from(chunks(bytes, 65_536)), {
+      contentLength: bytes.byteLength,
+    });
     await store.put('jobs/u1/j1/n1/unknown.bin', Readable.from(chunks(small, 100)));
 
     expect(Buffer.from(await store.getBytes('jobs/u1/j1/n1/known.bin')).equals(bytes)).toBe(true);
@@ -153,7 +160,9 @@ describe('S3BlobStore against a local S3 server', () => {
 
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('id\n1\n');
-    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="iris _.csv"; filename*=UTF-8''iris%20%E2%9C%93.csv`);
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="iris _.csv"; filename*=UTF-8''iris%20%E2%9C%93.csv`,
+    );
   });
 });
 
@@ -213,12 +222,21 @@ describe('S3BlobStore presigned POST', () => {
     // SigV4: the signing key is HMAC-chained from the secret through date, region, service.
     let signingKey: Buffer = Buffer.from(`AWS4${credentials.secretAccessKey}`);
     for (const part of [day ?? '', region, 's3', 'aws4_request']) signingKey = hmac(signingKey, part);
-    expect(post.fields['X-Amz-Signature']).toBe(createHmac('sha256', signingKey).update(post.fields.Policy ?? '').digest('hex'));
+    expect(post.fields['X-Amz-Signature']).toBe(
+      createHmac('sha256', signingKey)
+        .update(post.fields.Policy ?? '')
+        .digest('hex'),
+    );
   });
 
   it('refuses a policy that could not bound the upload', async () => {
     await expect(
-      store.presignPost({ key: 'raw/u1/${filename}', contentType: 'text/csv', maxBytes: 10, expiresInSeconds: 60 }),
+      store.presignPost({
+        key: 'raw/u1/${filename}',
+        contentType: 'text/csv',
+        maxBytes: 10,
+        expiresInSeconds: 60,
+      }),
     ).rejects.toBeInstanceOf(ValidationError);
     await expect(
       store.presignPost({ key: 'raw/u1/a.csv', contentType: 'text/csv', maxBytes: 0, expiresInSeconds: 60 }),

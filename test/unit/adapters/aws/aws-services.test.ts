@@ -15,7 +15,9 @@ const fullEnv = {
   PW_DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:pipeweave',
   PW_DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
   PW_BUCKET: 'pipeweave-data',
-  PW_STATE_MACHINE_ARNS: JSON.stringify({ 'run-pipeline': 'arn:aws:states:eu-west-1:123456789012:stateMachine:run' }),
+  PW_STATE_MACHINE_ARNS: JSON.stringify({
+    'run-pipeline': 'arn:aws:states:eu-west-1:123456789012:stateMachine:run',
+  }),
 };
 
 afterEach(() => {
@@ -49,11 +51,23 @@ describe('createAwsServices', () => {
       columnMetadata: [{ name: 'version', label: 'version', typeName: 'text' }],
       records: [[{ stringValue: '16.6' }]],
     });
-    s3.on(HeadBucketCommand).rejects(Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } }));
-    sfn.on(DescribeStateMachineCommand).resolves({ status: 'ACTIVE', stateMachineArn: 'arn', name: 'run', definition: '{}', roleArn: 'r', type: 'STANDARD', creationDate: new Date() });
+    s3.on(HeadBucketCommand).rejects(
+      Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } }),
+    );
+    sfn.on(DescribeStateMachineCommand).resolves({
+      status: 'ACTIVE',
+      stateMachineArn: 'arn',
+      name: 'run',
+      definition: '{}',
+      roleArn: 'r',
+      type: 'STANDARD',
+      creationDate: new Date(),
+    });
     const services = createAwsServices(loadConfig(fullEnv));
 
-    const reports = Object.fromEntries(await Promise.all(services.health.map(async (h) => [h.name, await h.check()] as const)));
+    const reports = Object.fromEntries(
+      await Promise.all(services.health.map(async (h) => [h.name, await h.check()] as const)),
+    );
 
     expect(reports.database).toMatchObject({ status: 'up', detail: 'postgres 16.6' });
     expect(reports.storage).toMatchObject({ status: 'down', detail: 'Forbidden' });

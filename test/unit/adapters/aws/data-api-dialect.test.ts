@@ -13,7 +13,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataApiDialect } from '../../../../shared/adapters/aws/data-api/data-api-dialect';
-import { DataApiExecutor, type DataApiExecutorOptions } from '../../../../shared/adapters/aws/data-api/data-api-executor';
+import {
+  DataApiExecutor,
+  type DataApiExecutorOptions,
+} from '../../../../shared/adapters/aws/data-api/data-api-executor';
 import { createDataApiDatabase } from '../../../../shared/adapters/aws/data-api/data-api-database';
 import { DatabaseError, SqlState, isDatabaseError } from '../../../../shared/db/database-error';
 import { DependencyUnavailableError } from '../../../../shared/errors/app-error';
@@ -73,7 +76,9 @@ describe('Data API dialect: what we send', () => {
     );
 
     const [input] = executeInputs();
-    expect(input?.sql).toBe('select :p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, :p9, :p10, :p11, :p12, :p13, :p14, :p15, :p16');
+    expect(input?.sql).toBe(
+      'select :p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, :p9, :p10, :p11, :p12, :p13, :p14, :p15, :p16',
+    );
     expect(input?.resourceArn).toBe(target.resourceArn);
     expect(input?.secretArn).toBe(target.secretArn);
     expect(input?.database).toBe('pipeweave');
@@ -122,7 +127,11 @@ describe('Data API dialect: what we send', () => {
     rds.on(ExecuteStatementCommand).resolves(output({ numberOfRecordsUpdated: 2 }));
     const db = database();
 
-    const result = await db.updateTable('users').set({ email: 'new@example.com' }).where('credit_balance', '>', 10).executeTakeFirst();
+    const result = await db
+      .updateTable('users')
+      .set({ email: 'new@example.com' })
+      .where('credit_balance', '>', 10)
+      .executeTakeFirst();
 
     expect(executeInputs()[0]).toMatchObject({
       sql: 'update "users" set "email" = :p1 where "credit_balance" > :p2',
@@ -180,7 +189,10 @@ describe('Data API dialect: what we read back', () => {
 
   it('refuses to round an int8 beyond 2^53 − 1', async () => {
     rds.on(ExecuteStatementCommand).resolves(
-      output({ columnMetadata: [column('total', 'int8')], records: [[{ stringValue: '9007199254740993' }]] }),
+      output({
+        columnMetadata: [column('total', 'int8')],
+        records: [[{ stringValue: '9007199254740993' }]],
+      }),
     );
     const db = database();
 
@@ -205,7 +217,12 @@ describe('Data API dialect: transactions', () => {
     const id = await db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('users')
-        .values({ id: 'u-1', email: 'a@b.c', credit_balance: 0, created_at: new Date('2026-01-01T00:00:00Z') })
+        .values({
+          id: 'u-1',
+          email: 'a@b.c',
+          credit_balance: 0,
+          created_at: new Date('2026-01-01T00:00:00Z'),
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       await trx.updateTable('users').set({ credit_balance: 5 }).where('id', '=', row.id).execute();
@@ -238,7 +255,12 @@ describe('Data API dialect: transactions', () => {
 
     const error = await db
       .transaction()
-      .execute((trx) => trx.insertInto('users').values({ id: 'u', email: 'ada@example.com', credit_balance: 0, created_at: new Date() }).execute())
+      .execute((trx) =>
+        trx
+          .insertInto('users')
+          .values({ id: 'u', email: 'ada@example.com', credit_balance: 0, created_at: new Date() })
+          .execute(),
+      )
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(DatabaseError);
@@ -256,7 +278,9 @@ describe('Data API dialect: transactions', () => {
   it('never re-sends a statement inside a transaction, even on a transient error', async () => {
     rds.on(BeginTransactionCommand).resolves({ transactionId: 'tx-3', $metadata: {} });
     rds.on(RollbackTransactionCommand).resolves({ $metadata: {} });
-    rds.on(ExecuteStatementCommand).rejects(new ServiceUnavailableError({ message: 'Service unavailable', $metadata: {} }));
+    rds
+      .on(ExecuteStatementCommand)
+      .rejects(new ServiceUnavailableError({ message: 'Service unavailable', $metadata: {} }));
     const db = database();
 
     const error = await db
@@ -273,7 +297,12 @@ describe('Data API dialect: transactions', () => {
   it('retries BeginTransaction itself while the cluster resumes', async () => {
     rds
       .on(BeginTransactionCommand)
-      .rejectsOnce(new DatabaseResumingException({ message: 'The Aurora DB instance db-1 is resuming after being auto-paused.', $metadata: {} }))
+      .rejectsOnce(
+        new DatabaseResumingException({
+          message: 'The Aurora DB instance db-1 is resuming after being auto-paused.',
+          $metadata: {},
+        }),
+      )
       .resolves({ transactionId: 'tx-4', $metadata: {} });
     rds.on(CommitTransactionCommand).resolves({ transactionStatus: 'Transaction Committed', $metadata: {} });
     rds.on(ExecuteStatementCommand).resolves(output());
@@ -305,7 +334,10 @@ describe('Data API dialect: transactions', () => {
 
 describe('Data API dialect: retries outside transactions', () => {
   it('retries DatabaseResumingException with growing, capped waits until the cluster answers', async () => {
-    const resuming = new DatabaseResumingException({ message: 'The Aurora DB instance is resuming after being auto-paused.', $metadata: {} });
+    const resuming = new DatabaseResumingException({
+      message: 'The Aurora DB instance is resuming after being auto-paused.',
+      $metadata: {},
+    });
     rds
       .on(ExecuteStatementCommand)
       .rejectsOnce(resuming)
@@ -322,7 +354,9 @@ describe('Data API dialect: retries outside transactions', () => {
   });
 
   it('gives up at the deadline with DependencyUnavailableError naming the database', async () => {
-    rds.on(ExecuteStatementCommand).rejects(new DatabaseResumingException({ message: 'resuming', $metadata: {} }));
+    rds
+      .on(ExecuteStatementCommand)
+      .rejects(new DatabaseResumingException({ message: 'resuming', $metadata: {} }));
     const db = database({ retry: { baseDelayMs: 1_000, maxDelayMs: 4_000, deadlineMs: 10_000 } });
 
     const error = await sql`select 1`.execute(db).catch((e: unknown) => e);
@@ -336,7 +370,9 @@ describe('Data API dialect: retries outside transactions', () => {
   });
 
   it('does not retry a statement the database rejected', async () => {
-    rds.on(ExecuteStatementCommand).rejects(new StatementTimeoutException({ message: 'Request timed out', $metadata: {} }));
+    rds
+      .on(ExecuteStatementCommand)
+      .rejects(new StatementTimeoutException({ message: 'Request timed out', $metadata: {} }));
     const db = database();
 
     const error = await sql`select pg_sleep(60)`.execute(db).catch((e: unknown) => e);
@@ -415,7 +451,9 @@ describe('Data API dialect: results over 1 MiB', () => {
 
 describe('createDataApiDatabase', () => {
   it('builds a Kysely that talks to the given cluster, secret and database', async () => {
-    rds.on(ExecuteStatementCommand).resolves(output({ columnMetadata: [column('name', 'text')], records: [] }));
+    rds
+      .on(ExecuteStatementCommand)
+      .resolves(output({ columnMetadata: [column('name', 'text')], records: [] }));
     const db = createDataApiDatabase({ ...target, client: new RDSDataClient({ region: 'eu-west-1' }) });
 
     const rows = await db.selectFrom('schema_migrations').select('name').execute();

@@ -13,7 +13,9 @@ const metadata = { httpStatusCode: 200, requestId: 'req', attempts: 1, totalRetr
 
 /** The users fixture as the SDK hands it to us (blobValue decoded from base64). */
 export function usersResponse(): ExecuteStatementCommandOutput {
-  const raw = JSON.parse(readFileSync(new URL('./fixtures/execute-statement-users.json', import.meta.url), 'utf8')) as {
+  const raw = JSON.parse(
+    readFileSync(new URL('./fixtures/execute-statement-users.json', import.meta.url), 'utf8'),
+  ) as {
     columnMetadata: ColumnMetadata[];
     numberOfRecordsUpdated: number;
     // On the wire a blob is base64 text; the SDK hands it to us as bytes.
@@ -22,10 +24,17 @@ export function usersResponse(): ExecuteStatementCommandOutput {
   const records: Field[][] = raw.records.map((record) =>
     record.map((field): Field => {
       const blob = field.blobValue;
-      return typeof blob === 'string' ? { blobValue: new Uint8Array(Buffer.from(blob, 'base64')) } : (field as Field);
+      return typeof blob === 'string'
+        ? { blobValue: new Uint8Array(Buffer.from(blob, 'base64')) }
+        : (field as Field);
     }),
   );
-  return { $metadata: metadata, columnMetadata: raw.columnMetadata, numberOfRecordsUpdated: raw.numberOfRecordsUpdated, records };
+  return {
+    $metadata: metadata,
+    columnMetadata: raw.columnMetadata,
+    numberOfRecordsUpdated: raw.numberOfRecordsUpdated,
+    records,
+  };
 }
 
 export function output(partial: Partial<ExecuteStatementCommandOutput> = {}): ExecuteStatementCommandOutput {
@@ -37,7 +46,10 @@ export function column(name: string, typeName: string): ColumnMetadata {
 }
 
 export function tooLarge(): BadRequestException {
-  return new BadRequestException({ message: 'Database returned more than the allowed response size limit', $metadata: {} });
+  return new BadRequestException({
+    message: 'Database returned more than the allowed response size limit',
+    $metadata: {},
+  });
 }
 
 /**
@@ -50,7 +62,10 @@ export function tooLarge(): BadRequestException {
 export function cursorTable(count: number, payloadBytes: number) {
   const limit = 1024 * 1024;
   const columns = [column('n', 'int4'), column('payload', 'text')];
-  const row = (i: number): Field[] => [{ longValue: i }, { stringValue: String(i % 10).repeat(payloadBytes) }];
+  const row = (i: number): Field[] => [
+    { longValue: i },
+    { stringValue: String(i % 10).repeat(payloadBytes) },
+  ];
   const fetchSizes: number[] = [];
   const cursors = new Map<string, number>();
 
@@ -73,7 +88,10 @@ export function cursorTable(count: number, payloadBytes: number) {
       if (position === undefined) throw new Error(`cursor "${m[2]}" does not exist`);
       const n = Number(m[1]);
       fetchSizes.push(n);
-      const rows = Array.from({ length: Math.max(0, Math.min(n, count - position)) }, (_, k) => position + k + 1);
+      const rows = Array.from(
+        { length: Math.max(0, Math.min(n, count - position)) },
+        (_, k) => position + k + 1,
+      );
       cursors.set(m[2], position + rows.length);
       return respond(rows);
     }

@@ -16,7 +16,12 @@ describe('PostgreSQL error text from the Data API', () => {
     ],
     [
       'ERROR: insufficient credits: balance 3, needed 10\n  Where: PL/pgSQL function debit_credits() line 12 at RAISE; SQLState: P0001',
-      { message: 'insufficient credits: balance 3, needed 10', sqlState: 'P0001', constraint: undefined, detail: undefined },
+      {
+        message: 'insufficient credits: balance 3, needed 10',
+        sqlState: 'P0001',
+        constraint: undefined,
+        detail: undefined,
+      },
     ],
     [
       'ERROR: column "nme" does not exist\n  Hint: Perhaps you meant to reference the column "users.name".\n  Position: 8; SQLState: 42703',

@@ -17,7 +17,12 @@ const targetArn = 'arn:aws:lambda:eu-west-1:123456789012:function:pipeweave-data
 const roleArn = 'arn:aws:iam::123456789012:role/pipeweave-scheduler';
 
 function adapter(options: { targetArn?: string } = { targetArn }) {
-  return new EventBridgeScheduler({ client: new SchedulerClient({ region: 'eu-west-1' }), group: 'pipeweave', roleArn, ...options });
+  return new EventBridgeScheduler({
+    client: new SchedulerClient({ region: 'eu-west-1' }),
+    group: 'pipeweave',
+    roleArn,
+    ...options,
+  });
 }
 
 const request = {
@@ -50,7 +55,13 @@ describe('EventBridgeScheduler', () => {
   });
 
   it('updates the schedule when one with that name exists', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule already exists.', Message: 'Schedule already exists.', $metadata: {} }));
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        message: 'Schedule already exists.',
+        Message: 'Schedule already exists.',
+        $metadata: {},
+      }),
+    );
     scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
 
     await adapter().upsertSchedule({ ...request, enabled: false });
@@ -65,7 +76,13 @@ describe('EventBridgeScheduler', () => {
   });
 
   it('deletes quietly when the schedule is already gone, and reads back what it stored', async () => {
-    scheduler.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }));
+    scheduler.on(DeleteScheduleCommand).rejects(
+      new ResourceNotFoundException({
+        message: 'Schedule not found',
+        Message: 'Schedule not found',
+        $metadata: {},
+      }),
+    );
     scheduler
       .on(GetScheduleCommand, { Name: 'dataset-refresh-d1' })
       .resolves({
@@ -75,7 +92,13 @@ describe('EventBridgeScheduler', () => {
         Target: { Arn: targetArn, RoleArn: roleArn, Input: '{"datasetId":"d1"}' },
       })
       .on(GetScheduleCommand, { Name: 'missing' })
-      .rejects(new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }));
+      .rejects(
+        new ResourceNotFoundException({
+          message: 'Schedule not found',
+          Message: 'Schedule not found',
+          $metadata: {},
+        }),
+      );
 
     await expect(adapter().deleteSchedule('dataset-refresh-d1')).resolves.toBeUndefined();
     expect(await adapter().getSchedule('dataset-refresh-d1')).toEqual({

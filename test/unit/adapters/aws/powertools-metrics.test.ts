@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { PowertoolsMetrics } from '../../../../shared/adapters/aws/powertools-metrics';
 
 interface Emf {
-  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  _aws: {
+    CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: string; Unit: string }[];
+    }[];
+  };
   [key: string]: unknown;
 }
 
@@ -47,8 +53,14 @@ describe('PowertoolsMetrics', () => {
     metrics.add('NodeDuration', 1530, 'Milliseconds', { nodeType: 'train.random-forest' });
 
     const [doc] = emitted();
-    expect(doc).toMatchObject({ nodeType: 'train.random-forest', NodeDuration: 1530, service: 'pipeweave-worker' });
-    expect(doc?._aws.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(expect.arrayContaining(['service', 'nodeType']));
+    expect(doc).toMatchObject({
+      nodeType: 'train.random-forest',
+      NodeDuration: 1530,
+      service: 'pipeweave-worker',
+    });
+    expect(doc?._aws.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(
+      expect.arrayContaining(['service', 'nodeType']),
+    );
   });
 
   it('writes nothing when there is nothing to flush', () => {

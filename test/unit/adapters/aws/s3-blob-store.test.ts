@@ -17,14 +17,27 @@ afterEach(() => {
 
 describe('S3BlobStore error translation', () => {
   it('turns a missing key into NotFoundError', async () => {
-    s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand).rejects(
+      new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }),
+    );
     await expect(store().get('raw/u/d/1/a.csv')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('turns SlowDown and 5xx into DependencyUnavailableError for storage', async () => {
     s3.on(PutObjectCommand)
-      .rejectsOnce(Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }))
-      .rejectsOnce(Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+      .rejectsOnce(
+        Object.assign(new Error('Please reduce your request rate.'), {
+          name: 'SlowDown',
+          $metadata: { httpStatusCode: 503 },
+        }),
+      )
+      .rejectsOnce(
+        Object.assign(new Error('We encountered an internal error.'), {
+          name: 'InternalError',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      );
 
     for (let i = 0; i < 2; i++) {
       const error = await store()
@@ -36,13 +49,17 @@ describe('S3BlobStore error translation', () => {
   });
 
   it('says plainly when AWS denies the function access', async () => {
-    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    s3.on(GetObjectCommand).rejects(
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+    );
 
     const error = await store()
       .get('raw/u/d/1/a.csv')
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(AwsAccessError);
-    expect((error as Error).message).toMatch(/AWS denied s3 GetObject pipeweave-data\/raw\/u\/d\/1\/a\.csv.*IAM/);
+    expect((error as Error).message).toMatch(
+      /AWS denied s3 GetObject pipeweave-data\/raw\/u\/d\/1\/a\.csv.*IAM/,
+    );
   });
 });

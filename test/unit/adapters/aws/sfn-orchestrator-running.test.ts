@@ -7,7 +7,8 @@ import { DependencyUnavailableError } from '../../../../shared/errors/app-error'
 
 const sfn = mockClient(SFNClient);
 const machineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:pipeweave-run-pipeline';
-const executionArn = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:pipeweave-run-pipeline:${name}`;
+const executionArn = (name: string) =>
+  `arn:aws:states:eu-west-1:123456789012:execution:pipeweave-run-pipeline:${name}`;
 const startDate = new Date('2026-03-14T09:00:00Z');
 
 function orchestrator() {
@@ -40,7 +41,11 @@ describe('StepFunctionsOrchestrator.listRunningExecutions', () => {
     const running = await orchestrator().listRunningExecutions('run-pipeline');
 
     expect(running).toEqual(
-      ['job-1', 'job-2', 'job-3'].map((name) => ({ executionId: executionArn(name), name, startedAt: startDate })),
+      ['job-1', 'job-2', 'job-3'].map((name) => ({
+        executionId: executionArn(name),
+        name,
+        startedAt: startDate,
+      })),
     );
     const calls = sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input);
     expect(calls).toEqual([
@@ -63,7 +68,12 @@ describe('StepFunctionsOrchestrator.listRunningExecutions', () => {
 
   it('turns throttling into a dependency-unavailable error', async () => {
     sfn.on(ListExecutionsCommand).rejects(
-      new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {}, message: 'Rate exceeded' }),
+      new SFNServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Rate exceeded',
+      }),
     );
     await expect(orchestrator().listRunningExecutions('run-pipeline')).rejects.toBeInstanceOf(
       DependencyUnavailableError,

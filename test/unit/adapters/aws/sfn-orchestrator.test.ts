@@ -20,7 +20,10 @@ const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:pipeweave-
 const startDate = new Date('2026-03-14T09:00:00Z');
 
 function orchestrator() {
-  return new StepFunctionsOrchestrator({ client: new SFNClient({ region: 'eu-west-1' }), stateMachines: { 'run-pipeline': machineArn } });
+  return new StepFunctionsOrchestrator({
+    client: new SFNClient({ region: 'eu-west-1' }),
+    stateMachines: { 'run-pipeline': machineArn },
+  });
 }
 
 afterEach(() => {
@@ -31,7 +34,11 @@ describe('StepFunctionsOrchestrator', () => {
   it('starts the machine by name with the JSON input and returns the execution ARN as id', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn, startDate });
 
-    const started = await orchestrator().startExecution({ machine: 'run-pipeline', name: 'job-42', input: { jobId: '42' } });
+    const started = await orchestrator().startExecution({
+      machine: 'run-pipeline',
+      name: 'job-42',
+      input: { jobId: '42' },
+    });
 
     expect(started).toEqual({ executionId: executionArn, startedAt: startDate });
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
@@ -42,19 +49,39 @@ describe('StepFunctionsOrchestrator', () => {
   });
 
   it('returns the existing execution when the same name is started again with the same input', async () => {
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
     // Step Functions keeps the input as sent; key order or spacing may differ from ours.
-    sfn.on(DescribeExecutionCommand).resolves({ executionArn, startDate, status: 'SUCCEEDED', input: '{ "jobId": "42", "n": 1 }', stateMachineArn: machineArn });
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn,
+      startDate,
+      status: 'SUCCEEDED',
+      input: '{ "jobId": "42", "n": 1 }',
+      stateMachineArn: machineArn,
+    });
 
-    const started = await orchestrator().startExecution({ machine: 'run-pipeline', name: 'job-42', input: { n: 1, jobId: '42' } });
+    const started = await orchestrator().startExecution({
+      machine: 'run-pipeline',
+      name: 'job-42',
+      input: { n: 1, jobId: '42' },
+    });
 
     expect(started).toEqual({ executionId: executionArn, startedAt: startDate });
     expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({ executionArn });
   });
 
   it('refuses the same name with a different input as a conflict', async () => {
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
-    sfn.on(DescribeExecutionCommand).resolves({ executionArn, startDate, status: 'RUNNING', input: '{"jobId":"41"}', stateMachineArn: machineArn });
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn,
+      startDate,
+      status: 'RUNNING',
+      input: '{"jobId":"41"}',
+      stateMachineArn: machineArn,
+    });
 
     const error = await orchestrator()
       .startExecution({ machine: 'run-pipeline', name: 'job-42', input: { jobId: '42' } })
@@ -104,21 +131,28 @@ describe('StepFunctionsOrchestrator', () => {
     await orchestrator().sendTaskSuccess('token-1', { rows: 10 });
     await orchestrator().sendTaskFailure('token-2', 'E'.repeat(300), 'cause');
 
-    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({ taskToken: 'token-1', output: '{"rows":10}' });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: 'token-1',
+      output: '{"rows":10}',
+    });
     expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input.error).toHaveLength(256);
   });
 
   it('says a late callback for a timed-out task conflicts', async () => {
     sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
 
-    await expect(orchestrator().sendTaskSuccess('token-3', {})).rejects.toMatchObject({ code: 'TASK.TIMED_OUT' });
+    await expect(orchestrator().sendTaskSuccess('token-3', {})).rejects.toMatchObject({
+      code: 'TASK.TIMED_OUT',
+    });
   });
 
   it('refuses unknown machines and names Step Functions would reject, before calling AWS', async () => {
-    await expect(orchestrator().startExecution({ machine: 'nope', name: 'a', input: {} })).rejects.toBeInstanceOf(ConfigError);
-    await expect(orchestrator().startExecution({ machine: 'run-pipeline', name: 'job 42', input: {} })).rejects.toBeInstanceOf(
-      ValidationError,
-    );
+    await expect(
+      orchestrator().startExecution({ machine: 'nope', name: 'a', input: {} }),
+    ).rejects.toBeInstanceOf(ConfigError);
+    await expect(
+      orchestrator().startExecution({ machine: 'run-pipeline', name: 'job 42', input: {} }),
+    ).rejects.toBeInstanceOf(ValidationError);
     expect(sfn.calls()).toHaveLength(0);
   });
 });

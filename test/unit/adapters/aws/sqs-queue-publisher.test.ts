@@ -1,4 +1,9 @@
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient, QueueDoesNotExist } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+  QueueDoesNotExist,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqsQueuePublisher } from '../../../../shared/adapters/aws/sqs-queue-publisher';
@@ -9,7 +14,10 @@ const sqs = mockClient(SQSClient);
 const tabularUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/pipeweave-tabular';
 
 function publisher() {
-  return new SqsQueuePublisher({ client: new SQSClient({ region: 'eu-west-1' }), queueUrls: { tabular: tabularUrl } });
+  return new SqsQueuePublisher({
+    client: new SQSClient({ region: 'eu-west-1' }),
+    queueUrls: { tabular: tabularUrl },
+  });
 }
 
 afterEach(() => {
@@ -20,7 +28,11 @@ describe('SqsQueuePublisher', () => {
   it('sends a JSON body to the queue of the modality with its delay and string attributes', async () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
 
-    const sent = await publisher().send('tabular', { versionId: 'v1', attempt: 2 }, { delaySeconds: 30, attributes: { kind: 'ingest' } });
+    const sent = await publisher().send(
+      'tabular',
+      { versionId: 'v1', attempt: 2 },
+      { delaySeconds: 30, attributes: { kind: 'ingest' } },
+    );
 
     expect(sent).toEqual({ messageId: 'm-1' });
     expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input).toEqual({
@@ -33,7 +45,11 @@ describe('SqsQueuePublisher', () => {
 
   it('splits a batch into calls of at most 10 and reports the entries SQS refused', async () => {
     sqs.on(SendMessageBatchCommand).callsFake(async (input: { Entries: { Id: string }[] }) => ({
-      Successful: input.Entries.filter((e) => e.Id !== 'e-12').map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}`, MD5OfMessageBody: 'x' })),
+      Successful: input.Entries.filter((e) => e.Id !== 'e-12').map((e) => ({
+        Id: e.Id,
+        MessageId: `msg-${e.Id}`,
+        MD5OfMessageBody: 'x',
+      })),
       Failed: input.Entries.filter((e) => e.Id === 'e-12').map((e) => ({
         Id: e.Id,
         Code: 'InternalError',
@@ -45,13 +61,20 @@ describe('SqsQueuePublisher', () => {
 
     const result = await publisher().sendBatch('tabular', entries);
 
-    const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries?.map((e) => e.Id));
+    const calls = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .map((c) => c.args[0].input.Entries?.map((e) => e.Id));
     expect(calls.map((ids) => ids?.length)).toEqual([10, 10, 3]);
     expect(calls.flat()).toEqual(entries.map((e) => e.id));
-    expect(sqs.commandCalls(SendMessageBatchCommand)[2]?.args[0].input.Entries?.[0]).toEqual({ Id: 'e-20', MessageBody: '{"n":20}' });
+    expect(sqs.commandCalls(SendMessageBatchCommand)[2]?.args[0].input.Entries?.[0]).toEqual({
+      Id: 'e-20',
+      MessageBody: '{"n":20}',
+    });
     expect(result.successful).toHaveLength(22);
     expect(result.successful[0]).toEqual({ id: 'e-0', messageId: 'msg-e-0' });
-    expect(result.failed).toEqual([{ id: 'e-12', code: 'InternalError', message: 'try again (SQS fault: retry)' }]);
+    expect(result.failed).toEqual([
+      { id: 'e-12', code: 'InternalError', message: 'try again (SQS fault: retry)' },
+    ]);
   });
 
   it('reports an entry too large for SQS as failed without sending it, and sends the others', async () => {
@@ -65,7 +88,9 @@ describe('SqsQueuePublisher', () => {
       { id: 'huge', body: { blob: 'x'.repeat(300 * 1024) } },
     ]);
 
-    expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries?.map((e) => e.Id)).toEqual(['small']);
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries?.map((e) => e.Id)).toEqual([
+      'small',
+    ]);
     expect(result.successful.map((s) => s.id)).toEqual(['small']);
     expect(result.failed).toEqual([expect.objectContaining({ id: 'huge', code: 'InvalidMessageContents' })]);
   });
@@ -82,7 +107,12 @@ describe('SqsQueuePublisher', () => {
   it('translates throttling into DependencyUnavailableError and a missing queue into a configuration error', async () => {
     sqs
       .on(SendMessageCommand)
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }))
+      .rejectsOnce(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      )
       .rejectsOnce(new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} }));
 
     const throttled = await publisher()
