@@ -15,13 +15,23 @@ function needsInstall() {
   return existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000;
 }
 
+function npm(args) {
+  return spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' }).status;
+}
+
 if (needsInstall()) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   console.log(`[${pkg.name}] installing dependencies (first run only)…`);
-  const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
-  const result = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error(`[${pkg.name}] npm ${args[0]} failed with exit code ${result.status}.`);
-    process.exit(result.status ?? 1);
+  // `npm ci` installs exactly the lockfile. It refuses a lockfile that lacks optional
+  // platform packages of native bindings (other OSes' DuckDB builds) when the registry in use
+  // does not serve them; `npm install` then installs the same locked versions and skips those.
+  let status = existsSync(lock) ? npm(['ci']) : 1;
+  if (status !== 0) {
+    if (existsSync(lock)) console.log(`[${pkg.name}] npm ci could not use the lockfile as is; running npm install`);
+    status = npm(['install']);
+  }
+  if (status !== 0) {
+    console.error(`[${pkg.name}] installing dependencies failed (npm exit code ${status}).`);
+    process.exit(status ?? 1);
   }
 }
