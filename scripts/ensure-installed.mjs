@@ -27,7 +27,8 @@ if (needsInstall()) {
   // does not serve them; `npm install` then installs the same locked versions and skips those.
   let status = existsSync(lock) ? npm(['ci']) : 1;
   if (status !== 0) {
-    if (existsSync(lock)) console.log(`[${pkg.name}] npm ci could not use the lockfile as is; running npm install`);
+    if (existsSync(lock))
+      console.log(`[${pkg.name}] npm ci could not use the lockfile as is; running npm install`);
     status = npm(['install']);
   }
   if (status !== 0) {
