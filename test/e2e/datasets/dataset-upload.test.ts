@@ -7,6 +7,7 @@ import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/loc
 import { withSystemScope } from '../../../shared/db/tenant';
 import { encodeS3EventKey } from '../../../infra/local/local-s3';
 import { registerUser, type RegisteredUser } from '../../support/auth';
+import { until } from '../../support/until';
 
 /**
  * The upload path as a client drives it on the local runtime: register, create a dataset, ask
@@ -37,16 +38,6 @@ interface UploadBody {
     curl: string;
     expiresAt: string;
   };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('dataset uploads on the local runtime', () => {

@@ -8,22 +8,13 @@ import type { ProfileReport } from '../../../shared/profiling/profile-report';
 import { sqlNumber, sqlString } from '../../../shared/profiling/sql-engine.port';
 import { buildWorkbook } from '../../fixtures/ingestion/xlsx/build-workbook';
 import { registerUser, type RegisteredUser } from '../../support/auth';
+import { until } from '../../support/until';
 
 /**
  * Upload → validated with a profile, as a client sees it on the local runtime: presigned POST to
  * the local S3, the storage event, the tabular queue and worker, then the insight routes.
  */
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/datasets');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('ingestion on the local runtime', () => {
   let platform: LocalPlatform;

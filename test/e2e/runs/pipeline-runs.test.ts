@@ -6,6 +6,7 @@ import { makeSweepJobsHandler } from '../../../functions/schedules/sweep-jobs-ha
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { DuckDbTableEngine } from '../../../shared/adapters/duckdb/duckdb-tables';
 import { registerUser, type RegisteredUser } from '../../support/auth';
+import { until } from '../../support/until';
 
 /**
  * Pipeline runs as a client sees them on the local runtime: the dataset arrives through the real
@@ -22,16 +23,6 @@ interface JobNodeBody {
   durationMs: number | null;
   outputs: Record<string, { key: string; rows?: number; format: string }> | null;
   error: { message: string } | null;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('pipeline runs on the local runtime', () => {

@@ -14,6 +14,7 @@ import { getJob } from '../../../shared/pipelines/runs/query-jobs';
 import { startJob } from '../../../shared/pipelines/runs/start-job';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestUser } from '../support/fixtures';
+import { until } from '../../support/until';
 
 /**
  * Jobs reconciled from execution status-change events and by the frequent sweep, on PostgreSQL
@@ -122,16 +123,6 @@ async function runningJob() {
   await planJob(deps(), job.id);
   if (!job.executionId) throw new Error('the job has no execution');
   return { caller, jobId: job.id, executionId: job.executionId };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const settledJob = (caller: TenantScope, jobId: string) =>
