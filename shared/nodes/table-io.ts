@@ -97,12 +97,12 @@ export async function writeCsvOutput(
 ): Promise<NodePortOutput & { rows: number }> {
   throwIfCancelled(context);
   const file = path.join(context.workDir, `out-${port}.csv`);
-  await context.tables.execute(
+  // COPY answers with the number of rows it wrote: the export query runs once.
+  const written = await context.tables.query(
     `COPY (${select}) TO ${quoteLiteral(file)} (FORMAT csv, HEADER ${options.header ? 'true' : 'false'}, DELIMITER ${quoteLiteral(options.delimiter)})`,
     params,
   );
-  const counted = await context.tables.query(`SELECT count(*)::DOUBLE AS n FROM (${select})`, params);
-  const rows = Number(counted[0]?.['n'] ?? 0);
+  const rows = Number(written[0]?.['Count'] ?? 0);
   const key = context.outputKey(port, 'csv');
   const bytes = await upload(context, key, file, 'text/csv; charset=utf-8');
   return { key, format: 'csv', rows, bytes };

@@ -16,6 +16,24 @@ import type { TableSession } from '../../../shared/nodes/table-engine.port';
 import type { BlobBody, BlobInfo, BlobStore, ListPage } from '../../../shared/ports/blob-store.port';
 import { objectKeys } from '../../../shared/storage/object-keys';
 
+/** A session that records every statement it is given before passing it on. */
+export function recordingSession(inner: TableSession): TableSession & { statements: string[] } {
+  const statements: string[] = [];
+  return {
+    statements,
+    execute: (sql, params) => {
+      statements.push(sql);
+      return inner.execute(sql, params);
+    },
+    query: (sql, params) => {
+      statements.push(sql);
+      return inner.query(sql, params);
+    },
+    interrupt: () => inner.interrupt(),
+    close: () => undefined,
+  };
+}
+
 /**
  * A real DuckDB session and an object store on a temp directory (same contract as the S3 one for
  * what nodes use), for running node implementations without the rest of the platform.
@@ -129,7 +147,13 @@ export interface NodeHarness {
     nodeType: string,
     inputs: NodeInputs,
     params: unknown,
-    options?: { nodeId?: string; signal?: AbortSignal; dataset?: ResolvedDatasetVersion },
+    options?: {
+      nodeId?: string;
+      signal?: AbortSignal;
+      dataset?: ResolvedDatasetVersion;
+      /** Stands in for the harness's session (e.g. to watch the statements a node runs). */
+      tables?: TableSession;
+    },
   ): Promise<NodeResult>;
   /** Reads a Parquet object back as rows. */
   rows(key: string, orderBy?: string): Promise<Record<string, unknown>[]>;
@@ -164,7 +188,7 @@ export async function createNodeHarness(): Promise<NodeHarness> {
         nodeType,
         attempt: 0,
         blobs,
-        tables,
+        tables: options.tables ?? tables,
         workDir,
         signal: options.signal ?? new AbortController().signal,
         logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeError } from '../../../shared/nodes/node-errors';
-import { createNodeHarness, JOB_ID, USER_ID, type NodeHarness } from './node-test-context';
+import { createNodeHarness, JOB_ID, recordingSession, USER_ID, type NodeHarness } from './node-test-context';
 
 let h: NodeHarness;
 let people: string;
@@ -254,6 +254,20 @@ describe('exports and the dataset source', () => {
     const text = Buffer.from(await h.blobs.getBytes(file?.key ?? '')).toString('utf8');
     expect(text.split('\n')[0]).toBe('order_id;id;amount');
     expect(text).toContain('13;9;3.0');
+  });
+
+  it('export.csv runs its export query once and still reports the rows it wrote', async () => {
+    const session = recordingSession(h.tables);
+    const result = await h.run(
+      'export.csv',
+      { table: { key: orders } },
+      {},
+      { nodeId: 'csv-once', tables: session },
+    );
+    expect(result.outputs['file']?.rows).toBe(4);
+    const reads = session.statements.filter((sql) => sql.includes('in-table.parquet'));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toMatch(/^COPY /);
   });
 
   it('export.parquet writes a readable Parquet file', async () => {
