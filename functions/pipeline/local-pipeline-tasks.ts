@@ -1,3 +1,4 @@
+import { asRecord } from '../../shared/pipelines/runs/as-record';
 import type { Services } from '../../shared/services';
 import { makeSweepJobsHandler } from '../schedules/sweep-jobs-handler';
 import { makeNodeRunnerHandler } from './node-runner-handler';
@@ -55,20 +56,14 @@ export function localPipelineTasks(services: Services): LocalPipelineTasks {
 
 /** `Overrides.ContainerOverrides[0].Environment` of an ECS RunTask request, as a map. */
 function containerEnvironment(input: unknown): Record<string, string> {
-  const overrides = field(field(input, 'Overrides'), 'ContainerOverrides');
+  const overrides = asRecord(asRecord(input)?.['Overrides'])?.['ContainerOverrides'];
   const first = Array.isArray(overrides) ? overrides[0] : undefined;
-  const environment = field(first, 'Environment');
+  const environment = asRecord(first)?.['Environment'];
   const env: Record<string, string> = {};
   for (const entry of Array.isArray(environment) ? environment : []) {
-    const name = field(entry, 'Name');
-    const value = field(entry, 'Value');
+    const name = asRecord(entry)?.['Name'];
+    const value = asRecord(entry)?.['Value'];
     if (typeof name === 'string' && typeof value === 'string') env[name] = value;
   }
   return env;
-}
-
-function field(value: unknown, name: string): unknown {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)[name]
-    : undefined;
 }

@@ -3,6 +3,7 @@ import { DuckDbTableEngine } from '../../shared/adapters/duckdb/duckdb-tables';
 import type { NodeResult } from '../../shared/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../shared/nodes/registry';
 import type { TableEngine } from '../../shared/nodes/table-engine.port';
+import { lambdaErrorCause } from '../../shared/pipelines/runs/run-errors';
 import { runJobNode } from '../../shared/pipelines/runs/run-job-node';
 import type { Services } from '../../shared/services';
 
@@ -63,21 +64,10 @@ export async function runFargateNode(
     await services.orchestrator.sendTaskSuccess(task.taskToken, output);
     return { status: 'succeeded', output };
   } catch (error) {
-    const name = error instanceof Error && error.name ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
-    const trace =
-      error instanceof Error && error.stack
-        ? error.stack
-            .split('\n')
-            .slice(1)
-            .map((line) => line.trim())
-        : [];
+    const failure = lambdaErrorCause(error);
     try {
-      await services.orchestrator.sendTaskFailure(
-        task.taskToken,
-        name,
-        JSON.stringify({ errorType: name, errorMessage: message, trace }),
-      );
+      await services.orchestrator.sendTaskFailure(task.taskToken, failure.Error, failure.Cause);
     } catch (reportError) {
       services.logger.warn('could not report the node failure to the workflow', {
         jobId: task.jobId,

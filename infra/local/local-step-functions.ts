@@ -11,6 +11,7 @@ import {
 } from 'aws-local-stepfunctions';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors/app-error';
 import type { Logger } from '../../shared/observability/logger';
+import { lambdaErrorCause } from '../../shared/pipelines/runs/run-errors';
 import { systemClock, type Clock } from '../../shared/ports/clock.port';
 import type { HealthCheck } from '../../shared/ports/health.port';
 import type {
@@ -131,16 +132,8 @@ export function lambdaTask<P = JsonValue, R = unknown>(
     try {
       result = await fn(input['Payload'] as P, context);
     } catch (error) {
-      const name = error instanceof Error && error.name ? error.name : 'Error';
-      const message = error instanceof Error ? error.message : String(error);
-      const trace =
-        error instanceof Error && error.stack
-          ? error.stack
-              .split('\n')
-              .slice(1)
-              .map((l) => l.trim())
-          : [];
-      throw new TaskError(name, JSON.stringify({ errorType: name, errorMessage: message, trace }));
+      const failure = lambdaErrorCause(error);
+      throw new TaskError(failure.Error, failure.Cause);
     }
     return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: toJson(result ?? null) };
   };

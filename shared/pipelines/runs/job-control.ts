@@ -4,6 +4,7 @@ import { DependencyUnavailableError } from '../../errors/app-error';
 import type { Services } from '../../services';
 import { toPipelineGraph } from '../pipeline-definition';
 import { indexPipelineGraph } from '../plan-stages';
+import { asRecord } from './as-record';
 import { usedCredits } from './estimate-job-cost';
 import { asJobOwner } from './job-scope';
 import { isTerminal, type Job, type JobNode, type PipelineSnapshot } from './job-records';
@@ -237,7 +238,7 @@ function chargeFor(job: Job, nodes: readonly JobNode[], snapshot: PipelineSnapsh
     .filter((n) => n.status === 'success')
     .map((n) => {
       const type = snapshot.nodeTypes[n.nodeType];
-      const metrics = recordOf(recordOf(n.output)?.['metrics']);
+      const metrics = asRecord(asRecord(n.output)?.['metrics']);
       const rows = Number(metrics?.['inputRows'] ?? 0);
       return type
         ? { nodeId: n.nodeId, costModel: type.costModel, inputRows: Number.isFinite(rows) ? rows : 0 }
@@ -250,14 +251,8 @@ function chargeFor(job: Job, nodes: readonly JobNode[], snapshot: PipelineSnapsh
 function outputsOf(nodes: readonly JobNode[]): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
   for (const node of nodes) {
-    const out = recordOf(recordOf(node.output)?.['outputs']);
+    const out = asRecord(asRecord(node.output)?.['outputs']);
     if (node.status === 'success' && out) outputs[node.nodeId] = out;
   }
   return outputs;
-}
-
-function recordOf(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }

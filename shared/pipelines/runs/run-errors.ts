@@ -35,6 +35,25 @@ export function describeStatesError(error: StatesError): DescribedError {
   return fallback;
 }
 
+/**
+ * The `{ Error, Cause }` Step Functions reports for an error thrown by a Lambda function: Error is
+ * the error's name, Cause the JSON `{ errorType, errorMessage, trace }`. Hosts that report a
+ * node's failure themselves (the Fargate container, the local interpreter) build it here so the
+ * control plane reads every failure the same way (`describeStatesError`).
+ */
+export function lambdaErrorCause(error: unknown): StatesError {
+  const name = error instanceof Error && error.name ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const trace =
+    error instanceof Error && error.stack
+      ? error.stack
+          .split('\n')
+          .slice(1)
+          .map((line) => line.trim())
+      : [];
+  return { Error: name, Cause: JSON.stringify({ errorType: name, errorMessage: message, trace }) };
+}
+
 /** A human explanation of what went wrong, for a node's error. */
 export function explainNodeError(described: DescribedError): string {
   switch (described.type) {

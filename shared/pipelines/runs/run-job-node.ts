@@ -16,6 +16,7 @@ import type { NodeRegistry } from '../../nodes/registry';
 import type { TableEngine } from '../../nodes/table-engine.port';
 import type { Services } from '../../services';
 import { objectKeys } from '../../storage/object-keys';
+import { asRecord } from './as-record';
 import { asJobOwner } from './job-scope';
 import { isTerminal } from './job-records';
 import { findJob, listJobNodes, markNodeRunning, touchJob } from './job-repository';
@@ -203,12 +204,9 @@ async function prepare(
 }
 
 function portOutput(output: unknown, port: string): { key: string; rows?: number } | undefined {
-  if (output === null || typeof output !== 'object' || Array.isArray(output)) return undefined;
-  const outputs = (output as Record<string, unknown>)['outputs'];
-  if (outputs === null || typeof outputs !== 'object') return undefined;
-  const entry = (outputs as Record<string, unknown>)[port];
-  if (entry === null || typeof entry !== 'object') return undefined;
-  const { key, rows } = entry as Record<string, unknown>;
+  const entry = asRecord(asRecord(asRecord(output)?.['outputs'])?.[port]);
+  const key = entry?.['key'];
+  const rows = entry?.['rows'];
   if (typeof key !== 'string') return undefined;
   return typeof rows === 'number' ? { key, rows } : { key };
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { pipelineControlEventSchema } from '../../../functions/pipeline/pipeline-control-handler';
 import { estimateJobCost, totalCredits, usedCredits } from '../../../shared/pipelines/runs/estimate-job-cost';
-import { describeStatesError, explainNodeError } from '../../../shared/pipelines/runs/run-errors';
+import { asRecord } from '../../../shared/pipelines/runs/as-record';
+import {
+  describeStatesError,
+  explainNodeError,
+  lambdaErrorCause,
+} from '../../../shared/pipelines/runs/run-errors';
+import { lambdaTask } from '../../../infra/local/local-step-functions';
+import { NodeError } from '../../../shared/nodes/node-errors';
 
 const JOB = '22222222-2222-4222-8222-222222222222';
 
@@ -63,6 +70,46 @@ describe('errors handed over by the state machine', () => {
     expect(explainNodeError(fargate)).toBe(
       'The node stopped reporting heartbeats: No heartbeat within 300 s.',
     );
+  });
+});
+
+describe('Lambda-style errors', () => {
+  it('a host-reported failure reads back as the error it was: type, message and trace', () => {
+    const failure = lambdaErrorCause(new NodeError('Column "x" does not exist.'));
+    expect(failure.Error).toBe('PipeWeave.NodeError');
+    const described = describeStatesError(failure);
+    expect(described.type).toBe('PipeWeave.NodeError');
+    expect(described.message).toBe('Column "x" does not exist.');
+    expect(described.traceback.length).toBeGreaterThan(0);
+    expect(described.traceback[0]).toMatch(/^at /);
+    expect(describeStatesError(lambdaErrorCause('plain text'))).toEqual({
+      type: 'Error',
+      message: 'plain text',
+      traceback: [],
+    });
+  });
+
+  it('the local interpreter fails a lambda task with the same Error and Cause', async () => {
+    const error = new NodeError('boom');
+    const task = lambdaTask(() => {
+      throw error;
+    });
+    const context = {
+      machine: 'm',
+      executionId: 'e',
+      executionName: 'e',
+      stateName: 'S',
+      signal: new AbortController().signal,
+    };
+    const thrown = await Promise.resolve(task({ Payload: {} }, context)).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(Error);
+    const { name, message } = thrown as Error;
+    expect({ Error: name, Cause: message }).toEqual(lambdaErrorCause(error));
+  });
+
+  it('asRecord reads JSON objects only', () => {
+    expect(asRecord({ a: 1 })).toEqual({ a: 1 });
+    for (const value of [null, undefined, [1], 'x', 3]) expect(asRecord(value)).toBeUndefined();
   });
 });
 
