@@ -7,13 +7,14 @@ import { isDatabaseError, SqlState } from '../../db/database-error';
 import { AppError, DependencyUnavailableError, NotFoundError } from '../../errors/app-error';
 import type {
   DatasetSourceRequest,
+  NodeImplementation,
   NodeInputs,
   NodeResult,
   ResolvedDatasetVersion,
 } from '../../nodes/node-definition';
 import { NodeCancelledError, NodeError, TransientNodeError } from '../../nodes/node-errors';
 import type { NodeRegistry } from '../../nodes/registry';
-import type { TableEngine } from '../../nodes/table-engine.port';
+import type { TableEngine, TableSession } from '../../nodes/table-engine.port';
 import type { Services } from '../../services';
 import { objectKeys } from '../../storage/object-keys';
 import { asRecord } from './as-record';
@@ -95,12 +96,39 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
   const onHostAbort = () => abort.abort();
   deps.signal?.addEventListener('abort', onHostAbort);
   if (deps.signal?.aborted) abort.abort();
+  try {
+    // Nested so that whatever fails (opening DuckDB, the node, closing the session) the scratch
+    // directory is still removed: it is created first and removed last.
+    const workDir = await mkdtemp(path.join(deps.tempRoot ?? tmpdir(), 'pw-node-'));
+    try {
+      const tables = await deps.tables.openSession({
+        ...deps.engine,
+        tempDirectory: path.join(workDir, 'spill'),
+      });
+      try {
+        return await runInSession(deps, request, prepared, node, params, { workDir, tables, abort });
+      } finally {
+        tables.close();
+      }
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  } finally {
+    deps.signal?.removeEventListener('abort', onHostAbort);
+  }
+}
 
-  const workDir = await mkdtemp(path.join(deps.tempRoot ?? tmpdir(), 'pw-node-'));
-  const tables = await deps.tables.openSession({
-    ...deps.engine,
-    tempDirectory: path.join(workDir, 'spill'),
-  });
+async function runInSession(
+  deps: RunJobNodeDeps,
+  request: RunJobNodeRequest,
+  prepared: PreparedNode,
+  node: NodeImplementation,
+  params: unknown,
+  scratch: { workDir: string; tables: TableSession; abort: AbortController },
+): Promise<NodeResult> {
+  const { services } = deps;
+  const { jobId, nodeId } = request;
+  const { workDir, tables, abort } = scratch;
   abort.signal.addEventListener('abort', () => tables.interrupt());
 
   const beat = async (change: { currentStep?: string; nodeFraction?: number } = {}) => {
@@ -151,9 +179,6 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
     throw error;
   } finally {
     clearInterval(timer);
-    deps.signal?.removeEventListener('abort', onHostAbort);
-    tables.close();
-    await rm(workDir, { recursive: true, force: true });
   }
 }
 
