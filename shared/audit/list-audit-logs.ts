@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { JsonValue } from '../db/schema';
+import { withOwner } from '../db/owner-filter';
 import { withTenant } from '../db/tenant';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
@@ -24,7 +25,7 @@ export const auditLogViewSchema = z
 export type AuditLogView = z.infer<typeof auditLogViewSchema>;
 
 export interface AuditLogFilter {
-  /** Admins only: whose entries (others always see their own). */
+  /** `GET /admin/audit-logs` only: whose entries (`GET /audit-logs` always shows the caller's own). */
   actorId?: string | undefined;
   action?: string | undefined;
   /** `auth.` matches every action starting with it. */
@@ -38,20 +39,26 @@ export interface AuditLogFilter {
 }
 
 /**
- * Newest first. A user sees the entries they are the actor of; an admin sees everyone's (and may
- * filter by actor). The row-level policy enforces the same split.
+ * Newest first. `GET /audit-logs` (a user route) shows the entries the caller is the actor of,
+ * admins included; `GET /admin/audit-logs` shows everyone's and may filter by actor. The
+ * row-level policy enforces the same split.
  */
 export async function listAuditLogs(
   services: Services,
   caller: Caller,
   filter: AuditLogFilter,
+  reach: 'own' | 'all-tenants' = 'own',
 ): Promise<{ items: AuditLogView[]; nextCursor: string | null }> {
-  return withTenant(services.db, { userId: caller.userId, role: caller.role }, async (trx) => {
+  const run = <T>(work: Parameters<typeof withOwner<T>>[2]) =>
+    reach === 'own'
+      ? withOwner(services.db, caller, work)
+      : withTenant(services.db, { userId: caller.userId, role: 'admin' }, work);
+  return run(async (trx) => {
     let query = trx
       .selectFrom('audit_logs')
       .selectAll()
       .select(sql<string>`created_at::text`.as('position'));
-    if (caller.role !== 'admin') query = query.where('user_id', '=', caller.userId);
+    if (reach === 'own') query = query.where('user_id', '=', caller.userId);
     else if (filter.actorId) query = query.where('user_id', '=', filter.actorId);
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.actionPrefix) query = query.where('action', 'like', `${escapeLike(filter.actionPrefix)}%`);

@@ -1,7 +1,7 @@
 import { auditEntry, recordAudit } from '../audit/record-audit';
 import type { Modality, TaskType } from '../db/schema';
 import { isDatabaseError, SqlState } from '../db/database-error';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import type { ApiRequest, Caller } from '../http/route';
 import type { Services } from '../services';
@@ -28,7 +28,7 @@ export async function createDataset(
   request: AuditedRequest,
 ): Promise<Dataset> {
   try {
-    return await withTenant(services.db, caller, async (trx) => {
+    return await withOwner(services.db, caller, async (trx) => {
       const usage = await readUserUsage(trx, caller.userId, { forUpdate: true });
       if (!usage) throw new NotFoundError('User', caller.userId);
       const breach = checkDatasetAllowed(usage, tierLimits(usage.tier, services.config.datasets?.tierLimits));

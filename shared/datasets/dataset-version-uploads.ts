@@ -1,5 +1,5 @@
 import { auditEntry, recordAudit } from '../audit/record-audit';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import { ConflictError, NotFoundError, UnsupportedMediaTypeError } from '../errors/app-error';
 import type { Caller } from '../http/route';
 import { acceptRawArrival } from '../ingestion/dispatch/accept-raw-arrival';
@@ -66,7 +66,7 @@ export async function requestVersionUpload(
   const contentType = input.contentType ?? kind.contentType;
   const expiresAt = new Date(services.clock.now().getTime() + UPLOAD_WINDOW_SECONDS * 1000);
 
-  const version = await withTenant(services.db, caller, async (trx) => {
+  const version = await withOwner(services.db, caller, async (trx) => {
     const usage = await readUserUsage(trx, caller.userId, { forUpdate: true });
     const dataset = await findDataset(trx, { userId: caller.userId, datasetId }, { forUpdate: true });
     if (!usage || !dataset) throw new NotFoundError('Dataset', datasetId);
@@ -206,7 +206,7 @@ async function getVersionRow(
   datasetId: string,
   versionNumber: number,
 ): Promise<DatasetVersion> {
-  const version = await withTenant(services.db, caller, (trx) =>
+  const version = await withOwner(services.db, caller, (trx) =>
     findVersionByNumber(trx, { userId: caller.userId, datasetId, versionNumber }),
   );
   if (!version)
@@ -222,7 +222,7 @@ export async function getVersionWithJob(
   datasetId: string,
   versionNumber: number,
 ): Promise<{ version: DatasetVersion; job: IngestionJob | undefined }> {
-  return withTenant(services.db, caller, async (trx) => {
+  return withOwner(services.db, caller, async (trx) => {
     const version = await findVersionByNumber(trx, { userId: caller.userId, datasetId, versionNumber });
     if (!version)
       throw new NotFoundError('Dataset version', `${datasetId}/${versionNumber}`, {
@@ -244,7 +244,7 @@ export async function listDatasetVersions(
 }> {
   const limit = query.limit ?? 50;
   const before = query.cursor === undefined ? undefined : Number(query.cursor);
-  return withTenant(services.db, caller, async (trx) => {
+  return withOwner(services.db, caller, async (trx) => {
     const dataset = await findDataset(trx, { userId: caller.userId, datasetId });
     if (!dataset) throw new NotFoundError('Dataset', datasetId);
     const rows = await listVersions(trx, {

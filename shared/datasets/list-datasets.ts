@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor } from '../db/page-cursor';
 import type { DatasetVersionStatus, Modality } from '../db/schema';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
 import { listDatasets as selectDatasets } from './dataset-repository';
@@ -23,7 +23,7 @@ export async function listDatasets(
 ): Promise<{ items: DatasetView[]; nextCursor: string | null }> {
   const limit = query.limit ?? 50;
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const rows = await withTenant(services.db, caller, (trx) =>
+  const rows = await withOwner(services.db, caller, (trx) =>
     selectDatasets(trx, {
       userId: caller.userId,
       limit,

@@ -1,6 +1,6 @@
 import { auditEntry, diffChanges, recordAudit } from '../audit/record-audit';
 import type { TaskType } from '../db/schema';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import { NotFoundError, ValidationError } from '../errors/app-error';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
@@ -21,7 +21,7 @@ export async function getDataset(
   caller: Caller,
   datasetId: string,
 ): Promise<Dataset> {
-  const dataset = await withTenant(services.db, caller, (trx) =>
+  const dataset = await withOwner(services.db, caller, (trx) =>
     findDataset(trx, { userId: caller.userId, datasetId }),
   );
   if (!dataset) throw new NotFoundError('Dataset', datasetId);
@@ -79,7 +79,7 @@ export async function updateDatasetDetails(
 
   let updated: Dataset;
   try {
-    updated = await withTenant(services.db, caller, async (trx) => {
+    updated = await withOwner(services.db, caller, async (trx) => {
       const before = await findDataset(trx, { userId: caller.userId, datasetId }, { forUpdate: true });
       if (!before) throw new NotFoundError('Dataset', datasetId);
       const after = await updateDataset(trx, { userId: caller.userId, datasetId }, changes);
@@ -133,7 +133,7 @@ export async function deleteDataset(
   datasetId: string,
   request: AuditedRequest,
 ): Promise<void> {
-  const deleted = await withTenant(services.db, caller, async (trx) => {
+  const deleted = await withOwner(services.db, caller, async (trx) => {
     const dataset = await softDeleteDataset(trx, { userId: caller.userId, datasetId });
     if (!dataset) throw new NotFoundError('Dataset', datasetId);
     await recordAudit(

@@ -1,7 +1,8 @@
 import { auditEntry, diffChanges, recordAudit } from '../audit/record-audit';
 import type { DatabaseTransaction } from '../db/database';
 import { isDatabaseError, SqlState } from '../db/database-error';
-import { withTenant, type TenantScope } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
+import type { TenantScope } from '../db/tenant';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error';
 import type { ApiRequest, Caller } from '../http/route';
 import type { Services } from '../services';
@@ -15,11 +16,6 @@ type AuditRequest = Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requ
 
 export function scopeOf(caller: Caller): TenantScope {
   return { userId: caller.userId, role: caller.role };
-}
-
-/** The caller's own scope, even for admins: account operations only ever touch one's own row. */
-function selfScope(caller: Caller): TenantScope {
-  return { userId: caller.userId, role: 'user' };
 }
 
 /** The caller's own row while the account is live (locked for a change with `forUpdate`); 404 once deleted. */
@@ -43,7 +39,7 @@ async function assertPasswordMatches(
 }
 
 export async function getProfile(services: Services, caller: Caller): Promise<UserView> {
-  return withTenant(services.db, selfScope(caller), async (trx) => {
+  return withOwner(services.db, caller, async (trx) => {
     return toUserView(await ownLiveUser(trx, caller.userId));
   });
 }
@@ -55,7 +51,7 @@ export async function updateProfile(
 ): Promise<UserView> {
   const caller = request.caller;
   try {
-    return await withTenant(services.db, selfScope(caller), async (trx) => {
+    return await withOwner(services.db, caller, async (trx) => {
       const before = await ownLiveUser(trx, caller.userId, { forUpdate: true });
       const email = input.email === undefined ? undefined : normalizeEmail(input.email);
       const patch = {
@@ -96,7 +92,7 @@ export async function changePassword(
 ): Promise<SessionTokens> {
   const caller = request.caller;
   const now = services.clock.now();
-  return withTenant(services.db, selfScope(caller), async (trx) => {
+  return withOwner(services.db, caller, async (trx) => {
     const user = await ownLiveUser(trx, caller.userId, { forUpdate: true });
     await assertPasswordMatches(user.password_hash, input.currentPassword, {
       message: 'The current password is not correct.',
@@ -139,7 +135,7 @@ export async function deleteAccount(
 ): Promise<{ deletedAt: string; restorableUntil: string }> {
   const caller = request.caller;
   const now = services.clock.now();
-  return withTenant(services.db, selfScope(caller), async (trx) => {
+  return withOwner(services.db, caller, async (trx) => {
     const user = await ownLiveUser(trx, caller.userId, { forUpdate: true });
     await assertPasswordMatches(user.password_hash, input.password, {
       message: 'The password is not correct.',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { auditEntry, recordAudit } from '../audit/record-audit';
 import type { ApiKeysTable } from '../db/schema';
 import { textArray } from '../db/schema';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors/app-error';
 import type { ApiRequest, Caller } from '../http/route';
 import type { Services } from '../services';
@@ -70,7 +70,7 @@ export async function createApiKey(
     throw new ValidationError('expiresAt must be in the future.', { field: 'body.expiresAt' });
   }
   const secret = generateApiKeySecret();
-  return withTenant(services.db, { userId: caller.userId, role: 'user' }, async (trx) => {
+  return withOwner(services.db, caller, async (trx) => {
     const row = await trx
       .insertInto('api_keys')
       .values({
@@ -101,7 +101,7 @@ export async function listApiKeys(
   caller: Caller,
   options: { includeRevoked: boolean },
 ): Promise<ApiKeyView[]> {
-  return withTenant(services.db, { userId: caller.userId, role: 'user' }, async (trx) => {
+  return withOwner(services.db, caller, async (trx) => {
     let query = trx.selectFrom('api_keys').selectAll().where('user_id', '=', caller.userId);
     if (!options.includeRevoked) query = query.where('revoked_at', 'is', null);
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(200).execute();
@@ -110,7 +110,7 @@ export async function listApiKeys(
 }
 
 export async function getApiKey(services: Services, caller: Caller, keyId: string): Promise<ApiKeyView> {
-  return withTenant(services.db, { userId: caller.userId, role: 'user' }, async (trx) => {
+  return withOwner(services.db, caller, async (trx) => {
     const row = await trx
       .selectFrom('api_keys')
       .selectAll()
@@ -126,7 +126,7 @@ export async function getApiKey(services: Services, caller: Caller, keyId: strin
 export async function revokeApiKey(services: Services, request: AuditRequest, keyId: string): Promise<void> {
   const caller = request.caller;
   const now = services.clock.now();
-  await withTenant(services.db, { userId: caller.userId, role: 'user' }, async (trx) => {
+  await withOwner(services.db, caller, async (trx) => {
     const row = await trx
       .selectFrom('api_keys')
       .select(['id', 'revoked_at'])
@@ -136,7 +136,12 @@ export async function revokeApiKey(services: Services, request: AuditRequest, ke
       .executeTakeFirst();
     if (!row) throw new NotFoundError('API key', keyId);
     if (row.revoked_at) return;
-    await trx.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', keyId).execute();
+    await trx
+      .updateTable('api_keys')
+      .set({ revoked_at: now })
+      .where('id', '=', keyId)
+      .where('user_id', '=', caller.userId)
+      .execute();
     await recordAudit(trx, auditEntry(request, 'api_key.revoke', { type: 'api_key', id: keyId }));
   });
 }

@@ -1,6 +1,6 @@
 import { auditEntry, recordAudit } from '../audit/record-audit';
 import type { Database } from '../db/database';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import { NotFoundError } from '../errors/app-error';
 import type { PipelineActor } from './pipeline-actor';
 import { assertDatasetUsable } from './pipeline-references';
@@ -24,7 +24,7 @@ export async function clonePipeline(
   id: string,
   input: ClonePipelineInput,
 ): Promise<Pipeline> {
-  return withTenant(db, actor.scope, async (trx) => {
+  return withOwner(db, actor.scope, async (trx) => {
     const source = await findPipeline(trx, actor.scope, id);
     if (!source) throw new NotFoundError('Pipeline', id);
     if (input.datasetId) await assertDatasetUsable(trx, actor.scope.userId, input.datasetId);

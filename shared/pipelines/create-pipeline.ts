@@ -1,6 +1,6 @@
 import { auditEntry, recordAudit } from '../audit/record-audit';
 import type { Database } from '../db/database';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import type { PipelineActor } from './pipeline-actor';
 import type { PipelineDefinition } from './pipeline-definition';
 import { assertDatasetUsable, assertMlTaskExists } from './pipeline-references';
@@ -21,7 +21,7 @@ export async function createPipeline(
   actor: PipelineActor,
   input: CreatePipelineInput,
 ): Promise<Pipeline> {
-  return withTenant(db, actor.scope, async (trx) => {
+  return withOwner(db, actor.scope, async (trx) => {
     if (input.datasetId) await assertDatasetUsable(trx, actor.scope.userId, input.datasetId);
     if (input.mlTaskId) await assertMlTaskExists(trx, input.mlTaskId);
     const pipeline = await insertPipeline(trx, {

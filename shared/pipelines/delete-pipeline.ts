@@ -1,6 +1,6 @@
 import { auditEntry, recordAudit } from '../audit/record-audit';
 import type { Database } from '../db/database';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import { NotFoundError } from '../errors/app-error';
 import type { Clock } from '../ports/clock.port';
 import type { PipelineActor } from './pipeline-actor';
@@ -17,7 +17,7 @@ export async function deletePipeline(
   actor: PipelineActor,
   id: string,
 ): Promise<void> {
-  await withTenant(db, actor.scope, async (trx) => {
+  await withOwner(db, actor.scope, async (trx) => {
     const current = await findPipelineForChange(trx, actor.scope, id);
     if (!current) throw new NotFoundError('Pipeline', id);
     if (current.isTemplate) throw new TemplateReadOnlyError(id);

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database';
-import { withTenant, type TenantScope } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
+import type { TenantScope } from '../db/tenant';
 import { NotFoundError } from '../errors/app-error';
 import {
   findPipeline,
@@ -9,9 +10,9 @@ import {
   type PipelinePage,
 } from './pipeline-repository';
 
-/** One pipeline the caller can read (own, template, or anyone's for admins); 404 otherwise. */
+/** One pipeline the caller can read (own or template); 404 otherwise. */
 export async function getPipeline(db: Database, scope: TenantScope, id: string): Promise<Pipeline> {
-  const pipeline = await withTenant(db, scope, (trx) => findPipeline(trx, scope, id));
+  const pipeline = await withOwner(db, scope, (trx) => findPipeline(trx, scope, id));
   if (!pipeline) throw new NotFoundError('Pipeline', id);
   return pipeline;
 }
@@ -22,5 +23,5 @@ export async function findPipelines(
   scope: TenantScope,
   filter: PipelineListFilter,
 ): Promise<PipelinePage> {
-  return withTenant(db, scope, (trx) => listPipelines(trx, scope, filter));
+  return withOwner(db, scope, (trx) => listPipelines(trx, scope, filter));
 }

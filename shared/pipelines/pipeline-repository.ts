@@ -9,10 +9,10 @@ import { PIPELINE_ISSUE_CODES, type PipelineIssue } from './validate-pipeline';
 import { escapeLike } from '../db/escape-like';
 
 /**
- * SQL for pipelines. Every function takes a transaction opened by `withTenant` (row-level
- * security admits the caller's own rows, shipped templates for reading, everything for admins)
- * and also filters by owner itself, so the two checks back each other up. Soft-deleted rows are
- * invisible here: they wait for the purge.
+ * SQL for pipelines. Every function takes a transaction opened by `withOwner` (row-level
+ * security admits the caller's own rows and shipped templates for reading) and also filters by
+ * owner itself, so the two checks back each other up. Admins get no more here: user routes act on
+ * the caller's own pipelines only. Soft-deleted rows are invisible here: they wait for the purge.
  */
 
 export interface Pipeline {
@@ -103,14 +103,13 @@ function toPipeline(row: unknown): Pipeline {
   return pipelineRowSchema.parse(row);
 }
 
-/** Rows the scope may read: its own, shipped templates, or (admins) everyone's. */
+/** Rows the scope may read: its own and shipped templates (which have no owner). */
 function readable(scope: TenantScope) {
-  return (trx: DatabaseTransaction) => {
-    const base = trx.selectFrom('pipelines').where('deleted_at', 'is', null);
-    return scope.role === 'admin'
-      ? base
-      : base.where((eb) => eb.or([eb('user_id', '=', scope.userId), eb('is_template', '=', true)]));
-  };
+  return (trx: DatabaseTransaction) =>
+    trx
+      .selectFrom('pipelines')
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('user_id', '=', scope.userId), eb('is_template', '=', true)]));
 }
 
 export interface NewPipeline {
@@ -167,7 +166,7 @@ export async function findPipeline(
 }
 
 export interface PipelineListFilter {
-  /** true: only shipped templates; false (default): only the scope's pipelines (everyone's for admins). */
+  /** true: only shipped templates; false (default): only the scope's own pipelines. */
   template?: boolean;
   status?: readonly PipelineStatus[];
   datasetId?: string;
@@ -239,7 +238,7 @@ export async function updatePipeline(
   id: string,
   changes: PipelineChanges,
 ): Promise<Pipeline | undefined> {
-  let query = trx
+  const row = await trx
     .updateTable('pipelines')
     .set({
       ...(changes.name !== undefined ? { name: changes.name } : {}),
@@ -254,10 +253,11 @@ export async function updatePipeline(
       ...(changes.validatedAt !== undefined ? { validated_at: changes.validatedAt } : {}),
     })
     .where('id', '=', id)
+    .where('user_id', '=', scope.userId)
     .where('deleted_at', 'is', null)
-    .where('is_template', '=', false);
-  if (scope.role !== 'admin') query = query.where('user_id', '=', scope.userId);
-  const row = await query.returning(COLUMNS).executeTakeFirst();
+    .where('is_template', '=', false)
+    .returning(COLUMNS)
+    .executeTakeFirst();
   return row ? toPipeline(row) : undefined;
 }
 
@@ -271,14 +271,14 @@ export async function softDeletePipeline(
   id: string,
   at: Date,
 ): Promise<boolean> {
-  let query = trx
+  const result = await trx
     .updateTable('pipelines')
     .set({ deleted_at: at })
     .where('id', '=', id)
+    .where('user_id', '=', scope.userId)
     .where('deleted_at', 'is', null)
-    .where('is_template', '=', false);
-  if (scope.role !== 'admin') query = query.where('user_id', '=', scope.userId);
-  const result = await query.executeTakeFirst();
+    .where('is_template', '=', false)
+    .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 

@@ -1,6 +1,6 @@
 import { auditEntry, diffChanges, recordAudit } from '../audit/record-audit';
 import type { Database } from '../db/database';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import { canonicalJson } from './canonical-json';
 import type { PipelineActor } from './pipeline-actor';
@@ -45,7 +45,7 @@ export async function updatePipeline(
   id: string,
   input: UpdatePipelineInput,
 ): Promise<Pipeline> {
-  return withTenant(db, actor.scope, async (trx) => {
+  return withOwner(db, actor.scope, async (trx) => {
     const current = await findPipelineForChange(trx, actor.scope, id);
     if (!current) throw new NotFoundError('Pipeline', id);
     if (current.isTemplate) throw new TemplateReadOnlyError(id);

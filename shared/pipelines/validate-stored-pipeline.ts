@@ -1,6 +1,6 @@
 import { auditEntry, recordAudit } from '../audit/record-audit';
 import type { Database } from '../db/database';
-import { withTenant } from '../db/tenant';
+import { withOwner } from '../db/owner-filter';
 import { NotFoundError } from '../errors/app-error';
 import type { Clock } from '../ports/clock.port';
 import type { PipelineActor } from './pipeline-actor';
@@ -29,7 +29,7 @@ export async function validateStoredPipeline(
   actor: PipelineActor,
   id: string,
 ): Promise<StoredValidation> {
-  return withTenant(db, actor.scope, async (trx) => {
+  return withOwner(db, actor.scope, async (trx) => {
     const pipeline = await findPipelineForChange(trx, actor.scope, id);
     if (!pipeline) throw new NotFoundError('Pipeline', id);
     const result = await validatePipelineForOwner(trx, {

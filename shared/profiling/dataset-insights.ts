@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DatabaseTransaction } from '../db/database';
-import { withTenant, type TenantScope } from '../db/tenant';
+import { withOwner, type Owner } from '../db/owner-filter';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import { deducedColumnSchema } from '../schema-deduction/deduce-schema';
 import {
@@ -16,8 +16,8 @@ import { findEdaReport, loadFullReport } from './eda-report-repository';
 import { profileReportSchema, profileSummarySchema } from './profile-report';
 
 /**
- * Read side of a version's profile and schema, and the schema decisions. Scoped to the caller;
- * another tenant's dataset answers 404.
+ * Read side of a version's profile and schema, and the schema decisions. The caller's own
+ * datasets only (admins included, see `withOwner`); anyone else's dataset answers 404.
  */
 export interface VersionAddress {
   datasetId: string;
@@ -54,11 +54,12 @@ export const previewViewSchema = z
   .object({ columns: z.array(z.string()), rows: z.array(z.array(z.unknown())), rowCount: z.number().int() })
   .meta({ id: 'VersionPreview' });
 
-async function versionOf(trx: DatabaseTransaction, address: VersionAddress) {
+async function versionOf(trx: DatabaseTransaction, owner: Owner, address: VersionAddress) {
   const version = await trx
     .selectFrom('dataset_versions')
     .innerJoin('datasets', 'datasets.id', 'dataset_versions.dataset_id')
     .select(['dataset_versions.id', 'dataset_versions.status', 'dataset_versions.row_count'])
+    .where('datasets.user_id', '=', owner.userId)
     .where('dataset_versions.dataset_id', '=', address.datasetId)
     .where('dataset_versions.version_number', '=', address.version)
     .where('datasets.deleted_at', 'is', null)
@@ -79,9 +80,9 @@ function notReady(status: string, what: string): ConflictError {
   );
 }
 
-export async function getVersionProfile(services: Services, scope: TenantScope, address: VersionAddress) {
-  const row = await withTenant(services.db, scope, async (trx) => {
-    const version = await versionOf(trx, address);
+export async function getVersionProfile(services: Services, owner: Owner, address: VersionAddress) {
+  const row = await withOwner(services.db, owner, async (trx) => {
+    const version = await versionOf(trx, owner, address);
     const report = await findEdaReport(trx, version.id);
     if (!report) throw notReady(version.status, 'profile');
     return report;
@@ -98,11 +99,11 @@ export async function getVersionProfile(services: Services, scope: TenantScope, 
 
 export async function getVersionPreview(
   services: Services,
-  scope: TenantScope,
+  owner: Owner,
   address: VersionAddress,
   limit: number,
 ) {
-  const { report } = await getVersionProfile(services, scope, address);
+  const { report } = await getVersionProfile(services, owner, address);
   return {
     columns: report.preview.columns,
     rows: report.preview.rows.slice(0, limit),
@@ -127,11 +128,11 @@ function toSchemaView(row: SchemaDeductionRow): SchemaView {
 
 export async function getVersionSchema(
   services: Services,
-  scope: TenantScope,
+  owner: Owner,
   address: VersionAddress,
 ): Promise<SchemaView> {
-  return withTenant(services.db, scope, async (trx) => {
-    const version = await versionOf(trx, address);
+  return withOwner(services.db, owner, async (trx) => {
+    const version = await versionOf(trx, owner, address);
     const row = await findVersionSchema(trx, version.id);
     if (!row) throw notReady(version.status, 'schema');
     return toSchemaView(row);
@@ -140,24 +141,24 @@ export async function getVersionSchema(
 
 export async function acceptVersionSchema(
   services: Services,
-  scope: TenantScope,
+  owner: Owner,
   address: VersionAddress,
   overrides: readonly SchemaOverride[],
 ): Promise<SchemaView> {
-  return withTenant(services.db, scope, async (trx) => {
-    const version = await versionOf(trx, address);
-    return toSchemaView(await acceptSchema(trx, version.id, scope.userId, overrides));
+  return withOwner(services.db, owner, async (trx) => {
+    const version = await versionOf(trx, owner, address);
+    return toSchemaView(await acceptSchema(trx, version.id, owner.userId, overrides));
   });
 }
 
 export async function rejectVersionSchema(
   services: Services,
-  scope: TenantScope,
+  owner: Owner,
   address: VersionAddress,
   reason: string,
 ): Promise<SchemaView> {
-  return withTenant(services.db, scope, async (trx) => {
-    const version = await versionOf(trx, address);
-    return toSchemaView(await rejectSchema(trx, version.id, scope.userId, reason));
+  return withOwner(services.db, owner, async (trx) => {
+    const version = await versionOf(trx, owner, address);
+    return toSchemaView(await rejectSchema(trx, version.id, owner.userId, reason));
   });
 }

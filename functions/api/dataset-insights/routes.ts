@@ -18,10 +18,6 @@ const params = z.object({ datasetId: z.uuid(), version: z.coerce.number<string>(
 const base = '/datasets/{datasetId}/versions/{version}';
 const group = 'dataset-insights';
 const tags = ['datasets'];
-const scope = (caller: { userId: string; role: 'user' | 'admin' }) => ({
-  userId: caller.userId,
-  role: caller.role,
-});
 
 /** Profile (EDA), preview and schema of a dataset version; the schema decisions. */
 export const datasetInsightRoutes: RouteSpec[] = [
@@ -38,7 +34,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
     responses: { 200: { description: 'Summary and full report', schema: profileViewSchema } },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      return { status: 200, body: await getVersionProfile(services, scope(caller), request.params) };
+      return { status: 200, body: await getVersionProfile(services, caller, request.params) };
     },
   }),
   defineRoute({
@@ -55,7 +51,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
       const { caller } = callerOf(request);
       return {
         status: 200,
-        body: await getVersionPreview(services, scope(caller), request.params, request.query.limit ?? 20),
+        body: await getVersionPreview(services, caller, request.params, request.query.limit ?? 20),
       };
     },
   }),
@@ -73,7 +69,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { caller } = callerOf(request);
-      return { status: 200, body: await getVersionSchema(services, scope(caller), request.params) };
+      return { status: 200, body: await getVersionSchema(services, caller, request.params) };
     },
   }),
   defineRoute({
@@ -93,12 +89,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
       const { caller } = callerOf(request);
       return {
         status: 200,
-        body: await acceptVersionSchema(
-          services,
-          scope(caller),
-          request.params,
-          request.body.overrides ?? [],
-        ),
+        body: await acceptVersionSchema(services, caller, request.params, request.body.overrides ?? []),
       };
     },
   }),
@@ -116,7 +107,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
       const { caller } = callerOf(request);
       return {
         status: 200,
-        body: await rejectVersionSchema(services, scope(caller), request.params, request.body.reason),
+        body: await rejectVersionSchema(services, caller, request.params, request.body.reason),
       };
     },
   }),

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { PIPELINE_STATUSES } from '../../../shared/db/schema';
-import { UnauthorizedError } from '../../../shared/errors/app-error';
 import { queryParam } from '../../../shared/http/query-params';
-import { defineRoute, type ApiRequest, type RouteSpec } from '../../../shared/http/route';
+import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { clonePipeline } from '../../../shared/pipelines/clone-pipeline';
 import { createPipeline } from '../../../shared/pipelines/create-pipeline';
 import { deletePipeline } from '../../../shared/pipelines/delete-pipeline';
-import type { PipelineActor } from '../../../shared/pipelines/pipeline-actor';
+import { pipelineActor } from '../../../shared/pipelines/pipeline-actor';
 import { EMPTY_DEFINITION, pipelineDefinitionSchema } from '../../../shared/pipelines/pipeline-definition';
 import { findPipelines, getPipeline } from '../../../shared/pipelines/pipeline-queries';
 import type { Pipeline } from '../../../shared/pipelines/pipeline-repository';
@@ -64,12 +63,6 @@ function pipelineView(pipeline: Pipeline) {
   };
 }
 
-function actorOf(request: ApiRequest): PipelineActor {
-  const caller = request.caller;
-  if (!caller) throw new UnauthorizedError();
-  return { scope: { userId: caller.userId, role: caller.role }, origin: request };
-}
-
 const name = z.string().trim().min(1).max(255);
 const description = z.string().max(5_000).nullable();
 const pipelineIdParams = z.object({ pipelineId: id() });
@@ -102,7 +95,7 @@ export const pipelineRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { definition, ...rest } = request.body;
-      const pipeline = await createPipeline(services.db, actorOf(request), {
+      const pipeline = await createPipeline(services.db, pipelineActor(request), {
         ...rest,
         definition: definition ?? EMPTY_DEFINITION,
       });
@@ -141,7 +134,7 @@ export const pipelineRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { limit, ...filter } = request.query;
-      const page = await findPipelines(services.db, actorOf(request).scope, {
+      const page = await findPipelines(services.db, pipelineActor(request).scope, {
         ...filter,
         limit: limit ?? 50,
       });
@@ -162,7 +155,11 @@ export const pipelineRoutes: RouteSpec[] = [
     request: { params: pipelineIdParams },
     responses: { 200: { description: 'The pipeline', schema: pipelineViewSchema }, 404: notFound },
     async handle(request, services) {
-      const pipeline = await getPipeline(services.db, actorOf(request).scope, request.params.pipelineId);
+      const pipeline = await getPipeline(
+        services.db,
+        pipelineActor(request).scope,
+        request.params.pipelineId,
+      );
       return { status: 200, body: pipelineView(pipeline) };
     },
   }),
@@ -201,7 +198,7 @@ export const pipelineRoutes: RouteSpec[] = [
     async handle(request, services) {
       const pipeline = await updatePipeline(
         services.db,
-        actorOf(request),
+        pipelineActor(request),
         request.params.pipelineId,
         request.body,
       );
@@ -219,7 +216,7 @@ export const pipelineRoutes: RouteSpec[] = [
     request: { params: pipelineIdParams },
     responses: { 204: { description: 'Deleted' }, 404: notFound, 409: readOnlyTemplate },
     async handle(request, services) {
-      await deletePipeline(services.db, services.clock, actorOf(request), request.params.pipelineId);
+      await deletePipeline(services.db, services.clock, pipelineActor(request), request.params.pipelineId);
       return { status: 204 };
     },
   }),
@@ -247,7 +244,7 @@ export const pipelineRoutes: RouteSpec[] = [
       const outcome = await validateStoredPipeline(
         services.db,
         services.clock,
-        actorOf(request),
+        pipelineActor(request),
         request.params.pipelineId,
       );
       return {
@@ -280,7 +277,7 @@ export const pipelineRoutes: RouteSpec[] = [
     async handle(request, services) {
       const copy = await clonePipeline(
         services.db,
-        actorOf(request),
+        pipelineActor(request),
         request.params.pipelineId,
         request.body ?? {},
       );

@@ -1,4 +1,4 @@
-import { withTenant, type TenantScope } from '../../db/tenant';
+import { withOwner, type Owner } from '../../db/owner-filter';
 import { ConflictError, NotFoundError } from '../../errors/app-error';
 import type { Services } from '../../services';
 import { settleJob, type RunDeps } from './job-control';
@@ -17,10 +17,12 @@ export interface CancelJobDeps extends RunDeps {
 
 export async function cancelJob(
   deps: CancelJobDeps,
-  caller: TenantScope,
+  caller: Owner,
   jobId: string,
 ): Promise<{ job: Job; nodes: JobNode[] }> {
-  const job = await withTenant(deps.services.db, caller, (trx) => findJob(trx, jobId));
+  const job = await withOwner(deps.services.db, caller, (trx) =>
+    findJob(trx, jobId, { ownerId: caller.userId }),
+  );
   if (!job) throw new NotFoundError('Job', jobId);
   if (job.status === 'completed' || job.status === 'failed') {
     throw new ConflictError(
@@ -42,8 +44,8 @@ export async function cancelJob(
     }
     await settleJob(deps, jobId, { kind: 'cancelled' });
   }
-  return withTenant(deps.services.db, caller, async (trx) => {
-    const current = await findJob(trx, jobId);
+  return withOwner(deps.services.db, caller, async (trx) => {
+    const current = await findJob(trx, jobId, { ownerId: caller.userId });
     if (!current) throw new NotFoundError('Job', jobId);
     return { job: current, nodes: await listJobNodes(trx, jobId) };
   });

@@ -61,9 +61,10 @@ export async function insertJobWithNodes(trx: DatabaseTransaction, job: NewJob):
 export async function findJob(
   trx: DatabaseTransaction,
   jobId: string,
-  options: { forUpdate?: boolean } = {},
+  options: { forUpdate?: boolean; ownerId?: string } = {},
 ): Promise<Job | undefined> {
   let query = trx.selectFrom('jobs').selectAll().where('id', '=', jobId);
+  if (options.ownerId !== undefined) query = query.where('user_id', '=', options.ownerId);
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toJob(row) : undefined;

@@ -1,4 +1,4 @@
-import { withTenant, type TenantScope } from '../../db/tenant';
+import { withOwner, type Owner } from '../../db/owner-filter';
 import type { JobStatus } from '../../db/schema';
 import { NotFoundError } from '../../errors/app-error';
 import type { Database } from '../../db/database';
@@ -9,11 +9,11 @@ import { findJob, listJobNodes, listJobs } from './job-repository';
 /** Reading jobs: one with its nodes, or a page of the caller's jobs (newest first, cursor paging). */
 export async function getJob(
   db: Database,
-  caller: TenantScope,
+  caller: Owner,
   jobId: string,
 ): Promise<{ job: Job; nodes: JobNode[] }> {
-  return withTenant(db, caller, async (trx) => {
-    const job = await findJob(trx, jobId);
+  return withOwner(db, caller, async (trx) => {
+    const job = await findJob(trx, jobId, { ownerId: caller.userId });
     if (!job) throw new NotFoundError('Job', jobId);
     return { job, nodes: await listJobNodes(trx, jobId) };
   });
@@ -29,13 +29,12 @@ export interface ListJobsRequest {
 
 export async function listCallerJobs(
   db: Database,
-  caller: TenantScope,
+  caller: Owner,
   request: ListJobsRequest,
 ): Promise<{ jobs: Job[]; nextCursor: string | null }> {
   const before = request.cursor ? decodeJobCursor(request.cursor) : undefined;
-  const jobs = await withTenant(db, caller, (trx) =>
+  const jobs = await withOwner(db, caller, (trx) =>
     listJobs(trx, {
-      // Admins list their own jobs here too; seeing everyone's is an admin operation of its own.
       userId: caller.userId,
       ...(request.statuses ? { statuses: request.statuses } : {}),
       ...(request.pipelineId ? { pipelineId: request.pipelineId } : {}),

@@ -2,7 +2,8 @@ import type { CreditsPort } from '../../credits/credits.port';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import type { DatabaseTransaction } from '../../db/database';
 import type { Modality } from '../../db/schema';
-import { withTenant, type TenantScope } from '../../db/tenant';
+import { withOwner, type Owner } from '../../db/owner-filter';
+import { withTenant } from '../../db/tenant';
 import {
   AppError,
   ConflictError,
@@ -46,7 +47,7 @@ export interface StartJobDeps {
 }
 
 export interface StartJobRequest {
-  caller: TenantScope;
+  caller: Owner;
   pipelineId: string;
   datasetVersionId: string;
   priority: number;
@@ -118,7 +119,7 @@ export async function startJob(deps: StartJobDeps, request: StartJobRequest): Pr
 }
 
 export interface RetryJobRequest {
-  caller: TenantScope;
+  caller: Owner;
   jobId: string;
   priority?: number | undefined;
   idempotencyKey?: string | undefined;
@@ -135,7 +136,7 @@ export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Pr
     key,
     (existing) => ({ job: existing, created: false }),
     async (trx, jobId) => {
-      const original = await findJob(trx, request.jobId);
+      const original = await findJob(trx, request.jobId, { ownerId: request.caller.userId });
       if (!original) throw new NotFoundError('Job', request.jobId);
       if (original.status === 'queued' || original.status === 'running') {
         throw new ConflictError(
@@ -175,21 +176,21 @@ export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Pr
  */
 async function createOncePerKey(
   deps: StartJobDeps,
-  caller: TenantScope,
+  caller: Owner,
   key: string | null,
   replay: (existing: Job) => StartedJob,
   create: (trx: DatabaseTransaction, jobId: string) => Promise<Job>,
 ): Promise<StartedJob> {
   const findExisting = async (): Promise<Job | undefined> =>
     key
-      ? withTenant(deps.services.db, caller, (trx) => findJobByIdempotencyKey(trx, caller.userId, key))
+      ? withOwner(deps.services.db, caller, (trx) => findJobByIdempotencyKey(trx, caller.userId, key))
       : undefined;
   const earlier = await findExisting();
   if (earlier) return replay(earlier);
   const jobId = deps.services.ids.uuid();
   const run: { executionId?: string } = {};
   try {
-    const job = await withTenant(deps.services.db, caller, async (trx) => {
+    const job = await withOwner(deps.services.db, caller, async (trx) => {
       const job = await create(trx, jobId);
       const { executionId } = await startRun(deps, job);
       run.executionId = executionId;
@@ -222,13 +223,15 @@ async function createOncePerKey(
  */
 async function abandonRun(
   deps: StartJobDeps,
-  caller: TenantScope,
+  caller: Owner,
   jobId: string,
   executionId: string,
   failure: unknown,
 ): Promise<Job | undefined> {
   const { db, logger, orchestrator } = deps.services;
-  const committed = await withTenant(db, caller, (trx) => findJob(trx, jobId)).catch(() => undefined);
+  const committed = await withOwner(db, caller, (trx) =>
+    findJob(trx, jobId, { ownerId: caller.userId }),
+  ).catch(() => undefined);
   if (committed) {
     logger.warn('the creating transaction reported a failure but committed; the job keeps its run', {
       jobId,

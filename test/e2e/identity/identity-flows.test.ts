@@ -509,10 +509,14 @@ describe('audit trail', () => {
     });
     expect(items.find((i) => i.action === 'api_key.revoke')?.resourceId).toBe(key.id);
 
-    const othersView = await call('GET', `/audit-logs?actorId=${user.userId}`, { headers: other.authHeader });
+    const othersView = await call('GET', '/audit-logs', { headers: other.authHeader });
     expect(
       (othersView.body as { items: { actorId: string }[] }).items.every((i) => i.actorId === other.userId),
     ).toBe(true);
+    // Choosing whose trail to read is an admin operation (GET /admin/audit-logs), not a filter here.
+    expect(
+      (await call('GET', `/audit-logs?actorId=${user.userId}`, { headers: other.authHeader })).body,
+    ).toMatchObject({ status: 400, field: 'query.actorId' });
 
     const filtered = await call('GET', '/audit-logs?action=api_key.', { headers: user.authHeader });
     expect((filtered.body as { items: { action: string }[] }).items.map((i) => i.action)).toEqual([
@@ -535,10 +539,18 @@ describe('audit trail', () => {
     expect(pages).toEqual(items.map((i) => (i as unknown as { id: string }).id));
 
     const admin = await createSession(platform.services, { role: 'admin' });
-    const adminView = await call('GET', `/audit-logs?actorId=${user.userId}&action=auth.login`, {
+    const adminView = await call('GET', `/admin/audit-logs?actorId=${user.userId}&action=auth.login`, {
       headers: admin.authHeader,
     });
     expect((adminView.body as { items: { actorId: string }[] }).items).toHaveLength(1);
+    // The user route shows an admin their own trail only: admin powers live under /admin.
+    const adminOwnView = await call('GET', '/audit-logs?action=auth.login', { headers: admin.authHeader });
+    expect(adminOwnView.status).toBe(200);
+    expect((adminOwnView.body as { items: { actorId: string }[] }).items).toEqual([]);
+    expect(
+      (await call('GET', '/admin/audit-logs', { headers: other.authHeader })).status,
+      'a normal user may not read everyone’s trail',
+    ).toBe(403);
   });
 });
 

@@ -6,14 +6,16 @@ import { apiRoutes } from '../../../functions/api/routes';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { routeKey, type RouteSpec } from '../../../shared/http/route';
 import type { Services } from '../../../shared/services';
-import { registerUser, type RegisteredUser } from '../../support/auth';
+import { createSession, registerUser, type RegisteredUser, type TestSession } from '../../support/auth';
 import { until } from '../../support/until';
 import { uploadValidatedVersion } from '../../support/upload-version';
 
 /**
  * Tenancy, route by route: for EVERY signed-in route of `apiRoutes` whose path takes an id,
  * user B tries user A's resource and must get 404 (never 403, never 200), and A's resource must
- * be unchanged afterwards. New routes are picked up automatically.
+ * be unchanged afterwards. The matrix runs twice: B a normal user, then B an administrator
+ * (user routes act on the caller's own resources only; admin powers live under `/admin/...`).
+ * New routes are picked up automatically.
  *
  * HOW TO EXTEND (when you add a route with a path parameter):
  * 1. Add a fixture to `resourceFixtures` under the parameter's name (`datasetId`, `jobId`, …):
@@ -135,6 +137,7 @@ let platform: LocalPlatform;
 let dataDir: string;
 let alice: RegisteredUser;
 let bob: RegisteredUser;
+let adminBob: TestSession;
 const aliceIds = new Map<string, Promise<string>>();
 
 function contextFor(owner: RegisteredUser, cache: Map<string, Promise<string>>): FixtureContext {
@@ -167,7 +170,7 @@ async function pathFor(route: RouteSpec, ctx: FixtureContext): Promise<string> {
   return out;
 }
 
-async function send(route: RouteSpec, url: string, user: RegisteredUser) {
+async function send(route: RouteSpec, url: string, user: Pick<RegisteredUser, 'authHeader'>) {
   const hasBody = route.request?.body !== undefined && !route.rawBody;
   const body = requestBodies[routeKey(route)] ?? (hasBody ? {} : undefined);
   const res = await fetch(`${platform.url}${url}`, {
@@ -200,6 +203,7 @@ beforeAll(async () => {
   platform = await startLocalPlatform({ dataDir, port: 0 });
   alice = await registerUser(platform.url, { fullName: 'Alice' });
   bob = await registerUser(platform.url, { fullName: 'Bob' });
+  adminBob = await createSession(platform.services, { role: 'admin' });
 });
 afterAll(async () => {
   await platform?.stop();
@@ -222,22 +226,24 @@ describe('route matrix: another tenant’s ids answer 404 and change nothing', (
     for (const [key, value] of Object.entries(snapshot)) expect(value, key).toMatch(/^200 /);
   });
 
-  it.each(tenantRoutes.map((r) => [routeKey(r), r] as const))(
-    '%s: B gets 404 for A’s resource',
-    async (_key, route) => {
-      const before = await snapshotOfAlice();
-      const url = await pathFor(route, contextFor(alice, aliceIds));
-      const res = await send(route, url, bob);
-      if (res.status === 400) {
-        throw new Error(
-          `${routeKey(route)} answered 400 before checking ownership (${res.text}); add a valid body to requestBodies.`,
-        );
-      }
-      expect(res.status, res.text).toBe(404);
-      expect(JSON.parse(res.text)).toMatchObject({ status: 404 });
-      expect(await snapshotOfAlice()).toEqual(before);
-    },
-  );
+  it.each(
+    tenantRoutes.flatMap((r) => [
+      [routeKey(r), 'a normal user', r] as const,
+      [routeKey(r), 'an administrator', r] as const,
+    ]),
+  )('%s: B (%s) gets 404 for A’s resource', async (_key, who, route) => {
+    const before = await snapshotOfAlice();
+    const url = await pathFor(route, contextFor(alice, aliceIds));
+    const res = await send(route, url, who === 'a normal user' ? bob : adminBob);
+    if (res.status === 400) {
+      throw new Error(
+        `${routeKey(route)} answered 400 before checking ownership (${res.text}); add a valid body to requestBodies.`,
+      );
+    }
+    expect(res.status, res.text).toBe(404);
+    expect(JSON.parse(res.text)).toMatchObject({ status: 404 });
+    expect(await snapshotOfAlice()).toEqual(before);
+  });
 
   it.each(adminRoutesWithIds.map((r) => [routeKey(r), r] as const))(
     '%s: a normal user gets 403',
