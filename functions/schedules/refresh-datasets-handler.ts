@@ -13,7 +13,8 @@ export function makeRefreshDatasetsHandler(
 ): (event: ScheduledEvent<Record<string, unknown>>) => Promise<RefreshResult[]> {
   return async (event) => {
     const services = await getServices();
-    const detail = event.detail ?? {};
+    // EventBridge Scheduler delivers a schedule's payload as the whole event; rules and the local ticker put it in `detail`.
+    const detail: Record<string, unknown> = event.detail ?? (event as unknown as Record<string, unknown>);
     const datasetId = detail['datasetId'];
     const userId = detail['userId'];
     const results =

@@ -8,7 +8,7 @@ import {
   nextFireTime,
   parseScheduleExpression,
   type ParsedSchedule,
-} from './schedule-expression';
+} from '../../shared/schedules/schedule-expression';
 
 /**
  * The local stand-in for EventBridge rules (fixed platform schedules such as sweepers) and

@@ -14,7 +14,9 @@ import {
 } from './dataset-repository';
 import { insertUploadingVersion } from './dataset-version-repository';
 import { acceptsFormat, fileKindOf } from './file-formats';
-import { assertOwnS3Source, parseRefreshSource, refreshInterval } from './refresh-source';
+import { assertOwnS3Source, parseRefreshSchedule, parseRefreshSource } from './refresh-source';
+import type { RefreshSchedule } from './refresh-source';
+import { nextFireTime } from '../schedules/schedule-expression';
 import { safeFetch } from './safe-fetch';
 import type { SafeFetchOptions } from './safe-fetch';
 import { checkFileAllowed, tierLimits } from './tier-limits';
@@ -42,6 +44,12 @@ export type RefreshResult =
 
 const RETRY_AFTER_FAILURE_MS = 60 * 60 * 1000;
 const CRON_FALLBACK_MS = 24 * 60 * 60 * 1000;
+/**
+ * A dataset's own schedule fires when its refresh is due, give or take delivery delays: a firing
+ * this much before `next_refresh_at` still runs (so a rate schedule whose previous run started a
+ * little late is not skipped), an earlier one is skipped (a duplicate, or the sweep got there first).
+ */
+const EARLY_FIRING_TOLERANCE_MS = 5 * 60 * 1000;
 
 export async function refreshDueDatasets(
   services: RefreshServices,
@@ -67,6 +75,9 @@ export async function refreshDatasetById(
   );
   if (!dataset?.refreshSourceUrl)
     return { datasetId: ids.datasetId, outcome: 'skipped', reason: 'no refresh source' };
+  const now = services.clock.now();
+  if (dataset.nextRefreshAt && dataset.nextRefreshAt.getTime() > now.getTime() + EARLY_FIRING_TOLERANCE_MS)
+    return { datasetId: dataset.id, outcome: 'skipped', reason: 'not due yet' };
   return refreshDataset(services, dataset, options);
 }
 
@@ -79,13 +90,19 @@ export async function refreshDataset(
   const scope = { userId: dataset.userId, role: 'user' as const };
   const sourceUrl = dataset.refreshSourceUrl;
   if (!sourceUrl) return { datasetId: dataset.id, outcome: 'skipped', reason: 'no refresh source' };
-  let interval: number | undefined;
-  try {
-    interval = dataset.refreshSchedule ? refreshInterval(dataset.refreshSchedule) : undefined;
-  } catch {
-    interval = undefined;
-  }
   const nextAt = (ms: number) => new Date(now.getTime() + ms);
+  let schedule: RefreshSchedule | undefined;
+  try {
+    schedule = dataset.refreshSchedule ? parseRefreshSchedule(dataset.refreshSchedule) : undefined;
+  } catch {
+    schedule = undefined;
+  }
+  // The schedule's next firing (a rate's next interval, a cron's next instant); a day when unreadable.
+  const nextScheduled = (): Date =>
+    (schedule && nextFireTime(schedule, now, { anchor: now })) ?? nextAt(CRON_FALLBACK_MS);
+  // After a failure a rate keeps its pace; a cron (perhaps daily) is tried again within the hour.
+  const nextAfterFailure = (): Date =>
+    schedule?.kind === 'rate' ? nextScheduled() : nextAt(RETRY_AFTER_FAILURE_MS);
 
   try {
     const usage = await withTenant(services.db, scope, (trx) => readUserUsage(trx, dataset.userId));
@@ -120,7 +137,7 @@ export async function refreshDataset(
       await withTenant(services.db, scope, (trx) =>
         recordRefreshOutcome(trx, {
           datasetId: dataset.id,
-          nextRefreshAt: nextAt(interval ?? CRON_FALLBACK_MS),
+          nextRefreshAt: nextScheduled(),
           error: null,
           refreshedAt: now,
         }),
@@ -159,7 +176,7 @@ export async function refreshDataset(
         .execute();
       await recordRefreshOutcome(trx, {
         datasetId: dataset.id,
-        nextRefreshAt: nextAt(interval ?? CRON_FALLBACK_MS),
+        nextRefreshAt: nextScheduled(),
         error: null,
         refreshedAt: now,
       });
@@ -182,7 +199,7 @@ export async function refreshDataset(
     await withTenant(services.db, scope, (trx) =>
       recordRefreshOutcome(trx, {
         datasetId: dataset.id,
-        nextRefreshAt: nextAt(interval ?? RETRY_AFTER_FAILURE_MS),
+        nextRefreshAt: nextAfterFailure(),
         error: message,
         refreshedAt: null,
       }),

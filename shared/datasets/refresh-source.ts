@@ -1,4 +1,6 @@
 import { ValidationError } from '../errors/app-error';
+import { parseScheduleExpression, ScheduleExpressionError } from '../schedules/schedule-expression';
+import type { CronSchedule, RateSchedule } from '../schedules/schedule-expression';
 
 /**
  * Where a scheduled refresh fetches from and how often. Sources are `https://` URLs or
@@ -49,25 +51,68 @@ export function assertOwnS3Source(
   }
 }
 
-const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-const CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
-const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
-const MIN_INTERVAL_MS = 15 * 60_000;
+export const MIN_REFRESH_INTERVAL_MINUTES = 15;
+const MINUTE_MS = 60_000;
+const DAY_MINUTES = 24 * 60;
+
+export type RefreshSchedule = RateSchedule | CronSchedule;
+
+/**
+ * Parses a refresh schedule (`rate(…)` or `cron(…)`, UTC, as EventBridge Scheduler reads them) and
+ * refuses one that can fire more often than every 15 minutes: each firing fetches a user-chosen URL.
+ */
+export function parseRefreshSchedule(schedule: string, field = 'body.refresh.schedule'): RefreshSchedule {
+  let parsed;
+  try {
+    parsed = parseScheduleExpression(schedule);
+  } catch (error) {
+    const reason = error instanceof ScheduleExpressionError ? ` ${error.message}` : '';
+    throw new ValidationError(
+      `The schedule must be rate(N minutes|hours|days) or cron(m h dom mon dow year).${reason}`,
+      { field, cause: error },
+    );
+  }
+  if (parsed.kind === 'at') {
+    throw new ValidationError('A refresh repeats: use rate(…) or cron(…), not at(…).', { field });
+  }
+  const shortestMinutes = shortestGapMinutes(parsed);
+  if (shortestMinutes < MIN_REFRESH_INTERVAL_MINUTES) {
+    throw new ValidationError(
+      `"${schedule}" can fire ${shortestMinutes} minute${shortestMinutes === 1 ? '' : 's'} after the previous firing; refresh at most every ${MIN_REFRESH_INTERVAL_MINUTES} minutes.`,
+      {
+        field,
+        code: 'REFRESH.SCHEDULE_TOO_FREQUENT',
+        details: {
+          minimumIntervalMinutes: MIN_REFRESH_INTERVAL_MINUTES,
+          shortestIntervalMinutes: shortestMinutes,
+        },
+      },
+    );
+  }
+  return parsed;
+}
+
+/**
+ * The shortest time between two consecutive firings. A cron fires at the same times of day on
+ * every day it fires, so the gaps are those between its times of day, plus the gap across
+ * midnight (counted whether or not two consecutive days fire: refusing the rare schedule that
+ * never does is the safe side).
+ */
+function shortestGapMinutes(schedule: RefreshSchedule): number {
+  if (schedule.kind === 'rate') return schedule.intervalMs / MINUTE_MS;
+  const times = [...schedule.hours]
+    .flatMap((hour) => [...schedule.minutes].map((minute) => hour * 60 + minute))
+    .sort((a, b) => a - b);
+  const first = times[0] ?? 0;
+  let shortest = first + DAY_MINUTES - (times.at(-1) ?? first);
+  for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, (times[i] ?? 0) - (times[i - 1] ?? 0));
+  return shortest;
+}
 
 /** Milliseconds between refreshes for a `rate(…)`, undefined for `cron(…)`; throws on anything else. */
 export function refreshInterval(schedule: string, field = 'body.refresh.schedule'): number | undefined {
-  const rate = RATE.exec(schedule);
-  if (rate) {
-    const unit = (rate[2] ?? 'minute').replace(/s$/, '');
-    const ms = Number(rate[1]) * (UNIT_MS[unit] ?? 60_000);
-    if (ms < MIN_INTERVAL_MS) throw new ValidationError('Refresh at most every 15 minutes.', { field });
-    return ms;
-  }
-  if (CRON.test(schedule)) return undefined;
-  throw new ValidationError(
-    'The schedule must be rate(N minutes|hours|days) or cron(m h dom mon dow year).',
-    { field },
-  );
+  const parsed = parseRefreshSchedule(schedule, field);
+  return parsed.kind === 'rate' ? parsed.intervalMs : undefined;
 }
 
 export function refreshScheduleName(datasetId: string): string {

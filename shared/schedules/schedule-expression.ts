@@ -1,8 +1,9 @@
-import { ValidationError } from '../../shared/errors/app-error';
+import { ValidationError } from '../errors/app-error';
 
 /**
  * EventBridge schedule expressions, parsed and evaluated without any AWS call, so the local
- * ticker fires on the same instants AWS would:
+ * ticker fires on the same instants AWS would and a refresh schedule's cadence can be checked
+ * before it is accepted:
  * - `rate(value unit)`: unit `minute|hour|day` when value is 1, `minutes|hours|days` otherwise.
  * - `cron(minutes hours day-of-month month day-of-week year)`: `*`, `?`, ranges, lists and steps;
  *   months `1-12`/`JAN-DEC`, weekdays `1-7`/`SUN-SAT` (1 = Sunday); exactly one of day-of-month

@@ -3,7 +3,7 @@ import {
   nextFireTime,
   parseScheduleExpression,
   ScheduleExpressionError,
-} from '../../../infra/local/schedule-expression';
+} from '../../../shared/schedules/schedule-expression';
 
 function next(
   expression: string,
