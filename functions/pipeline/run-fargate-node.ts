@@ -1,4 +1,4 @@
-import { ConflictError } from '../../shared/errors/app-error';
+import { ConflictError, NotFoundError } from '../../shared/errors/app-error';
 import { DuckDbTableEngine } from '../../shared/adapters/duckdb/duckdb-tables';
 import type { NodeResult } from '../../shared/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../shared/nodes/registry';
@@ -25,6 +25,8 @@ export interface FargateNodeOptions {
   registry?: NodeRegistry;
   tables?: TableEngine;
   heartbeatIntervalMs?: number;
+  /** SendTaskHeartbeat period (default 60 s), independent of the database heartbeat. */
+  taskHeartbeatIntervalMs?: number;
   signal?: AbortSignal;
   /** DuckDB limits: the task has 8 GB and 2 vCPUs. */
   engine?: { threads?: number; memoryLimitMb?: number };
@@ -49,14 +51,21 @@ export async function runFargateNode(
         ...(options.heartbeatIntervalMs !== undefined
           ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
           : {}),
-        onHeartbeat: async () => {
-          try {
-            await services.orchestrator.sendTaskHeartbeat(task.taskToken);
-          } catch (error) {
-            // The workflow gave up on this task (timeout, stop): nobody will read the result.
-            if (error instanceof ConflictError) abort.abort();
-            else throw error;
-          }
+        taskHeartbeat: {
+          ...(options.taskHeartbeatIntervalMs !== undefined
+            ? { intervalMs: options.taskHeartbeatIntervalMs }
+            : {}),
+          beat: async () => {
+            try {
+              await services.orchestrator.sendTaskHeartbeat(task.taskToken);
+            } catch (error) {
+              // The workflow gave up on this task (timed out, execution stopped: ConflictError) or
+              // no longer knows its token (expired, already closed: NotFoundError). Nobody will
+              // read the result: stop the node instead of working on for hours.
+              if (error instanceof ConflictError || error instanceof NotFoundError) abort.abort();
+              else throw error;
+            }
+          },
         },
       },
       { jobId: task.jobId, nodeId: task.nodeId, attempt: 0 },

@@ -37,9 +37,13 @@ export interface RunJobNodeDeps {
   services: Pick<Services, 'db' | 'blobs' | 'clock' | 'logger'>;
   registry: NodeRegistry;
   tables: TableEngine;
-  /** Every beat updates the job's heartbeat and reads its status; Fargate also calls SendTaskHeartbeat. */
+  /** Every beat updates the job's heartbeat and reads its status (a cancel stops the node). */
   heartbeatIntervalMs?: number;
-  onHeartbeat?: () => Promise<void>;
+  /**
+   * The workflow's own heartbeat (Fargate: SendTaskHeartbeat), on a timer of its own: a database
+   * outage longer than the task's HeartbeatSeconds must not time out a container that is working.
+   */
+  taskHeartbeat?: { beat: () => Promise<void>; intervalMs?: number };
   /** Aborted when the host stops the node (the local runtime's execution stop, a container's SIGTERM). */
   signal?: AbortSignal;
   /** DuckDB limits of this host. */
@@ -54,6 +58,8 @@ export interface RunJobNodeRequest {
 }
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 20_000;
+/** Well inside RunFargateNode's HeartbeatSeconds (300). */
+export const DEFAULT_TASK_HEARTBEAT_INTERVAL_MS = 60_000;
 
 export async function runJobNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promise<NodeResult> {
   try {
@@ -136,12 +142,22 @@ async function runInSession(
       touchJob(trx, jobId, { now: services.clock.now(), ...change }),
     );
     if (!status || isTerminal(status)) abort.abort();
-    await deps.onHeartbeat?.();
   };
   const timer = setInterval(() => {
     beat().catch((error: unknown) => services.logger.warn('node heartbeat failed', { jobId, nodeId, error }));
   }, deps.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
   timer.unref();
+  const { taskHeartbeat } = deps;
+  const taskTimer = taskHeartbeat
+    ? setInterval(() => {
+        taskHeartbeat
+          .beat()
+          .catch((error: unknown) =>
+            services.logger.warn('workflow task heartbeat failed', { jobId, nodeId, error }),
+          );
+      }, taskHeartbeat.intervalMs ?? DEFAULT_TASK_HEARTBEAT_INTERVAL_MS)
+    : undefined;
+  taskTimer?.unref();
 
   const started = Date.now();
   try {
@@ -179,6 +195,7 @@ async function runInSession(
     throw error;
   } finally {
     clearInterval(timer);
+    clearInterval(taskTimer);
   }
 }
 

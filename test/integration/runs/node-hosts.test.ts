@@ -7,6 +7,8 @@ import { NoChargeCredits } from '../../../shared/credits/no-charge-credits';
 import type { Database, DatabaseTransaction } from '../../../shared/db/database';
 import { jsonb } from '../../../shared/db/schema';
 import { withSystemScope, type TenantScope } from '../../../shared/db/tenant';
+import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../../shared/errors/app-error';
+import { runFargateNode } from '../../../functions/pipeline/run-fargate-node';
 import { createLogger } from '../../../shared/observability/logger';
 import { systemClock } from '../../../shared/ports/clock.port';
 import { randomIds } from '../../../shared/ports/ids.port';
@@ -17,6 +19,7 @@ import { planJob } from '../../../shared/pipelines/runs/job-control';
 import { runJobNode } from '../../../shared/pipelines/runs/run-job-node';
 import { startJob } from '../../../shared/pipelines/runs/start-job';
 import { DirectoryBlobStore } from '../../unit/nodes/node-test-context';
+import { until } from '../../support/until';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestUser } from '../support/fixtures';
 
@@ -112,6 +115,16 @@ async function tempRoot(): Promise<string> {
   return dir;
 }
 
+/** A table engine for nodes that use no SQL. */
+const noopEngine: TableEngine = {
+  openSession: async () => ({
+    execute: async () => undefined,
+    query: async () => [],
+    interrupt: () => undefined,
+    close: () => undefined,
+  }),
+};
+
 function hostDeps(tables: TableEngine, root: string) {
   return {
     services: { db, clock: systemClock, logger, blobs: new DirectoryBlobStore(objects) },
@@ -162,5 +175,127 @@ describe('scratch directories', () => {
       runJobNode({ ...hostDeps(engine, root), registry }, { jobId, nodeId: 'source', attempt: 0 }),
     ).rejects.toThrow(/locked/);
     expect(await readdir(root)).toEqual([]);
+  });
+});
+
+/** An orchestrator whose SendTaskHeartbeat answers what the test says; callbacks are recorded. */
+class FakeTaskOrchestrator implements Orchestrator {
+  heartbeats = 0;
+  heartbeatError: Error | undefined;
+  outcome: { status: 'success'; output: unknown } | { status: 'failure'; error: string } | undefined;
+  startExecution = quietOrchestrator.startExecution;
+  stopExecution = quietOrchestrator.stopExecution;
+  describeExecution = quietOrchestrator.describeExecution;
+  listRunningExecutions = quietOrchestrator.listRunningExecutions;
+  async sendTaskHeartbeat(): Promise<void> {
+    this.heartbeats++;
+    if (this.heartbeatError) throw this.heartbeatError;
+  }
+  async sendTaskSuccess(_token: string, output: unknown): Promise<void> {
+    this.outcome = { status: 'success', output };
+  }
+  async sendTaskFailure(_token: string, error: string): Promise<void> {
+    if (this.heartbeatError) throw this.heartbeatError;
+    this.outcome = { status: 'failure', error };
+  }
+}
+
+/**
+ * The job's source node works until the test releases it or its host aborts it (or a 10 s cap,
+ * so a host that never aborts fails the test instead of hanging it).
+ */
+function blockingRegistry() {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let started = false;
+  const registry = createNodeRegistry([
+    {
+      key: 'dataset.source',
+      params: nodeRegistry.get('dataset.source').params,
+      run: async (context) => {
+        started = true;
+        await Promise.race([
+          released,
+          new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve())),
+          new Promise<void>((resolve) => setTimeout(resolve, 10_000)),
+        ]);
+        return { outputs: { table: { key: context.outputKey('table'), format: 'parquet' } }, metrics: {} };
+      },
+    },
+  ]);
+  return { registry, release, started: () => started };
+}
+
+/** The database as the node host sees it; `down` makes every new transaction fail, as in an outage. */
+function flakyDatabase(real: Database): { db: Database; down: (value: boolean) => void } {
+  let isDown = false;
+  const db = new Proxy(real, {
+    get(target, property) {
+      if (property === 'transaction' && isDown) {
+        return () => ({
+          execute: () =>
+            Promise.reject(new DependencyUnavailableError('database', 'The database is unreachable.')),
+        });
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db, down: (value) => (isDown = value) };
+}
+
+describe('Fargate task heartbeats', () => {
+  for (const [name, error] of [
+    ['the task token is unknown or expired (NotFoundError)', new NotFoundError('Task')],
+    ['the task timed out (ConflictError)', new ConflictError('TASK.TIMED_OUT', 'The task timed out.')],
+  ] as const) {
+    it(`stop the node when ${name}`, async () => {
+      const { jobId } = await runningJob();
+      const orchestrator = new FakeTaskOrchestrator();
+      orchestrator.heartbeatError = error;
+      const blocking = blockingRegistry();
+      const started = Date.now();
+      const result = await runFargateNode(
+        { db, clock: systemClock, logger, blobs: new DirectoryBlobStore(objects), orchestrator },
+        { taskToken: 'token-1', jobId, nodeId: 'source' },
+        { registry: blocking.registry, taskHeartbeatIntervalMs: 20, tables: noopEngine },
+      );
+      expect(result.status).toBe('failed');
+      expect(blocking.started()).toBe(true);
+      expect(orchestrator.heartbeats).toBeGreaterThan(0);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // Nobody is listening for this task: no success is reported.
+      expect(orchestrator.outcome).toBeUndefined();
+    });
+  }
+
+  it('keep reaching the workflow while the database is down', async () => {
+    const { jobId } = await runningJob();
+    const orchestrator = new FakeTaskOrchestrator();
+    const flaky = flakyDatabase(db);
+    const blocking = blockingRegistry();
+    const running = runFargateNode(
+      { db: flaky.db, clock: systemClock, logger, blobs: new DirectoryBlobStore(objects), orchestrator },
+      { taskToken: 'token-2', jobId, nodeId: 'source' },
+      {
+        registry: blocking.registry,
+        heartbeatIntervalMs: 20,
+        taskHeartbeatIntervalMs: 20,
+        tables: noopEngine,
+      },
+    );
+    await until('the node to start', () => (blocking.started() ? true : undefined), 10_000);
+    flaky.down(true);
+    const before = orchestrator.heartbeats;
+    await until(
+      'task heartbeats during the outage',
+      () => (orchestrator.heartbeats >= before + 5 ? true : undefined),
+      5_000,
+    );
+    flaky.down(false);
+    blocking.release();
+    const result = await running;
+    expect(result.status).toBe('succeeded');
+    expect(orchestrator.outcome?.status).toBe('success');
   });
 });
