@@ -12,7 +12,7 @@ import {
   readUserUsage,
   recordRefreshOutcome,
 } from './dataset-repository';
-import { insertUploadingVersion } from './dataset-version-repository';
+import { insertUploadingVersion, rejectVersion } from './dataset-version-repository';
 import { acceptsFormat, fileKindOf } from './file-formats';
 import { assertOwnS3Source, parseRefreshSchedule, parseRefreshSource } from './refresh-source';
 import type { RefreshSchedule } from './refresh-source';
@@ -155,7 +155,7 @@ export async function refreshDataset(
         { forUpdate: true },
       );
       if (!locked) return undefined;
-      const created = await insertUploadingVersion(trx, {
+      return insertUploadingVersion(trx, {
         userId: dataset.userId,
         datasetId: dataset.id,
         originalFilename: safeName,
@@ -166,11 +166,36 @@ export async function refreshDataset(
         uploadExpiresAt: nextAt(RETRY_AFTER_FAILURE_MS),
         rawKey: (n) => objectKeys.raw(dataset.userId, dataset.id, n, safeName),
       });
+    });
+    if (!version?.rawObjectKey)
+      return { datasetId: dataset.id, outcome: 'skipped', reason: 'dataset deleted meanwhile' };
+    // The object first, the hash after: a hash recorded for an object that was never stored
+    // would make every later run answer "unchanged".
+    try {
+      await services.blobs.put(version.rawObjectKey, body, {
+        contentType: kind.contentType,
+        contentLength: body.byteLength,
+      });
+    } catch (error) {
+      await withTenant(services.db, scope, (trx) =>
+        rejectVersion(trx, {
+          datasetVersionId: version.id,
+          errors: [
+            {
+              code: 'REFRESH.STORE_FAILED',
+              message: 'The fetched file could not be stored; the next refresh tries again.',
+            },
+          ],
+        }),
+      );
+      throw error;
+    }
+    await withTenant(services.db, scope, async (trx) => {
       await trx
         .updateTable('datasets')
         .set({
           metadata:
-            sql<JsonValue>`metadata || ${JSON.stringify({ refresh: { sha256, fetchedAt: now.toISOString(), versionNumber: created.versionNumber } })}::jsonb` as JsonbExpression,
+            sql<JsonValue>`metadata || ${JSON.stringify({ refresh: { sha256, fetchedAt: now.toISOString(), versionNumber: version.versionNumber } })}::jsonb` as JsonbExpression,
         })
         .where('id', '=', dataset.id)
         .execute();
@@ -180,13 +205,6 @@ export async function refreshDataset(
         error: null,
         refreshedAt: now,
       });
-      return created;
-    });
-    if (!version?.rawObjectKey)
-      return { datasetId: dataset.id, outcome: 'skipped', reason: 'dataset deleted meanwhile' };
-    await services.blobs.put(version.rawObjectKey, body, {
-      contentType: kind.contentType,
-      contentLength: body.byteLength,
     });
     services.logger.info('dataset refreshed', {
       datasetId: dataset.id,
