@@ -161,10 +161,13 @@ export interface SettleResult {
 export async function settleJob(deps: RunDeps, jobId: string, reason: SettleReason): Promise<SettleResult> {
   const now = deps.services.clock.now();
   const result = await asJobOwner(deps.services.db, jobId, async (trx, userId): Promise<SettleResult> => {
+    // Nodes first, then the job: the order a record takes them (its node, then the job), so the
+    // two never deadlock. Locking waits for a record in flight to commit; what settle then reads is
+    // what it skips and charges, and a record arriving later finds its node already skipped.
+    const nodes = await listJobNodes(trx, jobId, { forUpdate: true });
     const job = await findJob(trx, jobId, { forUpdate: true });
     if (!job) return { status: 'missing', settled: false };
     if (isTerminal(job.status)) return { status: job.status, settled: false };
-    const nodes = await listJobNodes(trx, jobId);
     const snapshot = await findSnapshot(trx, job.snapshotId);
     const outcome = decideOutcome(reason, nodes);
     await skipNodes(trx, jobId, 'unfinished', now);

@@ -84,14 +84,23 @@ export async function findJobByIdempotencyKey(
   return row ? toJob(row) : undefined;
 }
 
-export async function listJobNodes(trx: DatabaseTransaction, jobId: string): Promise<JobNode[]> {
-  const rows = await trx
+/**
+ * The job's nodes in stage order. `forUpdate` locks them (always in this order, so two lockers
+ * never deadlock) and waits for a transaction that is changing one of them to commit.
+ */
+export async function listJobNodes(
+  trx: DatabaseTransaction,
+  jobId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<JobNode[]> {
+  let query = trx
     .selectFrom('job_nodes')
     .selectAll()
     .where('job_id', '=', jobId)
     .orderBy('stage')
-    .orderBy('node_id')
-    .execute();
+    .orderBy('node_id');
+  if (options.forUpdate) query = query.forUpdate();
+  const rows = await query.execute();
   return rows.map(toJobNode);
 }
 

@@ -1,27 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NoChargeCredits } from '../../../shared/credits/no-charge-credits';
-import type { Database, DatabaseTransaction } from '../../../shared/db/database';
-import { jsonb } from '../../../shared/db/schema';
-import { withSystemScope, type TenantScope } from '../../../shared/db/tenant';
+import type { Database } from '../../../shared/db/database';
 import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../../shared/errors/app-error';
 import { runFargateNode } from '../../../functions/pipeline/run-fargate-node';
 import { createLogger } from '../../../shared/observability/logger';
 import { systemClock } from '../../../shared/ports/clock.port';
-import { randomIds } from '../../../shared/ports/ids.port';
 import type { Orchestrator } from '../../../shared/ports/orchestrator.port';
 import { createNodeRegistry, nodeRegistry } from '../../../shared/nodes/registry';
 import type { TableEngine, TableSession } from '../../../shared/nodes/table-engine.port';
-import { planJob } from '../../../shared/pipelines/runs/job-control';
 import { runJobNode } from '../../../shared/pipelines/runs/run-job-node';
-import { startJob } from '../../../shared/pipelines/runs/start-job';
 import { DirectoryBlobStore } from '../../unit/nodes/node-test-context';
 import { until } from '../../support/until';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createTestUser } from '../support/fixtures';
+import { createRunningJob, quietOrchestrator } from './running-job';
 
 /**
  * The node host (`runJobNode`, shared by the node-runner Lambda, the Fargate container and the
@@ -43,67 +36,7 @@ afterAll(async () => {
   await rm(objects, { recursive: true, force: true });
 });
 
-const sys = <T>(work: (trx: DatabaseTransaction) => Promise<T>) =>
-  withSystemScope(db, 'admin.test-fixture', work);
-
-/** Starts are recorded, nothing else: the test drives the run's tasks itself. */
-const quietOrchestrator: Orchestrator = {
-  startExecution: async (request) => ({ executionId: `exec:${request.name}`, startedAt: new Date() }),
-  stopExecution: async () => undefined,
-  describeExecution: async () => undefined,
-  listRunningExecutions: async () => [],
-  sendTaskSuccess: async () => undefined,
-  sendTaskFailure: async () => undefined,
-  sendTaskHeartbeat: async () => undefined,
-};
-
-/** A running job whose one node is a `dataset.source` of a validated version. */
-async function runningJob(): Promise<{ jobId: string; caller: TenantScope }> {
-  const user = await createTestUser(db);
-  const caller: TenantScope = { userId: user.id, role: 'user' };
-  const dataset = await sys((trx) =>
-    trx
-      .insertInto('datasets')
-      .values({ user_id: user.id, name: `ds-${randomUUID()}`, modality: 'tabular' })
-      .returning('id')
-      .executeTakeFirstOrThrow(),
-  );
-  const version = await sys((trx) =>
-    trx
-      .insertInto('dataset_versions')
-      .values({
-        dataset_id: dataset.id,
-        user_id: user.id,
-        version_number: 1,
-        original_filename: 'data.csv',
-        status: 'validated',
-        processed_object_key: `processed/${user.id}/${dataset.id}/1/data.parquet`,
-        row_count: 10,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow(),
-  );
-  const pipeline = await sys((trx) =>
-    trx
-      .insertInto('pipelines')
-      .values({
-        user_id: user.id,
-        dataset_id: dataset.id,
-        name: 'hosts',
-        definition: jsonb({ nodes: [{ id: 'source', type: 'dataset.source', params: {} }], edges: [] }),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow(),
-  );
-  const services = { db, clock: systemClock, logger, ids: randomIds, orchestrator: quietOrchestrator };
-  const credits = new NoChargeCredits();
-  const { job } = await startJob(
-    { services, credits },
-    { caller, pipelineId: pipeline.id, datasetVersionId: version.id, priority: 5 },
-  );
-  await planJob({ services, credits }, job.id);
-  return { jobId: job.id, caller };
-}
+const runningJob = () => createRunningJob(db, logger);
 
 const tempRoots: string[] = [];
 afterEach(async () => {
