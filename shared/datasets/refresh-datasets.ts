@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { pipeline, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { JsonbExpression, JsonValue } from '../db/schema';
 import { withSystemScope, withTenant } from '../db/tenant';
@@ -15,9 +17,9 @@ import {
 import { insertUploadingVersion, rejectVersion } from './dataset-version-repository';
 import { acceptsFormat, fileKindOf } from './file-formats';
 import { assertOwnS3Source, parseRefreshSchedule, parseRefreshSource } from './refresh-source';
-import type { RefreshSchedule } from './refresh-source';
+import type { RefreshSchedule, RefreshSource } from './refresh-source';
 import { nextFireTime } from '../schedules/schedule-expression';
-import { safeFetch } from './safe-fetch';
+import { limitBytes, safeFetch, SourceTooLargeError } from './safe-fetch';
 import type { SafeFetchOptions } from './safe-fetch';
 import { checkFileAllowed, tierLimits } from './tier-limits';
 
@@ -26,7 +28,7 @@ import { checkFileAllowed, tierLimits } from './tier-limits';
  * fetch, store them as the next version's raw object. The object's ObjectCreated event then
  * takes the same path as an upload (one job, one message, source `scheduled`).
  */
-export type RefreshServices = Pick<Services, 'db' | 'blobs' | 'clock' | 'config' | 'logger'>;
+export type RefreshServices = Pick<Services, 'db' | 'blobs' | 'clock' | 'config' | 'logger' | 'ids'>;
 
 export interface RefreshOptions {
   /** Per fetch. */
@@ -43,6 +45,8 @@ export type RefreshResult =
   | { datasetId: string; outcome: 'skipped'; reason: string };
 
 const RETRY_AFTER_FAILURE_MS = 60 * 60 * 1000;
+/** The whole fetch, body included (the function runs for at most 10 minutes). */
+const FETCH_TIMEOUT_MS = 5 * 60 * 1000;
 const CRON_FALLBACK_MS = 24 * 60 * 60 * 1000;
 /**
  * A dataset's own schedule fires when its refresh is due, give or take delivery delays: a firing
@@ -109,108 +113,111 @@ export async function refreshDataset(
     if (!usage) return { datasetId: dataset.id, outcome: 'skipped', reason: 'owner gone' };
     const limits = tierLimits(usage.tier, services.config.datasets?.tierLimits);
     const source = parseRefreshSource(sourceUrl);
-    let body: Buffer;
-    let fileName: string;
-    if (source.kind === 'https') {
-      const fetched = await safeFetch(source.url, {
-        maxBytes: limits.maxFileBytes,
-        timeoutMs: options.timeoutMs ?? 60_000,
-        allowedHosts: services.config.datasets?.refreshAllowedHosts ?? [],
-        ...options.fetch,
-      });
-      body = fetched.body;
-      fileName = decodeURIComponent(fetched.finalUrl.pathname.split('/').pop() ?? '');
-    } else {
-      assertOwnS3Source(source, services.blobs.bucket, dataset.userId);
-      body = Buffer.from(await services.blobs.getBytes(source.key));
-      fileName = source.key.split('/').pop() ?? '';
-    }
-    const kind = fileKindOf(fileName);
+    const opened = await openSource(services, dataset, source, limits.maxFileBytes, options);
+    const kind = fileKindOf(opened.fileName);
     if (!kind || !acceptsFormat(dataset.modality, kind)) {
+      opened.body.destroy();
       throw new Error(
-        `The source's file "${fileName || '(no name)'}" is not a ${dataset.modality} file type PipeWeave reads.`,
+        `The source's file "${opened.fileName || '(no name)'}" is not a ${dataset.modality} file type PipeWeave reads.`,
       );
     }
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    const lastSha = lastRefreshSha(dataset);
-    if (lastSha === sha256) {
-      await withTenant(services.db, scope, (trx) =>
-        recordRefreshOutcome(trx, {
+
+    // The file streams into a staging object (no event fires there) while it is hashed; only a
+    // changed file is then copied to raw/, where its arrival starts ingestion.
+    const stagingKey = objectKeys.refreshStaging(dataset.userId, dataset.id, services.ids.uuid());
+    try {
+      const digest = hashStream();
+      await services.blobs.put(
+        stagingKey,
+        pipeline(opened.body, digest.stream, () => undefined),
+        {
+          contentType: kind.contentType,
+        },
+      );
+      const { sha256, sizeBytes } = digest.result();
+      if (lastRefreshSha(dataset) === sha256) {
+        await withTenant(services.db, scope, (trx) =>
+          recordRefreshOutcome(trx, {
+            datasetId: dataset.id,
+            nextRefreshAt: nextScheduled(),
+            error: null,
+            refreshedAt: now,
+          }),
+        );
+        return { datasetId: dataset.id, outcome: 'unchanged', sha256 };
+      }
+      const breach = checkFileAllowed(usage, limits, sizeBytes);
+      if (breach) throw new Error(breach.message);
+
+      const safeName = safeFileName(opened.fileName);
+      const version = await withTenant(services.db, scope, async (trx) => {
+        const locked = await findDataset(
+          trx,
+          { userId: dataset.userId, datasetId: dataset.id },
+          { forUpdate: true },
+        );
+        if (!locked) return undefined;
+        return insertUploadingVersion(trx, {
+          userId: dataset.userId,
+          datasetId: dataset.id,
+          originalFilename: safeName,
+          originalFormat: kind.format,
+          contentType: kind.contentType,
+          sizeBytes,
+          sourceType: 'scheduled',
+          uploadExpiresAt: nextAt(RETRY_AFTER_FAILURE_MS),
+          rawKey: (n) => objectKeys.raw(dataset.userId, dataset.id, n, safeName),
+        });
+      });
+      if (!version?.rawObjectKey)
+        return { datasetId: dataset.id, outcome: 'skipped', reason: 'dataset deleted meanwhile' };
+      // The object first, the hash after: a hash recorded for an object that was never stored
+      // would make every later run answer "unchanged".
+      try {
+        await services.blobs.copy(stagingKey, version.rawObjectKey);
+      } catch (error) {
+        await withTenant(services.db, scope, (trx) =>
+          rejectVersion(trx, {
+            datasetVersionId: version.id,
+            errors: [
+              {
+                code: 'REFRESH.STORE_FAILED',
+                message: 'The fetched file could not be stored; the next refresh tries again.',
+              },
+            ],
+          }),
+        );
+        throw error;
+      }
+      await withTenant(services.db, scope, async (trx) => {
+        await trx
+          .updateTable('datasets')
+          .set({
+            metadata:
+              sql<JsonValue>`metadata || ${JSON.stringify({ refresh: { sha256, fetchedAt: now.toISOString(), versionNumber: version.versionNumber } })}::jsonb` as JsonbExpression,
+          })
+          .where('id', '=', dataset.id)
+          .execute();
+        await recordRefreshOutcome(trx, {
           datasetId: dataset.id,
           nextRefreshAt: nextScheduled(),
           error: null,
           refreshedAt: now,
-        }),
-      );
-      return { datasetId: dataset.id, outcome: 'unchanged', sha256 };
-    }
-    const breach = checkFileAllowed(usage, limits, body.byteLength);
-    if (breach) throw new Error(breach.message);
-
-    const safeName = safeFileName(fileName);
-    const version = await withTenant(services.db, scope, async (trx) => {
-      const locked = await findDataset(
-        trx,
-        { userId: dataset.userId, datasetId: dataset.id },
-        { forUpdate: true },
-      );
-      if (!locked) return undefined;
-      return insertUploadingVersion(trx, {
-        userId: dataset.userId,
+        });
+      });
+      services.logger.info('dataset refreshed', {
         datasetId: dataset.id,
-        originalFilename: safeName,
-        originalFormat: kind.format,
-        contentType: kind.contentType,
-        sizeBytes: body.byteLength,
-        sourceType: 'scheduled',
-        uploadExpiresAt: nextAt(RETRY_AFTER_FAILURE_MS),
-        rawKey: (n) => objectKeys.raw(dataset.userId, dataset.id, n, safeName),
+        versionNumber: version.versionNumber,
       });
-    });
-    if (!version?.rawObjectKey)
-      return { datasetId: dataset.id, outcome: 'skipped', reason: 'dataset deleted meanwhile' };
-    // The object first, the hash after: a hash recorded for an object that was never stored
-    // would make every later run answer "unchanged".
-    try {
-      await services.blobs.put(version.rawObjectKey, body, {
-        contentType: kind.contentType,
-        contentLength: body.byteLength,
+      return { datasetId: dataset.id, outcome: 'new-version', versionNumber: version.versionNumber, sha256 };
+    } finally {
+      // Whatever happened, the source's connection closes (a no-op once it was read to the end).
+      opened.body.destroy();
+      await services.blobs.delete(stagingKey).catch((error: unknown) => {
+        // Left over, it expires by the bucket's lifecycle rule for staging/.
+        services.logger.warn('refresh staging object not deleted', { key: stagingKey, error });
       });
-    } catch (error) {
-      await withTenant(services.db, scope, (trx) =>
-        rejectVersion(trx, {
-          datasetVersionId: version.id,
-          errors: [
-            {
-              code: 'REFRESH.STORE_FAILED',
-              message: 'The fetched file could not be stored; the next refresh tries again.',
-            },
-          ],
-        }),
-      );
-      throw error;
     }
-    await withTenant(services.db, scope, async (trx) => {
-      await trx
-        .updateTable('datasets')
-        .set({
-          metadata:
-            sql<JsonValue>`metadata || ${JSON.stringify({ refresh: { sha256, fetchedAt: now.toISOString(), versionNumber: version.versionNumber } })}::jsonb` as JsonbExpression,
-        })
-        .where('id', '=', dataset.id)
-        .execute();
-      await recordRefreshOutcome(trx, {
-        datasetId: dataset.id,
-        nextRefreshAt: nextScheduled(),
-        error: null,
-        refreshedAt: now,
-      });
-    });
-    services.logger.info('dataset refreshed', {
-      datasetId: dataset.id,
-      versionNumber: version.versionNumber,
-    });
-    return { datasetId: dataset.id, outcome: 'new-version', versionNumber: version.versionNumber, sha256 };
   } catch (error) {
     const message = isAppError(error) || error instanceof Error ? error.message : String(error);
     services.logger.warn('dataset refresh failed', { datasetId: dataset.id, error });
@@ -233,4 +240,66 @@ function lastRefreshSha(dataset: Dataset): string | undefined {
   if (!refresh || typeof refresh !== 'object' || Array.isArray(refresh)) return undefined;
   const sha = refresh['sha256'];
   return typeof sha === 'string' ? sha : undefined;
+}
+
+interface OpenedSource {
+  body: Readable;
+  fileName: string;
+}
+
+/** The source's bytes as a stream, capped at `maxBytes`; nothing is read whole into memory. */
+async function openSource(
+  services: RefreshServices,
+  dataset: Dataset,
+  source: RefreshSource,
+  maxBytes: number,
+  options: RefreshOptions,
+): Promise<OpenedSource> {
+  if (source.kind === 'https') {
+    const fetched = await safeFetch(source.url, {
+      maxBytes,
+      timeoutMs: options.timeoutMs ?? FETCH_TIMEOUT_MS,
+      allowedHosts: services.config.datasets?.refreshAllowedHosts ?? [],
+      ...options.fetch,
+    });
+    return {
+      body: fetched.body,
+      fileName: decodeURIComponent(fetched.finalUrl.pathname.split('/').pop() ?? ''),
+    };
+  }
+  assertOwnS3Source(source, services.blobs.bucket, dataset.userId);
+  const object = await services.blobs.get(source.key);
+  if (object.info.size > maxBytes) {
+    object.body.destroy();
+    throw new SourceTooLargeError(maxBytes, object.info.size);
+  }
+  return {
+    body: pipeline(object.body, limitBytes(maxBytes), () => undefined),
+    fileName: source.key.split('/').pop() ?? '',
+  };
+}
+
+/** A pass-through that hashes and counts what goes by; `result()` once the stream has ended. */
+function hashStream(): { stream: Transform; result(): { sha256: string; sizeBytes: number } } {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  let sha256: string | undefined;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      sizeBytes += chunk.byteLength;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      sha256 = hash.digest('hex');
+      callback();
+    },
+  });
+  return {
+    stream,
+    result() {
+      if (sha256 === undefined) throw new Error('The source stream did not end.');
+      return { sha256, sizeBytes };
+    },
+  };
 }

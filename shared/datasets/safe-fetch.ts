@@ -2,6 +2,8 @@ import { lookup } from 'node:dns/promises';
 import { request } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
+import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ValidationError } from '../errors/app-error';
 
 /**
@@ -9,7 +11,8 @@ import { ValidationError } from '../errors/app-error';
  * no credentials in the URL, every host resolved and refused when any address is private,
  * loopback, link-local (the instance metadata service included), multicast or reserved; the
  * connection is pinned to the address that was checked (no DNS rebinding between check and
- * connect); each redirect is checked again; the body is capped and the whole fetch has a deadline.
+ * connect); each redirect is checked again; the body is streamed (never held whole in memory),
+ * capped while it streams, and the whole fetch, body included, has a deadline.
  */
 export class UnsafeUrlError extends ValidationError {
   constructor(message: string) {
@@ -21,6 +24,32 @@ export class FetchFailedError extends ValidationError {
   constructor(message: string) {
     super(message, { code: 'REFRESH.FETCH_FAILED', field: 'refresh.sourceUrl' });
   }
+}
+
+export class SourceTooLargeError extends ValidationError {
+  constructor(
+    readonly maxBytes: number,
+    declaredBytes?: number,
+  ) {
+    super(
+      declaredBytes === undefined
+        ? `The source is larger than ${maxBytes} bytes, the most a refresh fetches.`
+        : `The source is ${declaredBytes} bytes; at most ${maxBytes} are fetched.`,
+      { code: 'REFRESH.SOURCE_TOO_LARGE', field: 'refresh.sourceUrl', details: { maxBytes } },
+    );
+  }
+}
+
+/** Passes bytes through and fails with SourceTooLargeError as soon as more than `maxBytes` went by. */
+export function limitBytes(maxBytes: number): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.byteLength;
+      if (total > maxBytes) callback(new SourceTooLargeError(maxBytes));
+      else callback(null, chunk);
+    },
+  });
 }
 
 function ipv4ToInt(ip: string): number {
@@ -113,7 +142,11 @@ export interface SafeFetchOptions {
 }
 
 export interface FetchedSource {
-  body: Buffer;
+  /**
+   * The body as it arrives. It fails with SourceTooLargeError past `maxBytes` and with
+   * FetchFailedError at the deadline or a broken connection; read it to the end or destroy it.
+   */
+  body: Readable;
   contentType: string | undefined;
   finalUrl: URL;
 }
@@ -161,7 +194,7 @@ export async function safeFetch(start: URL, options: SafeFetchOptions): Promise<
 }
 
 type Once =
-  { kind: 'body'; body: Buffer; contentType: string | undefined } | { kind: 'redirect'; location: string };
+  { kind: 'body'; body: Readable; contentType: string | undefined } | { kind: 'redirect'; location: string };
 
 function fetchOnce(
   url: URL,
@@ -199,28 +232,26 @@ function fetchOnce(
         const declared = Number(res.headers['content-length'] ?? NaN);
         if (Number.isFinite(declared) && declared > options.maxBytes) {
           res.destroy();
-          reject(
-            new FetchFailedError(`The source is ${declared} bytes; at most ${options.maxBytes} are fetched.`),
-          );
+          reject(new SourceTooLargeError(options.maxBytes, declared));
           return;
         }
-        const chunks: Buffer[] = [];
-        let total = 0;
-        res.on('data', (chunk: Buffer) => {
-          total += chunk.byteLength;
-          if (total > options.maxBytes) {
-            res.destroy();
-            reject(new FetchFailedError(`The source is larger than ${options.maxBytes} bytes.`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () =>
-          resolve({ kind: 'body', body: Buffer.concat(chunks), contentType: res.headers['content-type'] }),
-        );
+        const body = limitBytes(options.maxBytes);
         res.on('error', (error) =>
-          reject(new FetchFailedError(`Reading the source failed: ${error.message}`)),
+          body.destroy(
+            signal.aborted
+              ? new FetchFailedError('The source did not answer in time.')
+              : new FetchFailedError(`Reading the source failed: ${error.message}`),
+          ),
         );
+        // Past the cap, or when the reader gives up: close the connection instead of draining it.
+        body.on('close', () => {
+          if (!res.complete) res.destroy();
+        });
+        // The reader still gets the error (a stream keeps it); this only keeps an error raised
+        // before anyone reads (a first chunk past the cap) from being an uncaught exception.
+        body.on('error', () => undefined);
+        res.pipe(body);
+        resolve({ kind: 'body', body, contentType: res.headers['content-type'] });
       },
     );
     req.on('error', (error) => {

@@ -61,8 +61,11 @@ export const objectKeys = {
     `models/${id(userId, 'userId')}/${id(modelId, 'modelId')}/metadata/${safeFileName(name)}`,
   exportPrefix: (userId: string, exportId: string) =>
     `exports/${id(userId, 'userId')}/${id(exportId, 'exportId')}/`,
+  /** A scheduled refresh's fetched file while it is hashed; no event fires under staging/. */
+  refreshStaging: (userId: string, datasetId: string, runId: string) =>
+    `staging/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${id(runId, 'runId')}`,
   userPrefixes: (userId: string) =>
-    ['raw', 'processed', 'reports', 'jobs', 'models', 'exports', 'dropbox'].map(
+    ['raw', 'processed', 'reports', 'jobs', 'models', 'exports', 'dropbox', 'staging'].map(
       (p) => `${p}/${id(userId, 'userId')}/`,
     ),
   quarantine: (arrivalId: string, originalKey: string) =>

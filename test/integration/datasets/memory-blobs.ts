@@ -1,14 +1,31 @@
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../../../shared/errors/app-error';
-import type { BlobInfo, BlobStore } from '../../../shared/ports/blob-store.port';
+import type { BlobBody, BlobInfo, BlobStore, PutOptions } from '../../../shared/ports/blob-store.port';
 
 /** An object store in memory: enough for dispatch, refresh and purge (copy, head, put, delete, prefix delete). */
 export class MemoryBlobs implements BlobStore {
   readonly bucket = 'test-bucket';
   readonly objects = new Map<string, Uint8Array>();
-  async put(key: string, body: Uint8Array | string | Readable): Promise<BlobInfo> {
-    if (body instanceof Readable) throw new Error('streams are not used here');
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  /** Bytes received so far by each streamed put still in progress (a stream that fails stores nothing). */
+  readonly receiving = new Map<string, number>();
+  async put(key: string, body: BlobBody, _options?: PutOptions): Promise<BlobInfo> {
+    let bytes: Uint8Array;
+    if (body instanceof Readable) {
+      const chunks: Buffer[] = [];
+      this.receiving.set(key, 0);
+      try {
+        for await (const chunk of body) {
+          const part = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+          chunks.push(part);
+          this.receiving.set(key, (this.receiving.get(key) ?? 0) + part.byteLength);
+        }
+      } finally {
+        this.receiving.delete(key);
+      }
+      bytes = Buffer.concat(chunks);
+    } else {
+      bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    }
     this.objects.set(key, bytes);
     return { key, size: bytes.byteLength };
   }
@@ -30,8 +47,10 @@ export class MemoryBlobs implements BlobStore {
     if (!bytes) throw new NotFoundError('Object', key);
     return bytes;
   }
-  get(): never {
-    throw new Error('not used by dispatch');
+  async get(key: string): Promise<{ info: BlobInfo; body: Readable }> {
+    const bytes = this.objects.get(key);
+    if (!bytes) throw new NotFoundError('Object', key);
+    return { info: { key, size: bytes.byteLength }, body: Readable.from([Buffer.from(bytes)]) };
   }
   download(): never {
     throw new Error('not used by dispatch');

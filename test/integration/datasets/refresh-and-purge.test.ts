@@ -20,6 +20,7 @@ import { safeFetch } from '../../../shared/datasets/safe-fetch';
 import { withSystemScope, withTenant } from '../../../shared/db/tenant';
 import { createLogger } from '../../../shared/observability/logger';
 import { fixedClock } from '../../../shared/ports/clock.port';
+import { randomIds } from '../../../shared/ports/ids.port';
 import { objectKeys } from '../../../shared/storage/object-keys';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestUser } from '../support/fixtures';
@@ -92,6 +93,12 @@ afterAll(async () => {
   await testDb.drop();
 });
 
+async function text(body: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString();
+}
+
 describe('safe fetch against a real HTTPS server', () => {
   // A getter: the certificate exists only once beforeAll has run.
   const base = () => ({ maxBytes: 1000, timeoutMs: 5000, resolve: resolveLocal, ca: cert });
@@ -104,7 +111,7 @@ describe('safe fetch against a real HTTPS server', () => {
       ...base(),
       allowedHosts: ['localhost'],
     });
-    expect(fetched.body.toString()).toBe(feed);
+    expect((await text(fetched.body)).toString()).toBe(feed);
   });
 
   it('follows a redirect but checks its target again', async () => {
@@ -116,8 +123,11 @@ describe('safe fetch against a real HTTPS server', () => {
   });
 
   it('stops reading past the size cap', async () => {
+    // Refused from the declared length, or while reading when none is declared.
     await expect(
-      safeFetch(new URL(`${origin}/big.csv`), { ...base(), allowedHosts: ['localhost'] }),
+      safeFetch(new URL(`${origin}/big.csv`), { ...base(), allowedHosts: ['localhost'] }).then((fetched) =>
+        text(fetched.body),
+      ),
     ).rejects.toThrow(/1000/);
   });
 });
@@ -127,7 +137,14 @@ describe('scheduled refresh', () => {
     const user = await createTestUser(testDb.db);
     const clock = fixedClock('2026-05-01T10:00:00Z');
     const blobs = new MemoryBlobs();
-    const services: RefreshServices = { db: testDb.db, blobs, clock, config, logger: createLogger(config) };
+    const services: RefreshServices = {
+      db: testDb.db,
+      blobs,
+      clock,
+      config,
+      logger: createLogger(config),
+      ids: randomIds,
+    };
     const scope = { userId: user.id, role: 'user' as const };
     const dataset = await withTenant(testDb.db, scope, async (trx) => {
       const created = await insertDataset(trx, { userId: user.id, name: 'prices', modality: 'tabular' });
@@ -195,6 +212,7 @@ describe('scheduled refresh', () => {
       clock,
       config: strict,
       logger: createLogger(strict),
+      ids: randomIds,
     };
     const scope = { userId: user.id, role: 'user' as const };
     const dataset = await withTenant(testDb.db, scope, async (trx) => {

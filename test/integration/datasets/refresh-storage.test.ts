@@ -6,8 +6,10 @@ import type { BlobBody, BlobInfo, PutOptions } from '../../../shared/ports/blob-
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestUser } from '../support/fixtures';
 import { MemoryBlobs } from './memory-blobs';
+import { until } from '../../support/until';
 import {
   datasetWithRefresh,
+  refreshConfig,
   refreshServices,
   reloadDataset,
   resolveLocal,
@@ -33,16 +35,25 @@ afterAll(async () => {
   await testDb.drop();
 });
 
-/** Object storage that refuses the next `failures` writes under raw/. */
+/** Object storage that refuses the next `failures` writes under raw/ (a put or a copy). */
 class FlakyBlobs extends MemoryBlobs {
   failures = 0;
+  private refuse(key: string): boolean {
+    if (!key.startsWith('raw/') || this.failures === 0) return false;
+    this.failures -= 1;
+    return true;
+  }
   override async put(key: string, body: BlobBody, options?: PutOptions): Promise<BlobInfo> {
-    if (key.startsWith('raw/') && this.failures > 0) {
-      this.failures -= 1;
+    if (this.refuse(key)) {
       if (body instanceof Readable) body.destroy();
       throw new DependencyUnavailableError('storage', 'S3 PutObject test-bucket/raw/…: SlowDown');
     }
     return super.put(key, body, options);
+  }
+  override async copy(fromKey: string, toKey: string): Promise<BlobInfo> {
+    if (this.refuse(toKey))
+      throw new DependencyUnavailableError('storage', 'S3 CopyObject test-bucket/raw/…: SlowDown');
+    return super.copy(fromKey, toKey);
   }
 }
 
@@ -78,5 +89,92 @@ describe('storing a refreshed file', () => {
     const stored = [...blobs.objects.keys()].filter((key) => key.startsWith('raw/'));
     expect(stored).toEqual([expect.stringMatching(/\/2\/feed\.csv$/)]);
     expect((await reloadDataset(testDb.db, dataset)).lastRefreshError).toBeNull();
+  });
+});
+
+describe('streaming a refreshed file', () => {
+  const CHUNK = Buffer.from(`${'1,2345678901234567890\n'.repeat(2979)}`); // ~64 KiB of CSV rows
+
+  it('passes the body on to storage while the source is still sending it', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let finished = false;
+    server.routes.set('/stream/slow.csv', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('id,value\n');
+      res.write(CHUNK);
+      void released.then(() => {
+        res.end(CHUNK, () => (finished = true));
+      });
+    });
+    const user = await createTestUser(testDb.db);
+    const blobs = new MemoryBlobs();
+    const { services, clock } = refreshServices(testDb.db, { blobs });
+    const dataset = await datasetWithRefresh(testDb.db, user.id, {
+      sourceUrl: `${server.origin}/stream/slow.csv`,
+      schedule: 'rate(1 hour)',
+      dueAt: clock.now(),
+    });
+
+    const run = refreshDataset(services, await reloadDataset(testDb.db, dataset), {
+      fetch: { resolve: resolveLocal, ca: server.ca },
+    });
+    // The first half is in storage's hands before the source has sent the second.
+    await until('the first bytes to reach storage', () =>
+      [...blobs.receiving.values()].some((bytes) => bytes >= CHUNK.byteLength) ? true : undefined,
+    );
+    expect(finished).toBe(false);
+    release();
+
+    const total = 'id,value\n'.length + 2 * CHUNK.byteLength;
+    expect(await run).toMatchObject({ outcome: 'new-version', versionNumber: 1 });
+    expect(await versionsOf(testDb.db, dataset.id)).toEqual([
+      expect.objectContaining({ version_number: 1, original_size_bytes: total }),
+    ]);
+    // Only the version's raw object is left: the staging copy is gone.
+    expect([...blobs.objects.keys()]).toEqual([expect.stringMatching(/^raw\/.*\/1\/slow\.csv$/)]);
+  });
+
+  it('stops reading a source past the tier’s file size, closes the connection and stores nothing', async () => {
+    const sent = { bytes: 0, closedEarly: false };
+    const TOTAL = 8 * 1024 * 1024;
+    server.routes.set('/stream/endless.csv', (_req, res) => {
+      // Chunked, no Content-Length: the cap can only be enforced while reading.
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.on('close', () => (sent.closedEarly = sent.bytes < TOTAL));
+      const pump = () => {
+        while (sent.bytes < TOTAL && !res.destroyed) {
+          sent.bytes += CHUNK.byteLength;
+          if (!res.write(CHUNK)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        if (!res.destroyed) res.end();
+      };
+      res.write('id,value\n');
+      pump();
+    });
+    const config = refreshConfig({ PW_TIER_LIMITS: JSON.stringify({ free: { maxFileBytes: 100_000 } }) });
+    const user = await createTestUser(testDb.db);
+    const blobs = new MemoryBlobs();
+    const { services, clock } = refreshServices(testDb.db, { blobs, config });
+    const dataset = await datasetWithRefresh(testDb.db, user.id, {
+      sourceUrl: `${server.origin}/stream/endless.csv`,
+      schedule: 'rate(1 hour)',
+      dueAt: clock.now(),
+    });
+
+    const result = await refreshDataset(services, await reloadDataset(testDb.db, dataset), {
+      fetch: { resolve: resolveLocal, ca: server.ca },
+    });
+
+    expect(result).toMatchObject({ outcome: 'failed', error: expect.stringContaining('100000 bytes') });
+    await until('the source connection to close', () => (sent.closedEarly ? true : undefined), 10_000);
+    expect(sent.bytes).toBeLessThan(TOTAL);
+    expect(blobs.objects.size).toBe(0);
+    expect(blobs.receiving.size).toBe(0);
+    expect(await versionsOf(testDb.db, dataset.id)).toEqual([]);
+    expect((await reloadDataset(testDb.db, dataset)).lastRefreshError).toContain('100000 bytes');
   });
 });
