@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { JsonValue } from '../db/schema';
 import { withOwner } from '../db/owner-filter';
 import { withTenant } from '../db/tenant';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
-import { decodeCursor, encodeCursor } from '../db/page-cursor';
+import { POSITION, positionOf, toPage, whereAfter } from '../db/page-cursor';
 import { escapeLike } from '../db/escape-like';
 
 export const auditLogViewSchema = z
@@ -44,7 +43,7 @@ export interface AuditLogFilter {
  * row-level policy enforces the same split.
  */
 export async function listAuditLogs(
-  services: Services,
+  services: Pick<Services, 'db'>,
   caller: Caller,
   filter: AuditLogFilter,
   reach: 'own' | 'all-tenants' = 'own',
@@ -54,10 +53,7 @@ export async function listAuditLogs(
       ? withOwner(services.db, caller, work)
       : withTenant(services.db, { userId: caller.userId, role: 'admin' }, work);
   return run(async (trx) => {
-    let query = trx
-      .selectFrom('audit_logs')
-      .selectAll()
-      .select(sql<string>`created_at::text`.as('position'));
+    let query = trx.selectFrom('audit_logs').selectAll().select(positionOf('created_at').as(POSITION));
     if (reach === 'own') query = query.where('user_id', '=', caller.userId);
     else if (filter.actorId) query = query.where('user_id', '=', filter.actorId);
     if (filter.action) query = query.where('action', '=', filter.action);
@@ -66,40 +62,23 @@ export async function listAuditLogs(
     if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId);
     if (filter.since) query = query.where('created_at', '>=', filter.since);
     if (filter.until) query = query.where('created_at', '<', filter.until);
-    if (filter.cursor) {
-      const after = decodeCursor(filter.cursor);
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', sql<Date>`${after.createdAt}::timestamptz`),
-          eb.and([
-            eb('created_at', '=', sql<Date>`${after.createdAt}::timestamptz`),
-            eb('id', '<', sql<string>`${after.id}::uuid`),
-          ]),
-        ]),
-      );
-    }
+    query = whereAfter(query, filter.cursor);
     const rows = await query
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(filter.limit + 1)
       .execute();
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((row) => ({
-        id: row.id,
-        actorId: row.user_id,
-        action: row.action,
-        resourceType: row.resource_type,
-        resourceId: row.resource_id,
-        changes: (row.changes ?? null) as JsonValue,
-        ipAddress: row.ip_address,
-        userAgent: row.user_agent,
-        requestId: row.request_id,
-        createdAt: row.created_at.toISOString(),
-      })),
-      nextCursor:
-        rows.length > filter.limit && last ? encodeCursor({ createdAt: last.position, id: last.id }) : null,
-    };
+    return toPage(rows, filter.limit, (row) => ({
+      id: row.id,
+      actorId: row.user_id,
+      action: row.action,
+      resourceType: row.resource_type,
+      resourceId: row.resource_id,
+      changes: (row.changes ?? null) as JsonValue,
+      ipAddress: row.ip_address,
+      userAgent: row.user_agent,
+      requestId: row.request_id,
+      createdAt: row.created_at.toISOString(),
+    }));
   });
 }

@@ -6,6 +6,7 @@ import { toDataset } from './dataset-records';
 import type { Dataset } from './dataset-records';
 import type { Tier } from './tier-limits';
 import { escapeLike } from '../db/escape-like';
+import { POSITION, positionOf, whereAfter } from '../db/page-cursor';
 
 /**
  * SQL for datasets. Functions run inside the caller's `withTenant` scope; the two named
@@ -82,14 +83,14 @@ export interface DatasetListFilter {
   /** Case-insensitive substring of the name. */
   search?: string;
   limit: number;
-  /** Keyset position: `created_at` as PostgreSQL prints it (microseconds kept) and the id. */
-  after?: { createdAt: string; id: string };
+  /** A cursor of a previous page (`toPage`); invalid ones are a 400. */
+  cursor?: string;
 }
 
 export interface DatasetListItem extends Dataset {
   latestVersion: { versionNumber: number; status: DatasetVersionStatus } | null;
-  /** `created_at::text`, for the next page's cursor. */
-  position: { createdAt: string; id: string };
+  /** For the next page's cursor (`toPage`). */
+  [POSITION]: string;
 }
 
 /** Newest first; keyset pagination on (created_at, id). Returns up to `limit + 1` rows so callers know if more exist. */
@@ -101,7 +102,7 @@ export async function listDatasets(
   let query = trx
     .selectFrom('datasets as d')
     .selectAll('d')
-    .select(sql<string>`d.created_at::text`.as('created_at_text'))
+    .select(positionOf('d.created_at').as(POSITION))
     .select((eb) => [
       eb
         .selectFrom('dataset_versions as lv')
@@ -128,18 +129,7 @@ export async function listDatasets(
   } else if (filter.status) {
     query = query.where(latestStatus, '=', filter.status);
   }
-  if (filter.after) {
-    const { createdAt, id } = filter.after;
-    query = query.where((eb) =>
-      eb.or([
-        eb('d.created_at', '<', sql<Date>`${createdAt}::timestamptz`),
-        eb.and([
-          eb('d.created_at', '=', sql<Date>`${createdAt}::timestamptz`),
-          eb('d.id', '<', sql<string>`${id}::uuid`),
-        ]),
-      ]),
-    );
-  }
+  query = whereAfter(query, filter.cursor, { createdAt: 'd.created_at', id: 'd.id' });
   const rows = await query
     .orderBy('d.created_at', 'desc')
     .orderBy('d.id', 'desc')
@@ -149,12 +139,12 @@ export async function listDatasets(
     const {
       latest_version_number: versionNumber,
       latest_version_status: status,
-      created_at_text,
+      [POSITION]: position,
       ...datasetRow
     } = row;
     return {
       ...toDataset(datasetRow),
-      position: { createdAt: created_at_text, id: datasetRow.id },
+      [POSITION]: position,
       latestVersion: versionNumber !== null && status !== null ? { versionNumber, status } : null,
     };
   });

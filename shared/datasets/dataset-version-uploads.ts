@@ -1,5 +1,6 @@
 import { auditEntry, recordAudit } from '../audit/record-audit';
 import { withOwner } from '../db/owner-filter';
+import { invalidCursor } from '../db/page-cursor';
 import { ConflictError, NotFoundError, UnsupportedMediaTypeError } from '../errors/app-error';
 import type { Caller } from '../http/route';
 import { acceptRawArrival } from '../ingestion/dispatch/accept-raw-arrival';
@@ -243,6 +244,8 @@ export async function listDatasetVersions(
   nextCursor: string | null;
 }> {
   const limit = query.limit ?? 50;
+  // Versions page by their number: the cursor is the last number shown; anything else was not issued here.
+  if (query.cursor !== undefined && !/^[1-9]\d{0,8}$/.test(query.cursor)) throw invalidCursor();
   const before = query.cursor === undefined ? undefined : Number(query.cursor);
   return withOwner(services.db, caller, async (trx) => {
     const dataset = await findDataset(trx, { userId: caller.userId, datasetId });
@@ -251,7 +254,7 @@ export async function listDatasetVersions(
       userId: caller.userId,
       datasetId,
       limit,
-      ...(before !== undefined && Number.isSafeInteger(before) ? { beforeNumber: before } : {}),
+      ...(before !== undefined ? { beforeNumber: before } : {}),
     });
     const page = rows.slice(0, limit);
     const jobs = await latestJobsByVersion(

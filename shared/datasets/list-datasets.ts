@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '../db/page-cursor';
+import { toPage } from '../db/page-cursor';
 import type { DatasetVersionStatus, Modality } from '../db/schema';
 import { withOwner } from '../db/owner-filter';
 import type { Caller } from '../http/route';
@@ -22,22 +22,16 @@ export async function listDatasets(
   query: ListDatasetsQuery,
 ): Promise<{ items: DatasetView[]; nextCursor: string | null }> {
   const limit = query.limit ?? 50;
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   const rows = await withOwner(services.db, caller, (trx) =>
     selectDatasets(trx, {
       userId: caller.userId,
       limit,
-      ...(after ? { after } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
       ...(query.modality ? { modality: query.modality } : {}),
       ...(query.tag ? { tag: query.tag } : {}),
       ...(query.status ? { status: query.status } : {}),
       ...(query.search ? { search: query.search } : {}),
     }),
   );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(datasetView),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.position) : null,
-  };
+  return toPage(rows, limit, datasetView);
 }

@@ -14,6 +14,11 @@ export const SqlState = {
   insufficientPrivilege: '42501',
 } as const;
 
+/** SQLSTATE class 22, data exceptions: a value the statement could not use (bad timestamp, out of range…). */
+export function isDataException(error: unknown): error is DatabaseError {
+  return error instanceof DatabaseError && error.sqlState?.startsWith('22') === true;
+}
+
 export class DatabaseError extends Error {
   override name = 'DatabaseError';
   constructor(

@@ -1,5 +1,5 @@
 import { z, ZodError } from 'zod';
-import { isDatabaseError, SqlState } from '../db/database-error';
+import { isDatabaseError, isDataException, SqlState } from '../db/database-error';
 import { isAppError, type ProblemIssue } from '../errors/app-error';
 import { MethodNotAllowedError } from './http-errors';
 
@@ -106,6 +106,24 @@ export function toProblem(error: unknown, context: ProblemContext): ProblemRespo
         detail: 'A resource with the same unique values already exists.',
         instance: context.instance,
         code: 'RESOURCE.ALREADY_EXISTS',
+        requestId: context.requestId,
+      },
+    };
+  }
+
+  if (isDataException(error)) {
+    // A value from the request reached SQL and PostgreSQL could not use it (validation should have
+    // caught it): the client's input, so a 400; the SQL and the value stay in the log.
+    return {
+      internal: false,
+      headers: {},
+      problem: {
+        type: problemType('REQUEST.INVALID_VALUE'),
+        title: 'Your request is not valid',
+        status: 400,
+        detail: 'A value in the request cannot be used (wrong format or out of range).',
+        instance: context.instance,
+        code: 'REQUEST.INVALID_VALUE',
         requestId: context.requestId,
       },
     };

@@ -8,8 +8,7 @@ import { withTenant } from '../db/tenant';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import type { ApiRequest, Caller } from '../http/route';
 import type { Services } from '../services';
-import { decodeCursor, encodeCursor } from '../db/page-cursor';
-import { sql } from 'kysely';
+import { POSITION, positionOf, toPage, whereAfter } from '../db/page-cursor';
 import { toUserView, type UserView } from './user-view';
 import { escapeLike } from '../db/escape-like';
 
@@ -35,37 +34,17 @@ export async function listUsers(
   },
 ): Promise<{ items: UserView[]; nextCursor: string | null }> {
   return withTenant(services.db, adminScope(caller), async (trx) => {
-    let query = trx
-      .selectFrom('users')
-      .selectAll()
-      .select(sql<string>`created_at::text`.as('position'));
+    let query = trx.selectFrom('users').selectAll().select(positionOf('created_at').as(POSITION));
     if (filter.email) query = query.where('email', 'like', `%${escapeLike(filter.email.toLowerCase())}%`);
     if (filter.role) query = query.where('role', '=', filter.role);
     if (!filter.includeDeleted) query = query.where('deleted_at', 'is', null);
-    if (filter.cursor) {
-      const after = decodeCursor(filter.cursor);
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', sql<Date>`${after.createdAt}::timestamptz`),
-          eb.and([
-            eb('created_at', '=', sql<Date>`${after.createdAt}::timestamptz`),
-            eb('id', '<', sql<string>`${after.id}::uuid`),
-          ]),
-        ]),
-      );
-    }
+    query = whereAfter(query, filter.cursor);
     const rows = await query
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(filter.limit + 1)
       .execute();
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toUserView),
-      nextCursor:
-        rows.length > filter.limit && last ? encodeCursor({ createdAt: last.position, id: last.id }) : null,
-    };
+    return toPage(rows, filter.limit, toUserView);
   });
 }
 

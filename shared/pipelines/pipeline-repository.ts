@@ -1,12 +1,11 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DatabaseTransaction } from '../db/database';
 import { jsonb, PIPELINE_STATUSES } from '../db/schema';
 import type { JsonObject, Modality, PipelineStatus } from '../db/schema';
 import type { TenantScope } from '../db/tenant';
-import { decodePageCursor, encodePageCursor } from './page-cursor';
 import { PIPELINE_ISSUE_CODES, type PipelineIssue } from './validate-pipeline';
 import { escapeLike } from '../db/escape-like';
+import { POSITION, positionOf, toPage, whereAfter } from '../db/page-cursor';
 
 /**
  * SQL for pipelines. Every function takes a transaction opened by `withOwner` (row-level
@@ -190,10 +189,7 @@ export async function listPipelines(
   filter: PipelineListFilter,
 ): Promise<PipelinePage> {
   let query = readable(scope)(trx)
-    .select([
-      ...COLUMNS,
-      sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'),
-    ])
+    .select([...COLUMNS, positionOf('created_at').as(POSITION)])
     .where('is_template', '=', filter.template ?? false);
   if (filter.status && filter.status.length > 0) query = query.where('status', 'in', [...filter.status]);
   if (filter.datasetId) query = query.where('dataset_id', '=', filter.datasetId);
@@ -201,23 +197,14 @@ export async function listPipelines(
   if (filter.search) {
     query = query.where('name', 'ilike', `%${escapeLike(filter.search)}%`);
   }
-  if (filter.cursor) {
-    const after = decodePageCursor(filter.cursor);
-    query = query.where(sql<boolean>`(created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
-  }
+  query = whereAfter(query, filter.cursor);
   const rows = await query
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(filter.limit + 1)
     .execute();
-  const page = rows.slice(0, filter.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toPipeline),
-    ...(rows.length > filter.limit && last
-      ? { nextCursor: encodePageCursor({ at: last.cursor_at, id: last.id }) }
-      : {}),
-  };
+  const { items, nextCursor } = toPage(rows, filter.limit, toPipeline);
+  return { items, ...(nextCursor ? { nextCursor } : {}) };
 }
 
 export interface PipelineChanges {

@@ -269,10 +269,7 @@ export const datasetRoutes: RouteSpec[] = [
       params: datasetParams,
       query: z.object({
         limit: queryParam.int({ min: 1, max: 200 }).optional(),
-        cursor: z
-          .string()
-          .regex(/^\d{1,9}$/)
-          .optional(),
+        cursor: z.string().max(500).optional().meta({ description: 'nextCursor of the previous page' }),
       }),
     },
     responses: {

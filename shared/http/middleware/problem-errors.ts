@@ -1,3 +1,4 @@
+import { isDataException } from '../../db/database-error';
 import { loadConfig } from '../../config/config';
 import { createLogger, type Logger } from '../../observability/logger';
 import { stringifyJson } from '../json';
@@ -41,6 +42,13 @@ export function problemErrors(): HttpMiddleware {
           error: request.error,
           requestId,
           status: problem.status,
+          path: request.event.rawPath,
+        });
+      } else if (isDataException(request.error)) {
+        // Answered as the client's 400, but a value got past validation into SQL: worth a look.
+        logger.warn('a request value reached SQL unvalidated', {
+          error: request.error,
+          requestId,
           path: request.event.rawPath,
         });
       }

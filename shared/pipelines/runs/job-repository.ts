@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseTransaction } from '../../db/database';
 import { jsonb } from '../../db/schema';
 import type { JobNodeStatus, JobStatus, NodeRuntime } from '../../db/schema';
+import { POSITION, positionOf, whereAfter } from '../../db/page-cursor';
 import { toJob, toJobNode, type Job, type JobNode } from './job-records';
 
 /**
@@ -109,27 +110,29 @@ export interface JobListFilters {
   statuses?: readonly JobStatus[];
   pipelineId?: string;
   datasetVersionId?: string;
-  /** Newest first: jobs created before this (created_at, id). */
-  before?: { createdAt: Date; id: string };
+  /** Newest first: a cursor of a previous page (`toPage`); invalid ones are a 400. */
+  cursor?: string;
   limit: number;
 }
 
-export async function listJobs(trx: DatabaseTransaction, filters: JobListFilters): Promise<Job[]> {
-  let query = trx.selectFrom('jobs').selectAll();
+/** Newest first; each job with its page position (for `toPage`). */
+export async function listJobs(
+  trx: DatabaseTransaction,
+  filters: JobListFilters,
+): Promise<{ id: string; [POSITION]: string; job: Job }[]> {
+  let query = trx.selectFrom('jobs').selectAll().select(positionOf('created_at').as(POSITION));
   if (filters.userId) query = query.where('user_id', '=', filters.userId);
   if (filters.statuses && filters.statuses.length > 0)
     query = query.where('status', 'in', [...filters.statuses]);
   if (filters.pipelineId) query = query.where('pipeline_id', '=', filters.pipelineId);
   if (filters.datasetVersionId) query = query.where('dataset_version_id', '=', filters.datasetVersionId);
-  const before = filters.before;
-  // Compared at millisecond precision: the cursor carries a JS Date, the column has microseconds.
-  const createdMs = sql<Date>`date_trunc('milliseconds', created_at)`;
-  if (before)
-    query = query.where(
-      sql<boolean>`(${createdMs}, id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)`,
-    );
-  const rows = await query.orderBy(createdMs, 'desc').orderBy('id', 'desc').limit(filters.limit).execute();
-  return rows.map(toJob);
+  query = whereAfter(query, filters.cursor);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filters.limit).execute();
+  return rows.map(({ [POSITION]: position, ...row }) => ({
+    id: row.id,
+    [POSITION]: position,
+    job: toJob(row),
+  }));
 }
 
 export async function setExecutionId(

@@ -2,7 +2,7 @@ import { withOwner, type Owner } from '../../db/owner-filter';
 import type { JobStatus } from '../../db/schema';
 import { NotFoundError } from '../../errors/app-error';
 import type { Database } from '../../db/database';
-import { decodeCursor, encodeCursor } from '../../db/page-cursor';
+import { toPage } from '../../db/page-cursor';
 import type { Job, JobNode } from './job-records';
 import { findJob, listJobNodes, listJobs } from './job-repository';
 
@@ -32,27 +32,16 @@ export async function listCallerJobs(
   caller: Owner,
   request: ListJobsRequest,
 ): Promise<{ jobs: Job[]; nextCursor: string | null }> {
-  const before = request.cursor ? decodeJobCursor(request.cursor) : undefined;
-  const jobs = await withOwner(db, caller, (trx) =>
+  const rows = await withOwner(db, caller, (trx) =>
     listJobs(trx, {
       userId: caller.userId,
       ...(request.statuses ? { statuses: request.statuses } : {}),
       ...(request.pipelineId ? { pipelineId: request.pipelineId } : {}),
       ...(request.datasetVersionId ? { datasetVersionId: request.datasetVersionId } : {}),
-      ...(before ? { before } : {}),
+      ...(request.cursor ? { cursor: request.cursor } : {}),
       limit: request.limit + 1,
     }),
   );
-  const page = jobs.slice(0, request.limit);
-  const last = page[page.length - 1];
-  return { jobs: page, nextCursor: jobs.length > request.limit && last ? encodeJobCursor(last) : null };
-}
-
-function encodeJobCursor(job: Job): string {
-  return encodeCursor({ createdAt: job.createdAt.toISOString(), id: job.id });
-}
-
-function decodeJobCursor(cursor: string): { createdAt: Date; id: string } {
-  const position = decodeCursor(cursor);
-  return { createdAt: new Date(position.createdAt), id: position.id };
+  const { items, nextCursor } = toPage(rows, request.limit, (row) => row.job);
+  return { jobs: items, nextCursor };
 }

@@ -207,6 +207,19 @@ describe('toProblem maps every error class to its problem', () => {
   });
 
   it.each([
+    ['22007', 'invalid input syntax for type timestamp with time zone: "1"'],
+    ['22008', 'date/time field value out of range: "2026-13-01"'],
+    ['22P02', 'invalid input syntax for type uuid: "x"'],
+    ['22003', 'value "99999999999" is out of range for type integer'],
+  ])('maps a data exception (SQLSTATE %s) to a 400 without the SQL or the value', (state, message) => {
+    const { problem, internal } = toProblem(new DatabaseError(`${message} in SELECT secret`, state), context);
+    expect(internal).toBe(false);
+    expect(problem.status).toBe(400);
+    expect(problem.code).toBe('REQUEST.INVALID_VALUE');
+    expect(JSON.stringify(problem)).not.toMatch(/secret|SELECT|2026-13|99999/);
+  });
+
+  it.each([
     new Error('secret SQL text: SELECT password_hash FROM users'),
     new DatabaseError('relation "secret_table" does not exist', '42P01'),
     new TypeError("Cannot read properties of undefined (reading 'secret')"),
