@@ -20,6 +20,11 @@ export interface TableEngineOptions {
   memoryLimitMb?: number;
   /** Where the engine may spill to disk. */
   tempDirectory?: string;
+  /**
+   * The only directories whose files SQL may read or write (besides the temp directory). Default:
+   * the directory holding `tempDirectory` (a node's scratch directory), or none.
+   */
+  allowedDirectories?: readonly string[];
 }
 
 export interface TableEngine {

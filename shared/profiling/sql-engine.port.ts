@@ -18,8 +18,14 @@ export interface SqlEngine {
 }
 
 export interface SqlEngineOptions {
-  /** Where the engine may spill (a per-message temp dir). */
+  /**
+   * Where the engine may spill (inside a per-message temp dir). Unless `allowedDirectories` says
+   * otherwise, SQL may read and write files only in the directory holding it (and in it): the
+   * caller keeps its scratch files there.
+   */
   tempDirectory: string;
+  /** The only directories whose files SQL may read or write, besides the temp directory. */
+  allowedDirectories?: readonly string[];
   /** Lambda gives one or two vCPUs; one thread keeps memory predictable. */
   threads?: number;
   /** e.g. `1GB`; leave room for Node itself. */

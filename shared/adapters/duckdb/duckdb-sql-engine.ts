@@ -18,6 +18,7 @@ export async function openDuckDbEngine(options: SqlEngineOptions): Promise<SqlEn
       threads: options.threads ?? 1,
       memoryLimit: options.memoryLimit ?? '1GB',
       tempDirectory: options.tempDirectory,
+      allowedDirectories: options.allowedDirectories,
       // Insertion order is not needed for conversion or profiling and costs memory.
       preserveInsertionOrder: false,
     });

@@ -19,6 +19,7 @@ export class DuckDbTableEngine implements TableEngine {
         threads: options.threads ?? 2,
         memoryLimit: `${options.memoryLimitMb ?? 1024}MB`,
         tempDirectory: options.tempDirectory,
+        allowedDirectories: options.allowedDirectories,
       }),
     );
   }

@@ -110,6 +110,7 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
       const tables = await deps.tables.openSession({
         ...deps.engine,
         tempDirectory: path.join(workDir, 'spill'),
+        allowedDirectories: [workDir],
       });
       try {
         return await runInSession(deps, request, prepared, node, params, { workDir, tables, abort });

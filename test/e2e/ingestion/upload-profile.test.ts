@@ -78,7 +78,7 @@ describe('ingestion on the local runtime', () => {
 
     // The same file summarized by DuckDB itself.
     const dir = await mkdtemp(path.join(tmpdir(), 'pw-summarize-'));
-    const engine = await openDuckDbEngine({ tempDirectory: dir });
+    const engine = await openDuckDbEngine({ tempDirectory: dir, allowedDirectories: [FIXTURES] });
     try {
       const summary = await engine.all(
         `SUMMARIZE SELECT * FROM read_csv(${sqlString(path.join(FIXTURES, 'iris-sample.csv'))})`,

@@ -96,7 +96,7 @@ describe('pipeline runs on the local runtime', () => {
 
   const readParquet = async (key: string) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pw-read-'));
-    const session = await new DuckDbTableEngine().openSession({ threads: 1 });
+    const session = await new DuckDbTableEngine().openSession({ threads: 1, allowedDirectories: [dir] });
     try {
       await platform.services.blobs.download(key, path.join(dir, 'out.parquet'));
       return await session.query(`SELECT * FROM read_parquet('${path.join(dir, 'out.parquet')}')`);

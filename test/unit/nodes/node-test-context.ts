@@ -163,7 +163,11 @@ export interface NodeHarness {
 export async function createNodeHarness(): Promise<NodeHarness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pw-nodes-'));
   const blobs = new DirectoryBlobStore(path.join(dir, 'objects'));
-  const tables = await new DuckDbTableEngine().openSession({ threads: 2, memoryLimitMb: 256 });
+  const tables = await new DuckDbTableEngine().openSession({
+    threads: 2,
+    memoryLimitMb: 256,
+    allowedDirectories: [dir],
+  });
   const progress: { fraction: number; step: string }[] = [];
   let runs = 0;
   return {
