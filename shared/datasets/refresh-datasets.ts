@@ -7,7 +7,7 @@ import { withSystemScope, withTenant } from '../db/tenant';
 import { isAppError } from '../errors/app-error';
 import type { Services } from '../services';
 import { objectKeys, safeFileName } from '../storage/object-keys';
-import type { Dataset } from './dataset-records';
+import type { Dataset, DatasetVersion } from './dataset-records';
 import {
   findDataset,
   listDueRefreshesAcrossTenants,
@@ -146,18 +146,31 @@ export async function refreshDataset(
         );
         return { datasetId: dataset.id, outcome: 'unchanged', sha256 };
       }
-      const breach = checkFileAllowed(usage, limits, sizeBytes);
-      if (breach) throw new Error(breach.message);
-
       const safeName = safeFileName(opened.fileName);
-      const version = await withTenant(services.db, scope, async (trx) => {
+      // Same lock order as an upload (the owner's row, then the dataset's): storage is checked
+      // against usage no one else is changing, and of two runs of this dataset (the sweep and its
+      // own schedule) the second sees the first's claim and stops.
+      const claimed = await withTenant(services.db, scope, async (trx): Promise<Claim> => {
+        const owner = await readUserUsage(trx, dataset.userId, { forUpdate: true });
         const locked = await findDataset(
           trx,
           { userId: dataset.userId, datasetId: dataset.id },
           { forUpdate: true },
         );
-        if (!locked) return undefined;
-        return insertUploadingVersion(trx, {
+        if (!owner || !locked?.refreshSourceUrl) return { skipped: 'dataset deleted meanwhile' };
+        if (
+          lastRefreshSha(locked) !== lastRefreshSha(dataset) ||
+          locked.nextRefreshAt?.getTime() !== dataset.nextRefreshAt?.getTime()
+        ) {
+          return { skipped: 'refreshed meanwhile' };
+        }
+        const breach = checkFileAllowed(
+          owner,
+          tierLimits(owner.tier, services.config.datasets?.tierLimits),
+          sizeBytes,
+        );
+        if (breach) throw new Error(breach.message);
+        const created = await insertUploadingVersion(trx, {
           userId: dataset.userId,
           datasetId: dataset.id,
           originalFilename: safeName,
@@ -168,9 +181,18 @@ export async function refreshDataset(
           uploadExpiresAt: nextAt(RETRY_AFTER_FAILURE_MS),
           rawKey: (n) => objectKeys.raw(dataset.userId, dataset.id, n, safeName),
         });
+        // The claim: a concurrent run of this dataset now sees another next refresh and stops.
+        await recordRefreshOutcome(trx, {
+          datasetId: dataset.id,
+          nextRefreshAt: nextScheduled(),
+          error: null,
+          refreshedAt: null,
+        });
+        return { version: created };
       });
-      if (!version?.rawObjectKey)
-        return { datasetId: dataset.id, outcome: 'skipped', reason: 'dataset deleted meanwhile' };
+      if ('skipped' in claimed) return { datasetId: dataset.id, outcome: 'skipped', reason: claimed.skipped };
+      const version = claimed.version;
+      if (!version.rawObjectKey) throw new Error('The new version has no raw object key.');
       // The object first, the hash after: a hash recorded for an object that was never stored
       // would make every later run answer "unchanged".
       try {
@@ -241,6 +263,8 @@ function lastRefreshSha(dataset: Dataset): string | undefined {
   const sha = refresh['sha256'];
   return typeof sha === 'string' ? sha : undefined;
 }
+
+type Claim = { skipped: string } | { version: DatasetVersion };
 
 interface OpenedSource {
   body: Readable;
