@@ -1,171 +1,232 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { openDuckDbEngine } from '../shared/adapters/duckdb/duckdb-sql-engine';
-import { profileTable } from '../shared/profiling/profile-table';
-import { sqlString } from '../shared/profiling/sql-engine.port';
+import { WORKER_SETTINGS } from '../infra/aws/stacks/ingestion-stack';
+import { CleanupStack } from './cleanup-stack';
+import { generateCsv, type CsvShape } from './generate-csv';
+import {
+  measureInChild,
+  type DuckDbBaselineResult,
+  type JavaScriptBaselineResult,
+  type MeasurementRequest,
+  type PipelineResult,
+} from './measurement';
 
 /**
- * `npm run bench`: profiles a generated CSV with the DuckDB profiler (convert to Parquet + the
- * full profile the workers build) and with a baseline in the same run: a straightforward
- * single-pass JavaScript parse computing count/missing/min/max/mean/std per column. Prints times
- * and the ratio; asserts nothing.
+ * `npm run bench`: a generated CSV goes through the real tabular ingestion path (local S3 →
+ * tabular worker handler → PostgreSQL, DuckDB with the worker's own settings), and through two
+ * baselines measured in the same run, each in its own process:
+ * - a plain DuckDB session doing the core work only (CSV → Parquet, SUMMARIZE), same settings:
+ *   the ratio is our pipeline's overhead;
+ * - a naive JavaScript pass (no quoting, no types, no Parquet): a floor, not equivalent work.
+ * Prints times, peak RSS and ratios; asserts nothing.
  *
- *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench    (defaults)
- *   BENCH_LARGE=1 npm run bench                       (adds a ~1 GB file)
+ *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; well under 30 s)
+ *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
 const env = process.env;
 const rows = Number(env.BENCH_ROWS ?? 200_000);
-const cols = Number(env.BENCH_COLS ?? 10);
+const columns = Number(env.BENCH_COLS ?? 10);
 const large = env.BENCH_LARGE === '1';
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
 
-async function generate(path: string, rowCount: number, columnCount: number): Promise<number> {
-  const out = createWriteStream(path);
-  const header = [
-    'id',
-    ...Array.from({ length: columnCount - 1 }, (_, i) => (i % 3 === 2 ? `label_${i}` : `x_${i}`)),
-  ];
-  out.write(`${header.join(',')}\n`);
-  let seed = 42;
-  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-  const labels = ['alpha', 'beta', 'gamma', 'delta'];
-  for (let r = 0; r < rowCount; r += 1) {
-    const cells = [String(r)];
-    for (let c = 1; c < columnCount; c += 1) {
-      if (random() < 0.02) cells.push('');
-      else if ((c - 1) % 3 === 2) cells.push(labels[Math.floor(random() * labels.length)] ?? 'alpha');
-      else cells.push((random() * 1000 - 100).toFixed(3));
-    }
-    if (!out.write(`${cells.join(',')}\n`)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'close');
-  return (await stat(path)).size;
-}
-
-async function duckDbProfile(path: string, dir: string): Promise<number> {
-  const engine = await openDuckDbEngine({
-    tempDirectory: join(dir, 'spill'),
-    threads: 1,
-    memoryLimit: '1GB',
+const cleanup = new CleanupStack();
+let activeChild: ChildProcess | undefined;
+let stopping = false;
+cleanup.onTermination(async (signal) => {
+  stopping = true;
+  const child = activeChild;
+  if (!child || child.exitCode !== null) return;
+  // The child cleans up after itself on the signal; wait for it (it may be stopping PostgreSQL).
+  child.kill(signal);
+  await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 30_000))]);
+});
+function measure<R extends MeasurementRequest>(request: R) {
+  // After Ctrl-C nothing new starts: the cleanup is already running.
+  if (stopping) return Promise.reject(new Error('stopped by a signal'));
+  return measureInChild(request, (child) => {
+    activeChild = child;
   });
-  try {
-    const parquet = join(dir, 'data.parquet');
-    await engine.run(
-      `COPY (SELECT * FROM read_csv(${sqlString(path)})) TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-    const report = await profileTable(engine, `read_parquet(${sqlString(parquet)})`);
-    return report.rowCount;
-  } finally {
-    await engine.close();
-  }
 }
 
-/** The baseline: one pass, split on commas (the generated file has no quotes), Welford per column. */
-async function javascriptProfile(path: string): Promise<number> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  let header: string[] | undefined;
-  let stats: {
-    n: number;
-    missing: number;
-    min: number;
-    max: number;
-    mean: number;
-    m2: number;
-    text: Map<string, number>;
-  }[] = [];
-  let count = 0;
-  for await (const line of lines) {
-    const cells = line.split(',');
-    if (!header) {
-      header = cells;
-      stats = cells.map(() => ({
-        n: 0,
-        missing: 0,
-        min: Infinity,
-        max: -Infinity,
-        mean: 0,
-        m2: 0,
-        text: new Map(),
-      }));
-      continue;
-    }
-    count += 1;
-    cells.forEach((cell, i) => {
-      const s = stats[i];
-      if (!s) return;
-      if (cell === '') {
-        s.missing += 1;
-        return;
-      }
-      const x = Number(cell);
-      if (Number.isNaN(x)) {
-        s.text.set(cell, (s.text.get(cell) ?? 0) + 1);
-        return;
-      }
-      s.n += 1;
-      const delta = x - s.mean;
-      s.mean += delta / s.n;
-      s.m2 += delta * (x - s.mean);
-      if (x < s.min) s.min = x;
-      if (x > s.max) s.max = x;
+const tabular = WORKER_SETTINGS.tabular;
+console.log(
+  `PipeWeave benchmark · Node ${process.version} · ${cpus().length} CPU(s) · AWS tabular worker: ${tabular.memorySize} MB, ${tabular.timeout.toSeconds()} s timeout`,
+);
+
+let failed = false;
+try {
+  await runCase('default', { rows, columns });
+  if (large) await runCase('large (BENCH_LARGE=1)', { minBytes: GiB, columns: 10 });
+} catch (error) {
+  failed = true;
+  console.error(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  await cleanup.run();
+}
+process.exit(failed ? 1 : 0);
+
+async function runCase(name: string, shape: CsvShape): Promise<void> {
+  try {
+    // Created synchronously, so no signal can arrive between creating a dir and deferring its removal.
+    const root = mkdtempSync(join(tmpdir(), 'pw-bench-'));
+    cleanup.defer(`remove ${root}`, () => rm(root, { recursive: true, force: true }));
+    // PostgreSQL's directory gets its own temp dir: the postgres user must reach its parent.
+    const postgresRoot = mkdtempSync(join(tmpdir(), 'pw-bench-pg-'));
+    cleanup.defer(`stop any PostgreSQL left in ${postgresRoot} and remove it`, async () => {
+      await stopOrphanedPostmaster(join(postgresRoot, 'pgdata'));
+      await rm(postgresRoot, { recursive: true, force: true });
     });
-  }
-  return count;
-}
 
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T; rssMb: number }> {
-  const started = performance.now();
-  const value = await work();
-  return { ms: performance.now() - started, value, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) };
-}
+    const csvPath = join(root, 'input.csv');
+    const generating = performance.now();
+    const csv = await generateCsv(csvPath, shape);
+    console.log(
+      `\n${name}: ${csv.rows.toLocaleString('en-US')} rows × ${shape.columns} columns, ` +
+        `${csv.bytes.toLocaleString('en-US')} bytes (${(csv.bytes / GiB).toFixed(3)} GiB = ${(csv.bytes / MiB).toFixed(1)} MiB)` +
+        `${shape.minBytes ? `, at least ${shape.minBytes.toLocaleString('en-US')} bytes as asked` : ''}; generated in ${seconds(performance.now() - generating)}`,
+    );
 
-async function runCase(name: string, rowCount: number, columnCount: number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'pw-bench-'));
-  try {
-    const csv = join(dir, 'input.csv');
-    const bytes = await generate(csv, rowCount, columnCount);
-    console.log(
-      `\n${name}: ${rowCount.toLocaleString()} rows × ${columnCount} columns, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
-    );
-    const duck = await timed(() => duckDbProfile(csv, dir));
-    console.log(
-      `  DuckDB convert + profile  ${duck.ms.toFixed(0).padStart(8)} ms  rows ${duck.value}  rss ${duck.rssMb} MiB`,
-    );
-    const summarize = await timed(async () => {
-      const engine = await openDuckDbEngine({
-        tempDirectory: join(dir, 'spill'),
-        threads: 1,
-        memoryLimit: '1GB',
+    let pipeline: PipelineResult | undefined;
+    try {
+      pipeline = await measure({
+        kind: 'pipeline',
+        csvPath,
+        directory: join(root, 'pipeline'),
+        postgresRoot,
       });
-      try {
-        return (await engine.all(`SUMMARIZE SELECT * FROM read_csv(${sqlString(csv)})`)).length;
-      } finally {
-        await engine.close();
-      }
+      printPipeline(pipeline);
+    } catch (error) {
+      failed = true;
+      if (stopping) return;
+      console.log(
+        `  tabular worker: MEASUREMENT FAILED: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const duckdb = await measure({
+      kind: 'duckdb',
+      csvPath,
+      directory: join(root, 'duckdb'),
+      engine: pipeline?.engine ?? {},
     });
-    console.log(
-      `  DuckDB SUMMARIZE only     ${summarize.ms.toFixed(0).padStart(8)} ms  columns ${summarize.value}`,
-    );
-    const js = await timed(() => javascriptProfile(csv));
-    console.log(
-      `  JavaScript single pass    ${js.ms.toFixed(0).padStart(8)} ms  rows ${js.value}  rss ${js.rssMb} MiB`,
-    );
-    console.log(
-      `  ratio JavaScript / DuckDB SUMMARIZE (same statistics plus quantiles): ${(js.ms / summarize.ms).toFixed(2)}×`,
-    );
-    console.log(
-      `  ratio JavaScript / DuckDB full profile (also Parquet, histograms, top values, correlations, duplicates): ${(js.ms / duck.ms).toFixed(2)}×`,
-    );
+    printDuckDb(duckdb);
+    const javascript = await measure({ kind: 'javascript', csvPath });
+    printJavaScript(javascript);
+    if (pipeline) printRatios(pipeline, duckdb, javascript);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await cleanup.run();
   }
 }
 
-await runCase('default', rows, cols);
-// About 1 GB at ~95 bytes per row of 10 columns.
-if (large) await runCase('large (BENCH_LARGE=1)', 11_000_000, 10);
+function printPipeline(result: PipelineResult): void {
+  const engine = result.engine
+    ? `DuckDB threads=${result.engine.threads ?? 'adapter default'}, memory_limit=${result.engine.memoryLimit ?? 'adapter default'}`
+    : 'DuckDB never opened';
+  console.log(
+    `  tabular worker, real path (SQS record → handler → S3 download + sha256 → encoding/dialect checks → Parquet → S3 → profile → schema → PostgreSQL; ${engine})`,
+  );
+  console.log(
+    `    version ${result.status.toUpperCase()}  rows ${count(result.rowCount)}  columns ${count(result.columnCount)}  ` +
+      `wall ${seconds(result.wallMs)}  peak RSS ${mib(result.peakRssBytes)}${peakNote(result)}  ` +
+      `peak temp disk ${mib(result.peakTempBytes)}`,
+  );
+  console.log(
+    `    stages (polled every 0.1 s): ${result.stages.map((s) => `${s.stage} ${seconds(s.ms)}`).join(' · ')}`,
+  );
+  console.log(
+    `    Parquet ${result.processedSizeBytes === null ? '—' : mib(result.processedSizeBytes)}  ` +
+      `profile ${result.profile ? `in ${result.profile.storage}${result.profile.sizeBytes === null ? '' : ` (${(result.profile.sizeBytes / 1024).toFixed(0)} KiB)`}` : 'none'}  ` +
+      `schema ${result.schemaProposed ? 'proposed' : 'none'}  handler batch failures ${result.batchItemFailures}  ` +
+      `(upload before the run, not counted: ${seconds(result.uploadMs)})`,
+  );
+  if (result.columnTypes.length > 0) console.log(`    column types: ${result.columnTypes.join(' ')}`);
+  if (result.validationErrors)
+    console.log(`    validation errors: ${JSON.stringify(result.validationErrors)}`);
+  const overTimeout = result.wallMs / 1000 > tabular.timeout.toSeconds();
+  const overMemory = result.peakRssBytes > tabular.memorySize * 1_000_000;
+  if (overTimeout || overMemory) {
+    console.log(
+      `    note: above the AWS tabular worker's ${overTimeout ? `${tabular.timeout.toSeconds()} s timeout` : ''}${overTimeout && overMemory ? ' and ' : ''}${overMemory ? `${tabular.memorySize} MB memory` : ''} on this machine (whose CPUs differ from Lambda's)`,
+    );
+  }
+}
+
+function printDuckDb(result: DuckDbBaselineResult): void {
+  console.log(
+    '  baseline: plain DuckDB session, same settings (COPY read_csv(auto) → Parquet, then SUMMARIZE; no pipeline around it)',
+  );
+  console.log(
+    `    rows ${count(result.rowCount)}  columns ${result.summarizedColumns}  wall ${seconds(result.wallMs)}  ` +
+      `peak RSS ${mib(result.peakRssBytes)}${peakNote(result)}  Parquet ${mib(result.parquetBytes)}`,
+  );
+}
+
+function printJavaScript(result: JavaScriptBaselineResult): void {
+  console.log(
+    '  baseline: naive JavaScript pass (splits lines on commas: ignores quoting, infers no types, writes no Parquet; count/missing/min/max/mean/std per column)',
+  );
+  console.log(
+    `    rows ${count(result.rowCount)} (lines)  wall ${seconds(result.wallMs)}  ` +
+      `peak RSS ${mib(result.peakRssBytes)}${peakNote(result)}`,
+  );
+}
+
+function printRatios(
+  pipeline: PipelineResult,
+  duckdb: DuckDbBaselineResult,
+  javascript: JavaScriptBaselineResult,
+): void {
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  console.log(
+    `  ratios, tabular worker / plain DuckDB session: time ${ratio(pipeline.wallMs, duckdb.wallMs)}, peak RSS ${ratio(pipeline.peakRssBytes, duckdb.peakRssBytes)}`,
+  );
+  console.log(
+    `  ratios, tabular worker / naive JavaScript pass: time ${ratio(pipeline.wallMs, javascript.wallMs)}, peak RSS ${ratio(pipeline.peakRssBytes, javascript.peakRssBytes)}`,
+  );
+}
+
+/**
+ * A measurement process killed outright (out of memory, SIGKILL) cannot stop the PostgreSQL it
+ * started; its postmaster.pid names it. Stop that one process (fast shutdown), nothing else.
+ */
+async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
+  const pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(pidFile?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!commandLine.includes('postgres') || !commandLine.includes(dataDir)) return;
+  console.error(`stopping PostgreSQL ${pid} left running in ${dataDir}`);
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function peakNote(result: { peakRssScope: 'step' | 'process'; startRssBytes: number }): string {
+  return result.peakRssScope === 'process' ? ' (whole process)' : ` (${mib(result.startRssBytes)} at start)`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / MiB).toFixed(0)} MiB`;
+}
+
+function count(value: number | null): string {
+  return value === null ? '—' : value.toLocaleString('en-US');
+}
