@@ -6,10 +6,11 @@ import type { TenantScope } from '../db/tenant';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error';
 import type { ApiRequest, Caller } from '../http/route';
 import type { Services } from '../services';
+import { ACCOUNT_RESTORE_DAYS } from './account-retention';
 import { normalizeEmail } from './email';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords';
 import { revokeAllForUser } from './refresh-tokens';
-import { ACCOUNT_RESTORE_DAYS, startSession, type SessionTokens } from './sessions';
+import { startSession, type SessionTokens } from './sessions';
 import { toUserView, type UserView } from './user-view';
 
 type AuditRequest = Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'>;

@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/record-audit';
 import { withSystemScope } from '../db/tenant';
 import type { Services } from '../services';
 import { objectKeys } from '../storage/object-keys';
-import { ACCOUNT_RESTORE_DAYS } from './sessions';
+import { ACCOUNT_RESTORE_DAYS } from './account-retention';
 
 export interface PurgeReport {
   purgedUserIds: string[];

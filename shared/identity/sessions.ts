@@ -6,6 +6,7 @@ import { withSystemScope } from '../db/tenant';
 import { ConflictError, UnauthorizedError } from '../errors/app-error';
 import type { Services } from '../services';
 import { issueAccessToken } from './access-tokens';
+import { ACCOUNT_RESTORE_DAYS } from './account-retention';
 import { assertStrongPassword, burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
 import { findRefreshToken, insertRefreshToken, revokeFamily } from './refresh-tokens';
 import { signingKeyFor } from './signing-key';
@@ -27,9 +28,6 @@ export interface SessionTokens {
   refreshToken: string;
   refreshTokenExpiresAt: string;
 }
-
-/** Soft-deleted accounts can be restored (`POST /auth/restore`) for this long, then are purged. */
-export const ACCOUNT_RESTORE_DAYS = 30;
 
 /** Failed sign-ins tolerated before the account is locked for a while. */
 export const FREE_LOGIN_FAILURES = 4;

@@ -67,9 +67,12 @@ export interface NativeModulesLayerProps {
  */
 export class NativeModulesLayer extends Construct {
   readonly layer: LayerVersion;
+  /** The packages a function finds under /opt/nodejs/node_modules when it has this layer. */
+  readonly packages: readonly string[];
 
   constructor(scope: Construct, id: string, props: NativeModulesLayerProps) {
     super(scope, id);
+    this.packages = props.packages;
     const sourceDirs = props.packages.map((name) => ({ name, dir: installedPackageDir(name) }));
 
     this.layer = new LayerVersion(this, 'Layer', {

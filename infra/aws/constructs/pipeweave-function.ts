@@ -35,18 +35,30 @@ export const FUNCTION_ARCHITECTURE = Architecture.X86_64;
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 
 /**
+ * Left out of every bundle: the runtime ships SDK v3, and the native bindings (DuckDB, argon2)
+ * cannot be bundled, so they come from a layer, which each function that reaches them must get.
+ */
+export const FUNCTION_EXTERNAL_MODULES = ['@aws-sdk/*', '@duckdb/*', '@node-rs/*'];
+/** How the bundles resolve packages: ESM builds first. */
+export const FUNCTION_MAIN_FIELDS = ['module', 'main'];
+export const FUNCTION_BUNDLE_TARGET = 'node22';
+
+/**
  * The one way PipeWeave builds a Lambda function: Node.js 22 on x86_64, an ESM bundle made by
  * the local esbuild (never Docker), the AWS SDK and DuckDB left to the runtime and the layer, its
  * own log group with retention, X-Ray tracing, and a role that starts with nothing but the right
  * to write to that log group. Every other permission is granted explicitly by the stack.
  */
 export class PipeWeaveFunction extends Construct {
+  /** The handler entry, relative to the repository root. */
+  readonly entry: string;
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: PipeWeaveFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     const entry = requireProjectFile(props.entry, `handler of ${this.node.path}`);
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
@@ -86,8 +98,8 @@ export class PipeWeaveFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        target: FUNCTION_BUNDLE_TARGET,
+        mainFields: FUNCTION_MAIN_FIELDS,
         // Bundled CommonJS dependencies call require(); ESM output has none without this shim.
         banner:
           "import { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);",
@@ -95,8 +107,7 @@ export class PipeWeaveFunction extends Construct {
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
-        // The runtime ships SDK v3; DuckDB is a native module delivered by a layer.
-        externalModules: ['@aws-sdk/*', '@duckdb/*', '@node-rs/*'],
+        externalModules: FUNCTION_EXTERNAL_MODULES,
         forceDockerBundling: false,
         tsconfig: join(projectRoot, 'tsconfig.json'),
         ...(props.bundleFiles?.length
