@@ -42,6 +42,21 @@ export function safeFileName(name: string): string {
   return noLeadingDots.slice(0, MAX_FILE_NAME - ext.length) + ext;
 }
 
+/**
+ * The top-level prefixes whose next level is a user id. The purge deletes all of them for an
+ * account, and the infrastructure grants the purge exactly these prefixes.
+ */
+export const USER_PREFIX_NAMES = [
+  'raw',
+  'processed',
+  'reports',
+  'jobs',
+  'models',
+  'exports',
+  'dropbox',
+  'staging',
+] as const;
+
 export const objectKeys = {
   raw: (userId: string, datasetId: string, version: number, fileName: string) =>
     `raw/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/${safeFileName(fileName)}`,
@@ -64,10 +79,8 @@ export const objectKeys = {
   /** A scheduled refresh's fetched file while it is hashed; no event fires under staging/. */
   refreshStaging: (userId: string, datasetId: string, runId: string) =>
     `staging/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${id(runId, 'runId')}`,
-  userPrefixes: (userId: string) =>
-    ['raw', 'processed', 'reports', 'jobs', 'models', 'exports', 'dropbox', 'staging'].map(
-      (p) => `${p}/${id(userId, 'userId')}/`,
-    ),
+  /** Every prefix holding one user's objects (`raw/{userId}/`, …): what purging an account deletes. */
+  userPrefixes: (userId: string) => USER_PREFIX_NAMES.map((p) => `${p}/${id(userId, 'userId')}/`),
   quarantine: (arrivalId: string, originalKey: string) =>
     `quarantine/${id(arrivalId, 'arrivalId')}/${safeFileName(originalKey.split('/').pop() || 'object')}`,
   quarantineReport: (arrivalId: string) => `quarantine/${id(arrivalId, 'arrivalId')}/error.json`,

@@ -1,9 +1,10 @@
-import type { Stack } from 'aws-cdk-lib';
+import { Aws, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PipeWeaveFunction } from '../../infra/aws/constructs/pipeweave-function';
 import { executionsArn, resourceNames } from '../../infra/aws/naming';
+import { objectKeys } from '../../shared/storage/object-keys';
 import { permission, rolePermissions } from './iam-permissions';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
 
@@ -108,5 +109,34 @@ describe('fixed schedules keep an idle Aurora paused', () => {
       if (!expression) continue;
       expect(expression === DAILY || expression === 'rate(15 minutes)', expression).toBe(true);
     }
+  });
+});
+
+describe('purge of deleted accounts', () => {
+  it('may list and delete every prefix the purge deletes for a user', () => {
+    const purge = synth.stacks.schedules.purgeDeleted;
+    const granted = rolePermissions(template, stack, purge.role);
+    const bucket = `arn:${Aws.PARTITION}:s3:::${names.dataBucketName}`;
+    const listStatement = granted.find((line) => line.startsWith('s3:ListBucket '));
+    expect(listStatement).toBeDefined();
+    const listed = (
+      JSON.parse(listStatement?.split(' if ')[1] ?? '{}') as { StringLike?: { 's3:prefix'?: string[] } }
+    ).StringLike?.['s3:prefix'];
+    const userId = '4f1c6c1e-3f0a-4b8e-9a57-1d2b3c4d5e6f';
+    const prefixes = objectKeys.userPrefixes(userId);
+    expect(prefixes.map((p) => p.split('/')[0])).toContain('dropbox');
+    for (const prefix of prefixes) {
+      const top = `${prefix.split('/')[0]}/`;
+      // deletePrefix lists `prefix` and deletes what it finds.
+      expect(listed, `ListBucket on ${prefix}`).toContain(`${top}*`);
+      expect(granted, `DeleteObject on ${prefix}`).toContain(
+        permission('s3:DeleteObject', resolve(`${bucket}/${top}*`)),
+      );
+    }
+    expect(listStatement).toBe(
+      permission('s3:ListBucket', resolve(bucket), {
+        StringLike: { 's3:prefix': prefixes.map((p) => `${p.split('/')[0]}/*`) },
+      }),
+    );
   });
 });

@@ -13,6 +13,7 @@ import {
   RECONCILED_EXECUTION_STATUSES,
   type SweepRequest,
 } from '../../../shared/pipelines/runs/execution-status-event';
+import { USER_PREFIX_NAMES } from '../../../shared/storage/object-keys';
 import { dataApiEnvironment, environment } from '../function-environment';
 import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
 import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
@@ -22,7 +23,7 @@ export const REFRESH_DATASETS_ENTRY = 'functions/schedules/refresh-datasets.ts';
 export const PURGE_DELETED_ENTRY = 'functions/schedules/purge-deleted.ts';
 
 /** Every prefix that holds a user's objects; purging a soft-deleted owner's data touches them all. */
-export const USER_DATA_PREFIXES = ['raw/', 'processed/', 'reports/', 'jobs/', 'models/', 'exports/'];
+export const USER_DATA_PREFIXES = USER_PREFIX_NAMES.map((name) => `${name}/`);
 
 export interface SchedulesStackProps extends StackProps {
   names: ResourceNames;
