@@ -76,6 +76,8 @@ export interface IngestionJob {
   objectKey: string;
   queue: string | null;
   messageId: string | null;
+  /** When the dispatch was claimed; with no messageId, a claim older than the lease is abandoned. */
+  dispatchClaimedAt: Date | null;
   idempotencyKey: string | null;
   status: IngestionJobStatus;
   progressPercent: number;
@@ -179,6 +181,7 @@ export function toIngestionJob(row: IngestionJobRow): IngestionJob {
     objectKey: row.object_key,
     queue: row.queue,
     messageId: row.message_id,
+    dispatchClaimedAt: optionalDate(row.dispatch_claimed_at),
     idempotencyKey: row.idempotency_key,
     status: row.status,
     progressPercent: row.progress_percent,

@@ -161,7 +161,9 @@ export function uploadInstructions(
 
 /**
  * Fallback when the storage event did not arrive (or to hurry it): looks at the uploaded object
- * and runs the same arrival step the event would. Idempotent with the event.
+ * and runs the same arrival step the event would. Idempotent with the event. An uploaded version
+ * goes through it too: its message may never have been sent (a dispatch claim whose process died
+ * is taken over once its lease expires).
  */
 export async function completeVersionUpload(
   services: Pick<Services, 'db' | 'config' | 'clock' | 'blobs' | 'queues' | 'logger'>,
@@ -173,7 +175,7 @@ export async function completeVersionUpload(
   if (!version.rawObjectKey)
     throw new ConflictError('UPLOAD.NOT_EXPECTED', 'This version does not take an upload.');
   let outcome: ArrivalOutcome['outcome'] = 'duplicate';
-  if (version.status === 'uploading') {
+  if (version.status === 'uploading' || version.status === 'uploaded') {
     const info = await services.blobs.head(version.rawObjectKey);
     if (!info) {
       throw new ConflictError(

@@ -93,21 +93,44 @@ export async function updateIngestionJob(
 }
 
 /**
+ * How long a dispatch claim without a message holds. Claim, send and record take well under a
+ * second; a claim this old belongs to a process that died in between.
+ */
+export const DISPATCH_LEASE_SECONDS = 5 * 60;
+
+/** Whether the job's message may still have to be sent: queued, none recorded, no live claim. */
+export function awaitsDispatch(job: IngestionJob, now: Date): boolean {
+  if (job.status !== 'queued' || job.messageId !== null) return false;
+  if (job.queue === null || job.dispatchClaimedAt === null) return true;
+  return job.dispatchClaimedAt.getTime() <= now.getTime() - DISPATCH_LEASE_SECONDS * 1000;
+}
+
+/**
  * Takes the right to send this job's message: true for exactly one caller while the job is
- * queued and unclaimed. A failed send gives the claim back (`releaseDispatch`) so a redelivered
- * event can try again.
+ * queued, has no message and no live claim (the UPDATE is the arbiter between concurrent
+ * deliveries). A claim older than `DISPATCH_LEASE_SECONDS` without a message was abandoned by a
+ * crashed process and is taken over. A failed send gives the claim back (`releaseDispatch`).
  */
 export async function claimDispatch(
   trx: DatabaseTransaction,
   jobId: string,
   queue: string,
+  now: Date,
 ): Promise<boolean> {
+  const expired = new Date(now.getTime() - DISPATCH_LEASE_SECONDS * 1000);
   const row = await trx
     .updateTable('ingestion_jobs')
-    .set({ queue })
+    .set({ queue, dispatch_claimed_at: now })
     .where('id', '=', jobId)
-    .where('queue', 'is', null)
     .where('status', '=', 'queued')
+    .where('message_id', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('queue', 'is', null),
+        eb('dispatch_claimed_at', 'is', null),
+        eb('dispatch_claimed_at', '<=', expired),
+      ]),
+    )
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;
@@ -124,7 +147,7 @@ export async function recordDispatched(
 export async function releaseDispatch(trx: DatabaseTransaction, jobId: string): Promise<void> {
   await trx
     .updateTable('ingestion_jobs')
-    .set({ queue: null })
+    .set({ queue: null, dispatch_claimed_at: null })
     .where('id', '=', jobId)
     .where('message_id', 'is', null)
     .execute();

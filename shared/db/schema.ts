@@ -486,6 +486,8 @@ export interface IngestionJobsTable {
   created_at: Generated<Timestamp>;
   dataset_id: string | null;
   dataset_version_id: string | null;
+  /** When the message's dispatch was claimed (a lease: reclaimable while message_id is null). */
+  dispatch_claimed_at: Timestamp | null;
   error_details: Json | null;
   error_message: string | null;
   id: Generated<string>;

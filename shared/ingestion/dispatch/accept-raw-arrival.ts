@@ -11,6 +11,7 @@ import {
   rejectVersion,
 } from '../../datasets/dataset-version-repository';
 import {
+  awaitsDispatch,
   findJobForVersion,
   recordIngestionJob,
   updateIngestionJob,
@@ -143,7 +144,7 @@ export async function acceptRawArrival(
   }
 
   const { dataset, version, job } = decision;
-  if (job.status !== 'queued' || job.queue !== null) {
+  if (!awaitsDispatch(job, services.clock.now())) {
     return { outcome: 'duplicate', datasetVersionId: version.id, ingestionJobId: job.id };
   }
   const message = buildIngestionMessage({

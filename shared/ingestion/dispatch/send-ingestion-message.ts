@@ -48,7 +48,9 @@ export function buildIngestionMessage(input: {
 /**
  * Sends the job's message unless someone already did: the claim is one UPDATE, so concurrent
  * deliveries of the same event send exactly one message. A failed send releases the claim and
- * rethrows, so the event's retry sends it.
+ * rethrows, so the event's retry sends it. Once the send succeeded the claim is never released:
+ * if recording the message id fails, the message is out and a release would let a redelivery
+ * send a second one (the claim's lease covers the rare crash instead).
  */
 export async function sendIngestionMessage(
   services: DispatchServices,
@@ -57,22 +59,33 @@ export async function sendIngestionMessage(
   const scope = { userId: message.userId, role: 'user' as const };
   const queue = message.modality;
   const claimed = await withTenant(services.db, scope, (trx) =>
-    claimDispatch(trx, message.ingestionJobId, queue),
+    claimDispatch(trx, message.ingestionJobId, queue, services.clock.now()),
   );
   if (!claimed) return { sent: false };
+  let messageId: string;
   try {
-    const { messageId } = await services.queues.send(queue, message, {
+    ({ messageId } = await services.queues.send(queue, message, {
       attributes: ingestionMessageAttributes(message),
-    });
-    await withTenant(services.db, scope, (trx) => recordDispatched(trx, message.ingestionJobId, messageId));
-    services.logger.info('ingestion message sent', {
-      queue,
-      messageId,
-      ingestionJobId: message.ingestionJobId,
-    });
-    return { sent: true, messageId };
+    }));
   } catch (error) {
     await withTenant(services.db, scope, (trx) => releaseDispatch(trx, message.ingestionJobId));
     throw error;
   }
+  try {
+    await withTenant(services.db, scope, (trx) => recordDispatched(trx, message.ingestionJobId, messageId));
+  } catch (error) {
+    services.logger.error('ingestion message sent but its id was not recorded; the claim is kept', {
+      queue,
+      messageId,
+      ingestionJobId: message.ingestionJobId,
+      error,
+    });
+    return { sent: true, messageId };
+  }
+  services.logger.info('ingestion message sent', {
+    queue,
+    messageId,
+    ingestionJobId: message.ingestionJobId,
+  });
+  return { sent: true, messageId };
 }
