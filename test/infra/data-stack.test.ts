@@ -90,6 +90,7 @@ describe('data bucket', () => {
           Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
           Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
           Match.objectLike({ Prefix: 'quarantine/', ExpirationInDays: 30 }),
+          Match.objectLike({ Prefix: 'staging/', ExpirationInDays: 2 }),
           Match.objectLike({
             Prefix: 'raw/',
             Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 0 }],

@@ -140,3 +140,26 @@ describe('purge of deleted accounts', () => {
     );
   });
 });
+
+describe('dataset refresh', () => {
+  it('stages the fetched file under staging/, copies a changed one to raw/ and deletes the staged one', () => {
+    const refresh = synth.stacks.schedules.refreshDatasets;
+    const objects = (prefix: string) =>
+      resolve(`arn:${Aws.PARTITION}:s3:::${names.dataBucketName}/${prefix}*`);
+    const s3 = rolePermissions(template, stack, refresh.role).filter((line) => line.startsWith('s3:'));
+    expect(s3).toEqual(
+      [
+        permission('s3:GetObject', objects('dropbox/')),
+        permission('s3:GetObject', objects('staging/')),
+        permission('s3:PutObject', objects('staging/')),
+        permission('s3:AbortMultipartUpload', objects('staging/')),
+        permission('s3:PutObject', objects('raw/')),
+        permission('s3:AbortMultipartUpload', objects('raw/')),
+        permission('s3:DeleteObject', objects('staging/')),
+        permission('s3:ListBucket', resolve(`arn:${Aws.PARTITION}:s3:::${names.dataBucketName}`), {
+          StringLike: { 's3:prefix': ['dropbox/*', 'staging/*'] },
+        }),
+      ].sort(),
+    );
+  });
+});

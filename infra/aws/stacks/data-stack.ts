@@ -222,6 +222,8 @@ export class DataStack extends Stack {
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(30) },
         { id: 'expire-quarantine', prefix: 'quarantine/', expiration: Duration.days(30) },
+        // A refresh deletes its staged file when done; one left by a crashed run goes here.
+        { id: 'expire-refresh-staging', prefix: 'staging/', expiration: Duration.days(2) },
         {
           // Raw uploads are read once by ingestion and rarely after; let S3 move them to cheaper tiers.
           id: 'raw-to-intelligent-tiering',

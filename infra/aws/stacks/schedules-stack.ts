@@ -92,8 +92,9 @@ export class SchedulesStack extends Stack {
     grantObjects(
       this.refreshDatasets.role,
       names,
-      { read: ['dropbox/'], write: ['raw/'] },
-      'refresh: reads s3:// sources in the owner drop folder, stores the fetched source as a new raw version',
+      // The fetched file streams into staging/ while it is hashed; a changed one is copied to raw/.
+      { read: ['dropbox/', 'staging/'], write: ['staging/', 'raw/'], delete: ['staging/'] },
+      'refresh: reads s3:// sources in the owner drop folder, stages the fetched file, stores a changed one as a new raw version',
     );
     // Datasets may re-run the pipelines bound to them after a refresh.
     this.refreshDatasets.role.addToPrincipalPolicy(
