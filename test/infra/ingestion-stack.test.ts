@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_RECEIVE_COUNT } from '../../infra/aws/constructs/modality-ingestion';
+import { DEFAULT_MAX_RECEIVE_COUNT } from '../../shared/ingestion/workers/ingestion-worker';
 import { WORKER_SETTINGS } from '../../infra/aws/stacks/ingestion-stack';
 import { MODALITIES } from '../../shared/config/config';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
@@ -22,7 +22,7 @@ const logicalId = (queue: { node: { defaultChild: unknown } }) =>
   stack.getLogicalId(queue.node.defaultChild as CfnQueue);
 
 describe.each(MODALITIES)('%s ingestion', (modality) => {
-  it('has an encrypted queue that moves a message to its DLQ after 5 failed receives', () => {
+  it('has an encrypted queue that moves a message to its DLQ on the receive the worker treats as the last', () => {
     const { queue, deadLetterQueue } = synth.stacks.ingestion.modalities[modality];
     const queues = ingestion.findResources('AWS::SQS::Queue');
     const main = queues[logicalId(queue)] as { Properties: Record<string, unknown> };
@@ -30,7 +30,7 @@ describe.each(MODALITIES)('%s ingestion', (modality) => {
       SqsManagedSseEnabled: true,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(deadLetterQueue), 'Arn'] },
-        maxReceiveCount: MAX_RECEIVE_COUNT,
+        maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
       },
     });
     const settings = WORKER_SETTINGS[modality];

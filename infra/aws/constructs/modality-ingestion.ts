@@ -7,6 +7,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueModality } from '../../../shared/config/config';
+import { DEFAULT_MAX_RECEIVE_COUNT } from '../../../shared/ingestion/workers/ingestion-worker';
 import type { FunctionEnvironment } from '../function-environment';
 import { PipeWeaveFunction } from './pipeweave-function';
 
@@ -19,8 +20,11 @@ export interface WorkerSettings {
   maxConcurrency: number;
 }
 
-/** A message goes to the DLQ after this many failed receives. */
-export const MAX_RECEIVE_COUNT = 5;
+/**
+ * A message goes to the DLQ after this many failed receives. The worker marks the version failed
+ * on that last receive, so both read the one constant.
+ */
+export const MAX_RECEIVE_COUNT = DEFAULT_MAX_RECEIVE_COUNT;
 /** AWS's guidance for Lambda consumers: visibility timeout at least six times the function timeout. */
 export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
 
