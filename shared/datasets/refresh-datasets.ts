@@ -4,7 +4,9 @@ import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { JsonbExpression, JsonValue } from '../db/schema';
 import { withSystemScope, withTenant } from '../db/tenant';
-import { isAppError } from '../errors/app-error';
+import { NotFoundError, ValidationError } from '../errors/app-error';
+import { REFRESH_INTERNAL_MESSAGE, RefreshRefusedError } from './refresh-errors';
+import type { RefreshRefusalCode } from './refresh-errors';
 import type { Services } from '../services';
 import { objectKeys, safeFileName } from '../storage/object-keys';
 import type { Dataset, DatasetVersion } from './dataset-records';
@@ -41,7 +43,7 @@ export interface RefreshOptions {
 export type RefreshResult =
   | { datasetId: string; outcome: 'new-version'; versionNumber: number; sha256: string }
   | { datasetId: string; outcome: 'unchanged'; sha256: string }
-  | { datasetId: string; outcome: 'failed'; error: string }
+  | { datasetId: string; outcome: 'failed'; code: string; error: string }
   | { datasetId: string; outcome: 'skipped'; reason: string };
 
 const RETRY_AFTER_FAILURE_MS = 60 * 60 * 1000;
@@ -112,12 +114,13 @@ export async function refreshDataset(
     const usage = await withTenant(services.db, scope, (trx) => readUserUsage(trx, dataset.userId));
     if (!usage) return { datasetId: dataset.id, outcome: 'skipped', reason: 'owner gone' };
     const limits = tierLimits(usage.tier, services.config.datasets?.tierLimits);
-    const source = parseRefreshSource(sourceUrl);
+    const source = asRefusal('REFRESH.INVALID_SOURCE', () => parseRefreshSource(sourceUrl));
     const opened = await openSource(services, dataset, source, limits.maxFileBytes, options);
     const kind = fileKindOf(opened.fileName);
     if (!kind || !acceptsFormat(dataset.modality, kind)) {
       opened.body.destroy();
-      throw new Error(
+      throw new RefreshRefusedError(
+        'REFRESH.UNSUPPORTED_FILE',
         `The source's file "${opened.fileName || '(no name)'}" is not a ${dataset.modality} file type PipeWeave reads.`,
       );
     }
@@ -169,7 +172,12 @@ export async function refreshDataset(
           tierLimits(owner.tier, services.config.datasets?.tierLimits),
           sizeBytes,
         );
-        if (breach) throw new Error(breach.message);
+        if (breach) {
+          throw new RefreshRefusedError(
+            breach.limit === 'fileSize' ? 'LIMIT.FILE_SIZE' : 'LIMIT.STORAGE',
+            breach.message,
+          );
+        }
         const created = await insertUploadingVersion(trx, {
           userId: dataset.userId,
           datasetId: dataset.id,
@@ -241,8 +249,14 @@ export async function refreshDataset(
       });
     }
   } catch (error) {
-    const message = isAppError(error) || error instanceof Error ? error.message : String(error);
-    services.logger.warn('dataset refresh failed', { datasetId: dataset.id, error });
+    // The owner sees why only when they can act on it; anything else is ours, and goes to the log.
+    const refusal = error instanceof RefreshRefusedError ? error : undefined;
+    const message = refusal ? refusal.message : REFRESH_INTERNAL_MESSAGE;
+    if (refusal) {
+      services.logger.warn('dataset refresh refused', { datasetId: dataset.id, code: refusal.code, error });
+    } else {
+      services.logger.error('dataset refresh failed', { datasetId: dataset.id, error });
+    }
     await withTenant(services.db, scope, (trx) =>
       recordRefreshOutcome(trx, {
         datasetId: dataset.id,
@@ -251,7 +265,12 @@ export async function refreshDataset(
         refreshedAt: null,
       }),
     );
-    return { datasetId: dataset.id, outcome: 'failed', error: message };
+    return {
+      datasetId: dataset.id,
+      outcome: 'failed',
+      code: refusal?.code ?? 'REFRESH.INTERNAL',
+      error: message,
+    };
   }
 }
 
@@ -262,6 +281,17 @@ function lastRefreshSha(dataset: Dataset): string | undefined {
   if (!refresh || typeof refresh !== 'object' || Array.isArray(refresh)) return undefined;
   const sha = refresh['sha256'];
   return typeof sha === 'string' ? sha : undefined;
+}
+
+/** A validation error of the stored source becomes a refusal the owner reads. */
+function asRefusal<T>(code: RefreshRefusalCode, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof ValidationError)
+      throw new RefreshRefusedError(code, error.message, { cause: error });
+    throw error;
+  }
 }
 
 type Claim = { skipped: string } | { version: DatasetVersion };
@@ -291,8 +321,17 @@ async function openSource(
       fileName: decodeURIComponent(fetched.finalUrl.pathname.split('/').pop() ?? ''),
     };
   }
-  assertOwnS3Source(source, services.blobs.bucket, dataset.userId);
-  const object = await services.blobs.get(source.key);
+  asRefusal('REFRESH.INVALID_SOURCE', () => assertOwnS3Source(source, services.blobs.bucket, dataset.userId));
+  const object = await services.blobs.get(source.key).catch((error: unknown) => {
+    if (error instanceof NotFoundError) {
+      throw new RefreshRefusedError(
+        'REFRESH.SOURCE_NOT_FOUND',
+        `There is no file at s3://${source.bucket}/${source.key}.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  });
   if (object.info.size > maxBytes) {
     object.body.destroy();
     throw new SourceTooLargeError(maxBytes, object.info.size);

@@ -4,7 +4,7 @@ import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { ValidationError } from '../errors/app-error';
+import { RefreshRefusedError } from './refresh-errors';
 
 /**
  * Fetching a user-supplied URL without letting it reach inside our network (SSRF): only https,
@@ -14,30 +14,46 @@ import { ValidationError } from '../errors/app-error';
  * connect); each redirect is checked again; the body is streamed (never held whole in memory),
  * capped while it streams, and the whole fetch, body included, has a deadline.
  */
-export class UnsafeUrlError extends ValidationError {
+export class UnsafeUrlError extends RefreshRefusedError {
   constructor(message: string) {
-    super(message, { code: 'REFRESH.UNSAFE_URL', field: 'refresh.sourceUrl' });
+    super('REFRESH.UNSAFE_URL', message);
   }
 }
 
-export class FetchFailedError extends ValidationError {
+/** The source could not be reached or read (DNS, connection, deadline, redirects). */
+export class FetchFailedError extends RefreshRefusedError {
   constructor(message: string) {
-    super(message, { code: 'REFRESH.FETCH_FAILED', field: 'refresh.sourceUrl' });
+    super('REFRESH.SOURCE_UNREACHABLE', message);
   }
 }
 
-export class SourceTooLargeError extends ValidationError {
+export class SourceStatusError extends RefreshRefusedError {
+  constructor(readonly sourceStatus: number) {
+    super('REFRESH.SOURCE_HTTP_STATUS', `The source answered HTTP ${sourceStatus}.`, {
+      details: { status: sourceStatus },
+    });
+  }
+}
+
+export class SourceTooLargeError extends RefreshRefusedError {
   constructor(
     readonly maxBytes: number,
     declaredBytes?: number,
   ) {
     super(
+      'REFRESH.SOURCE_TOO_LARGE',
       declaredBytes === undefined
         ? `The source is larger than ${maxBytes} bytes, the most a refresh fetches.`
         : `The source is ${declaredBytes} bytes; at most ${maxBytes} are fetched.`,
-      { code: 'REFRESH.SOURCE_TOO_LARGE', field: 'refresh.sourceUrl', details: { maxBytes } },
+      { details: { maxBytes } },
     );
   }
+}
+
+/** A network error's code (ECONNREFUSED, ECONNRESET…), not its message, which may carry internals. */
+function networkReason(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'connection error';
 }
 
 /** Passes bytes through and fails with SourceTooLargeError as soon as more than `maxBytes` went by. */
@@ -226,7 +242,7 @@ function fetchOnce(
         }
         if (status !== 200) {
           res.resume();
-          reject(new FetchFailedError(`The source answered HTTP ${status}.`));
+          reject(new SourceStatusError(status));
           return;
         }
         const declared = Number(res.headers['content-length'] ?? NaN);
@@ -240,7 +256,7 @@ function fetchOnce(
           body.destroy(
             signal.aborted
               ? new FetchFailedError('The source did not answer in time.')
-              : new FetchFailedError(`Reading the source failed: ${error.message}`),
+              : new FetchFailedError(`Reading the source failed (${networkReason(error)}).`),
           ),
         );
         // Past the cap, or when the reader gives up: close the connection instead of draining it.
@@ -258,7 +274,7 @@ function fetchOnce(
       reject(
         signal.aborted
           ? new FetchFailedError('The source did not answer in time.')
-          : new FetchFailedError(`Fetching failed: ${error.message}`),
+          : new FetchFailedError(`The source could not be reached (${networkReason(error)}).`),
       );
     });
     req.end();
