@@ -1,3 +1,4 @@
+import { nodeParametersSchema } from '../nodes/node-parameters-schema';
 import type { Database } from './database';
 import { withSystemScope } from './tenant';
 import { jsonb, textArray } from './schema';
@@ -41,7 +42,11 @@ export interface NodeTypeDefinition {
   modalities: Modality[];
   inputPorts: NodePort[];
   outputPorts: NodePort[];
-  /** JSON Schema (2020-12) of the parameters, with defaults. */
+  /**
+   * JSON Schema (2020-12) of the parameters, with defaults: derived from the zod schema of the
+   * node's implementation (shared/nodes/registry.ts), never written by hand, so the catalog and
+   * the runtime cannot disagree.
+   */
   parametersSchema: JsonObject;
   runtime: NodeRuntime;
   costModel: NodeCostModel;
@@ -60,12 +65,6 @@ const ALL_MODALITIES: Modality[] = [
 ];
 const TABLE_IN: NodePort[] = [{ name: 'table', type: 'table', required: true }];
 const TABLE_OUT: NodePort[] = [{ name: 'table', type: 'table' }];
-const COLUMN_NAME = { type: 'string', minLength: 1, maxLength: 255 };
-const SCHEMA = 'https://json-schema.org/draft/2020-12/schema';
-
-function parameters(properties: JsonObject, required: string[] = [], extra: JsonObject = {}): JsonObject {
-  return { $schema: SCHEMA, type: 'object', additionalProperties: false, properties, required, ...extra };
-}
 
 export const NODE_TYPES: readonly NodeTypeDefinition[] = [
   {
@@ -76,17 +75,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     modalities: ALL_MODALITIES,
     inputPorts: [],
     outputPorts: TABLE_OUT,
-    parametersSchema: parameters(
-      {
-        datasetId: { type: 'string', format: 'uuid', description: 'The dataset to read.' },
-        version: {
-          description: 'A version number, or "current" for the version current when the job starts.',
-          anyOf: [{ type: 'integer', minimum: 1 }, { const: 'current' }],
-          default: 'current',
-        },
-      },
-      ['datasetId'],
-    ),
+    parametersSchema: nodeParametersSchema('dataset.source'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
     version: 1,
@@ -99,10 +88,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
     outputPorts: TABLE_OUT,
-    parametersSchema: parameters(
-      { columns: { type: 'array', items: COLUMN_NAME, minItems: 1, uniqueItems: true } },
-      ['columns'],
-    ),
+    parametersSchema: nodeParametersSchema('table.select_columns'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
     version: 1,
@@ -115,10 +101,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
     outputPorts: TABLE_OUT,
-    parametersSchema: parameters(
-      { mapping: { type: 'object', additionalProperties: COLUMN_NAME, minProperties: 1 } },
-      ['mapping'],
-    ),
+    parametersSchema: nodeParametersSchema('table.rename_columns'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
     version: 1,
@@ -131,10 +114,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
     outputPorts: TABLE_OUT,
-    parametersSchema: parameters(
-      { columns: { type: 'array', items: COLUMN_NAME, minItems: 1, uniqueItems: true } },
-      ['columns'],
-    ),
+    parametersSchema: nodeParametersSchema('table.drop_columns'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
     version: 1,
@@ -147,28 +127,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
     outputPorts: TABLE_OUT,
-    parametersSchema: parameters(
-      {
-        conditions: {
-          type: 'array',
-          minItems: 1,
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['column', 'operator'],
-            properties: {
-              column: COLUMN_NAME,
-              operator: {
-                enum: ['=', '!=', '<', '<=', '>', '>=', 'in', 'not_in', 'is_null', 'not_null', 'contains'],
-              },
-              value: { description: 'Compared value; an array for in/not_in; absent for is_null/not_null.' },
-            },
-          },
-        },
-        combine: { enum: ['and', 'or'], default: 'and' },
-      },
-      ['conditions'],
-    ),
+    parametersSchema: nodeParametersSchema('table.filter_rows'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
     version: 1,
@@ -182,16 +141,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
     outputPorts: TABLE_OUT,
-    parametersSchema: parameters(
-      {
-        fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-        rows: { type: 'integer', minimum: 1 },
-        seed: { type: 'integer', minimum: 0, default: 42 },
-        withReplacement: { type: 'boolean', default: false },
-      },
-      [],
-      { oneOf: [{ required: ['fraction'] }, { required: ['rows'] }] },
-    ),
+    parametersSchema: nodeParametersSchema('table.sample'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
     version: 1,
@@ -208,15 +158,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
       { name: 'train', type: 'table' },
       { name: 'test', type: 'table' },
     ],
-    parametersSchema: parameters({
-      testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2 },
-      seed: { type: 'integer', minimum: 0, default: 42 },
-      shuffle: { type: 'boolean', default: true },
-      stratifyColumn: {
-        ...COLUMN_NAME,
-        description: 'Keep the class proportions of this column in both tables.',
-      },
-    }),
+    parametersSchema: nodeParametersSchema('table.split'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
     version: 1,
@@ -232,19 +174,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
       { name: 'right', type: 'table', required: true },
     ],
     outputPorts: TABLE_OUT,
-    parametersSchema: parameters(
-      {
-        on: {
-          type: 'array',
-          items: COLUMN_NAME,
-          minItems: 1,
-          description: 'Key columns present in both tables.',
-        },
-        how: { enum: ['inner', 'left', 'right', 'outer'], default: 'inner' },
-        rightSuffix: { type: 'string', minLength: 1, maxLength: 32, default: '_right' },
-      },
-      ['on'],
-    ),
+    parametersSchema: nodeParametersSchema('table.join'),
     runtime: 'lambda',
     costModel: { baseCredits: 2, perMillionRowsCredits: 4 },
     version: 1,
@@ -257,10 +187,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
     outputPorts: [{ name: 'file', type: 'file' }],
-    parametersSchema: parameters({
-      fileName: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', default: 'data.parquet' },
-      compression: { enum: ['zstd', 'snappy', 'gzip', 'none'], default: 'zstd' },
-    }),
+    parametersSchema: nodeParametersSchema('export.parquet'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
     version: 1,
@@ -273,11 +200,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     modalities: ALL_MODALITIES,
     inputPorts: TABLE_IN,
     outputPorts: [{ name: 'file', type: 'file' }],
-    parametersSchema: parameters({
-      fileName: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', default: 'data.csv' },
-      delimiter: { type: 'string', minLength: 1, maxLength: 1, default: ',' },
-      header: { type: 'boolean', default: true },
-    }),
+    parametersSchema: nodeParametersSchema('export.csv'),
     runtime: 'lambda',
     costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
     version: 1,

@@ -26,7 +26,7 @@ export interface NodeType {
   modalities: (typeof MODALITIES)[number][];
   inputPorts: NodeTypePort[];
   outputPorts: NodeTypePort[];
-  /** JSON Schema (2020-12 subset, see parameter-schema.ts) with defaults. */
+  /** JSON Schema (2020-12) with defaults, derived from the node's zod params schema (node-parameters-schema.ts). */
   parametersSchema: JsonObject;
   runtime: (typeof NODE_RUNTIMES)[number];
   costModel: NodeCostModel;

@@ -1,6 +1,7 @@
+import type { z } from 'zod';
 import type { Modality } from '../db/schema';
+import { nodeRegistry, type NodeRegistry } from '../nodes/registry';
 import type { NodeCatalog, NodeType } from './node-type';
-import { checkAgainstSchema, propertyPath } from './parameter-schema';
 import {
   NODE_ID_PATTERN,
   pipelineDefinitionSchema,
@@ -15,6 +16,8 @@ import { PipelineGraphError, planStages, type StagePlan } from './plan-stages';
  * problem is reported at once, each naming the node and the field
  * (`nodes[split-1].params.testFraction`), so a person can fix them all in one go. A valid
  * definition comes back with parameter defaults filled in: that is the form to snapshot and run.
+ * Parameters are checked with the zod schema the node itself parses them with (the catalog's JSON
+ * Schema is derived from it), so params that pass here are params the node accepts at run time.
  */
 
 /** The node type that reads a dataset; without a `datasetId` it reads the pipeline's dataset. */
@@ -57,6 +60,8 @@ export interface PipelineValidationContext {
    * an error and each source's dataset modality must suit every node downstream of it.
    */
   datasets?: ReadonlyMap<string, { modality: Modality }> | undefined;
+  /** The node implementations whose params schemas apply (default: the product's registry). */
+  registry?: NodeRegistry | undefined;
 }
 
 export type PipelineValidationResult =
@@ -251,23 +256,47 @@ function checkParams(
     params = { ...params, datasetId: context.dataset.id };
   }
   const base = `${nodeField(node.id)}.params`;
-  const checked = checkAgainstSchema(type.parametersSchema, params);
-  for (const issue of checked.issues) {
+  const registry = context.registry ?? nodeRegistry;
+  if (!type.isActive) return params;
+  if (!registry.has(type.key)) {
     issues.push({
-      field: `${base}${issue.path}`,
+      field: `${nodeField(node.id)}.type`,
+      code: 'PIPELINE.UNKNOWN_NODE_TYPE',
+      message: `The node type "${type.key}" has no implementation in this release.`,
+      nodeId: node.id,
+    });
+    return params;
+  }
+  if (type.key === DATASET_SOURCE_NODE_TYPE && params['datasetId'] === undefined) {
+    // The node would read the job's dataset; a pipeline without one must name it.
+    issues.push({
+      field: propertyPath(base, 'datasetId'),
       code: 'PIPELINE.INVALID_PARAMETER',
-      message: `${describeParameter(issue.path)} ${issue.message}.`,
+      message: 'Parameter "datasetId" is required: the pipeline has no dataset of its own.',
       nodeId: node.id,
     });
   }
-  const value = isRecord(checked.value) ? checked.value : params;
+  const schema = registry.get(type.key).params;
+  const checked = schema.safeParse(params);
+  const parameterIssues = checked.success ? [] : checked.error.issues;
+  for (const issue of parameterIssues) {
+    for (const { path, message } of describeParameterIssue(issue, schema)) {
+      issues.push({
+        field: `${base}${path}`,
+        code: 'PIPELINE.INVALID_PARAMETER',
+        message: `${describeParameter(path)} ${message}.`,
+        nodeId: node.id,
+      });
+    }
+  }
+  const value = checked.success && isRecord(checked.data) ? checked.data : params;
 
   const datasetId = value['datasetId'];
   if (
     type.key === DATASET_SOURCE_NODE_TYPE &&
     context.datasets &&
     typeof datasetId === 'string' &&
-    checked.issues.every((i) => i.path !== '.datasetId') &&
+    parameterIssues.every((i) => i.path[0] !== 'datasetId') &&
     !context.datasets.has(datasetId.toLowerCase())
   ) {
     issues.push({
@@ -323,7 +352,83 @@ function portList(what: string, ports: readonly { name: string }[]): string {
 }
 
 function describeParameter(path: string): string {
-  return path === '' ? 'The parameters' : `Parameter "${path.replace(/^\./, '')}"`;
+  return path === '' ? 'The parameter set' : `Parameter "${path.replace(/^\./, '')}"`;
+}
+
+/** `base.name`, or `base["odd name"]` when the name is not a plain identifier. */
+export function propertyPath(base: string, name: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `${base}.${name}` : `${base}[${JSON.stringify(name)}]`;
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (field, part) => (typeof part === 'number' ? `${field}[${part}]` : propertyPath(field, String(part))),
+    '',
+  );
+}
+
+/** A zod issue of node params in words a person fixing the pipeline understands. */
+function describeParameterIssue(
+  issue: z.core.$ZodIssue,
+  schema: z.ZodType,
+): { path: string; message: string }[] {
+  const path = issuePath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = issue.path.length === 0 ? topLevelKeys(schema) : [];
+      const takes = known.length > 0 ? `; it takes: ${known.join(', ')}` : '';
+      return issue.keys.map((key) => ({
+        path: propertyPath(path, key),
+        message: `is not a parameter of this node${takes}`,
+      }));
+    }
+    case 'invalid_type':
+      return [
+        {
+          path,
+          message: issue.input === undefined ? 'is required' : `must be ${article(issue.expected)}`,
+        },
+      ];
+    case 'too_big':
+    case 'too_small': {
+      const bound = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+      const inclusive = issue.inclusive ?? true;
+      const comparison =
+        issue.code === 'too_big'
+          ? inclusive
+            ? 'at most'
+            : 'less than'
+          : inclusive
+            ? 'at least'
+            : 'greater than';
+      const unit =
+        issue.origin === 'array' || issue.origin === 'set'
+          ? ' items'
+          : issue.origin === 'string'
+            ? ' characters'
+            : '';
+      const what = unit
+        ? `must have ${comparison} ${String(bound)}${unit}`
+        : `must be ${comparison} ${String(bound)}`;
+      return [{ path, message: what }];
+    }
+    case 'invalid_value':
+      return [{ path, message: `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
+    case 'invalid_format':
+      return [{ path, message: `must be a valid ${issue.format}` }];
+    default:
+      // Refinements (e.g. "`in` needs a non-empty list of values") carry their own explanation.
+      return [{ path, message: `is invalid: ${issue.message}` }];
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function topLevelKeys(schema: z.ZodType): string[] {
+  const shape: unknown = (schema as { shape?: unknown }).shape;
+  return isRecord(shape) ? Object.keys(shape) : [];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -27,7 +27,10 @@ export const filterConditionSchema = z
   .object({
     column: z.string().min(1).max(255),
     operator: z.enum(FILTER_OPERATORS),
-    value: z.union([scalar, z.array(scalar), z.null()]).optional(),
+    value: z
+      .union([scalar, z.array(scalar), z.null()])
+      .optional()
+      .describe('Compared value; an array for in/not_in; absent for is_null/not_null.'),
   })
   .strict()
   .superRefine((condition, ctx) => {

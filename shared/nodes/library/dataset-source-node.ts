@@ -10,8 +10,13 @@ export const datasetSourceNode = defineNode({
   key: 'dataset.source',
   params: z
     .object({
-      datasetId: z.uuid().optional(),
-      version: z.union([z.number().int().min(1), z.literal('current')]).default('current'),
+      datasetId: z.uuid().optional().describe("The dataset to read; absent: the pipeline's dataset."),
+      version: z
+        .union([z.number().int().min(1), z.literal('current')], {
+          error: 'must be an integer ≥ 1 or "current"',
+        })
+        .default('current')
+        .describe('A version number, or "current" for the version current when the job starts.'),
     })
     .strict(),
   async run(context, _inputs, params) {

@@ -20,7 +20,7 @@ export const joinNode = defineNode({
   key: 'table.join',
   params: z
     .object({
-      on: z.array(z.string().min(1).max(255)).min(1),
+      on: z.array(z.string().min(1).max(255)).min(1).describe('Key columns present in both tables.'),
       how: z.enum(['inner', 'left', 'right', 'outer']).default('inner'),
       rightSuffix: z.string().min(1).max(32).default('_right'),
     })

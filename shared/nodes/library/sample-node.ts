@@ -18,8 +18,7 @@ export const sampleNode = defineNode({
     })
     .strict()
     .refine((p) => (p.fraction === undefined) !== (p.rows === undefined), {
-      message: 'give either fraction or rows, not both',
-      path: ['fraction'],
+      message: 'give exactly one of: fraction, rows',
     }),
   async run(context, inputs, params) {
     const file = await downloadInput(context, inputs, 'table');

@@ -15,7 +15,12 @@ export const splitNode = defineNode({
       testFraction: z.number().gt(0).lt(1).default(0.2),
       seed: z.number().int().min(0).default(42),
       shuffle: z.boolean().default(true),
-      stratifyColumn: z.string().min(1).max(255).optional(),
+      stratifyColumn: z
+        .string()
+        .min(1)
+        .max(255)
+        .optional()
+        .describe('Keep the class proportions of this column in both tables.'),
     })
     .strict(),
   async run(context, inputs, params) {

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineNode } from '../../../shared/nodes/node-definition';
+import { createNodeRegistry, nodeRegistry } from '../../../shared/nodes/registry';
 import { ML_TASKS, NODE_TYPES, PIPELINE_TEMPLATES } from '../../../shared/db/reference-data';
 import type { Modality } from '../../../shared/db/schema';
 import { nodeTypeFromDefinition, toNodeCatalog, type NodeType } from '../../../shared/pipelines/node-type';
@@ -32,12 +35,22 @@ const retired: NodeType = {
 };
 
 const catalog = toNodeCatalog([...NODE_TYPES.map(nodeTypeFromDefinition), imageOnly, retired]);
+/** The product's nodes plus an image node, so image pipelines can be validated too. */
+const registry = createNodeRegistry([
+  ...nodeRegistry.keys().map((key) => nodeRegistry.get(key)),
+  defineNode({
+    key: 'image.resize',
+    params: z.object({ width: z.number().int().min(1).default(224) }).strict(),
+    run: () => Promise.reject(new Error('not run in validation tests')),
+  }),
+]);
 const datasets = new Map<string, { modality: Modality }>([
   [TABULAR_ID, { modality: 'tabular' }],
   [IMAGES_ID, { modality: 'image' }],
 ]);
 const context: PipelineValidationContext = {
   catalog,
+  registry,
   datasets,
   dataset: { id: TABULAR_ID, modality: 'tabular' },
 };
@@ -265,6 +278,22 @@ const invalidCases: InvalidCase[] = [
       {
         field: 'nodes[source].params.version',
         code: 'PIPELINE.INVALID_PARAMETER',
+        message: /"version" must be at least 1/,
+      },
+    ],
+  },
+  {
+    name: 'a dataset version that is some other word',
+    definition: (d) => ({
+      ...d,
+      nodes: d.nodes.map((n) =>
+        n.id === 'source' ? { ...n, params: { datasetId: TABULAR_ID, version: 'latest' } } : n,
+      ),
+    }),
+    issues: [
+      {
+        field: 'nodes[source].params.version',
+        code: 'PIPELINE.INVALID_PARAMETER',
         message: /integer ≥ 1 or "current"/,
       },
     ],
@@ -280,7 +309,7 @@ const invalidCases: InvalidCase[] = [
   {
     name: 'a source without a dataset when the pipeline has none',
     definition: (d) => ({ ...d, nodes: d.nodes.map((n) => (n.id === 'source' ? { ...n, params: {} } : n)) }),
-    context: { catalog, datasets },
+    context: { catalog, registry, datasets },
     issues: [
       { field: 'nodes[source].params.datasetId', code: 'PIPELINE.INVALID_PARAMETER', message: /is required/ },
     ],
@@ -367,13 +396,13 @@ describe('validatePipeline', () => {
       ],
     };
 
-    const result = validatePipeline(joined, { catalog, datasets });
+    const result = validatePipeline(joined, { catalog, registry, datasets });
 
     // resize only sees the image dataset: fine. The join sees both, and supports both.
     expect(result.issues).toEqual([]);
     const viaJoin = validatePipeline(
       { ...joined, edges: [...joined.edges.slice(0, 2), edge('join.table', 'resize.table')] },
-      { catalog, datasets },
+      { catalog, registry, datasets },
     );
     expect(viaJoin.issues.map((i) => [i.field, i.code])).toEqual([
       ['nodes[resize].type', 'PIPELINE.MODALITY_MISMATCH'],
