@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openDuckDbEngine } from '../shared/adapters/duckdb/duckdb-sql-engine';
 import { sqlNumber, sqlString } from '../shared/profiling/sql-engine.port';
@@ -32,6 +32,8 @@ export async function measureDuckDbBaseline(
     const started = performance.now();
     const engine = await openDuckDbEngine({
       tempDirectory: join(request.directory, 'spill'),
+      // Its own directory (Parquet, spill) and the input's: the adapter refuses every other path.
+      allowedDirectories: [request.directory, dirname(request.csvPath)],
       ...request.engine,
     });
     cleanup.defer('close DuckDB', () => engine.close());
