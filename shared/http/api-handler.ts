@@ -80,7 +80,7 @@ async function dispatch(event: HttpEvent): Promise<HttpResult> {
     rawBody: state.rawBody,
     method: route.method,
     path: event.rawPath,
-    origin: requestOrigin(event),
+    origin: requestOrigin(event, { trustForwarded: services.config.runtime === 'local' }),
   };
   return toHttpResult(await route.handle(request, services));
 }

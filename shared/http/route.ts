@@ -33,7 +33,7 @@ export interface ApiRequest<P = unknown, Q = unknown, B = unknown> {
   method?: HttpMethod;
   /** The request path as received (`/datasets/abc`). */
   path?: string;
-  /** `scheme://host` the client used (from forwarding headers, Host or API Gateway's domain). */
+  /** `scheme://host` the client used (API Gateway's domain or Host; forwarding headers only locally). */
   origin?: string | undefined;
 }
 

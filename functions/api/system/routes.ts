@@ -85,7 +85,8 @@ export function createSystemRoutes(options: SystemRouteOptions): RouteSpec[] {
           title: API_TITLE,
           version: options.version,
         });
-        const serverUrl = request.origin ?? services.config.http.publicUrl;
+        // The configured public URL wins: request headers only fill in when none is set.
+        const serverUrl = services.config.http.publicUrl ?? request.origin;
         return {
           status: 200,
           headers: { 'cache-control': 'no-cache' },

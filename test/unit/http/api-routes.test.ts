@@ -41,3 +41,35 @@ describe('the API route list', () => {
     }
   });
 });
+
+describe('GET /openapi.json servers', () => {
+  async function serverOf(options: Parameters<typeof httpTestServices>[0], headers: Record<string, string>) {
+    const { services } = httpTestServices(options);
+    const system = apiGroupList.find((g) => g.name === 'system');
+    if (!system) throw new Error('no system group');
+    const handler = (await system.factory())(() => services);
+    const res = await handler(apiEvent({ method: 'GET', path: '/openapi.json', headers }), lambdaContext());
+    expect(res.statusCode).toBe(200);
+    return (JSON.parse(res.body ?? '{}') as { servers?: { url: string }[] }).servers;
+  }
+  const forged = { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' };
+
+  it.each(['local', 'aws'] as const)(
+    'names PW_PUBLIC_URL, whatever the client forwards (%s)',
+    async (runtime) => {
+      expect(await serverOf({ publicUrl: 'https://api.pipeweave.example', runtime }, forged)).toEqual([
+        { url: 'https://api.pipeweave.example' },
+      ]);
+    },
+  );
+
+  it('on AWS without PW_PUBLIC_URL names API Gateway’s domain, not the client’s X-Forwarded-Host', async () => {
+    expect(await serverOf({ runtime: 'aws' }, forged)).toEqual([
+      { url: 'https://abc123.execute-api.eu-west-1.amazonaws.com' },
+    ]);
+  });
+
+  it('locally without PW_PUBLIC_URL follows the forwarding headers of the proxy in front', async () => {
+    expect(await serverOf({ runtime: 'local' }, forged)).toEqual([{ url: 'http://evil.example' }]);
+  });
+});

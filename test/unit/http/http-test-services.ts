@@ -42,12 +42,17 @@ function untouchable<T extends object>(name: string): T {
 }
 
 export function httpTestServices(
-  options: { health?: HealthCheck[]; corsOrigins?: string; publicUrl?: string } = {},
+  options: {
+    health?: HealthCheck[];
+    corsOrigins?: string;
+    publicUrl?: string;
+    runtime?: 'aws' | 'local';
+  } = {},
 ) {
   const logger = new RecordingLogger();
   const metrics = inMemoryMetrics();
   const config = loadConfig({
-    PW_RUNTIME: 'local',
+    PW_RUNTIME: options.runtime ?? 'local',
     PW_LOG_LEVEL: 'SILENT',
     PW_CORS_ORIGINS: options.corsOrigins ?? '*',
     ...(options.publicUrl ? { PW_PUBLIC_URL: options.publicUrl } : {}),

@@ -17,7 +17,28 @@ describe('requestOrigin', () => {
       { host: 'evil.example/<script>', 'x-forwarded-proto': 'javascript' },
       'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
     ],
-  ])('%o → %s', (headers, origin) => {
-    expect(requestOrigin({ headers, requestContext: context })).toBe(origin);
+  ])('locally: %o → %s', (headers, origin) => {
+    expect(requestOrigin({ headers, requestContext: context }, { trustForwarded: true })).toBe(origin);
+  });
+
+  it.each([
+    [
+      { host: 'internal', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' },
+      context.domainName,
+    ],
+    [{ host: 'api.example.com' }, context.domainName],
+  ])('on AWS ignores the client’s forwarding headers: %o → https://%s', (headers, host) => {
+    expect(requestOrigin({ headers, requestContext: context }, { trustForwarded: false })).toBe(
+      `https://${host}`,
+    );
+  });
+
+  it('on AWS without a domain name falls back to Host, over https', () => {
+    expect(
+      requestOrigin(
+        { headers: { host: 'api.example.com', 'x-forwarded-host': 'evil.example' } },
+        { trustForwarded: false },
+      ),
+    ).toBe('https://api.example.com');
   });
 });
