@@ -4,8 +4,9 @@ import type { RefreshOptions, RefreshResult } from '../../shared/datasets/refres
 import type { Services } from '../../shared/services';
 
 /**
- * Two triggers: the fixed sweep (every 15 minutes: every dataset whose refresh is due) and a
- * dataset's own schedule, whose event detail names it (`{ kind: 'dataset-refresh', datasetId, userId }`).
+ * Two triggers: the fixed sweep (every dataset whose refresh is due; daily on AWS, where it only
+ * catches missed schedules, every 15 minutes locally) and a dataset's own schedule, whose event
+ * detail names it (`{ kind: 'dataset-refresh', datasetId, userId }`).
  */
 export function makeRefreshDatasetsHandler(
   getServices: () => Services | Promise<Services>,

@@ -86,7 +86,7 @@ export function buildPipeWeaveApp(app: App, options: PipeWeaveAppOptions = {}): 
   });
   schedules.addStackDependency(
     pipelines,
-    'The sweeper and refresh call the run-pipeline state machine by name',
+    'The sweeper lists, describes and stops run-pipeline executions by name',
   );
 
   const billing = new BillingStack(app, `${prefix}-Billing`, {

@@ -59,6 +59,13 @@ export async function updateDatasetDetails(
   if (input.refresh === null) {
     changes.refresh = { sourceUrl: null, schedule: null, nextRefreshAt: null };
   } else if (input.refresh !== undefined) {
+    // Nothing runs pipelines after a refresh yet: refuse the promise instead of storing it.
+    if (input.refresh.rerunPipelines === true) {
+      throw new ValidationError(
+        'Re-running pipelines after a refresh is not supported yet: leave out rerunPipelines (or set it to false) and start jobs with POST /jobs.',
+        { field: 'body.refresh.rerunPipelines', code: 'DATASET.REFRESH_RERUN_NOT_SUPPORTED' },
+      );
+    }
     const source = parseRefreshSource(input.refresh.sourceUrl);
     if (source.kind === 's3') {
       const bucket = services.config.storage?.bucket;

@@ -76,13 +76,10 @@ describe('run-pipeline state machine', () => {
     expect(machine.TracingConfiguration).toEqual({ Enabled: true });
   });
 
-  it('may invoke only its two functions, run only the node task, and manage only what .sync needs', () => {
+  it('may invoke only its two functions and run, describe and stop only the node task', () => {
     const p = synth.stacks.pipelines;
     const taskArns = resolve(
       `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:task/${p.cluster.clusterName}/*`,
-    );
-    const syncRule = resolve(
-      `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/StepFunctionsGetEventsForECSTaskRule`,
     );
     const passedToEcs = { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } };
     const expected = [
@@ -95,9 +92,6 @@ describe('run-pipeline state machine', () => {
       permission('ecs:StopTask', taskArns),
       permission('iam:PassRole', resolve(p.nodeTask.taskRole.roleArn), passedToEcs),
       permission('iam:PassRole', resolve(p.nodeTask.obtainExecutionRole().roleArn), passedToEcs),
-      permission('events:DescribeRule', syncRule),
-      permission('events:PutRule', syncRule),
-      permission('events:PutTargets', syncRule),
       // Log delivery and X-Ray: services without resource-level permissions.
       ...[
         'logs:CreateLogDelivery',
@@ -121,12 +115,13 @@ describe('run-pipeline state machine', () => {
 describe('node hosts', () => {
   const prefixes = ['exports/', 'jobs/', 'models/', 'processed/'];
   const bucketArn = `arn:${Aws.PARTITION}:s3:::pipeweave-data-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
-  const nodeObjectPermissions = () =>
-    prefixes.flatMap((prefix) =>
-      ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'].map((action) =>
-        permission(action, resolve(`${bucketArn}/${prefix}*`)),
-      ),
-    );
+  // Nodes read their inputs from these prefixes and write only under jobs/.
+  const nodeObjectPermissions = () => [
+    ...prefixes.map((prefix) => permission('s3:GetObject', resolve(`${bucketArn}/${prefix}*`))),
+    ...['s3:AbortMultipartUpload', 's3:PutObject'].map((action) =>
+      permission(action, resolve(`${bucketArn}/jobs/*`)),
+    ),
+  ];
   const listNodePrefixes = () =>
     permission('s3:ListBucket', resolve(bucketArn), {
       StringLike: { 's3:prefix': ['jobs/*', 'processed/*', 'models/*', 'exports/*'] },

@@ -142,6 +142,15 @@ describe('purge of deleted accounts', () => {
 });
 
 describe('dataset refresh', () => {
+  it('neither starts executions nor is told where the state machines are (it runs no pipelines)', () => {
+    const refresh = synth.stacks.schedules.refreshDatasets;
+    expect(rolePermissions(template, stack, refresh.role).filter((l) => l.startsWith('states:'))).toEqual([]);
+    const fn = template.findResources('AWS::Lambda::Function')[
+      stack.getLogicalId(refresh.function.node.defaultChild as CfnFunction)
+    ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('PW_STATE_MACHINE_ARNS');
+  });
+
   it('stages the fetched file under staging/, copies a changed one to raw/ and deletes the staged one', () => {
     const refresh = synth.stacks.schedules.refreshDatasets;
     const objects = (prefix: string) =>

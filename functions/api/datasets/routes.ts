@@ -146,7 +146,10 @@ export const datasetRoutes: RouteSpec[] = [
           .strictObject({
             sourceUrl: z.string().min(1).max(2048),
             schedule: z.string().min(1).max(256),
-            rerunPipelines: z.boolean().optional(),
+            rerunPipelines: z
+              .boolean()
+              .optional()
+              .describe('Not supported yet: `true` is refused with a 400; jobs start with POST /jobs.'),
           })
           .nullable()
           .optional(),

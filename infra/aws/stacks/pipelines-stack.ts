@@ -30,13 +30,13 @@ export const RUN_PIPELINE_ASL = 'statemachines/run-pipeline.asl.json';
 export const NODE_CONTAINER_NAME = 'node';
 /** The state machine's name in PW_STATE_MACHINE_ARNS. */
 export const RUN_PIPELINE_MACHINE = 'run-pipeline';
-/** The rule Step Functions manages for `ecs:runTask.sync`. */
-export const ECS_SYNC_RULE = 'StepFunctionsGetEventsForECSTaskRule';
-
-/** What a pipeline node may touch, on Lambda and on Fargate alike. */
+/**
+ * What a pipeline node may touch, on Lambda and on Fargate alike: every output goes under its
+ * job's prefix (`objectKeys.jobNodeOutput`); dataset versions are read (or copied) from processed/.
+ */
 export const NODE_OBJECT_ACCESS: ObjectAccess = {
   read: ['jobs/', 'processed/', 'models/', 'exports/'],
-  write: ['jobs/', 'processed/', 'models/', 'exports/'],
+  write: ['jobs/'],
 };
 
 export interface PipelinesStackProps extends StackProps {
@@ -188,12 +188,6 @@ export class PipelinesStack extends Stack {
         actions: ['iam:PassRole'],
         resources: [this.nodeTask.taskRole.roleArn, this.nodeTask.obtainExecutionRole().roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    );
-    this.stateMachine.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
-        resources: [`arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/${ECS_SYNC_RULE}`],
       }),
     );
     // A node on Fargate reports back with the task token it was started with.

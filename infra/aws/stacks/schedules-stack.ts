@@ -86,7 +86,7 @@ export class SchedulesStack extends Stack {
         'Fetches sources of datasets whose refresh is due and stores changed content as a new version',
       memorySize: 1024,
       timeout: Duration.minutes(10),
-      environment: environment(databaseEnv, stateMachinesEnv, { PW_BUCKET: names.dataBucketName }),
+      environment: environment(databaseEnv, { PW_BUCKET: names.dataBucketName }),
     });
     grantDataApi(this.refreshDatasets.role, database);
     grantObjects(
@@ -95,13 +95,6 @@ export class SchedulesStack extends Stack {
       // The fetched file streams into staging/ while it is hashed; a changed one is copied to raw/.
       { read: ['dropbox/', 'staging/'], write: ['staging/', 'raw/'], delete: ['staging/'] },
       'refresh: reads s3:// sources in the owner drop folder, stages the fetched file, stores a changed one as a new raw version',
-    );
-    // Datasets may re-run the pipelines bound to them after a refresh.
-    this.refreshDatasets.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['states:StartExecution'],
-        resources: [names.runPipelineStateMachineArn],
-      }),
     );
 
     this.purgeDeleted = new PipeWeaveFunction(this, 'PurgeDeleted', {
