@@ -3,7 +3,6 @@ import { isDatabaseError, SqlState } from '../../db/database-error';
 import type { DatabaseTransaction } from '../../db/database';
 import type { Modality } from '../../db/schema';
 import { withOwner, type Owner } from '../../db/owner-filter';
-import { withTenant } from '../../db/tenant';
 import {
   AppError,
   ConflictError,
@@ -18,7 +17,6 @@ import { toPipelineGraph } from '../pipeline-definition';
 import { indexPipelineGraph } from '../plan-stages';
 import { DATASET_SOURCE_NODE_TYPE, validatePipeline } from '../validate-pipeline';
 import { estimateJobCost } from './estimate-job-cost';
-import { settleJob } from './job-control';
 import { toSnapshotNodeType, type Job, type PipelineSnapshot } from './job-records';
 import { findJob, findJobByIdempotencyKey, insertJobWithNodes, setExecutionId } from './job-repository';
 import { findSnapshot, insertSnapshot } from './pipeline-snapshot-repository';
@@ -494,28 +492,4 @@ async function startRun(deps: StartJobDeps, job: Job): Promise<{ executionId: st
     'The run could not be started, so no job was created and no credits were reserved. Try again; with the same Idempotency-Key a retry cannot start two runs.',
     { cause: lastError, exposeDetail: true, details: { retryAfterSeconds: 5 } },
   );
-}
-
-/**
- * Starts the execution of a job committed without one (created before executions were started in
- * the creating transaction; the sweeper finds them). If it cannot be started, the job is failed
- * and settled (nothing charged) rather than left queued.
- */
-export async function launchExecution(deps: StartJobDeps, job: Job): Promise<Job> {
-  try {
-    const { executionId } = await startRun(deps, job);
-    return await withTenant(deps.services.db, { userId: job.userId, role: 'user' }, async (trx) => {
-      await setExecutionId(trx, job.id, executionId);
-      return (await findJob(trx, job.id)) ?? { ...job, executionId };
-    });
-  } catch (error) {
-    await settleJob(deps, job.id, {
-      kind: 'platform-failure',
-      message: 'The run could not be started; nothing was charged. Retry the job.',
-    });
-    throw new DependencyUnavailableError('orchestrator', `The run of job ${job.id} could not be started.`, {
-      cause: error,
-      details: { jobId: job.id },
-    });
-  }
 }

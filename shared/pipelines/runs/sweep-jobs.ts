@@ -6,7 +6,7 @@ import type { Services } from '../../services';
 import { settleJob, type RunDeps, type SettleReason } from './job-control';
 import { isTerminal, type Job } from './job-records';
 import { findJob, listUnfinishedJobs } from './job-repository';
-import { launchExecution, RUN_PIPELINE_MACHINE, type StartJobDeps } from './start-job';
+import { RUN_PIPELINE_MACHINE } from './start-job';
 
 /**
  * Zombie-free jobs, without keeping the database awake. Three triggers share one reconciliation
@@ -18,18 +18,17 @@ import { launchExecution, RUN_PIPELINE_MACHINE, type StartJobDeps } from './star
  *   looks at every unfinished job (the database is awake anyway): silent ones (no heartbeat for
  *   too long) are stopped and settled, and any the events missed are caught up;
  * - the daily sweep (`all`): every unfinished job whatever runs, for events that were never
- *   delivered (EventBridge delivers best effort) and a job whose execution never started (the
- *   creating request died between its commit and StartExecution): it gets it started.
- * A run lost by the platform is settled as failed with nothing charged.
+ *   delivered (EventBridge delivers best effort).
+ * A job's execution is started inside the transaction that creates the job, so every job has
+ * one; a job whose execution is gone (or that has none) was lost by the platform and is settled
+ * as failed with nothing charged. The sweeper never starts executions.
  */
-export interface SweepJobsDeps extends RunDeps, StartJobDeps {
-  services: RunDeps['services'] & StartJobDeps['services'] & Pick<Services, 'orchestrator'>;
+export interface SweepJobsDeps extends RunDeps {
+  services: RunDeps['services'] & Pick<Services, 'orchestrator'>;
   /** `if-running` does nothing, not even a query, when no execution runs. Default `all`. */
   mode?: SweepMode;
   /** No heartbeat for this long while running: the job is considered lost. */
   staleAfterMs?: number;
-  /** A queued job without an execution for this long gets its execution started. */
-  unstartedAfterMs?: number;
   batchSize?: number;
 }
 
@@ -41,23 +40,19 @@ export interface SweepReport {
   /** Unfinished jobs looked at (0 when `if-running` found nothing running). */
   checked: number;
   settled: { jobId: string; reason: string }[];
-  started: string[];
 }
 
 export type ReconcileOutcome =
-  | { kind: 'unchanged' }
-  | { kind: 'settled'; status: JobStatus | 'missing'; reason: string }
-  | { kind: 'started' };
+  { kind: 'unchanged' } | { kind: 'settled'; status: JobStatus | 'missing'; reason: string };
 
 export const DEFAULT_STALE_AFTER_MS = 15 * 60_000;
-const DEFAULT_UNSTARTED_AFTER_MS = 2 * 60_000;
 const SCOPE = 'schedule.sweep-jobs';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function sweepJobs(deps: SweepJobsDeps): Promise<SweepReport> {
   const { orchestrator, db, logger } = deps.services;
   const running = await orchestrator.listRunningExecutions(RUN_PIPELINE_MACHINE);
-  const report: SweepReport = { running: running.length, checked: 0, settled: [], started: [] };
+  const report: SweepReport = { running: running.length, checked: 0, settled: [] };
   if ((deps.mode ?? 'all') === 'if-running' && running.length === 0) return report;
 
   const runningByJob = new Map(running.map((e) => [e.name, e]));
@@ -73,13 +68,12 @@ export async function sweepJobs(deps: SweepJobsDeps): Promise<SweepReport> {
           : undefined;
       const outcome = await reconcileJob(deps, job, execution);
       if (outcome.kind === 'settled') report.settled.push({ jobId: job.id, reason: outcome.reason });
-      if (outcome.kind === 'started') report.started.push(job.id);
     } catch (error) {
       // One job's trouble must not stop the sweep of the others.
       logger.error('sweeping a job failed', { jobId: job.id, error });
     }
   }
-  if (report.settled.length > 0 || report.started.length > 0) logger.info('jobs swept', { ...report });
+  if (report.settled.length > 0) logger.info('jobs swept', { ...report });
   return report;
 }
 
@@ -94,8 +88,7 @@ export type ExecutionEventResult =
   | { outcome: 'unknown-job'; executionId: string }
   | { outcome: 'already-settled'; jobId: string; status: JobStatus }
   | { outcome: 'unchanged'; jobId: string }
-  | { outcome: 'settled'; jobId: string; status: JobStatus | 'missing'; reason: string }
-  | { outcome: 'started'; jobId: string };
+  | { outcome: 'settled'; jobId: string; status: JobStatus | 'missing'; reason: string };
 
 /** The event-driven path: one execution changed status; reconcile the job it runs. */
 export async function reconcileExecutionEvent(
@@ -124,8 +117,6 @@ export async function reconcileExecutionEvent(
   switch (outcome.kind) {
     case 'settled':
       return { outcome: 'settled', jobId: job.id, status: outcome.status, reason: outcome.reason };
-    case 'started':
-      return { outcome: 'started', jobId: job.id };
     case 'unchanged':
       return { outcome: 'unchanged', jobId: job.id };
   }
@@ -148,18 +139,6 @@ export async function reconcileJob(
   };
   const fail = (message: string) => settle({ kind: 'platform-failure', message }, message);
 
-  if (!execution && !job.executionId) {
-    if (now.getTime() - job.createdAt.getTime() < (deps.unstartedAfterMs ?? DEFAULT_UNSTARTED_AFTER_MS))
-      return { kind: 'unchanged' };
-    try {
-      // Same name as the first attempt: an execution that did start is found, not started twice.
-      await launchExecution({ ...deps, startAttempts: 1 }, job);
-      return { kind: 'started' };
-    } catch {
-      // launchExecution already failed and settled the job.
-      return { kind: 'settled', status: 'failed', reason: 'The run could not be started.' };
-    }
-  }
   if (!execution) {
     return fail('The run was lost: its execution no longer exists. Nothing was charged; retry the job.');
   }

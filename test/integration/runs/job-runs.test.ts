@@ -441,4 +441,25 @@ describe('cancel, retry and the sweeper', () => {
     expect((await getJob(db, healthy.f.caller, healthy.job.id)).job.status).toBe('running');
     expect((await sweepJobs({ ...d, staleAfterMs: 15 * 60_000 })).settled).toEqual([]);
   });
+
+  it('settles an unfinished job that has no execution as lost, and never starts one', async () => {
+    const orchestrator = new RecordingOrchestrator();
+    const d = deps(orchestrator);
+    const f = await fixture();
+    const { job } = await startJob(d, f.request);
+    // A job row without an execution id (jobs now get theirs inside the creating transaction).
+    await withSystemScope(db, 'admin.test-fixture', (trx) =>
+      trx.updateTable('jobs').set({ execution_id: null }).where('id', '=', job.id).execute(),
+    );
+    orchestrator.statuses.set(`exec:${job.id}`, 'missing');
+    clock.advance(5 * 60_000);
+
+    const report = await sweepJobs(d);
+
+    expect(report.settled.map((s) => s.jobId)).toEqual([job.id]);
+    expect(orchestrator.started).toHaveLength(1);
+    const after = (await getJob(db, f.caller, job.id)).job;
+    expect(after.status).toBe('failed');
+    expect(after.errorMessage).toMatch(/lost/);
+  });
 });
