@@ -1,13 +1,18 @@
 import { auditEntry, recordAudit } from '../audit/record-audit';
 import { withOwner } from '../db/owner-filter';
 import { invalidCursor } from '../db/page-cursor';
-import { ConflictError, NotFoundError, UnsupportedMediaTypeError } from '../errors/app-error';
+import {
+  ConflictError,
+  NotFoundError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors/app-error';
 import type { Caller } from '../http/route';
 import { acceptRawArrival } from '../ingestion/dispatch/accept-raw-arrival';
 import type { ArrivalOutcome } from '../ingestion/dispatch/object-arrival';
 import type { PresignedPost } from '../ports/blob-store.port';
 import type { Services } from '../services';
-import { objectKeys, parseArrivalKey } from '../storage/object-keys';
+import { objectKeys, parseArrivalKey, safeFileName } from '../storage/object-keys';
 import type { AuditedRequest } from './create-dataset';
 import type { DatasetVersion, IngestionJob } from './dataset-records';
 import { findDataset, readUserUsage } from './dataset-repository';
@@ -56,11 +61,13 @@ export async function requestVersionUpload(
   input: RequestUploadInput,
   request: AuditedRequest,
 ): Promise<{ version: DatasetVersion; upload: UploadInstructions }> {
-  const kind = fileKindOf(input.fileName);
+  // The one name stored, audited and put in the key; the client's own name only names its local file.
+  const fileName = storedFileName(input.fileName);
+  const kind = fileKindOf(fileName);
   if (!kind) {
     throw new UnsupportedMediaTypeError(
       'UPLOAD.UNSUPPORTED_TYPE',
-      `"${input.fileName}" is not a supported file type; supported extensions: ${SUPPORTED_EXTENSIONS.join(', ')}.`,
+      `"${fileName}" is not a supported file type; supported extensions: ${SUPPORTED_EXTENSIONS.join(', ')}.`,
       { field: 'body.fileName' },
     );
   }
@@ -87,14 +94,14 @@ export async function requestVersionUpload(
     const created = await insertUploadingVersion(trx, {
       userId: caller.userId,
       datasetId,
-      originalFilename: input.fileName.split(/[\\/]/).pop() ?? input.fileName,
+      originalFilename: fileName,
       originalFormat: kind.format,
       contentType,
       sizeBytes: input.sizeBytes,
       sourceType: caller.via === 'api-key' ? 'api' : 'upload',
       uploadExpiresAt: expiresAt,
       versionLabel: input.label ?? null,
-      rawKey: (n) => objectKeys.raw(caller.userId, datasetId, n, input.fileName),
+      rawKey: (n) => objectKeys.raw(caller.userId, datasetId, n, fileName),
     });
     await recordAudit(
       trx,
@@ -114,7 +121,7 @@ export async function requestVersionUpload(
   });
 
   const key =
-    version.rawObjectKey ?? objectKeys.raw(caller.userId, datasetId, version.versionNumber, input.fileName);
+    version.rawObjectKey ?? objectKeys.raw(caller.userId, datasetId, version.versionNumber, fileName);
   const post = await services.blobs.presignPost({
     key,
     contentType,
@@ -125,17 +132,37 @@ export async function requestVersionUpload(
   return { version, upload: uploadInstructions(post, input.sizeBytes, input.fileName) };
 }
 
+function storedFileName(clientName: string): string {
+  try {
+    return safeFileName(clientName);
+  } catch (error) {
+    if (error instanceof ValidationError)
+      throw new ValidationError(error.message, { field: 'body.fileName' });
+    throw error;
+  }
+}
+
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A file name inside curl's `-F name=@file`: curl splits that value at `;` (`;type=`,
+ * `;filename=`) and `,`, unless the file name is in double quotes, inside which `\` escapes `"`
+ * and `\` itself.
+ */
+function curlFormFile(localName: string): string {
+  return `"${localName.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** `localFileName`: the file as the client named it on its disk (the stored name may differ). */
 export function uploadInstructions(
   post: PresignedPost,
   sizeBytes: number,
-  fileName: string,
+  localFileName: string,
 ): UploadInstructions {
   const form = Object.entries(post.fields).map(([name, value]) => `-F ${shellQuote(`${name}=${value}`)}`);
-  const localName = fileName.split(/[\\/]/).pop() ?? fileName;
+  const localName = localFileName.split(/[\\/]/).pop() ?? localFileName;
   return {
     method: 'POST',
     url: post.url,
@@ -154,7 +181,7 @@ export function uploadInstructions(
       'POST',
       shellQuote(post.url),
       ...form,
-      `-F ${shellQuote(`file=@${localName}`)}`,
+      `-F ${shellQuote(`file=@${curlFormFile(localName)}`)}`,
     ].join(' '),
   };
 }
