@@ -1,10 +1,11 @@
 import { ValidationError } from '../errors/app-error';
+import { objectKeys } from '../storage/object-keys';
 import { parseScheduleExpression, ScheduleExpressionError } from '../schedules/schedule-expression';
 import type { CronSchedule, RateSchedule } from '../schedules/schedule-expression';
 
 /**
  * Where a scheduled refresh fetches from and how often. Sources are `https://` URLs or
- * `s3://{the platform bucket}/dropbox/{owner id}/…` (a user's own drop folder); schedules are
+ * `s3://{the platform bucket}/sources/{owner id}/…` (a folder no ingestion watches); schedules are
  * EventBridge `rate(…)` or `cron(…)` expressions, at most every 15 minutes.
  */
 export type RefreshSource = { kind: 'https'; url: URL } | { kind: 's3'; bucket: string; key: string };
@@ -29,23 +30,26 @@ export function parseRefreshSource(value: string, field = 'body.refresh.sourceUr
   return { kind: 'https', url };
 }
 
-/** An s3:// source must name the platform's bucket and the owner's own drop folder. */
+/**
+ * An s3:// source must be a file of the platform's bucket under the owner's `sources/{userId}/`.
+ * Not the drop folder: every file written there is ingested and moved away at once, so a refresh
+ * would find nothing (or the file would be ingested twice).
+ */
 export function assertOwnS3Source(
   source: Extract<RefreshSource, { kind: 's3' }>,
   bucket: string,
   userId: string,
   field = 'body.refresh.sourceUrl',
 ): void {
-  const segments = source.key.split('/');
+  const prefix = objectKeys.refreshSourcePrefix(userId);
+  const rest = source.key.startsWith(prefix) ? source.key.slice(prefix.length).split('/') : [];
   if (
     source.bucket !== bucket ||
-    segments[0] !== 'dropbox' ||
-    segments[1] !== userId ||
-    segments.length < 3 ||
-    segments.some((s) => s === '' || s === '.' || s === '..')
+    rest.length === 0 ||
+    rest.some((s) => s === '' || s === '.' || s === '..')
   ) {
     throw new ValidationError(
-      `An s3:// source must be a file in your drop folder: s3://${bucket}/dropbox/${userId}/…`,
+      `An s3:// source must be a file under your sources folder: s3://${bucket}/${prefix}…`,
       { field },
     );
   }

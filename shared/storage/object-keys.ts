@@ -55,6 +55,7 @@ export const USER_PREFIX_NAMES = [
   'exports',
   'dropbox',
   'staging',
+  'sources',
 ] as const;
 
 export const objectKeys = {
@@ -76,6 +77,11 @@ export const objectKeys = {
     `models/${id(userId, 'userId')}/${id(modelId, 'modelId')}/metadata/${safeFileName(name)}`,
   exportPrefix: (userId: string, exportId: string) =>
     `exports/${id(userId, 'userId')}/${id(exportId, 'exportId')}/`,
+  /**
+   * Where a user keeps files a dataset refreshes from (`s3://` sources). No event fires under
+   * sources/: unlike the drop folder, nothing there is ingested or moved.
+   */
+  refreshSourcePrefix: (userId: string) => `sources/${id(userId, 'userId')}/`,
   /** A scheduled refresh's fetched file while it is hashed; no event fires under staging/. */
   refreshStaging: (userId: string, datasetId: string, runId: string) =>
     `staging/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${id(runId, 'runId')}`,

@@ -131,7 +131,7 @@ export const datasetRoutes: RouteSpec[] = [
     operationId: 'updateDataset',
     summary: 'Change a dataset’s details or its scheduled refresh',
     description:
-      '`refresh` sets an https:// URL (or an s3:// file in your drop folder) and a `rate(…)`/`cron(…)` schedule; a changed file becomes a new version. `refresh: null` stops it.',
+      '`refresh` sets an https:// URL (or an s3:// file under `sources/{your user id}/` in the platform bucket: files there are not ingested on arrival, unlike the drop folder, which is refused) and a `rate(…)`/`cron(…)` schedule that fires at most every 15 minutes; a changed file becomes a new version. `refresh: null` stops it.',
     tags: ['datasets'],
     auth: 'user',
     request: {

@@ -98,20 +98,35 @@ describe('SSRF address checks', () => {
 describe('refresh sources and schedules', () => {
   const user = '7f9c2a4e-1b3d-4c5e-8f6a-0b1c2d3e4f50';
 
-  it('accepts https URLs and s3 URIs of the user’s own drop folder only', () => {
+  it('accepts https URLs and s3 URIs under the user’s own sources folder only', () => {
     expect(parseRefreshSource('https://example.com/data.csv').kind).toBe('https');
     expect(() => parseRefreshSource('http://example.com/data.csv')).toThrow(/https/);
     expect(() => parseRefreshSource('file:///etc/passwd')).toThrow(/https/);
-    const own = parseRefreshSource(`s3://bucket/dropbox/${user}/feed.csv`);
-    if (own.kind !== 's3') throw new Error('expected s3');
+    const s3 = (uri: string) => {
+      const source = parseRefreshSource(uri);
+      if (source.kind !== 's3') throw new Error('expected s3');
+      return source;
+    };
+    const own = s3(`s3://bucket/sources/${user}/feeds/feed.csv`);
     expect(() => assertOwnS3Source(own, 'bucket', user)).not.toThrow();
-    expect(() => assertOwnS3Source(own, 'other-bucket', user)).toThrow(/drop folder/);
-    const foreign = parseRefreshSource(`s3://bucket/raw/${user}/x/1/feed.csv`);
-    if (foreign.kind !== 's3') throw new Error('expected s3');
-    expect(() => assertOwnS3Source(foreign, 'bucket', user)).toThrow(/drop folder/);
-    const traversal = parseRefreshSource(`s3://bucket/dropbox/${user}/../other/feed.csv`);
-    if (traversal.kind !== 's3') throw new Error('expected s3');
-    expect(() => assertOwnS3Source(traversal, 'bucket', user)).toThrow(/drop folder/);
+    expect(() => assertOwnS3Source(own, 'other-bucket', user)).toThrow(/sources folder/);
+    // The drop folder ingests and moves every file written there: a refresh would find nothing.
+    expect(() => assertOwnS3Source(s3(`s3://bucket/dropbox/${user}/feed.csv`), 'bucket', user)).toThrow(
+      /sources\/7f9c2a4e/,
+    );
+    expect(() => assertOwnS3Source(s3(`s3://bucket/raw/${user}/x/1/feed.csv`), 'bucket', user)).toThrow(
+      /sources folder/,
+    );
+    const other = '0a9c2a4e-1b3d-4c5e-8f6a-0b1c2d3e4f50';
+    expect(() => assertOwnS3Source(s3(`s3://bucket/sources/${other}/feed.csv`), 'bucket', user)).toThrow(
+      /sources folder/,
+    );
+    expect(() =>
+      assertOwnS3Source(s3(`s3://bucket/sources/${user}/../${other}/feed.csv`), 'bucket', user),
+    ).toThrow(/sources folder/);
+    expect(() => assertOwnS3Source(s3(`s3://bucket/sources/${user}/`), 'bucket', user)).toThrow(
+      /sources folder/,
+    );
   });
 
   it('reads rate schedules as intervals of at least 15 minutes and accepts cron', () => {
