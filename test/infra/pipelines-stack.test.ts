@@ -2,6 +2,7 @@ import { Aws } from 'aws-cdk-lib';
 import type { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +70,38 @@ describe('run-pipeline state machine', () => {
   it('yields valid JSON once every placeholder is replaced', () => {
     const text = asl().replace(/\$\{([A-Za-z0-9_]+)\}/g, (_all, name: string) => `resolved-${name}`);
     expect(() => JSON.parse(text) as unknown).not.toThrow();
+  });
+
+  it('waits longer for each control Task than the control function may run, and retries its timeouts', () => {
+    const control = pipelines.findResources('AWS::Lambda::Function')[
+      stack.getLogicalId(synth.stacks.pipelines.pipelineControl.function.node.defaultChild as CfnFunction)
+    ] as { Properties: { Timeout: number } };
+    // Two transactions, each Data API call retried up to 45 s while a paused cluster resumes.
+    expect(control.Properties.Timeout).toBeGreaterThanOrEqual(180);
+    type TaskState = {
+      Type: string;
+      Parameters?: { FunctionName?: string };
+      TimeoutSeconds?: number;
+      Retry?: { ErrorEquals: string[] }[];
+      ItemProcessor?: { States: Record<string, TaskState> };
+    };
+    const controlTasks: [string, TaskState][] = [];
+    const walk = (states: Record<string, TaskState>) => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Parameters?.FunctionName === '${PipelineControlFunctionArn}')
+          controlTasks.push([name, state]);
+        if (state.ItemProcessor) walk(state.ItemProcessor.States);
+      }
+    };
+    walk((JSON.parse(asl()) as { States: Record<string, TaskState> }).States);
+    expect(controlTasks.map(([name]) => name).sort()).toEqual(
+      ['CheckStage', 'PlanStages', 'RecordNodeFailure', 'RecordNodeSuccess', 'Settle'].sort(),
+    );
+    for (const [name, state] of controlTasks) {
+      expect(state.TimeoutSeconds ?? 0, name).toBeGreaterThan(control.Properties.Timeout);
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'States.Timeout']));
+    }
   });
 
   it('logs everything and traces with X-Ray', () => {

@@ -28,6 +28,12 @@ export const PIPELINE_CONTROL_ENTRY = 'functions/pipeline/pipeline-control.ts';
 export const FARGATE_ENTRYPOINT = 'functions/pipeline/fargate-node-entrypoint.ts';
 export const RUN_PIPELINE_ASL = 'statemachines/run-pipeline.asl.json';
 export const NODE_CONTAINER_NAME = 'node';
+/**
+ * An action runs up to two transactions, and the Data API may keep retrying a resuming cluster
+ * for up to 45 s per call. The control Tasks of the ASL wait longer than this (TimeoutSeconds
+ * 200), so a slow call ends as a retried `Sandbox.Timedout`, not as the Task's own timeout.
+ */
+export const PIPELINE_CONTROL_TIMEOUT = Duration.minutes(3);
 /** The state machine's name in PW_STATE_MACHINE_ARNS. */
 export const RUN_PIPELINE_MACHINE = 'run-pipeline';
 /**
@@ -83,7 +89,7 @@ export class PipelinesStack extends Stack {
       entry: PIPELINE_CONTROL_ENTRY,
       description: 'Plans stages, records node status and progress, settles credits of a pipeline run',
       memorySize: 512,
-      timeout: Duration.minutes(1),
+      timeout: PIPELINE_CONTROL_TIMEOUT,
       environment: databaseEnv,
     });
     grantDataApi(this.pipelineControl.role, database);

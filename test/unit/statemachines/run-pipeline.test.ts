@@ -14,6 +14,8 @@ import { ConflictError, NotFoundError } from '../../../shared/errors/app-error';
 import { indexPipelineGraph } from '../../../shared/pipelines/plan-stages';
 
 const ASL_PATH = path.resolve(import.meta.dirname, '../../../statemachines/run-pipeline.asl.json');
+/** The Tasks that call the pipeline control function. */
+const CONTROL_TASKS = ['PlanStages', 'CheckStage', 'RecordNodeSuccess', 'RecordNodeFailure', 'Settle'];
 let aslText = '';
 beforeAll(async () => {
   aslText = await readFile(ASL_PATH, 'utf8');
@@ -506,12 +508,14 @@ describe('run-pipeline state machine', () => {
 
   it('(g) retries only transient errors, always with backoff', () => {
     const definition = JSON.parse(aslText) as unknown;
-    const retriers: { ErrorEquals: string[]; BackoffRate?: number; IntervalSeconds?: number }[] = [];
+    type Retrier = { ErrorEquals: string[]; BackoffRate?: number; IntervalSeconds?: number };
+    const retriers: { state: string; retrier: Retrier }[] = [];
     const walk = (value: unknown) => {
       if (Array.isArray(value)) value.forEach(walk);
       else if (value && typeof value === 'object') {
         for (const [k, v] of Object.entries(value)) {
-          if (k === 'Retry' && Array.isArray(v)) retriers.push(...(v as typeof retriers));
+          const retry = v && typeof v === 'object' ? (v as { Retry?: Retrier[] }).Retry : undefined;
+          if (Array.isArray(retry)) retriers.push(...retry.map((retrier) => ({ state: k, retrier })));
           walk(v);
         }
       }
@@ -526,10 +530,20 @@ describe('run-pipeline state machine', () => {
       'PipeWeave.TransientError',
       'ECS.AmazonECSException',
     ]);
-    for (const retrier of retriers) {
-      expect(retrier.ErrorEquals.every((e) => transient.has(e))).toBe(true);
+    // The control actions are idempotent, so a control call that ran out of time is retried too.
+    const timeouts = ['Sandbox.Timedout', 'States.Timeout'];
+    for (const { state, retrier } of retriers) {
+      const allowed = CONTROL_TASKS.includes(state) ? new Set([...transient, ...timeouts]) : transient;
+      expect(
+        retrier.ErrorEquals.every((e) => allowed.has(e)),
+        state,
+      ).toBe(true);
       expect(retrier.BackoffRate ?? 0).toBeGreaterThan(1);
       expect(retrier.IntervalSeconds ?? 0).toBeGreaterThan(0);
+    }
+    for (const state of CONTROL_TASKS) {
+      const errors = retriers.filter((r) => r.state === state).flatMap((r) => r.retrier.ErrorEquals);
+      expect(errors, state).toEqual(expect.arrayContaining(timeouts));
     }
   });
 });
