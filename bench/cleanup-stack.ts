@@ -42,7 +42,7 @@ export class CleanupStack {
     const handler = (signal: NodeJS.Signals) => {
       if (terminating) return;
       terminating = true;
-      console.error(`\n${signal}: cleaning up before exit (${process.pid})`);
+      console.error(`\n${signal}: cleaning up before exit (process ${process.pid})`);
       void (async () => {
         await beforeCleanup?.(signal).catch(() => undefined);
         await this.run();

@@ -1,6 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { refreshDatasetById, refreshDueDatasets } from '../../shared/datasets/refresh-datasets';
 import type { RefreshOptions, RefreshResult } from '../../shared/datasets/refresh-datasets';
+import { reconcileRefreshSchedules } from '../../shared/datasets/refresh-schedules';
 import type { Services } from '../../shared/services';
 
 /**
@@ -18,10 +19,17 @@ export function makeRefreshDatasetsHandler(
     const detail: Record<string, unknown> = event.detail ?? (event as unknown as Record<string, unknown>);
     const datasetId = detail['datasetId'];
     const userId = detail['userId'];
-    const results =
-      detail['kind'] === 'dataset-refresh' && typeof datasetId === 'string' && typeof userId === 'string'
-        ? [await refreshDatasetById(services, { datasetId, userId }, options)]
-        : await refreshDueDatasets(services, options);
+    const perDataset =
+      detail['kind'] === 'dataset-refresh' && typeof datasetId === 'string' && typeof userId === 'string';
+    // The sweep also brings per-dataset schedules in line with the datasets' refresh settings.
+    if (!perDataset) {
+      await reconcileRefreshSchedules(services).catch((error: unknown) => {
+        services.logger.error('refresh schedules not reconciled', { error });
+      });
+    }
+    const results = perDataset
+      ? [await refreshDatasetById(services, { datasetId, userId }, options)]
+      : await refreshDueDatasets(services, options);
     services.logger.info('dataset refresh run finished', {
       scheduledAt: event.time,
       outcomes: results.map((r) => r.outcome),

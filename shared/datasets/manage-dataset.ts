@@ -9,12 +9,8 @@ import type { AuditedRequest } from './create-dataset';
 import type { Dataset } from './dataset-records';
 import { findDataset, softDeleteDataset, updateDataset } from './dataset-repository';
 import type { DatasetChanges } from './dataset-repository';
-import {
-  assertOwnS3Source,
-  parseRefreshSource,
-  refreshInterval,
-  refreshScheduleName,
-} from './refresh-source';
+import { tryReconcileRefreshSchedule } from './refresh-schedules';
+import { assertOwnS3Source, parseRefreshSource, refreshInterval } from './refresh-source';
 
 export async function getDataset(
   services: Pick<Services, 'db'>,
@@ -40,10 +36,11 @@ export interface UpdateDatasetInput {
 
 /**
  * Changes what the owner may change. Setting `refresh` validates the source and schedule, stores
- * them (first fetch due now) and upserts the dataset's product schedule; `refresh: null` removes both.
+ * them (first fetch due now) and syncs the dataset's product schedule to them; `refresh: null`
+ * removes both. The schedule follows the stored settings: if the Scheduler fails, the refresh sweep syncs it.
  */
 export async function updateDatasetDetails(
-  services: Pick<Services, 'db' | 'config' | 'clock' | 'scheduler'>,
+  services: Pick<Services, 'db' | 'config' | 'clock' | 'scheduler' | 'logger'>,
   caller: Caller,
   datasetId: string,
   input: UpdateDatasetInput,
@@ -121,21 +118,16 @@ export async function updateDatasetDetails(
     throw nameTaken(error, input.name);
   }
 
-  if (input.refresh === null) {
-    await services.scheduler.deleteSchedule(refreshScheduleName(datasetId));
-  } else if (input.refresh !== undefined) {
-    await services.scheduler.upsertSchedule({
-      name: refreshScheduleName(datasetId),
-      expression: input.refresh.schedule,
-      payload: { kind: 'dataset-refresh', datasetId, userId: caller.userId },
-    });
+  // The change is committed: a Scheduler that fails now is logged and the refresh sweep catches up.
+  if (input.refresh !== undefined) {
+    await tryReconcileRefreshSchedule(services, { userId: caller.userId, datasetId });
   }
   return updated;
 }
 
 /** Soft delete: gone from lists at once, counters and storage released; objects removed by the purge. */
 export async function deleteDataset(
-  services: Pick<Services, 'db' | 'scheduler'>,
+  services: Pick<Services, 'db' | 'scheduler' | 'logger'>,
   caller: Caller,
   datasetId: string,
   request: AuditedRequest,
@@ -149,5 +141,6 @@ export async function deleteDataset(
     );
     return dataset;
   });
-  if (deleted.refreshSourceUrl) await services.scheduler.deleteSchedule(refreshScheduleName(datasetId));
+  if (deleted.refreshSourceUrl)
+    await tryReconcileRefreshSchedule(services, { userId: caller.userId, datasetId });
 }
