@@ -29,6 +29,9 @@ import {
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
 const env = process.env;
+// Measurements run in child processes that inherit this: the SDK's notice about its future
+// Node 22 floor concerns deployments (Lambda runs nodejs22.x), not a benchmark on Node 20.
+env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 const rows = Number(env.BENCH_ROWS ?? 200_000);
 const columns = Number(env.BENCH_COLS ?? 10);
 const large = env.BENCH_LARGE === '1';
