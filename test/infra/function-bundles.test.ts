@@ -112,6 +112,23 @@ describe('function bundles', () => {
     expect(missing).toEqual([]);
   });
 
+  it('evaluate pg only through a dynamic import of the PostgreSQL adapter (Lambda uses the Data API)', () => {
+    const adapter = 'shared/adapters/postgres/pg-database.ts';
+    const problems: string[] = [];
+    for (const { path, metafile } of bundles) {
+      for (const [file, input] of Object.entries(metafile.inputs)) {
+        for (const imported of input.imports) {
+          if (imported.path === adapter && imported.kind !== 'dynamic-import')
+            problems.push(`${path}: ${file} imports ${adapter} statically`);
+          const pgModule = /^node_modules\/pg\//.test(imported.path);
+          if (pgModule && !file.startsWith('node_modules/') && file !== adapter)
+            problems.push(`${path}: ${file} imports ${imported.path}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('sees the bindings the workers and the sign-in functions load', () => {
     const reached = (entry: string) => {
       const found = bundles.find((b) => b.fn.entry === entry);

@@ -11,7 +11,7 @@ import { systemClock } from '../../ports/clock.port';
 import type { HealthCheck, HealthReport } from '../../ports/health.port';
 import { randomIds } from '../../ports/ids.port';
 import type { Services } from '../../services';
-import { createPgDatabase } from '../postgres/pg-database';
+import type { createPgDatabase } from '../postgres/pg-database';
 import { errorName } from './aws-errors';
 import { createDataApiDatabase } from './data-api/data-api-database';
 import { EventBridgeScheduler } from './eventbridge-scheduler';
@@ -23,13 +23,19 @@ import { SqsQueuePublisher } from './sqs-queue-publisher';
 /** A health check gives up after this long: `/health` must answer even while a cluster resumes. */
 const HEALTH_TIMEOUT_MS = 5_000;
 
+/** Drivers loaded on demand, so a bundle evaluates them only where the configuration uses them. */
+export interface AwsDrivers {
+  /** The PostgreSQL driver (`pg`), for `PW_DB_DRIVER=postgres`; `loadAwsServices` loads it. */
+  createPgDatabase?: typeof createPgDatabase;
+}
+
 /**
  * The composition root for Lambda and Fargate. Each adapter (and its SDK client) is built on first
  * use and then kept for the life of the process, so a function whose stack gives it no queue
  * variables still cold-starts, and fails — naming the missing variable — only if it touches
  * `services.queues`.
  */
-export function createAwsServices(config: Config): Services {
+export function createAwsServices(config: Config, drivers: AwsDrivers = {}): Services {
   const region = config.region;
   const s3 = once((): S3Client => {
     const storage = requireSection(config, 'storage', 'PW_BUCKET');
@@ -46,7 +52,12 @@ export function createAwsServices(config: Config): Services {
     if (database.driver === 'postgres') {
       if (!database.url) throw new ConfigError('Configuration "database" is missing: set PW_DATABASE_URL.');
       // Fargate tasks in the VPC may talk to the cluster directly; Lambda uses the Data API.
-      return createPgDatabase(database.url, { max: 4 });
+      if (!drivers.createPgDatabase) {
+        throw new ConfigError(
+          'PW_DB_DRIVER=postgres needs the PostgreSQL driver: build the services with loadAwsServices().',
+        );
+      }
+      return drivers.createPgDatabase(database.url, { max: 4 });
     }
     if (!database.clusterArn || !database.secretArn) {
       throw new ConfigError(
@@ -149,11 +160,28 @@ export function createAwsServices(config: Config): Services {
   };
 }
 
-let processServices: Services | undefined;
+/**
+ * `createAwsServices` with the drivers the configuration needs loaded first. The PostgreSQL
+ * driver is imported only for `PW_DB_DRIVER=postgres`, so functions on the Data API (every
+ * Lambda) never evaluate `pg` at cold start.
+ */
+export async function loadAwsServices(config: Config): Promise<Services> {
+  if (config.database?.driver !== 'postgres') return createAwsServices(config);
+  const { createPgDatabase } = await import('../postgres/pg-database');
+  return createAwsServices(config, { createPgDatabase });
+}
+
+let processServices: Promise<Services> | undefined;
 
 /** The process-wide services, built from the environment on first call (Lambda cold start). */
-export function getAwsServices(): Services {
-  processServices ??= createAwsServices(loadConfig());
+export function getAwsServices(): Promise<Services> {
+  processServices ??= Promise.resolve()
+    .then(() => loadAwsServices(loadConfig()))
+    .catch((error: unknown) => {
+      // A failed start is not kept: the next invocation tries again.
+      processServices = undefined;
+      throw error;
+    });
   return processServices;
 }
 

@@ -3,7 +3,7 @@ import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAwsServices } from '../../../../shared/adapters/aws/aws-services';
+import { createAwsServices, loadAwsServices } from '../../../../shared/adapters/aws/aws-services';
 import { ConfigError, loadConfig } from '../../../../shared/config/config';
 
 const rds = mockClient(RDSDataClient);
@@ -78,5 +78,25 @@ describe('createAwsServices', () => {
       database: 'pipeweave',
     });
     expect(s3.commandCalls(HeadBucketCommand)[0]?.args[0].input).toEqual({ Bucket: 'pipeweave-data' });
+  });
+
+  it('uses the PostgreSQL driver only when loaded for PW_DB_DRIVER=postgres', async () => {
+    const env = {
+      AWS_REGION: 'eu-west-1',
+      PW_DB_DRIVER: 'postgres',
+      PW_DATABASE_URL: 'postgres://pipeweave@127.0.0.1:1/pipeweave',
+    };
+    expect(() => createAwsServices(loadConfig(env)).db).toThrow(/loadAwsServices/);
+
+    const services = await loadAwsServices(loadConfig(env));
+    // A pool that has not connected yet: building it makes no connection.
+    expect(typeof services.db.selectFrom).toBe('function');
+    await services.db.destroy();
+  });
+
+  it('loads nothing more for the Data API', async () => {
+    const services = await loadAwsServices(loadConfig(fullEnv));
+    expect(services.db).toBe(services.db);
+    expect(services.health.map((h) => h.name)).toContain('database');
   });
 });
