@@ -42,11 +42,7 @@ async function api(method: string, pathname: string, body?: unknown) {
 
 describe('upload file names', () => {
   it.each([
-    [
-      'a semicolon, a comma and quotes',
-      `q3;type=text,"final" 'v2'.csv`,
-      'q3_type_text__final_ _v2_.csv',
-    ],
+    ['a semicolon, a comma and quotes', `q3;type=text,"final" 'v2'.csv`, 'q3_type_text__final_ _v2_.csv'],
     ['a path and a backslash', 'C:\\exports\\sales report.csv', 'sales report.csv'],
   ])(
     'a name with %s: stored cleaned, and the printed curl uploads the local file',

@@ -40,7 +40,7 @@ describe('audit entries', () => {
 describe('page cursors', () => {
   it('round-trips and refuses tampered cursors', () => {
     const position = {
-      createdAt: '2026-11-21 12:00:00.123456+00',
+      createdAt: '2026-11-21T12:00:00.123456Z',
       id: '00000000-0000-4000-8000-000000000001',
     };
     expect(decodeCursor(encodeCursor(position))).toEqual(position);
