@@ -30,6 +30,9 @@ export interface AuditEntry {
   requestId?: string | undefined;
 }
 
+/** What an audited operation needs of its request: the actor and where the request came from. */
+export type AuditedRequest = Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'>;
+
 export interface AuditResource {
   type: string;
   id: string;
@@ -56,7 +59,7 @@ export async function recordAudit(trx: DatabaseTransaction, entry: AuditEntry): 
 
 /** Builds an entry from the request: actor from the caller, ip, user agent and request id. */
 export function auditEntry(
-  request: Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'>,
+  request: AuditedRequest,
   action: string,
   resource?: AuditResource,
   changes?: Record<string, unknown>,
@@ -66,12 +69,12 @@ export function auditEntry(
     action,
     ...(resource ? { resourceType: resource.type, resourceId: resource.id } : {}),
     ...(changes ? { changes } : {}),
-    ...requestOrigin(request),
+    ...auditOrigin(request),
   };
 }
 
 /** ip, user agent and request id of a request (for entries whose actor is not the caller). */
-export function requestOrigin(
+export function auditOrigin(
   request: Pick<ApiRequest, 'sourceIp' | 'userAgent' | 'requestId'>,
 ): Pick<AuditEntry, 'ip' | 'userAgent' | 'requestId'> {
   return { ip: request.sourceIp, userAgent: request.userAgent, requestId: request.requestId };

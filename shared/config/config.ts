@@ -12,17 +12,22 @@ export type QueueModality = (typeof MODALITIES)[number];
 
 const logLevel = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']);
 
-const jsonRecord = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string(), z.string()));
+/** A variable holding JSON, parsed and then checked against `schema`. */
+function jsonVariable<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+const jsonRecord = jsonVariable(z.record(z.string(), z.string()));
 
 const tierLimitsOverride = z.strictObject({
   maxFileBytes: z.number().int().positive().optional(),
@@ -85,18 +90,9 @@ const envSchema = z.object({
     .default(30 * 24 * 3600),
 
   /** Per-tier overrides of the dataset limits, e.g. `{"free":{"maxFileBytes":1048576}}`. */
-  PW_TIER_LIMITS: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.partialRecord(z.enum(['free', 'pro', 'enterprise']), tierLimitsOverride))
-    .optional(),
+  PW_TIER_LIMITS: jsonVariable(
+    z.partialRecord(z.enum(['free', 'pro', 'enterprise']), tierLimitsOverride),
+  ).optional(),
   /** Local runtime only: comma-separated hosts a dataset refresh may fetch although they resolve to private addresses. */
   PW_REFRESH_ALLOWED_HOSTS: z.string().optional(),
 

@@ -1,9 +1,9 @@
-import { auditEntry, recordAudit } from '../audit/record-audit';
+import { auditEntry, recordAudit, type AuditedRequest } from '../audit/record-audit';
 import type { Modality, TaskType } from '../db/schema';
 import { isDatabaseError, SqlState } from '../db/database-error';
 import { withOwner } from '../db/owner-filter';
 import { ConflictError, NotFoundError } from '../errors/app-error';
-import type { ApiRequest, Caller } from '../http/route';
+import type { Caller } from '../http/route';
 import type { Services } from '../services';
 import type { Dataset } from './dataset-records';
 import { insertDataset, readUserUsage } from './dataset-repository';
@@ -17,8 +17,6 @@ export interface CreateDatasetInput {
   targetColumn?: string | null | undefined;
   tags?: string[] | undefined;
 }
-
-export type AuditedRequest = Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'>;
 
 /** A new, empty dataset; the tier's dataset count is checked under the user row lock. */
 export async function createDataset(

@@ -1,4 +1,4 @@
-import { auditEntry, recordAudit } from '../audit/record-audit';
+import { auditEntry, recordAudit, type AuditedRequest } from '../audit/record-audit';
 import { withOwner } from '../db/owner-filter';
 import { invalidCursor } from '../db/page-cursor';
 import {
@@ -13,7 +13,6 @@ import type { ArrivalOutcome } from '../ingestion/dispatch/object-arrival';
 import type { PresignedPost } from '../ports/blob-store.port';
 import type { Services } from '../services';
 import { objectKeys, parseArrivalKey, safeFileName } from '../storage/object-keys';
-import type { AuditedRequest } from './create-dataset';
 import type { DatasetVersion, IngestionJob } from './dataset-records';
 import { findDataset, readUserUsage } from './dataset-repository';
 import {

@@ -1,11 +1,10 @@
-import { auditEntry, diffChanges, recordAudit } from '../audit/record-audit';
+import { auditEntry, diffChanges, recordAudit, type AuditedRequest } from '../audit/record-audit';
 import type { TaskType } from '../db/schema';
 import { withOwner } from '../db/owner-filter';
 import { NotFoundError, ValidationError } from '../errors/app-error';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
 import { dedupeTags, nameTaken } from './create-dataset';
-import type { AuditedRequest } from './create-dataset';
 import type { Dataset } from './dataset-records';
 import { findDataset, softDeleteDataset, updateDataset } from './dataset-repository';
 import type { DatasetChanges } from './dataset-repository';

@@ -1,10 +1,9 @@
-import { auditEntry, diffChanges, recordAudit } from '../audit/record-audit';
+import { auditEntry, diffChanges, recordAudit, type AuditedRequest } from '../audit/record-audit';
 import type { DatabaseTransaction } from '../db/database';
 import { isDatabaseError, SqlState } from '../db/database-error';
 import { withOwner } from '../db/owner-filter';
-import type { TenantScope } from '../db/tenant';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error';
-import type { ApiRequest, Caller } from '../http/route';
+import type { Caller } from '../http/route';
 import type { Services } from '../services';
 import { ACCOUNT_RESTORE_DAYS } from './account-retention';
 import { normalizeEmail } from './email';
@@ -13,11 +12,7 @@ import { revokeAllForUser } from './refresh-tokens';
 import { startSession, type SessionTokens } from './sessions';
 import { toUserView, type UserView } from './user-view';
 
-type AuditRequest = Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'>;
-
-export function scopeOf(caller: Caller): TenantScope {
-  return { userId: caller.userId, role: caller.role };
-}
+type AuditRequest = AuditedRequest;
 
 /** The caller's own row while the account is live (locked for a change with `forUpdate`); 404 once deleted. */
 async function ownLiveUser(trx: DatabaseTransaction, userId: string, options: { forUpdate?: boolean } = {}) {

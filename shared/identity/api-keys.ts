@@ -1,15 +1,15 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { auditEntry, recordAudit } from '../audit/record-audit';
+import { auditEntry, recordAudit, type AuditedRequest } from '../audit/record-audit';
 import type { ApiKeysTable } from '../db/schema';
 import { textArray } from '../db/schema';
 import { withOwner } from '../db/owner-filter';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors/app-error';
-import type { ApiRequest, Caller } from '../http/route';
+import type { Caller } from '../http/route';
 import type { Services } from '../services';
 import { API_KEY_SCOPES, expandScopes, generateApiKeySecret, type ApiKeyScope } from './api-key-secret';
 
-type AuditRequest = Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'> & { caller: Caller };
+type AuditRequest = AuditedRequest & { caller: Caller };
 
 export const apiKeyViewSchema = z
   .object({

@@ -1,3 +1,4 @@
+import type { AuditedRequest } from '../audit/record-audit';
 import { ownerScope } from '../db/owner-filter';
 import type { TenantScope } from '../db/tenant';
 import type { ApiRequest } from '../http/route';
@@ -6,7 +7,7 @@ import { callerOf } from '../identity/caller';
 /** Who asks for a pipeline change, and from where (for the audit trail). */
 export interface PipelineActor {
   scope: TenantScope;
-  origin: Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'>;
+  origin: AuditedRequest;
 }
 
 /** The signed-in caller of a pipeline route, acting on their own pipelines (admins included). */

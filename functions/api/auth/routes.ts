@@ -11,7 +11,8 @@ import {
 } from '../../../shared/identity/sessions';
 import { userViewSchema } from '../../../shared/identity/user-view';
 import { callerOf } from '../../../shared/identity/caller';
-import { defineRoute, type ApiRequest, type RouteSpec } from '../../../shared/http/route';
+import { auditOrigin } from '../../../shared/audit/record-audit';
+import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 
 const password = z.string().min(1).max(PASSWORD_MAX_LENGTH);
 /** Sign-in accepts any string: telling "not an email" apart would not reveal much, but is not needed. */
@@ -31,10 +32,6 @@ const sessionSchema = z
 const signInBody = z.object({ email: signInEmail, password });
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
 
-function originOf(request: Pick<ApiRequest, 'sourceIp' | 'userAgent' | 'requestId'>) {
-  return { ip: request.sourceIp, userAgent: request.userAgent, requestId: request.requestId };
-}
-
 const noStore = { 'cache-control': 'no-store' };
 
 export const authRoutes: RouteSpec[] = [
@@ -53,7 +50,7 @@ export const authRoutes: RouteSpec[] = [
     },
     responses: { 201: { description: 'Account created; the session tokens', schema: sessionSchema } },
     async handle(request, services) {
-      const session = await registerUser(services, request.body, originOf(request));
+      const session = await registerUser(services, request.body, auditOrigin(request));
       return { status: 201, headers: noStore, body: session };
     },
   }),
@@ -70,7 +67,11 @@ export const authRoutes: RouteSpec[] = [
     request: { body: signInBody },
     responses: { 200: { description: 'Signed in', schema: sessionSchema } },
     async handle(request, services) {
-      return { status: 200, headers: noStore, body: await login(services, request.body, originOf(request)) };
+      return {
+        status: 200,
+        headers: noStore,
+        body: await login(services, request.body, auditOrigin(request)),
+      };
     },
   }),
   defineRoute({
@@ -89,7 +90,7 @@ export const authRoutes: RouteSpec[] = [
       return {
         status: 200,
         headers: noStore,
-        body: await refreshSession(services, request.body, originOf(request)),
+        body: await refreshSession(services, request.body, auditOrigin(request)),
       };
     },
   }),
@@ -104,7 +105,7 @@ export const authRoutes: RouteSpec[] = [
     request: { body: refreshBody },
     responses: { 204: { description: 'Signed out (also when the token was already spent)' } },
     async handle(request, services) {
-      await logout(services, request.body, originOf(request));
+      await logout(services, request.body, auditOrigin(request));
       return { status: 204 };
     },
   }),
@@ -124,7 +125,7 @@ export const authRoutes: RouteSpec[] = [
       return {
         status: 200,
         headers: noStore,
-        body: await restoreAccount(services, request.body, originOf(request)),
+        body: await restoreAccount(services, request.body, auditOrigin(request)),
       };
     },
   }),

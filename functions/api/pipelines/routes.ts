@@ -8,60 +8,16 @@ import { deletePipeline } from '../../../shared/pipelines/delete-pipeline';
 import { pipelineActor } from '../../../shared/pipelines/pipeline-actor';
 import { EMPTY_DEFINITION, pipelineDefinitionSchema } from '../../../shared/pipelines/pipeline-definition';
 import { findPipelines, getPipeline } from '../../../shared/pipelines/pipeline-queries';
-import type { Pipeline } from '../../../shared/pipelines/pipeline-repository';
 import { updatePipeline } from '../../../shared/pipelines/update-pipeline';
-import { PIPELINE_ISSUE_CODES } from '../../../shared/pipelines/validate-pipeline';
+import {
+  pipelineIssueSchema,
+  pipelineView,
+  pipelineViewSchema,
+} from '../../../shared/pipelines/pipeline-view';
 import { validateStoredPipeline } from '../../../shared/pipelines/validate-stored-pipeline';
 
 /** Ids compare as PostgreSQL prints them. */
 const id = () => z.uuid().transform((value) => value.toLowerCase());
-
-const issueSchema = z
-  .object({
-    field: z.string().meta({ description: 'What to fix, e.g. `nodes[split-1].params.testFraction`' }),
-    code: z.enum(PIPELINE_ISSUE_CODES),
-    message: z.string(),
-    nodeId: z.string().optional(),
-  })
-  .meta({ id: 'PipelineIssue' });
-
-export const pipelineViewSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    description: z.string().nullable(),
-    datasetId: z.uuid().nullable(),
-    mlTaskId: z.uuid().nullable(),
-    definition: z.record(z.string(), z.unknown()).meta({ description: 'A PipelineDefinition, as written' }),
-    status: z.enum(PIPELINE_STATUSES),
-    version: z.number().int().meta({ description: 'Revision of the definition' }),
-    isTemplate: z.boolean(),
-    templateKey: z.string().nullable(),
-    validationErrors: z.array(issueSchema).nullable(),
-    validatedAt: z.iso.datetime().nullable(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Pipeline' });
-
-function pipelineView(pipeline: Pipeline) {
-  return {
-    id: pipeline.id,
-    name: pipeline.name,
-    description: pipeline.description,
-    datasetId: pipeline.datasetId,
-    mlTaskId: pipeline.mlTaskId,
-    definition: pipeline.definition,
-    status: pipeline.status,
-    version: pipeline.version,
-    isTemplate: pipeline.isTemplate,
-    templateKey: pipeline.templateKey,
-    validationErrors: pipeline.validationErrors,
-    validatedAt: pipeline.validatedAt?.toISOString() ?? null,
-    createdAt: pipeline.createdAt.toISOString(),
-    updatedAt: pipeline.updatedAt.toISOString(),
-  };
-}
 
 const name = z.string().trim().min(1).max(255);
 const description = z.string().max(5_000).nullable();
@@ -235,7 +191,7 @@ export const pipelineRoutes: RouteSpec[] = [
       200: {
         description: 'The outcome, and the pipeline as now stored',
         schema: z
-          .object({ valid: z.boolean(), errors: z.array(issueSchema), pipeline: pipelineViewSchema })
+          .object({ valid: z.boolean(), errors: z.array(pipelineIssueSchema), pipeline: pipelineViewSchema })
           .meta({ id: 'PipelineValidation' }),
       },
       404: notFound,
