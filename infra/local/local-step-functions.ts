@@ -29,6 +29,11 @@ import type {
  * machine is registered. `.waitForTaskToken` tasks get a real token through `$$.Task.Token` and
  * wait for `sendTaskSuccess`/`sendTaskFailure`, with heartbeat and timeout enforcement.
  *
+ * Payloads are held to Step Functions' 256 KB quota as AWS does: an execution input, a state's
+ * input or output, a task's input (after Parameters) or result, a Map iteration's output and a
+ * Map's collected results over the quota fail the execution with `States.DataLimitExceeded`,
+ * which no Retry or Catch (States.ALL included) handles; a callback output over it is refused.
+ *
  * Differences from AWS worth knowing: inside a Map iteration `$$.Execution.Input` is the
  * iteration's input; `$$.State.RetryCount` is supplied by counting failed attempts of the same
  * state with the same input; execution history lives in memory only.
@@ -104,6 +109,32 @@ export interface MachineRegistration {
   overrides: TaskOverrides;
   /** Per state: milliseconds to wait before each retry instead of the Retry policy's backoff (tests). */
   retryIntervalOverrides?: Record<string, number | number[]>;
+}
+
+/** Step Functions' payload quota (256 KB of UTF-8 JSON) for inputs, outputs and task results. */
+export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+export function payloadBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+/**
+ * `States.DataLimitExceeded`: terminal, as in AWS (the interpreter reads `isRetryable` and
+ * `isCatchable`), so a Retry or Catch on States.ALL does not handle it and Settle does not run.
+ */
+export class DataLimitExceededError extends Error {
+  override name = 'States.DataLimitExceeded';
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+}
+
+function checkPayload(what: string, value: unknown): void {
+  const bytes = payloadBytes(value);
+  if (bytes > STATE_PAYLOAD_LIMIT_BYTES) {
+    throw new DataLimitExceededError(
+      `${what} is ${bytes} bytes, over the ${STATE_PAYLOAD_LIMIT_BYTES}-byte quota of Step Functions.`,
+    );
+  }
 }
 
 export class TaskError extends Error {
@@ -325,6 +356,12 @@ export class LocalStepFunctions implements Orchestrator {
       );
     }
     const input = toJson(request.input);
+    if (payloadBytes(input) > STATE_PAYLOAD_LIMIT_BYTES) {
+      throw new ValidationError(
+        `The execution input is ${payloadBytes(input)} bytes; Step Functions accepts at most ${STATE_PAYLOAD_LIMIT_BYTES}.`,
+        { code: 'ORCHESTRATOR.INPUT_TOO_LARGE', field: 'input' },
+      );
+    }
     const executionId = `arn:aws:states:${this.region}:${this.account}:execution:${machine.name}:${request.name}`;
     const inputKey = stableJson(input);
     const existing = this.executions.get(executionId);
@@ -441,7 +478,15 @@ export class LocalStepFunctions implements Orchestrator {
 
   async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
     this.pendingTask(taskToken);
-    this.settleTask(taskToken, toJson(output));
+    const json = toJson(output);
+    // AWS refuses the call (the task keeps waiting): the worker learns it, as from SendTaskSuccess.
+    if (payloadBytes(json) > STATE_PAYLOAD_LIMIT_BYTES) {
+      throw new ValidationError(
+        `The task output is ${payloadBytes(json)} bytes; Step Functions accepts at most ${STATE_PAYLOAD_LIMIT_BYTES}.`,
+        { code: 'TASK.OUTPUT_TOO_LARGE', field: 'output' },
+      );
+    }
+    this.settleTask(taskToken, json);
   }
 
   async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
@@ -523,9 +568,13 @@ export class LocalStepFunctions implements Orchestrator {
     override: TaskOverride,
     rawInput: JsonValue,
   ): Promise<JsonValue> {
+    // Let the event log catch up first: a state output over the quota, seen there, has failed the
+    // execution, and AWS would not have started this task.
+    await new Promise((resolve) => setImmediate(resolve));
     // After a stop the interpreter may still start a queued Map iteration or a retry: do not run it.
     if (record.status !== 'RUNNING')
       throw new TaskError('States.Aborted', 'The execution is no longer running.');
+    checkPayload(`The input of state "${task.name}" (after Parameters)`, rawInput);
     const tokens = new Set<string>();
     const attemptKey = `${task.name}\u0000${stableJson(rawInput, (s) => (this.issuedTokens.has(s) ? (tokens.add(s), '<token>') : s))}`;
     const attempt = record.failedAttempts.get(attemptKey) ?? 0;
@@ -551,6 +600,7 @@ export class LocalStepFunctions implements Orchestrator {
       } else {
         result = toJson((await override(input, context)) ?? null);
       }
+      checkPayload(`The result of state "${task.name}"`, result);
       record.failedAttempts.delete(attemptKey);
       return result;
     } catch (error) {
@@ -732,9 +782,64 @@ export class LocalStepFunctions implements Orchestrator {
     }
   }
 
+  /**
+   * State inputs and outputs, Map iteration outputs and a Map's collected results (the sum of its
+   * iterations' outputs), from the interpreter's event log: over the quota, the execution fails
+   * with States.DataLimitExceeded.
+   */
+  private checkEventPayloads(
+    record: ExecutionRecord,
+    event: unknown,
+    mapResults: WeakMap<object, number>,
+  ): void {
+    if (record.status !== 'RUNNING') return;
+    const e = event as {
+      type?: string;
+      state?: { name?: string; input?: unknown; output?: unknown };
+      parentState?: { name?: string; input?: unknown };
+      output?: unknown;
+      index?: number;
+    };
+    try {
+      if (e.type === 'StateEntered') checkPayload(`The input of state "${e.state?.name}"`, e.state?.input);
+      if (e.type === 'StateExited') checkPayload(`The output of state "${e.state?.name}"`, e.state?.output);
+      if (e.type === 'MapIterationSucceeded') {
+        const map = e.parentState?.name ?? 'Map';
+        checkPayload(`The output of iteration ${e.index ?? '?'} of Map "${map}"`, e.output);
+        const instance = e.parentState?.input;
+        if (instance !== null && typeof instance === 'object') {
+          // The collected array: every iteration's output, a comma between them, two brackets.
+          const total = (mapResults.get(instance) ?? 1) + payloadBytes(e.output ?? null) + 1;
+          mapResults.set(instance, total);
+          if (total > STATE_PAYLOAD_LIMIT_BYTES) {
+            throw new DataLimitExceededError(
+              `The results of Map "${map}" add up to ${total} bytes, over the ${STATE_PAYLOAD_LIMIT_BYTES}-byte quota of Step Functions.`,
+            );
+          }
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof DataLimitExceededError)) throw error;
+      this.failExecution(record, error);
+    }
+  }
+
+  /** Ends a running execution as FAILED (a terminal error the interpreter itself does not raise). */
+  private failExecution(record: ExecutionRecord, error: Error): void {
+    this.finish(record, 'FAILED', { error: error.name, cause: error.message });
+    record.abortController.abort();
+    record.abortRun();
+    for (const [token, task] of this.pending) {
+      if (task.executionId === record.executionId)
+        this.settleTask(token, new TaskError('States.Aborted', 'The execution failed.'));
+    }
+  }
+
   private async collectEvents(record: ExecutionRecord, events: AsyncGenerator<unknown>): Promise<void> {
     try {
+      const mapResults = new WeakMap<object, number>();
       for await (const event of events) {
+        this.checkEventPayloads(record, event, mapResults);
         record.events.push(event);
         if (record.events.length > this.maxEvents) {
           record.events.shift();

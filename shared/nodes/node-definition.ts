@@ -22,7 +22,12 @@ export interface NodePortOutput {
   format: 'parquet' | 'csv';
   rows?: number;
   bytes?: number;
+  /** How many columns the table has. */
+  columnCount?: number;
+  /** The first column names (at most `MAX_LISTED_COLUMNS`): the full list is in the file. */
   columns?: string[];
+  /** True when `columns` lists only the first of `columnCount` columns. */
+  columnsTruncated?: boolean;
   /** Suggested download name (export nodes). */
   fileName?: string;
 }

@@ -56,6 +56,25 @@ export function requireColumns(
   }
 }
 
+/**
+ * A port output names at most this many columns. The output travels through Step Functions (256 KB
+ * per state, across every node of a stage) and is stored in `job_nodes.output` (the Data API
+ * returns rows of at most 64 KB), while a table may have 10,000 columns.
+ */
+export const MAX_LISTED_COLUMNS = 50;
+
+/** The columns part of a port output: the count, and the first names only. */
+export function describeOutputColumns(
+  names: readonly string[],
+): Pick<NodePortOutput, 'columnCount' | 'columns' | 'columnsTruncated'> {
+  const listed = names.slice(0, MAX_LISTED_COLUMNS).map((name) => name.slice(0, 255));
+  return {
+    columnCount: names.length,
+    columns: listed,
+    ...(names.length > MAX_LISTED_COLUMNS ? { columnsTruncated: true } : {}),
+  };
+}
+
 export interface ParquetOutputOptions {
   compression?: 'zstd' | 'snappy' | 'gzip' | 'none';
   extension?: string;
@@ -79,7 +98,7 @@ export async function writeParquetOutput(
   const [rows, columns] = await Promise.all([countRows(context, file), describeColumns(context, file)]);
   const key = context.outputKey(port, options.extension ?? 'parquet');
   const bytes = await upload(context, key, file, 'application/vnd.apache.parquet');
-  return { key, format: 'parquet', rows, bytes, columns: columns.map((c) => c.name) };
+  return { key, format: 'parquet', rows, bytes, ...describeOutputColumns(columns.map((c) => c.name)) };
 }
 
 export interface CsvOutputOptions {

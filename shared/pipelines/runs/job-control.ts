@@ -11,6 +11,7 @@ import { isTerminal, type Job, type JobNode, type PipelineSnapshot } from './job
 import {
   completeNode,
   findJob,
+  findJobHaltState,
   finishJob,
   listJobNodes,
   markJobRunning,
@@ -80,10 +81,8 @@ export async function planJob(deps: RunDeps, jobId: string): Promise<{ stages: P
 /** `check`: keep going unless the job ended (cancelled) or a node failed. */
 export async function checkJob(deps: RunDeps, jobId: string): Promise<{ continue: boolean }> {
   const go = await asJobOwner(deps.services.db, jobId, async (trx) => {
-    const job = await findJob(trx, jobId);
-    if (!job || job.status !== 'running') return false;
-    const nodes = await listJobNodes(trx, jobId);
-    return !nodes.some((n) => n.status === 'failed');
+    const state = await findJobHaltState(trx, jobId);
+    return state?.status === 'running' && !state.hasFailedNode;
   });
   return { continue: go ?? false };
 }

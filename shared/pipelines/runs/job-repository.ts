@@ -105,6 +105,34 @@ export async function listJobNodes(
   return rows.map(toJobNode);
 }
 
+/**
+ * What the stage check needs, and nothing more: the job's status and whether a node failed. Never
+ * the job's results or the nodes' outputs (large rows are slow, and the Data API refuses rows over
+ * 64 KB).
+ */
+export async function findJobHaltState(
+  trx: DatabaseTransaction,
+  jobId: string,
+): Promise<{ status: JobStatus; hasFailedNode: boolean } | undefined> {
+  const row = await trx
+    .selectFrom('jobs')
+    .select((eb) => [
+      'status',
+      eb
+        .exists(
+          eb
+            .selectFrom('job_nodes')
+            .select('job_nodes.node_id')
+            .where('job_nodes.job_id', '=', jobId)
+            .where('job_nodes.status', '=', 'failed'),
+        )
+        .as('has_failed_node'),
+    ])
+    .where('id', '=', jobId)
+    .executeTakeFirst();
+  return row ? { status: row.status, hasFailedNode: Boolean(row.has_failed_node) } : undefined;
+}
+
 export interface JobListFilters {
   userId?: string;
   statuses?: readonly JobStatus[];

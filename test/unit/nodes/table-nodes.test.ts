@@ -76,6 +76,34 @@ describe('column nodes', () => {
     ).rejects.toBeInstanceOf(NodeError);
   });
 
+  it('a wide table: the output counts every column but names only the first 50', async () => {
+    const columns = Array.from(
+      { length: 3_000 },
+      (_, i) => `measurement_${String(i).padStart(4, '0')}_${'x'.repeat(80)}`,
+    );
+    const wide = await h.table(
+      'processed/wide.parquet',
+      `SELECT ${columns.map((c, i) => `${i} AS "${c}"`).join(', ')}`,
+    );
+    const result = await h.run(
+      'table.drop_columns',
+      { table: { key: wide } },
+      { columns: [columns[0] ?? ''] },
+    );
+    const out = result.outputs['table'];
+    expect(out?.columnCount).toBe(2_999);
+    expect(out?.columnsTruncated).toBe(true);
+    expect(out?.columns).toEqual(columns.slice(1, 51));
+    // What travels through the state machine and into job_nodes.output stays small.
+    expect(JSON.stringify(result).length).toBeLessThan(8 * 1024);
+    expect(
+      (await h.run('table.select_columns', { table: { key: people } }, { columns: ['id'] })).outputs['table'],
+    ).toMatchObject({
+      columnCount: 1,
+      columns: ['id'],
+    });
+  });
+
   it('a node without its input port fails with a message that says what to connect', async () => {
     await expect(h.run('table.select_columns', {}, { columns: ['id'] })).rejects.toThrow(
       /no input on port "table"/,
