@@ -1,7 +1,14 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { refreshDatasetById, refreshDueDatasets } from '../../shared/datasets/refresh-datasets';
+import {
+  NO_REFRESH_SOURCE,
+  refreshDatasetById,
+  refreshDueDatasets,
+} from '../../shared/datasets/refresh-datasets';
 import type { RefreshOptions, RefreshResult } from '../../shared/datasets/refresh-datasets';
-import { reconcileRefreshSchedules } from '../../shared/datasets/refresh-schedules';
+import {
+  reconcileRefreshSchedules,
+  tryReconcileRefreshSchedule,
+} from '../../shared/datasets/refresh-schedules';
 import type { Services } from '../../shared/services';
 
 /**
@@ -30,6 +37,10 @@ export function makeRefreshDatasetsHandler(
     const results = perDataset
       ? [await refreshDatasetById(services, { datasetId, userId }, options)]
       : await refreshDueDatasets(services, options);
+    // A schedule firing for a dataset that no longer refreshes (deleted, or refresh stopped) goes away.
+    if (perDataset && results.some((r) => r.outcome === 'skipped' && r.reason === NO_REFRESH_SOURCE)) {
+      await tryReconcileRefreshSchedule(services, { datasetId, userId });
+    }
     services.logger.info('dataset refresh run finished', {
       scheduledAt: event.time,
       outcomes: results.map((r) => r.outcome),

@@ -46,6 +46,9 @@ export type RefreshResult =
   | { datasetId: string; outcome: 'failed'; code: string; error: string }
   | { datasetId: string; outcome: 'skipped'; reason: string };
 
+/** The skip reason of a dataset that is gone or no longer refreshes. */
+export const NO_REFRESH_SOURCE = 'no refresh source';
+
 const RETRY_AFTER_FAILURE_MS = 60 * 60 * 1000;
 /** The whole fetch, body included (the function runs for at most 10 minutes). */
 const FETCH_TIMEOUT_MS = 5 * 60 * 1000;
@@ -80,7 +83,7 @@ export async function refreshDatasetById(
     findDataset(trx, ids),
   );
   if (!dataset?.refreshSourceUrl)
-    return { datasetId: ids.datasetId, outcome: 'skipped', reason: 'no refresh source' };
+    return { datasetId: ids.datasetId, outcome: 'skipped', reason: NO_REFRESH_SOURCE };
   const now = services.clock.now();
   if (dataset.nextRefreshAt && dataset.nextRefreshAt.getTime() > now.getTime() + EARLY_FIRING_TOLERANCE_MS)
     return { datasetId: dataset.id, outcome: 'skipped', reason: 'not due yet' };
@@ -95,7 +98,7 @@ export async function refreshDataset(
   const now = services.clock.now();
   const scope = { userId: dataset.userId, role: 'user' as const };
   const sourceUrl = dataset.refreshSourceUrl;
-  if (!sourceUrl) return { datasetId: dataset.id, outcome: 'skipped', reason: 'no refresh source' };
+  if (!sourceUrl) return { datasetId: dataset.id, outcome: 'skipped', reason: NO_REFRESH_SOURCE };
   const nextAt = (ms: number) => new Date(now.getTime() + ms);
   let schedule: RefreshSchedule | undefined;
   try {

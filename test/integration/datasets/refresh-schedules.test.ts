@@ -122,4 +122,32 @@ describe('refresh schedules', () => {
     await makeRefreshDatasetsHandler(() => services)(sweepEvent);
     expect(scheduler.schedules.has(name)).toBe(false);
   });
+
+  it('remove the schedule of a dataset that no longer refreshes when that schedule fires', async () => {
+    const user = await createTestUser(testDb.db);
+    const scheduler = new FlakyScheduler();
+    const { services } = refreshServices(testDb.db, { scheduler });
+    const caller: Caller = { userId: user.id, role: 'user', via: 'jwt', scopes: [] };
+    const request = { caller, sourceIp: '127.0.0.1', userAgent: 'vitest', requestId: 'req-3' };
+    const dataset = await createDataset(services, caller, { name: 'stopped', modality: 'tabular' }, request);
+    await updateDatasetDetails(
+      services,
+      caller,
+      dataset.id,
+      { refresh: { sourceUrl: 'https://localhost:9/stopped.csv', schedule: 'rate(1 day)' } },
+      request,
+    );
+    scheduler.failures = 1;
+    await updateDatasetDetails(services, caller, dataset.id, { refresh: null }, request);
+    const name = refreshScheduleName(dataset.id);
+    const payload = scheduler.schedules.get(name)?.payload;
+    expect(payload).toEqual({ kind: 'dataset-refresh', datasetId: dataset.id, userId: user.id });
+
+    // Before any sweep, the leftover schedule fires (EventBridge Scheduler sends its payload as the event).
+    const results = await makeRefreshDatasetsHandler(() => services)(
+      payload as unknown as ScheduledEvent<Record<string, unknown>>,
+    );
+    expect(results).toEqual([{ datasetId: dataset.id, outcome: 'skipped', reason: 'no refresh source' }]);
+    expect(scheduler.schedules.has(name)).toBe(false);
+  });
 });
