@@ -98,7 +98,7 @@ describe('dataset uploads on the local runtime', () => {
     const { version, upload } = requested.body as unknown as UploadBody;
     expect(version).toMatchObject({ version: 1, status: 'uploading' });
     expect(upload.key).toBe(`raw/${alice.userId}/${dataset.id}/1/iris-sample.csv`);
-    expect(upload.curl).toContain('file=@iris-sample.csv');
+    expect(upload.curl).toContain('file=@"iris-sample.csv"');
     expect(new Date(upload.expiresAt).getTime()).toBeGreaterThan(Date.now());
 
     const form = new FormData();
