@@ -13,7 +13,8 @@ import type { ApiGatewayHandler } from '../../shared/http/api-handler';
 import { createLogger, type Logger } from '../../shared/observability/logger';
 import { inMemoryMetrics } from '../../shared/observability/metrics.port';
 import { systemClock } from '../../shared/ports/clock.port';
-import type { HealthCheck, HealthReport } from '../../shared/ports/health.port';
+import { timedCheck } from '../../shared/health/timed-check';
+import type { HealthCheck } from '../../shared/ports/health.port';
 import { randomIds } from '../../shared/ports/ids.port';
 import type { Services } from '../../shared/services';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres';
@@ -158,17 +159,26 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     stack.push({ name: 'scheduler', stop: () => scheduler.stop() });
 
+    const checkOptions = { timeoutMs: HEALTH_TIMEOUT_MS, logger };
     const health: HealthCheck[] = [
-      timedCheck('database', async () => {
-        const { rows } = await sql<{
-          version: string;
-        }>`select current_setting('server_version') as version`.execute(db);
-        return `embedded postgres ${rows[0]?.version ?? postgres.version}, ${migrations.applied.length + migrations.skipped.length} migrations`;
-      }),
-      timedCheck('storage', async () => {
-        await blobs.list('', { limit: 1 });
-        return `local S3 at ${s3.endpoint}, bucket ${LOCAL_BUCKET}`;
-      }),
+      timedCheck(
+        'database',
+        async () => {
+          const { rows } = await sql<{
+            version: string;
+          }>`select current_setting('server_version') as version`.execute(db);
+          return `embedded postgres ${rows[0]?.version ?? postgres.version}, ${migrations.applied.length + migrations.skipped.length} migrations`;
+        },
+        checkOptions,
+      ),
+      timedCheck(
+        'storage',
+        async () => {
+          await blobs.list('', { limit: 1 });
+          return `local S3 at ${s3.endpoint}, bucket ${LOCAL_BUCKET}`;
+        },
+        checkOptions,
+      ),
       queues.healthCheck(),
       orchestrator.healthCheck(),
       {
@@ -303,36 +313,6 @@ async function wireLocalFunctions(
     // In AWS the per-dataset schedules target the refresh function (PW_SCHEDULER_TARGET_ARN).
     onProductSchedule: async (event) => {
       await refreshDatasets(event);
-    },
-  };
-}
-
-function timedCheck(name: string, probe: () => Promise<string>): HealthCheck {
-  return {
-    name,
-    async check(): Promise<HealthReport> {
-      const started = performance.now();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const detail = await Promise.race([
-          probe(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)),
-              HEALTH_TIMEOUT_MS,
-            );
-          }),
-        ]);
-        return { status: 'up', detail, latencyMs: Math.round(performance.now() - started) };
-      } catch (error) {
-        return {
-          status: 'down',
-          detail: error instanceof Error ? error.message : String(error),
-          latencyMs: Math.round(performance.now() - started),
-        };
-      } finally {
-        clearTimeout(timer);
-      }
     },
   };
 }

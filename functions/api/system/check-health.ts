@@ -1,4 +1,5 @@
 import type { Logger } from '../../../shared/observability/logger';
+import { boundedReport } from '../../../shared/health/timed-check';
 import type { HealthCheck } from '../../../shared/ports/health.port';
 
 export interface ComponentHealth {
@@ -12,13 +13,10 @@ export interface HealthSummary {
   components: Record<string, ComponentHealth>;
 }
 
-class HealthCheckTimeout extends Error {
-  override name = 'HealthCheckTimeout';
-}
-
 /**
  * Runs every check in parallel, each bounded by `timeoutMs` so one hung dependency cannot hang
- * the report. A check that throws or times out is `down`; why goes to the log, not the answer.
+ * the report (`boundedReport`: a check that throws or times out is `down` with a safe reason;
+ * why goes to the log, not the answer).
  */
 export async function checkHealth(
   checks: readonly HealthCheck[],
@@ -26,36 +24,15 @@ export async function checkHealth(
 ): Promise<HealthSummary> {
   const results = await Promise.all(
     checks.map(async (check): Promise<[string, ComponentHealth]> => {
-      const started = performance.now();
-      const elapsed = () => Math.round(performance.now() - started);
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new HealthCheckTimeout()), options.timeoutMs);
-        });
-        const report = await Promise.race([check.check(), timeout]);
-        return [
-          check.name,
-          {
-            status: report.status,
-            ...(report.detail ? { detail: report.detail } : {}),
-            latencyMs: report.latencyMs ?? elapsed(),
-          },
-        ];
-      } catch (error) {
-        const timedOut = error instanceof HealthCheckTimeout;
-        options.logger?.warn('health check failed', { component: check.name, error });
-        return [
-          check.name,
-          {
-            status: 'down',
-            detail: timedOut ? `no answer within ${options.timeoutMs} ms` : 'check failed',
-            latencyMs: elapsed(),
-          },
-        ];
-      } finally {
-        clearTimeout(timer);
-      }
+      const report = await boundedReport(check.name, () => check.check(), options);
+      return [
+        check.name,
+        {
+          status: report.status,
+          ...(report.detail ? { detail: report.detail } : {}),
+          latencyMs: report.latencyMs ?? 0,
+        },
+      ];
     }),
   );
   const components = Object.fromEntries(results);

@@ -8,11 +8,11 @@ import { ConfigError, loadConfig, requireSection, type Config } from '../../conf
 import type { Database } from '../../db/database';
 import { createLogger } from '../../observability/logger';
 import { systemClock } from '../../ports/clock.port';
-import type { HealthCheck, HealthReport } from '../../ports/health.port';
+import { HealthFailure, timedCheck } from '../../health/timed-check';
+import type { HealthCheck } from '../../ports/health.port';
 import { randomIds } from '../../ports/ids.port';
 import type { Services } from '../../services';
 import type { createPgDatabase } from '../postgres/pg-database';
-import { errorName } from './aws-errors';
 import { createDataApiDatabase } from './data-api/data-api-database';
 import { EventBridgeScheduler } from './eventbridge-scheduler';
 import { PowertoolsMetrics } from './powertools-metrics';
@@ -99,39 +99,54 @@ export function createAwsServices(config: Config, drivers: AwsDrivers = {}): Ser
     });
   });
 
+  const logger = createLogger(config);
+  const checkOptions = { timeoutMs: HEALTH_TIMEOUT_MS, logger };
   const health: HealthCheck[] = [];
   if (config.database) {
     health.push(
-      timedCheck('database', async (signal) => {
-        const { rows } = await sql<{
-          version: string;
-        }>`select current_setting('server_version') as version`.execute(db(), { signal });
-        return `postgres ${rows[0]?.version ?? 'unknown'}`;
-      }),
+      timedCheck(
+        'database',
+        async (signal) => {
+          const { rows } = await sql<{
+            version: string;
+          }>`select current_setting('server_version') as version`.execute(db(), { signal });
+          return `postgres ${rows[0]?.version ?? 'unknown'}`;
+        },
+        checkOptions,
+      ),
     );
   }
   if (config.storage) {
     const bucket = config.storage.bucket;
     health.push(
-      timedCheck('storage', async (signal) => {
-        await s3().send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
-        return 'bucket reachable';
-      }),
+      timedCheck(
+        'storage',
+        async (signal) => {
+          await s3().send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+          return 'bucket reachable';
+        },
+        checkOptions,
+      ),
     );
   }
   if (config.stateMachines && Object.keys(config.stateMachines).length > 0) {
     const arns = Object.values(config.stateMachines);
     health.push(
-      timedCheck('orchestrator', async (signal) => {
-        const described = await Promise.all(
-          arns.map((stateMachineArn) =>
-            sfn().send(new DescribeStateMachineCommand({ stateMachineArn }), { abortSignal: signal }),
-          ),
-        );
-        const inactive = described.filter((d) => d.status !== undefined && d.status !== 'ACTIVE').length;
-        if (inactive > 0) throw new Error(`${inactive} of ${arns.length} state machines are not active`);
-        return `${arns.length} state machine${arns.length === 1 ? '' : 's'} active`;
-      }),
+      timedCheck(
+        'orchestrator',
+        async (signal) => {
+          const described = await Promise.all(
+            arns.map((stateMachineArn) =>
+              sfn().send(new DescribeStateMachineCommand({ stateMachineArn }), { abortSignal: signal }),
+            ),
+          );
+          const inactive = described.filter((d) => d.status !== undefined && d.status !== 'ACTIVE').length;
+          if (inactive > 0)
+            throw new HealthFailure(`${inactive} of ${arns.length} state machines are not active`);
+          return `${arns.length} state machine${arns.length === 1 ? '' : 's'} active`;
+        },
+        checkOptions,
+      ),
     );
   }
 
@@ -139,7 +154,7 @@ export function createAwsServices(config: Config, drivers: AwsDrivers = {}): Ser
     config,
     clock: systemClock,
     ids: randomIds,
-    logger: createLogger(config),
+    logger,
     metrics: new PowertoolsMetrics(config),
     health,
     get db() {
@@ -190,27 +205,5 @@ function once<T>(create: () => T): () => T {
   return () => {
     value ??= { v: create() };
     return value.v;
-  };
-}
-
-/** A check that reports `down` with a short, safe reason instead of throwing or hanging. */
-function timedCheck(name: string, probe: (signal: AbortSignal) => Promise<string>): HealthCheck {
-  return {
-    name,
-    async check(): Promise<HealthReport> {
-      const started = Date.now();
-      const signal = AbortSignal.timeout(HEALTH_TIMEOUT_MS);
-      try {
-        const detail = await probe(signal);
-        return { status: 'up', detail, latencyMs: Date.now() - started };
-      } catch (error) {
-        const reason = signal.aborted
-          ? `no answer within ${HEALTH_TIMEOUT_MS / 1000} s`
-          : error instanceof ConfigError
-            ? error.message
-            : errorName(error) || 'unreachable';
-        return { status: 'down', detail: reason, latencyMs: Date.now() - started };
-      }
-    },
   };
 }
