@@ -5,11 +5,10 @@ import { sql } from 'kysely';
 import { apiGroupList, apiHandlerFactories, apiRoutes } from '../../functions/api/routes';
 import { S3BlobStore, createS3Client } from '../../shared/adapters/aws/s3-blob-store';
 import { closeDatabase, createPgDatabase } from '../../shared/adapters/postgres/pg-database';
-import { loadConfig, type Config } from '../../shared/config/config';
+import { loadConfigWith, type Config } from '../../shared/config/config';
 import type { Database } from '../../shared/db/database';
 import { runMigrations } from '../../shared/db/migrate';
 import { seedReferenceData } from '../../shared/db/reference-data';
-import type { ApiGatewayHandler } from '../../shared/http/api-handler';
 import { createLogger, type Logger } from '../../shared/observability/logger';
 import { inMemoryMetrics } from '../../shared/observability/metrics.port';
 import { systemClock } from '../../shared/ports/clock.port';
@@ -36,7 +35,7 @@ export interface LocalPlatformOptions {
   host?: string;
   /** 0 picks a free port (tests). */
   port?: number;
-  /** Extra environment for `loadConfig` (defaults to `process.env`). */
+  /** Extra variables for `loadConfig`, on top of the process environment. */
   env?: Record<string, string | undefined>;
   /** Progress lines while booting (the CLI prints them). */
   onProgress?: (message: string) => void;
@@ -71,9 +70,9 @@ const HEALTH_TIMEOUT_MS = 3_000;
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   // Request logs are JSON lines; on one machine only warnings and errors are printed unless asked.
-  const env: Record<string, string | undefined> = { PW_LOG_LEVEL: 'WARN', ...(options.env ?? process.env) };
+  const defaults = { PW_LOG_LEVEL: 'WARN' };
   const progress = options.onProgress ?? (() => undefined);
-  const base = loadConfig({ ...env, PW_RUNTIME: 'local' });
+  const base = loadConfigWith({ defaults, extra: { ...options.env, PW_RUNTIME: 'local' } });
   const dataDir = path.resolve(options.dataDir ?? base.local.dataDir);
   await mkdir(dataDir, { recursive: true });
   const logger = createLogger(base, 'local-platform');
@@ -122,15 +121,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     stack.push({ name: 's3', stop: () => s3.stop() });
 
-    const config = loadConfig({
-      ...env,
-      PW_RUNTIME: 'local',
-      PW_DATABASE_URL: postgres.connectionString,
-      PW_BUCKET: LOCAL_BUCKET,
-      PW_S3_ENDPOINT: s3.endpoint,
-      PW_DATA_DIR: dataDir,
-      PW_STATE_MACHINE_ARNS: JSON.stringify({ 'run-pipeline': 'local:run-pipeline' }),
-      PW_SCHEDULER_GROUP: 'pipeweave',
+    const config = loadConfigWith({
+      defaults,
+      extra: {
+        ...options.env,
+        PW_RUNTIME: 'local',
+        PW_DATABASE_URL: postgres.connectionString,
+        PW_BUCKET: LOCAL_BUCKET,
+        PW_S3_ENDPOINT: s3.endpoint,
+        PW_DATA_DIR: dataDir,
+        PW_STATE_MACHINE_ARNS: JSON.stringify({ 'run-pipeline': 'local:run-pipeline' }),
+        PW_SCHEDULER_GROUP: 'pipeweave',
+      },
     });
     const blobs = new S3BlobStore({
       // The key pair the local server knows: it verifies presigned POST signatures with it.
@@ -207,23 +209,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     scheduler.start();
 
     progress('starting the HTTP API');
-    const handlers = new Map<string, Promise<ApiGatewayHandler>>();
     const http: RunningHttpServer = await startHttpServer({
       host: config.http.host,
       port: options.port ?? config.http.port,
       routes: apiRoutes,
       corsOrigins: config.http.corsOrigins,
       logger,
-      getHandler: (group) => {
-        let handler = handlers.get(group);
-        if (!handler) {
-          const factory = apiHandlerFactories[group];
-          if (!factory)
-            throw new Error(`No API group "${group}" (known: ${apiGroupList.map((g) => g.name).join(', ')})`);
-          handler = factory().then((make) => make(() => services));
-          handlers.set(group, handler);
-        }
-        return handler;
+      // The server keeps each group's handler once loaded (and retries a load that failed).
+      getHandler: async (group) => {
+        const factory = apiHandlerFactories[group];
+        if (!factory)
+          throw new Error(`No API group "${group}" (known: ${apiGroupList.map((g) => g.name).join(', ')})`);
+        return (await factory())(() => services);
       },
     });
     stack.push({ name: 'http', stop: () => http.close({ graceMs: 5_000 }) });

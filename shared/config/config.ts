@@ -160,6 +160,17 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * `loadConfig` over the process environment, with `defaults` beneath it and `extra` variables
+ * on top (a composition root's own settings), so no other module needs to read `process.env`.
+ */
+export function loadConfigWith(layers: {
+  defaults?: Record<string, string | undefined>;
+  extra?: Record<string, string | undefined>;
+}): Config {
+  return loadConfig({ ...layers.defaults, ...process.env, ...layers.extra });
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {

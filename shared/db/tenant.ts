@@ -7,9 +7,11 @@ import type { Database, DatabaseTransaction } from './database';
  * API transaction never carries it over). Row-level security policies read these settings, so a
  * repository bug that forgets a `where user_id = …` still cannot reach another tenant's rows.
  *
- * The transaction also switches to the `pipeweave_app` role (`SET LOCAL ROLE`, created by
- * migration 0007): it owns no table, so the policies hold even when the connection logs in as the
- * owner or a superuser (local PostgreSQL, Aurora's master user).
+ * The transaction also switches to the `pipeweave_app` role (`set_config('role', …, true)`, the
+ * function form of `SET LOCAL ROLE`; the role is created by migration 0007): it owns no table, so
+ * the policies hold even when the connection logs in as the owner or a superuser (local
+ * PostgreSQL, Aurora's master user). Role and settings go in one statement: one Data API round
+ * trip per transaction instead of two.
  */
 export interface TenantScope {
   userId: string;
@@ -34,10 +36,9 @@ export async function withTenant<T>(
 
 /** Sets the tenant on an already open transaction. */
 export async function applyTenantScope(trx: DatabaseTransaction, scope: TenantScope): Promise<void> {
-  await sql`select set_config(${TENANT_SETTING}, ${scope.userId}, true), set_config(${ROLE_SETTING}, ${scope.role}, true)`.execute(
+  await sql`select set_config('role', ${APP_ROLE}, true), set_config(${TENANT_SETTING}, ${scope.userId}, true), set_config(${ROLE_SETTING}, ${scope.role}, true)`.execute(
     trx,
   );
-  await sql.raw(`set local role ${APP_ROLE}`).execute(trx);
 }
 
 /**
@@ -71,8 +72,7 @@ export async function withSystemScope<T>(
 
 /** System scope on an already open transaction (see `withSystemScope` for when it is allowed). */
 export async function applySystemScope(trx: DatabaseTransaction, reason: SystemScopeReason): Promise<void> {
-  await sql`select set_config(${TENANT_SETTING}, '', true), set_config(${ROLE_SETTING}, 'admin', true), set_config(${SYSTEM_REASON_SETTING}, ${reason}, true)`.execute(
+  await sql`select set_config('role', ${APP_ROLE}, true), set_config(${TENANT_SETTING}, '', true), set_config(${ROLE_SETTING}, 'admin', true), set_config(${SYSTEM_REASON_SETTING}, ${reason}, true)`.execute(
     trx,
   );
-  await sql.raw(`set local role ${APP_ROLE}`).execute(trx);
 }
