@@ -4,6 +4,7 @@ import type { NodeResult } from '../../shared/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../shared/nodes/registry';
 import type { TableEngine } from '../../shared/nodes/table-engine.port';
 import { runJobNode } from '../../shared/pipelines/runs/run-job-node';
+import { invocationDeadline, type TimedContext } from '../../shared/runtime/invocation-deadline';
 import type { Services } from '../../shared/services';
 
 /**
@@ -22,6 +23,13 @@ export interface NodeRunnerOptions {
   heartbeatIntervalMs?: number;
   /** DuckDB limits: the Lambda has 3 GB and 2 vCPUs. */
   engine?: { threads?: number; memoryLimitMb?: number };
+  /** Scratch root (default the OS temp dir, /tmp on Lambda). */
+  tempRoot?: string;
+  /**
+   * Remove scratch directories left by an earlier invocation stopped at its timeout. Default: on
+   * AWS, where each process runs one invocation at a time; never locally, where nodes share one.
+   */
+  removeLeftoverScratch?: boolean;
 }
 
 export function makeNodeRunnerHandler(
@@ -29,21 +37,32 @@ export function makeNodeRunnerHandler(
   options: NodeRunnerOptions = {},
 ) {
   const tables = options.tables ?? new DuckDbTableEngine();
-  return async (event: unknown, context?: { signal?: AbortSignal }): Promise<NodeResult> => {
+  return async (event: unknown, context?: { signal?: AbortSignal } & TimedContext): Promise<NodeResult> => {
+    const startedAt = new Date();
     const services = await getServices();
     const request = nodeRunnerEventSchema.parse(event);
-    return runJobNode(
-      {
-        services,
-        registry: options.registry ?? nodeRegistry,
-        tables,
-        engine: options.engine ?? { threads: 2, memoryLimitMb: 2048 },
-        ...(options.heartbeatIntervalMs !== undefined
-          ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
-          : {}),
-        ...(context?.signal ? { signal: context.signal } : {}),
-      },
-      request,
-    );
+    // Stop ~30 s before Lambda's timeout so the scratch directory goes and the failure is recorded.
+    const deadline = invocationDeadline(context);
+    const removeLeftovers = options.removeLeftoverScratch ?? services.config.runtime === 'aws';
+    try {
+      return await runJobNode(
+        {
+          services,
+          registry: options.registry ?? nodeRegistry,
+          tables,
+          engine: options.engine ?? { threads: 2, memoryLimitMb: 2048 },
+          ...(options.heartbeatIntervalMs !== undefined
+            ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
+            : {}),
+          ...(context?.signal ? { signal: context.signal } : {}),
+          ...(deadline ? { deadline: deadline.signal } : {}),
+          ...(removeLeftovers ? { leftoverScratchBefore: startedAt } : {}),
+          ...(options.tempRoot ? { tempRoot: options.tempRoot } : {}),
+        },
+        request,
+      );
+    } finally {
+      deadline?.dispose();
+    }
   };
 }

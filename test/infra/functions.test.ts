@@ -3,6 +3,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PipeWeaveFunction } from '../../infra/aws/constructs/pipeweave-function';
 import { MODALITIES } from '../../shared/config/config';
+import { DEFAULT_TIER_LIMITS, TIERS } from '../../shared/datasets/tier-limits';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
 
 interface FunctionResource {
@@ -13,6 +14,7 @@ interface FunctionResource {
     TracingConfig?: { Mode: string };
     LoggingConfig?: { LogGroup: unknown };
     Environment?: { Variables: Record<string, unknown> };
+    EphemeralStorage?: { Size: number };
   };
 }
 
@@ -86,6 +88,23 @@ describe('Lambda functions', () => {
     expect(apiFunctions.length).toBeGreaterThan(0);
     for (const { name, stack, fn } of apiFunctions) {
       expect(JSON.stringify(resourceOf(stack, fn).Properties.Layers ?? []), name).toContain('Argon2');
+    }
+  });
+
+  it('give /tmp room for the largest upload three times over where one large file is worked on', () => {
+    const largestFile = Math.max(...TIERS.map((tier) => DEFAULT_TIER_LIMITS[tier].maxFileBytes));
+    const workerMiB = Math.min(10_240, Math.ceil((3 * largestFile) / (1024 * 1024)));
+    const expected: Record<string, number> = {
+      'node runner': 10_240,
+      'tabular worker': workerMiB,
+      'timeseries worker': workerMiB,
+      'audio worker': workerMiB,
+      'video worker': workerMiB,
+      'seismic worker': workerMiB,
+    };
+    for (const { name, stack, fn } of productFunctions()) {
+      const size = resourceOf(stack, fn).Properties.EphemeralStorage?.Size ?? 512;
+      expect(size, name).toBe(expected[name] ?? 512);
     }
   });
 

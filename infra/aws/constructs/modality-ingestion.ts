@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Size } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -14,6 +15,8 @@ import { PipeWeaveFunction } from './pipeweave-function';
 export interface WorkerSettings {
   memorySize: number;
   timeout: Duration;
+  /** Room in /tmp for the downloaded file and what is made of it. @default 512 MiB */
+  ephemeralStorageSize?: Size;
   /** Messages per invocation; each message is one dataset version (one file or archive). */
   batchSize: number;
   /** Concurrent invocations the queue may drive (SQS event sources accept 2 to 1000). */
@@ -67,6 +70,7 @@ export class ModalityIngestion extends Construct {
       description: `Validates, converts and profiles ${modality} dataset versions`,
       memorySize: settings.memorySize,
       timeout: settings.timeout,
+      ...(settings.ephemeralStorageSize ? { ephemeralStorageSize: settings.ephemeralStorageSize } : {}),
       environment: props.environment,
       layers: [props.duckDbLayer],
     });

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { Size } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
@@ -19,6 +20,8 @@ export interface PipeWeaveFunctionProps {
   memorySize?: number;
   /** @default 30 seconds */
   timeout?: Duration;
+  /** Room in /tmp (512 MiB to 10 GiB). @default 512 MiB */
+  ephemeralStorageSize?: Size;
   /** Layers such as the DuckDB bindings; only functions that load them get them. */
   layers?: ILayerVersion[];
   /** @default one month */
@@ -82,6 +85,7 @@ export class PipeWeaveFunction extends Construct {
       architecture: FUNCTION_ARCHITECTURE,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,

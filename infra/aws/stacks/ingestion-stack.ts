@@ -1,10 +1,11 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { MODALITIES, type QueueModality } from '../../../shared/config/config';
+import { DEFAULT_TIER_LIMITS, TIERS } from '../../../shared/datasets/tier-limits';
 import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/access';
 import { DuckDbLayer } from '../constructs/native-modules-layer';
 import { ModalityIngestion, type WorkerSettings } from '../constructs/modality-ingestion';
@@ -17,18 +18,60 @@ export const INGEST_DISPATCHER_ENTRY = 'functions/ingest/s3-object-created.ts';
 export const INGEST_PREFIXES = ['raw/', 'dropbox/'] as const;
 
 const minutes = (n: number) => Duration.minutes(n);
+
+/** The most /tmp a Lambda function can have. */
+export const MAX_EPHEMERAL_STORAGE_MIB = 10_240;
+const largestFileBytes = Math.max(...TIERS.map((tier) => DEFAULT_TIER_LIMITS[tier].maxFileBytes));
+/**
+ * /tmp for a worker that takes one large file: the raw download, the converted Parquet and the
+ * engine's spill, each up to the largest file a tier may upload, within Lambda's 10 GiB.
+ */
+export const LARGE_FILE_WORKER_STORAGE = Size.mebibytes(
+  Math.min(MAX_EPHEMERAL_STORAGE_MIB, Math.ceil((3 * largestFileBytes) / (1024 * 1024))),
+);
+
 /**
  * Per modality: tabular and time series files are converted by DuckDB in memory, media and
  * seismic traces take longer per file, text and images come as many small files.
  */
 export const WORKER_SETTINGS: Record<QueueModality, WorkerSettings> = {
-  tabular: { memorySize: 3008, timeout: minutes(5), batchSize: 1, maxConcurrency: 5 },
+  tabular: {
+    memorySize: 3008,
+    timeout: minutes(5),
+    batchSize: 1,
+    maxConcurrency: 5,
+    ephemeralStorageSize: LARGE_FILE_WORKER_STORAGE,
+  },
   text: { memorySize: 2048, timeout: minutes(5), batchSize: 5, maxConcurrency: 5 },
   image: { memorySize: 2048, timeout: minutes(5), batchSize: 5, maxConcurrency: 5 },
-  audio: { memorySize: 3008, timeout: minutes(10), batchSize: 1, maxConcurrency: 3 },
-  video: { memorySize: 4096, timeout: minutes(15), batchSize: 1, maxConcurrency: 2 },
-  timeseries: { memorySize: 3008, timeout: minutes(5), batchSize: 1, maxConcurrency: 5 },
-  seismic: { memorySize: 3008, timeout: minutes(10), batchSize: 1, maxConcurrency: 3 },
+  audio: {
+    memorySize: 3008,
+    timeout: minutes(10),
+    batchSize: 1,
+    maxConcurrency: 3,
+    ephemeralStorageSize: LARGE_FILE_WORKER_STORAGE,
+  },
+  video: {
+    memorySize: 4096,
+    timeout: minutes(15),
+    batchSize: 1,
+    maxConcurrency: 2,
+    ephemeralStorageSize: LARGE_FILE_WORKER_STORAGE,
+  },
+  timeseries: {
+    memorySize: 3008,
+    timeout: minutes(5),
+    batchSize: 1,
+    maxConcurrency: 5,
+    ephemeralStorageSize: LARGE_FILE_WORKER_STORAGE,
+  },
+  seismic: {
+    memorySize: 3008,
+    timeout: minutes(10),
+    batchSize: 1,
+    maxConcurrency: 3,
+    ephemeralStorageSize: LARGE_FILE_WORKER_STORAGE,
+  },
 };
 
 export interface IngestionStackProps extends StackProps {

@@ -1,4 +1,4 @@
-import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { CfnCluster } from 'aws-cdk-lib/aws-ecs';
@@ -79,6 +79,8 @@ export class PipelinesStack extends Stack {
       description: 'Runs one pipeline node (transform, train, evaluate, export, analyze) on Lambda',
       memorySize: 3008,
       timeout: Duration.minutes(15),
+      // Inputs, outputs and DuckDB's spill of a node working on large tables: all /tmp Lambda has.
+      ephemeralStorageSize: Size.gibibytes(10),
       environment: nodeEnv,
       layers: [duckDb.layer],
     });

@@ -13,6 +13,8 @@ import { withTenant } from '../../db/tenant';
 import { placeProfileReport, saveEdaReport } from '../../profiling/eda-report-repository';
 import type { OpenSqlEngine, SqlEngine } from '../../profiling/sql-engine.port';
 import { proposeSchema } from '../../schema-deduction/schema-deduction-repository';
+import { checkDeadline, untilDeadline } from '../../runtime/invocation-deadline';
+import { INGEST_SCRATCH_PREFIX } from '../../runtime/leftover-scratch';
 import type { Services } from '../../services';
 import { objectKeys } from '../../storage/object-keys';
 import type { IngestionMessage } from '../messages';
@@ -22,6 +24,16 @@ import type { ModalityProcessor } from './modality-processor';
 import { findCanonicalVersion, reuseCanonicalResults } from './version-results';
 
 export type IngestOutcome = 'validated' | 'failed' | 'linked' | 'skipped';
+
+/** What one invocation of the worker gives the message it handles. */
+export interface IngestInvocation {
+  /**
+   * Fires shortly before the invocation's time runs out: the flow stops waiting, removes its
+   * scratch directory and throws InvocationOutOfTimeError, so the worker can record the attempt
+   * (and, on the last receive, the failure) before Lambda would have killed it.
+   */
+  deadline?: AbortSignal | undefined;
+}
 
 export interface IngestDependencies {
   openEngine: OpenSqlEngine;
@@ -43,7 +55,11 @@ export async function ingestVersion(
   message: IngestionMessage,
   processor: ModalityProcessor,
   deps: IngestDependencies,
+  invocation: IngestInvocation = {},
 ): Promise<IngestOutcome> {
+  const { deadline } = invocation;
+  // Nothing is claimed once the invocation's time is nearly up: the message is retried.
+  checkDeadline(deadline, 'Ingestion');
   const scope = { userId: message.userId, role: 'user' as const };
   const ids = { ingestionJobId: message.ingestionJobId, datasetVersionId: message.datasetVersionId };
   const log = services.logger;
@@ -59,18 +75,25 @@ export async function ingestVersion(
     return 'skipped';
   }
   const { dataset, version } = claimed;
-  const progress = (percent: number, stage: string) =>
-    withTenant(services.db, scope, (trx) =>
+  const progress = async (percent: number, stage: string) => {
+    // A processor left running past the deadline stops at its next progress report.
+    checkDeadline(deadline, 'Ingestion');
+    await withTenant(services.db, scope, (trx) =>
       setIngestionProgress(trx, { ...ids, progressPercent: percent, stage }),
     );
+  };
 
-  const tempDir = await mkdtemp(join(deps.tempRoot ?? tmpdir(), 'pw-ingest-'));
+  const tempDir = await mkdtemp(join(deps.tempRoot ?? tmpdir(), INGEST_SCRATCH_PREFIX));
   let engine: SqlEngine | undefined;
   const started = performance.now();
   try {
     await progress(5, 'downloading');
     const filePath = join(tempDir, 'raw');
-    const { sha256, sizeBytes } = await downloadWithHash(services.blobs, message.key, filePath);
+    const { sha256, sizeBytes } = await untilDeadline(
+      downloadWithHash(services.blobs, message.key, filePath),
+      deadline,
+      'Downloading the file',
+    );
 
     const { duplicateOfVersionId } = await withTenant(services.db, scope, (trx) =>
       recordContentHash(trx, { datasetVersionId: version.id, sha256 }),
@@ -92,27 +115,31 @@ export async function ingestVersion(
 
     let outcome;
     try {
-      outcome = await processor({
-        dataset,
-        version,
-        filePath,
-        sizeBytes,
-        sha256,
-        tempDir,
-        blobs: services.blobs,
-        engine: async () => {
-          engine ??= await deps.openEngine({
-            tempDirectory: join(tempDir, 'engine'),
-            threads: 1,
-            memoryLimit: deps.engineMemoryLimit ?? '1GB',
-          });
-          return engine;
-        },
-        processedKey: objectKeys.processed(message.userId, dataset.id, version.versionNumber),
-        manifestKey: objectKeys.processedManifest(message.userId, dataset.id, version.versionNumber),
-        now: services.clock.now(),
-        progress,
-      });
+      outcome = await untilDeadline(
+        processor({
+          dataset,
+          version,
+          filePath,
+          sizeBytes,
+          sha256,
+          tempDir,
+          blobs: services.blobs,
+          engine: async () => {
+            engine ??= await deps.openEngine({
+              tempDirectory: join(tempDir, 'engine'),
+              threads: 1,
+              memoryLimit: deps.engineMemoryLimit ?? '1GB',
+            });
+            return engine;
+          },
+          processedKey: objectKeys.processed(message.userId, dataset.id, version.versionNumber),
+          manifestKey: objectKeys.processedManifest(message.userId, dataset.id, version.versionNumber),
+          now: services.clock.now(),
+          progress,
+        }),
+        deadline,
+        'Processing the file',
+      );
     } catch (error) {
       if (!(error instanceof FileValidationFailure)) throw error;
       await withTenant(services.db, scope, (trx) =>
@@ -127,6 +154,7 @@ export async function ingestVersion(
     }
 
     await progress(95, 'saving');
+    checkDeadline(deadline, 'Saving the results');
     const ref = {
       userId: message.userId,
       datasetId: dataset.id,

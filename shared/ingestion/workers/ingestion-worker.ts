@@ -1,7 +1,10 @@
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { tmpdir } from 'node:os';
 import type { QueueModality } from '../../config/config';
 import { failIngestion } from '../../datasets/dataset-version-repository';
 import { withTenant } from '../../db/tenant';
+import { invocationDeadline } from '../../runtime/invocation-deadline';
+import { removeLeftoverScratch } from '../../runtime/leftover-scratch';
 import type { Services } from '../../services';
 import { parseIngestionMessage, type IngestionMessage } from '../messages';
 import { ingestVersion, type IngestDependencies } from './ingest-version';
@@ -15,6 +18,11 @@ export interface IngestionWorkerOptions extends IngestDependencies {
   processor: ModalityProcessor;
   /** On this receive, a still-failing message also marks its version failed before going to the DLQ. */
   maxReceiveCount?: number;
+  /**
+   * Remove scratch directories left by an earlier invocation stopped at its timeout. Default: on
+   * AWS, where each process runs one invocation at a time; never locally, where workers share one.
+   */
+  removeLeftoverScratch?: boolean;
 }
 
 export type IngestionWorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -30,45 +38,65 @@ export function makeIngestionWorker(
   options: IngestionWorkerOptions,
 ): IngestionWorkerHandler {
   const maxReceiveCount = options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
-  return async (event) => {
+  return async (event, context) => {
+    const startedAt = new Date();
     const services = await getServices();
     const log = services.logger;
-    const failures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
-      let message: IngestionMessage;
-      try {
-        message = parseIngestionMessage(record.body);
-        if (message.modality !== options.modality) {
-          throw new Error(`a ${message.modality} message reached the ${options.modality} worker`);
-        }
-      } catch (error) {
-        log.error('poison ingestion message: body is not an ingestion message for this queue', {
-          messageId: record.messageId,
-          error,
-        });
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      const dimensions = { modality: options.modality };
-      try {
-        const outcome = await ingestVersion(services, message, options.processor, options);
-        services.metrics.add(`Ingestion_${outcome}`, 1, 'Count', dimensions);
-      } catch (error) {
-        const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-        log.error('ingestion failed; the message will be retried', {
-          messageId: record.messageId,
-          datasetVersionId: message.datasetVersionId,
-          receiveCount,
-          error,
-        });
-        services.metrics.add('Ingestion_error', 1, 'Count', dimensions);
-        if (receiveCount >= maxReceiveCount) await markGivenUp(services, message, error);
-        failures.push({ itemIdentifier: record.messageId });
-      }
+    if (options.removeLeftoverScratch ?? services.config.runtime === 'aws')
+      await removeLeftoverScratch(options.tempRoot ?? tmpdir(), startedAt, log);
+    // Stop ~30 s before Lambda's timeout: the attempt is recorded and the scratch directory removed.
+    const deadline = invocationDeadline(context);
+    try {
+      return await handleRecords(services, event, options, maxReceiveCount, deadline?.signal);
+    } finally {
+      deadline?.dispose();
     }
-    services.metrics.flush();
-    return { batchItemFailures: failures };
   };
+}
+
+async function handleRecords(
+  services: Services,
+  event: SQSEvent,
+  options: IngestionWorkerOptions,
+  maxReceiveCount: number,
+  deadline: AbortSignal | undefined,
+): Promise<SQSBatchResponse> {
+  const log = services.logger;
+  const failures: SQSBatchItemFailure[] = [];
+  for (const record of event.Records) {
+    let message: IngestionMessage;
+    try {
+      message = parseIngestionMessage(record.body);
+      if (message.modality !== options.modality) {
+        throw new Error(`a ${message.modality} message reached the ${options.modality} worker`);
+      }
+    } catch (error) {
+      log.error('poison ingestion message: body is not an ingestion message for this queue', {
+        messageId: record.messageId,
+        error,
+      });
+      failures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
+    const dimensions = { modality: options.modality };
+    try {
+      const outcome = await ingestVersion(services, message, options.processor, options, { deadline });
+      services.metrics.add(`Ingestion_${outcome}`, 1, 'Count', dimensions);
+    } catch (error) {
+      const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+      log.error('ingestion failed; the message will be retried', {
+        messageId: record.messageId,
+        datasetVersionId: message.datasetVersionId,
+        receiveCount,
+        error,
+      });
+      services.metrics.add('Ingestion_error', 1, 'Count', dimensions);
+      if (receiveCount >= maxReceiveCount) await markGivenUp(services, message, error);
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  services.metrics.flush();
+  return { batchItemFailures: failures };
 }
 
 async function markGivenUp(services: Services, message: IngestionMessage, error: unknown): Promise<void> {

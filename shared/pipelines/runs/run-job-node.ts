@@ -15,6 +15,7 @@ import type {
 import { NodeCancelledError, NodeError, TransientNodeError } from '../../nodes/node-errors';
 import type { NodeRegistry } from '../../nodes/registry';
 import type { TableEngine, TableSession } from '../../nodes/table-engine.port';
+import { NODE_SCRATCH_PREFIX, removeLeftoverScratch } from '../../runtime/leftover-scratch';
 import type { Services } from '../../services';
 import { objectKeys } from '../../storage/object-keys';
 import { asRecord } from './as-record';
@@ -46,6 +47,16 @@ export interface RunJobNodeDeps {
   taskHeartbeat?: { beat: () => Promise<void>; intervalMs?: number };
   /** Aborted when the host stops the node (the local runtime's execution stop, a container's SIGTERM). */
   signal?: AbortSignal;
+  /**
+   * Aborted shortly before the host's time runs out (Lambda's timeout): the node stops, its
+   * scratch directory is removed, and it fails with a NodeError the state machine records.
+   */
+  deadline?: AbortSignal;
+  /**
+   * Hosts that run one invocation at a time pass the invocation's start: scratch directories
+   * older than that were left by an invocation stopped at its timeout and are removed first.
+   */
+  leftoverScratchBefore?: Date;
   /** DuckDB limits of this host. */
   engine?: { threads?: number; memoryLimitMb?: number };
   tempRoot?: string;
@@ -102,10 +113,20 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
   const onHostAbort = () => abort.abort();
   deps.signal?.addEventListener('abort', onHostAbort);
   if (deps.signal?.aborted) abort.abort();
+  let outOfTime = false;
+  const onDeadline = () => {
+    outOfTime = true;
+    abort.abort();
+  };
+  deps.deadline?.addEventListener('abort', onDeadline);
+  if (deps.deadline?.aborted) onDeadline();
   try {
+    const tempRoot = deps.tempRoot ?? tmpdir();
+    if (deps.leftoverScratchBefore)
+      await removeLeftoverScratch(tempRoot, deps.leftoverScratchBefore, deps.services.logger);
     // Nested so that whatever fails (opening DuckDB, the node, closing the session) the scratch
     // directory is still removed: it is created first and removed last.
-    const workDir = await mkdtemp(path.join(deps.tempRoot ?? tmpdir(), 'pw-node-'));
+    const workDir = await mkdtemp(path.join(tempRoot, NODE_SCRATCH_PREFIX));
     try {
       const tables = await deps.tables.openSession({
         ...deps.engine,
@@ -120,8 +141,17 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
+  } catch (error) {
+    // Stopped by the deadline, not by a cancel: the node failed, and says why.
+    if (outOfTime && error instanceof NodeCancelledError) {
+      throw new NodeError(
+        `Node "${request.nodeId}" ran out of time on its host and was stopped. Give it less data, or use a node type that runs on Fargate.`,
+      );
+    }
+    throw error;
   } finally {
     deps.signal?.removeEventListener('abort', onHostAbort);
+    deps.deadline?.removeEventListener('abort', onDeadline);
   }
 }
 
