@@ -151,14 +151,14 @@ describe('dataset refresh', () => {
     expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('PW_STATE_MACHINE_ARNS');
   });
 
-  it('stages the fetched file under staging/, copies a changed one to raw/ and deletes the staged one', () => {
+  it('reads s3:// sources under sources/, stages the fetched file, copies a changed one to raw/ and deletes the staged one', () => {
     const refresh = synth.stacks.schedules.refreshDatasets;
     const objects = (prefix: string) =>
       resolve(`arn:${Aws.PARTITION}:s3:::${names.dataBucketName}/${prefix}*`);
     const s3 = rolePermissions(template, stack, refresh.role).filter((line) => line.startsWith('s3:'));
     expect(s3).toEqual(
       [
-        permission('s3:GetObject', objects('dropbox/')),
+        permission('s3:GetObject', objects('sources/')),
         permission('s3:GetObject', objects('staging/')),
         permission('s3:PutObject', objects('staging/')),
         permission('s3:AbortMultipartUpload', objects('staging/')),
@@ -166,7 +166,7 @@ describe('dataset refresh', () => {
         permission('s3:AbortMultipartUpload', objects('raw/')),
         permission('s3:DeleteObject', objects('staging/')),
         permission('s3:ListBucket', resolve(`arn:${Aws.PARTITION}:s3:::${names.dataBucketName}`), {
-          StringLike: { 's3:prefix': ['dropbox/*', 'staging/*'] },
+          StringLike: { 's3:prefix': ['sources/*', 'staging/*'] },
         }),
       ].sort(),
     );

@@ -93,8 +93,8 @@ export class SchedulesStack extends Stack {
       this.refreshDatasets.role,
       names,
       // The fetched file streams into staging/ while it is hashed; a changed one is copied to raw/.
-      { read: ['dropbox/', 'staging/'], write: ['staging/', 'raw/'], delete: ['staging/'] },
-      'refresh: reads s3:// sources in the owner drop folder, stages the fetched file, stores a changed one as a new raw version',
+      { read: ['sources/', 'staging/'], write: ['staging/', 'raw/'], delete: ['staging/'] },
+      'refresh: reads s3:// sources under sources/, stages the fetched file, stores a changed one as a new raw version',
     );
 
     this.purgeDeleted = new PipeWeaveFunction(this, 'PurgeDeleted', {
