@@ -3,6 +3,7 @@ import type { Database } from '../db/database';
 import { withOwner } from '../db/owner-filter';
 import { NotFoundError } from '../errors/app-error';
 import type { Clock } from '../ports/clock.port';
+import { clip, fitPrefix } from '../profiling/data-api-json';
 import type { PipelineActor } from './pipeline-actor';
 import { findPipelineForChange, updatePipeline, type Pipeline } from './pipeline-repository';
 import type { PipelineIssue } from './validate-pipeline';
@@ -10,6 +11,15 @@ import { validatePipelineForOwner } from './validate-pipeline-for-owner';
 
 /** How many issues a pipeline row keeps (the answer has them all); bounds the row's size. */
 export const MAX_STORED_ISSUES = 100;
+/** Beside a definition of up to MAX_DEFINITION_BYTES, within the Data API's 64 KB row. */
+export const STORED_ISSUES_LIMIT_BYTES = 8 * 1024;
+
+function storedIssues(issues: readonly PipelineIssue[]): PipelineIssue[] {
+  const clipped = issues
+    .slice(0, MAX_STORED_ISSUES)
+    .map((issue) => ({ ...issue, field: clip(issue.field, 300), message: clip(issue.message, 500) }));
+  return fitPrefix(clipped, STORED_ISSUES_LIMIT_BYTES);
+}
 
 export interface StoredValidation {
   valid: boolean;
@@ -43,7 +53,7 @@ export async function validateStoredPipeline(
     const updated = await updatePipeline(trx, actor.scope, id, {
       ...(keepArchived ? {} : { status: result.valid ? 'validated' : 'draft' }),
       validatedAt: result.valid ? clock.now() : null,
-      validationErrors: result.valid ? null : result.issues.slice(0, MAX_STORED_ISSUES),
+      validationErrors: result.valid ? null : storedIssues(result.issues),
     });
     if (!updated) throw new NotFoundError('Pipeline', id);
     await recordAudit(

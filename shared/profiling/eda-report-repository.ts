@@ -3,19 +3,26 @@ import type { DatabaseTransaction } from '../db/database';
 import { jsonb, type EdaReportsTable, type JsonValue } from '../db/schema';
 import type { BlobStore } from '../ports/blob-store.port';
 import { objectKeys } from '../storage/object-keys';
+import { dataApiJsonBytes, ROW_JSON_BUDGET_BYTES } from './data-api-json';
 import {
   profileReportSchema,
+  SUMMARY_LIMIT_BYTES,
   summarizeProfile,
   type ProfileReport,
   type ProfileSummary,
 } from './profile-report';
 
 /**
- * EDA reports: the summary always in Postgres; the full report in Postgres when its JSON is under
- * 1 MiB, else in the object store at `objectKeys.edaReport` (the table's CHECKs enforce the split).
+ * EDA reports: the summary always in Postgres; the full report in Postgres when small, else in the
+ * object store at `objectKeys.edaReport` (the table's CHECKs allow either).
  * Functions taking a transaction run inside `withTenant`.
+ *
+ * "Small" is what the Data API can hand back: it returns no row over 64 KB, so a report stored in
+ * Postgres above that could be written but never read in AWS. The report's JSON (measured as the
+ * Data API returns it, escapes included) stays under POSTGRES_REPORT_LIMIT_BYTES and the summary
+ * under SUMMARY_LIMIT_BYTES, so the row stays within ROW_JSON_BUDGET_BYTES.
  */
-export const POSTGRES_REPORT_LIMIT_BYTES = 1024 * 1024;
+export const POSTGRES_REPORT_LIMIT_BYTES = ROW_JSON_BUDGET_BYTES - SUMMARY_LIMIT_BYTES;
 
 export interface ReportPlacement {
   summary: ProfileSummary;
@@ -42,7 +49,8 @@ export async function placeProfileReport(
   const body = JSON.stringify(report);
   const sizeBytes = Buffer.byteLength(body);
   const summary = summarizeProfile(report);
-  if (sizeBytes < POSTGRES_REPORT_LIMIT_BYTES) return { summary, sizeBytes, location: 'postgres', report };
+  if (dataApiJsonBytes(report) <= POSTGRES_REPORT_LIMIT_BYTES)
+    return { summary, sizeBytes, location: 'postgres', report };
   const key = objectKeys.edaReport(ref.userId, ref.datasetId, ref.versionNumber);
   await blobs.put(key, body, { contentType: 'application/json' });
   return { summary, sizeBytes, location: 's3', report, bucket: blobs.bucket, key };

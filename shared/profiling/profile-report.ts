@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { dataApiJsonBytes, fitPrefix } from './data-api-json';
 
 /**
  * The shape of a dataset version's profile (EDA report), stored as JSON: in eda_reports.full_report
- * when under 1 MiB, else at `objectKeys.edaReport(...)`. `summary` (always in Postgres) is a subset.
+ * when small (see eda-report-repository.ts), else at `objectKeys.edaReport(...)`. `summary` (always
+ * in Postgres) is a subset.
  * Statistics come from the SQL engine's SUMMARIZE aggregates (approximate distinct counts and
  * quantiles); min/max are text for non-numeric columns.
  */
@@ -105,13 +107,15 @@ export const profileSummarySchema = z
     /** Columns per kind. */
     dtypes: z.record(z.string(), z.number().int()),
     warningCount: z.number().int(),
-    /** Per column (the first SUMMARY_COLUMN_LIMIT): name, type and missing %. */
+    /** Per column (the first SUMMARY_COLUMN_LIMIT that fit SUMMARY_LIMIT_BYTES): name, type and missing %. */
     columns: z.array(z.object({ name: z.string(), type: z.string(), missingPercent: z.number() })),
   })
   .meta({ id: 'ProfileSummary' });
 export type ProfileSummary = z.infer<typeof profileSummarySchema>;
 
 export const SUMMARY_COLUMN_LIMIT = 500;
+/** The summary always lives in Postgres, read through the Data API (see data-api-json.ts). */
+export const SUMMARY_LIMIT_BYTES = 8 * 1024;
 
 export function summarizeProfile(report: ProfileReport): ProfileSummary {
   const dtypes: Record<string, number> = {};
@@ -121,7 +125,7 @@ export function summarizeProfile(report: ProfileReport): ProfileSummary {
     missing += column.missing;
   }
   const cells = report.rowCount * report.columnCount;
-  return {
+  const summary: ProfileSummary = {
     reportVersion: PROFILE_REPORT_VERSION,
     rowCount: report.rowCount,
     columnCount: report.columnCount,
@@ -129,10 +133,12 @@ export function summarizeProfile(report: ProfileReport): ProfileSummary {
     duplicateRows: report.duplicateRows,
     dtypes,
     warningCount: report.warnings.length,
-    columns: report.columns
-      .slice(0, SUMMARY_COLUMN_LIMIT)
-      .map((c) => ({ name: c.name, type: c.type, missingPercent: c.missingPercent })),
+    columns: [],
   };
+  const columns = report.columns
+    .slice(0, SUMMARY_COLUMN_LIMIT)
+    .map((c) => ({ name: c.name, type: c.type, missingPercent: c.missingPercent }));
+  return { ...summary, columns: fitPrefix(columns, SUMMARY_LIMIT_BYTES - dataApiJsonBytes(summary)) };
 }
 
 export function round(value: number, digits: number): number {

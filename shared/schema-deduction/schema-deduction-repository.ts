@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { DatabaseTransaction } from '../db/database';
 import { jsonb, type SchemaDeductionsTable } from '../db/schema';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error';
+import { clip, fitPrefix, ROW_JSON_BUDGET_BYTES } from '../profiling/data-api-json';
 import {
   DEDUCER_VERSION,
   deducedColumnSchema,
@@ -18,7 +19,41 @@ import {
  */
 export type SchemaDeductionRow = Selectable<SchemaDeductionsTable>;
 
-export const proposedSchemaSchema = z.object({ columns: z.array(deducedColumnSchema) });
+export const proposedSchemaSchema = z.object({
+  columns: z.array(deducedColumnSchema),
+  /** Set when `columns` lists only the first of this many columns (a very wide table). */
+  columnCount: z.number().int().optional(),
+  truncated: z.boolean().optional(),
+});
+
+/** Samples kept per column, each cut to SAMPLE_CHARS: enough for a person to judge a type. */
+export const SAMPLES_PER_COLUMN = 5;
+export const SAMPLE_CHARS = 100;
+
+/**
+ * A proposal (`proposed_schema` and `column_metadata`, both JSON in one row) stays readable through
+ * the Data API (rows of at most 64 KB, see profiling/data-api-json.ts): samples are bounded, and a
+ * table too wide for the budget has its first columns proposed, with `truncated` and `columnCount`.
+ */
+function boundedProposal(columns: readonly DeducedColumn[], columnCount: number) {
+  const bounded = columns.map((c) => ({
+    ...c,
+    samples: c.samples.slice(0, SAMPLES_PER_COLUMN).map((s) => clip(s, SAMPLE_CHARS)),
+  }));
+  // Each column is stored twice (schema entry, and confidence + samples by name): fit both.
+  const entries = bounded.map((c) => ({
+    column: c,
+    meta: [c.name, { confidence: c.confidence, samples: c.samples }],
+  }));
+  const listed = fitPrefix(entries, ROW_JSON_BUDGET_BYTES - 256).map((e) => e.column);
+  const truncated = listed.length < columnCount;
+  return {
+    proposedSchema: { columns: listed, ...(truncated ? { columnCount, truncated: true } : {}) },
+    columnMetadata: Object.fromEntries(
+      listed.map((c) => [c.name, { confidence: c.confidence, samples: c.samples }]),
+    ),
+  };
+}
 
 export const schemaOverrideSchema = z.strictObject({
   column: z.string().min(1),
@@ -38,7 +73,10 @@ export async function proposeSchema(
   trx: DatabaseTransaction,
   ref: SchemaRef,
   columns: readonly DeducedColumn[],
+  /** The table's column count when `columns` is already a truncated list (a copied proposal). */
+  columnCount = columns.length,
 ): Promise<SchemaDeductionRow> {
+  const proposal = boundedProposal(columns, Math.max(columnCount, columns.length));
   await trx
     .updateTable('schema_deductions')
     .set({ status: 'superseded' })
@@ -57,12 +95,10 @@ export async function proposeSchema(
       user_id: ref.userId,
       dataset_id: ref.datasetId,
       dataset_version_id: ref.datasetVersionId,
-      proposed_schema: jsonb({ columns }),
-      column_metadata: jsonb(
-        Object.fromEntries(columns.map((c) => [c.name, { confidence: c.confidence, samples: c.samples }])),
-      ),
+      proposed_schema: jsonb(proposal.proposedSchema),
+      column_metadata: jsonb(proposal.columnMetadata),
       status: 'proposed',
-      confidence_score: schemaConfidence(columns),
+      confidence_score: schemaConfidence(proposal.proposedSchema.columns),
       deducer_version: DEDUCER_VERSION,
     })
     .returningAll()
@@ -94,7 +130,7 @@ export async function acceptSchema(
   overrides: readonly SchemaOverride[] = [],
 ): Promise<SchemaDeductionRow> {
   const row = await decidable(trx, datasetVersionId);
-  const columns = parseProposedSchema(row);
+  const { columns, columnCount, truncated } = proposedSchemaSchema.parse(row.proposed_schema);
   const names = new Set(columns.map((c) => c.name));
   const unknown = overrides.filter((o) => !names.has(o.column));
   if (unknown.length > 0) {
@@ -122,7 +158,11 @@ export async function acceptSchema(
     .updateTable('schema_deductions')
     .set({
       status: 'accepted',
-      proposed_schema: jsonb({ columns: accepted, overrides }),
+      proposed_schema: jsonb({
+        columns: accepted,
+        overrides,
+        ...(truncated ? { columnCount, truncated } : {}),
+      }),
       confidence_score: schemaConfidence(accepted),
       decided_by: decidedBy,
       decided_at: sql<Date>`now()`,

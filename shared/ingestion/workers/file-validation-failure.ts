@@ -1,4 +1,5 @@
 import type { VersionValidationIssue } from '../../datasets/dataset-records';
+import { capValidationIssues } from './version-json-limits';
 
 /**
  * Thrown by a modality processor when the file itself is at fault (empty, malformed, too wide…).
@@ -7,8 +8,11 @@ import type { VersionValidationIssue } from '../../datasets/dataset-records';
  */
 export class FileValidationFailure extends Error {
   override name = 'FileValidationFailure';
-  constructor(readonly issues: VersionValidationIssue[]) {
+  /** As stored in `validation_errors`: bounded, however many problems the file has. */
+  readonly issues: VersionValidationIssue[];
+  constructor(issues: VersionValidationIssue[]) {
     super(issues[0]?.message ?? 'The file did not pass validation.');
+    this.issues = capValidationIssues(issues);
   }
 }
 

@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { VersionValidationIssue } from '../../datasets/dataset-records';
-import type { JsonValue } from '../../db/schema';
 import type { ProfileReport, ProfileWarning } from '../../profiling/profile-report';
 import { profileTable } from '../../profiling/profile-table';
 import {
@@ -17,6 +16,7 @@ import { sampleColumnValues } from '../../schema-deduction/sample-column-values'
 import { detectCsvDialect, type CsvDialect } from './detect-csv-dialect';
 import { FileValidationFailure, failFile, sampleOf } from './file-validation-failure';
 import type { ModalityProcessor, ProcessorContext, ProcessorOutcome } from './modality-processor';
+import { listColumnsMetadata } from './version-json-limits';
 import { normalizeToUtf8, readHead, type TextEncoding } from './text-encoding';
 import { XlsxUnreadableError, type XlsxToCsv, type XlsxToCsvResult } from './xlsx-to-csv.port';
 
@@ -153,12 +153,10 @@ export async function convertAndProfileTabular(
     }),
   );
 
-  const columnsMetadata: JsonValue = schema.map((c) => ({
-    name: c.name,
-    type: c.storageType,
-    semanticType: c.type,
-    nullable: c.nullable,
-  }));
+  const { columnsMetadata, columnsListed } = listColumnsMetadata(
+    schema.map((c) => ({ name: c.name, type: c.storageType, semanticType: c.type, nullable: c.nullable })),
+  );
+  const listedNote: Record<string, number> = columnsListed === undefined ? {} : { columnsListed };
   return {
     parquetPath,
     outcome: {
@@ -170,13 +168,15 @@ export async function convertAndProfileTabular(
       modalityMetadata: workbook
         ? {
             inputFormat: format,
+            ...listedNote,
             sheet: workbook.sheetName,
-            sheets: workbook.sheetNames,
+            sheets: workbook.sheetNames.slice(0, 100),
             ...(workbook.firstRow > 1 ? { firstRow: workbook.firstRow } : {}),
             ...(prepared.hasHeader === undefined ? {} : { hasHeader: prepared.hasHeader }),
           }
         : {
             inputFormat: format,
+            ...listedNote,
             ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
             ...(prepared.delimiter ? { delimiter: prepared.delimiter } : {}),
             ...(prepared.hasHeader === undefined ? {} : { hasHeader: prepared.hasHeader }),

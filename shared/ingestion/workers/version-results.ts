@@ -11,6 +11,7 @@ import { copyEdaReport, findEdaReport } from '../../profiling/eda-report-reposit
 import {
   findVersionSchema,
   parseProposedSchema,
+  proposedSchemaSchema,
   proposeSchema,
 } from '../../schema-deduction/schema-deduction-repository';
 
@@ -54,7 +55,13 @@ export async function reuseCanonicalResults(
     const report = await findEdaReport(trx, canonical.id);
     if (report) await copyEdaReport(trx, report, ref);
     const schema = await findVersionSchema(trx, canonical.id);
-    if (schema) await proposeSchema(trx, ref, parseProposedSchema(schema));
+    if (schema)
+      await proposeSchema(
+        trx,
+        ref,
+        parseProposedSchema(schema),
+        proposedSchemaSchema.parse(schema.proposed_schema).columnCount,
+      );
     return 'linked';
   }
   if (canonical.status === 'failed') {

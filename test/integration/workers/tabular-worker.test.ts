@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import type { VersionValidationIssue } from '../../../shared/datasets/dataset-records';
 import type { DatabaseTransaction } from '../../../shared/db/database';
+import { dataApiJsonBytes, ROW_JSON_BUDGET_BYTES } from '../../../shared/profiling/data-api-json';
 import { loadFullReport } from '../../../shared/profiling/eda-report-repository';
 import { profileReportSchema, type ProfileReport } from '../../../shared/profiling/profile-report';
 import { sqlNumber, sqlString } from '../../../shared/profiling/sql-engine.port';
@@ -184,13 +185,45 @@ describe('tabular worker', () => {
     );
     const summary = row.summary as { columnCount: number };
     expect(summary.columnCount).toBe(5000);
-    // A 5,000-column report is over the 1 MiB kept in PostgreSQL: it lives in S3.
+    // A 5,000-column report is far over what PostgreSQL keeps (a Data API row): it lives in S3.
     expect(row.storage_location).toBe('s3');
     expect(row.full_report).toBeNull();
     expect(await h.services.blobs.head(row.s3_key ?? '')).toBeDefined();
     const profile = await loadFullReport(h.services.blobs, row);
     expect(profile.limits.truncated).toBe(true);
     expect(profile.warnings.map((w) => w.code)).toContain('profile_truncated');
+
+    // Every row this version wrote can be read back through the Data API (64 KB per row): the
+    // JSON of each stays within the budget, the lists say what they leave out.
+    const stored = await read(async (trx) => ({
+      version: await trx
+        .selectFrom('dataset_versions')
+        .selectAll()
+        .where('id', '=', version.id)
+        .executeTakeFirstOrThrow(),
+      schema: await trx
+        .selectFrom('schema_deductions')
+        .selectAll()
+        .where('dataset_version_id', '=', version.id)
+        .executeTakeFirstOrThrow(),
+    }));
+    const rowJson = (...values: unknown[]) => values.reduce<number>((n, v) => n + dataApiJsonBytes(v), 0);
+    expect(rowJson(row.summary, row.full_report)).toBeLessThanOrEqual(ROW_JSON_BUDGET_BYTES);
+    expect(
+      rowJson(
+        stored.version.columns_metadata,
+        stored.version.modality_metadata,
+        stored.version.validation_errors,
+      ),
+    ).toBeLessThanOrEqual(ROW_JSON_BUDGET_BYTES);
+    expect(rowJson(stored.schema.proposed_schema, stored.schema.column_metadata)).toBeLessThanOrEqual(
+      ROW_JSON_BUDGET_BYTES,
+    );
+    const listed = (stored.version.columns_metadata as { name: string }[]).map((c) => c.name);
+    expect(listed.length).toBeGreaterThan(100);
+    expect(listed).toEqual(Array.from({ length: listed.length }, (_, i) => `c${i}`));
+    expect(stored.version.modality_metadata).toMatchObject({ columnsListed: listed.length });
+    expect(stored.schema.proposed_schema).toMatchObject({ columnCount: 5000, truncated: true });
   }, 120_000);
 
   it('matches DuckDB SUMMARIZE on the same file and flags leakage of the target', async () => {
