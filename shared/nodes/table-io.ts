@@ -37,6 +37,13 @@ export async function countRows(context: NodeContext, file: string): Promise<num
   return Number(rows[0]?.['n'] ?? 0);
 }
 
+/**
+ * A port output names at most this many columns. The output travels through Step Functions (256 KB
+ * per state, across every node of a stage) and is stored in `job_nodes.output` (the Data API
+ * returns rows of at most 64 KB), while a table may have 10,000 columns.
+ */
+export const MAX_LISTED_COLUMNS = 50;
+
 /** Throws a NodeError naming the param and the columns that exist when any wanted column is missing. */
 export function requireColumns(
   columns: readonly ColumnInfo[],
@@ -46,7 +53,11 @@ export function requireColumns(
   const names = new Set(columns.map((c) => c.name));
   const missing = wanted.filter((name) => !names.has(name));
   if (missing.length > 0) {
-    const known = columns.map((c) => c.name).join(', ');
+    // Named in full for a normal table; a very wide one lists its first columns (the message is
+    // stored with the node and travels through Step Functions).
+    const listed = columns.slice(0, MAX_LISTED_COLUMNS).map((c) => c.name);
+    const more = columns.length - listed.length;
+    const known = more > 0 ? `${listed.join(', ')} and ${more} more` : listed.join(', ');
     throw new NodeError(
       `${missing.length === 1 ? 'Column' : 'Columns'} ${missing.map((m) => `"${m}"`).join(', ')} ${
         missing.length === 1 ? 'does' : 'do'
@@ -55,13 +66,6 @@ export function requireColumns(
     );
   }
 }
-
-/**
- * A port output names at most this many columns. The output travels through Step Functions (256 KB
- * per state, across every node of a stage) and is stored in `job_nodes.output` (the Data API
- * returns rows of at most 64 KB), while a table may have 10,000 columns.
- */
-export const MAX_LISTED_COLUMNS = 50;
 
 /** The columns part of a port output: the count, and the first names only. */
 export function describeOutputColumns(

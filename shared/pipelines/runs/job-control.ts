@@ -4,6 +4,7 @@ import { DependencyUnavailableError } from '../../errors/app-error';
 import type { Services } from '../../services';
 import { toPipelineGraph } from '../pipeline-definition';
 import { indexPipelineGraph } from '../plan-stages';
+import { clip } from '../../profiling/data-api-json';
 import { asRecord } from './as-record';
 import { usedCredits } from './estimate-job-cost';
 import { asJobOwner } from './job-scope';
@@ -20,7 +21,7 @@ import {
   touchJob,
 } from './job-repository';
 import { findSnapshot } from './pipeline-snapshot-repository';
-import { describeStatesError, explainNodeError, type StatesError } from './run-errors';
+import { describeStatesError, explainNodeError, type DescribedError, type StatesError } from './run-errors';
 
 /**
  * The control plane of a run: what the state machine's PlanStages, CheckStage, RecordNode* and
@@ -110,8 +111,8 @@ export async function recordNodeResult(
       await touchJob(trx, request.jobId, { now, currentStep: `finished ${request.nodeId}` });
       return changed;
     }
-    const described = describeStatesError(request.error);
-    const message = explainNodeError(described);
+    const described = describeBounded(request.error);
+    const message = clip(explainNodeError(described), MAX_ERROR_MESSAGE_CHARS);
     const changed = await completeNode(trx, request.jobId, request.nodeId, {
       status: 'failed',
       output: { failure: { type: described.type, traceback: described.traceback } },
@@ -135,6 +136,19 @@ export async function recordNodeResult(
     return true;
   });
   return { recorded: recorded ?? false };
+}
+
+const MAX_ERROR_MESSAGE_CHARS = 4_000;
+const MAX_TRACEBACK_LINES = 40;
+
+/** An error as stored in job_nodes and jobs rows, which the Data API returns at most 64 KB of. */
+function describeBounded(error: StatesError): DescribedError {
+  const described = describeStatesError(error);
+  return {
+    type: clip(described.type, 200),
+    message: clip(described.message, MAX_ERROR_MESSAGE_CHARS),
+    traceback: described.traceback.slice(0, MAX_TRACEBACK_LINES).map((line) => clip(line, 500)),
+  };
 }
 
 /** Why a job is being settled. */
@@ -214,7 +228,7 @@ function decideOutcome(reason: SettleReason, nodes: readonly JobNode[]): Outcome
   if (reason.kind === 'platform-failure')
     return { status: 'failed', platformFailure: true, errorMessage: reason.message };
   if (reason.error) {
-    const described = describeStatesError(reason.error);
+    const described = describeBounded(reason.error);
     return {
       status: 'failed',
       platformFailure: true,

@@ -96,6 +96,16 @@ describe('column nodes', () => {
     expect(out?.columns).toEqual(columns.slice(1, 51));
     // What travels through the state machine and into job_nodes.output stays small.
     expect(JSON.stringify(result).length).toBeLessThan(8 * 1024);
+    // So does the error naming a missing column: the first 50 columns, then how many more.
+    const missing = await h.run('table.select_columns', { table: { key: wide } }, { columns: ['nope'] }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(missing).toBeInstanceOf(NodeError);
+    const message = (missing as NodeError).message;
+    expect(message).toContain(`${columns[49] ?? ''} and 2950 more`);
+    expect(message).not.toContain(columns[50] ?? '');
+    expect(message.length).toBeLessThan(8 * 1024);
     expect(
       (await h.run('table.select_columns', { table: { key: people } }, { columns: ['id'] })).outputs['table'],
     ).toMatchObject({
