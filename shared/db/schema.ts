@@ -122,6 +122,9 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const EXPORT_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 
+export const IDEMPOTENCY_KEY_STATUSES = ['in_progress', 'completed'] as const;
+export type IdempotencyKeyStatus = (typeof IDEMPOTENCY_KEY_STATUSES)[number];
+
 export const INGESTION_JOB_STATUSES = ['queued', 'processing', 'completed', 'failed', 'quarantined'] as const;
 export type IngestionJobStatus = (typeof INGESTION_JOB_STATUSES)[number];
 
@@ -480,6 +483,21 @@ export interface ExportsTable {
   user_id: string;
 }
 
+/** Stored first responses of POSTs sent with an Idempotency-Key (migration 0012). */
+export interface IdempotencyKeysTable {
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  key: string;
+  locked_at: Generated<Timestamp>;
+  operation: string;
+  request_hash: string;
+  response_body: Json | null;
+  response_headers: Json | null;
+  response_status: number | null;
+  status: Generated<IdempotencyKeyStatus>;
+  user_id: string;
+}
+
 export interface IngestionJobsTable {
   attempts: Generated<number>;
   completed_at: Timestamp | null;
@@ -766,6 +784,7 @@ export interface DB {
   experiment_runs: ExperimentRunsTable;
   experiments: ExperimentsTable;
   exports: ExportsTable;
+  idempotency_keys: IdempotencyKeysTable;
   ingestion_jobs: IngestionJobsTable;
   job_nodes: JobNodesTable;
   jobs: JobsTable;
@@ -808,6 +827,7 @@ export const ENUM_COLUMNS = {
   'experiments.status': EXPERIMENT_STATUSES,
   'exports.format': EXPORT_FORMATS,
   'exports.status': EXPORT_STATUSES,
+  'idempotency_keys.status': IDEMPOTENCY_KEY_STATUSES,
   'ingestion_jobs.source_type': ARRIVAL_SOURCES,
   'ingestion_jobs.status': INGESTION_JOB_STATUSES,
   'job_nodes.runtime': NODE_RUNTIMES,

@@ -17,7 +17,9 @@ import { securityHeaders } from './middleware/security-headers';
 import { servicesLoader } from './middleware/services';
 import { validation } from './middleware/validation';
 import { requestOrigin } from './request-origin';
-import type { ApiRequest, ApiResponse, RouteSpec } from './route';
+import { idempotencyKeyOf } from '../idempotency/idempotency-key';
+import { withStoredResponse } from '../idempotency/stored-responses';
+import { routeKey, type ApiRequest, type ApiResponse, type RouteSpec } from './route';
 import { createRouteTable } from './route-table';
 
 export type { Authenticate, AuthenticationRequest } from './middleware/authentication';
@@ -82,7 +84,24 @@ async function dispatch(event: HttpEvent): Promise<HttpResult> {
     path: event.rawPath,
     origin: requestOrigin(event, { trustForwarded: services.config.runtime === 'local' }),
   };
-  return toHttpResult(await route.handle(request, services));
+  const handle = () => route.handle(request, services);
+  const idempotency = route.idempotency;
+  const key = idempotency ? idempotencyKeyOf(request.headers) : undefined;
+  if (idempotency?.mode === 'stored' && key !== undefined && request.caller) {
+    const response = await withStoredResponse(
+      services,
+      {
+        userId: request.caller.userId,
+        operation: routeKey(route),
+        key,
+        request: { params: input.params, body: input.body ?? null },
+      },
+      handle,
+      idempotency.storedBody ? { storedBody: idempotency.storedBody } : {},
+    );
+    return toHttpResult(response);
+  }
+  return toHttpResult(await handle());
 }
 
 const NO_BODY_STATUSES = new Set([204, 205, 304]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency/idempotency-key';
 import { strictSchema } from './middleware/validation';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem';
 import type { AuthRequirement, RouteSpec } from './route';
@@ -38,7 +39,7 @@ export interface OpenApiDocument {
 
 export interface OpenApiParameter {
   name: string;
-  in: 'path' | 'query';
+  in: 'path' | 'query' | 'header';
   required: boolean;
   description?: string;
   schema: JsonSchema;
@@ -110,7 +111,11 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], options: Open
 }
 
 function operationFor(route: RouteSpec, schemas: SchemaCollector): OpenApiOperation {
-  const parameters = [...pathParameters(route, schemas), ...queryParameters(route, schemas)];
+  const parameters = [
+    ...pathParameters(route, schemas),
+    ...queryParameters(route, schemas),
+    ...headerParameters(route),
+  ];
   const hasBody = !!route.request?.body || !!route.rawBody;
   const responses: OpenApiOperation['responses'] = {};
 
@@ -191,6 +196,25 @@ function queryParameters(route: RouteSpec, schemas: SchemaCollector): OpenApiPar
   return Object.entries(properties).map(([name, property]) =>
     parameter(name, 'query', required.includes(name), property),
   );
+}
+
+function headerParameters(route: RouteSpec): OpenApiParameter[] {
+  const idempotency = route.idempotency;
+  if (!idempotency) return [];
+  const replay =
+    idempotency.description ??
+    (idempotency.mode === 'stored'
+      ? 'A retry with the same key and the same request within 24 hours answers the first response (same status and body, header `idempotent-replayed: true`) without doing it again.'
+      : 'A retry with the same key and the same request answers what the first one created.');
+  return [
+    {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: idempotency.required ?? false,
+      description: `Makes retries safe: 1–${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters, scoped to you and this operation. ${replay} The same key with a different request is a 409 (IDEMPOTENCY.KEY_REUSED)${idempotency.mode === 'stored' ? '; while the first request still runs, a 409 (IDEMPOTENCY.IN_PROGRESS)' : ''}.`,
+      schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+    },
+  ];
 }
 
 function parameter(

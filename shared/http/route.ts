@@ -51,6 +51,24 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+/**
+ * How an operation honours the `Idempotency-Key` header (checked the same way everywhere:
+ * 1–255 visible ASCII characters, scoped to the caller and the operation).
+ * - `stored`: the handler stack keeps the first successful response per key for 24 h and
+ *   replays it to a retry of the same request (`shared/idempotency/stored-responses.ts`);
+ * - `own`: the operation records the key with what it creates (a unique key on the row, in the
+ *   same transaction) and answers a retry itself.
+ */
+export interface IdempotencySpec {
+  mode: 'stored' | 'own';
+  /** The header must be sent. */
+  required?: boolean;
+  /** `stored` only: what a replay shows instead of the first body (a secret shown once stays shown once). */
+  storedBody?: (body: unknown) => unknown;
+  /** Documented with the header (what a replay answers). */
+  description?: string;
+}
+
 export interface RouteSpec<
   P extends z.ZodType = z.ZodType,
   Q extends z.ZodType = z.ZodType,
@@ -70,6 +88,8 @@ export interface RouteSpec<
   responses: Record<number, ResponseSpec>;
   /** Keep the raw body (webhooks verify signatures on it) and skip JSON parsing. */
   rawBody?: boolean;
+  /** `Idempotency-Key` support: every POST that creates has it. */
+  idempotency?: IdempotencySpec;
   handle(request: ApiRequest<z.infer<P>, z.infer<Q>, z.infer<B>>, services: Services): Promise<ApiResponse>;
 }
 

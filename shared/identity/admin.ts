@@ -78,7 +78,8 @@ export async function grantCredits(
   request: AdminRequest,
   input: { userId: string; amount: number; reason: string; idempotencyKey: string },
 ): Promise<{ grant: CreditGrant; replayed: boolean }> {
-  const ledgerKey = `admin-grant:${input.idempotencyKey}`;
+  // Scoped to the granting admin, like every Idempotency-Key: another admin's key never collides.
+  const ledgerKey = `admin-grant:${request.caller.userId}:${input.idempotencyKey}`;
   return withTenant(services.db, adminScope(request.caller), async (trx) => {
     const user = await trx
       .selectFrom('users')

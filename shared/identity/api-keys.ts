@@ -26,7 +26,13 @@ export const apiKeyViewSchema = z
 export type ApiKeyView = z.infer<typeof apiKeyViewSchema>;
 
 export const createdApiKeySchema = apiKeyViewSchema
-  .extend({ key: z.string().meta({ description: 'The secret: shown once, never again.' }) })
+  .extend({
+    key: z.string().optional().meta({
+      description:
+        'The secret: shown once, never again (absent when an Idempotency-Key replays the creation).',
+    }),
+    note: z.string().optional().meta({ description: 'Set on a replay: why `key` is absent.' }),
+  })
   .meta({ id: 'CreatedApiKey' });
 
 function toView(row: Selectable<ApiKeysTable>): ApiKeyView {

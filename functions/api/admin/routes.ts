@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../../../shared/errors/app-error';
+import { idempotencyKeyOf } from '../../../shared/idempotency/idempotency-key';
 import {
   createCreditPackage,
   creditGrantSchema,
@@ -84,6 +85,13 @@ export const adminRoutes: RouteSpec[] = [
       'Requires an `Idempotency-Key` header: retrying with the same key returns the first grant (200) instead of granting again.',
     tags: ['admin'],
     auth: 'admin',
+    // The ledger row carries the key (unique), written in the grant's own transaction.
+    idempotency: {
+      mode: 'own',
+      required: true,
+      description:
+        'A retry with the same key and the same grant answers the first grant (200) instead of granting again.',
+    },
     request: {
       params: userParams,
       body: z.object({
@@ -96,9 +104,10 @@ export const adminRoutes: RouteSpec[] = [
       200: { description: 'Already granted with this Idempotency-Key', schema: creditGrantSchema },
     },
     async handle(request, services) {
-      const idempotencyKey = request.headers['idempotency-key']?.trim();
-      if (!idempotencyKey || idempotencyKey.length > 200) {
-        throw new ValidationError('Send an Idempotency-Key header (1-200 characters) with each grant.', {
+      const idempotencyKey = idempotencyKeyOf(request.headers);
+      if (idempotencyKey === undefined) {
+        throw new ValidationError('Send an Idempotency-Key header with each grant.', {
+          code: 'REQUEST.INVALID_IDEMPOTENCY_KEY',
           field: 'headers.idempotency-key',
         });
       }
@@ -134,6 +143,7 @@ export const adminRoutes: RouteSpec[] = [
     summary: 'Create a credit package (administrators)',
     tags: ['admin'],
     auth: 'admin',
+    idempotency: { mode: 'stored' },
     request: { body: creditPackageInputSchema },
     responses: { 201: { description: 'Created', schema: creditPackageViewSchema } },
     async handle(request, services) {

@@ -14,6 +14,15 @@ import { callerOf } from '../../../shared/identity/caller';
 
 const keyParams = z.object({ keyId: z.uuid() });
 
+function withoutSecret(body: unknown): unknown {
+  if (!body || typeof body !== 'object') return body;
+  const { key: _secret, ...view } = body as Record<string, unknown>;
+  return {
+    ...view,
+    note: 'This key was created by an earlier request with the same Idempotency-Key; its secret was shown only then. Revoke it and create another if the secret was lost.',
+  };
+}
+
 export const apiKeyRoutes: RouteSpec[] = [
   defineRoute({
     method: 'POST',
@@ -25,6 +34,13 @@ export const apiKeyRoutes: RouteSpec[] = [
       'Send it as `x-api-key`. Scopes nest: `read` allows GET, `write` every method, `admin` (administrators only) the admin routes.',
     tags: ['api-keys'],
     auth: 'user',
+    idempotency: {
+      mode: 'stored',
+      // The secret is shown once: a replay answers the key without it, saying why.
+      storedBody: withoutSecret,
+      description:
+        'A retry with the same key and the same request within 24 hours answers the same key (201, header `idempotent-replayed: true`) WITHOUT its secret, which is shown only once: `key` is absent and `note` says so. If the first answer was lost, revoke that key and create another.',
+    },
     request: {
       body: z.object({
         name: z.string().trim().min(1).max(200),
@@ -32,7 +48,13 @@ export const apiKeyRoutes: RouteSpec[] = [
         expiresAt: z.iso.datetime({ offset: true }).optional(),
       }),
     },
-    responses: { 201: { description: 'The key, with its secret', schema: createdApiKeySchema } },
+    responses: {
+      201: {
+        description:
+          'The key, with its secret (a replay of the same Idempotency-Key: without it, with a note)',
+        schema: createdApiKeySchema,
+      },
+    },
     async handle(request, services) {
       const { name, scopes, expiresAt } = request.body;
       const created = await createApiKey(services, callerOf(request), {

@@ -59,6 +59,7 @@ export const datasetRoutes: RouteSpec[] = [
     summary: 'Create a dataset (then add versions by upload)',
     tags: ['datasets'],
     auth: 'user',
+    idempotency: { mode: 'stored' },
     request: {
       body: z.strictObject({
         name,
@@ -196,6 +197,7 @@ export const datasetRoutes: RouteSpec[] = [
       'Declare the file (name, content type, exact size). The answer says how to upload it straight to storage; ingestion starts when it arrives.',
     tags: ['datasets'],
     auth: 'user',
+    idempotency: { mode: 'stored' },
     request: {
       params: datasetParams,
       body: z.strictObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../../../shared/db/schema';
-import { defineRoute, type ApiRequest, type RouteSpec } from '../../../shared/http/route';
+import { defineRoute, type IdempotencySpec, type RouteSpec } from '../../../shared/http/route';
+import { idempotencyKeyOf } from '../../../shared/idempotency/idempotency-key';
 import { queryParam } from '../../../shared/http/query-params';
 import { callerOf } from '../../../shared/identity/caller';
 import { cancelJob } from '../../../shared/pipelines/runs/cancel-job';
@@ -16,7 +17,11 @@ const jobListSchema = z
   .object({ items: z.array(jobViewSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'JobList', description: 'Newest first; pass nextCursor as ?cursor= for the next page' });
 
-const idempotencyKeyOf = (request: Pick<ApiRequest, 'headers'>) => request.headers['idempotency-key'];
+/** The job row carries the key (unique per owner), inserted in the transaction that starts the run. */
+const jobIdempotency: IdempotencySpec = {
+  mode: 'own',
+  description: 'A retry with the same key and the same request answers the job the first one created (200).',
+};
 const started = { description: 'The job was created and its run started', schema: jobViewSchema };
 const replayed = {
   description: 'This Idempotency-Key already created this job: the same job',
@@ -35,6 +40,7 @@ export const jobRoutes: RouteSpec[] = [
       'Send an `Idempotency-Key` header to make retries safe: the same key answers the same job; the same key with another body is a 409.',
     tags: ['jobs'],
     auth: 'user',
+    idempotency: jobIdempotency,
     request: {
       body: z.strictObject({
         pipelineId: z.uuid(),
@@ -58,7 +64,7 @@ export const jobRoutes: RouteSpec[] = [
       const { caller } = callerOf(request);
       const { job, created } = await startJob(
         { services, credits: jobCredits() },
-        { caller, ...request.body, idempotencyKey: idempotencyKeyOf(request) },
+        { caller, ...request.body, idempotencyKey: idempotencyKeyOf(request.headers) },
       );
       return { status: created ? 201 : 200, headers: { location: `/jobs/${job.id}` }, body: toJobView(job) };
     },
@@ -146,6 +152,7 @@ export const jobRoutes: RouteSpec[] = [
     summary: 'Run a finished job again, from the same pipeline snapshot',
     tags: ['jobs'],
     auth: 'user',
+    idempotency: jobIdempotency,
     request: { params: jobParams, body: z.strictObject({ priority: priority.optional() }).optional() },
     responses: {
       201: started,
@@ -161,7 +168,7 @@ export const jobRoutes: RouteSpec[] = [
           caller,
           jobId: request.params.jobId,
           priority: request.body?.priority,
-          idempotencyKey: idempotencyKeyOf(request),
+          idempotencyKey: idempotencyKeyOf(request.headers),
         },
       );
       return { status: created ? 201 : 200, headers: { location: `/jobs/${job.id}` }, body: toJobView(job) };

@@ -36,6 +36,7 @@ export const pipelineRoutes: RouteSpec[] = [
       'The definition’s structure is checked now; `POST /pipelines/{pipelineId}/validate` checks it against the node catalog and your datasets.',
     tags: ['pipelines'],
     auth: 'user',
+    idempotency: { mode: 'stored' },
     request: {
       body: z.object({
         name,
@@ -217,6 +218,7 @@ export const pipelineRoutes: RouteSpec[] = [
     summary: 'Copy a pipeline or a template into a new draft of yours',
     tags: ['pipelines'],
     auth: 'user',
+    idempotency: { mode: 'stored' },
     request: {
       params: pipelineIdParams,
       body: z

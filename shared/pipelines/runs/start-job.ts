@@ -1,3 +1,4 @@
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../idempotency/idempotency-key';
 import type { CreditsPort } from '../../credits/credits.port';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import type { DatabaseTransaction } from '../../db/database';
@@ -49,6 +50,7 @@ export interface StartJobRequest {
   pipelineId: string;
   datasetVersionId: string;
   priority: number;
+  /** The request's Idempotency-Key, as `idempotencyKeyOf` read it. */
   idempotencyKey?: string | undefined;
 }
 
@@ -58,10 +60,8 @@ export interface StartedJob {
   created: boolean;
 }
 
-const MAX_IDEMPOTENCY_KEY = 255;
-
 export async function startJob(deps: StartJobDeps, request: StartJobRequest): Promise<StartedJob> {
-  const key = request.idempotencyKey === undefined ? null : checkIdempotencyKey(request.idempotencyKey);
+  const key = request.idempotencyKey ?? null;
   const sameRequest = (job: Job) =>
     job.pipelineId === request.pipelineId &&
     job.datasetVersionId === request.datasetVersionId &&
@@ -120,14 +120,15 @@ export interface RetryJobRequest {
   caller: Owner;
   jobId: string;
   priority?: number | undefined;
+  /** The request's Idempotency-Key, as `idempotencyKeyOf` read it. */
   idempotencyKey?: string | undefined;
 }
 
 /** A new job from the snapshot of a finished one (the pipeline may have changed or been deleted since). */
 export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Promise<StartedJob> {
-  const given = request.idempotencyKey === undefined ? null : checkIdempotencyKey(request.idempotencyKey);
+  const given = request.idempotencyKey ?? null;
   // Keys are per operation: the same key on another job's retry or on POST /jobs is a different request.
-  const key = given ? `retry:${request.jobId}:${given}`.slice(0, MAX_IDEMPOTENCY_KEY) : null;
+  const key = given ? `retry:${request.jobId}:${given}`.slice(0, MAX_IDEMPOTENCY_KEY_LENGTH) : null;
   return createOncePerKey(
     deps,
     request.caller,
@@ -267,17 +268,6 @@ function replay(existing: Job, sameRequest: (job: Job) => boolean): StartedJob {
     );
   }
   return { job: existing, created: false };
-}
-
-function checkIdempotencyKey(key: string): string {
-  const trimmed = key.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(trimmed)) {
-    throw new ValidationError(`Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} visible ASCII characters.`, {
-      code: 'REQUEST.INVALID_IDEMPOTENCY_KEY',
-      field: 'headers.idempotency-key',
-    });
-  }
-  return trimmed;
 }
 
 interface PipelineRow {
