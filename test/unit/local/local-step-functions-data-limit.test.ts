@@ -3,6 +3,7 @@ import {
   lambdaTask,
   LocalStepFunctions,
   STATE_PAYLOAD_LIMIT_BYTES,
+  type TaskOverrides,
 } from '../../../infra/local/local-step-functions';
 import { ValidationError } from '../../../shared/errors/app-error';
 
@@ -63,7 +64,7 @@ function runner(definition: string, produce: (payload: { size: number }) => unkn
       calls.push(name);
       return payload === null ? null : { ok: true };
     });
-  const overrides =
+  const overrides: TaskOverrides =
     definition === PRODUCE_MACHINE
       ? {
           Produce: lambdaTask<{ size: number }>((p) => produce(p)),
