@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { createAwsServices } from '../../shared/adapters/aws/aws-services';
+import { loadAwsServices } from '../../shared/adapters/aws/aws-services';
 import { ConfigError, loadConfig } from '../../shared/config/config';
 import { runFargateNode } from './run-fargate-node';
 
@@ -11,7 +11,7 @@ export async function handler(): Promise<number> {
   if (!config.nodeTask)
     throw new ConfigError('PW_TASK_TOKEN, PW_JOB_ID and PW_NODE_ID must be set for a node task.');
   // Task callbacks need no state machine ARN: the token names the execution.
-  const services = createAwsServices({ ...config, stateMachines: config.stateMachines ?? {} });
+  const services = await loadAwsServices({ ...config, stateMachines: config.stateMachines ?? {} });
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
   const result = await runFargateNode(services, config.nodeTask, { signal: stop.signal });
