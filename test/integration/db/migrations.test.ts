@@ -11,6 +11,7 @@ const DOMAIN_TABLES = [
   'refresh_tokens',
   'api_keys',
   'audit_logs',
+  'idempotency_keys',
   'datasets',
   'dataset_versions',
   'ingestion_jobs',
