@@ -3,7 +3,7 @@
  * which cannot return a row over 64 KB (and its cursor fallback pages rows, it cannot split one):
  * a row written with a larger jsonb value can be stored but never read back. A jsonb value comes
  * back as JSON text inside the JSON response, so it is measured as that: encoded twice, with every
- * non-ASCII character counted as a `\uXXXX` escape. A row's JSON columns together stay under
+ * non-ASCII character counted as a `\u` escape of four hex digits. A row's JSON columns together stay under
  * `ROW_JSON_BUDGET_BYTES`, leaving room for its other columns; anything larger is capped (a count
  * plus the first entries) or stored in the object store.
  */
@@ -19,7 +19,7 @@ export function dataApiJsonBytes(value: unknown): number {
     if (code === 0x22 || code === 0x5c)
       bytes += 2; // \" and \\ escaped again
     else if (code < 0x20 || code > 0x7e)
-      bytes += 6; // \uXXXX (a surrogate pair is two)
+      bytes += 6; // a \u escape of four hex digits (a surrogate pair is two)
     else bytes += 1;
   }
   return bytes;
