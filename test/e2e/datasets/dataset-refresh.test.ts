@@ -8,6 +8,7 @@ import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/loc
 import { withSystemScope } from '../../../shared/db/tenant';
 import { registerUser, type RegisteredUser } from '../../support/auth';
 import { until } from '../../support/until';
+import { callApi } from '../../support/api-client';
 
 /**
  * A dataset refreshed from a file in the owner's sources folder of the platform bucket, on the
@@ -32,19 +33,8 @@ describe('scheduled refresh from an s3:// source on the local runtime', () => {
   let dataDir: string;
   let alice: RegisteredUser;
 
-  const api = async (method: string, pathname: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${pathname}`, {
-      method,
-      headers: { ...alice.authHeader, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      contentType: res.headers.get('content-type'),
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    };
-  };
+  const api = (method: string, pathname: string, body?: unknown) =>
+    callApi(platform.url, alice.authHeader, method, pathname, body);
 
   const versionsOf = (datasetId: string) =>
     withSystemScope(platform.services.db, 'admin.e2e-check', (trx) =>

@@ -9,6 +9,7 @@ import { sqlNumber, sqlString } from '../../../shared/profiling/sql-engine.port'
 import { buildWorkbook } from '../../fixtures/ingestion/xlsx/build-workbook';
 import { registerUser, type RegisteredUser } from '../../support/auth';
 import { until } from '../../support/until';
+import { callApi } from '../../support/api-client';
 
 /**
  * Upload → validated with a profile, as a client sees it on the local runtime: presigned POST to
@@ -21,15 +22,8 @@ describe('ingestion on the local runtime', () => {
   let dataDir: string;
   let user: RegisteredUser;
 
-  const api = async (method: string, pathname: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${pathname}`, {
-      method,
-      headers: { ...user.authHeader, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const api = (method: string, pathname: string, body?: unknown) =>
+    callApi(platform.url, user.authHeader, method, pathname, body);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'pw-ingestion-e2e-'));

@@ -6,6 +6,7 @@ import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/loc
 import { registerUser, type RegisteredUser } from '../../support/auth';
 import { until } from '../../support/until';
 import { uploadValidatedVersion } from '../../support/upload-version';
+import { callApi } from '../../support/api-client';
 
 /**
  * Deleting a pipeline does not take its jobs with it: a job runs from an immutable snapshot of the
@@ -51,15 +52,8 @@ describe('jobs of a deleted pipeline', () => {
   let datasetId: string;
   let versionId: string;
 
-  const api = async (method: string, pathname: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${pathname}`, {
-      method,
-      headers: { ...user.authHeader, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Body };
-  };
+  const api = (method: string, pathname: string, body?: unknown) =>
+    callApi(platform.url, user.authHeader, method, pathname, body);
 
   const createPipeline = async (name: string) => {
     const created = await api('POST', '/pipelines', { name, datasetId, definition: DEFINITION });

@@ -7,6 +7,7 @@ import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/loc
 import { withSystemScope } from '../../../shared/db/tenant';
 import { registerUser, type RegisteredUser } from '../../support/auth';
 import { until } from '../../support/until';
+import { callApi } from '../../support/api-client';
 
 /**
  * A very wide table through the real run-pipeline machine on the local runtime (which holds every
@@ -24,15 +25,8 @@ describe('a 3,000-column table through the run-pipeline machine', () => {
   let dataDir: string;
   let user: RegisteredUser;
 
-  const api = async (method: string, pathname: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${pathname}`, {
-      method,
-      headers: { ...user.authHeader, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const api = (method: string, pathname: string, body?: unknown) =>
+    callApi(platform.url, user.authHeader, method, pathname, body);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'pw-wide-runs-e2e-'));
