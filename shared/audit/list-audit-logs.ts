@@ -4,7 +4,7 @@ import { withOwner } from '../db/owner-filter';
 import { withTenant } from '../db/tenant';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
-import { POSITION, positionOf, toPage, whereAfter } from '../db/page-cursor';
+import { POSITION, positionOf, toPage, newestFirst } from '../db/page-cursor';
 import { escapeLike } from '../db/escape-like';
 
 export const auditLogViewSchema = z
@@ -62,12 +62,7 @@ export async function listAuditLogs(
     if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId);
     if (filter.since) query = query.where('created_at', '>=', filter.since);
     if (filter.until) query = query.where('created_at', '<', filter.until);
-    query = whereAfter(query, filter.cursor);
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(filter.limit + 1)
-      .execute();
+    const rows = await newestFirst(query, filter.cursor, filter.limit + 1).execute();
     return toPage(rows, filter.limit, (row) => ({
       id: row.id,
       actorId: row.user_id,

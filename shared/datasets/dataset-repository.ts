@@ -6,7 +6,7 @@ import { toDataset } from './dataset-records';
 import type { Dataset } from './dataset-records';
 import type { Tier } from './tier-limits';
 import { escapeLike } from '../db/escape-like';
-import { POSITION, positionOf, whereAfter } from '../db/page-cursor';
+import { POSITION, positionOf, newestFirst } from '../db/page-cursor';
 
 /**
  * SQL for datasets. Functions run inside the caller's `withTenant` scope; the two named
@@ -129,12 +129,10 @@ export async function listDatasets(
   } else if (filter.status) {
     query = query.where(latestStatus, '=', filter.status);
   }
-  query = whereAfter(query, filter.cursor, { createdAt: 'd.created_at', id: 'd.id' });
-  const rows = await query
-    .orderBy('d.created_at', 'desc')
-    .orderBy('d.id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+  const rows = await newestFirst(query, filter.cursor, filter.limit + 1, {
+    createdAt: 'd.created_at',
+    id: 'd.id',
+  }).execute();
   return rows.map((row) => {
     const {
       latest_version_number: versionNumber,

@@ -6,9 +6,9 @@ import { ValidationError } from '../errors/app-error';
  * opaque to clients (base64url JSON), so pages stay stable while new rows arrive. Every list of
  * the API (datasets, pipelines, jobs, users, audit logs) pages through the helpers here:
  *
- *   let query = trx.selectFrom('datasets').selectAll().select(positionOf('created_at').as(POSITION));
- *   query = whereAfter(query, cursor);            // 400 REQUEST.INVALID_CURSOR for a cursor we did not issue
- *   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+ *   const query = trx.selectFrom('datasets').selectAll().select(positionOf('created_at').as(POSITION));
+ *   // after the cursor (400 REQUEST.INVALID_CURSOR for one we did not issue), newest first, one extra row
+ *   const rows = await newestFirst(query, cursor, limit + 1).execute();
  *   return toPage(rows, limit, toView);
  */
 export interface PagePosition {
@@ -92,6 +92,28 @@ export function whereAfter<Q extends { where(expression: Expression<SqlBool>): Q
  * The page from up to `limit + 1` rows (fetch one more than you show): the first `limit` rows,
  * mapped, and the next page's cursor from the last one shown when more exist.
  */
+/**
+ * A keyset page, newest first: the rows after `cursor` in (created_at, id) descending order,
+ * `limit` of them. The order is the one `whereAfter`'s comparison assumes, so both live here.
+ */
+export function newestFirst<
+  Q extends {
+    where(expression: Expression<SqlBool>): Q;
+    orderBy(expression: Expression<unknown>, direction: 'desc'): Q;
+    limit(limit: number): Q;
+  },
+>(
+  query: Q,
+  cursor: string | undefined,
+  limit: number,
+  columns: { createdAt: string; id: string } = { createdAt: 'created_at', id: 'id' },
+): Q {
+  return whereAfter(query, cursor, columns)
+    .orderBy(sql.ref(columns.createdAt), 'desc')
+    .orderBy(sql.ref(columns.id), 'desc')
+    .limit(limit);
+}
+
 export function toPage<R extends { id: string; [POSITION]: string }, T>(
   rows: readonly R[],
   limit: number,

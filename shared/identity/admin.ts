@@ -8,7 +8,7 @@ import { withTenant } from '../db/tenant';
 import { ConflictError, NotFoundError } from '../errors/app-error';
 import type { Caller } from '../http/route';
 import type { Services } from '../services';
-import { POSITION, positionOf, toPage, whereAfter } from '../db/page-cursor';
+import { POSITION, positionOf, toPage, newestFirst } from '../db/page-cursor';
 import { toUserView, type UserView } from './user-view';
 import { escapeLike } from '../db/escape-like';
 
@@ -38,12 +38,7 @@ export async function listUsers(
     if (filter.email) query = query.where('email', 'like', `%${escapeLike(filter.email.toLowerCase())}%`);
     if (filter.role) query = query.where('role', '=', filter.role);
     if (!filter.includeDeleted) query = query.where('deleted_at', 'is', null);
-    query = whereAfter(query, filter.cursor);
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(filter.limit + 1)
-      .execute();
+    const rows = await newestFirst(query, filter.cursor, filter.limit + 1).execute();
     return toPage(rows, filter.limit, toUserView);
   });
 }

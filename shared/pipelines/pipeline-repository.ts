@@ -5,7 +5,7 @@ import type { JsonObject, Modality, PipelineStatus } from '../db/schema';
 import type { TenantScope } from '../db/tenant';
 import { PIPELINE_ISSUE_CODES, type PipelineIssue } from './validate-pipeline';
 import { escapeLike } from '../db/escape-like';
-import { POSITION, positionOf, toPage, whereAfter } from '../db/page-cursor';
+import { POSITION, positionOf, toPage, newestFirst } from '../db/page-cursor';
 
 /**
  * SQL for pipelines. Every function takes a transaction opened by `withOwner` (row-level
@@ -197,12 +197,7 @@ export async function listPipelines(
   if (filter.search) {
     query = query.where('name', 'ilike', `%${escapeLike(filter.search)}%`);
   }
-  query = whereAfter(query, filter.cursor);
-  const rows = await query
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+  const rows = await newestFirst(query, filter.cursor, filter.limit + 1).execute();
   const { items, nextCursor } = toPage(rows, filter.limit, toPipeline);
   return { items, ...(nextCursor ? { nextCursor } : {}) };
 }

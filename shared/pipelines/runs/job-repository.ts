@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseTransaction } from '../../db/database';
 import { jsonb } from '../../db/schema';
 import type { JobNodeStatus, JobStatus, NodeRuntime } from '../../db/schema';
-import { POSITION, positionOf, whereAfter } from '../../db/page-cursor';
+import { POSITION, positionOf, newestFirst } from '../../db/page-cursor';
 import { toJob, toJobNode, type Job, type JobNode } from './job-records';
 
 /**
@@ -154,8 +154,7 @@ export async function listJobs(
     query = query.where('status', 'in', [...filters.statuses]);
   if (filters.pipelineId) query = query.where('pipeline_id', '=', filters.pipelineId);
   if (filters.datasetVersionId) query = query.where('dataset_version_id', '=', filters.datasetVersionId);
-  query = whereAfter(query, filters.cursor);
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filters.limit).execute();
+  const rows = await newestFirst(query, filters.cursor, filters.limit).execute();
   return rows.map(({ [POSITION]: position, ...row }) => ({
     id: row.id,
     [POSITION]: position,
