@@ -12,7 +12,7 @@ COPY shared ./shared
 COPY functions ./functions
 # One ESM bundle with the AWS SDK inside (unlike Lambda, the container has no SDK of its own);
 # DuckDB stays external because its native binding cannot be bundled.
-RUN npx esbuild functions/pipeline/fargate-node-entrypoint.ts \
+RUN npx esbuild functions/pipeline/fargate-node/handler.ts \
       --bundle --platform=node --target=node22 --format=esm --minify --sourcemap \
       --main-fields=module,main \
       --external:@duckdb/* \

@@ -13,20 +13,20 @@ import { closeDatabase, createPgDatabase } from '../shared/adapters/postgres/pg-
 import { loadConfig } from '../shared/config/config';
 import type { DatabaseTransaction } from '../shared/db/database';
 import { runMigrations } from '../shared/db/migrate';
-import { seedReferenceData } from '../shared/db/reference-data';
+import { seedReferenceData } from '../shared/domain/pipelines/reference-data';
 import { withSystemScope, withTenant } from '../shared/db/tenant';
-import type { IngestionMessage } from '../shared/ingestion/messages';
+import type { IngestionMessage } from '../shared/domain/datasets/ingestion/messages';
 import {
   makeIngestionWorker,
   type IngestionWorkerHandler,
-} from '../shared/ingestion/workers/ingestion-worker';
+} from '../shared/domain/datasets/ingestion/workers/ingestion-worker';
 import { createLogger } from '../shared/observability/logger';
 import { inMemoryMetrics } from '../shared/observability/metrics.port';
-import { systemClock } from '../shared/ports/clock.port';
-import { randomIds } from '../shared/ports/ids.port';
+import { systemClock } from '../shared/kernel/clock.port';
+import { randomIds } from '../shared/kernel/ids.port';
 import type { Orchestrator } from '../shared/ports/orchestrator.port';
-import type { SqlEngineOptions } from '../shared/profiling/sql-engine.port';
-import type { Services } from '../shared/services';
+import type { SqlEngineOptions } from '../shared/ports/sql-engine.port';
+import type { Services } from '../shared/ports/services';
 import { objectKeys } from '../shared/storage/object-keys';
 import type { CleanupStack } from './cleanup-stack';
 
@@ -34,7 +34,7 @@ import type { CleanupStack } from './cleanup-stack';
  * What the deployed tabular worker runs on, rebuilt on one machine: a real PostgreSQL (migrated,
  * with reference data; the worker logs in as the non-superuser role, so row-level security
  * applies), the local S3 server, and the worker handler built exactly as
- * functions/workers/tabular-worker.ts builds it (same processor table, same DuckDB adapter, the
+ * functions/workers/tabular/handler.ts builds it (same processor table, same DuckDB adapter, the
  * worker's own engine settings). Only the services differ, as they do under `npm start`.
  *
  * `arrive` does what an upload plus the dispatcher do: the file goes to its raw/ key and the

@@ -3,7 +3,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openDuckDbEngine } from '../shared/adapters/duckdb/duckdb-sql-engine';
-import { sqlNumber, sqlString } from '../shared/profiling/sql-engine.port';
+import { sqlNumber, sqlString } from '../shared/ports/sql-engine.port';
 import { CleanupStack } from './cleanup-stack';
 import type { DuckDbBaselineResult, JavaScriptBaselineResult, MeasurementRequest } from './measurement';
 import { peakRssBytes, resetPeakRss } from './peak-rss';

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { SqlEngineOptions } from '../shared/profiling/sql-engine.port';
+import type { SqlEngineOptions } from '../shared/ports/sql-engine.port';
 
 /**
  * Each measurement runs in a child process of its own, so its peak RSS is its own: DuckDB and

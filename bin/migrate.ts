@@ -1,7 +1,7 @@
 import { closeDatabase, createPgDatabase } from '../shared/adapters/postgres/pg-database';
 import { ConfigError, loadConfig } from '../shared/config/config';
 import { runMigrations } from '../shared/db/migrate';
-import { seedReferenceData } from '../shared/db/reference-data';
+import { seedReferenceData } from '../shared/domain/pipelines/reference-data';
 
 /**
  * `npm run migrate`: applies the SQL migrations to the PostgreSQL database at PW_DATABASE_URL,

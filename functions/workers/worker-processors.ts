@@ -1,8 +1,8 @@
 import { convertXlsxToCsv } from '../../shared/adapters/excel/xlsx-to-csv';
 import type { QueueModality } from '../../shared/config/config';
-import { MODALITY_PROCESSORS } from '../../shared/ingestion/workers/modality-processors';
-import type { ModalityProcessor } from '../../shared/ingestion/workers/modality-processor';
-import { makeTabularProcessor } from '../../shared/ingestion/workers/tabular-processor';
+import { MODALITY_PROCESSORS } from '../../shared/domain/datasets/ingestion/workers/modality-processors';
+import type { ModalityProcessor } from '../../shared/domain/datasets/ingestion/workers/modality-processor';
+import { makeTabularProcessor } from '../../shared/domain/datasets/ingestion/workers/tabular-processor';
 
 /**
  * The processors the deployed and local workers run: the core ones, with the adapters they need

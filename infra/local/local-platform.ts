@@ -8,14 +8,14 @@ import { closeDatabase, createPgDatabase } from '../../shared/adapters/postgres/
 import { loadConfigWith, type Config } from '../../shared/config/config';
 import type { Database } from '../../shared/db/database';
 import { runMigrations } from '../../shared/db/migrate';
-import { seedReferenceData } from '../../shared/db/reference-data';
+import { seedReferenceData } from '../../shared/domain/pipelines/reference-data';
 import { createLogger, type Logger } from '../../shared/observability/logger';
 import { inMemoryMetrics } from '../../shared/observability/metrics.port';
-import { systemClock } from '../../shared/ports/clock.port';
+import { systemClock } from '../../shared/kernel/clock.port';
 import { timedCheck } from '../../shared/health/timed-check';
 import type { HealthCheck } from '../../shared/ports/health.port';
-import { randomIds } from '../../shared/ports/ids.port';
-import type { Services } from '../../shared/services';
+import { randomIds } from '../../shared/kernel/ids.port';
+import type { Services } from '../../shared/ports/services';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { LocalQueues } from './local-queues';
@@ -262,24 +262,24 @@ async function wireLocalFunctions(
   services: Services,
   parts: { queues: LocalQueues; orchestrator: LocalStepFunctions; scheduler: LocalScheduler },
 ): Promise<{ onObjectCreated: (event: S3Event) => Promise<void>; onProductSchedule: ScheduledHandler }> {
-  const { attachLocalWorkers } = await import('../../functions/workers/attach-local-workers');
+  const { attachLocalWorkers } = await import('./attach-local-workers');
   attachLocalWorkers(services, parts.queues);
-  const { makeObjectCreatedHandler } = await import('../../functions/ingest/object-created-handler');
+  const { makeObjectCreatedHandler } = await import('../../functions/ingest/object-created/object-created-handler');
   const objectCreated = makeObjectCreatedHandler(() => services);
-  const { makeRefreshDatasetsHandler } = await import('../../functions/schedules/refresh-datasets-handler');
+  const { makeRefreshDatasetsHandler } = await import('../../functions/schedules/refresh-datasets/refresh-datasets-handler');
   const refreshDatasets = makeRefreshDatasetsHandler(() => services);
   // Per-dataset schedules are the trigger; this sweep catches missed ones. AWS runs it daily
   // (Aurora may pause); on one machine every 15 minutes costs nothing.
   parts.scheduler.addFixedSchedule('refresh-datasets', 'rate(15 minutes)', async (event) => {
     await refreshDatasets(event);
   });
-  const { makePurgeDeletedHandler } = await import('../../functions/schedules/purge-deleted-handler');
+  const { makePurgeDeletedHandler } = await import('../../functions/schedules/purge-deleted/purge-deleted-handler');
   const purgeDeleted = makePurgeDeletedHandler(() => services);
   // Same time as the AWS rule (PurgeDeletedDaily).
   parts.scheduler.addFixedSchedule('purge-deleted', 'cron(17 3 * * ? *)', async (event) => {
     await purgeDeleted(event);
   });
-  const { localPipelineTasks } = await import('../../functions/pipeline/local-pipeline-tasks');
+  const { localPipelineTasks } = await import('./local-pipeline-tasks');
   const pipeline = localPipelineTasks(services);
   const control = lambdaTask(pipeline.control);
   parts.orchestrator.register('run-pipeline', {

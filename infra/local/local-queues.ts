@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { MODALITIES, type QueueModality } from '../../shared/config/config';
-import { PayloadTooLargeError, ValidationError } from '../../shared/errors/app-error';
+import { PayloadTooLargeError, ValidationError } from '../../shared/kernel/app-error';
 import type { Logger } from '../../shared/observability/logger';
-import { systemClock, type Clock } from '../../shared/ports/clock.port';
+import { systemClock, type Clock } from '../../shared/kernel/clock.port';
 import type { HealthCheck } from '../../shared/ports/health.port';
 import type {
   BatchEntry,

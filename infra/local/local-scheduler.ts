@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { Logger } from '../../shared/observability/logger';
-import { systemClock, type Clock } from '../../shared/ports/clock.port';
+import { systemClock, type Clock } from '../../shared/kernel/clock.port';
 import type { ScheduleRequest, Scheduler } from '../../shared/ports/scheduler.port';
 import {
   eventBridgeTime,
   nextFireTime,
   parseScheduleExpression,
   type ParsedSchedule,
-} from '../../shared/schedules/schedule-expression';
+} from '../../shared/domain/datasets/refresh/schedule-expression';
 
 /**
  * The local stand-in for EventBridge rules (fixed platform schedules such as sweepers) and

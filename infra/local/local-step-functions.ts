@@ -9,10 +9,10 @@ import {
   type RunOptions,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors/app-error';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/kernel/app-error';
 import type { Logger } from '../../shared/observability/logger';
-import { lambdaErrorCause } from '../../shared/pipelines/runs/run-errors';
-import { systemClock, type Clock } from '../../shared/ports/clock.port';
+import { lambdaErrorCause } from '../../shared/domain/runs/run-errors';
+import { systemClock, type Clock } from '../../shared/kernel/clock.port';
 import type { HealthCheck } from '../../shared/ports/health.port';
 import type {
   ExecutionDescription,

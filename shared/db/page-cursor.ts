@@ -1,5 +1,5 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
-import { ValidationError } from '../errors/app-error';
+import { ValidationError } from '../kernel/app-error';
 
 /**
  * Keyset pagination over `(created_at DESC, id DESC)`: the cursor is the last row's position,

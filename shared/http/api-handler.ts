@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { Context } from 'aws-lambda';
-import type { Services } from '../services';
+import type { Services } from '../ports/services';
 import { stringifyJson } from './json';
 import { accessLog } from './middleware/access-log';
 import { authentication, type Authenticate } from './middleware/authentication';
@@ -17,8 +17,8 @@ import { securityHeaders } from './middleware/security-headers';
 import { servicesLoader } from './middleware/services';
 import { validation } from './middleware/validation';
 import { requestOrigin } from './request-origin';
-import { idempotencyKeyOf } from '../idempotency/idempotency-key';
-import { withStoredResponse } from '../idempotency/stored-responses';
+import { idempotencyKeyOf } from '../kernel/idempotency-key';
+import { withStoredResponse } from './idempotency/stored-responses';
 import { routeKey, type ApiRequest, type ApiResponse, type RouteSpec } from './route';
 import { createRouteTable } from './route-table';
 

@@ -1,4 +1,4 @@
-import { AppError, type AppErrorOptions } from '../errors/app-error';
+import { AppError, type AppErrorOptions } from '../kernel/app-error';
 import type { HttpMethod } from './route';
 
 /** 405: the path exists, the method does not. Carries the methods for the `Allow` header. */

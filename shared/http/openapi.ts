@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency/idempotency-key';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../kernel/idempotency-key';
 import { strictSchema } from './middleware/validation';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem';
 import type { AuthRequirement, RouteSpec } from './route';

@@ -1,6 +1,6 @@
 import { z, ZodError } from 'zod';
 import { isDatabaseError, isDataException, SqlState } from '../db/database-error';
-import { isAppError, type ProblemIssue } from '../errors/app-error';
+import { isAppError, type ProblemIssue } from '../kernel/app-error';
 import { MethodNotAllowedError } from './http-errors';
 
 /**

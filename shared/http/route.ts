@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Services } from '../services';
+import type { Services } from '../ports/services';
 
 /**
  * The contract between API routes, the Lambda handler stack, the local HTTP server, the CDK

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/app-error';
+import { ValidationError } from '../kernel/app-error';
 
 /**
  * The one module that builds and parses object keys (see the object layout in the README).

@@ -97,7 +97,7 @@ beforeAll(async () => {
 describe('function bundles', () => {
   it('cover every PipeWeave function', () => {
     expect(bundles.length).toBeGreaterThanOrEqual(20);
-    expect(bundles.map((b) => b.fn.entry)).toContain('functions/schedules/purge-deleted.ts');
+    expect(bundles.map((b) => b.fn.entry)).toContain('functions/schedules/purge-deleted/handler.ts');
   });
 
   it('reach a native binding only where a layer attached to the function provides it', () => {
@@ -135,8 +135,8 @@ describe('function bundles', () => {
       if (!found) throw new Error(`no function for ${entry}`);
       return [...nativeExternals(found.metafile).keys()];
     };
-    expect(reached('functions/workers/tabular-worker.ts')).toContain('@duckdb/node-api');
+    expect(reached('functions/workers/tabular/handler.ts')).toContain('@duckdb/node-api');
     expect(reached('functions/api/auth/handler.ts')).toContain('@node-rs/argon2');
-    expect(reached('functions/schedules/purge-deleted.ts')).toEqual([]);
+    expect(reached('functions/schedules/purge-deleted/handler.ts')).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PipeWeaveFunction } from '../../infra/aws/constructs/pipeweave-function';
 import { MODALITIES } from '../../shared/config/config';
-import { DEFAULT_TIER_LIMITS, TIERS } from '../../shared/datasets/tier-limits';
+import { DEFAULT_TIER_LIMITS, TIERS } from '../../shared/domain/datasets/tier-limits';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
 
 interface FunctionResource {

@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_RECEIVE_COUNT } from '../../shared/ingestion/workers/ingestion-worker';
+import { DEFAULT_MAX_RECEIVE_COUNT } from '../../shared/domain/datasets/ingestion/workers/ingestion-worker';
 import { WORKER_SETTINGS } from '../../infra/aws/stacks/ingestion-stack';
 import { MODALITIES } from '../../shared/config/config';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';

@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres';
 import { closeDatabase, createPgDatabase } from '../../shared/adapters/postgres/pg-database';
 import { runMigrations } from '../../shared/db/migrate';
-import { seedReferenceData } from '../../shared/db/reference-data';
+import { seedReferenceData } from '../../shared/domain/pipelines/reference-data';
 
 /**
  * One PostgreSQL server for the whole integration run, in a fresh temp dir on a free port, with a

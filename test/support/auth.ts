@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { withSystemScope } from '../../shared/db/tenant';
 import type { UserRole, UserTier } from '../../shared/db/schema';
-import { issueAccessToken } from '../../shared/identity/access-tokens';
-import { hashPassword } from '../../shared/identity/passwords';
-import { signingKeyFor } from '../../shared/identity/signing-key';
-import type { Services } from '../../shared/services';
+import { issueAccessToken } from '../../shared/domain/identity/access-tokens';
+import { hashPassword } from '../../shared/domain/identity/passwords';
+import { signingKeyFor } from '../../shared/domain/identity/signing-key';
+import type { Services } from '../../shared/ports/services';
 
 /**
  * Sign-in helpers for tests.

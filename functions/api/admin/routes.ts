@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from '../../../shared/errors/app-error';
-import { idempotencyKeyOf } from '../../../shared/idempotency/idempotency-key';
+import { ValidationError } from '../../../shared/kernel/app-error';
+import { idempotencyKeyOf } from '../../../shared/kernel/idempotency-key';
 import {
   createCreditPackage,
   creditGrantSchema,
@@ -13,9 +13,9 @@ import {
   listUsers,
   retireCreditPackage,
   updateCreditPackage,
-} from '../../../shared/identity/admin';
-import { callerOf } from '../../../shared/identity/caller';
-import { userViewSchema } from '../../../shared/identity/user-view';
+} from '../../../shared/domain/identity/admin';
+import { callerOf } from '../../../shared/domain/identity/caller';
+import { userViewSchema } from '../../../shared/domain/identity/user-view';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
 

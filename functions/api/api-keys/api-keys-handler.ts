@@ -1,6 +1,6 @@
 import { createApiHandler, type ApiGatewayHandler } from '../../../shared/http/api-handler';
-import { authenticateRequest } from '../../../shared/identity/authenticate';
-import type { Services } from '../../../shared/services';
+import { authenticateRequest } from '../../../shared/domain/identity/authenticate';
+import type { Services } from '../../../shared/ports/services';
 import { apiKeyRoutes } from './routes';
 
 /** The `api-keys` function: create, list and revoke API keys. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { API_KEY_SCOPES } from '../../../shared/identity/api-key-secret';
+import { API_KEY_SCOPES } from '../../../shared/domain/identity/api-key-secret';
 import {
   apiKeyViewSchema,
   createApiKey,
@@ -7,10 +7,10 @@ import {
   getApiKey,
   listApiKeys,
   revokeApiKey,
-} from '../../../shared/identity/api-keys';
+} from '../../../shared/domain/identity/api-keys';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/identity/caller';
+import { callerOf } from '../../../shared/domain/identity/caller';
 
 const keyParams = z.object({ keyId: z.uuid() });
 

@@ -3,10 +3,10 @@ import {
   auditLogViewSchema,
   listAuditLogs,
   type AuditLogFilter,
-} from '../../../shared/audit/list-audit-logs';
+} from '../../../shared/domain/identity/audit/list-audit-logs';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/identity/caller';
+import { callerOf } from '../../../shared/domain/identity/caller';
 
 const listQuery = z.object({
   action: z.string().min(1).max(100).optional(),

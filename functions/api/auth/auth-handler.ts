@@ -1,6 +1,6 @@
 import { createApiHandler, type ApiGatewayHandler } from '../../../shared/http/api-handler';
-import { authenticateRequest } from '../../../shared/identity/authenticate';
-import type { Services } from '../../../shared/services';
+import { authenticateRequest } from '../../../shared/domain/identity/authenticate';
+import type { Services } from '../../../shared/ports/services';
 import { authRoutes } from './routes';
 
 /** The `auth` function: registration, sign-in, sessions and the caller's own account (/me). */

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { emailSchema } from '../../../shared/identity/email';
-import { changePassword, deleteAccount, getProfile, updateProfile } from '../../../shared/identity/account';
-import { PASSWORD_MAX_LENGTH } from '../../../shared/identity/passwords';
+import { emailSchema } from '../../../shared/domain/identity/email';
+import { changePassword, deleteAccount, getProfile, updateProfile } from '../../../shared/domain/identity/account';
+import { PASSWORD_MAX_LENGTH } from '../../../shared/domain/identity/passwords';
 import {
   login,
   logout,
   refreshSession,
   registerUser,
   restoreAccount,
-} from '../../../shared/identity/sessions';
-import { userViewSchema } from '../../../shared/identity/user-view';
-import { callerOf } from '../../../shared/identity/caller';
-import { auditOrigin } from '../../../shared/audit/record-audit';
+} from '../../../shared/domain/identity/sessions';
+import { userViewSchema } from '../../../shared/domain/identity/user-view';
+import { callerOf } from '../../../shared/domain/identity/caller';
+import { auditOrigin } from '../../../shared/domain/identity/audit/record-audit';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 
 const password = z.string().min(1).max(PASSWORD_MAX_LENGTH);

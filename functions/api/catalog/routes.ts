@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { MODALITIES, NODE_RUNTIMES, NODE_TYPE_KINDS, TASK_TYPES } from '../../../shared/db/schema';
-import { NotFoundError } from '../../../shared/errors/app-error';
+import { NotFoundError } from '../../../shared/kernel/app-error';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
-import { listMlTasks } from '../../../shared/pipelines/ml-task-repository';
-import type { NodeType } from '../../../shared/pipelines/node-type';
-import { findNodeType, listNodeTypes } from '../../../shared/pipelines/node-type-repository';
-import { NODE_TYPE_KEY_PATTERN } from '../../../shared/pipelines/pipeline-definition';
+import { listMlTasks } from '../../../shared/domain/pipelines/ml-task-repository';
+import type { NodeType } from '../../../shared/domain/pipelines/node-type';
+import { findNodeType, listNodeTypes } from '../../../shared/domain/pipelines/node-type-repository';
+import { NODE_TYPE_KEY_PATTERN } from '../../../shared/domain/pipelines/pipeline-definition';
 
 const portSchema = z.object({
   name: z.string(),

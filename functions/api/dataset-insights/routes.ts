@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/identity/caller';
+import { callerOf } from '../../../shared/domain/identity/caller';
 import {
   acceptVersionSchema,
   getVersionPreview,
@@ -11,8 +11,8 @@ import {
   profileViewSchema,
   rejectVersionSchema,
   schemaViewSchema,
-} from '../../../shared/profiling/dataset-insights';
-import { schemaOverrideSchema } from '../../../shared/schema-deduction/schema-deduction-repository';
+} from '../../../shared/domain/datasets/profiling/dataset-insights';
+import { schemaOverrideSchema } from '../../../shared/domain/datasets/schema-deduction/schema-deduction-repository';
 
 const params = z.object({ datasetId: z.uuid(), version: z.coerce.number<string>().int().min(1) });
 const base = '/datasets/{datasetId}/versions/{version}';

@@ -1,23 +1,23 @@
 import { z } from 'zod';
-import { createDataset } from '../../../shared/datasets/create-dataset';
+import { createDataset } from '../../../shared/domain/datasets/create-dataset';
 import {
   completeVersionUpload,
   getVersionWithJob,
   listDatasetVersions,
   requestVersionUpload,
-} from '../../../shared/datasets/dataset-version-uploads';
+} from '../../../shared/domain/datasets/dataset-version-uploads';
 import {
   datasetSchema,
   datasetVersionSchema,
   datasetVersionView,
   datasetView,
-} from '../../../shared/datasets/dataset-views';
-import { listDatasets } from '../../../shared/datasets/list-datasets';
-import { deleteDataset, getDataset, updateDatasetDetails } from '../../../shared/datasets/manage-dataset';
+} from '../../../shared/domain/datasets/dataset-views';
+import { listDatasets } from '../../../shared/domain/datasets/list-datasets';
+import { deleteDataset, getDataset, updateDatasetDetails } from '../../../shared/domain/datasets/manage-dataset';
 import { DATASET_VERSION_STATUSES, MODALITIES, TASK_TYPES } from '../../../shared/db/schema';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/identity/caller';
+import { callerOf } from '../../../shared/domain/identity/caller';
 
 const datasetParams = z.object({ datasetId: z.uuid() });
 const versionParams = z.object({ datasetId: z.uuid(), version: queryParam.int({ min: 1 }) });

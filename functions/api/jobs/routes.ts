@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../../../shared/db/schema';
 import { defineRoute, type IdempotencySpec, type RouteSpec } from '../../../shared/http/route';
-import { idempotencyKeyOf } from '../../../shared/idempotency/idempotency-key';
+import { idempotencyKeyOf } from '../../../shared/kernel/idempotency-key';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/identity/caller';
-import { cancelJob } from '../../../shared/pipelines/runs/cancel-job';
-import { jobCredits } from '../../../shared/pipelines/runs/job-credits';
-import { jobViewSchema, toJobView } from '../../../shared/pipelines/runs/job-view';
-import { getJob, listCallerJobs } from '../../../shared/pipelines/runs/query-jobs';
-import { retryJob, startJob } from '../../../shared/pipelines/runs/start-job';
+import { callerOf } from '../../../shared/domain/identity/caller';
+import { cancelJob } from '../../../shared/domain/runs/cancel-job';
+import { jobCredits } from '../../../shared/domain/runs/job-credits';
+import { jobViewSchema, toJobView } from '../../../shared/domain/runs/job-view';
+import { getJob, listCallerJobs } from '../../../shared/domain/runs/query-jobs';
+import { retryJob, startJob } from '../../../shared/domain/runs/start-job';
 
 /** `jobs`: start a pipeline run, follow it, cancel it, run it again. */
 const jobParams = z.object({ jobId: z.uuid() });

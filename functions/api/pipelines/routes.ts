@@ -2,19 +2,19 @@ import { z } from 'zod';
 import { PIPELINE_STATUSES } from '../../../shared/db/schema';
 import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
-import { clonePipeline } from '../../../shared/pipelines/clone-pipeline';
-import { createPipeline } from '../../../shared/pipelines/create-pipeline';
-import { deletePipeline } from '../../../shared/pipelines/delete-pipeline';
-import { pipelineActor } from '../../../shared/pipelines/pipeline-actor';
-import { EMPTY_DEFINITION, pipelineDefinitionSchema } from '../../../shared/pipelines/pipeline-definition';
-import { findPipelines, getPipeline } from '../../../shared/pipelines/pipeline-queries';
-import { updatePipeline } from '../../../shared/pipelines/update-pipeline';
+import { clonePipeline } from '../../../shared/domain/pipelines/clone-pipeline';
+import { createPipeline } from '../../../shared/domain/pipelines/create-pipeline';
+import { deletePipeline } from '../../../shared/domain/pipelines/delete-pipeline';
+import { pipelineActor } from '../../../shared/domain/pipelines/pipeline-actor';
+import { EMPTY_DEFINITION, pipelineDefinitionSchema } from '../../../shared/domain/pipelines/pipeline-definition';
+import { findPipelines, getPipeline } from '../../../shared/domain/pipelines/pipeline-queries';
+import { updatePipeline } from '../../../shared/domain/pipelines/update-pipeline';
 import {
   pipelineIssueSchema,
   pipelineView,
   pipelineViewSchema,
-} from '../../../shared/pipelines/pipeline-view';
-import { validateStoredPipeline } from '../../../shared/pipelines/validate-stored-pipeline';
+} from '../../../shared/domain/pipelines/pipeline-view';
+import { validateStoredPipeline } from '../../../shared/domain/pipelines/validate-stored-pipeline';
 
 /** Ids compare as PostgreSQL prints them. */
 const id = () => z.uuid().transform((value) => value.toLowerCase());

@@ -1,5 +1,5 @@
 import { createApiHandler, type ApiGatewayHandler } from '../../../shared/http/api-handler';
-import type { Services } from '../../../shared/services';
+import type { Services } from '../../../shared/ports/services';
 import { apiRoutes } from '../routes';
 
 /** The `system` function: health, the OpenAPI document and the docs page. */

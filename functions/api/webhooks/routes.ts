@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { applyStripeEvent } from '../../../shared/billing/apply-stripe-event';
-import { BillingNotConfiguredError } from '../../../shared/billing/billing-errors';
-import type { StripeBilling } from '../../../shared/billing/stripe-billing.port';
+import { applyStripeEvent } from '../../../shared/domain/billing/apply-stripe-event';
+import { BillingNotConfiguredError } from '../../../shared/domain/billing/billing-errors';
+import type { StripeBilling } from '../../../shared/domain/billing/stripe-billing.port';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
-import type { Services } from '../../../shared/services';
+import type { Services } from '../../../shared/ports/services';
 
 export const stripeWebhookReceiptSchema = z
   .object({

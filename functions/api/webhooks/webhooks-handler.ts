@@ -1,5 +1,5 @@
 import { createApiHandler, type ApiGatewayHandler } from '../../../shared/http/api-handler';
-import type { Services } from '../../../shared/services';
+import type { Services } from '../../../shared/ports/services';
 import { createWebhookRoutes } from './routes';
 
 /**

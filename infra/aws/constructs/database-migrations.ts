@@ -11,7 +11,7 @@ import { dataApiEnvironment } from '../function-environment';
 import { PipeWeaveFunction } from './pipeweave-function';
 import { projectRoot, requireProjectFile } from '../project-paths';
 
-export const MIGRATION_FUNCTION_ENTRY = 'functions/custom-resources/migrate-database.ts';
+export const MIGRATION_FUNCTION_ENTRY = 'functions/custom-resources/migrate-database/handler.ts';
 /** Everything the migration run depends on: the runner, the SQL files, the reference data. */
 export const MIGRATION_SOURCE_DIR = 'shared/db';
 

@@ -8,7 +8,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueModality } from '../../../shared/config/config';
-import { DEFAULT_MAX_RECEIVE_COUNT } from '../../../shared/ingestion/workers/ingestion-worker';
+import { DEFAULT_MAX_RECEIVE_COUNT } from '../../../shared/domain/datasets/ingestion/workers/ingestion-worker';
 import type { FunctionEnvironment } from '../function-environment';
 import { PipeWeaveFunction } from './pipeweave-function';
 
@@ -66,7 +66,7 @@ export class ModalityIngestion extends Construct {
     });
 
     this.worker = new PipeWeaveFunction(this, 'Worker', {
-      entry: `functions/workers/${modality}-worker.ts`,
+      entry: `functions/workers/${modality}/handler.ts`,
       description: `Validates, converts and profiles ${modality} dataset versions`,
       memorySize: settings.memorySize,
       timeout: settings.timeout,

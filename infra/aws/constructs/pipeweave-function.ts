@@ -11,7 +11,7 @@ import type { FunctionEnvironment } from '../function-environment';
 import { projectRoot, requireProjectFile } from '../project-paths';
 
 export interface PipeWeaveFunctionProps {
-  /** Handler entry, relative to the repository root (`functions/ingest/s3-object-created.ts`). */
+  /** Handler entry, relative to the repository root (`functions/ingest/object-created/handler.ts`). */
   entry: string;
   description: string;
   /** Configuration variables from `shared/config/config.ts`; only the ones this function reads. */

@@ -5,7 +5,7 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { MODALITIES, type QueueModality } from '../../../shared/config/config';
-import { DEFAULT_TIER_LIMITS, TIERS } from '../../../shared/datasets/tier-limits';
+import { DEFAULT_TIER_LIMITS, TIERS } from '../../../shared/domain/datasets/tier-limits';
 import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/access';
 import { DuckDbLayer } from '../constructs/native-modules-layer';
 import { ModalityIngestion, type WorkerSettings } from '../constructs/modality-ingestion';
@@ -13,7 +13,7 @@ import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import { dataApiEnvironment, environment } from '../function-environment';
 import type { ResourceNames } from '../naming';
 
-export const INGEST_DISPATCHER_ENTRY = 'functions/ingest/s3-object-created.ts';
+export const INGEST_DISPATCHER_ENTRY = 'functions/ingest/object-created/handler.ts';
 /** Object prefixes whose new objects start ingestion: HTTPS uploads and the drop folder. */
 export const INGEST_PREFIXES = ['raw/', 'dropbox/'] as const;
 

@@ -23,9 +23,9 @@ import { dataApiEnvironment, environment } from '../function-environment';
 import type { ResourceNames } from '../naming';
 import { projectRoot, requireProjectFile } from '../project-paths';
 
-export const NODE_RUNNER_ENTRY = 'functions/pipeline/node-runner.ts';
-export const PIPELINE_CONTROL_ENTRY = 'functions/pipeline/pipeline-control.ts';
-export const FARGATE_ENTRYPOINT = 'functions/pipeline/fargate-node-entrypoint.ts';
+export const NODE_RUNNER_ENTRY = 'functions/pipeline/node-runner/handler.ts';
+export const PIPELINE_CONTROL_ENTRY = 'functions/pipeline/pipeline-control/handler.ts';
+export const FARGATE_ENTRYPOINT = 'functions/pipeline/fargate-node/handler.ts';
 export const RUN_PIPELINE_ASL = 'statemachines/run-pipeline.asl.json';
 export const NODE_CONTAINER_NAME = 'node';
 /**

@@ -12,15 +12,15 @@ import {
   EXECUTION_STATUS_CHANGE,
   RECONCILED_EXECUTION_STATUSES,
   type SweepRequest,
-} from '../../../shared/pipelines/runs/execution-status-event';
+} from '../../../shared/domain/runs/execution-status-event';
 import { USER_PREFIX_NAMES } from '../../../shared/storage/object-keys';
 import { dataApiEnvironment, environment } from '../function-environment';
 import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
 import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
 
-export const SWEEP_JOBS_ENTRY = 'functions/schedules/sweep-jobs.ts';
-export const REFRESH_DATASETS_ENTRY = 'functions/schedules/refresh-datasets.ts';
-export const PURGE_DELETED_ENTRY = 'functions/schedules/purge-deleted.ts';
+export const SWEEP_JOBS_ENTRY = 'functions/schedules/sweep-jobs/handler.ts';
+export const REFRESH_DATASETS_ENTRY = 'functions/schedules/refresh-datasets/handler.ts';
+export const PURGE_DELETED_ENTRY = 'functions/schedules/purge-deleted/handler.ts';
 
 /** Every prefix that holds a user's objects; purging a soft-deleted owner's data touches them all. */
 export const USER_DATA_PREFIXES = USER_PREFIX_NAMES.map((name) => `${name}/`);

@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '../../errors/app-error';
+import { DependencyUnavailableError } from '../../kernel/app-error';
 
 /** Helpers shared by the AWS adapters to read SDK v3 errors without depending on their classes. */
 

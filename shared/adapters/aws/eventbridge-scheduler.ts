@@ -7,7 +7,7 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { ConfigError } from '../../config/config';
-import { ValidationError } from '../../errors/app-error';
+import { ValidationError } from '../../kernel/app-error';
 import type { ScheduleRequest, Scheduler } from '../../ports/scheduler.port';
 import { errorName, translateCommonAwsError } from './aws-errors';
 

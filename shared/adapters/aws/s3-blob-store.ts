@@ -19,7 +19,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { NotFoundError, ValidationError } from '../../errors/app-error';
+import { NotFoundError, ValidationError } from '../../kernel/app-error';
 import type {
   BlobBody,
   BlobInfo,

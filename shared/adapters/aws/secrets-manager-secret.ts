@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DependencyUnavailableError } from '../../errors/app-error';
+import { DependencyUnavailableError } from '../../kernel/app-error';
 import { errorName } from './aws-errors';
 
 /** Reads a secret's string value (the access-token signing key) from Secrets Manager. */

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../../config/config';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
+import { ConflictError, NotFoundError, ValidationError } from '../../kernel/app-error';
 import type {
   ExecutionDescription,
   ExecutionStatus,

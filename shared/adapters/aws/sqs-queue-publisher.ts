@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { ConfigError, type QueueModality } from '../../config/config';
-import { DependencyUnavailableError, ValidationError } from '../../errors/app-error';
+import { DependencyUnavailableError, ValidationError } from '../../kernel/app-error';
 import type {
   BatchEntry,
   BatchResult,

@@ -3,7 +3,7 @@ import {
   type SqlEngine,
   type SqlEngineOptions,
   type SqlRow,
-} from '../../profiling/sql-engine.port';
+} from '../../ports/sql-engine.port';
 import { openDuckDbInstance, type OpenDuckDbInstance } from './open-duckdb-instance';
 
 /**

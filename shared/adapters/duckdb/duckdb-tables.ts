@@ -5,7 +5,7 @@ import type {
   TableEngine,
   TableEngineOptions,
   TableSession,
-} from '../../nodes/table-engine.port';
+} from '../../ports/table-engine.port';
 import { openDuckDbInstance, type OpenDuckDbInstance } from './open-duckdb-instance';
 
 /**

@@ -7,7 +7,7 @@ import {
   XlsxUnreadableError,
   type XlsxToCsv,
   type XlsxToCsvRequest,
-} from '../../ingestion/workers/xlsx-to-csv.port';
+} from '../../domain/datasets/ingestion/workers/xlsx-to-csv.port';
 import { csvField, hasTimeOfDay, isoDate, plainDecimal, snapToSecond } from './csv-field';
 import { readZipDirectory, ZipFormatError } from './zip-directory';
 

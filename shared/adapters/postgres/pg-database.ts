@@ -14,7 +14,7 @@ import pg from 'pg';
 import type { Database } from '../../db/database';
 import { DatabaseError } from '../../db/database-error';
 import type { DB } from '../../db/schema';
-import { DependencyUnavailableError } from '../../errors/app-error';
+import { DependencyUnavailableError } from '../../kernel/app-error';
 
 /**
  * The `Database` port over node-postgres, used locally (embedded PostgreSQL) and in tests.

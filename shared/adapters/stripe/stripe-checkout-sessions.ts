@@ -1,11 +1,11 @@
 import Stripe from 'stripe';
-import { BillingNotConfiguredError } from '../../billing/billing-errors';
+import { BillingNotConfiguredError } from '../../domain/billing/billing-errors';
 import type {
   CheckoutSession,
   CheckoutSessionCreator,
   CheckoutSessionRequest,
-} from '../../billing/stripe-billing.port';
-import { DependencyUnavailableError } from '../../errors/app-error';
+} from '../../domain/billing/stripe-billing.port';
+import { DependencyUnavailableError } from '../../kernel/app-error';
 
 export interface StripeCheckoutOptions {
   /** Stripe's HTTP client; tests pass `Stripe.createFetchHttpClient(fakeFetch)`. */

@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import type { StripeBilling } from '../../billing/stripe-billing.port';
+import type { StripeBilling } from '../../domain/billing/stripe-billing.port';
 import type { Config } from '../../config/config';
-import { DependencyUnavailableError } from '../../errors/app-error';
+import { DependencyUnavailableError } from '../../kernel/app-error';
 import { errorName } from '../aws/aws-errors';
 import { createStripeCheckoutSessions, type StripeCheckoutOptions } from './stripe-checkout-sessions';
 import { createStripeWebhookVerifier, type StripeWebhookVerifierOptions } from './stripe-webhook-verifier';

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { StripePayloadInvalidError, StripeSignatureInvalidError } from '../../billing/billing-errors';
-import type { StripeWebhookVerifier, VerifiedStripeEvent } from '../../billing/stripe-billing.port';
+import { StripePayloadInvalidError, StripeSignatureInvalidError } from '../../domain/billing/billing-errors';
+import type { StripeWebhookVerifier, VerifiedStripeEvent } from '../../domain/billing/stripe-billing.port';
 import type { JsonObject } from '../../db/schema';
 
 /** Stripe's own default: a signed timestamp older than this is refused (replay protection). */

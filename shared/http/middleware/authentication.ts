@@ -1,5 +1,5 @@
-import { ForbiddenError, UnauthorizedError } from '../../errors/app-error';
-import type { Services } from '../../services';
+import { ForbiddenError, UnauthorizedError } from '../../kernel/app-error';
+import type { Services } from '../../ports/services';
 import type { ApiRequest, Caller } from '../route';
 import { headersOf, stateOf, type HttpMiddleware } from './http-state';
 

@@ -1,6 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { Services } from '../../services';
+import type { Services } from '../../ports/services';
 import type { Caller, HttpMethod, RouteSpec } from '../route';
 
 export type HttpEvent = APIGatewayProxyEventV2;

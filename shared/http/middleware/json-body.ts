@@ -1,4 +1,4 @@
-import { UnsupportedMediaTypeError, ValidationError } from '../../errors/app-error';
+import { UnsupportedMediaTypeError, ValidationError } from '../../kernel/app-error';
 import { stateOf, type HttpMiddleware } from './http-state';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;

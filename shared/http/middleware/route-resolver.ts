@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors/app-error';
+import { NotFoundError } from '../../kernel/app-error';
 import { MethodNotAllowedError } from '../http-errors';
 import type { RouteTable } from '../route-table';
 import { stateOf, type HttpMiddleware } from './http-state';

@@ -1,4 +1,4 @@
-import type { Services } from '../../services';
+import type { Services } from '../../ports/services';
 import { stateOf, type HttpMiddleware } from './http-state';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError, type ProblemIssue } from '../../errors/app-error';
+import { ValidationError, type ProblemIssue } from '../../kernel/app-error';
 import { describeIssues, zodIssues } from '../problem';
 import { headersOf, stateOf, type HttpMiddleware } from './http-state';
 

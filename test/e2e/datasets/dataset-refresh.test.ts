@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRefreshDatasetsHandler } from '../../../functions/schedules/refresh-datasets-handler';
+import { makeRefreshDatasetsHandler } from '../../../functions/schedules/refresh-datasets/refresh-datasets-handler';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { withSystemScope } from '../../../shared/db/tenant';
 import { registerUser, type RegisteredUser } from '../../support/auth';

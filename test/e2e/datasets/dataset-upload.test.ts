@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeObjectCreatedHandler } from '../../../functions/ingest/object-created-handler';
+import { makeObjectCreatedHandler } from '../../../functions/ingest/object-created/object-created-handler';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { withSystemScope } from '../../../shared/db/tenant';
 import { encodeS3EventKey } from '../../../infra/local/local-s3';

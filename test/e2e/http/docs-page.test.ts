@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiHandlerFactories, apiRoutes } from '../../../functions/api/routes';
 import { startHttpServer, type RunningHttpServer } from '../../../infra/local/http-server';
 import { launchChromium, type HeadlessChromium } from '../../support/chromium';
-import { httpTestServices, RecordingLogger } from '../../unit/http/http-test-services';
+import { httpTestServices, RecordingLogger } from '../../unit/support/http-test-services';
 
 /** The docs page as a person sees it: a real browser, the real CSP, no network beyond the API. */
 describe('API docs page in a browser', () => {

@@ -6,7 +6,7 @@ import { apiHandlerFactories, apiRoutes } from '../../../functions/api/routes';
 import { problemSchema } from '../../../shared/http/problem';
 import type { RouteSpec } from '../../../shared/http/route';
 import { startHttpServer, type RunningHttpServer } from '../../../infra/local/http-server';
-import { httpTestServices, RecordingLogger, switchableCheck } from '../../unit/http/http-test-services';
+import { httpTestServices, RecordingLogger, switchableCheck } from '../../unit/support/http-test-services';
 
 /** The system routes served as `npm start` serves them: real handlers behind the local gateway. */
 describe('local API server with the system routes', () => {

@@ -5,8 +5,8 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { withSystemScope } from '../../../shared/db/tenant';
-import { purgeDeletedUsers } from '../../../shared/identity/purge-deleted-users';
-import { signingKeyFor } from '../../../shared/identity/signing-key';
+import { purgeDeletedUsers } from '../../../shared/domain/identity/purge-deleted-users';
+import { signingKeyFor } from '../../../shared/domain/identity/signing-key';
 import { objectKeys } from '../../../shared/storage/object-keys';
 import {
   createSession,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../../functions/api/routes';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { routeKey, type RouteSpec } from '../../../shared/http/route';
-import type { Services } from '../../../shared/services';
+import type { Services } from '../../../shared/ports/services';
 import { createSession, registerUser, type RegisteredUser, type TestSession } from '../../support/auth';
 import { until } from '../../support/until';
 import { uploadValidatedVersion } from '../../support/upload-version';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSweepJobsHandler } from '../../../functions/schedules/sweep-jobs-handler';
+import { makeSweepJobsHandler } from '../../../functions/schedules/sweep-jobs/sweep-jobs-handler';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { DuckDbTableEngine } from '../../../shared/adapters/duckdb/duckdb-tables';
 import { registerUser, type RegisteredUser } from '../../support/auth';

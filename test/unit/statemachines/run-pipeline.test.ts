@@ -10,10 +10,11 @@ import {
   type TaskOverride,
   type TaskOverrides,
 } from '../../../infra/local/local-step-functions';
-import { ConflictError, NotFoundError } from '../../../shared/errors/app-error';
-import { indexPipelineGraph } from '../../../shared/pipelines/plan-stages';
+import { ConflictError, NotFoundError } from '../../../shared/kernel/app-error';
+import { indexPipelineGraph } from '../../../shared/domain/pipelines/plan-stages';
+import { STATE_MACHINES } from '../../support/repo-paths';
 
-const ASL_PATH = path.resolve(import.meta.dirname, '../../../statemachines/run-pipeline.asl.json');
+const ASL_PATH = path.join(STATE_MACHINES, 'run-pipeline.asl.json');
 /** The Tasks that call the pipeline control function. */
 const CONTROL_TASKS = ['PlanStages', 'CheckStage', 'RecordNodeSuccess', 'RecordNodeFailure', 'Settle'];
 let aslText = '';

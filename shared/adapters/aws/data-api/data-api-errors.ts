@@ -1,5 +1,5 @@
 import { DatabaseError } from '../../../db/database-error';
-import { DependencyUnavailableError } from '../../../errors/app-error';
+import { DependencyUnavailableError } from '../../../kernel/app-error';
 import { AwsAccessError, errorName, isNetworkError, isThrottling } from '../aws-errors';
 
 /**

@@ -1,0 +1,11 @@
+import { getAwsServices } from '../../../shared/adapters/aws/aws-services';
+import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
+import { makeIngestionWorker } from '../../../shared/domain/datasets/ingestion/workers/ingestion-worker';
+import { WORKER_PROCESSORS } from '../worker-processors';
+
+/** Lambda entry of the audio queue's worker (SQS event source, partial batch failures). */
+export const handler = makeIngestionWorker(getAwsServices, {
+  modality: 'audio',
+  processor: WORKER_PROCESSORS.audio,
+  openEngine: openDuckDbEngine,
+});

@@ -1,0 +1,11 @@
+import { getAwsServices } from '../../../shared/adapters/aws/aws-services';
+import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
+import { makeIngestionWorker } from '../../../shared/domain/datasets/ingestion/workers/ingestion-worker';
+import { WORKER_PROCESSORS } from '../worker-processors';
+
+/** Lambda entry of the video queue's worker (SQS event source, partial batch failures). */
+export const handler = makeIngestionWorker(getAwsServices, {
+  modality: 'video',
+  processor: WORKER_PROCESSORS.video,
+  openEngine: openDuckDbEngine,
+});

@@ -1,0 +1,45 @@
+import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
+import { openDuckDbEngine } from '../../shared/adapters/duckdb/duckdb-sql-engine';
+import { MODALITIES, type QueueModality } from '../../shared/config/config';
+import {
+  DEFAULT_MAX_RECEIVE_COUNT,
+  makeIngestionWorker,
+} from '../../shared/domain/datasets/ingestion/workers/ingestion-worker';
+import { WORKER_PROCESSORS } from '../../functions/workers/worker-processors';
+import type { Services } from '../../shared/ports/services';
+
+/** What the local queues offer a consumer (infra/local/local-queues.ts `attachConsumer`). */
+export interface ConsumerHost {
+  attachConsumer(
+    queue: QueueModality,
+    handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>,
+    options: { batchSize?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number },
+  ): void;
+}
+
+/** Batch sizes as in AWS (ingestion stack WORKER_SETTINGS); visibility generous for large local files. */
+const LOCAL_BATCH_SIZE: Record<QueueModality, number> = {
+  tabular: 1,
+  text: 5,
+  image: 5,
+  audio: 1,
+  video: 1,
+  timeseries: 1,
+  seismic: 1,
+};
+
+/** Attaches every modality worker to its local queue, the way SQS event sources drive them in AWS. */
+export function attachLocalWorkers(services: Services, host: ConsumerHost): void {
+  for (const modality of MODALITIES) {
+    const handler = makeIngestionWorker(() => services, {
+      modality,
+      processor: WORKER_PROCESSORS[modality],
+      openEngine: openDuckDbEngine,
+    });
+    host.attachConsumer(modality, handler, {
+      batchSize: LOCAL_BATCH_SIZE[modality],
+      visibilityTimeoutSeconds: 900,
+      maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
+    });
+  }
+}

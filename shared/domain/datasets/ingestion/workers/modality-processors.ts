@@ -1,0 +1,22 @@
+import type { QueueModality } from '../../../../config/config';
+import {
+  processAudio,
+  processImage,
+  processSeismic,
+  processText,
+  processTimeseries,
+  processVideo,
+} from './media-processors';
+import type { ModalityProcessor } from './modality-processor';
+import { processTabular } from './tabular-processor';
+
+/** The processor behind each modality queue. */
+export const MODALITY_PROCESSORS: Record<QueueModality, ModalityProcessor> = {
+  tabular: processTabular,
+  timeseries: processTimeseries,
+  text: processText,
+  image: processImage,
+  audio: processAudio,
+  video: processVideo,
+  seismic: processSeismic,
+};

@@ -1,0 +1,114 @@
+import { ForbiddenError, UnauthorizedError } from '../../kernel/app-error';
+import type { Authenticate, AuthenticationRequest } from '../../http/api-handler';
+import type { Caller } from '../../http/route';
+import { withSystemScope } from '../../db/tenant';
+import type { Services } from '../../ports/services';
+import { verifyAccessToken } from './access-tokens';
+import { apiKeyPrefixOf, expandScopes, scopeForMethod } from './api-key-secret';
+import { signingKeyFor } from './signing-key';
+import { sameHash, sha256Hex } from './token-hash';
+
+/**
+ * Who is calling: `Authorization: Bearer <access token>` (a person, via the web app or the CLI)
+ * or `x-api-key: pw_…` (a program). No credentials → undefined (the route decides whether that
+ * is fine); credentials that do not check out → 401. Sending both is refused rather than
+ * guessing which one was meant.
+ *
+ * Access tokens are checked without a database round trip (they live 15 minutes; signing out,
+ * password changes and account deletion revoke the refresh tokens that mint new ones). API keys
+ * are looked up on every call, so revoking one takes effect at once.
+ */
+export const authenticateRequest: Authenticate = async (request, services) => {
+  const authorization = request.headers['authorization'];
+  const apiKey = request.headers['x-api-key'];
+  if (authorization !== undefined && apiKey !== undefined) {
+    throw new UnauthorizedError('Send either a bearer token or an API key, not both.', {
+      code: 'AUTH.AMBIGUOUS_CREDENTIALS',
+    });
+  }
+  if (authorization !== undefined) return bearerCaller(authorization, services);
+  if (apiKey !== undefined) return apiKeyCaller(apiKey, request, services);
+  return undefined;
+};
+
+async function bearerCaller(authorization: string, services: Services): Promise<Caller> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match?.[1]) {
+    throw new UnauthorizedError('The Authorization header must be "Bearer <access token>".', {
+      code: 'AUTH.TOKEN_INVALID',
+    });
+  }
+  const key = await signingKeyFor(services.config);
+  const claims = await verifyAccessToken(services.config.auth, key, match[1], services.clock.now());
+  return { userId: claims.userId, role: claims.role, via: 'jwt', scopes: ['read', 'write', 'admin'] };
+}
+
+/** `last_used_at` is written at most once a minute per key, not on every request. */
+const LAST_USED_RESOLUTION_SECONDS = 60;
+
+async function apiKeyCaller(
+  apiKey: string,
+  request: AuthenticationRequest,
+  services: Services,
+): Promise<Caller> {
+  const invalid = () => new UnauthorizedError('The API key is not valid.', { code: 'AUTH.API_KEY_INVALID' });
+  const prefix = apiKeyPrefixOf(apiKey.trim());
+  if (!prefix) throw invalid();
+  const now = services.clock.now();
+
+  const found = await withSystemScope(services.db, 'auth.api-key', async (trx) => {
+    const row = await trx
+      .selectFrom('api_keys')
+      .innerJoin('users', 'users.id', 'api_keys.user_id')
+      .select([
+        'api_keys.id',
+        'api_keys.user_id',
+        'api_keys.key_hash',
+        'api_keys.scopes',
+        'api_keys.expires_at',
+        'api_keys.revoked_at',
+        'api_keys.last_used_at',
+        'users.role',
+        'users.is_active',
+        'users.deleted_at',
+      ])
+      .where('api_keys.prefix', '=', prefix)
+      .executeTakeFirst();
+    if (!row || !sameHash(row.key_hash, sha256Hex(apiKey.trim()))) return undefined;
+    if (row.revoked_at || (row.expires_at && row.expires_at <= now) || !row.is_active || row.deleted_at) {
+      return undefined;
+    }
+    if (
+      !row.last_used_at ||
+      now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_SECONDS * 1000
+    ) {
+      // Conditional, so a burst of parallel requests writes once.
+      await trx
+        .updateTable('api_keys')
+        .set({ last_used_at: now })
+        .where('id', '=', row.id)
+        .where((eb) =>
+          eb.or([
+            eb('last_used_at', 'is', null),
+            eb('last_used_at', '<', new Date(now.getTime() - LAST_USED_RESOLUTION_SECONDS * 1000)),
+          ]),
+        )
+        .execute();
+    }
+    return row;
+  });
+  if (!found) throw invalid();
+
+  const scopes = expandScopes(found.scopes);
+  const method = request.routeKey.split(' ')[0] ?? 'GET';
+  const needed = scopeForMethod(method);
+  if (!scopes.includes(needed)) {
+    throw new ForbiddenError(`This API key lacks the "${needed}" scope needed for ${method} requests.`, {
+      code: 'AUTH.INSUFFICIENT_SCOPE',
+      details: { requiredScope: needed, scopes },
+    });
+  }
+  // An admin's key acts as an admin only when it carries the admin scope.
+  const role = found.role === 'admin' && scopes.includes('admin') ? 'admin' : 'user';
+  return { userId: found.user_id, role, via: 'api-key', scopes };
+}

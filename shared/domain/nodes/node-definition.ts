@@ -1,0 +1,92 @@
+import type { z } from 'zod';
+import type { Logger } from '../../observability/logger';
+import type { BlobStore } from '../../ports/blob-store.port';
+import type { TableSession } from '../../ports/table-engine.port';
+
+/**
+ * A node is a function `(context, inputs, params) → outputs` registered under its node-type key
+ * (the keys of the catalog in shared/db/reference-data.ts). Inputs and outputs are object keys of
+ * Parquet (or exported) files, never data: the state machine carries them between states.
+ */
+
+/** One table a node reads, by input port. */
+export interface TableRef {
+  key: string;
+  rows?: number;
+}
+
+export type NodeInputs = Readonly<Record<string, TableRef>>;
+
+export interface NodePortOutput {
+  key: string;
+  format: 'parquet' | 'csv';
+  rows?: number;
+  bytes?: number;
+  /** How many columns the table has. */
+  columnCount?: number;
+  /** The first column names (at most `MAX_LISTED_COLUMNS`): the full list is in the file. */
+  columns?: string[];
+  /** True when `columns` lists only the first of `columnCount` columns. */
+  columnsTruncated?: boolean;
+  /** Suggested download name (export nodes). */
+  fileName?: string;
+}
+
+export type NodeMetricValue = number | string | boolean;
+
+/** What a node returns and what `RecordNodeSuccess` stores as the node's output. */
+export interface NodeResult {
+  outputs: Record<string, NodePortOutput>;
+  metrics: Record<string, NodeMetricValue>;
+}
+
+/** What a `dataset.source` node reads, resolved by the host from the job and the node's params. */
+export interface ResolvedDatasetVersion {
+  datasetId: string;
+  datasetVersionId: string;
+  versionNumber: number;
+  processedObjectKey: string;
+  rowCount: number | null;
+}
+
+export interface DatasetSourceRequest {
+  /** Absent: the dataset version the job was started with. */
+  datasetId?: string;
+  version: number | 'current';
+}
+
+export interface NodeContext {
+  jobId: string;
+  userId: string;
+  nodeId: string;
+  nodeType: string;
+  attempt: number;
+  blobs: BlobStore;
+  tables: TableSession;
+  /** A private scratch directory, removed after the node. */
+  workDir: string;
+  /** Aborted when the job is cancelled or the host shuts down: stop at the next step. */
+  signal: AbortSignal;
+  logger: Pick<Logger, 'debug' | 'info' | 'warn'>;
+  /** The object key of an output port of this node. */
+  outputKey(port: string, extension?: string): string;
+  resolveDataset(request: DatasetSourceRequest): Promise<ResolvedDatasetVersion>;
+  /** Reports progress within the node (0–1) and what it is doing; also a heartbeat. */
+  progress(fraction: number, step: string): Promise<void>;
+}
+
+export interface NodeImplementation<P = unknown> {
+  key: string;
+  /** Parses the node's params (defaults applied); mirrors the catalog's JSON Schema. */
+  params: z.ZodType<P>;
+  run(context: NodeContext, inputs: NodeInputs, params: P): Promise<NodeResult>;
+}
+
+/** Keeps the params type of one node while the registry holds nodes of every params type. */
+export function defineNode<S extends z.ZodType>(node: {
+  key: string;
+  params: S;
+  run(context: NodeContext, inputs: NodeInputs, params: z.infer<S>): Promise<NodeResult>;
+}): NodeImplementation<unknown> {
+  return node as unknown as NodeImplementation<unknown>;
+}

@@ -1,0 +1,31 @@
+import { auditEntry, recordAudit } from '../identity/audit/record-audit';
+import type { Database } from '../../db/database';
+import { withOwner } from '../../db/owner-filter';
+import { NotFoundError } from '../../kernel/app-error';
+import type { Clock } from '../../kernel/clock.port';
+import type { PipelineActor } from './pipeline-actor';
+import { findPipelineForChange, softDeletePipeline } from './pipeline-repository';
+import { TemplateReadOnlyError } from './update-pipeline';
+
+/**
+ * Soft-deletes a pipeline. Its jobs stay readable: they point at immutable snapshots (separate
+ * rows this never touches), and their `pipeline_id` survives until the purge removes the row.
+ */
+export async function deletePipeline(
+  db: Database,
+  clock: Clock,
+  actor: PipelineActor,
+  id: string,
+): Promise<void> {
+  await withOwner(db, actor.scope, async (trx) => {
+    const current = await findPipelineForChange(trx, actor.scope, id);
+    if (!current) throw new NotFoundError('Pipeline', id);
+    if (current.isTemplate) throw new TemplateReadOnlyError(id);
+    if (!(await softDeletePipeline(trx, actor.scope, id, clock.now())))
+      throw new NotFoundError('Pipeline', id);
+    await recordAudit(
+      trx,
+      auditEntry(actor.origin, 'pipeline.delete', { type: 'pipeline', id }, { name: current.name }),
+    );
+  });
+}

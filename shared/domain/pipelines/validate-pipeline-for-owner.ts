@@ -1,0 +1,71 @@
+import type { DatabaseTransaction } from '../../db/database';
+import { findOwnedDatasets } from './pipeline-repository';
+import { loadNodeCatalog } from './node-type-repository';
+import {
+  DATASET_SOURCE_NODE_TYPE,
+  validatePipeline,
+  type PipelineValidationResult,
+} from './validate-pipeline';
+
+export interface PipelineToCheck {
+  /** Whose datasets the pipeline may read (null: a shipped template, which reads none). */
+  ownerId: string | null;
+  /** The pipeline's dataset (or the one a job runs on). */
+  datasetId: string | null;
+  definition: unknown;
+}
+
+/**
+ * `validatePipeline` with its context read from the database: the catalog, the pipeline's
+ * dataset and every dataset its sources name, restricted to the owner's live datasets. Runs in
+ * the caller's transaction (`withTenant`). A valid result carries the definition with defaults
+ * filled in: the form to snapshot and run.
+ */
+export async function validatePipelineForOwner(
+  trx: DatabaseTransaction,
+  pipeline: PipelineToCheck,
+): Promise<PipelineValidationResult> {
+  const catalog = await loadNodeCatalog(trx);
+  const named = sourceDatasetIds(pipeline.definition);
+  const datasets = pipeline.ownerId
+    ? await findOwnedDatasets(
+        trx,
+        pipeline.ownerId,
+        pipeline.datasetId ? [pipeline.datasetId, ...named] : named,
+      )
+    : new Map();
+  const own = pipeline.datasetId ? datasets.get(pipeline.datasetId.toLowerCase()) : undefined;
+  const result = validatePipeline(pipeline.definition, {
+    catalog,
+    datasets,
+    dataset:
+      own && pipeline.datasetId
+        ? { id: pipeline.datasetId.toLowerCase(), modality: own.modality }
+        : undefined,
+  });
+  if (pipeline.datasetId && !own) {
+    // The pipeline's dataset was deleted after the pipeline chose it.
+    const issue = {
+      field: 'datasetId',
+      code: 'PIPELINE.UNKNOWN_DATASET' as const,
+      message: `Dataset ${pipeline.datasetId} was not found; choose another dataset for this pipeline.`,
+    };
+    return { valid: false, issues: [issue, ...result.issues] };
+  }
+  return result;
+}
+
+function sourceDatasetIds(definition: unknown): string[] {
+  if (typeof definition !== 'object' || definition === null) return [];
+  const nodes = (definition as { nodes?: unknown }).nodes;
+  if (!Array.isArray(nodes)) return [];
+  const ids: string[] = [];
+  for (const node of nodes) {
+    if (typeof node !== 'object' || node === null) continue;
+    const { type, params } = node as { type?: unknown; params?: unknown };
+    if (type !== DATASET_SOURCE_NODE_TYPE || typeof params !== 'object' || params === null) continue;
+    const id = (params as { datasetId?: unknown }).datasetId;
+    if (typeof id === 'string') ids.push(id);
+  }
+  return ids;
+}

@@ -1,0 +1,30 @@
+import type { Config } from '../config/config';
+import type { Database } from '../db/database';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics.port';
+import type { BlobStore } from './blob-store.port';
+import type { Clock } from '../kernel/clock.port';
+import type { HealthCheck } from './health.port';
+import type { Ids } from '../kernel/ids.port';
+import type { Orchestrator } from './orchestrator.port';
+import type { QueuePublisher } from './queue.port';
+import type { Scheduler } from './scheduler.port';
+
+/**
+ * What handlers and use cases may depend on. Composition roots build it: the AWS one
+ * (`shared/adapters/aws/aws-services.ts`) for Lambda and Fargate, the local one
+ * (`infra/local/local-services.ts`) for `npm start` and the tests. Nothing below knows which.
+ */
+export interface Services {
+  config: Config;
+  db: Database;
+  blobs: BlobStore;
+  queues: QueuePublisher;
+  orchestrator: Orchestrator;
+  scheduler: Scheduler;
+  clock: Clock;
+  ids: Ids;
+  logger: Logger;
+  metrics: Metrics;
+  health: HealthCheck[];
+}

@@ -1,0 +1,81 @@
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { issueAccessToken, verifyAccessToken } from '../../../../../shared/domain/identity/access-tokens';
+import { UnauthorizedError } from '../../../../../shared/kernel/app-error';
+
+const auth = { issuer: 'pipeweave', audience: 'pipeweave-api', accessTokenTtlSeconds: 900 };
+const key = new TextEncoder().encode('k'.repeat(48));
+const claims = {
+  userId: '00000000-0000-4000-8000-000000000001',
+  role: 'user' as const,
+  sessionId: '00000000-0000-4000-8000-000000000002',
+};
+const now = new Date('2026-11-21T12:00:00Z');
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'accepted';
+  } catch (error) {
+    return error instanceof UnauthorizedError ? error.code : String(error);
+  }
+}
+
+describe('access tokens', () => {
+  it('round-trips the claims until expiry, then says expired', async () => {
+    const { token, expiresIn } = await issueAccessToken(auth, key, claims, now);
+    expect(expiresIn).toBe(900);
+    expect(await verifyAccessToken(auth, key, token, new Date(now.getTime() + 899_000))).toEqual(claims);
+    expect(await codeOf(verifyAccessToken(auth, key, token, new Date(now.getTime() + 901_000 + 5_000)))).toBe(
+      'AUTH.TOKEN_EXPIRED',
+    );
+  });
+
+  it('refuses another issuer, another audience, another key, alg none and HS512', async () => {
+    const base = () =>
+      new SignJWT({ role: 'user', sid: claims.sessionId })
+        .setSubject(claims.userId)
+        .setIssuedAt(Math.floor(now.getTime() / 1000))
+        .setExpirationTime(Math.floor(now.getTime() / 1000) + 60);
+    const cases = {
+      issuer: await base()
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('evil')
+        .setAudience(auth.audience)
+        .sign(key),
+      audience: await base()
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(auth.issuer)
+        .setAudience('other')
+        .sign(key),
+      key: await base()
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(auth.issuer)
+        .setAudience(auth.audience)
+        .sign(new TextEncoder().encode('x'.repeat(48))),
+      none: new UnsecuredJWT({ role: 'user', sid: claims.sessionId })
+        .setSubject(claims.userId)
+        .setIssuer(auth.issuer)
+        .setAudience(auth.audience)
+        .setIssuedAt(Math.floor(now.getTime() / 1000))
+        .setExpirationTime(Math.floor(now.getTime() / 1000) + 60)
+        .encode(),
+      hs512: await base()
+        .setProtectedHeader({ alg: 'HS512' })
+        .setIssuer(auth.issuer)
+        .setAudience(auth.audience)
+        .sign(key),
+      role: await new SignJWT({ role: 'root', sid: claims.sessionId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.userId)
+        .setIssuer(auth.issuer)
+        .setAudience(auth.audience)
+        .setIssuedAt(Math.floor(now.getTime() / 1000))
+        .setExpirationTime(Math.floor(now.getTime() / 1000) + 60)
+        .sign(key),
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      expect(await codeOf(verifyAccessToken(auth, key, token, now)), name).toBe('AUTH.TOKEN_INVALID');
+    }
+  });
+});
