@@ -25,7 +25,7 @@ import { inMemoryMetrics } from '../shared/observability/metrics.port';
 import { systemClock } from '../shared/kernel/clock.port';
 import { randomIds } from '../shared/kernel/ids.port';
 import type { Orchestrator } from '../shared/ports/orchestrator.port';
-import type { SqlEngineOptions } from '../shared/ports/sql-engine.port';
+import type { SqlEngineSettings } from '../shared/ports/sql-engine.port';
 import type { Services } from '../shared/ports/services';
 import { objectKeys } from '../shared/storage/object-keys';
 import type { CleanupStack } from './cleanup-stack';
@@ -47,7 +47,7 @@ export interface BenchPlatform {
   /** Root of the worker's per-message temp dirs (the deployed worker uses the OS temp dir). */
   workerTempRoot: string;
   /** The options the worker opened its SQL engine with, once it has. */
-  engineOptions(): SqlEngineOptions | undefined;
+  engineOptions(): SqlEngineSettings | undefined;
   arrive(filePath: string): Promise<IngestionMessage>;
   sqsRecord(message: IngestionMessage): SQSRecord;
   /** Reads tenant rows across tenants, as an operator would. */
@@ -132,7 +132,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions): Promise
 
   const workerTempRoot = join(options.directory, 'worker-tmp');
   await mkdir(workerTempRoot, { recursive: true });
-  let engineOptions: SqlEngineOptions | undefined;
+  let engineOptions: SqlEngineSettings | undefined;
   const worker = makeIngestionWorker(() => services, {
     modality: 'tabular',
     processor: WORKER_PROCESSORS.tabular,

@@ -36,7 +36,7 @@ export async function measureDuckDbBaseline(
       allowedDirectories: [request.directory, dirname(request.csvPath)],
       ...request.engine,
     });
-    cleanup.defer('close DuckDB', () => engine.close());
+    cleanup.defer('close DuckDB', async () => engine.close());
     await engine.run(
       `COPY (SELECT * FROM read_csv(${sqlString(request.csvPath)})) TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION zstd)`,
     );

@@ -116,7 +116,11 @@ export async function measurePipeline(
       uploadMs,
       peakTempBytes,
       engine: platform.engineOptions()
-        ? { threads: platform.engineOptions()?.threads, memoryLimit: platform.engineOptions()?.memoryLimit }
+        ? {
+            threads: platform.engineOptions()?.threads,
+            memoryLimitMb: platform.engineOptions()?.memoryLimitMb,
+            preserveInsertionOrder: platform.engineOptions()?.preserveInsertionOrder,
+          }
         : null,
       batchItemFailures: response.batchItemFailures.length,
     };

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { SqlEngineOptions } from '../shared/ports/sql-engine.port';
+import type { SqlEngineSettings } from '../shared/ports/sql-engine.port';
 
 /**
  * Each measurement runs in a child process of its own, so its peak RSS is its own: DuckDB and
@@ -8,7 +8,7 @@ import type { SqlEngineOptions } from '../shared/ports/sql-engine.port';
  * start from the first one's high-water mark.
  */
 /** Absent fields mean the DuckDB adapter's defaults. */
-export type EngineSettings = Pick<SqlEngineOptions, 'threads' | 'memoryLimit'>;
+export type EngineSettings = Pick<SqlEngineSettings, 'threads' | 'memoryLimitMb' | 'preserveInsertionOrder'>;
 
 export type MeasurementRequest =
   | { kind: 'pipeline'; csvPath: string; directory: string; postgresRoot: string }

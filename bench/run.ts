@@ -128,7 +128,7 @@ async function runCase(name: string, shape: CsvShape): Promise<void> {
 
 function printPipeline(result: PipelineResult): void {
   const engine = result.engine
-    ? `DuckDB threads=${result.engine.threads ?? 'adapter default'}, memory_limit=${result.engine.memoryLimit ?? 'adapter default'}`
+    ? `DuckDB threads=${result.engine.threads ?? 'adapter default'}, memory_limit=${result.engine.memoryLimitMb ? `${result.engine.memoryLimitMb}MB` : 'adapter default'}`
     : 'DuckDB never opened';
   console.log(
     `  tabular worker, real path (SQS record → handler → S3 download + sha256 → encoding/dialect checks → Parquet → S3 → profile → schema → PostgreSQL; ${engine})`,

@@ -35,7 +35,10 @@ export const apiGroupList: readonly ApiGroup[] = [
     name: 'system',
     entry: 'functions/api/system/handler.ts',
     routes: createSystemRoutes({ listRoutes: () => apiRoutes, version: API_VERSION }),
-    factory: async () => (await import('./system/system-handler')).makeSystemHandler,
+    factory: async () =>
+      (await import('./system/system-handler')).makeSystemHandler(
+        apiRoutes.filter((route) => route.group === 'system'),
+      ),
   },
   {
     name: 'datasets',

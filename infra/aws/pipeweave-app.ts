@@ -1,6 +1,6 @@
 import type { App, Environment, StackProps } from 'aws-cdk-lib';
 import { apiGroups, apiRoutes } from '../../functions/api/routes';
-import { MODALITIES, type QueueModality } from '../../shared/config/config';
+import { QUEUE_MODALITIES, type QueueModality } from '../../shared/kernel/modality';
 import type { RouteSpec } from '../../shared/http/route';
 import { resourceNames } from './naming';
 import { ApiStack } from './stacks/api-stack';
@@ -97,7 +97,7 @@ export function buildPipeWeaveApp(app: App, options: PipeWeaveAppOptions = {}): 
   const routes = options.api?.routes ?? apiRoutes;
   const groups = options.api?.groups ?? apiGroups;
   const queues = Object.fromEntries(
-    MODALITIES.map((modality) => [modality, ingestion.modalities[modality].queue]),
+    QUEUE_MODALITIES.map((modality) => [modality, ingestion.modalities[modality].queue]),
   ) as Record<QueueModality, (typeof ingestion.modalities)[QueueModality]['queue']>;
   const api = new ApiStack(app, `${prefix}-Api`, {
     ...common,

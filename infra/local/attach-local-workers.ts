@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
 import { openDuckDbEngine } from '../../shared/adapters/duckdb/duckdb-sql-engine';
-import { MODALITIES, type QueueModality } from '../../shared/config/config';
+import { QUEUE_MODALITIES, type QueueModality } from '../../shared/kernel/modality';
 import {
   DEFAULT_MAX_RECEIVE_COUNT,
   makeIngestionWorker,
@@ -30,7 +30,7 @@ const LOCAL_BATCH_SIZE: Record<QueueModality, number> = {
 
 /** Attaches every modality worker to its local queue, the way SQS event sources drive them in AWS. */
 export function attachLocalWorkers(services: Services, host: ConsumerHost): void {
-  for (const modality of MODALITIES) {
+  for (const modality of QUEUE_MODALITIES) {
     const handler = makeIngestionWorker(() => services, {
       modality,
       processor: WORKER_PROCESSORS[modality],

@@ -264,16 +264,19 @@ async function wireLocalFunctions(
 ): Promise<{ onObjectCreated: (event: S3Event) => Promise<void>; onProductSchedule: ScheduledHandler }> {
   const { attachLocalWorkers } = await import('./attach-local-workers');
   attachLocalWorkers(services, parts.queues);
-  const { makeObjectCreatedHandler } = await import('../../functions/ingest/object-created/object-created-handler');
+  const { makeObjectCreatedHandler } =
+    await import('../../functions/ingest/object-created/object-created-handler');
   const objectCreated = makeObjectCreatedHandler(() => services);
-  const { makeRefreshDatasetsHandler } = await import('../../functions/schedules/refresh-datasets/refresh-datasets-handler');
+  const { makeRefreshDatasetsHandler } =
+    await import('../../functions/schedules/refresh-datasets/refresh-datasets-handler');
   const refreshDatasets = makeRefreshDatasetsHandler(() => services);
   // Per-dataset schedules are the trigger; this sweep catches missed ones. AWS runs it daily
   // (Aurora may pause); on one machine every 15 minutes costs nothing.
   parts.scheduler.addFixedSchedule('refresh-datasets', 'rate(15 minutes)', async (event) => {
     await refreshDatasets(event);
   });
-  const { makePurgeDeletedHandler } = await import('../../functions/schedules/purge-deleted/purge-deleted-handler');
+  const { makePurgeDeletedHandler } =
+    await import('../../functions/schedules/purge-deleted/purge-deleted-handler');
   const purgeDeleted = makePurgeDeletedHandler(() => services);
   // Same time as the AWS rule (PurgeDeletedDaily).
   parts.scheduler.addFixedSchedule('purge-deleted', 'cron(17 3 * * ? *)', async (event) => {

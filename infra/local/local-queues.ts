@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { MODALITIES, type QueueModality } from '../../shared/config/config';
+import { QUEUE_MODALITIES, type QueueModality } from '../../shared/kernel/modality';
 import { PayloadTooLargeError, ValidationError } from '../../shared/kernel/app-error';
 import type { Logger } from '../../shared/observability/logger';
 import { systemClock, type Clock } from '../../shared/kernel/clock.port';
@@ -132,7 +132,7 @@ export class LocalQueues implements QueuePublisher {
     this.region = options.region ?? 'local';
     this.account = options.account ?? '000000000000';
     this.defaultMaxReceiveCount = options.maxReceiveCount ?? 3;
-    for (const name of MODALITIES) {
+    for (const name of QUEUE_MODALITIES) {
       this.queues.set(name, {
         name,
         messages: [],
@@ -403,7 +403,7 @@ export class LocalQueues implements QueuePublisher {
   private state(queue: QueueModality): QueueState {
     const state = this.queues.get(queue);
     if (!state) {
-      throw new ValidationError(`Unknown queue "${String(queue)}" (known: ${MODALITIES.join(', ')}).`, {
+      throw new ValidationError(`Unknown queue "${String(queue)}" (known: ${QUEUE_MODALITIES.join(', ')}).`, {
         code: 'QUEUE.UNKNOWN',
         field: 'queue',
       });

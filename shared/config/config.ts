@@ -7,8 +7,9 @@ import { z } from 'zod';
  * which fails at cold start with the name of the missing variable.
  */
 
-export const MODALITIES = ['tabular', 'text', 'image', 'audio', 'video', 'timeseries', 'seismic'] as const;
-export type QueueModality = (typeof MODALITIES)[number];
+import { isQueueModality, QUEUE_MODALITIES, type QueueModality } from '../kernel/modality';
+
+export type { QueueModality };
 
 const logLevel = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']);
 
@@ -266,12 +267,12 @@ function refreshAllowedHosts(runtime: 'aws' | 'local', value: string | undefined
 function pickModalities(urls: Record<string, string>): Partial<Record<QueueModality, string>> {
   const out: Partial<Record<QueueModality, string>> = {};
   for (const [key, url] of Object.entries(urls)) {
-    if (!(MODALITIES as readonly string[]).includes(key)) {
+    if (!isQueueModality(key)) {
       throw new ConfigError(
-        `PW_QUEUE_URLS has an unknown modality "${key}" (known: ${MODALITIES.join(', ')})`,
+        `PW_QUEUE_URLS has an unknown modality "${key}" (known: ${QUEUE_MODALITIES.join(', ')})`,
       );
     }
-    out[key as QueueModality] = url;
+    out[key] = url;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Caller, RequestContext } from '../kernel/request-context';
 import type { Services } from '../ports/services';
 
 /**
@@ -10,23 +11,14 @@ import type { Services } from '../ports/services';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type AuthRequirement = 'none' | 'user' | 'admin';
 
-export interface Caller {
-  userId: string;
-  role: 'user' | 'admin';
-  /** How the caller authenticated. */
-  via: 'jwt' | 'api-key';
-  scopes: string[];
-}
+export type { Caller };
 
-export interface ApiRequest<P = unknown, Q = unknown, B = unknown> {
+/** A request as route handlers see it: the request context plus what the client sent. */
+export interface ApiRequest<P = unknown, Q = unknown, B = unknown> extends RequestContext {
   params: P;
   query: Q;
   body: B;
   headers: Record<string, string>;
-  requestId: string;
-  sourceIp: string;
-  userAgent: string;
-  caller: Caller | undefined;
   /** The raw body as received (needed to verify signatures such as Stripe's). */
   rawBody: string | undefined;
   /** The operation's method. Set by the HTTP stack; optional so tests may build requests by hand. */

@@ -9,6 +9,7 @@ import type { Ids } from '../kernel/ids.port';
 import type { Orchestrator } from './orchestrator.port';
 import type { QueuePublisher } from './queue.port';
 import type { Scheduler } from './scheduler.port';
+import type { SecretReader } from './secret-reader.port';
 
 /**
  * What handlers and use cases may depend on. Composition roots build it: the AWS one
@@ -27,4 +28,6 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   health: HealthCheck[];
+  /** Present where secrets live outside the configuration (AWS); absent locally. */
+  secrets?: SecretReader;
 }

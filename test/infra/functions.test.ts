@@ -2,7 +2,7 @@ import type { Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PipeWeaveFunction } from '../../infra/aws/constructs/pipeweave-function';
-import { MODALITIES } from '../../shared/config/config';
+import { QUEUE_MODALITIES } from '../../shared/kernel/modality';
 import { DEFAULT_TIER_LIMITS, TIERS } from '../../shared/domain/datasets/tier-limits';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
 
@@ -30,7 +30,7 @@ function productFunctions(): { name: string; stack: Stack; fn: PipeWeaveFunction
   return [
     { name: 'migrations', stack: data, fn: data.migrations.handler },
     { name: 'dispatcher', stack: ingestion, fn: ingestion.dispatcher },
-    ...MODALITIES.map((m) => ({
+    ...QUEUE_MODALITIES.map((m) => ({
       name: `${m} worker`,
       stack: ingestion as Stack,
       fn: ingestion.modalities[m].worker,
@@ -79,7 +79,7 @@ describe('Lambda functions', () => {
       )
       .map(({ name }) => name)
       .sort();
-    expect(withLayer).toEqual([...MODALITIES.map((m) => `${m} worker`), 'node runner'].sort());
+    expect(withLayer).toEqual([...QUEUE_MODALITIES.map((m) => `${m} worker`), 'node runner'].sort());
   });
 
   it('give every API function the argon2 layer its password hashing loads', () => {

@@ -5,7 +5,7 @@ import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RECEIVE_COUNT } from '../../shared/domain/datasets/ingestion/workers/ingestion-worker';
 import { WORKER_SETTINGS } from '../../infra/aws/stacks/ingestion-stack';
-import { MODALITIES } from '../../shared/config/config';
+import { QUEUE_MODALITIES } from '../../shared/kernel/modality';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
 
 let synth: SynthesizedPipeWeave;
@@ -21,7 +21,7 @@ beforeAll(() => {
 const logicalId = (queue: { node: { defaultChild: unknown } }) =>
   stack.getLogicalId(queue.node.defaultChild as CfnQueue);
 
-describe.each(MODALITIES)('%s ingestion', (modality) => {
+describe.each(QUEUE_MODALITIES)('%s ingestion', (modality) => {
   it('has an encrypted queue that moves a message to its DLQ on the receive the worker treats as the last', () => {
     const { queue, deadLetterQueue } = synth.stacks.ingestion.modalities[modality];
     const queues = ingestion.findResources('AWS::SQS::Queue');
@@ -76,8 +76,8 @@ describe.each(MODALITIES)('%s ingestion', (modality) => {
 
 describe('dispatch', () => {
   it('has one queue and one DLQ per modality, and one alarm per DLQ', () => {
-    ingestion.resourceCountIs('AWS::SQS::Queue', 2 * MODALITIES.length);
-    ingestion.resourceCountIs('AWS::CloudWatch::Alarm', MODALITIES.length);
+    ingestion.resourceCountIs('AWS::SQS::Queue', 2 * QUEUE_MODALITIES.length);
+    ingestion.resourceCountIs('AWS::CloudWatch::Alarm', QUEUE_MODALITIES.length);
   });
 
   it('sends ObjectCreated events under raw/ and dropbox/ to the dispatcher', () => {
@@ -119,6 +119,6 @@ describe('dispatch', () => {
         JSON.stringify(fn).includes('PW_QUEUE_URLS'),
       ),
     );
-    for (const modality of MODALITIES) expect(env).toContain(`\\"${modality}\\":\\"`);
+    for (const modality of QUEUE_MODALITIES) expect(env).toContain(`\\"${modality}\\":\\"`);
   });
 });

@@ -14,7 +14,7 @@ import {
   retireCreditPackage,
   updateCreditPackage,
 } from '../../../shared/domain/identity/admin';
-import { callerOf } from '../../../shared/domain/identity/caller';
+import { signedIn } from '../../../shared/kernel/request-context';
 import { userViewSchema } from '../../../shared/domain/identity/user-view';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
@@ -48,7 +48,7 @@ export const adminRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const q = request.query;
-      const page = await listUsers(services, callerOf(request).caller, {
+      const page = await listUsers(services, signedIn(request).caller, {
         email: q.email,
         role: q.role,
         includeDeleted: q.includeDeleted ?? false,
@@ -71,7 +71,7 @@ export const adminRoutes: RouteSpec[] = [
     async handle(request, services) {
       return {
         status: 200,
-        body: await getUserAsAdmin(services, callerOf(request).caller, request.params.userId),
+        body: await getUserAsAdmin(services, signedIn(request).caller, request.params.userId),
       };
     },
   }),
@@ -111,7 +111,7 @@ export const adminRoutes: RouteSpec[] = [
           field: 'headers.idempotency-key',
         });
       }
-      const { grant, replayed } = await grantCredits(services, callerOf(request), {
+      const { grant, replayed } = await grantCredits(services, signedIn(request), {
         userId: request.params.userId,
         amount: request.body.amount,
         reason: request.body.reason,
@@ -132,7 +132,7 @@ export const adminRoutes: RouteSpec[] = [
       200: { description: 'Packages', schema: z.object({ items: z.array(creditPackageViewSchema) }) },
     },
     async handle(request, services) {
-      return { status: 200, body: { items: await listCreditPackages(services, callerOf(request).caller) } };
+      return { status: 200, body: { items: await listCreditPackages(services, signedIn(request).caller) } };
     },
   }),
   defineRoute({
@@ -147,7 +147,7 @@ export const adminRoutes: RouteSpec[] = [
     request: { body: creditPackageInputSchema },
     responses: { 201: { description: 'Created', schema: creditPackageViewSchema } },
     async handle(request, services) {
-      return { status: 201, body: await createCreditPackage(services, callerOf(request), request.body) };
+      return { status: 201, body: await createCreditPackage(services, signedIn(request), request.body) };
     },
   }),
   defineRoute({
@@ -163,7 +163,7 @@ export const adminRoutes: RouteSpec[] = [
     async handle(request, services) {
       return {
         status: 200,
-        body: await updateCreditPackage(services, callerOf(request), request.params.packageId, request.body),
+        body: await updateCreditPackage(services, signedIn(request), request.params.packageId, request.body),
       };
     },
   }),
@@ -179,7 +179,7 @@ export const adminRoutes: RouteSpec[] = [
     request: { params: packageParams },
     responses: { 204: { description: 'Retired' } },
     async handle(request, services) {
-      await retireCreditPackage(services, callerOf(request), request.params.packageId);
+      await retireCreditPackage(services, signedIn(request), request.params.packageId);
       return { status: 204 };
     },
   }),

@@ -10,7 +10,7 @@ import {
 } from '../../../shared/domain/identity/api-keys';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/domain/identity/caller';
+import { signedIn } from '../../../shared/kernel/request-context';
 
 const keyParams = z.object({ keyId: z.uuid() });
 
@@ -57,7 +57,7 @@ export const apiKeyRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { name, scopes, expiresAt } = request.body;
-      const created = await createApiKey(services, callerOf(request), {
+      const created = await createApiKey(services, signedIn(request), {
         name,
         scopes,
         expiresAt: expiresAt ? new Date(expiresAt) : undefined,
@@ -78,7 +78,7 @@ export const apiKeyRoutes: RouteSpec[] = [
       200: { description: 'Newest first', schema: z.object({ items: z.array(apiKeyViewSchema) }) },
     },
     async handle(request, services) {
-      const items = await listApiKeys(services, callerOf(request).caller, {
+      const items = await listApiKeys(services, signedIn(request).caller, {
         includeRevoked: request.query.includeRevoked ?? false,
       });
       return { status: 200, body: { items } };
@@ -95,7 +95,7 @@ export const apiKeyRoutes: RouteSpec[] = [
     request: { params: keyParams },
     responses: { 200: { description: 'The key (without its secret)', schema: apiKeyViewSchema } },
     async handle(request, services) {
-      return { status: 200, body: await getApiKey(services, callerOf(request).caller, request.params.keyId) };
+      return { status: 200, body: await getApiKey(services, signedIn(request).caller, request.params.keyId) };
     },
   }),
   defineRoute({
@@ -109,7 +109,7 @@ export const apiKeyRoutes: RouteSpec[] = [
     request: { params: keyParams },
     responses: { 204: { description: 'Revoked' } },
     async handle(request, services) {
-      await revokeApiKey(services, callerOf(request), request.params.keyId);
+      await revokeApiKey(services, signedIn(request), request.params.keyId);
       return { status: 204 };
     },
   }),

@@ -6,7 +6,7 @@ import {
 } from '../../../shared/domain/identity/audit/list-audit-logs';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/domain/identity/caller';
+import { signedIn } from '../../../shared/kernel/request-context';
 
 const listQuery = z.object({
   action: z.string().min(1).max(100).optional(),
@@ -49,7 +49,7 @@ export const auditLogRoutes: RouteSpec[] = [
     request: { query: listQuery },
     responses: { 200: { description: 'One page', schema: pageSchema } },
     async handle(request, services) {
-      const page = await listAuditLogs(services, callerOf(request).caller, filterOf(request.query));
+      const page = await listAuditLogs(services, signedIn(request).caller, filterOf(request.query));
       return { status: 200, body: page };
     },
   }),
@@ -71,7 +71,7 @@ export const auditLogRoutes: RouteSpec[] = [
     async handle(request, services) {
       const page = await listAuditLogs(
         services,
-        callerOf(request).caller,
+        signedIn(request).caller,
         filterOf(request.query),
         'all-tenants',
       );

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { emailSchema } from '../../../shared/domain/identity/email';
-import { changePassword, deleteAccount, getProfile, updateProfile } from '../../../shared/domain/identity/account';
+import {
+  changePassword,
+  deleteAccount,
+  getProfile,
+  updateProfile,
+} from '../../../shared/domain/identity/account';
 import { PASSWORD_MAX_LENGTH } from '../../../shared/domain/identity/passwords';
 import {
   login,
@@ -10,7 +15,7 @@ import {
   restoreAccount,
 } from '../../../shared/domain/identity/sessions';
 import { userViewSchema } from '../../../shared/domain/identity/user-view';
-import { callerOf } from '../../../shared/domain/identity/caller';
+import { signedIn } from '../../../shared/kernel/request-context';
 import { auditOrigin } from '../../../shared/domain/identity/audit/record-audit';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 
@@ -139,7 +144,7 @@ export const authRoutes: RouteSpec[] = [
     auth: 'user',
     responses: { 200: { description: 'The signed-in user', schema: userViewSchema } },
     async handle(request, services) {
-      return { status: 200, body: await getProfile(services, callerOf(request).caller) };
+      return { status: 200, body: await getProfile(services, signedIn(request).caller) };
     },
   }),
   defineRoute({
@@ -156,7 +161,7 @@ export const authRoutes: RouteSpec[] = [
     },
     responses: { 200: { description: 'The updated user', schema: userViewSchema } },
     async handle(request, services) {
-      return { status: 200, body: await updateProfile(services, callerOf(request), request.body) };
+      return { status: 200, body: await updateProfile(services, signedIn(request), request.body) };
     },
   }),
   defineRoute({
@@ -174,7 +179,7 @@ export const authRoutes: RouteSpec[] = [
       return {
         status: 200,
         headers: noStore,
-        body: await changePassword(services, callerOf(request), request.body),
+        body: await changePassword(services, signedIn(request), request.body),
       };
     },
   }),
@@ -198,7 +203,7 @@ export const authRoutes: RouteSpec[] = [
       },
     },
     async handle(request, services) {
-      return { status: 200, body: await deleteAccount(services, callerOf(request), request.body) };
+      return { status: 200, body: await deleteAccount(services, signedIn(request), request.body) };
     },
   }),
 ];

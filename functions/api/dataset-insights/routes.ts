@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/domain/identity/caller';
+import { signedIn } from '../../../shared/kernel/request-context';
 import {
   acceptVersionSchema,
   getVersionPreview,
@@ -11,7 +11,7 @@ import {
   profileViewSchema,
   rejectVersionSchema,
   schemaViewSchema,
-} from '../../../shared/domain/datasets/profiling/dataset-insights';
+} from '../../../shared/domain/datasets/dataset-insights';
 import { schemaOverrideSchema } from '../../../shared/domain/datasets/schema-deduction/schema-deduction-repository';
 
 const params = z.object({ datasetId: z.uuid(), version: z.coerce.number<string>().int().min(1) });
@@ -33,7 +33,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
     request: { params },
     responses: { 200: { description: 'Summary and full report', schema: profileViewSchema } },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       return { status: 200, body: await getVersionProfile(services, caller, request.params) };
     },
   }),
@@ -48,7 +48,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
     request: { params, query: z.object({ limit: queryParam.int({ min: 1, max: 50 }).optional() }) },
     responses: { 200: { description: 'Column names and the first rows', schema: previewViewSchema } },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       return {
         status: 200,
         body: await getVersionPreview(services, caller, request.params, request.query.limit ?? 20),
@@ -68,7 +68,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
       200: { description: 'Per column: type, format, confidence, samples', schema: schemaViewSchema },
     },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       return { status: 200, body: await getVersionSchema(services, caller, request.params) };
     },
   }),
@@ -86,7 +86,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
     },
     responses: { 200: { description: 'The accepted schema', schema: schemaViewSchema } },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       return {
         status: 200,
         body: await acceptVersionSchema(services, caller, request.params, request.body.overrides ?? []),
@@ -104,7 +104,7 @@ export const datasetInsightRoutes: RouteSpec[] = [
     request: { params, body: z.strictObject({ reason: z.string().trim().min(1).max(2000) }) },
     responses: { 200: { description: 'The rejected schema', schema: schemaViewSchema } },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       return {
         status: 200,
         body: await rejectVersionSchema(services, caller, request.params, request.body.reason),

@@ -13,11 +13,15 @@ import {
   datasetView,
 } from '../../../shared/domain/datasets/dataset-views';
 import { listDatasets } from '../../../shared/domain/datasets/list-datasets';
-import { deleteDataset, getDataset, updateDatasetDetails } from '../../../shared/domain/datasets/manage-dataset';
+import {
+  deleteDataset,
+  getDataset,
+  updateDatasetDetails,
+} from '../../../shared/domain/datasets/manage-dataset';
 import { DATASET_VERSION_STATUSES, MODALITIES, TASK_TYPES } from '../../../shared/db/schema';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/domain/identity/caller';
+import { signedIn } from '../../../shared/kernel/request-context';
 
 const datasetParams = z.object({ datasetId: z.uuid() });
 const versionParams = z.object({ datasetId: z.uuid(), version: queryParam.int({ min: 1 }) });
@@ -72,7 +76,7 @@ export const datasetRoutes: RouteSpec[] = [
     },
     responses: { 201: { description: 'The new dataset', schema: datasetSchema }, 409: limitReached },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const dataset = await createDataset(services, caller, request.body, request);
       return { status: 201, headers: { location: `/datasets/${dataset.id}` }, body: datasetView(dataset) };
     },
@@ -105,7 +109,7 @@ export const datasetRoutes: RouteSpec[] = [
       },
     },
     async handle(request, services) {
-      return { status: 200, body: await listDatasets(services, callerOf(request).caller, request.query) };
+      return { status: 200, body: await listDatasets(services, signedIn(request).caller, request.query) };
     },
   }),
   defineRoute({
@@ -121,7 +125,7 @@ export const datasetRoutes: RouteSpec[] = [
     async handle(request, services) {
       return {
         status: 200,
-        body: datasetView(await getDataset(services, callerOf(request).caller, request.params.datasetId)),
+        body: datasetView(await getDataset(services, signedIn(request).caller, request.params.datasetId)),
       };
     },
   }),
@@ -161,7 +165,7 @@ export const datasetRoutes: RouteSpec[] = [
       409: limitReached,
     },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const dataset = await updateDatasetDetails(
         services,
         caller,
@@ -183,7 +187,7 @@ export const datasetRoutes: RouteSpec[] = [
     request: { params: datasetParams },
     responses: { 204: { description: 'Deleted' } },
     async handle(request, services) {
-      await deleteDataset(services, callerOf(request).caller, request.params.datasetId, request);
+      await deleteDataset(services, signedIn(request).caller, request.params.datasetId, request);
       return { status: 204 };
     },
   }),
@@ -220,7 +224,7 @@ export const datasetRoutes: RouteSpec[] = [
       415: { description: 'The file type is not supported, or not for this dataset’s modality' },
     },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const { version, upload } = await requestVersionUpload(
         services,
         caller,
@@ -252,7 +256,7 @@ export const datasetRoutes: RouteSpec[] = [
       409: { description: 'The file is not in storage yet' },
     },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const { version, job } = await completeVersionUpload(
         services,
         caller,
@@ -286,7 +290,7 @@ export const datasetRoutes: RouteSpec[] = [
     async handle(request, services) {
       const page = await listDatasetVersions(
         services,
-        callerOf(request).caller,
+        signedIn(request).caller,
         request.params.datasetId,
         request.query,
       );
@@ -312,7 +316,7 @@ export const datasetRoutes: RouteSpec[] = [
     async handle(request, services) {
       const { version, job } = await getVersionWithJob(
         services,
-        callerOf(request).caller,
+        signedIn(request).caller,
         request.params.datasetId,
         request.params.version,
       );

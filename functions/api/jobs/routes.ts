@@ -3,7 +3,7 @@ import { JOB_STATUSES } from '../../../shared/db/schema';
 import { defineRoute, type IdempotencySpec, type RouteSpec } from '../../../shared/http/route';
 import { idempotencyKeyOf } from '../../../shared/kernel/idempotency-key';
 import { queryParam } from '../../../shared/http/query-params';
-import { callerOf } from '../../../shared/domain/identity/caller';
+import { signedIn } from '../../../shared/kernel/request-context';
 import { cancelJob } from '../../../shared/domain/runs/cancel-job';
 import { jobCredits } from '../../../shared/domain/runs/job-credits';
 import { jobViewSchema, toJobView } from '../../../shared/domain/runs/job-view';
@@ -61,7 +61,7 @@ export const jobRoutes: RouteSpec[] = [
       503: { description: 'The run could not be started: no job was created, nothing reserved; retry' },
     },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const { job, created } = await startJob(
         { services, credits: jobCredits() },
         { caller, ...request.body, idempotencyKey: idempotencyKeyOf(request.headers) },
@@ -88,7 +88,7 @@ export const jobRoutes: RouteSpec[] = [
     },
     responses: { 200: { description: 'A page of jobs', schema: jobListSchema } },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const { jobs, nextCursor } = await listCallerJobs(services.db, caller, {
         statuses: request.query.status,
         pipelineId: request.query.pipelineId,
@@ -113,7 +113,7 @@ export const jobRoutes: RouteSpec[] = [
       404: { description: 'No such job of yours' },
     },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const { job, nodes } = await getJob(services.db, caller, request.params.jobId);
       return { status: 200, headers: { 'cache-control': 'no-store' }, body: toJobView(job, nodes) };
     },
@@ -135,7 +135,7 @@ export const jobRoutes: RouteSpec[] = [
       409: { description: 'The job already completed or failed' },
     },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const { job, nodes } = await cancelJob(
         { services, credits: jobCredits() },
         caller,
@@ -161,7 +161,7 @@ export const jobRoutes: RouteSpec[] = [
       409: { description: 'The job is still queued or running, or its dataset version is gone' },
     },
     async handle(request, services) {
-      const { caller } = callerOf(request);
+      const { caller } = signedIn(request);
       const { job, created } = await retryJob(
         { services, credits: jobCredits() },
         {

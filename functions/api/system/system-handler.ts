@@ -1,11 +1,12 @@
 import { createApiHandler, type ApiGatewayHandler } from '../../../shared/http/api-handler';
+import type { RouteSpec } from '../../../shared/http/route';
 import type { Services } from '../../../shared/ports/services';
-import { apiRoutes } from '../routes';
 
-/** The `system` function: health, the OpenAPI document and the docs page. */
-export function makeSystemHandler(getServices: () => Services | Promise<Services>): ApiGatewayHandler {
-  return createApiHandler(
-    apiRoutes.filter((route) => route.group === 'system'),
-    getServices,
-  );
+/**
+ * The `system` function: health, the OpenAPI document and the docs page. Its routes describe the
+ * whole API, so they are handed in by functions/api/routes.ts rather than imported from it.
+ */
+export function makeSystemHandler(routes: RouteSpec[]) {
+  return (getServices: () => Services | Promise<Services>): ApiGatewayHandler =>
+    createApiHandler(routes, getServices);
 }

@@ -1,8 +1,8 @@
 import { ConflictError, NotFoundError } from '../../../shared/kernel/app-error';
-import { DuckDbTableEngine } from '../../../shared/adapters/duckdb/duckdb-tables';
+import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import type { NodeResult } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../../shared/domain/nodes/registry';
-import type { TableEngine } from '../../../shared/ports/table-engine.port';
+import type { OpenSqlEngine } from '../../../shared/ports/sql-engine.port';
 import { lambdaErrorCause } from '../../../shared/domain/runs/run-errors';
 import { runJobNode } from '../../../shared/domain/runs/run-job-node';
 import type { Services } from '../../../shared/ports/services';
@@ -23,7 +23,7 @@ export interface FargateNodeTask {
 
 export interface FargateNodeOptions {
   registry?: NodeRegistry;
-  tables?: TableEngine;
+  openEngine?: OpenSqlEngine;
   heartbeatIntervalMs?: number;
   /** SendTaskHeartbeat period (default 60 s), independent of the database heartbeat. */
   taskHeartbeatIntervalMs?: number;
@@ -45,7 +45,7 @@ export async function runFargateNode(
       {
         services,
         registry: options.registry ?? nodeRegistry,
-        tables: options.tables ?? new DuckDbTableEngine(),
+        openEngine: options.openEngine ?? openDuckDbEngine,
         engine: options.engine ?? { threads: 2, memoryLimitMb: 6144 },
         signal: abort.signal,
         ...(options.heartbeatIntervalMs !== undefined

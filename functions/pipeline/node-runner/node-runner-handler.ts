@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DuckDbTableEngine } from '../../../shared/adapters/duckdb/duckdb-tables';
+import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import type { NodeResult } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../../shared/domain/nodes/registry';
-import type { TableEngine } from '../../../shared/ports/table-engine.port';
+import type { OpenSqlEngine } from '../../../shared/ports/sql-engine.port';
 import { runJobNode } from '../../../shared/domain/runs/run-job-node';
 import { invocationDeadline, type TimedContext } from '../../../shared/runtime/invocation-deadline';
 import type { Services } from '../../../shared/ports/services';
@@ -19,7 +19,7 @@ export const nodeRunnerEventSchema = z.object({
 
 export interface NodeRunnerOptions {
   registry?: NodeRegistry;
-  tables?: TableEngine;
+  openEngine?: OpenSqlEngine;
   heartbeatIntervalMs?: number;
   /** DuckDB limits: the Lambda has 3 GB and 2 vCPUs. */
   engine?: { threads?: number; memoryLimitMb?: number };
@@ -36,7 +36,7 @@ export function makeNodeRunnerHandler(
   getServices: () => Services | Promise<Services>,
   options: NodeRunnerOptions = {},
 ) {
-  const tables = options.tables ?? new DuckDbTableEngine();
+  const openEngine = options.openEngine ?? openDuckDbEngine;
   return async (event: unknown, context?: { signal?: AbortSignal } & TimedContext): Promise<NodeResult> => {
     const startedAt = new Date();
     const services = await getServices();
@@ -49,7 +49,7 @@ export function makeNodeRunnerHandler(
         {
           services,
           registry: options.registry ?? nodeRegistry,
-          tables,
+          openEngine,
           engine: options.engine ?? { threads: 2, memoryLimitMb: 2048 },
           ...(options.heartbeatIntervalMs !== undefined
             ? { heartbeatIntervalMs: options.heartbeatIntervalMs }

@@ -4,7 +4,7 @@ import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { MODALITIES, type QueueModality } from '../../../shared/config/config';
+import { QUEUE_MODALITIES, type QueueModality } from '../../../shared/kernel/modality';
 import { DEFAULT_TIER_LIMITS, TIERS } from '../../../shared/domain/datasets/tier-limits';
 import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/access';
 import { DuckDbLayer } from '../constructs/native-modules-layer';
@@ -98,7 +98,7 @@ export class IngestionStack extends Stack {
     const duckDb = new DuckDbLayer(this, 'DuckDb');
 
     const modalities = {} as Record<QueueModality, ModalityIngestion>;
-    for (const modality of MODALITIES) {
+    for (const modality of QUEUE_MODALITIES) {
       const ingestion = new ModalityIngestion(this, `${pascal(modality)}Ingestion`, {
         modality,
         settings: WORKER_SETTINGS[modality],
@@ -125,12 +125,15 @@ export class IngestionStack extends Stack {
       environment: environment(databaseEnv, {
         PW_BUCKET: names.dataBucketName,
         PW_QUEUE_URLS: this.toJsonString(
-          Object.fromEntries(MODALITIES.map((modality) => [modality, modalities[modality].queue.queueUrl])),
+          Object.fromEntries(
+            QUEUE_MODALITIES.map((modality) => [modality, modalities[modality].queue.queueUrl]),
+          ),
         ),
       }),
     });
     grantDataApi(this.dispatcher.role, database);
-    for (const modality of MODALITIES) modalities[modality].queue.grantSendMessages(this.dispatcher.role);
+    for (const modality of QUEUE_MODALITIES)
+      modalities[modality].queue.grantSendMessages(this.dispatcher.role);
     grantObjects(
       this.dispatcher.role,
       names,

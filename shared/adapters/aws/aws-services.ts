@@ -157,6 +157,13 @@ export function createAwsServices(config: Config, drivers: AwsDrivers = {}): Ser
     logger,
     metrics: new PowertoolsMetrics(config),
     health,
+    // Loaded on first use: only the functions that sign or check tokens read the signing key.
+    secrets: {
+      async readSecretString(secretId, region) {
+        const { readSecretString } = await import('./secrets-manager-secret');
+        return readSecretString(secretId, region);
+      },
+    },
     get db() {
       return db();
     },

@@ -1,37 +1,39 @@
 import {
   SqlEngineError,
   type SqlEngine,
-  type SqlEngineOptions,
+  type SqlEngineSettings,
   type SqlRow,
+  type SqlScalar,
 } from '../../ports/sql-engine.port';
 import { openDuckDbInstance, type OpenDuckDbInstance } from './open-duckdb-instance';
 
 /**
- * The DuckDB adapter of the SQL engine port: an in-memory database per use, one thread and a
- * memory limit by default (Lambda-sized), spilling to the caller's temp directory. Only local
- * files are read (no httpfs/excel extensions in the layer: objects are downloaded first).
+ * The DuckDB adapter of the SQL engine port: an in-memory database per use, bounded threads and
+ * memory (a Lambda shares its memory with Node), spilling to the caller's temp directory. Only
+ * local files are read (no httpfs/excel extensions in the layer: objects are downloaded first).
  */
-export async function openDuckDbEngine(options: SqlEngineOptions): Promise<SqlEngine> {
+export async function openDuckDbEngine(settings: SqlEngineSettings): Promise<SqlEngine> {
   let database: OpenDuckDbInstance;
   try {
     database = await openDuckDbInstance({
-      threads: options.threads ?? 1,
-      memoryLimit: options.memoryLimit ?? '1GB',
-      tempDirectory: options.tempDirectory,
-      allowedDirectories: options.allowedDirectories,
-      // Insertion order is not needed for conversion or profiling and costs memory.
-      preserveInsertionOrder: false,
+      threads: settings.threads ?? 1,
+      memoryLimit: `${settings.memoryLimitMb ?? 1024}MB`,
+      tempDirectory: settings.tempDirectory,
+      allowedDirectories: settings.allowedDirectories,
+      preserveInsertionOrder: settings.preserveInsertionOrder ?? true,
     });
   } catch (error) {
     throw translate(error);
   }
   const { connection } = database;
   let closed = false;
+  const bound = (params: readonly SqlScalar[] | undefined) =>
+    params && params.length > 0 ? [...params] : undefined;
 
   return {
-    async run(sql) {
+    async run(sql, params) {
       try {
-        await connection.run(sql);
+        await connection.run(sql, bound(params));
       } catch (error) {
         throw translate(error);
       }
@@ -40,6 +42,18 @@ export async function openDuckDbEngine(options: SqlEngineOptions): Promise<SqlEn
       try {
         const reader = await connection.runAndReadAll(sql);
         return reader.getRowObjectsJson() as SqlRow[];
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    async query(sql, params) {
+      try {
+        const reader = await connection.runAndReadAll(sql, bound(params));
+        return reader.getRowObjectsJS().map((row) => {
+          const out: Record<string, SqlScalar> = {};
+          for (const [column, value] of Object.entries(row)) out[column] = toScalar(value);
+          return out;
+        });
       } catch (error) {
         throw translate(error);
       }
@@ -55,12 +69,27 @@ export async function openDuckDbEngine(options: SqlEngineOptions): Promise<SqlEn
         throw translate(error);
       }
     },
-    async close() {
+    interrupt() {
+      if (!closed) connection.interrupt();
+    },
+    close() {
       if (closed) return;
       closed = true;
       database.close();
     },
   };
+}
+
+function toScalar(value: unknown): SqlScalar {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  }
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
 }
 
 /** DuckDB messages start with `<Kind> Error: …`; keep the kind so callers can tell bad input from resource limits. */

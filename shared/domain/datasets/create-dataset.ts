@@ -1,9 +1,10 @@
-import { auditEntry, recordAudit, type AuditedRequest } from '../identity/audit/record-audit';
+import type { RequestContext } from '../../kernel/request-context';
+import { auditEntry, recordAudit } from '../identity/audit/record-audit';
 import type { Modality, TaskType } from '../../db/schema';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import { withOwner } from '../../db/owner-filter';
 import { ConflictError, NotFoundError } from '../../kernel/app-error';
-import type { Caller } from '../../http/route';
+import type { Caller } from '../../kernel/request-context';
 import type { Services } from '../../ports/services';
 import type { Dataset } from './dataset-records';
 import { insertDataset, readUserUsage } from './dataset-repository';
@@ -23,7 +24,7 @@ export async function createDataset(
   services: Pick<Services, 'db' | 'config'>,
   caller: Caller,
   input: CreateDatasetInput,
-  request: AuditedRequest,
+  request: RequestContext,
 ): Promise<Dataset> {
   try {
     return await withOwner(services.db, caller, async (trx) => {

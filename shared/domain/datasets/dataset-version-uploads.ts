@@ -1,4 +1,5 @@
-import { auditEntry, recordAudit, type AuditedRequest } from '../identity/audit/record-audit';
+import type { RequestContext } from '../../kernel/request-context';
+import { auditEntry, recordAudit } from '../identity/audit/record-audit';
 import { withOwner } from '../../db/owner-filter';
 import { invalidCursor } from '../../db/page-cursor';
 import {
@@ -7,7 +8,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../../kernel/app-error';
-import type { Caller } from '../../http/route';
+import type { Caller } from '../../kernel/request-context';
 import { acceptRawArrival } from './ingestion/dispatch/accept-raw-arrival';
 import type { ArrivalOutcome } from './ingestion/dispatch/object-arrival';
 import type { PresignedPost } from '../../ports/blob-store.port';
@@ -58,7 +59,7 @@ export async function requestVersionUpload(
   caller: Caller,
   datasetId: string,
   input: RequestUploadInput,
-  request: AuditedRequest,
+  request: RequestContext,
 ): Promise<{ version: DatasetVersion; upload: UploadInstructions }> {
   // The one name stored, audited and put in the key; the client's own name only names its local file.
   const fileName = storedFileName(input.fileName);

@@ -1,7 +1,7 @@
 import { toPage } from '../../db/page-cursor';
 import type { DatasetVersionStatus, Modality } from '../../db/schema';
 import { withOwner } from '../../db/owner-filter';
-import type { Caller } from '../../http/route';
+import type { Caller } from '../../kernel/request-context';
 import type { Services } from '../../ports/services';
 import { listDatasets as selectDatasets } from './dataset-repository';
 import { datasetView } from './dataset-views';

@@ -1,8 +1,9 @@
-import { auditEntry, diffChanges, recordAudit, type AuditedRequest } from '../identity/audit/record-audit';
+import type { RequestContext } from '../../kernel/request-context';
+import { auditEntry, diffChanges, recordAudit } from '../identity/audit/record-audit';
 import type { TaskType } from '../../db/schema';
 import { withOwner } from '../../db/owner-filter';
 import { NotFoundError, ValidationError } from '../../kernel/app-error';
-import type { Caller } from '../../http/route';
+import type { Caller } from '../../kernel/request-context';
 import type { Services } from '../../ports/services';
 import { dedupeTags, nameTaken } from './create-dataset';
 import type { Dataset } from './dataset-records';
@@ -43,7 +44,7 @@ export async function updateDatasetDetails(
   caller: Caller,
   datasetId: string,
   input: UpdateDatasetInput,
-  request: AuditedRequest,
+  request: RequestContext,
 ): Promise<Dataset> {
   const changes: DatasetChanges = {
     ...(input.name === undefined ? {} : { name: input.name }),
@@ -129,7 +130,7 @@ export async function deleteDataset(
   services: Pick<Services, 'db' | 'scheduler' | 'logger'>,
   caller: Caller,
   datasetId: string,
-  request: AuditedRequest,
+  request: RequestContext,
 ): Promise<void> {
   const deleted = await withOwner(services.db, caller, async (trx) => {
     const dataset = await softDeleteDataset(trx, { userId: caller.userId, datasetId });

@@ -1,9 +1,10 @@
-import { auditEntry, diffChanges, recordAudit, type AuditedRequest } from './audit/record-audit';
+import type { RequestContext } from '../../kernel/request-context';
+import { auditEntry, diffChanges, recordAudit } from './audit/record-audit';
 import type { DatabaseTransaction } from '../../db/database';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import { withOwner } from '../../db/owner-filter';
 import { ConflictError, NotFoundError, ValidationError } from '../../kernel/app-error';
-import type { Caller } from '../../http/route';
+import type { Caller } from '../../kernel/request-context';
 import type { Services } from '../../ports/services';
 import { ACCOUNT_RESTORE_DAYS } from './account-retention';
 import { normalizeEmail } from './email';
@@ -12,7 +13,7 @@ import { revokeAllForUser } from './refresh-tokens';
 import { startSession, type SessionTokens } from './sessions';
 import { toUserView, type UserView } from './user-view';
 
-type AuditRequest = AuditedRequest;
+type AuditRequest = RequestContext;
 
 /** The caller's own row while the account is live (locked for a change with `forUpdate`); 404 once deleted. */
 async function ownLiveUser(trx: DatabaseTransaction, userId: string, options: { forUpdate?: boolean } = {}) {

@@ -1,12 +1,13 @@
+import type { RequestContext } from '../../kernel/request-context';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { auditEntry, diffChanges, recordAudit, type AuditedRequest } from './audit/record-audit';
+import { auditEntry, diffChanges, recordAudit } from './audit/record-audit';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import type { CreditPackagesTable } from '../../db/schema';
 import { CREDIT_PACKAGE_TIER_RESTRICTIONS } from '../../db/schema';
 import { withTenant } from '../../db/tenant';
 import { ConflictError, NotFoundError } from '../../kernel/app-error';
-import type { Caller } from '../../http/route';
+import type { Caller } from '../../kernel/request-context';
 import type { Services } from '../../ports/services';
 import { POSITION, positionOf, toPage, newestFirst } from '../../db/page-cursor';
 import { toUserView, type UserView } from './user-view';
@@ -16,7 +17,7 @@ import { escapeLike } from '../../db/escape-like';
  * Administration: every operation runs in the admin's tenant scope with `role: 'admin'` (the
  * row-level policies let admins see all rows) and writes an `admin.*` audit entry.
  */
-type AdminRequest = AuditedRequest & { caller: Caller };
+type AdminRequest = RequestContext & { caller: Caller };
 
 function adminScope(caller: Caller) {
   return { userId: caller.userId, role: 'admin' as const };

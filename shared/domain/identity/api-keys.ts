@@ -1,15 +1,16 @@
+import type { RequestContext } from '../../kernel/request-context';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { auditEntry, recordAudit, type AuditedRequest } from './audit/record-audit';
+import { auditEntry, recordAudit } from './audit/record-audit';
 import type { ApiKeysTable } from '../../db/schema';
 import { textArray } from '../../db/schema';
 import { withOwner } from '../../db/owner-filter';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/app-error';
-import type { Caller } from '../../http/route';
+import type { Caller } from '../../kernel/request-context';
 import type { Services } from '../../ports/services';
 import { API_KEY_SCOPES, expandScopes, generateApiKeySecret, type ApiKeyScope } from './api-key-secret';
 
-type AuditRequest = AuditedRequest & { caller: Caller };
+type AuditRequest = RequestContext & { caller: Caller };
 
 export const apiKeyViewSchema = z
   .object({

@@ -1,12 +1,24 @@
 import { ForbiddenError, UnauthorizedError } from '../../kernel/app-error';
-import type { Authenticate, AuthenticationRequest } from '../../http/api-handler';
-import type { Caller } from '../../http/route';
+import type { Caller, RequestContext } from '../../kernel/request-context';
 import { withSystemScope } from '../../db/tenant';
 import type { Services } from '../../ports/services';
 import { verifyAccessToken } from './access-tokens';
 import { apiKeyPrefixOf, expandScopes, scopeForMethod } from './api-key-secret';
 import { signingKeyFor } from './signing-key';
 import { sameHash, sha256Hex } from './token-hash';
+
+/** What an authenticator sees: headers and connection facts, before the body is read. */
+export type AuthenticationRequest = Omit<RequestContext, 'caller'> & {
+  headers: Record<string, string>;
+  /** `GET /datasets/{datasetId}` */
+  routeKey: string;
+};
+
+/** Returns the caller for valid credentials, undefined for none; throws UnauthorizedError for bad ones. */
+export type Authenticate = (
+  request: AuthenticationRequest,
+  services: Services,
+) => Promise<Caller | undefined>;
 
 /**
  * Who is calling: `Authorization: Bearer <access token>` (a person, via the web app or the CLI)
@@ -38,7 +50,7 @@ async function bearerCaller(authorization: string, services: Services): Promise<
       code: 'AUTH.TOKEN_INVALID',
     });
   }
-  const key = await signingKeyFor(services.config);
+  const key = await signingKeyFor(services.config, services.secrets);
   const claims = await verifyAccessToken(services.config.auth, key, match[1], services.clock.now());
   return { userId: claims.userId, role: claims.role, via: 'jwt', scopes: ['read', 'write', 'admin'] };
 }

@@ -230,7 +230,7 @@ async function tokensFor(
   refreshExpiresAt: Date,
   now: Date,
 ): Promise<SessionTokens> {
-  const key = await signingKeyFor(services.config);
+  const key = await signingKeyFor(services.config, services.secrets);
   const access = await issueAccessToken(
     services.config.auth,
     key,

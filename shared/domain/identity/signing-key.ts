@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, type Config } from '../../config/config';
+import type { SecretReader } from '../../ports/secret-reader.port';
 
 /**
  * The HS256 key that signs access tokens, resolved once per process:
  * - `PW_JWT_SECRET` when set (tests, a fixed local key);
- * - AWS: the Secrets Manager secret `PW_JWT_SECRET_ARN` (the AWS adapter is loaded only then);
+ * - AWS: the Secrets Manager secret `PW_JWT_SECRET_ARN`, read through the services' `secrets` port;
  * - local runtime without either: a random key generated on first start and kept under the data
  *   directory, so tokens survive a restart of `npm start`.
  */
@@ -15,7 +16,7 @@ const LOCAL_KEY_FILE = path.join('identity', 'jwt-signing-key');
 
 const cache = new Map<string, Promise<Uint8Array>>();
 
-export function signingKeyFor(config: Config): Promise<Uint8Array> {
+export function signingKeyFor(config: Config, secrets?: SecretReader): Promise<Uint8Array> {
   const { auth } = config;
   const cacheKey = auth.jwtSecret
     ? `secret:${auth.jwtSecret}`
@@ -24,7 +25,7 @@ export function signingKeyFor(config: Config): Promise<Uint8Array> {
       : `file:${path.resolve(config.local.dataDir)}`;
   let key = cache.get(cacheKey);
   if (!key) {
-    key = loadKey(config);
+    key = loadKey(config, secrets);
     cache.set(cacheKey, key);
     // A failed load (Secrets Manager throttled) is retried by the next request.
     key.catch(() => cache.delete(cacheKey));
@@ -32,12 +33,15 @@ export function signingKeyFor(config: Config): Promise<Uint8Array> {
   return key;
 }
 
-async function loadKey(config: Config): Promise<Uint8Array> {
+async function loadKey(config: Config, secrets: SecretReader | undefined): Promise<Uint8Array> {
   const { auth } = config;
   if (auth.jwtSecret) return toKey(auth.jwtSecret, 'PW_JWT_SECRET');
   if (auth.jwtSecretArn) {
-    const { readSecretString } = await import('../../adapters/aws/secrets-manager-secret');
-    return toKey(await readSecretString(auth.jwtSecretArn, config.region), 'the PW_JWT_SECRET_ARN secret');
+    if (!secrets) throw new ConfigError('PW_JWT_SECRET_ARN is set but this runtime has no secret reader.');
+    return toKey(
+      await secrets.readSecretString(auth.jwtSecretArn, config.region),
+      'the PW_JWT_SECRET_ARN secret',
+    );
   }
   if (config.runtime !== 'local') {
     throw new ConfigError('Configuration "auth" is missing a signing key: set PW_JWT_SECRET_ARN.');

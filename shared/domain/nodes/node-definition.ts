@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../../observability/logger';
 import type { BlobStore } from '../../ports/blob-store.port';
-import type { TableSession } from '../../ports/table-engine.port';
+import type { SqlEngine } from '../../ports/sql-engine.port';
 
 /**
  * A node is a function `(context, inputs, params) → outputs` registered under its node-type key
@@ -62,7 +62,7 @@ export interface NodeContext {
   nodeType: string;
   attempt: number;
   blobs: BlobStore;
-  tables: TableSession;
+  tables: SqlEngine;
   /** A private scratch directory, removed after the node. */
   workDir: string;
   /** Aborted when the job is cancelled or the host shuts down: stop at the next step. */

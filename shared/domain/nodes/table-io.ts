@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeContext, NodeInputs, NodePortOutput } from './node-definition';
 import { NodeCancelledError, NodeError } from './node-errors';
-import type { SqlParam } from '../../ports/table-engine.port';
+import type { SqlScalar } from '../../ports/sql-engine.port';
 import { quoteIdentifier, quoteLiteral, readParquet } from './table-sql';
 
 /** Reading inputs and writing outputs of table nodes: object store ↔ temp files ↔ DuckDB. */
@@ -89,13 +89,13 @@ export async function writeParquetOutput(
   context: NodeContext,
   port: string,
   select: string,
-  params: readonly SqlParam[] = [],
+  params: readonly SqlScalar[] = [],
   options: ParquetOutputOptions = {},
 ): Promise<NodePortOutput> {
   throwIfCancelled(context);
   const file = path.join(context.workDir, `out-${port}.parquet`);
   const compression = options.compression === 'none' ? 'uncompressed' : (options.compression ?? 'zstd');
-  await context.tables.execute(
+  await context.tables.run(
     `COPY (${select}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION ${compression})`,
     params,
   );
@@ -115,7 +115,7 @@ export async function writeCsvOutput(
   context: NodeContext,
   port: string,
   select: string,
-  params: readonly SqlParam[],
+  params: readonly SqlScalar[],
   options: CsvOutputOptions,
 ): Promise<NodePortOutput & { rows: number }> {
   throwIfCancelled(context);

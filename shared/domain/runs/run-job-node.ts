@@ -14,7 +14,7 @@ import type {
 } from '../nodes/node-definition';
 import { NodeCancelledError, NodeError, TransientNodeError } from '../nodes/node-errors';
 import type { NodeRegistry } from '../nodes/registry';
-import type { TableEngine, TableSession } from '../../ports/table-engine.port';
+import type { OpenSqlEngine, SqlEngine, SqlEngineSettings } from '../../ports/sql-engine.port';
 import { NODE_SCRATCH_PREFIX, removeLeftoverScratch } from '../../runtime/leftover-scratch';
 import type { Services } from '../../ports/services';
 import { objectKeys } from '../../storage/object-keys';
@@ -37,7 +37,8 @@ import { findSnapshot } from './pipeline-snapshot-repository';
 export interface RunJobNodeDeps {
   services: Pick<Services, 'db' | 'blobs' | 'clock' | 'logger'>;
   registry: NodeRegistry;
-  tables: TableEngine;
+  /** Opens the SQL engine a node works in (DuckDB). */
+  openEngine: OpenSqlEngine;
   /** Every beat updates the job's heartbeat and reads its status (a cancel stops the node). */
   heartbeatIntervalMs?: number;
   /**
@@ -58,7 +59,7 @@ export interface RunJobNodeDeps {
    */
   leftoverScratchBefore?: Date;
   /** DuckDB limits of this host. */
-  engine?: { threads?: number; memoryLimitMb?: number };
+  engine?: Pick<SqlEngineSettings, 'threads' | 'memoryLimitMb'>;
   tempRoot?: string;
 }
 
@@ -128,7 +129,7 @@ async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promis
     // directory is still removed: it is created first and removed last.
     const workDir = await mkdtemp(path.join(tempRoot, NODE_SCRATCH_PREFIX));
     try {
-      const tables = await deps.tables.openSession({
+      const tables = await deps.openEngine({
         ...deps.engine,
         tempDirectory: path.join(workDir, 'spill'),
         allowedDirectories: [workDir],
@@ -161,7 +162,7 @@ async function runInSession(
   prepared: PreparedNode,
   node: NodeImplementation,
   params: unknown,
-  scratch: { workDir: string; tables: TableSession; abort: AbortController },
+  scratch: { workDir: string; tables: SqlEngine; abort: AbortController },
 ): Promise<NodeResult> {
   const { services } = deps;
   const { jobId, nodeId } = request;

@@ -1,19 +1,8 @@
 import { ForbiddenError, UnauthorizedError } from '../../kernel/app-error';
-import type { Services } from '../../ports/services';
-import type { ApiRequest, Caller } from '../route';
+import type { Authenticate, AuthenticationRequest } from '../../domain/identity/authenticate';
 import { headersOf, stateOf, type HttpMiddleware } from './http-state';
 
-/** What an authenticator sees: headers and connection facts, before the body is read. */
-export type AuthenticationRequest = Pick<ApiRequest, 'headers' | 'requestId' | 'sourceIp' | 'userAgent'> & {
-  /** `GET /datasets/{datasetId}` */
-  routeKey: string;
-};
-
-/** Returns the caller for valid credentials, undefined for none; throws UnauthorizedError for bad ones. */
-export type Authenticate = (
-  request: AuthenticationRequest,
-  services: Services,
-) => Promise<Caller | undefined>;
+export type { Authenticate, AuthenticationRequest };
 
 /**
  * Routes with `auth: 'user' | 'admin'` need a caller. No authenticator configured means nobody

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSweepJobsHandler } from '../../../functions/schedules/sweep-jobs/sweep-jobs-handler';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
-import { DuckDbTableEngine } from '../../../shared/adapters/duckdb/duckdb-tables';
+import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import { registerUser, type RegisteredUser } from '../../support/auth';
 import { until } from '../../support/until';
 
@@ -96,7 +96,7 @@ describe('pipeline runs on the local runtime', () => {
 
   const readParquet = async (key: string) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pw-read-'));
-    const session = await new DuckDbTableEngine().openSession({ threads: 1, allowedDirectories: [dir] });
+    const session = await openDuckDbEngine({ threads: 1, allowedDirectories: [dir] });
     try {
       await platform.services.blobs.download(key, path.join(dir, 'out.parquet'));
       return await session.query(`SELECT * FROM read_parquet('${path.join(dir, 'out.parquet')}')`);

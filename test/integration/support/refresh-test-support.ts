@@ -8,7 +8,11 @@ import path from 'node:path';
 import { LocalScheduler } from '../../../infra/local/local-scheduler';
 import { loadConfig } from '../../../shared/config/config';
 import type { Config } from '../../../shared/config/config';
-import { findDataset, insertDataset, updateDataset } from '../../../shared/domain/datasets/dataset-repository';
+import {
+  findDataset,
+  insertDataset,
+  updateDataset,
+} from '../../../shared/domain/datasets/dataset-repository';
 import type { Dataset } from '../../../shared/domain/datasets/dataset-records';
 import type { Database } from '../../../shared/db/database';
 import { withSystemScope, withTenant } from '../../../shared/db/tenant';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../../../shared/kernel/app-error';
-import { DuckDbTableEngine } from '../../../shared/adapters/duckdb/duckdb-tables';
+import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import type {
   NodeContext,
   NodeInputs,
@@ -12,23 +12,28 @@ import type {
   ResolvedDatasetVersion,
 } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry } from '../../../shared/domain/nodes/registry';
-import type { TableSession } from '../../../shared/ports/table-engine.port';
+import type { SqlEngine } from '../../../shared/ports/sql-engine.port';
 import type { BlobBody, BlobInfo, BlobStore, ListPage } from '../../../shared/ports/blob-store.port';
 import { objectKeys } from '../../../shared/storage/object-keys';
 
 /** A session that records every statement it is given before passing it on. */
-export function recordingSession(inner: TableSession): TableSession & { statements: string[] } {
+export function recordingSession(inner: SqlEngine): SqlEngine & { statements: string[] } {
   const statements: string[] = [];
   return {
     statements,
-    execute: (sql, params) => {
+    run: (sql, params) => {
       statements.push(sql);
-      return inner.execute(sql, params);
+      return inner.run(sql, params);
+    },
+    all: (sql) => {
+      statements.push(sql);
+      return inner.all(sql);
     },
     query: (sql, params) => {
       statements.push(sql);
       return inner.query(sql, params);
     },
+    describe: (sql) => inner.describe(sql),
     interrupt: () => inner.interrupt(),
     close: () => undefined,
   };
@@ -137,7 +142,7 @@ export const JOB_ID = '22222222-2222-4222-8222-222222222222';
 
 export interface NodeHarness {
   blobs: DirectoryBlobStore;
-  tables: TableSession;
+  tables: SqlEngine;
   dir: string;
   progress: { fraction: number; step: string }[];
   /** Writes a Parquet object from a SELECT (DuckDB syntax) and returns its key. */
@@ -152,7 +157,7 @@ export interface NodeHarness {
       signal?: AbortSignal;
       dataset?: ResolvedDatasetVersion;
       /** Stands in for the harness's session (e.g. to watch the statements a node runs). */
-      tables?: TableSession;
+      tables?: SqlEngine;
     },
   ): Promise<NodeResult>;
   /** Reads a Parquet object back as rows. */
@@ -163,7 +168,7 @@ export interface NodeHarness {
 export async function createNodeHarness(): Promise<NodeHarness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pw-nodes-'));
   const blobs = new DirectoryBlobStore(path.join(dir, 'objects'));
-  const tables = await new DuckDbTableEngine().openSession({
+  const tables = await openDuckDbEngine({
     threads: 2,
     memoryLimitMb: 256,
     allowedDirectories: [dir],
@@ -177,7 +182,7 @@ export async function createNodeHarness(): Promise<NodeHarness> {
     progress,
     async table(key, select) {
       const file = path.join(dir, `fixture-${++runs}.parquet`);
-      await tables.execute(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
+      await tables.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
       await blobs.put(key, await readFile(file));
       return key;
     },

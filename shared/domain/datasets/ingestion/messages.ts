@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MODALITIES } from '../../../config/config';
+import { QUEUE_MODALITIES } from '../../../kernel/modality';
 import type { QueueModality } from '../../../config/config';
 
 /**
@@ -27,7 +27,7 @@ export const ingestionMessageSchema = z.strictObject({
   datasetId: uuid,
   /** Owner of the dataset: the worker's database work runs in this tenant's scope. */
   userId: uuid,
-  modality: z.enum(MODALITIES),
+  modality: z.enum(QUEUE_MODALITIES),
   /** Where the raw object sits (always a `raw/{userId}/{datasetId}/{version}/{file}` key). */
   bucket: z.string().min(1),
   key: z.string().min(1),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../../db/schema';
 import { withOwner } from '../../../db/owner-filter';
 import { withTenant } from '../../../db/tenant';
-import type { Caller } from '../../../http/route';
+import type { Caller } from '../../../kernel/request-context';
 import type { Services } from '../../../ports/services';
 import { POSITION, positionOf, toPage, newestFirst } from '../../../db/page-cursor';
 import { escapeLike } from '../../../db/escape-like';

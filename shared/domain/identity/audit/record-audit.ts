@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { DatabaseTransaction } from '../../../db/database';
 import { jsonb } from '../../../db/schema';
-import type { ApiRequest } from '../../../http/route';
+import type { RequestContext } from '../../../kernel/request-context';
 
 /**
  * The audit trail: who did what to which resource, from where. Call `recordAudit` inside the same
@@ -30,9 +30,6 @@ export interface AuditEntry {
   requestId?: string | undefined;
 }
 
-/** What an audited operation needs of its request: the actor and where the request came from. */
-export type AuditedRequest = Pick<ApiRequest, 'caller' | 'sourceIp' | 'userAgent' | 'requestId'>;
-
 export interface AuditResource {
   type: string;
   id: string;
@@ -59,7 +56,7 @@ export async function recordAudit(trx: DatabaseTransaction, entry: AuditEntry): 
 
 /** Builds an entry from the request: actor from the caller, ip, user agent and request id. */
 export function auditEntry(
-  request: AuditedRequest,
+  request: RequestContext,
   action: string,
   resource?: AuditResource,
   changes?: Record<string, unknown>,
@@ -75,7 +72,7 @@ export function auditEntry(
 
 /** ip, user agent and request id of a request (for entries whose actor is not the caller). */
 export function auditOrigin(
-  request: Pick<ApiRequest, 'sourceIp' | 'userAgent' | 'requestId'>,
+  request: Pick<RequestContext, 'sourceIp' | 'userAgent' | 'requestId'>,
 ): Pick<AuditEntry, 'ip' | 'userAgent' | 'requestId'> {
   return { ip: request.sourceIp, userAgent: request.userAgent, requestId: request.requestId };
 }

@@ -34,7 +34,7 @@ export const splitNode = defineNode({
       ? 'hash(file_row_number, $1::BIGINT), file_row_number'
       : 'file_row_number DESC';
     const partition = params.stratifyColumn ? `PARTITION BY ${quoteIdentifier(params.stratifyColumn)}` : '';
-    await context.tables.execute(
+    await context.tables.run(
       `CREATE TEMP TABLE split_rows AS
        SELECT *, row_number() OVER (${partition} ORDER BY ${order}) AS split_rank,
               count(*) OVER (${partition}) AS split_size
@@ -56,7 +56,7 @@ export const splitNode = defineNode({
       `SELECT * ${columns} FROM split_rows WHERE ${isTest} ORDER BY file_row_number`,
       [params.testFraction],
     );
-    await context.tables.execute('DROP TABLE split_rows');
+    await context.tables.run('DROP TABLE split_rows');
     return {
       outputs: { train, test },
       metrics: { rowsIn: total, trainRows: train.rows ?? 0, testRows: test.rows ?? 0, seed: params.seed },

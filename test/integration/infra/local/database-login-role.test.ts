@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../../../infra/local/embedded-postgres';
+import {
+  startEmbeddedPostgres,
+  type EmbeddedPostgresServer,
+} from '../../../../infra/local/embedded-postgres';
 import { closeDatabase, createPgDatabase } from '../../../../shared/adapters/postgres/pg-database';
 import type { Database } from '../../../../shared/db/database';
 import { isDatabaseError, SqlState } from '../../../../shared/db/database-error';

@@ -1,7 +1,12 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, createPgDatabase } from '../../../../shared/adapters/postgres/pg-database';
-import { createMigration, loadMigrations, MigrationError, runMigrations } from '../../../../shared/db/migrate';
+import {
+  createMigration,
+  loadMigrations,
+  MigrationError,
+  runMigrations,
+} from '../../../../shared/db/migrate';
 import type { Database } from '../../../../shared/db/database';
 import { createEmptyDatabase } from '../../support/database';
 import type { TestDatabase } from '../../support/database';

@@ -1,15 +1,6 @@
 import { findDataset, readUserUsage } from '../../dataset-repository';
-import type {
-  Dataset,
-  DatasetVersion,
-  IngestionJob,
-  VersionValidationIssue,
-} from '../../dataset-records';
-import {
-  findVersionByNumber,
-  markVersionUploaded,
-  rejectVersion,
-} from '../../dataset-version-repository';
+import type { Dataset, DatasetVersion, IngestionJob, VersionValidationIssue } from '../../dataset-records';
+import { findVersionByNumber, markVersionUploaded, rejectVersion } from '../../dataset-version-repository';
 import {
   awaitsDispatch,
   findJobForVersion,

@@ -1,9 +1,4 @@
-import {
-  findDataset,
-  findDatasetByName,
-  insertDataset,
-  readUserUsage,
-} from '../../dataset-repository';
+import { findDataset, findDatasetByName, insertDataset, readUserUsage } from '../../dataset-repository';
 import type { DatasetVersion } from '../../dataset-records';
 import { findVersionById, insertUploadingVersion } from '../../dataset-version-repository';
 import { acceptsFormat, fileKindOf, fileStem, SUPPORTED_EXTENSIONS } from '../../file-formats';

@@ -1,8 +1,7 @@
 import type { Dataset, DatasetVersion, IngestionJob } from '../../dataset-records';
 import { fileKindOf, queueFor } from '../../file-formats';
 import { claimDispatch, recordDispatched, releaseDispatch } from '../../ingestion-job-repository';
-import { MODALITIES } from '../../../../config/config';
-import type { QueueModality } from '../../../../config/config';
+import { isQueueModality, type QueueModality } from '../../../../kernel/modality';
 import { withTenant } from '../../../../db/tenant';
 import { ingestionMessageAttributes, ingestionMessageSchema } from '../messages';
 import type { IngestionMessage, IngestionSource } from '../messages';
@@ -12,7 +11,7 @@ export function ingestionQueueForVersion(dataset: Dataset, version: DatasetVersi
   const kind = fileKindOf(version.originalFilename);
   if (kind) return queueFor(dataset.modality, kind);
   const modality = dataset.modality;
-  return (MODALITIES as readonly string[]).includes(modality) ? (modality as QueueModality) : 'tabular';
+  return isQueueModality(modality) ? modality : 'tabular';
 }
 
 export function buildIngestionMessage(input: {

@@ -40,7 +40,7 @@ export interface IngestDependencies {
   /** Root for per-message temp dirs (default the OS temp dir, /tmp on Lambda). */
   tempRoot?: string;
   /** Engine memory limit (default 1GB: room for Node within a 3 GB Lambda). */
-  engineMemoryLimit?: string;
+  engineMemoryLimitMb?: number;
 }
 
 /**
@@ -128,7 +128,9 @@ export async function ingestVersion(
             engine ??= await deps.openEngine({
               tempDirectory: join(tempDir, 'engine'),
               threads: 1,
-              memoryLimit: deps.engineMemoryLimit ?? '1GB',
+              memoryLimitMb: deps.engineMemoryLimitMb ?? 1024,
+              // Insertion order is not needed for conversion or profiling and costs memory.
+              preserveInsertionOrder: false,
             });
             return engine;
           },
@@ -180,7 +182,11 @@ export async function ingestVersion(
     });
     return 'validated';
   } finally {
-    await engine?.close().catch((error: unknown) => log.warn('closing the SQL engine failed', { error }));
+    try {
+      engine?.close();
+    } catch (error) {
+      log.warn('closing the SQL engine failed', { error });
+    }
     await rm(tempDir, { recursive: true, force: true });
   }
 }

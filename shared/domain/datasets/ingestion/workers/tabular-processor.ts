@@ -6,6 +6,7 @@ import type { ProfileReport, ProfileWarning } from '../../profiling/profile-repo
 import { profileTable } from '../../profiling/profile-table';
 import {
   SqlEngineError,
+  sqlErrorDetail,
   sqlNumber,
   sqlString,
   sqlText,
@@ -328,7 +329,7 @@ async function convertStructured(
     if (error instanceof SqlEngineError && isInputError(error)) {
       failFile(
         code,
-        `The file could not be read as ${format === 'parquet' ? 'Parquet' : format === 'jsonl' ? 'JSON Lines' : 'JSON'}: ${firstLine(error.message)}`,
+        `The file could not be read as ${format === 'parquet' ? 'Parquet' : format === 'jsonl' ? 'JSON Lines' : 'JSON'}: ${firstLine(sqlErrorDetail(error))}`,
       );
     }
     throw error;
@@ -386,7 +387,10 @@ async function convertDelimited(
     )[0];
   } catch (error) {
     if (error instanceof SqlEngineError && isInputError(error))
-      failFile('CSV.UNREADABLE', `The file could not be read as delimited text: ${firstLine(error.message)}`);
+      failFile(
+        'CSV.UNREADABLE',
+        `The file could not be read as delimited text: ${firstLine(sqlErrorDetail(error))}`,
+      );
     throw error;
   }
   const hasHeader = sniff?.has_header !== false;
@@ -410,7 +414,7 @@ async function convertDelimited(
       if (error instanceof SqlEngineError && isInputError(error))
         failFile(
           'CSV.UNREADABLE',
-          `The file could not be read as delimited text: ${firstLine(error.message)}`,
+          `The file could not be read as delimited text: ${firstLine(sqlErrorDetail(error))}`,
         );
       throw error;
     }

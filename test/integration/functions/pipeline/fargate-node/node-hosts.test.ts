@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../../../shared/db/database';
-import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../../../../shared/kernel/app-error';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  NotFoundError,
+} from '../../../../../shared/kernel/app-error';
 import { runFargateNode } from '../../../../../functions/pipeline/fargate-node/fargate-node-handler';
 import { createLogger } from '../../../../../shared/observability/logger';
 import { systemClock } from '../../../../../shared/kernel/clock.port';
 import type { Orchestrator } from '../../../../../shared/ports/orchestrator.port';
 import { createNodeRegistry, nodeRegistry } from '../../../../../shared/domain/nodes/registry';
-import type { TableEngine, TableSession } from '../../../../../shared/ports/table-engine.port';
+import type { OpenSqlEngine, SqlEngine } from '../../../../../shared/ports/sql-engine.port';
 import { runJobNode } from '../../../../../shared/domain/runs/run-job-node';
 import { DirectoryBlobStore } from '../../../../unit/support/node-test-context';
 import { until } from '../../../../support/until';
@@ -48,21 +52,21 @@ async function tempRoot(): Promise<string> {
   return dir;
 }
 
-/** A table engine for nodes that use no SQL. */
-const noopEngine: TableEngine = {
-  openSession: async () => ({
-    execute: async () => undefined,
-    query: async () => [],
-    interrupt: () => undefined,
-    close: () => undefined,
-  }),
-};
+/** A SQL engine for nodes that use no SQL. */
+const noopEngine: OpenSqlEngine = async () => ({
+  run: async () => undefined,
+  all: async () => [],
+  query: async () => [],
+  describe: async () => [],
+  interrupt: () => undefined,
+  close: () => undefined,
+});
 
-function hostDeps(tables: TableEngine, root: string) {
+function hostDeps(openEngine: OpenSqlEngine, root: string) {
   return {
     services: { db, clock: systemClock, logger, blobs: new DirectoryBlobStore(objects) },
     registry: nodeRegistry,
-    tables,
+    openEngine,
     tempRoot: root,
   };
 }
@@ -71,10 +75,8 @@ describe('scratch directories', () => {
   it('are removed when the table engine cannot open a session', async () => {
     const { jobId } = await runningJob();
     const root = await tempRoot();
-    const failingEngine: TableEngine = {
-      openSession: async () => {
-        throw new Error('DuckDB could not start: out of memory');
-      },
+    const failingEngine: OpenSqlEngine = async () => {
+      throw new Error('DuckDB could not start: out of memory');
     };
     await expect(
       runJobNode(hostDeps(failingEngine, root), { jobId, nodeId: 'source', attempt: 0 }),
@@ -85,15 +87,17 @@ describe('scratch directories', () => {
   it('are removed when closing the session fails after the node ran', async () => {
     const { jobId } = await runningJob();
     const root = await tempRoot();
-    const brokenClose: TableSession = {
-      execute: async () => undefined,
+    const brokenClose: SqlEngine = {
+      run: async () => undefined,
+      all: async () => [],
       query: async () => [],
+      describe: async () => [],
       interrupt: () => undefined,
       close: () => {
         throw new Error('the database file is locked');
       },
     };
-    const engine: TableEngine = { openSession: async () => brokenClose };
+    const engine: OpenSqlEngine = async () => brokenClose;
     const registry = createNodeRegistry([
       {
         key: 'dataset.source',
@@ -191,7 +195,7 @@ describe('Fargate task heartbeats', () => {
       const result = await runFargateNode(
         { db, clock: systemClock, logger, blobs: new DirectoryBlobStore(objects), orchestrator },
         { taskToken: 'token-1', jobId, nodeId: 'source' },
-        { registry: blocking.registry, taskHeartbeatIntervalMs: 20, tables: noopEngine },
+        { registry: blocking.registry, taskHeartbeatIntervalMs: 20, openEngine: noopEngine },
       );
       expect(result.status).toBe('failed');
       expect(blocking.started()).toBe(true);
@@ -214,7 +218,7 @@ describe('Fargate task heartbeats', () => {
         registry: blocking.registry,
         heartbeatIntervalMs: 20,
         taskHeartbeatIntervalMs: 20,
-        tables: noopEngine,
+        openEngine: noopEngine,
       },
     );
     await until('the node to start', () => (blocking.started() ? true : undefined), 10_000);

@@ -6,7 +6,10 @@ import { findDataset, insertDataset } from '../../../../../shared/domain/dataset
 import { insertUploadingVersion } from '../../../../../shared/domain/datasets/dataset-version-repository';
 import { withSystemScope, withTenant } from '../../../../../shared/db/tenant';
 import { handleObjectArrival } from '../../../../../shared/domain/datasets/ingestion/dispatch/handle-object-arrival';
-import type { DispatchServices, ObjectArrival } from '../../../../../shared/domain/datasets/ingestion/dispatch/object-arrival';
+import type {
+  DispatchServices,
+  ObjectArrival,
+} from '../../../../../shared/domain/datasets/ingestion/dispatch/object-arrival';
 import { parseIngestionMessage } from '../../../../../shared/domain/datasets/ingestion/messages';
 import { createLogger } from '../../../../../shared/observability/logger';
 import type { QueuePublisher } from '../../../../../shared/ports/queue.port';

@@ -7,7 +7,10 @@ import { insertUploadingVersion } from '../../../../../shared/domain/datasets/da
 import { DISPATCH_LEASE_SECONDS } from '../../../../../shared/domain/datasets/ingestion-job-repository';
 import { withSystemScope, withTenant } from '../../../../../shared/db/tenant';
 import { handleObjectArrival } from '../../../../../shared/domain/datasets/ingestion/dispatch/handle-object-arrival';
-import type { DispatchServices, ObjectArrival } from '../../../../../shared/domain/datasets/ingestion/dispatch/object-arrival';
+import type {
+  DispatchServices,
+  ObjectArrival,
+} from '../../../../../shared/domain/datasets/ingestion/dispatch/object-arrival';
 import { createLogger } from '../../../../../shared/observability/logger';
 import { fixedClock } from '../../../../../shared/kernel/clock.port';
 import type { QueuePublisher } from '../../../../../shared/ports/queue.port';

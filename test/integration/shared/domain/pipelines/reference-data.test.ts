@@ -1,7 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../../../shared/db/database';
-import { CREDIT_PACKAGES, ML_TASKS, NODE_TYPES, seedReferenceData } from '../../../../../shared/domain/pipelines/reference-data';
+import {
+  CREDIT_PACKAGES,
+  ML_TASKS,
+  NODE_TYPES,
+  seedReferenceData,
+} from '../../../../../shared/domain/pipelines/reference-data';
 import { createTestDatabase } from '../../../support/database';
 import type { TestDatabase } from '../../../support/database';
 

@@ -5,7 +5,11 @@ import type { Database } from '../../../../../shared/db/database';
 import { jsonb } from '../../../../../shared/db/schema';
 import { withSystemScope, type TenantScope } from '../../../../../shared/db/tenant';
 import type { DatabaseTransaction } from '../../../../../shared/db/database';
-import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../../../../shared/kernel/app-error';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  NotFoundError,
+} from '../../../../../shared/kernel/app-error';
 import { createLogger } from '../../../../../shared/observability/logger';
 import { fixedClock } from '../../../../../shared/kernel/clock.port';
 import { randomIds } from '../../../../../shared/kernel/ids.port';
@@ -15,7 +19,12 @@ import type {
   StartExecutionRequest,
 } from '../../../../../shared/ports/orchestrator.port';
 import { cancelJob } from '../../../../../shared/domain/runs/cancel-job';
-import { checkJob, planJob, recordNodeResult, settleJob } from '../../../../../shared/domain/runs/job-control';
+import {
+  checkJob,
+  planJob,
+  recordNodeResult,
+  settleJob,
+} from '../../../../../shared/domain/runs/job-control';
 import { getJob, listCallerJobs } from '../../../../../shared/domain/runs/query-jobs';
 import { retryJob, startJob } from '../../../../../shared/domain/runs/start-job';
 import { sweepJobs } from '../../../../../shared/domain/runs/sweep-jobs';

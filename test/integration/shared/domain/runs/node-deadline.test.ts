@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../../../shared/db/database';
 import { createNodeRegistry, nodeRegistry } from '../../../../../shared/domain/nodes/registry';
-import type { TableEngine } from '../../../../../shared/ports/table-engine.port';
+import type { OpenSqlEngine } from '../../../../../shared/ports/sql-engine.port';
 import { createLogger } from '../../../../../shared/observability/logger';
 import { systemClock } from '../../../../../shared/kernel/clock.port';
 import { runJobNode } from '../../../../../shared/domain/runs/run-job-node';
@@ -35,14 +35,14 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const noopEngine: TableEngine = {
-  openSession: async () => ({
-    execute: async () => undefined,
-    query: async () => [],
-    interrupt: () => undefined,
-    close: () => undefined,
-  }),
-};
+const noopEngine: OpenSqlEngine = async () => ({
+  run: async () => undefined,
+  all: async () => [],
+  query: async () => [],
+  describe: async () => [],
+  interrupt: () => undefined,
+  close: () => undefined,
+});
 
 describe('a node near its host’s timeout', () => {
   it('stops, leaves no scratch directory (nor one a timed-out invocation left) and fails as a NodeError', async () => {
@@ -78,7 +78,7 @@ describe('a node near its host’s timeout', () => {
       {
         services: { db, clock: systemClock, logger, blobs: new DirectoryBlobStore(objects) },
         registry,
-        tables: noopEngine,
+        openEngine: noopEngine,
         tempRoot: root,
         ...(deadline ? { deadline: deadline.signal } : {}),
         leftoverScratchBefore: invocationStart,

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDbEngine } from '../../../../../shared/adapters/duckdb/duckdb-sql-engine';
-import { DuckDbTableEngine } from '../../../../../shared/adapters/duckdb/duckdb-tables';
 
 /**
  * Whatever SQL a node or a worker runs, DuckDB reads and writes files only in the caller's scratch
@@ -38,16 +37,16 @@ const outside = [
   "ATTACH '/tmp/pw-duckdb-escape.db'",
 ];
 
-describe('node sessions (TableEngine)', () => {
+describe('node sessions (parameterised statements)', () => {
   it('work on Parquet and CSV in the scratch directory and refuse every path outside it', async () => {
-    const session = await new DuckDbTableEngine().openSession({
+    const session = await openDuckDbEngine({
       threads: 1,
       tempDirectory: path.join(work, 'spill'),
       allowedDirectories: [work],
     });
     try {
       const parquet = path.join(work, 'out.parquet');
-      await session.execute(
+      await session.run(
         `COPY (SELECT * FROM read_csv('${path.join(work, 'data.csv')}')) TO '${parquet}' (FORMAT parquet)`,
       );
       expect(await session.query(`SELECT b FROM read_parquet('${parquet}') ORDER BY a`)).toEqual([
@@ -65,7 +64,7 @@ describe('node sessions (TableEngine)', () => {
   });
 
   it('cannot switch the restriction off from SQL', async () => {
-    const session = await new DuckDbTableEngine().openSession({ threads: 1, allowedDirectories: [work] });
+    const session = await openDuckDbEngine({ threads: 1, allowedDirectories: [work] });
     try {
       for (const statement of [
         'SET enable_external_access = true',
@@ -73,7 +72,7 @@ describe('node sessions (TableEngine)', () => {
         'RESET allowed_directories',
         'SET lock_configuration = false',
       ]) {
-        await expect(session.execute(statement), statement).rejects.toThrow(/locked/);
+        await expect(session.run(statement), statement).rejects.toThrow(/locked/);
       }
       await expect(session.query("SELECT * FROM read_csv('/etc/passwd')")).rejects.toThrow(
         /Permission Error/,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createStripeBillingSource, type SecretReader } from '../../../../../shared/adapters/stripe/stripe-config';
+import {
+  createStripeBillingSource,
+  type SecretReader,
+} from '../../../../../shared/adapters/stripe/stripe-config';
 import { loadConfig } from '../../../../../shared/config/config';
 import { DependencyUnavailableError } from '../../../../../shared/kernel/app-error';
 import { checkoutCompletedEvent, signStripePayload } from '../../../../events/stripe/stripe-event-fixtures';

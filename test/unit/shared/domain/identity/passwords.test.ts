@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, passwordProblem, verifyPassword } from '../../../../../shared/domain/identity/passwords';
+import {
+  hashPassword,
+  passwordProblem,
+  verifyPassword,
+} from '../../../../../shared/domain/identity/passwords';
 import { lockSecondsAfter } from '../../../../../shared/domain/identity/sessions';
 
 describe('password rules', () => {

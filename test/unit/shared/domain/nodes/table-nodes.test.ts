@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeError } from '../../../../../shared/domain/nodes/node-errors';
-import { createNodeHarness, JOB_ID, recordingSession, USER_ID, type NodeHarness } from '../../../support/node-test-context';
+import {
+  createNodeHarness,
+  JOB_ID,
+  recordingSession,
+  USER_ID,
+  type NodeHarness,
+} from '../../../support/node-test-context';
 
 let h: NodeHarness;
 let people: string;

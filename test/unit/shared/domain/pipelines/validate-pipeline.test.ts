@@ -2,9 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineNode } from '../../../../../shared/domain/nodes/node-definition';
 import { createNodeRegistry, nodeRegistry } from '../../../../../shared/domain/nodes/registry';
-import { ML_TASKS, NODE_TYPES, PIPELINE_TEMPLATES } from '../../../../../shared/domain/pipelines/reference-data';
+import {
+  ML_TASKS,
+  NODE_TYPES,
+  PIPELINE_TEMPLATES,
+} from '../../../../../shared/domain/pipelines/reference-data';
 import type { Modality } from '../../../../../shared/db/schema';
-import { nodeTypeFromDefinition, toNodeCatalog, type NodeType } from '../../../../../shared/domain/pipelines/node-type';
+import {
+  nodeTypeFromDefinition,
+  toNodeCatalog,
+  type NodeType,
+} from '../../../../../shared/domain/pipelines/node-type';
 import {
   validatePipeline,
   type PipelineIssueCode,

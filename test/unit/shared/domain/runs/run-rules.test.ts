@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { pipelineControlEventSchema } from '../../../../../functions/pipeline/pipeline-control/pipeline-control-handler';
-import { estimateJobCost, totalCredits, usedCredits } from '../../../../../shared/domain/runs/estimate-job-cost';
+import {
+  estimateJobCost,
+  totalCredits,
+  usedCredits,
+} from '../../../../../shared/domain/runs/estimate-job-cost';
 import { asRecord } from '../../../../../shared/kernel/as-record';
 import {
   describeStatesError,

@@ -6,7 +6,10 @@ import type { VersionValidationIssue } from '../../../../../../shared/domain/dat
 import type { DatabaseTransaction } from '../../../../../../shared/db/database';
 import { dataApiJsonBytes, ROW_JSON_BUDGET_BYTES } from '../../../../../../shared/kernel/bounded-json';
 import { loadFullReport } from '../../../../../../shared/domain/datasets/profiling/eda-report-repository';
-import { profileReportSchema, type ProfileReport } from '../../../../../../shared/domain/datasets/profiling/profile-report';
+import {
+  profileReportSchema,
+  type ProfileReport,
+} from '../../../../../../shared/domain/datasets/profiling/profile-report';
 import { sqlNumber, sqlString } from '../../../../../../shared/ports/sql-engine.port';
 import { inSystemScope } from '../../../../support/fixtures';
 import { startWorkerHarness, type WorkerHarness } from '../../../../support/worker-harness';

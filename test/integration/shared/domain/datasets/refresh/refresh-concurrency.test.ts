@@ -1,6 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshDataset, refreshDatasetById } from '../../../../../../shared/domain/datasets/refresh/refresh-datasets';
+import {
+  refreshDataset,
+  refreshDatasetById,
+} from '../../../../../../shared/domain/datasets/refresh/refresh-datasets';
 import { createTestDatabase, type TestDatabase } from '../../../../support/database';
 import { createTestUser } from '../../../../support/fixtures';
 import { MemoryBlobs } from '../../../../support/memory-blobs';

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parsePostgresErrorMessage } from '../../../../../../shared/adapters/aws/data-api/data-api-errors';
-import { parseArrayLiteral, parseTimestamp } from '../../../../../../shared/adapters/aws/data-api/data-api-results';
+import {
+  parseArrayLiteral,
+  parseTimestamp,
+} from '../../../../../../shared/adapters/aws/data-api/data-api-results';
 import { isCursorable, isDataChange, scanSql } from '../../../../../../shared/adapters/aws/data-api/sql-text';
 
 describe('PostgreSQL error text from the Data API', () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnProfile } from '../../../../../../shared/domain/datasets/profiling/profile-report';
 import { profileWarnings } from '../../../../../../shared/domain/datasets/profiling/profile-warnings';
-import { detectCsvDialect, splitRecords } from '../../../../../../shared/domain/datasets/ingestion/workers/detect-csv-dialect';
+import {
+  detectCsvDialect,
+  splitRecords,
+} from '../../../../../../shared/domain/datasets/ingestion/workers/detect-csv-dialect';
 
 function col(partial: Partial<ColumnProfile>): ColumnProfile {
   return {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseRefreshSchedule, refreshInterval } from '../../../../../../shared/domain/datasets/refresh/refresh-source';
+import {
+  parseRefreshSchedule,
+  refreshInterval,
+} from '../../../../../../shared/domain/datasets/refresh/refresh-source';
 import { toProblem } from '../../../../../../shared/http/problem';
 
 /** A refresh schedule fetches a user-chosen URL at each firing: none may fire more often than every 15 minutes. */

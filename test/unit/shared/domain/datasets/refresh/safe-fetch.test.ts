@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkFetchTarget, isPublicAddress, UnsafeUrlError } from '../../../../../../shared/domain/datasets/refresh/safe-fetch';
+import {
+  checkFetchTarget,
+  isPublicAddress,
+  UnsafeUrlError,
+} from '../../../../../../shared/domain/datasets/refresh/safe-fetch';
 import {
   assertOwnS3Source,
   parseRefreshSource,

@@ -9,8 +9,14 @@ import {
   type IngestionWorkerHandler,
 } from '../../../../../../../shared/domain/datasets/ingestion/workers/ingestion-worker';
 import { makeTabularProcessor } from '../../../../../../../shared/domain/datasets/ingestion/workers/tabular-processor';
-import { profileReportSchema, type ProfileReport } from '../../../../../../../shared/domain/datasets/profiling/profile-report';
-import { buildCompoundFileHead, buildWorkbook } from '../../../../../../fixtures/ingestion/xlsx/build-workbook';
+import {
+  profileReportSchema,
+  type ProfileReport,
+} from '../../../../../../../shared/domain/datasets/profiling/profile-report';
+import {
+  buildCompoundFileHead,
+  buildWorkbook,
+} from '../../../../../../fixtures/ingestion/xlsx/build-workbook';
 import { startWorkerHarness, type Arrival, type WorkerHarness } from '../../../../../support/worker-harness';
 
 let h: WorkerHarness;

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FileValidationFailure } from '../../../../../../../shared/domain/datasets/ingestion/workers/file-validation-failure';
 import { detectTabularFormat } from '../../../../../../../shared/domain/datasets/ingestion/workers/tabular-processor';
-import { buildCompoundFileHead, buildWorkbook } from '../../../../../../fixtures/ingestion/xlsx/build-workbook';
+import {
+  buildCompoundFileHead,
+  buildWorkbook,
+} from '../../../../../../fixtures/ingestion/xlsx/build-workbook';
 
 describe('detectTabularFormat for workbooks', () => {
   it('sends zip and OLE2 content to the workbook reader whatever the name says', () => {

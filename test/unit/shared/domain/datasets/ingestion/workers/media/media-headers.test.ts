@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseAudioHeader } from '../../../../../../../../shared/domain/datasets/ingestion/workers/media/audio-header';
 import { bytesSource } from '../../../../../../../../shared/domain/datasets/ingestion/workers/media/byte-reader';
 import { parseImageHeader } from '../../../../../../../../shared/domain/datasets/ingestion/workers/media/image-header';
-import { parseSegy, SegyFormatError } from '../../../../../../../../shared/domain/datasets/ingestion/workers/media/segy-header';
+import {
+  parseSegy,
+  SegyFormatError,
+} from '../../../../../../../../shared/domain/datasets/ingestion/workers/media/segy-header';
 import { parseVideoHeader } from '../../../../../../../../shared/domain/datasets/ingestion/workers/media/video-header';
 
 function bytes(size: number, write: (dv: DataView, u8: Uint8Array) => void): Uint8Array {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { DatabaseTransaction } from '../../../db/database';
-import { withOwner, type Owner } from '../../../db/owner-filter';
-import { ConflictError, NotFoundError } from '../../../kernel/app-error';
-import { deducedColumnSchema } from '../schema-deduction/deduce-schema';
+import type { DatabaseTransaction } from '../../db/database';
+import { withOwner, type Owner } from '../../db/owner-filter';
+import { ConflictError, NotFoundError } from '../../kernel/app-error';
+import { deducedColumnSchema } from './schema-deduction/deduce-schema';
 import {
   acceptSchema,
   findVersionSchema,
@@ -10,10 +10,10 @@ import {
   rejectSchema,
   type SchemaDeductionRow,
   type SchemaOverride,
-} from '../schema-deduction/schema-deduction-repository';
-import type { Services } from '../../../ports/services';
-import { findEdaReport, loadFullReport } from './eda-report-repository';
-import { profileReportSchema, profileSummarySchema } from './profile-report';
+} from './schema-deduction/schema-deduction-repository';
+import type { Services } from '../../ports/services';
+import { findEdaReport, loadFullReport } from './profiling/eda-report-repository';
+import { profileReportSchema, profileSummarySchema } from './profiling/profile-report';
 
 /**
  * Read side of a version's profile and schema, and the schema decisions. The caller's own
