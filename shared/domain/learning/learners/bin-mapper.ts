@@ -1,0 +1,177 @@
+/**
+ * Quantile binning for histogram gradient boosting, as scikit-learn's _BinMapper: each numeric
+ * feature gets at most `maxBins` bins for present values (one per distinct value when there are
+ * few, otherwise cut at quantile midpoints), categorical features use their codes as bins, and
+ * bin `maxBins` is reserved for missing values. Codes are stored column-major as bytes:
+ * histograms are built one feature at a time, each pass keeping its 256-bin histogram in L1.
+ */
+import type { FeatureMatrix } from '../learner';
+import type { SeededRandom } from '../random';
+import { argsort, ArgsortScratch } from './argsort';
+
+/** At most this many rows are used to find the quantiles (scikit-learn's subsample). */
+const BINNING_SUBSAMPLE = 200_000;
+
+export interface BinMapper {
+  readonly nFeatures: number;
+  /** Bins for present values are 0…nBins[f]−1; `missingBin` holds missing values. */
+  readonly missingBin: number;
+  readonly nBins: Int32Array;
+  /** Numeric features: a value goes to the first bin b with value <= thresholds[f][b]. */
+  readonly thresholds: readonly Float64Array[];
+  /** 1 for a feature split natively on its category codes. */
+  readonly categorical: Uint8Array;
+}
+
+export interface BinnedTrainingData {
+  readonly mapper: BinMapper;
+  /** Codes of the fitting rows, column-major (as `binRows`). */
+  readonly codes: Uint8Array;
+}
+
+/**
+ * Learns the bins from `rows` of `x` and bins those rows. A categorical feature with more
+ * categories than `maxBins` is binned as a numeric one.
+ */
+export function fitBinMapper(
+  x: FeatureMatrix,
+  rows: Int32Array,
+  maxBins: number,
+  categories: readonly number[],
+  random: SeededRandom,
+): BinnedTrainingData {
+  const nFeatures = x.columns.length;
+  const n = rows.length;
+  const subsample =
+    n > BINNING_SUBSAMPLE ? random.shuffle(Int32Array.from(rows)).subarray(0, BINNING_SUBSAMPLE) : null;
+  const nBins = new Int32Array(nFeatures);
+  const categorical = new Uint8Array(nFeatures);
+  const thresholds: Float64Array[] = [];
+  const codes = new Uint8Array(n * nFeatures);
+  const scratch = new ArgsortScratch(Math.min(n, BINNING_SUBSAMPLE));
+  const values = new Float64Array(n);
+  for (let f = 0; f < nFeatures; f += 1) {
+    const column = x.columns[f] as Float64Array;
+    const count = categories[f] ?? 0;
+    const out = codes.subarray(f * n, (f + 1) * n);
+    if (count > 0 && count <= maxBins) {
+      categorical[f] = 1;
+      nBins[f] = count;
+      thresholds.push(new Float64Array(0));
+      binCategorical(out, column, rows, count, maxBins);
+      continue;
+    }
+    const sampleRows = subsample ?? rows;
+    const m = sampleRows.length;
+    for (let j = 0; j < m; j += 1) values[j] = column[sampleRows[j] as number] as number;
+    const order = argsort(values, m, scratch);
+    let nPresent = 0;
+    const sorted = new Float64Array(m);
+    for (let j = 0; j < m; j += 1) {
+      const v = values[order[j] as number] as number;
+      if (v !== v) break;
+      sorted[nPresent++] = v;
+    }
+    const t = numericThresholds(sorted.subarray(0, nPresent), maxBins);
+    thresholds.push(t);
+    nBins[f] = t.length + 1;
+    if (subsample) binNumeric(out, column, rows, t, maxBins);
+    else {
+      // Walk the rows in value order: each code is the first threshold not below the value.
+      let b = 0;
+      for (let j = 0; j < nPresent; j += 1) {
+        const v = sorted[j] as number;
+        while (b < t.length && v > (t[b] as number)) b += 1;
+        out[order[j] as number] = b;
+      }
+      for (let j = nPresent; j < m; j += 1) out[order[j] as number] = maxBins;
+    }
+  }
+  return { mapper: { nFeatures, missingBin: maxBins, nBins, thresholds, categorical }, codes };
+}
+
+/** Thresholds from the sorted present values of a feature. */
+function numericThresholds(sorted: Float64Array, maxBins: number): Float64Array {
+  const n = sorted.length;
+  let nDistinct = 0;
+  const distinct = new Float64Array(Math.min(n, maxBins + 1));
+  for (let i = 0; i < n && nDistinct <= maxBins; i += 1) {
+    const v = sorted[i] as number;
+    if (nDistinct === 0 || v !== distinct[nDistinct - 1]) distinct[nDistinct++] = v;
+  }
+  if (nDistinct <= maxBins) {
+    const out = new Float64Array(Math.max(0, nDistinct - 1));
+    for (let i = 0; i < out.length; i += 1)
+      out[i] = clampFinite(((distinct[i] as number) + (distinct[i + 1] as number)) * 0.5);
+    return out;
+  }
+  // numpy.percentile(method='midpoint') at 100·k/maxBins, k = 1…maxBins−1.
+  const out = new Float64Array(maxBins - 1);
+  for (let k = 1; k < maxBins; k += 1) {
+    const position = (k / maxBins) * (n - 1);
+    const lo = Math.floor(position);
+    const hi = Math.ceil(position);
+    out[k - 1] = clampFinite(((sorted[lo] as number) + (sorted[hi] as number)) * 0.5);
+  }
+  return out;
+}
+
+/** Infinite thresholds would not survive JSON; the largest double orders the same way. */
+function clampFinite(v: number): number {
+  return Math.min(Math.max(v, -Number.MAX_VALUE), Number.MAX_VALUE);
+}
+
+/** Bin codes of `rows` of `x`, column-major: code of row j, feature f at f·rows.length + j. */
+export function binRows(x: FeatureMatrix, rows: Int32Array, mapper: BinMapper): Uint8Array {
+  const nFeatures = mapper.nFeatures;
+  const n = rows.length;
+  const out = new Uint8Array(n * nFeatures);
+  for (let f = 0; f < nFeatures; f += 1) {
+    const column = x.columns[f] as Float64Array;
+    const codes = out.subarray(f * n, (f + 1) * n);
+    if (mapper.categorical[f] === 1)
+      binCategorical(codes, column, rows, mapper.nBins[f] as number, mapper.missingBin);
+    else binNumeric(codes, column, rows, mapper.thresholds[f] as Float64Array, mapper.missingBin);
+  }
+  return out;
+}
+
+function binNumeric(
+  out: Uint8Array,
+  column: Float64Array,
+  rows: Int32Array,
+  thresholds: Float64Array,
+  missingBin: number,
+): void {
+  const nThresholds = thresholds.length;
+  for (let j = 0; j < rows.length; j += 1) {
+    const v = column[rows[j] as number] as number;
+    let bin: number;
+    if (v !== v) bin = missingBin;
+    else {
+      let lo = 0;
+      let hi = nThresholds;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (v <= (thresholds[mid] as number)) hi = mid;
+        else lo = mid + 1;
+      }
+      bin = lo;
+    }
+    out[j] = bin;
+  }
+}
+
+function binCategorical(
+  out: Uint8Array,
+  column: Float64Array,
+  rows: Int32Array,
+  count: number,
+  missingBin: number,
+): void {
+  for (let j = 0; j < rows.length; j += 1) {
+    const v = column[rows[j] as number] as number;
+    // Codes outside 0…count−1 are unknown categories, binned with the missing values.
+    out[j] = v >= 0 && v < count && Math.floor(v) === v ? v : missingBin;
+  }
+}
