@@ -23,6 +23,8 @@ import {
 
 const reference = loadReference();
 const options = { seed: 0 };
+// Five folds of digits (10 classes × 64 features) take seconds on a busy machine.
+const SLOW = 120_000;
 
 function logisticParams(c: ReferenceCase): Partial<LogisticRegressionParams> {
   return {
@@ -45,20 +47,28 @@ describe('parity with scikit-learn', () => {
   });
 
   describe('logistic regression (accuracy ± 0.01, ROC AUC ± 0.005)', () => {
-    it.each(casesOf('logistic_regression'))('%s', (dataset, c) => {
-      const ours = scoreClassifier(dataset, (x, y) =>
-        fitLogisticRegression(x, y, logisticParams(c), options),
-      );
-      expect(parityFailures(c, ours)).toEqual([]);
-    });
+    it.each(casesOf('logistic_regression'))(
+      '%s',
+      (dataset, c) => {
+        const ours = scoreClassifier(dataset, (x, y) =>
+          fitLogisticRegression(x, y, logisticParams(c), options),
+        );
+        expect(parityFailures(c, ours)).toEqual([]);
+      },
+      SLOW,
+    );
 
-    it('the Newton solver reaches the same scores', () => {
-      for (const [dataset, c] of casesOf('logistic_regression').filter(([name]) => name !== 'digits')) {
-        const params = { ...logisticParams(c), solver: 'newton' as const };
-        const ours = scoreClassifier(dataset, (x, y) => fitLogisticRegression(x, y, params, options));
-        expect(parityFailures(c, ours), dataset).toEqual([]);
-      }
-    });
+    it(
+      'the Newton solver reaches the same scores',
+      () => {
+        for (const [dataset, c] of casesOf('logistic_regression').filter(([name]) => name !== 'digits')) {
+          const params = { ...logisticParams(c), solver: 'newton' as const };
+          const ours = scoreClassifier(dataset, (x, y) => fitLogisticRegression(x, y, params, options));
+          expect(parityFailures(c, ours), dataset).toEqual([]);
+        }
+      },
+      SLOW,
+    );
   });
 
   describe('linear regression (R² ± 0.01)', () => {
@@ -113,20 +123,29 @@ describe('parity with scikit-learn', () => {
   });
 
   describe('the tolerance catches a broken learner', () => {
-    it('an over-regularised logistic regression (C / 1000) fails', () => {
-      const failing = casesOf('logistic_regression').filter(([dataset, c]) => {
-        const broken = { ...logisticParams(c), C: numberParam(c, 'C') / 1000 };
-        return (
-          parityFailures(
-            c,
-            scoreClassifier(dataset, (x, y) => fitLogisticRegression(x, y, broken, options)),
-          ).length > 0
-        );
-      });
-      // With 3,750 training rows and 20 features the generated set barely notices the penalty;
-      // every smaller set moves beyond the tolerance.
-      expect(failing.map(([dataset]) => dataset).sort()).toEqual(['breast_cancer', 'digits', 'iris', 'wine']);
-    });
+    it(
+      'an over-regularised logistic regression (C / 1000) fails',
+      () => {
+        const failing = casesOf('logistic_regression').filter(([dataset, c]) => {
+          const broken = { ...logisticParams(c), C: numberParam(c, 'C') / 1000 };
+          return (
+            parityFailures(
+              c,
+              scoreClassifier(dataset, (x, y) => fitLogisticRegression(x, y, broken, options)),
+            ).length > 0
+          );
+        });
+        // With 3,750 training rows and 20 features the generated set barely notices the penalty;
+        // every smaller set moves beyond the tolerance.
+        expect(failing.map(([dataset]) => dataset).sort()).toEqual([
+          'breast_cancer',
+          'digits',
+          'iris',
+          'wine',
+        ]);
+      },
+      SLOW,
+    );
 
     it('a ridge with a 1000-fold penalty fails', () => {
       for (const [dataset, c] of casesOf('ridge')) {

@@ -53,7 +53,7 @@ describe('fitPca', () => {
       expect(variance(column)).toBeCloseTo(model.explainedVariance[k] ?? 0, 8),
     );
     const [c0, c1] = model.components;
-    const dot = (c0 ?? []).reduce((s, v, j) => s + v * (c1?.[j] ?? 0), 0);
+    const dot = Array.from(c0 ?? []).reduce((s, v, j) => s + v * (c1?.[j] ?? 0), 0);
     expect(dot).toBeCloseTo(0, 12);
     // Two components rebuild the data up to the small noise.
     const back = model.inverseTransform(scores);

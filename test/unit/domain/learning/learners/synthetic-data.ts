@@ -2,7 +2,7 @@
 import type { FeatureMatrix } from '../../../../../shared/domain/learning/learner';
 import { SeededRandom } from '../../../../../shared/domain/learning/random';
 
-export function matrix(columns: number[][] | Float64Array[], names?: string[]): FeatureMatrix {
+export function matrix(columns: readonly ArrayLike<number>[], names?: string[]): FeatureMatrix {
   const arrays = columns.map((column) => Float64Array.from(column));
   return {
     nRows: arrays[0]?.length ?? 0,
