@@ -111,7 +111,7 @@ export type EdaReportStorageLocation = (typeof EDA_REPORT_STORAGE_LOCATIONS)[num
 export const EXPERIMENT_OBJECTIVE_DIRECTIONS = ['maximize', 'minimize'] as const;
 export type ExperimentObjectiveDirection = (typeof EXPERIMENT_OBJECTIVE_DIRECTIONS)[number];
 
-export const EXPERIMENT_RUN_STATUSES = ['running', 'completed', 'failed'] as const;
+export const EXPERIMENT_RUN_STATUSES = ['running', 'completed', 'failed', 'timeout'] as const;
 export type ExperimentRunStatus = (typeof EXPERIMENT_RUN_STATUSES)[number];
 
 export const EXPERIMENT_STATUSES = ['active', 'completed', 'archived'] as const;
@@ -431,11 +431,14 @@ export interface ExperimentRunsTable {
   hyperparameters: Generated<Json>;
   id: Generated<string>;
   job_id: string | null;
+  learner: string | null;
   metrics: Generated<Json>;
   model_id: string | null;
+  node_id: string | null;
   run_number: number;
   started_at: Timestamp | null;
   status: Generated<ExperimentRunStatus>;
+  stop_reason: string | null;
   updated_at: Generated<Timestamp>;
   user_id: string;
 }
@@ -576,7 +579,9 @@ export interface ModelsTable {
   artifact_size_bytes: number | null;
   config_key: string | null;
   created_at: Generated<Timestamp>;
+  dataset_version_id: string | null;
   deployed_at: Timestamp | null;
+  experiment_run_id: string | null;
   feature_schema: Json | null;
   framework_version: string | null;
   hyperparameters: Generated<Json>;
@@ -588,6 +593,7 @@ export interface ModelsTable {
   node_id: string | null;
   pipeline_id: string | null;
   problem_type: TaskType | null;
+  seed: number | null;
   stage: Generated<ModelStage>;
   updated_at: Generated<Timestamp>;
   user_id: string;
