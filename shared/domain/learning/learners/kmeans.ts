@@ -317,7 +317,7 @@ function lloyd(
   w: Workspace,
   onIteration: (iteration: number) => void,
 ): RunResult {
-  let centres = Float64Array.from(initial);
+  let centres: Float64Array = Float64Array.from(initial);
   w.labels.fill(-1);
   let exact = true;
   let strict = false;

@@ -51,6 +51,7 @@ export interface LinearRegressionModel extends FittedRegressor {
   /** Raw-scale coefficients, in feature order. */
   readonly coefficients: Float64Array;
   readonly intercept: number;
+  featureImportance(): Float64Array;
   toState(): LinearRegressionState;
 }
 

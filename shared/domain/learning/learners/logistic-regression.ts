@@ -83,6 +83,7 @@ export interface LogisticRegressionModel extends FittedClassifier {
   readonly nIter: number;
   /** Whether a stopping criterion was met before maxIter. */
   readonly converged: boolean;
+  featureImportance(): Float64Array;
   toState(): LogisticRegressionState;
 }
 
