@@ -1,0 +1,52 @@
+/** AutoML: the search, its metrics, the ensemble and composite models, and their restore. */
+export {
+  ACTIVE_LEARNERS,
+  AutoMlInputError,
+  DEFAULT_HOLDOUT_FRACTION,
+  DEFAULT_INITIAL_SAMPLE_ROWS,
+  MAX_PREPARED_COLUMNS,
+  runAutoMl,
+  sampleLadder,
+  TRIALS_PER_RUNG,
+  TRIALS_WITHOUT_LIMIT,
+  type AutoMlDataset,
+  type AutoMlEnsemble,
+  type AutoMlInput,
+  type AutoMlModel,
+  type AutoMlOptions,
+  type AutoMlResult,
+  type LeaderboardRow,
+  type SearchStopReason,
+  type TrialStatus,
+  type ValidationStrategy,
+} from './run-auto-ml';
+export {
+  AUTOML_METRICS,
+  defaultMetric,
+  METRIC_DEFINITIONS,
+  orientedScore,
+  scorePredictions,
+  type AutoMlMetric,
+  type MetricDefinition,
+  type Predictions,
+  type Truth,
+} from './metrics';
+export {
+  applyInputPreparation,
+  CompositeModelError,
+  ensembleModel,
+  fitInputPreparation,
+  preparedModel,
+  restoreModel,
+  type EnsembleMember,
+  type EnsembleState,
+  type InputPreparation,
+  type PreparedFeature,
+  type PreparedInputState,
+} from './composite-models';
+export {
+  DEFAULT_ENSEMBLE_ROUNDS,
+  selectEnsemble,
+  type EnsembleCandidate,
+  type EnsembleSelection,
+} from './greedy-ensemble';
