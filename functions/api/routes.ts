@@ -12,6 +12,8 @@ import { datasetInsightRoutes } from './dataset-insights/routes';
 import { jobRoutes } from './jobs/routes';
 import { catalogRoutes } from './catalog/routes';
 import { pipelineRoutes } from './pipelines/routes';
+import { experimentRoutes } from './experiments/routes';
+import { modelRoutes } from './models/routes';
 
 /**
  * The API in one list. Each group is one Lambda function: CDK creates a function per group
@@ -100,6 +102,18 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/jobs/handler.ts',
     routes: jobRoutes,
     factory: async () => (await import('./jobs/jobs-handler')).makeJobsHandler,
+  },
+  {
+    name: 'experiments',
+    entry: 'functions/api/experiments/handler.ts',
+    routes: experimentRoutes,
+    factory: async () => (await import('./experiments/experiments-handler')).makeExperimentsHandler,
+  },
+  {
+    name: 'models',
+    entry: 'functions/api/models/handler.ts',
+    routes: modelRoutes,
+    factory: async () => (await import('./models/models-handler')).makeModelsHandler,
   },
 ];
 
