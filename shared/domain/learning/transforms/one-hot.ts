@@ -166,7 +166,7 @@ export function applyOneHot(state: OneHotState, table: Table): Table {
 export function describeOneHot(state: OneHotState): string {
   const cols = state.columns.map(
     (c) =>
-      `${c.column} → ${c.names.length} column(s)${c.infrequent.length > 0 ? ` (${c.infrequent.length} rare categories as other)` : ''}`,
+      `${c.column} → ${c.names.length} column(s)${c.infrequent.length > 0 ? ` (${c.infrequent.length} as other)` : ''}`,
   );
   return `One-hot encode (unseen categories → ${state.unseen === 'other' ? 'other' : 'all zeros'}): ${
     cols.length > 0 ? cols.join('; ') : 'no columns'
@@ -178,6 +178,6 @@ export function oneHotWarnings(state: OneHotState): string[] {
     .filter((c) => c.infrequent.length > 0)
     .map(
       (c) =>
-        `Column "${c.column}" has ${c.distinct} categories; ${c.infrequent.length} rare or beyond the top ${state.maxCategories} are grouped as "${c.other ?? 'other'}".`,
+        `Column "${c.column}" has ${c.distinct} categories; ${c.infrequent.length} (rarer than minFrequency or beyond the top ${state.maxCategories}) grouped as "${c.other ?? 'other'}".`,
     );
 }

@@ -25,8 +25,8 @@ const table = createTable([
 
 describe('createTable', () => {
   it('stores booleans and datetimes as Float64Array with NaN for missing', () => {
-    expect(Array.from(getColumn(table, 'active').values)).toEqual([1, 0, NaN]);
-    expect(Array.from(getColumn(table, 'signup').values)).toEqual([
+    expect(Array.from<unknown>(getColumn(table, 'active').values)).toEqual([1, 0, NaN]);
+    expect(Array.from<unknown>(getColumn(table, 'signup').values)).toEqual([
       Date.UTC(2024, 0, 1),
       NaN,
       Date.UTC(2024, 5, 1),
@@ -87,7 +87,7 @@ describe('selectRows', () => {
     const picked = selectRows(table, [2, 0, 2]);
     expect(picked.nRows).toBe(3);
     expect(getColumn(picked, 'city').values).toEqual(['Lyon', 'Paris', 'Lyon']);
-    expect(Array.from(getColumn(picked, 'age').values)).toEqual([50, 30, 50]);
+    expect(Array.from<unknown>(getColumn(picked, 'age').values)).toEqual([50, 30, 50]);
     expect(getColumn(picked, 'active').kind).toBe('boolean');
   });
 

@@ -63,7 +63,7 @@ describe('fitOneHot', () => {
     expect(fitOneHot(train, { minFrequency: 2 }).columns[0]?.categories).toEqual(['blue', 'red']);
     expect(fitOneHot(train, { minFrequency: 0.4 }).columns[0]?.categories).toEqual(['red']);
     expect(oneHotWarnings(top)).toEqual([
-      'Column "color" has 4 categories; 2 rare or beyond the top 2 are grouped as "color=(other)".',
+      'Column "color" has 4 categories; 2 (rarer than minFrequency or beyond the top 2) grouped as "color=(other)".',
     ]);
   });
 
@@ -71,7 +71,9 @@ describe('fitOneHot', () => {
     const ids = Array.from({ length: 600 }, (_, i) => `id${i % 300}`);
     const state = fitOneHot(createTable([stringColumn('id', ids)]), { maxCategories: 20 });
     expect(state.columns[0]?.names).toHaveLength(21);
-    expect(oneHotWarnings(state)[0]).toContain('300 categories; 280 rare or beyond the top 20');
+    expect(oneHotWarnings(state)[0]).toContain(
+      '300 categories; 280 (rarer than minFrequency or beyond the top 20)',
+    );
   });
 
   it('makes safe, unique, deterministic names', () => {

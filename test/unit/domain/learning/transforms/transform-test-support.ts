@@ -37,7 +37,7 @@ export function snapshot(table: Table): string {
  * replays identically, apply never mutates its input, and applying to one row equals the
  * corresponding row of the batch.
  */
-export function expectReplayable<S extends TransformState>(
+export function expectReplayable<S extends TransformState | readonly TransformState[]>(
   state: S,
   apply: (state: S, table: Table, options?: ApplyOptions) => Table,
   table: Table,
