@@ -258,8 +258,8 @@ class CompiledTrees {
   readonly words: Uint32Array;
   readonly left: Int32Array;
   readonly right: Int32Array;
-  /** Leaf value offset per node into `value`. */
   readonly value: Float64Array;
+  readonly hasCategorical: boolean;
 
   constructor(trees: readonly Tree[], nOutputs: number, categories: readonly number[]) {
     let nodes = 0;
@@ -300,30 +300,71 @@ class CompiledTrees {
       nodeBase += n;
       wordBase += tree.categoryWords.length;
     });
+    this.hasCategorical = this.categorySet.some((set) => set >= 0);
   }
+}
 
-  /** The leaf reached by `row` in tree `t`. */
-  leaf(t: number, columns: readonly Float64Array[], row: number): number {
-    const feature = this.feature;
-    let node = this.roots[t] as number;
-    for (;;) {
-      const f = feature[node] as number;
-      if (f < 0) return node;
-      const v = (columns[f] as Float64Array)[row] as number;
+/** Rows per prediction block. */
+const PREDICT_BLOCK = 256;
+
+/** The leaf reached by each row of a row-major block, for trees with numeric splits only. */
+function findLeavesNumeric(
+  c: CompiledTrees,
+  root: number,
+  block: Float64Array,
+  nFeatures: number,
+  size: number,
+  leaves: Int32Array,
+): void {
+  const { feature, threshold, missingLeft, left, right } = c;
+  for (let r = 0; r < size; r += 1) {
+    const base = r * nFeatures;
+    let node = root;
+    let f = feature[node] as number;
+    while (f >= 0) {
+      const v = block[base + f] as number;
+      node =
+        v <= (threshold[node] as number) || (v !== v && missingLeft[node] === 1)
+          ? (left[node] as number)
+          : (right[node] as number);
+      f = feature[node] as number;
+    }
+    leaves[r] = node;
+  }
+}
+
+/** As findLeavesNumeric, for trees that also have categorical splits. */
+function findLeavesMixed(
+  c: CompiledTrees,
+  root: number,
+  block: Float64Array,
+  nFeatures: number,
+  size: number,
+  leaves: Int32Array,
+): void {
+  const { feature, threshold, missingLeft, left, right, categorySet, categoryLimit, words } = c;
+  for (let r = 0; r < size; r += 1) {
+    const base = r * nFeatures;
+    let node = root;
+    let f = feature[node] as number;
+    while (f >= 0) {
+      const v = block[base + f] as number;
+      const set = categorySet[node] as number;
       let goLeft: boolean;
-      const set = this.categorySet[node] as number;
-      if (v !== v) goLeft = this.missingLeft[node] === 1;
-      else if (set < 0) goLeft = v <= (this.threshold[node] as number);
+      if (v !== v) goLeft = missingLeft[node] === 1;
+      else if (set < 0) goLeft = v <= (threshold[node] as number);
       else {
         // Codes outside the fitted range (unseen categories) are not in the left set: go right.
         goLeft =
           v >= 0 &&
-          v < (this.categoryLimit[node] as number) &&
+          v < (categoryLimit[node] as number) &&
           Math.floor(v) === v &&
-          (((this.words[set + (v >>> 5)] as number) >>> (v & 31)) & 1) === 1;
+          (((words[set + (v >>> 5)] as number) >>> (v & 31)) & 1) === 1;
       }
-      node = goLeft ? (this.left[node] as number) : (this.right[node] as number);
+      node = goLeft ? (left[node] as number) : (right[node] as number);
+      f = feature[node] as number;
     }
+    leaves[r] = node;
   }
 }
 
@@ -354,22 +395,29 @@ class TreeEnsemblePredictor {
     for (let d = 0; d < dims; d += 1) out.push(new Float64Array(nRows));
     const compiled = this.compiled;
     const values = compiled.value;
-    const columns = x.columns;
     const nOutputs = m.nOutputs;
     const nTrees = m.trees.length;
-    for (let t = 0; t < nTrees; t += 1) {
-      const first = (t % m.treesPerIteration) * nOutputs;
-      if (nOutputs === 1) {
-        const target = out[first] as Float64Array;
-        for (let row = 0; row < nRows; row += 1) {
-          target[row] = (target[row] as number) + (values[compiled.leaf(t, columns, row)] as number);
-        }
-      } else {
-        for (let row = 0; row < nRows; row += 1) {
-          const base = compiled.leaf(t, columns, row) * nOutputs;
-          for (let k = 0; k < nOutputs; k += 1) {
-            const target = out[first + k] as Float64Array;
-            target[row] = (target[row] as number) + (values[base + k] as number);
+    const nFeatures = this.nFeatures;
+    // Rows go through all trees a block at a time, copied row-major: the block's values and
+    // the trees' nodes stay in cache together.
+    const block = new Float64Array(PREDICT_BLOCK * nFeatures);
+    const leaves = new Int32Array(PREDICT_BLOCK);
+    for (let from = 0; from < nRows; from += PREDICT_BLOCK) {
+      const size = Math.min(PREDICT_BLOCK, nRows - from);
+      for (let f = 0; f < nFeatures; f += 1) {
+        const column = x.columns[f] as Float64Array;
+        for (let r = 0; r < size; r += 1) block[r * nFeatures + f] = column[from + r] as number;
+      }
+      for (let t = 0; t < nTrees; t += 1) {
+        const root = compiled.roots[t] as number;
+        if (compiled.hasCategorical) findLeavesMixed(compiled, root, block, nFeatures, size, leaves);
+        else findLeavesNumeric(compiled, root, block, nFeatures, size, leaves);
+        const first = (t % m.treesPerIteration) * nOutputs;
+        for (let k = 0; k < nOutputs; k += 1) {
+          const target = out[first + k] as Float64Array;
+          for (let r = 0; r < size; r += 1) {
+            target[from + r] =
+              (target[from + r] as number) + (values[(leaves[r] as number) * nOutputs + k] as number);
           }
         }
       }
