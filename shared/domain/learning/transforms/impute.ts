@@ -8,6 +8,7 @@
  */
 import { compareCodePoints, getColumn, type ColumnKind, type Table, type TableColumn } from '../table';
 import { ParamsReader, TransformParamsError } from './params-reader';
+import { parseIsoDate } from './parse-iso-date';
 import { sortedPresent, quantileSorted } from './quantile';
 import { assertNewColumnNames, selectColumns } from './select-columns';
 import { expectKind, mapColumns, type FitContext, type TransformState } from './transform-state';
@@ -132,7 +133,7 @@ function constantFill(
       return typeof given === 'string' ? given : bad('a string');
     case 'datetime': {
       if (given === undefined) return 0;
-      const ms = typeof given === 'number' ? given : typeof given === 'string' ? Date.parse(given) : NaN;
+      const ms = typeof given === 'number' ? given : typeof given === 'string' ? parseIsoDate(given) : NaN;
       return Number.isFinite(ms)
         ? ms
         : bad('an ISO date such as "2024-01-31T00:00:00Z" or epoch milliseconds');

@@ -70,8 +70,7 @@ export function resolveOneHotParams(raw: unknown) {
 }
 
 function sanitizeValue(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  const clean = value.replace(/\p{Cc}/gu, '\ufffd');
   const chars = [...clean];
   return chars.length > MAX_NAME_VALUE_LENGTH ? `${chars.slice(0, MAX_NAME_VALUE_LENGTH).join('')}…` : clean;
 }
