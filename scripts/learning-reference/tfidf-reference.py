@@ -2,12 +2,14 @@
 """Reference TF-IDF values from scikit-learn's TfidfVectorizer for the learning area's tests.
 
 Writes test/fixtures/learning/tfidf-reference.json; with --check, recomputes the values and
-exits with status 1 if the committed fixture differs. Needs scikit-learn (on Debian:
+exits with status 1 if the committed fixture differs (by value, not layout: the file is
+formatted with the repository's Prettier). Needs scikit-learn (on Debian:
 apt-get install python3-sklearn, then run with /usr/bin/python3). The unit tests only read
 the fixture, so running them never needs Python.
 """
 import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -112,7 +114,13 @@ def main():
         print(f"{FIXTURE} matches scikit-learn {sklearn.__version__}.")
         return 0
     FIXTURE.parent.mkdir(parents=True, exist_ok=True)
-    FIXTURE.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    FIXTURE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    # The repository's formatter owns the layout of committed JSON; --check compares values only.
+    prettier = ROOT / "node_modules" / ".bin" / "prettier"
+    if prettier.exists():
+        subprocess.run([str(prettier), "--write", str(FIXTURE)], check=True, cwd=ROOT, capture_output=True)
+    else:
+        print("node_modules/.bin/prettier not found: run `npx prettier --write` on the fixture before committing.")
     print(f"Wrote {FIXTURE}.")
     return 0
 
