@@ -1,9 +1,11 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../../functions/api/routes';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
+import { databaseLearningRecords } from '../../../shared/domain/runs/learning-records';
 import { routeKey, type RouteSpec } from '../../../shared/http/route';
 import type { Services } from '../../../shared/ports/services';
 import { createSession, registerUser, type RegisteredUser, type TestSession } from '../../support/auth';
@@ -113,6 +115,35 @@ const resourceFixtures: Record<string, Fixture> = {
       return current['status'] === 'completed' ? current : undefined;
     });
     return jobId;
+  },
+  experimentId: async (ctx) =>
+    String(
+      (await postJson(ctx, '/experiments', { name: 'matrix experiment', objectiveMetric: 'accuracy' }))['id'],
+    ),
+  // Models are registered by training nodes, not over HTTP: as a node of the owner's job does.
+  modelId: async (ctx) => {
+    const jobId = await ctx.id('jobId');
+    const modelId = randomUUID();
+    await databaseLearningRecords(ctx.services.db, {
+      userId: ctx.owner.userId,
+      jobId,
+      pipelineId: null,
+      pipelineName: 'matrix run',
+    }).registerModel({
+      modelId,
+      name: 'matrix model',
+      algorithm: 'logistic_regression',
+      problemType: 'classification',
+      frameworkVersion: '1',
+      artifactKey: `models/${ctx.owner.userId}/${modelId}/model.json`,
+      artifactSizeBytes: 10,
+      artifactSha256: createHash('sha256').update(modelId).digest('hex'),
+      metrics: { accuracy: 1 },
+      hyperparameters: {},
+      featureSchema: { columns: [] },
+      seed: 1,
+    });
+    return modelId;
   },
 };
 
