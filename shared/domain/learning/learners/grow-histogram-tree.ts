@@ -269,11 +269,17 @@ export class HistogramTreeGrower {
       gather(indices, start, end, gradients, orderedG);
       if (!constantHessian) gather(indices, start, end, hessians, orderedH);
     }
-    if (constantHessian) orderedH.fill(1, 0, end - start);
     // Four features per pass: one index load serves four independent histogram updates.
     let f = 0;
     for (; f + 4 <= this.nFeatures; f += 4) {
-      (root ? buildRootHistogram4 : buildHistogram4)(
+      const build = constantHessian
+        ? root
+          ? buildRootCountHistogram4
+          : buildCountHistogram4
+        : root
+          ? buildRootHistogram4
+          : buildHistogram4;
+      build(
         hist,
         f * featureStride,
         featureStride,
@@ -290,6 +296,7 @@ export class HistogramTreeGrower {
     }
     for (; f < this.nFeatures; f += 1) {
       const codes = binned.subarray(f * nRows, (f + 1) * nRows);
+      if (constantHessian) orderedH.fill(1, 0, end - start);
       buildHistogram1(hist, f * featureStride, codes, indices, start, end, orderedG, orderedH);
     }
   }
@@ -590,6 +597,42 @@ function buildHistogram4(
   }
 }
 
+/** As buildHistogram4 with every hessian 1: hessian sums are the counts. */
+function buildCountHistogram4(
+  hist: Float64Array,
+  base: number,
+  stride: number,
+  c0: Uint8Array,
+  c1: Uint8Array,
+  c2: Uint8Array,
+  c3: Uint8Array,
+  indices: Int32Array,
+  start: number,
+  end: number,
+  g: Float64Array,
+): void {
+  const b1 = base + stride;
+  const b2 = b1 + stride;
+  const b3 = b2 + stride;
+  for (let j = start; j < end; j += 1) {
+    const i = indices[j] as number;
+    const o = j - start;
+    const gi = g[o] as number;
+    const k0 = base + (c0[i] as number) * 3;
+    const k1 = b1 + (c1[i] as number) * 3;
+    const k2 = b2 + (c2[i] as number) * 3;
+    const k3 = b3 + (c3[i] as number) * 3;
+    hist[k0] = (hist[k0] as number) + gi;
+    hist[k1] = (hist[k1] as number) + gi;
+    hist[k2] = (hist[k2] as number) + gi;
+    hist[k3] = (hist[k3] as number) + gi;
+    hist[k0 + 2] = (hist[k0 + 2] as number) + 1;
+    hist[k1 + 2] = (hist[k1 + 2] as number) + 1;
+    hist[k2 + 2] = (hist[k2 + 2] as number) + 1;
+    hist[k3 + 2] = (hist[k3 + 2] as number) + 1;
+  }
+}
+
 /** As buildHistogram4 for the root, whose row order is the identity. */
 function buildRootHistogram4(
   hist: Float64Array,
@@ -625,6 +668,42 @@ function buildRootHistogram4(
     hist[k1 + 1] = (hist[k1 + 1] as number) + hi;
     hist[k2 + 1] = (hist[k2 + 1] as number) + hi;
     hist[k3 + 1] = (hist[k3 + 1] as number) + hi;
+    hist[k0 + 2] = (hist[k0 + 2] as number) + 1;
+    hist[k1 + 2] = (hist[k1 + 2] as number) + 1;
+    hist[k2 + 2] = (hist[k2 + 2] as number) + 1;
+    hist[k3 + 2] = (hist[k3 + 2] as number) + 1;
+  }
+}
+
+/** As buildCountHistogram4 for the root. */
+function buildRootCountHistogram4(
+  hist: Float64Array,
+  base: number,
+  stride: number,
+  c0: Uint8Array,
+  c1: Uint8Array,
+  c2: Uint8Array,
+  c3: Uint8Array,
+  _indices: Int32Array,
+  start: number,
+  end: number,
+  g: Float64Array,
+): void {
+  const b1 = base + stride;
+  const b2 = b1 + stride;
+  const b3 = b2 + stride;
+  for (let j = start; j < end; j += 1) {
+    const i = j;
+    const o = j - start;
+    const gi = g[o] as number;
+    const k0 = base + (c0[i] as number) * 3;
+    const k1 = b1 + (c1[i] as number) * 3;
+    const k2 = b2 + (c2[i] as number) * 3;
+    const k3 = b3 + (c3[i] as number) * 3;
+    hist[k0] = (hist[k0] as number) + gi;
+    hist[k1] = (hist[k1] as number) + gi;
+    hist[k2] = (hist[k2] as number) + gi;
+    hist[k3] = (hist[k3] as number) + gi;
     hist[k0 + 2] = (hist[k0 + 2] as number) + 1;
     hist[k1 + 2] = (hist[k1 + 2] as number) + 1;
     hist[k2 + 2] = (hist[k2 + 2] as number) + 1;
