@@ -192,8 +192,15 @@ function fullSearch(
   let best = 0;
   let bestSq = Infinity;
   let secondSq = Infinity;
+  const a = i * d;
   for (let c = 0; c < k; c += 1) {
-    const sq = squaredDistance(data, i, centres, c, d);
+    const b = c * d;
+    let sq = 0;
+    // A partial sum already beyond the second nearest cannot change either of them.
+    for (let j = 0; j < d && sq < secondSq; j += 1) {
+      const diff = (data[a + j] ?? 0) - (centres[b + j] ?? 0);
+      sq += diff * diff;
+    }
     if (sq < bestSq) {
       secondSq = bestSq;
       bestSq = sq;
@@ -208,9 +215,35 @@ function fullSearch(
   return best;
 }
 
+/** Moves row i's contribution to the cluster sums from one cluster to another. */
+function moveRow(data: Float64Array, i: number, from: number, to: number, d: number, w: Workspace): void {
+  const a = i * d;
+  for (let j = 0; j < d; j += 1) {
+    const v = data[a + j] ?? 0;
+    w.sums[from * d + j] = (w.sums[from * d + j] ?? 0) - v;
+    w.sums[to * d + j] = (w.sums[to * d + j] ?? 0) + v;
+  }
+  w.counts[from] = (w.counts[from] ?? 0) - 1;
+  w.counts[to] = (w.counts[to] ?? 0) + 1;
+}
+
+/** Cluster sums and counts from scratch (after an exact pass; incremental updates otherwise). */
+function recomputeSums(data: Float64Array, n: number, d: number, w: Workspace): void {
+  w.sums.fill(0);
+  w.counts.fill(0);
+  for (let i = 0; i < n; i += 1) {
+    const label = w.labels[i] ?? 0;
+    w.counts[label] = (w.counts[label] ?? 0) + 1;
+    const a = i * d;
+    const b = label * d;
+    for (let j = 0; j < d; j += 1) w.sums[b + j] = (w.sums[b + j] ?? 0) + (data[a + j] ?? 0);
+  }
+}
+
 /**
  * One Hamerly assignment pass against `centres`; `exact` forces a full search per row (first
- * pass, or after bounds were invalidated). Returns how many labels changed.
+ * pass, or after bounds were invalidated) and recomputes the cluster sums, which otherwise follow
+ * each row that changes cluster. Returns how many labels changed.
  */
 function assign(
   data: Float64Array,
@@ -227,6 +260,7 @@ function assign(
       const before = w.labels[i];
       if (fullSearch(data, i, centres, k, d, w) !== before) changed += 1;
     }
+    recomputeSums(data, n, d, w);
     return changed;
   }
   // Half the distance from each centre to its nearest other centre.
@@ -250,14 +284,19 @@ function assign(
     const own = Math.sqrt(squaredDistance(data, i, centres, label, d));
     w.upper[i] = own;
     if (own <= bound) continue;
-    if (fullSearch(data, i, centres, k, d, w) !== label) changed += 1;
+    const next = fullSearch(data, i, centres, k, d, w);
+    if (next !== label) {
+      moveRow(data, i, label, next, d, w);
+      changed += 1;
+    }
   }
   return changed;
 }
 
 /**
- * New centres as the mean of their rows; an empty cluster takes the row farthest from its
- * current centre (scikit-learn's relocation). Returns whether bounds must be recomputed.
+ * New centres as the mean of their rows (from the cluster sums kept by `assign`); an empty
+ * cluster takes the row farthest from its current centre (scikit-learn's relocation). Returns
+ * whether bounds must be recomputed.
  */
 function updateCentres(
   data: Float64Array,
@@ -267,15 +306,6 @@ function updateCentres(
   centres: Float64Array,
   w: Workspace,
 ): boolean {
-  w.sums.fill(0);
-  w.counts.fill(0);
-  for (let i = 0; i < n; i += 1) {
-    const label = w.labels[i] ?? 0;
-    w.counts[label] = (w.counts[label] ?? 0) + 1;
-    const a = i * d;
-    const b = label * d;
-    for (let j = 0; j < d; j += 1) w.sums[b + j] = (w.sums[b + j] ?? 0) + (data[a + j] ?? 0);
-  }
   const empty: number[] = [];
   for (let c = 0; c < k; c += 1) if ((w.counts[c] ?? 0) === 0) empty.push(c);
   if (empty.length > 0) {
