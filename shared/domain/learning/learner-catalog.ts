@@ -194,7 +194,10 @@ function resolvedMaxFeatures(value: ParamValue | undefined, nFeatures: number): 
   return nFeatures;
 }
 
-/** Seconds to grow one exact (CART) tree: presorting plus n·log n per feature scored per level. */
+/**
+ * Seconds to grow one exact (CART) tree: every level of the tree walks the rows of every
+ * feature's presorted order, plus a little per feature scored and per class.
+ */
 function exactTreeSeconds(shape: DataShape, params: HyperParams): number {
   const n = Math.max(1, shape.nRows);
   const depth = nullableNum(params, 'maxDepth', null);
@@ -202,7 +205,7 @@ function exactTreeSeconds(shape: DataShape, params: HyperParams): number {
   const levels = Math.min(depth ?? Infinity, log2(n / leaf) + 2);
   const scored = resolvedMaxFeatures(params['maxFeatures'], shape.nFeatures);
   const outputs = Math.max(1, shape.nClasses);
-  return n * levels * scored * (1 + 0.05 * outputs) * 6e-8;
+  return 1e-3 + n * levels * (shape.nFeatures * 6e-8 + scored * outputs * 5e-9);
 }
 
 const decisionTree: LearnerSpec = {
@@ -342,9 +345,10 @@ const histGradientBoosting: LearnerSpec = {
       nullableNum(params, 'maxLeafNodes', 31) ?? 127,
       Math.max(2, shape.nRows / Math.max(1, num(params, 'minSamplesLeaf', 20))),
     );
-    // Binning, then per tree a histogram pass over the rows plus per-leaf split finding.
+    // Binning, then per tree a histogram pass over the rows plus split finding over every
+    // feature's bins in every leaf.
     const binning = shape.nRows * shape.nFeatures * 1e-7;
-    const perTree = 5e-4 + shape.nRows * shape.nFeatures * 4e-8 + leaves * shape.nFeatures * 3e-6;
+    const perTree = 1e-3 + shape.nRows * shape.nFeatures * 3e-8 + leaves * shape.nFeatures * 1e-5;
     return 0.005 + binning + maxIter * treesPerIteration * perTree;
   },
   fit(x, target, params, options) {
@@ -449,7 +453,7 @@ const kmeans: LearnerSpec = {
   handlesCategorical: false,
   defaults: () => ({ ...DEFAULT_KMEANS_PARAMS }),
   searchSpace: (_problemType, shape) => ({
-    nClusters: { kind: 'int', low: 2, high: Math.max(2, Math.min(20, shape.nRows - 1)) },
+    nClusters: { kind: 'int', low: 2, high: Math.max(2, Math.min(20, shape.nRows - 1)), log: true },
     nInit: { kind: 'choice', values: [1, 3, 10] },
   }),
   estimateSeconds(shape, params) {

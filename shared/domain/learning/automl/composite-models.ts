@@ -182,6 +182,7 @@ export function preparedModel(preparation: InputPreparation, model: FittedModel)
 // ---------------------------------------------------------------------------------------------
 
 export interface EnsembleMemberState {
+  /** Relative weight: predictions use weight / Σ weights. */
   weight: number;
   state: LearnerState;
 }
@@ -223,7 +224,8 @@ export function ensembleModel(members: readonly EnsembleMember[]): FittedClassif
     format: 1,
     problemType: first.model.problemType,
     nClasses: first.model.problemType === 'classification' ? first.model.nClasses : 0,
-    members: members.map((m, i) => ({ weight: weights[i] ?? 0, state: m.model.toState() })),
+    // The weights as given: a restore normalises them exactly as here (bit-identical predictions).
+    members: members.map((m) => ({ weight: m.weight, state: m.model.toState() })),
   });
   const importance = (): Float64Array | undefined => {
     let out: Float64Array | undefined;

@@ -11,7 +11,8 @@
  *    trials on a sample, its best point again on four times the rows ("promotion"), up to every
  *    training row. Cheap learners on small samples come first; more data and more complex
  *    points follow as long as time allows.
- * 3. Optionally, a greedy ensemble of the best trials (see greedy-ensemble.ts).
+ * 3. Optionally, a greedy ensemble of the best trials (see greedy-ensemble.ts); trials then end
+ *    5 % of the budget (at most 2 s) early to leave it time, and it is skipped past the budget.
  *
  * The budget is hard: every learner gets a deadline at the end of the budget and stops between
  * trees or iterations; no trial starts whose estimated time (the catalog's estimate × the
@@ -99,6 +100,10 @@ const MAX_CONSECUTIVE_ERRORS = 2;
 /** Trials shorter than this do not correct the speed estimate (clock resolution, JIT warm-up). */
 const MIN_SECONDS_FOR_SPEED = 0.05;
 const SPEED_FACTOR_RANGE = [0.2, 50] as const;
+const ENSEMBLE_RESERVE_SHARE = 0.05;
+const ENSEMBLE_RESERVE_MAX_MS = 2000;
+/** Recent trials of a learner whose speed corrects its estimates. */
+const SPEED_WINDOW = 3;
 /** Trials a search without `maxTrials` runs at most (a guard for very fast learners on tiny data). */
 export const TRIALS_WITHOUT_LIMIT = 1000;
 
@@ -439,7 +444,11 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
     throw new AutoMlInputError(`The metric ${metric} does not apply to ${problemType}.`);
   const seed = input.seed ?? 0;
   const endMs = startMs + input.timeBudgetSeconds * 1000;
-  const deadline: Deadline = { atMs: endMs, now };
+  // With an ensemble to build, trials end a little earlier (5 % of the budget, at most 2 s).
+  const searchEndMs = input.ensemble
+    ? endMs - Math.min(ENSEMBLE_RESERVE_SHARE * input.timeBudgetSeconds * 1000, ENSEMBLE_RESERVE_MAX_MS)
+    : endMs;
+  const deadline: Deadline = { atMs: searchEndMs, now };
   const reproducible = input.maxTrials !== undefined;
   const master = new SeededRandom(seed);
 
@@ -601,8 +610,11 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
     }
   };
 
+  // The catalog's estimate × the learner's own recent observed/estimated ratio (geometric mean of
+  // its last few trials, so that warm-up costs fade); a learner not yet observed is taken at its
+  // estimate, and its deadline protects the budget should that be optimistic.
   const speedFactor = (track: Track): number => {
-    const logs = track.speedLogs.length > 0 ? track.speedLogs : tracks.flatMap((t) => t.speedLogs);
+    const logs = track.speedLogs.slice(-SPEED_WINDOW);
     if (logs.length === 0) return 1;
     const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
     return Math.min(SPEED_FACTOR_RANGE[1], Math.max(SPEED_FACTOR_RANGE[0], Math.exp(mean)));
@@ -804,7 +816,7 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
         stopReason = 'max_trials';
         break search;
       }
-      if (now() >= endMs) {
+      if (now() >= searchEndMs) {
         stopReason = 'time_budget';
         break search;
       }
@@ -814,7 +826,7 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
         continue;
       }
       const estimate = rawEstimate(proposal) * speedFactor(track);
-      const secondsLeft = (endMs - now()) / 1000;
+      const secondsLeft = (searchEndMs - now()) / 1000;
       if (estimate > secondsLeft) {
         const trainRows = rowsAtRung(firstFold, proposal.rung);
         if (!cheapestSkipped || estimate < cheapestSkipped.seconds)
@@ -859,7 +871,7 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
     }
     round += 1;
   }
-  if (stopReason === 'no_affordable_trial' && now() >= endMs) stopReason = 'time_budget';
+  if (stopReason === 'no_affordable_trial' && now() >= searchEndMs) stopReason = 'time_budget';
 
   // Ranking.
   const scored = rows
