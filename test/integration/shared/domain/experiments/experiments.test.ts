@@ -10,6 +10,7 @@ import {
   findCallerExperiments,
   getExperimentWithRuns,
 } from '../../../../../shared/domain/experiments/experiment-use-cases';
+import type { ExperimentRunRecord } from '../../../../../shared/domain/nodes/learning-records.port';
 import { databaseLearningRecords } from '../../../../../shared/domain/runs/learning-records';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { createLearningJob, modelRegistration, type LearningJob } from '../runs/learning-job';
@@ -49,7 +50,7 @@ beforeAll(async () => {
   const records = recordsOf(alice);
   searchId = (await records.experiment({ objectiveMetric: 'validation.f1', direction: 'maximize' }))
     .experimentId;
-  const trials = [
+  const trials: Pick<ExperimentRunRecord, 'learner' | 'hyperparameters' | 'metrics'>[] = [
     {
       learner: 'logistic_regression',
       hyperparameters: { c: 1 },
