@@ -63,6 +63,7 @@ import {
   hasMissingValues,
   preparedModel,
   preparedWidth,
+  type InputPreparation,
 } from './composite-models';
 import { DEFAULT_ENSEMBLE_ROUNDS, selectEnsemble } from './greedy-ensemble';
 import {
@@ -668,6 +669,8 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
     const predictions: Predictions[] = [];
     const trainRows = rowsAtRung(firstFold, proposal.rung);
     let fitStart: number | undefined;
+    // Clustering scores the silhouette in the space the model clusters: after its preparation.
+    let clusteringPreparation: InputPreparation | undefined;
     try {
       for (const fold of folds) {
         const n = rowsAtRung(fold, proposal.rung);
@@ -683,6 +686,7 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
         let model: FittedModel;
         if (track.prepare) {
           const preparation = fitInputPreparation(x, track.prepare);
+          clusteringPreparation = preparation;
           model = preparedModel(
             preparation,
             track.spec.fit(applyInputPreparation(preparation, x), y, params, fitOptions),
@@ -721,7 +725,11 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
     if (status === 'ok') {
       try {
         const combined = concatPredictions(predictions);
-        validationScore = scorePredictions(metric, validTruth, combined, seed);
+        const inModelSpace = (truth: Truth): Truth =>
+          truth.kind === 'features' && clusteringPreparation
+            ? { kind: 'features', x: applyInputPreparation(clusteringPreparation, truth.x) }
+            : truth;
+        validationScore = scorePredictions(metric, inModelSpace(validTruth), combined, seed);
         const first = models[0];
         if (!first) throw new Error('No model was fitted');
         const model =
@@ -737,7 +745,12 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
         artifactBytes = utf8Bytes(canonicalJson(state));
         if (test) {
           try {
-            testScore = scorePredictions(metric, test.truth, predictionsOf(model, test.x), seed);
+            testScore = scorePredictions(
+              metric,
+              inModelSpace(test.truth),
+              predictionsOf(model, test.x),
+              seed,
+            );
           } catch {
             testScore = null;
           }
