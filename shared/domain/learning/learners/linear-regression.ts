@@ -12,6 +12,7 @@ import {
   type FittedRegressor,
   type LearnerState,
 } from '../learner';
+import { checkRegressionTarget, checkTrainingData } from './check-training-data';
 import { solveSymmetric } from './linear-algebra';
 import {
   checkStateKind,
@@ -64,9 +65,8 @@ function fitLinear(
   options: FitOptions,
 ): LinearRegressionModel {
   requireCompleteInput(x, learner);
-  if (y.length !== x.nRows) throw new RangeError(`The target has ${y.length} values for ${x.nRows} rows`);
-  for (const v of y)
-    if (!Number.isFinite(v)) throw new RangeError('Regression targets must be finite numbers');
+  checkTrainingData(x, y.length);
+  checkRegressionTarget(y);
   checkDeadline(options.deadline, 0);
   const n = x.nRows;
   const d = x.columns.length;

@@ -16,6 +16,7 @@ import {
   type FittedClassifier,
   type LearnerState,
 } from '../learner';
+import { checkClassTarget, checkTrainingData } from './check-training-data';
 import { choleskySolve } from './linear-algebra';
 import {
   checkStateKind,
@@ -404,13 +405,8 @@ export function fitLogisticRegression(
   const p: LogisticRegressionParams = { ...DEFAULT_LOGISTIC_REGRESSION_PARAMS, ...params };
   checkParams(p);
   requireCompleteInput(x, LEARNER);
-  if (y.labels.length !== x.nRows)
-    throw new RangeError(`The target has ${y.labels.length} values for ${x.nRows} rows`);
-  if (!Number.isInteger(y.nClasses) || y.nClasses < 1) throw new RangeError('nClasses must be at least 1');
-  for (const label of y.labels) {
-    if (label < 0 || label >= y.nClasses)
-      throw new RangeError(`Label ${label} is outside 0…${y.nClasses - 1}`);
-  }
+  checkTrainingData(x, y.labels.length);
+  checkClassTarget(y);
   checkDeadline(options.deadline, 0);
   const d = x.columns.length;
   const { mean, scale } = columnMoments(x);
