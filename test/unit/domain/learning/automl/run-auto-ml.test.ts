@@ -117,6 +117,24 @@ describe('runAutoMl: the time budget', () => {
     expect(result.leaderboard.every((r) => r.status === 'ok')).toBe(true);
   });
 
+  it('gives real learners the deadline of the injected clock', () => {
+    // Every reading of the clock moves it 20 ms: the learners see time pass as they check it.
+    const clock = new FakeClock(0, 20);
+    const { x, y } = binaryData(1500, 18);
+    const result = runAutoMl(
+      {
+        problemType: 'classification',
+        train: x,
+        target: y,
+        timeBudgetSeconds: 1,
+        learners: ['hist_gradient_boosting', 'random_forest'],
+      },
+      { now: clock.now },
+    );
+    expect(clock.ms).toBeLessThanOrEqual(1000 + 2000);
+    expect(result.leaderboard.some((r) => r.status === 'timeout' && r.stopReason === 'deadline')).toBe(true);
+  });
+
   it('explains why a budget too small for any trial gives no model', () => {
     const clock = new FakeClock();
     const { x, y } = binaryData(3000, 5);
@@ -361,15 +379,14 @@ describe('runAutoMl: the ensemble', () => {
     });
     const best = result.best;
     const ensemble = result.ensemble;
-    if (!best) throw new Error('no best trial');
+    if (!best || !ensemble) throw new Error('expected a best trial and an ensemble');
     // Log loss: lower is better.
+    expect(ensemble.validationScore).toBeLessThanOrEqual(best.validationScore);
     expect(result.model?.validationScore).toBeLessThanOrEqual(best.validationScore);
-    if (ensemble) {
-      expect(ensemble.validationScore).toBeLessThanOrEqual(best.validationScore);
-      expect(ensemble.members.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 12);
-      const restored = restoreModel(ensemble.state);
-      expect(probaOf(restored, x)).toEqual(probaOf(ensemble.model, x));
-    }
+    expect(ensemble.members.length).toBeGreaterThanOrEqual(2);
+    expect(ensemble.members.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 12);
+    const restored = restoreModel(ensemble.state);
+    expect(probaOf(restored, x)).toEqual(probaOf(ensemble.model, x));
   });
 
   it('blends complementary models into a better one and keeps it as the model', () => {
