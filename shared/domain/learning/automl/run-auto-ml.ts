@@ -52,7 +52,6 @@ import {
   type LearnerCatalog,
   type LearnerSpec,
   type ParamValue,
-  type TrainingTarget,
 } from '../learner-catalog';
 import { SeededRandom } from '../random';
 import {
@@ -78,13 +77,22 @@ import {
 } from './metrics';
 import { paramsKey, sampleAround } from './search-space';
 import {
-  assignFolds,
-  holdoutSplit,
-  rowsOfFold,
-  selectClassRows,
-  selectMatrixRows,
-  selectValues,
-} from './validation-split';
+  AutoMlInputError,
+  concatFloat,
+  concatInt,
+  DEFAULT_HOLDOUT_FRACTION,
+  planValidation,
+  targetRows,
+  trainingTarget,
+  truthOf,
+  checkFeatures,
+  type AutoMlDataset,
+  type Fold,
+  type ValidationStrategy,
+} from './validation-plan';
+import { selectMatrixRows } from './validation-split';
+
+export { AutoMlInputError, DEFAULT_HOLDOUT_FRACTION, type AutoMlDataset, type ValidationStrategy };
 
 /** Rows of the first sample; later samples are four times larger, up to every training row. */
 export const DEFAULT_INITIAL_SAMPLE_ROWS = 2000;
@@ -92,8 +100,6 @@ export const DEFAULT_INITIAL_SAMPLE_ROWS = 2000;
 export const TRIALS_PER_RUNG = 3;
 /** Learners (best validation score first) that keep getting trials after round 0. */
 export const ACTIVE_LEARNERS = 3;
-/** Default holdout share when no validation is given. */
-export const DEFAULT_HOLDOUT_FRACTION = 0.2;
 /** A learner that needs one-hot input is skipped when that would make more columns than this. */
 export const MAX_PREPARED_COLUMNS = 2000;
 /** Consecutive failed trials after which a learner gets no more. */
@@ -107,15 +113,6 @@ const ENSEMBLE_RESERVE_MAX_MS = 2000;
 const SPEED_WINDOW = 3;
 /** Trials a search without `maxTrials` runs at most (a guard for very fast learners on tiny data). */
 export const TRIALS_WITHOUT_LIMIT = 1000;
-
-export type ValidationStrategy =
-  { readonly kind: 'holdout'; readonly fraction: number } | { readonly kind: 'kfold'; readonly k: number };
-
-export interface AutoMlDataset {
-  readonly x: FeatureMatrix;
-  /** Class labels (classification) or values (regression); absent for clustering. */
-  readonly y?: ClassTarget | Float64Array;
-}
 
 export interface AutoMlInput {
   readonly problemType: ProblemType;
@@ -220,72 +217,9 @@ export interface AutoMlOptions {
   readonly catalog?: LearnerCatalog;
 }
 
-/** The search cannot start: its input is inconsistent (the message says what to change). */
-export class AutoMlInputError extends Error {
-  override readonly name = 'AutoMlInputError';
-}
-
 // ---------------------------------------------------------------------------------------------
 // Data plumbing
 // ---------------------------------------------------------------------------------------------
-
-interface Fold {
-  readonly trainX: FeatureMatrix;
-  readonly trainTarget: TrainingTarget;
-  /** A seeded permutation of the fold's training rows: a sample is a prefix of it. */
-  readonly order: Int32Array;
-  readonly validX: FeatureMatrix;
-}
-
-function targetRows(target: TrainingTarget, indices: ArrayLike<number>): TrainingTarget {
-  if (target.problemType === 'classification')
-    return { problemType: 'classification', y: selectClassRows(target.y, indices) };
-  if (target.problemType === 'regression')
-    return { problemType: 'regression', y: selectValues(target.y, indices) };
-  return target;
-}
-
-function truthOf(target: TrainingTarget, x: FeatureMatrix): Truth {
-  if (target.problemType === 'classification') return { kind: 'classes', y: target.y };
-  if (target.problemType === 'regression') return { kind: 'values', y: target.y };
-  return { kind: 'features', x };
-}
-
-function concatTruth(parts: readonly Truth[]): Truth {
-  const first = parts[0];
-  if (!first || parts.length === 1 || first.kind === 'features') {
-    if (!first) throw new AutoMlInputError('No validation rows.');
-    return first;
-  }
-  if (first.kind === 'classes') {
-    const labels = concatInt(parts.map((p) => (p.kind === 'classes' ? p.y.labels : new Int32Array(0))));
-    return { kind: 'classes', y: { labels, nClasses: first.y.nClasses } };
-  }
-  return {
-    kind: 'values',
-    y: concatFloat(parts.map((p) => (p.kind === 'values' ? p.y : new Float64Array(0)))),
-  };
-}
-
-function concatFloat(parts: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
-function concatInt(parts: readonly Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 function concatPredictions(parts: readonly Predictions[]): Predictions {
   const first = parts[0];
@@ -355,38 +289,6 @@ export function sampleLadder(n: number, initial: number): number[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Input checks
-// ---------------------------------------------------------------------------------------------
-
-function trainingTarget(
-  problemType: ProblemType,
-  x: FeatureMatrix,
-  y: ClassTarget | Float64Array | undefined,
-  what: string,
-): TrainingTarget {
-  if (problemType === 'clustering') return { problemType: 'clustering' };
-  if (problemType === 'classification') {
-    if (!y || y instanceof Float64Array)
-      throw new AutoMlInputError(`Classification needs class labels (a ClassTarget) for the ${what}.`);
-    if (y.labels.length !== x.nRows)
-      throw new AutoMlInputError(`The ${what} has ${x.nRows} rows but ${y.labels.length} labels.`);
-    return { problemType, y };
-  }
-  if (!(y instanceof Float64Array))
-    throw new AutoMlInputError(`Regression needs numeric target values (a Float64Array) for the ${what}.`);
-  if (y.length !== x.nRows)
-    throw new AutoMlInputError(`The ${what} has ${x.nRows} rows but ${y.length} target values.`);
-  return { problemType, y };
-}
-
-function checkFeatures(train: FeatureMatrix, other: FeatureMatrix, what: string): void {
-  if (other.columns.length !== train.columns.length)
-    throw new AutoMlInputError(
-      `The ${what} has ${other.columns.length} feature(s); the training rows have ${train.columns.length}.`,
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
 // The search
 // ---------------------------------------------------------------------------------------------
 
@@ -453,89 +355,16 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
   const reproducible = input.maxTrials !== undefined;
   const master = new SeededRandom(seed);
 
-  // Validation plan.
-  const splitRandom = master.fork();
-  const folds: Fold[] = [];
-  let validationKind: 'holdout' | 'kfold' | 'explicit';
-  const labels = target.problemType === 'classification' ? target.y.labels : undefined;
-  const permutation = (n: number): Int32Array => {
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i += 1) order[i] = i;
-    return splitRandom.shuffle(order);
-  };
-  const validTruths: Truth[] = [];
-  if (input.validationSet) {
-    validationKind = 'explicit';
-    checkFeatures(train, input.validationSet.x, 'validation set');
-    if (input.validationSet.x.nRows < 1) throw new AutoMlInputError('The validation set has no rows.');
-    const validTarget = trainingTarget(
-      problemType,
-      input.validationSet.x,
-      input.validationSet.y,
-      'validation set',
-    );
-    folds.push({
-      trainX: train,
-      trainTarget: target,
-      order: permutation(train.nRows),
-      validX: input.validationSet.x,
-    });
-    validTruths.push(truthOf(validTarget, input.validationSet.x));
-  } else {
-    const strategy = input.validation ?? { kind: 'holdout', fraction: DEFAULT_HOLDOUT_FRACTION };
-    let holdoutFraction: number | undefined;
-    if (strategy.kind === 'holdout') {
-      if (!(strategy.fraction > 0 && strategy.fraction < 1))
-        throw new AutoMlInputError('The holdout fraction must be between 0 and 1 (e.g. 0.2).');
-      holdoutFraction = strategy.fraction;
-    } else {
-      if (!Number.isInteger(strategy.k) || strategy.k < 2 || strategy.k > train.nRows)
-        throw new AutoMlInputError(
-          `k-fold validation needs a whole k from 2 to the ${train.nRows} training rows.`,
-        );
-      if (problemType === 'clustering') holdoutFraction = 1 / strategy.k;
-    }
-    if (holdoutFraction !== undefined) {
-      validationKind = 'holdout';
-      const split = holdoutSplit(train.nRows, holdoutFraction, splitRandom, labels);
-      if (split.valid.length === 0 || split.train.length === 0)
-        throw new AutoMlInputError(
-          'Too few rows to hold some out for validation; give more rows or a validation set.',
-        );
-      const trainX = selectMatrixRows(train, split.train);
-      const validX = selectMatrixRows(train, split.valid);
-      folds.push({
-        trainX,
-        trainTarget: targetRows(target, split.train),
-        order: permutation(split.train.length),
-        validX,
-      });
-      validTruths.push(truthOf(targetRows(target, split.valid), validX));
-    } else {
-      validationKind = 'kfold';
-      const k = strategy.kind === 'kfold' ? strategy.k : 2;
-      const assignment = assignFolds(train.nRows, k, splitRandom, labels);
-      for (let f = 0; f < k; f += 1) {
-        const trainRows = rowsOfFold(assignment, f, false);
-        const validRows = rowsOfFold(assignment, f, true);
-        if (validRows.length === 0 || trainRows.length === 0)
-          throw new AutoMlInputError(`Fold ${f + 1} of ${k} is empty; use fewer folds.`);
-        const trainX = selectMatrixRows(train, trainRows);
-        const validX = selectMatrixRows(train, validRows);
-        folds.push({
-          trainX,
-          trainTarget: targetRows(target, trainRows),
-          order: permutation(trainRows.length),
-          validX,
-        });
-        validTruths.push(truthOf(targetRows(target, validRows), validX));
-      }
-    }
-  }
-  const firstFold = folds[0];
-  if (!firstFold) throw new AutoMlInputError('No validation plan could be made.');
-  const validTruth = concatTruth(validTruths);
-  const validationRows = folds.reduce((n, f) => n + f.validX.nRows, 0);
+  const plan = planValidation({
+    problemType,
+    train,
+    target,
+    ...(input.validationSet ? { validationSet: input.validationSet } : {}),
+    ...(input.validation ? { strategy: input.validation } : {}),
+    random: master.fork(),
+  });
+  const { folds, firstFold, truth: validTruth } = plan;
+  const validationRows = plan.validationRows;
   const minFoldRows = Math.min(...folds.map((f) => f.trainX.nRows));
   const ladder = sampleLadder(minFoldRows, input.initialSampleRows ?? DEFAULT_INITIAL_SAMPLE_ROWS);
   const lastRung = ladder.length - 1;
@@ -902,7 +731,7 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
 
   const bestKept = kept[0];
   const validation = {
-    kind: validationKind,
+    kind: plan.kind,
     trainRows: firstFold.trainX.nRows,
     validationRows,
     folds: folds.length,
