@@ -21,10 +21,25 @@ export interface SqlEngine {
   query(sql: string, params?: readonly SqlScalar[]): Promise<Record<string, SqlScalar>[]>;
   /** Column names and engine types of a query's result, without reading its rows. */
   describe(sql: string): Promise<{ name: string; type: string }[]>;
+  /** Runs a query and returns its result column by column (values as `query` gives them). */
+  columns(sql: string, params?: readonly SqlScalar[]): Promise<SqlColumn[]>;
+  /** Creates (or replaces) table `name` of the in-memory database holding the given columns (all of one length). */
+  loadTable(name: string, columns: readonly SqlColumnInput[]): Promise<void>;
   /** Cancels the statement in progress (cancel, shutdown). */
   interrupt(): void;
   close(): void;
 }
+
+export interface SqlColumn {
+  name: string;
+  /** The engine's type, e.g. `DOUBLE`, `VARCHAR`, `TIMESTAMP`. */
+  type: string;
+  values: SqlScalar[];
+}
+
+export type SqlColumnInput =
+  | { name: string; type: 'DOUBLE'; values: ArrayLike<number> }
+  | { name: string; type: 'VARCHAR'; values: readonly (string | null)[] };
 
 export interface SqlEngineSettings {
   /**

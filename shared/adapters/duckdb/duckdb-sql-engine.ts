@@ -69,6 +69,49 @@ export async function openDuckDbEngine(settings: SqlEngineSettings): Promise<Sql
         throw translate(error);
       }
     },
+    async columns(sql, params) {
+      try {
+        const reader = await connection.runAndReadAll(sql, bound(params));
+        const names = reader.columnNames();
+        const types = reader.columnTypes();
+        return reader.getColumnsJS().map((values, index) => ({
+          name: names[index] ?? `column${index}`,
+          type: types[index]?.toString() ?? 'UNKNOWN',
+          values: values.map(toScalar),
+        }));
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    async loadTable(name, columns) {
+      const table = quoteName(name);
+      try {
+        const definition = columns.map((column) => `${quoteName(column.name)} ${column.type}`).join(', ');
+        await connection.run(`CREATE OR REPLACE TABLE ${table} (${definition})`);
+        if (columns.length === 0) return;
+        const rows = columns[0]?.values.length ?? 0;
+        const appender = await connection.createAppender(name);
+        try {
+          for (let row = 0; row < rows; row += 1) {
+            for (const column of columns) {
+              const value = column.values[row];
+              if (column.type === 'DOUBLE') {
+                // NaN is a missing value in the learning area's columns: NULL in SQL.
+                if (typeof value === 'number' && !Number.isNaN(value)) appender.appendDouble(value);
+                else appender.appendNull();
+              } else if (typeof value === 'string') appender.appendVarchar(value);
+              else appender.appendNull();
+            }
+            appender.endRow();
+          }
+          appender.flushSync();
+        } finally {
+          appender.closeSync();
+        }
+      } catch (error) {
+        throw translate(error);
+      }
+    },
     interrupt() {
       if (!closed) connection.interrupt();
     },
@@ -78,6 +121,10 @@ export async function openDuckDbEngine(settings: SqlEngineSettings): Promise<Sql
       database.close();
     },
   };
+}
+
+function quoteName(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 function toScalar(value: unknown): SqlScalar {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../observability/logger';
 import type { BlobStore } from '../../ports/blob-store.port';
 import type { SqlEngine } from '../../ports/sql-engine.port';
+import type { LearningRecords } from './learning-records.port';
 
 /**
  * A node is a function `(context, inputs, params) → outputs` registered under its node-type key
@@ -13,13 +14,18 @@ import type { SqlEngine } from '../../ports/sql-engine.port';
 export interface TableRef {
   key: string;
   rows?: number;
+  /**
+   * The fitted transforms that made this table from the rows a source read (a JSON object key):
+   * a model trained on it replays them at prediction.
+   */
+  transformsKey?: string;
 }
 
 export type NodeInputs = Readonly<Record<string, TableRef>>;
 
 export interface NodePortOutput {
   key: string;
-  format: 'parquet' | 'csv';
+  format: 'parquet' | 'csv' | 'json';
   rows?: number;
   bytes?: number;
   /** How many columns the table has. */
@@ -30,6 +36,8 @@ export interface NodePortOutput {
   columnsTruncated?: boolean;
   /** Suggested download name (export nodes). */
   fileName?: string;
+  /** See `TableRef.transformsKey`. */
+  transformsKey?: string;
 }
 
 export type NodeMetricValue = number | string | boolean;
@@ -47,6 +55,16 @@ export interface ResolvedDatasetVersion {
   versionNumber: number;
   processedObjectKey: string;
   rowCount: number | null;
+}
+
+/** The dataset a job runs on, as training nodes need it (target and problem type by default). */
+export interface JobDataset {
+  datasetId: string;
+  datasetVersionId: string;
+  versionNumber: number;
+  sha256: string | null;
+  targetColumn: string | null;
+  problemType: string | null;
 }
 
 export interface DatasetSourceRequest {
@@ -71,6 +89,10 @@ export interface NodeContext {
   /** The object key of an output port of this node. */
   outputKey(port: string, extension?: string): string;
   resolveDataset(request: DatasetSourceRequest): Promise<ResolvedDatasetVersion>;
+  /** The dataset version the job was started with, if any. */
+  jobDataset(): Promise<JobDataset | null>;
+  /** Experiments, runs and models a training node records. */
+  learning: LearningRecords;
   /** Reports progress within the node (0–1) and what it is doing; also a heartbeat. */
   progress(fraction: number, step: string): Promise<void>;
 }

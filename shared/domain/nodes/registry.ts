@@ -7,6 +7,9 @@ import { joinNode } from './library/join-node';
 import { sampleNode } from './library/sample-node';
 import { splitNode } from './library/split-node';
 import type { NodeImplementation } from './node-definition';
+import { evaluateNode } from './library/learning/evaluate-node';
+import { autoMlNode, trainNode } from './library/learning/training-nodes';
+import { transformNodes } from './library/learning/transform-nodes';
 
 /** Node implementations by node-type key: every host (Lambda, Fargate, local) runs nodes from here. */
 export interface NodeRegistry {
@@ -49,4 +52,8 @@ export const nodeRegistry: NodeRegistry = createNodeRegistry([
   joinNode,
   exportParquetNode,
   exportCsvNode,
+  ...transformNodes,
+  trainNode,
+  autoMlNode,
+  evaluateNode,
 ]);

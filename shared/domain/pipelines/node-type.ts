@@ -6,7 +6,7 @@ import type { JsonObject } from '../../db/schema';
 /** A catalog entry: what a pipeline node of this type consumes, produces, accepts and costs. */
 export const nodePortSchema = z.object({
   name: z.string(),
-  /** `table`: a Parquet table; `file`: an exported file. Ports connect only to ports of the same type. */
+  /** `table`: a Parquet table; `file`: an exported file; `model`: a trained model. Ports connect only to ports of the same type. */
   type: z.string(),
   required: z.boolean().optional(),
 });

@@ -1,4 +1,10 @@
+import { learnersFor } from '../learning/learner-catalog';
 import { nodeParametersSchema } from '../nodes/node-parameters-schema';
+import {
+  TRANSFORM_NODE_KINDS,
+  transformNodeKey,
+  type TransformKind,
+} from '../nodes/library/learning/transform-nodes';
 import type { Database } from '../../db/database';
 import { withSystemScope } from '../../db/tenant';
 import { jsonb, textArray } from '../../db/schema';
@@ -22,8 +28,8 @@ import type {
 
 export interface NodePort {
   name: string;
-  /** `table`: a Parquet table; `file`: an exported file. */
-  type: 'table' | 'file';
+  /** `table`: a Parquet table; `file`: an exported file; `model`: a trained model artifact. */
+  type: 'table' | 'file' | 'model';
   required?: boolean;
 }
 
@@ -65,6 +71,81 @@ const ALL_MODALITIES: Modality[] = [
 ];
 const TABLE_IN: NodePort[] = [{ name: 'table', type: 'table', required: true }];
 const TABLE_OUT: NodePort[] = [{ name: 'table', type: 'table' }];
+
+const TABULAR: Modality[] = ['tabular'];
+const TRAIN_TEST_IN: NodePort[] = [
+  { name: 'train', type: 'table', required: true },
+  { name: 'test', type: 'table' },
+];
+
+const TRANSFORM_DESCRIPTIONS: Record<TransformKind, { name: string; description: string }> = {
+  impute: {
+    name: 'Impute missing values',
+    description:
+      'Fills missing values with the mean, median, most frequent value or a constant learned from the training rows.',
+  },
+  scale: {
+    name: 'Scale',
+    description: 'Standard, min-max or robust scaling with statistics of the training rows.',
+  },
+  one_hot: {
+    name: 'One-hot encode',
+    description:
+      'One column per category (at most maxCategories; rare ones become "other"; unseen ones all zeros).',
+  },
+  ordinal_encode: {
+    name: 'Ordinal encode',
+    description: 'Category codes 0…n−1 that tree learners split on natively.',
+  },
+  date_parts: {
+    name: 'Date parts',
+    description: 'Year, month, day, weekday, hour, day of year and weekend flag from date columns.',
+  },
+  clip_outliers: {
+    name: 'Clip outliers',
+    description: 'Clips values to bounds learned from the training rows (IQR or quantiles).',
+  },
+  deduplicate: {
+    name: 'Deduplicate',
+    description: 'Drops repeated rows from the training and test tables (never from prediction requests).',
+  },
+  cast: { name: 'Cast columns', description: 'Converts columns to number, text, boolean or date.' },
+  drop_columns: {
+    name: 'Drop empty or constant columns',
+    description:
+      'Drops columns that are constant or mostly missing in the training rows, saying which and why.',
+  },
+  derived_column: {
+    name: 'Derived column',
+    description: 'A new column from a safe expression over other columns, e.g. log(income + 1).',
+  },
+  tfidf: {
+    name: 'Text to TF-IDF features',
+    description: 'TF-IDF features of a text column with a vocabulary learned from the training rows.',
+  },
+};
+
+const TRANSFORM_NODE_TYPES: NodeTypeDefinition[] = TRANSFORM_NODE_KINDS.map((kind) => ({
+  key: transformNodeKey(kind),
+  ...TRANSFORM_DESCRIPTIONS[kind],
+  kind: 'transform',
+  modalities: TABULAR,
+  inputPorts: TRAIN_TEST_IN,
+  outputPorts: [
+    { name: 'train', type: 'table' },
+    { name: 'test', type: 'table' },
+    { name: 'transforms', type: 'file' },
+  ],
+  parametersSchema: nodeParametersSchema(transformNodeKey(kind)),
+  runtime: 'lambda',
+  costModel: { baseCredits: 1, perMillionRowsCredits: 3 },
+  version: 1,
+}));
+
+const MODEL_OUT: NodePort[] = [
+  { name: 'model', type: 'model' },
+  { name: 'leaderboard', type: 'file' },
+];
 
 export const NODE_TYPES: readonly NodeTypeDefinition[] = [
   {
@@ -205,6 +286,53 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
     version: 1,
   },
+  ...TRANSFORM_NODE_TYPES,
+  {
+    key: 'model.train',
+    name: 'Train a model',
+    description:
+      'Fits one learner with the hyperparameters you give on the train table, scores the test table, and registers the model with its fitted transforms.',
+    kind: 'train',
+    modalities: TABULAR,
+    inputPorts: TRAIN_TEST_IN,
+    outputPorts: MODEL_OUT,
+    parametersSchema: nodeParametersSchema('model.train'),
+    runtime: 'lambda',
+    costModel: { baseCredits: 2, perMillionRowsCredits: 20 },
+    version: 1,
+  },
+  {
+    key: 'model.automl',
+    name: 'AutoML',
+    description:
+      'Searches learners and hyperparameters inside a hard time budget (cheap learners on a sample first), records one experiment run per trial, and registers the best model (or a greedy ensemble).',
+    kind: 'train',
+    modalities: TABULAR,
+    inputPorts: TRAIN_TEST_IN,
+    outputPorts: MODEL_OUT,
+    parametersSchema: nodeParametersSchema('model.automl'),
+    // Budgets above what a Lambda allows run on Fargate (decided per node when the job starts).
+    runtime: 'lambda',
+    costModel: { baseCredits: 5, perMillionRowsCredits: 50 },
+    version: 1,
+  },
+  {
+    key: 'model.evaluate',
+    name: 'Evaluate a model',
+    description:
+      'Scores a trained model on held-out rows: every metric of its problem type, the confusion matrix, and feature importance (learned and by permutation).',
+    kind: 'evaluate',
+    modalities: TABULAR,
+    inputPorts: [
+      { name: 'model', type: 'model', required: true },
+      { name: 'table', type: 'table', required: true },
+    ],
+    outputPorts: [{ name: 'report', type: 'file' }],
+    parametersSchema: nodeParametersSchema('model.evaluate'),
+    runtime: 'lambda',
+    costModel: { baseCredits: 1, perMillionRowsCredits: 10 },
+    version: 1,
+  },
 ];
 
 export interface MlTaskDefinition {
@@ -216,6 +344,8 @@ export interface MlTaskDefinition {
   metrics: string[];
   /** Starting pipeline (nodes + edges) and the algorithms that suit the task. */
   template: JsonObject;
+  /** Listed by GET /ml-tasks only when every algorithm and node it needs exists. */
+  available: boolean;
 }
 
 function splitTemplate(recommendedAlgorithms: string[], splitParams: JsonObject = {}): JsonObject {
@@ -229,6 +359,88 @@ function splitTemplate(recommendedAlgorithms: string[], splitParams: JsonObject 
   };
 }
 
+const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
+  from: { node: from, port: fromPort },
+  to: { node: to, port: toPort },
+});
+
+/**
+ * source → split → impute → encode → AutoML → evaluate. The split comes first so that every
+ * transform is fitted on the training rows only; evaluate scores the raw test rows, which the
+ * model replays its transforms on, as a prediction request would be.
+ */
+function learningTemplate(problemType: 'classification' | 'regression', testFraction: number): JsonObject {
+  return {
+    nodes: [
+      { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
+      { id: 'split', type: 'table.split', label: 'Train/test split', params: { testFraction, seed: 42 } },
+      {
+        id: 'impute',
+        type: 'transform.impute',
+        label: 'Impute missing values',
+        params: { strategy: 'median' },
+      },
+      { id: 'encode', type: 'transform.ordinal_encode', label: 'Encode categories', params: {} },
+      {
+        id: 'automl',
+        type: 'model.automl',
+        label: 'AutoML',
+        params: { problemType, timeBudgetSeconds: 60, maxTrials: 20, seed: 42 },
+      },
+      { id: 'evaluate', type: 'model.evaluate', label: 'Evaluate on the test rows', params: {} },
+    ],
+    edges: [
+      edge('source', 'table', 'split', 'table'),
+      edge('split', 'train', 'impute', 'train'),
+      edge('split', 'test', 'impute', 'test'),
+      edge('impute', 'train', 'encode', 'train'),
+      edge('impute', 'test', 'encode', 'test'),
+      edge('encode', 'train', 'automl', 'train'),
+      edge('encode', 'test', 'automl', 'test'),
+      edge('automl', 'model', 'evaluate', 'model'),
+      edge('split', 'test', 'evaluate', 'table'),
+    ],
+  };
+}
+
+const CLUSTERING_TEMPLATE: JsonObject = {
+  nodes: [
+    { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
+    { id: 'split', type: 'table.split', label: 'Train/test split', params: { testFraction: 0.2, seed: 42 } },
+    {
+      id: 'impute',
+      type: 'transform.impute',
+      label: 'Impute missing values',
+      params: { strategy: 'median' },
+    },
+    { id: 'scale', type: 'transform.scale', label: 'Standardise', params: { method: 'standard' } },
+    {
+      id: 'automl',
+      type: 'model.automl',
+      label: 'k-means',
+      params: {
+        problemType: 'clustering',
+        learners: ['kmeans'],
+        timeBudgetSeconds: 60,
+        maxTrials: 8,
+        seed: 42,
+      },
+    },
+  ],
+  edges: [
+    edge('source', 'table', 'split', 'table'),
+    edge('split', 'train', 'impute', 'train'),
+    edge('split', 'test', 'impute', 'test'),
+    edge('impute', 'train', 'scale', 'train'),
+    edge('impute', 'test', 'scale', 'test'),
+    edge('scale', 'train', 'automl', 'train'),
+    edge('scale', 'test', 'automl', 'test'),
+  ],
+};
+
+const algorithmsFor = (problemType: 'classification' | 'regression' | 'clustering') =>
+  learnersFor(problemType).map((spec) => spec.key);
+
 export const ML_TASKS: readonly MlTaskDefinition[] = [
   {
     key: 'tabular.classification',
@@ -236,8 +448,12 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     description: 'Predict a category from the other columns of a table.',
     modality: 'tabular',
     taskType: 'classification',
-    metrics: ['accuracy', 'f1_macro', 'roc_auc'],
-    template: splitTemplate(['logistic_regression', 'random_forest', 'gradient_boosting']),
+    metrics: ['accuracy', 'balanced_accuracy', 'f1_macro', 'roc_auc', 'pr_auc', 'log_loss', 'brier_score'],
+    template: {
+      ...learningTemplate('classification', 0.2),
+      recommendedAlgorithms: algorithmsFor('classification'),
+    },
+    available: true,
   },
   {
     key: 'tabular.regression',
@@ -245,8 +461,9 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     description: 'Predict a number from the other columns of a table.',
     modality: 'tabular',
     taskType: 'regression',
-    metrics: ['rmse', 'mae', 'r2'],
-    template: splitTemplate(['linear_regression', 'random_forest', 'gradient_boosting']),
+    metrics: ['rmse', 'mae', 'r2', 'mape'],
+    template: { ...learningTemplate('regression', 0.25), recommendedAlgorithms: algorithmsFor('regression') },
+    available: true,
   },
   {
     key: 'tabular.clustering',
@@ -254,13 +471,11 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     description: 'Group similar rows without labels.',
     modality: 'tabular',
     taskType: 'clustering',
-    metrics: ['silhouette', 'davies_bouldin'],
-    template: {
-      nodes: [{ id: 'source', type: 'dataset.source', params: {} }],
-      edges: [],
-      recommendedAlgorithms: ['kmeans', 'pca_kmeans'],
-    },
+    metrics: ['silhouette', 'inertia'],
+    template: { ...CLUSTERING_TEMPLATE, recommendedAlgorithms: algorithmsFor('clustering') },
+    available: true,
   },
+  // Tasks whose learners do not exist yet are kept (their keys are stable) but not listed.
   {
     key: 'text.classification',
     name: 'Text classification',
@@ -268,7 +483,8 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     modality: 'text',
     taskType: 'classification',
     metrics: ['accuracy', 'f1_macro'],
-    template: splitTemplate(['tfidf_logistic_regression', 'naive_bayes']),
+    template: splitTemplate([]),
+    available: false,
   },
   {
     key: 'text.ner',
@@ -277,7 +493,8 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     modality: 'text',
     taskType: 'ner',
     metrics: ['entity_f1', 'precision', 'recall'],
-    template: splitTemplate(['crf']),
+    template: splitTemplate([]),
+    available: false,
   },
   {
     key: 'image.classification',
@@ -285,8 +502,9 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     description: 'Assign a label to each image.',
     modality: 'image',
     taskType: 'classification',
-    metrics: ['accuracy', 'top5_accuracy'],
-    template: splitTemplate(['cnn_transfer_learning']),
+    metrics: ['accuracy'],
+    template: splitTemplate([]),
+    available: false,
   },
   {
     key: 'image.object_detection',
@@ -295,7 +513,8 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     modality: 'image',
     taskType: 'object_detection',
     metrics: ['map_50', 'map_50_95'],
-    template: splitTemplate(['single_stage_detector']),
+    template: splitTemplate([]),
+    available: false,
   },
   {
     key: 'timeseries.forecasting',
@@ -304,9 +523,8 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     modality: 'timeseries',
     taskType: 'forecasting',
     metrics: ['mape', 'smape', 'rmse'],
-    template: splitTemplate(['seasonal_naive', 'exponential_smoothing', 'gradient_boosting_lags'], {
-      shuffle: false,
-    }),
+    template: splitTemplate([], { shuffle: false }),
+    available: false,
   },
   {
     key: 'seismic.denoising',
@@ -315,7 +533,8 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     modality: 'seismic',
     taskType: 'denoising',
     metrics: ['snr_gain_db', 'mse'],
-    template: splitTemplate(['bandpass_filter', 'fx_deconvolution']),
+    template: splitTemplate([]),
+    available: false,
   },
 ];
 
@@ -330,11 +549,6 @@ export interface PipelineTemplateDefinition {
   definition: JsonObject;
 }
 
-const tableEdge = (from: string, fromPort: string, to: string) => ({
-  from: { node: from, port: fromPort },
-  to: { node: to, port: 'table' },
-});
-
 /**
  * Starting pipelines, built from the node types that exist today (reading, splitting, sampling,
  * exporting). Learning and evaluation nodes join them when the catalog has them.
@@ -342,73 +556,27 @@ const tableEdge = (from: string, fromPort: string, to: string) => ({
 export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
   {
     key: 'tabular.classification',
-    name: 'Tabular classification: train/test split',
+    name: 'Tabular classification: AutoML',
     description:
-      'Reads your dataset, splits it into train and test tables (stratify by the label column for balanced classes) and writes both as Parquet.',
+      'Splits your dataset into train and test rows, imputes and encodes with statistics of the training rows, searches learners for 60 seconds (20 trials at most), registers the best model and evaluates it on the test rows. Set the dataset\'s target column first, or "target" on the AutoML node.',
     mlTaskKey: 'tabular.classification',
-    definition: {
-      nodes: [
-        { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
-        {
-          id: 'split',
-          type: 'table.split',
-          label: 'Train/test split',
-          params: { testFraction: 0.2, seed: 42 },
-        },
-        { id: 'train', type: 'export.parquet', label: 'Train table', params: { fileName: 'train.parquet' } },
-        { id: 'test', type: 'export.parquet', label: 'Test table', params: { fileName: 'test.parquet' } },
-      ],
-      edges: [
-        tableEdge('source', 'table', 'split'),
-        tableEdge('split', 'train', 'train'),
-        tableEdge('split', 'test', 'test'),
-      ],
-    },
+    definition: learningTemplate('classification', 0.2),
   },
   {
     key: 'tabular.regression',
-    name: 'Tabular regression: train/test split',
+    name: 'Tabular regression: AutoML',
     description:
-      'Reads your dataset, holds out a quarter of the rows for testing and writes the train table as Parquet and the test table as CSV for inspection.',
+      'Holds out a quarter of the rows, imputes and encodes with statistics of the training rows, searches learners for 60 seconds (20 trials at most), registers the best model and evaluates it on the held-out rows.',
     mlTaskKey: 'tabular.regression',
-    definition: {
-      nodes: [
-        { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
-        {
-          id: 'split',
-          type: 'table.split',
-          label: 'Train/test split',
-          params: { testFraction: 0.25, seed: 42 },
-        },
-        { id: 'train', type: 'export.parquet', label: 'Train table', params: { fileName: 'train.parquet' } },
-        { id: 'test', type: 'export.csv', label: 'Test table', params: { fileName: 'test.csv' } },
-      ],
-      edges: [
-        tableEdge('source', 'table', 'split'),
-        tableEdge('split', 'train', 'train'),
-        tableEdge('split', 'test', 'test'),
-      ],
-    },
+    definition: learningTemplate('regression', 0.25),
   },
   {
     key: 'tabular.clustering',
-    name: 'Tabular clustering: sample',
+    name: 'Tabular clustering: k-means',
     description:
-      'Reads your dataset, takes a reproducible sample of up to 100,000 rows and writes it as Parquet.',
+      'Imputes and standardises with statistics of the training rows, searches k-means settings and reports inertia and silhouette on the held-out rows.',
     mlTaskKey: 'tabular.clustering',
-    definition: {
-      nodes: [
-        { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
-        { id: 'sample', type: 'table.sample', label: 'Sample', params: { rows: 100_000, seed: 42 } },
-        {
-          id: 'features',
-          type: 'export.parquet',
-          label: 'Features',
-          params: { fileName: 'features.parquet' },
-        },
-      ],
-      edges: [tableEdge('source', 'table', 'sample'), tableEdge('sample', 'table', 'features')],
-    },
+    definition: CLUSTERING_TEMPLATE,
   },
 ];
 
@@ -481,6 +649,7 @@ export async function seedReferenceData(db: Database): Promise<void> {
       task_type: task.taskType,
       metrics: textArray(task.metrics),
       template: jsonb(task.template),
+      is_active: task.available,
     };
     await db
       .insertInto('ml_tasks')

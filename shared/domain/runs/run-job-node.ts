@@ -6,6 +6,8 @@ import type { DatabaseTransaction } from '../../db/database';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import { AppError, DependencyUnavailableError, NotFoundError } from '../../kernel/app-error';
 import type {
+  JobDataset,
+  TableRef,
   DatasetSourceRequest,
   NodeImplementation,
   NodeInputs,
@@ -20,6 +22,7 @@ import type { Services } from '../../ports/services';
 import { objectKeys } from '../../storage/object-keys';
 import { asRecord } from '../../kernel/as-record';
 import { asJobOwner } from './job-scope';
+import { databaseLearningRecords } from './learning-records';
 import { isTerminal } from './job-records';
 import { findJob, listJobNodes, markNodeRunning, touchJob } from './job-repository';
 import { findSnapshot } from './pipeline-snapshot-repository';
@@ -88,6 +91,8 @@ interface PreparedNode {
   inputs: NodeInputs;
   inputRows: number;
   jobDatasetVersionId: string | null;
+  pipelineId: string | null;
+  pipelineName: string;
 }
 
 async function runNode(deps: RunJobNodeDeps, request: RunJobNodeRequest): Promise<NodeResult> {
@@ -208,6 +213,8 @@ async function runInSession(
         outputKey: (port, extension) =>
           objectKeys.jobNodeOutput(prepared.userId, jobId, nodeId, port, extension),
         resolveDataset: (source) => resolveDataset(deps, jobId, prepared, source),
+        jobDataset: () => jobDataset(deps, jobId, prepared),
+        learning: learningRecordsFor(deps, jobId, prepared, nodeId),
         progress: (fraction, step) => beat({ currentStep: `${nodeId}: ${step}`, nodeFraction: fraction }),
       },
       prepared.inputs,
@@ -247,7 +254,7 @@ async function prepare(
   const nodes = await listJobNodes(trx, jobId);
   const outputsOf = new Map(nodes.map((n) => [n.nodeId, n]));
 
-  const inputs: Record<string, { key: string; rows?: number }> = {};
+  const inputs: Record<string, TableRef> = {};
   let inputRows = 0;
   for (const edge of snapshot.definition.edges.filter((e) => e.to.node === nodeId)) {
     const parent = outputsOf.get(edge.from.node);
@@ -274,15 +281,22 @@ async function prepare(
     inputs,
     inputRows,
     jobDatasetVersionId: job.datasetVersionId,
+    pipelineId: job.pipelineId,
+    pipelineName: snapshot.name,
   };
 }
 
-function portOutput(output: unknown, port: string): { key: string; rows?: number } | undefined {
+function portOutput(output: unknown, port: string): TableRef | undefined {
   const entry = asRecord(asRecord(asRecord(output)?.['outputs'])?.[port]);
   const key = entry?.['key'];
   const rows = entry?.['rows'];
+  const transformsKey = entry?.['transformsKey'];
   if (typeof key !== 'string') return undefined;
-  return typeof rows === 'number' ? { key, rows } : { key };
+  return {
+    key,
+    ...(typeof rows === 'number' ? { rows } : {}),
+    ...(typeof transformsKey === 'string' ? { transformsKey } : {}),
+  };
 }
 
 /**
@@ -343,6 +357,45 @@ async function resolveDataset(
     versionNumber: found.version_number,
     processedObjectKey: found.processed_object_key,
     rowCount: found.row_count,
+  };
+}
+
+function learningRecordsFor(deps: RunJobNodeDeps, jobId: string, prepared: PreparedNode, nodeId: string) {
+  return databaseLearningRecords(deps.services.db, {
+    userId: prepared.userId,
+    jobId,
+    pipelineId: prepared.pipelineId,
+    pipelineName: prepared.pipelineName,
+    nodeId,
+    datasetVersionId: prepared.jobDatasetVersionId,
+    clock: deps.services.clock,
+  });
+}
+
+/** The dataset version the job was started with, with its dataset's target and problem type. */
+async function jobDataset(
+  deps: RunJobNodeDeps,
+  jobId: string,
+  prepared: PreparedNode,
+): Promise<JobDataset | null> {
+  const versionId = prepared.jobDatasetVersionId;
+  if (!versionId) return null;
+  const found = await asJobOwner(deps.services.db, jobId, (trx) =>
+    trx
+      .selectFrom('dataset_versions as v')
+      .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+      .select(['v.id', 'v.dataset_id', 'v.version_number', 'v.sha256', 'd.target_column', 'd.problem_type'])
+      .where('v.id', '=', versionId)
+      .executeTakeFirst(),
+  );
+  if (!found) return null;
+  return {
+    datasetId: found.dataset_id,
+    datasetVersionId: found.id,
+    versionNumber: found.version_number,
+    sha256: found.sha256,
+    targetColumn: found.target_column,
+    problemType: found.problem_type,
   };
 }
 

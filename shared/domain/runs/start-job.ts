@@ -1,3 +1,4 @@
+import { runtimeForNode } from '../nodes/node-runtime';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../kernel/idempotency-key';
 import type { CreditsPort } from '../billing/credits/credits.port';
 import { isDatabaseError, SqlState } from '../../db/database-error';
@@ -437,7 +438,7 @@ async function createJobFromSnapshot(
       nodeId: node.id,
       nodeType: node.type,
       stage: stageOf.get(node.id) ?? 0,
-      runtime: type.runtime,
+      runtime: runtimeForNode(node.type, type.runtime, node.params),
     })),
   });
   await deps.credits.reserve(trx, {

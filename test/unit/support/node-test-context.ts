@@ -10,7 +10,9 @@ import type {
   NodeInputs,
   NodeResult,
   ResolvedDatasetVersion,
+  JobDataset,
 } from '../../../shared/domain/nodes/node-definition';
+import { MemoryLearningRecords } from '../../support/memory-learning-records';
 import { nodeRegistry } from '../../../shared/domain/nodes/registry';
 import type { SqlEngine } from '../../../shared/ports/sql-engine.port';
 import type { BlobBody, BlobInfo, BlobStore, ListPage } from '../../../shared/ports/blob-store.port';
@@ -34,6 +36,11 @@ export function recordingSession(inner: SqlEngine): SqlEngine & { statements: st
       return inner.query(sql, params);
     },
     describe: (sql) => inner.describe(sql),
+    columns: (sql, params) => {
+      statements.push(sql);
+      return inner.columns(sql, params);
+    },
+    loadTable: (name, columns) => inner.loadTable(name, columns),
     interrupt: () => inner.interrupt(),
     close: () => undefined,
   };
@@ -145,6 +152,7 @@ export interface NodeHarness {
   tables: SqlEngine;
   dir: string;
   progress: { fraction: number; step: string }[];
+  learning: MemoryLearningRecords;
   /** Writes a Parquet object from a SELECT (DuckDB syntax) and returns its key. */
   table(key: string, select: string): Promise<string>;
   /** Runs a node of the registry as a host would. */
@@ -156,6 +164,8 @@ export interface NodeHarness {
       nodeId?: string;
       signal?: AbortSignal;
       dataset?: ResolvedDatasetVersion;
+      /** The job's dataset (target column, problem type) as training nodes read it. */
+      jobDataset?: JobDataset;
       /** Stands in for the harness's session (e.g. to watch the statements a node runs). */
       tables?: SqlEngine;
     },
@@ -175,11 +185,13 @@ export async function createNodeHarness(): Promise<NodeHarness> {
   });
   const progress: { fraction: number; step: string }[] = [];
   let runs = 0;
+  const learning = new MemoryLearningRecords();
   return {
     blobs,
     tables,
     dir,
     progress,
+    learning,
     async table(key, select) {
       const file = path.join(dir, `fixture-${++runs}.parquet`);
       await tables.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
@@ -209,6 +221,8 @@ export async function createNodeHarness(): Promise<NodeHarness> {
         progress: async (fraction, step) => {
           progress.push({ fraction, step });
         },
+        jobDataset: async () => options.jobDataset ?? null,
+        learning,
       };
       try {
         return await node.run(context, inputs, node.params.parse(params));

@@ -19,6 +19,7 @@ import { DirectoryBlobStore } from '../../../../unit/support/node-test-context';
 import { until } from '../../../../support/until';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { createRunningJob, quietOrchestrator } from '../../../support/running-job';
+import { idleSqlEngine } from '../../../../support/idle-sql-engine';
 
 /**
  * The node host (`runJobNode`, shared by the node-runner Lambda, the Fargate container and the
@@ -53,14 +54,7 @@ async function tempRoot(): Promise<string> {
 }
 
 /** A SQL engine for nodes that use no SQL. */
-const noopEngine: OpenSqlEngine = async () => ({
-  run: async () => undefined,
-  all: async () => [],
-  query: async () => [],
-  describe: async () => [],
-  interrupt: () => undefined,
-  close: () => undefined,
-});
+const noopEngine: OpenSqlEngine = async () => idleSqlEngine();
 
 function hostDeps(openEngine: OpenSqlEngine, root: string) {
   return {
@@ -87,16 +81,11 @@ describe('scratch directories', () => {
   it('are removed when closing the session fails after the node ran', async () => {
     const { jobId } = await runningJob();
     const root = await tempRoot();
-    const brokenClose: SqlEngine = {
-      run: async () => undefined,
-      all: async () => [],
-      query: async () => [],
-      describe: async () => [],
-      interrupt: () => undefined,
+    const brokenClose: SqlEngine = idleSqlEngine({
       close: () => {
         throw new Error('the database file is locked');
       },
-    };
+    });
     const engine: OpenSqlEngine = async () => brokenClose;
     const registry = createNodeRegistry([
       {

@@ -12,6 +12,7 @@ import { invocationDeadline } from '../../../../../shared/runtime/invocation-dea
 import { DirectoryBlobStore } from '../../../../unit/support/node-test-context';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { createRunningJob } from '../../../support/running-job';
+import { idleSqlEngine } from '../../../../support/idle-sql-engine';
 
 /**
  * The node runner near Lambda's timeout: the node is stopped before the host is killed, so its
@@ -35,14 +36,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const noopEngine: OpenSqlEngine = async () => ({
-  run: async () => undefined,
-  all: async () => [],
-  query: async () => [],
-  describe: async () => [],
-  interrupt: () => undefined,
-  close: () => undefined,
-});
+const noopEngine: OpenSqlEngine = async () => idleSqlEngine();
 
 describe('a node near its host’s timeout', () => {
   it('stops, leaves no scratch directory (nor one a timed-out invocation left) and fails as a NodeError', async () => {
