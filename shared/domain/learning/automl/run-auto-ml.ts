@@ -27,6 +27,11 @@
  * Without `maxTrials`, an unaffordable trial is skipped and the search goes on with cheaper
  * ones, so the trials depend on the machine's speed.
  *
+ * Learners that need complete numeric input (the catalog says which) are fitted behind an input
+ * preparation kept in their state: median imputation always (rows sent for prediction may have
+ * gaps the training rows had not), one-hot encoding of categorical codes when there are any; a
+ * learner whose one-hot input would exceed MAX_PREPARED_COLUMNS columns is skipped.
+ *
  * Validation: a stratified holdout (default 20 %), stratified k folds (the trial's score is
  * computed on the out-of-fold predictions and its model is the equal-weight ensemble of the k
  * fold models, so no refit is needed), or an explicit validation set. Clustering scores the
@@ -46,7 +51,6 @@ import {
 } from '../learner';
 import {
   LEARNER_CATALOG,
-  learnerSpec,
   type DataShape,
   type HyperParams,
   type LearnerCatalog,
@@ -59,7 +63,6 @@ import {
   ensembleModel,
   fitInputPreparation,
   hasCategoricalFeatures,
-  hasMissingValues,
   preparedModel,
   preparedWidth,
   type InputPreparation,
@@ -329,7 +332,7 @@ interface Kept {
 /** Runs the search; see the module comment. Throws AutoMlInputError only for inconsistent input. */
 export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): AutoMlResult {
   const now = options.now ?? Date.now;
-  const catalog = options.catalog ?? LEARNER_CATALOG;
+  const catalog: LearnerCatalog = options.catalog ?? LEARNER_CATALOG;
   const startMs = now();
   const { problemType, train } = input;
   if (!(input.timeBudgetSeconds > 0) || !Number.isFinite(input.timeBudgetSeconds))
@@ -379,21 +382,20 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
   }
 
   // Learners.
-  const requested = input.learners ?? Object.keys(catalog);
+  const requested = [...new Set(input.learners ?? Object.keys(catalog))];
   const skippedLearners: { learner: string; reason: string }[] = [];
-  const anyMissing =
-    hasMissingValues(train) ||
-    (input.validationSet ? hasMissingValues(input.validationSet.x) : false) ||
-    (input.testSet ? hasMissingValues(input.testSet.x) : false);
   const anyCategorical = hasCategoricalFeatures(train);
   const tracks: Track[] = [];
   requested.forEach((key, order) => {
-    const spec = learnerSpec(key, catalog);
+    const spec = Object.hasOwn(catalog, key) ? catalog[key] : undefined;
+    if (!spec)
+      throw new AutoMlInputError(`Unknown learner "${key}". Learners: ${Object.keys(catalog).join(', ')}.`);
     if (!spec.problemTypes.includes(problemType)) {
       if (input.learners) skippedLearners.push({ learner: key, reason: `does not support ${problemType}` });
       return;
     }
-    const impute = anyMissing && !spec.handlesMissing;
+    // Imputation even when the training rows are complete: rows sent for prediction may not be.
+    const impute = !spec.handlesMissing;
     const oneHot = anyCategorical && !spec.handlesCategorical;
     const width = oneHot ? preparedWidth(train, true) : train.columns.length;
     if (width > MAX_PREPARED_COLUMNS) {

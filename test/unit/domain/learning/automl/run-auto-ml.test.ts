@@ -288,6 +288,27 @@ describe('runAutoMl: trials', () => {
     expect(probaOf(restored, x)).toEqual(probaOf(model, x));
   });
 
+  it('fits linear learners with imputation even on complete rows, so gaps in new rows are filled', () => {
+    const { x, y } = regressionData(200, 19);
+    const result = runAutoMl({
+      problemType: 'regression',
+      train: x,
+      target: y,
+      timeBudgetSeconds: 600,
+      maxTrials: 1,
+      learners: ['ridge'],
+    });
+    const model = result.best?.model;
+    if (!model) throw new Error('no model');
+    const gappy = matrix([
+      Float64Array.from([NaN, 1]),
+      Float64Array.from([0, NaN]),
+      Float64Array.from([1, 1]),
+    ]);
+    const predicted = model.predict(gappy);
+    expect(predicted.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
   it('k-fold validation scores out of fold and keeps the fold models as one ensemble', () => {
     const { x, y } = regressionData(300, 11);
     const result = runAutoMl({
