@@ -8,6 +8,7 @@ import { cancelJob } from '../../../shared/domain/runs/cancel-job';
 import { jobCredits } from '../../../shared/domain/runs/job-credits';
 import { jobViewSchema, toJobView } from '../../../shared/domain/runs/job-view';
 import { getJob, listCallerJobs } from '../../../shared/domain/runs/query-jobs';
+import { getJobLeaderboards } from '../../../shared/domain/runs/job-leaderboard';
 import { retryJob, startJob } from '../../../shared/domain/runs/start-job';
 
 /** `jobs`: start a pipeline run, follow it, cancel it, run it again. */
@@ -116,6 +117,34 @@ export const jobRoutes: RouteSpec[] = [
       const { caller } = signedIn(request);
       const { job, nodes } = await getJob(services.db, caller, request.params.jobId);
       return { status: 200, headers: { 'cache-control': 'no-store' }, body: toJobView(job, nodes) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/jobs/{jobId}/leaderboard',
+    group: 'jobs',
+    operationId: 'getJobLeaderboard',
+    summary:
+      'The leaderboards of the job’s training nodes: rank, learner, hyperparameters, validation and test scores, fit seconds, predict ms per 1,000 rows, artifact bytes, status and stop reason',
+    tags: ['jobs'],
+    auth: 'user',
+    request: {
+      params: jobParams,
+      query: z.object({ nodeId: z.string().min(1).max(64).optional() }).strict(),
+    },
+    responses: {
+      200: {
+        description: 'One entry per training node that finished',
+        schema: z
+          .object({ items: z.array(z.object({ nodeId: z.string(), leaderboard: z.unknown() })) })
+          .meta({ id: 'JobLeaderboards' }),
+      },
+      404: { description: 'No such job (or node) of yours' },
+    },
+    async handle(request, services) {
+      const { caller } = signedIn(request);
+      const items = await getJobLeaderboards(services, caller, request.params.jobId, request.query.nodeId);
+      return { status: 200, headers: { 'cache-control': 'no-store' }, body: { items } };
     },
   }),
   defineRoute({
