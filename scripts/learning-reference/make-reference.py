@@ -8,7 +8,17 @@ Two outputs, both under test/fixtures/learning/:
   sets (make_classification, make_friedman1). Both sides of the comparison read these bytes.
 * sklearn-reference.json: per data set the stratified train/test split and the cross-validation
   folds, per data set x learner the hyperparameters (in PipeWeave's camelCase names) and
-  scikit-learn's scores, k-means inertia, PCA results, and golden cases for every metric.
+  scikit-learn's scores, k-means inertia, PCA results, and golden cases for every metric, and
+  `templateSplits` (below).
+
+Template splits. `templateSplits` scores scikit-learn on the split PipeWeave's tabular
+classification template makes (table.split with testFraction 0.2, seed 42, not stratified), read
+from template-split/<data set>.json: the 0-based CSV data rows of train and test, as written by
+test/unit/shared/domain/nodes/library/split-node-template-split.test.ts from the node itself
+(PW_UPDATE_FIXTURES=1). Per data set it holds the test accuracy of a few learners with scikit-learn's
+default hyperparameters, trained on the train rows with `target` as the label and every other column
+as a feature, and `bestAccuracy`, the highest of them: the number an end-to-end run of the template's
+AutoML is compared with.
 
 Evaluation protocol. A data set under 2,000 rows is scored by the mean over 5 stratified folds
 (KFold for regression): on iris one test row is worth 0.02-0.03 of accuracy, more than the
@@ -88,6 +98,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "test" / "fixtures" / "learning"
 DATASETS = FIXTURES / "datasets"
 REFERENCE = FIXTURES / "sklearn-reference.json"
+TEMPLATE_SPLITS = FIXTURES / "template-split"
 SKLEARN_DATA = Path(sk_datasets.__file__).parent / "data"
 
 SEED = 20240611
@@ -570,6 +581,67 @@ def pca_case(name, x, n_components):
     }
 
 
+# --------------------------------------------------------------------------- template splits
+
+# The split parameters of the tabular classification template (shared/domain/pipelines/reference-data.ts).
+TEMPLATE_SPLIT_PARAMS = {"testFraction": 0.2, "seed": 42}
+TEMPLATE_SPLIT_DATASETS = ["breast_cancer"]
+
+
+def template_split_learners():
+    """(name, scikit-learn estimator) with scikit-learn's default hyperparameters."""
+    return [
+        ("hist_gradient_boosting_classifier", HistGradientBoostingClassifier(random_state=0)),
+        ("random_forest_classifier", RandomForestClassifier(random_state=0, n_jobs=1)),
+        ("logistic_regression", make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))),
+    ]
+
+
+def read_template_split(name, n_rows):
+    """The train and test rows of template-split/<name>.json, checked to partition the data set."""
+    path = TEMPLATE_SPLITS / f"{name}.json"
+    if not path.exists():
+        raise SystemExit(
+            f"{path.relative_to(ROOT)} is missing: PW_UPDATE_FIXTURES=1 npx vitest run --project unit "
+            "test/unit/shared/domain/nodes/library/split-node-template-split.test.ts"
+        )
+    split = json.loads(path.read_text())
+    train, test = [int(i) for i in split["train"]], [int(i) for i in split["test"]]
+    problems = []
+    if split.get("file") != f"datasets/{name}.csv":
+        problems.append(f"file {split.get('file')!r} is not datasets/{name}.csv")
+    if split.get("params") != TEMPLATE_SPLIT_PARAMS:
+        problems.append(f"params {split.get('params')!r} are not {TEMPLATE_SPLIT_PARAMS!r}")
+    if split.get("nRows") != n_rows or sorted(train + test) != list(range(n_rows)):
+        problems.append(f"train and test do not partition the {n_rows} rows")
+    if problems:
+        raise SystemExit(f"{path.relative_to(ROOT)}: " + "; ".join(problems))
+    return path, train, test
+
+
+def template_split_case(name, text):
+    rows = list(csv.reader(io.StringIO(text)))
+    header, data = rows[0], np.array([[float(v) for v in row] for row in rows[1:]])
+    label = header.index("target")
+    features = [i for i in range(len(header)) if i != label]
+    x, y = data[:, features], data[:, label].astype(int)
+    path, train, test = read_template_split(name, len(y))
+    accuracies = {}
+    for learner, model in template_split_learners():
+        model.fit(x[train], y[train])
+        accuracies[learner] = rounded(accuracy_score(y[test], model.predict(x[test])))
+    best = max(accuracies.values())
+    return {
+        "file": str(path.relative_to(FIXTURES)),
+        "params": TEMPLATE_SPLIT_PARAMS,
+        "nTrain": len(train),
+        "nTest": len(test),
+        "accuracy": accuracies,
+        "bestAccuracy": best,
+        "bestLearners": sorted(k for k, v in accuracies.items() if v == best),
+    }
+
+
 # --------------------------------------------------------------------------- metric golden cases
 
 
@@ -774,6 +846,7 @@ def build(texts):
             "regression": regression_golden_cases(),
             "clustering": clustering_golden_cases(texts),
         },
+        "templateSplits": {name: template_split_case(name, texts[name]) for name in TEMPLATE_SPLIT_DATASETS},
     }
 
 
