@@ -16,6 +16,10 @@ describe('node registry', () => {
       'table.filter_rows': { conditions: [{ column: 'a', operator: 'is_null' }] },
       'table.sample': { rows: 1 },
       'table.join': { on: ['a'] },
+      'transform.cast': { columns: ['a'], to: 'number' },
+      'transform.derived_column': { name: 'b', expression: 'a + 1' },
+      'transform.tfidf': { column: 'a' },
+      'model.train': { learner: 'decision_tree' },
     };
     for (const type of NODE_TYPES) {
       const parsed = nodeRegistry.get(type.key).params.parse(minimal[type.key] ?? {}) as Record<
