@@ -21,6 +21,7 @@ import {
 import { inertia, silhouette } from './metrics/clustering-metrics';
 import { mae, mape, r2, rmse } from './metrics/regression-metrics';
 import { SeededRandom } from './random';
+import { argmaxRows } from './argmax-rows';
 
 /**
  * What the evaluate node reports: every metric of the problem type on the rows given, and which
@@ -61,23 +62,6 @@ export interface ClusteringReport {
 }
 
 export type EvaluationReport = ClassificationReport | RegressionReport | ClusteringReport;
-
-function argmaxRows(proba: readonly Float64Array[], nRows: number): Int32Array {
-  const out = new Int32Array(nRows);
-  for (let row = 0; row < nRows; row += 1) {
-    let best = 0;
-    let bestValue = -Infinity;
-    for (let c = 0; c < proba.length; c += 1) {
-      const v = proba[c]?.[row] ?? -Infinity;
-      if (v > bestValue) {
-        bestValue = v;
-        best = c;
-      }
-    }
-    out[row] = best;
-  }
-  return out;
-}
 
 function orNull(compute: () => number): number | null {
   try {

@@ -24,6 +24,7 @@ import {
 } from './table';
 import { applyTransformChain } from './transforms/transform-chain';
 import type { TransformState } from './transforms/transform-state';
+import { argmaxRows } from './argmax-rows';
 
 export const MODEL_ARTIFACT_FORMAT = 'pipeweave.model';
 export const MODEL_ARTIFACT_VERSION = 1;
@@ -389,23 +390,6 @@ function selectInputs(signature: ModelSignature, table: Table): Table {
     return column;
   });
   return createTable(columns, table.nRows);
-}
-
-function argmaxRows(proba: readonly Float64Array[], nRows: number): Int32Array {
-  const out = new Int32Array(nRows);
-  for (let row = 0; row < nRows; row += 1) {
-    let best = 0;
-    let bestValue = -Infinity;
-    proba.forEach((column, c) => {
-      const v = column[row] ?? -Infinity;
-      if (v > bestValue) {
-        bestValue = v;
-        best = c;
-      }
-    });
-    out[row] = best;
-  }
-  return out;
 }
 
 /**

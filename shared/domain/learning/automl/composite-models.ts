@@ -18,6 +18,7 @@ import type {
   LearnerState,
 } from '../learner';
 import { LEARNER_CATALOG, restoreLearner, type LearnerCatalog } from '../learner-catalog';
+import { argmaxRows } from '../argmax-rows';
 
 /** A composite state that cannot be rebuilt (malformed, or members that disagree). */
 export class CompositeModelError extends Error {
@@ -287,23 +288,6 @@ export function ensembleModel(members: readonly EnsembleMember[]): FittedClassif
     featureImportance: importance,
     toState,
   };
-}
-
-function argmaxRows(proba: readonly Float64Array[], nRows: number): Int32Array {
-  const out = new Int32Array(nRows);
-  for (let row = 0; row < nRows; row += 1) {
-    let best = 0;
-    let bestValue = -Infinity;
-    proba.forEach((column, c) => {
-      const v = column[row] ?? -Infinity;
-      if (v > bestValue) {
-        bestValue = v;
-        best = c;
-      }
-    });
-    out[row] = best;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

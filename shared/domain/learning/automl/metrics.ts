@@ -13,6 +13,7 @@ import type { ClassTarget, FeatureMatrix, ProblemType } from '../learner';
 import { accuracy, balancedAccuracy, f1, logLoss, rocAuc } from '../metrics/classification-metrics';
 import { silhouette } from '../metrics/clustering-metrics';
 import { mae, r2, rmse } from '../metrics/regression-metrics';
+import { argmaxRows } from '../argmax-rows';
 
 export const AUTOML_METRICS = [
   'roc_auc',
@@ -63,23 +64,6 @@ export type Truth =
   | { readonly kind: 'values'; readonly y: Float64Array }
   | { readonly kind: 'features'; readonly x: FeatureMatrix };
 
-function argmax(proba: readonly Float64Array[], nRows: number): Int32Array {
-  const out = new Int32Array(nRows);
-  for (let row = 0; row < nRows; row += 1) {
-    let best = 0;
-    let bestValue = -Infinity;
-    proba.forEach((column, c) => {
-      const v = column[row] ?? -Infinity;
-      if (v > bestValue) {
-        bestValue = v;
-        best = c;
-      }
-    });
-    out[row] = best;
-  }
-  return out;
-}
-
 /** The metric's value (in its own orientation); throws when it cannot be computed. */
 export function scorePredictions(
   metric: AutoMlMetric,
@@ -91,7 +75,7 @@ export function scorePredictions(
   if (truth.kind === 'classes' && predictions.kind === 'proba') {
     const yTrue = truth.y.labels;
     const proba = predictions.proba;
-    const predicted = (): Int32Array => argmax(proba, yTrue.length);
+    const predicted = (): Int32Array => argmaxRows(proba, yTrue.length);
     if (metric === 'roc_auc') score = rocAuc(yTrue, proba);
     else if (metric === 'log_loss') score = logLoss(yTrue, proba);
     else if (metric === 'balanced_accuracy') score = balancedAccuracy(yTrue, predicted());

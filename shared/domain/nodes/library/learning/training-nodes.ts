@@ -62,7 +62,10 @@ const experiment = {
     .default(42),
 };
 
-/** A Lambda node may run 15 minutes; above this budget the search runs on Fargate. */
+/**
+ * A Lambda node may run 15 minutes; above this budget the search runs on Fargate, whose node Task
+ * allows 4 hours (statemachines/run-pipeline.asl.json), hence the largest budget of 3.5 hours.
+ */
 export const LAMBDA_AUTOML_BUDGET_SECONDS = 600;
 
 export const autoMlParams = z
@@ -73,7 +76,7 @@ export const autoMlParams = z
     timeBudgetSeconds: z
       .number()
       .min(1)
-      .max(6 * 3600)
+      .max(12_600)
       .default(60)
       .describe(
         `A hard wall-clock limit: the node returns within it plus max(2 s, 5 %). Above ${LAMBDA_AUTOML_BUDGET_SECONDS} s the node runs on Fargate.`,
