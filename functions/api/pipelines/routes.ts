@@ -1,3 +1,5 @@
+import { signedIn } from '../../../shared/kernel/request-context';
+import { ownerScope } from '../../../shared/db/owner-filter';
 import { z } from 'zod';
 import { PIPELINE_STATUSES } from '../../../shared/db/schema';
 import { queryParam } from '../../../shared/http/query-params';
@@ -5,8 +7,10 @@ import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { clonePipeline } from '../../../shared/domain/pipelines/clone-pipeline';
 import { createPipeline } from '../../../shared/domain/pipelines/create-pipeline';
 import { deletePipeline } from '../../../shared/domain/pipelines/delete-pipeline';
-import { pipelineActor } from '../../../shared/domain/pipelines/pipeline-actor';
-import { EMPTY_DEFINITION, pipelineDefinitionSchema } from '../../../shared/domain/pipelines/pipeline-definition';
+import {
+  EMPTY_DEFINITION,
+  pipelineDefinitionSchema,
+} from '../../../shared/domain/pipelines/pipeline-definition';
 import { findPipelines, getPipeline } from '../../../shared/domain/pipelines/pipeline-queries';
 import { updatePipeline } from '../../../shared/domain/pipelines/update-pipeline';
 import {
@@ -52,7 +56,7 @@ export const pipelineRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { definition, ...rest } = request.body;
-      const pipeline = await createPipeline(services.db, pipelineActor(request), {
+      const pipeline = await createPipeline(services.db, signedIn(request), {
         ...rest,
         definition: definition ?? EMPTY_DEFINITION,
       });
@@ -91,7 +95,7 @@ export const pipelineRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { limit, ...filter } = request.query;
-      const page = await findPipelines(services.db, pipelineActor(request).scope, {
+      const page = await findPipelines(services.db, ownerScope(signedIn(request).caller), {
         ...filter,
         limit: limit ?? 50,
       });
@@ -114,7 +118,7 @@ export const pipelineRoutes: RouteSpec[] = [
     async handle(request, services) {
       const pipeline = await getPipeline(
         services.db,
-        pipelineActor(request).scope,
+        ownerScope(signedIn(request).caller),
         request.params.pipelineId,
       );
       return { status: 200, body: pipelineView(pipeline) };
@@ -155,7 +159,7 @@ export const pipelineRoutes: RouteSpec[] = [
     async handle(request, services) {
       const pipeline = await updatePipeline(
         services.db,
-        pipelineActor(request),
+        signedIn(request),
         request.params.pipelineId,
         request.body,
       );
@@ -173,7 +177,7 @@ export const pipelineRoutes: RouteSpec[] = [
     request: { params: pipelineIdParams },
     responses: { 204: { description: 'Deleted' }, 404: notFound, 409: readOnlyTemplate },
     async handle(request, services) {
-      await deletePipeline(services.db, services.clock, pipelineActor(request), request.params.pipelineId);
+      await deletePipeline(services.db, services.clock, signedIn(request), request.params.pipelineId);
       return { status: 204 };
     },
   }),
@@ -201,7 +205,7 @@ export const pipelineRoutes: RouteSpec[] = [
       const outcome = await validateStoredPipeline(
         services.db,
         services.clock,
-        pipelineActor(request),
+        signedIn(request),
         request.params.pipelineId,
       );
       return {
@@ -235,7 +239,7 @@ export const pipelineRoutes: RouteSpec[] = [
     async handle(request, services) {
       const copy = await clonePipeline(
         services.db,
-        pipelineActor(request),
+        signedIn(request),
         request.params.pipelineId,
         request.body ?? {},
       );

@@ -1,8 +1,8 @@
 import { auditEntry, recordAudit } from '../identity/audit/record-audit';
 import type { Database } from '../../db/database';
-import { withOwner } from '../../db/owner-filter';
+import { ownerScope, withOwner } from '../../db/owner-filter';
 import { NotFoundError } from '../../kernel/app-error';
-import type { PipelineActor } from './pipeline-actor';
+import type { SignedInContext } from '../../kernel/request-context';
 import { assertDatasetUsable } from './pipeline-references';
 import { findPipeline, insertPipeline, type Pipeline } from './pipeline-repository';
 
@@ -20,17 +20,17 @@ const MAX_NAME = 255;
  */
 export async function clonePipeline(
   db: Database,
-  actor: PipelineActor,
+  context: SignedInContext,
   id: string,
   input: ClonePipelineInput,
 ): Promise<Pipeline> {
-  return withOwner(db, actor.scope, async (trx) => {
-    const source = await findPipeline(trx, actor.scope, id);
+  return withOwner(db, ownerScope(context.caller), async (trx) => {
+    const source = await findPipeline(trx, ownerScope(context.caller), id);
     if (!source) throw new NotFoundError('Pipeline', id);
-    if (input.datasetId) await assertDatasetUsable(trx, actor.scope.userId, input.datasetId);
-    const datasetId = input.datasetId ?? (source.ownerId === actor.scope.userId ? source.datasetId : null);
+    if (input.datasetId) await assertDatasetUsable(trx, context.caller.userId, input.datasetId);
+    const datasetId = input.datasetId ?? (source.ownerId === context.caller.userId ? source.datasetId : null);
     const copy = await insertPipeline(trx, {
-      ownerId: actor.scope.userId,
+      ownerId: context.caller.userId,
       name: input.name ?? copyName(source.name),
       description: source.description,
       datasetId,
@@ -40,7 +40,7 @@ export async function clonePipeline(
     await recordAudit(
       trx,
       auditEntry(
-        actor.origin,
+        context,
         'pipeline.clone',
         { type: 'pipeline', id: copy.id },
         {

@@ -1,7 +1,7 @@
 import { auditEntry, recordAudit } from '../identity/audit/record-audit';
 import type { Database } from '../../db/database';
-import { withOwner } from '../../db/owner-filter';
-import type { PipelineActor } from './pipeline-actor';
+import { ownerScope, withOwner } from '../../db/owner-filter';
+import type { SignedInContext } from '../../kernel/request-context';
 import type { PipelineDefinition } from './pipeline-definition';
 import { assertDatasetUsable, assertMlTaskExists } from './pipeline-references';
 import { insertPipeline, type Pipeline } from './pipeline-repository';
@@ -18,14 +18,14 @@ export interface CreatePipelineInput {
 /** A new draft pipeline owned by the caller. */
 export async function createPipeline(
   db: Database,
-  actor: PipelineActor,
+  context: SignedInContext,
   input: CreatePipelineInput,
 ): Promise<Pipeline> {
-  return withOwner(db, actor.scope, async (trx) => {
-    if (input.datasetId) await assertDatasetUsable(trx, actor.scope.userId, input.datasetId);
+  return withOwner(db, ownerScope(context.caller), async (trx) => {
+    if (input.datasetId) await assertDatasetUsable(trx, context.caller.userId, input.datasetId);
     if (input.mlTaskId) await assertMlTaskExists(trx, input.mlTaskId);
     const pipeline = await insertPipeline(trx, {
-      ownerId: actor.scope.userId,
+      ownerId: context.caller.userId,
       name: input.name,
       description: input.description ?? null,
       datasetId: input.datasetId ?? null,
@@ -35,7 +35,7 @@ export async function createPipeline(
     await recordAudit(
       trx,
       auditEntry(
-        actor.origin,
+        context,
         'pipeline.create',
         { type: 'pipeline', id: pipeline.id },
         {

@@ -1,9 +1,9 @@
 import { auditEntry, recordAudit } from '../identity/audit/record-audit';
 import type { Database } from '../../db/database';
-import { withOwner } from '../../db/owner-filter';
+import { ownerScope, withOwner } from '../../db/owner-filter';
 import { NotFoundError } from '../../kernel/app-error';
 import type { Clock } from '../../kernel/clock.port';
-import type { PipelineActor } from './pipeline-actor';
+import type { SignedInContext } from '../../kernel/request-context';
 import { findPipelineForChange, softDeletePipeline } from './pipeline-repository';
 import { TemplateReadOnlyError } from './update-pipeline';
 
@@ -14,18 +14,18 @@ import { TemplateReadOnlyError } from './update-pipeline';
 export async function deletePipeline(
   db: Database,
   clock: Clock,
-  actor: PipelineActor,
+  context: SignedInContext,
   id: string,
 ): Promise<void> {
-  await withOwner(db, actor.scope, async (trx) => {
-    const current = await findPipelineForChange(trx, actor.scope, id);
+  await withOwner(db, ownerScope(context.caller), async (trx) => {
+    const current = await findPipelineForChange(trx, ownerScope(context.caller), id);
     if (!current) throw new NotFoundError('Pipeline', id);
     if (current.isTemplate) throw new TemplateReadOnlyError(id);
-    if (!(await softDeletePipeline(trx, actor.scope, id, clock.now())))
+    if (!(await softDeletePipeline(trx, ownerScope(context.caller), id, clock.now())))
       throw new NotFoundError('Pipeline', id);
     await recordAudit(
       trx,
-      auditEntry(actor.origin, 'pipeline.delete', { type: 'pipeline', id }, { name: current.name }),
+      auditEntry(context, 'pipeline.delete', { type: 'pipeline', id }, { name: current.name }),
     );
   });
 }

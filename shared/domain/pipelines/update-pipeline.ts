@@ -1,9 +1,9 @@
 import { auditEntry, diffChanges, recordAudit } from '../identity/audit/record-audit';
 import type { Database } from '../../db/database';
-import { withOwner } from '../../db/owner-filter';
+import { ownerScope, withOwner } from '../../db/owner-filter';
 import { ConflictError, NotFoundError } from '../../kernel/app-error';
 import { canonicalJson } from '../../kernel/canonical-json';
-import type { PipelineActor } from './pipeline-actor';
+import type { SignedInContext } from '../../kernel/request-context';
 import type { PipelineDefinition } from './pipeline-definition';
 import { assertDatasetUsable, assertMlTaskExists } from './pipeline-references';
 import {
@@ -41,12 +41,12 @@ export class TemplateReadOnlyError extends ConflictError {
  */
 export async function updatePipeline(
   db: Database,
-  actor: PipelineActor,
+  context: SignedInContext,
   id: string,
   input: UpdatePipelineInput,
 ): Promise<Pipeline> {
-  return withOwner(db, actor.scope, async (trx) => {
-    const current = await findPipelineForChange(trx, actor.scope, id);
+  return withOwner(db, ownerScope(context.caller), async (trx) => {
+    const current = await findPipelineForChange(trx, ownerScope(context.caller), id);
     if (!current) throw new NotFoundError('Pipeline', id);
     if (current.isTemplate) throw new TemplateReadOnlyError(id);
     if (input.version !== undefined && input.version !== current.version) {
@@ -56,7 +56,7 @@ export async function updatePipeline(
         { field: 'body.version', details: { currentVersion: current.version } },
       );
     }
-    const ownerId = current.ownerId ?? actor.scope.userId;
+    const ownerId = current.ownerId ?? context.caller.userId;
     if (input.datasetId) await assertDatasetUsable(trx, ownerId, input.datasetId);
     if (input.mlTaskId) await assertMlTaskExists(trx, input.mlTaskId);
 
@@ -76,12 +76,12 @@ export async function updatePipeline(
     if (input.status === 'archived') changes.status = 'archived';
     if (Object.keys(changes).length === 0) return current;
 
-    const updated = await updatePipelineRow(trx, actor.scope, id, changes);
+    const updated = await updatePipelineRow(trx, ownerScope(context.caller), id, changes);
     if (!updated) throw new NotFoundError('Pipeline', id);
     await recordAudit(
       trx,
       auditEntry(
-        actor.origin,
+        context,
         'pipeline.update',
         { type: 'pipeline', id },
         diffChanges(

@@ -1,10 +1,10 @@
 import { auditEntry, recordAudit } from '../identity/audit/record-audit';
 import type { Database } from '../../db/database';
-import { withOwner } from '../../db/owner-filter';
+import { ownerScope, withOwner } from '../../db/owner-filter';
 import { NotFoundError } from '../../kernel/app-error';
 import type { Clock } from '../../kernel/clock.port';
 import { clip, fitPrefix } from '../../kernel/bounded-json';
-import type { PipelineActor } from './pipeline-actor';
+import type { SignedInContext } from '../../kernel/request-context';
 import { findPipelineForChange, updatePipeline, type Pipeline } from './pipeline-repository';
 import type { PipelineIssue } from './validate-pipeline';
 import { validatePipelineForOwner } from './validate-pipeline-for-owner';
@@ -36,11 +36,11 @@ export interface StoredValidation {
 export async function validateStoredPipeline(
   db: Database,
   clock: Clock,
-  actor: PipelineActor,
+  context: SignedInContext,
   id: string,
 ): Promise<StoredValidation> {
-  return withOwner(db, actor.scope, async (trx) => {
-    const pipeline = await findPipelineForChange(trx, actor.scope, id);
+  return withOwner(db, ownerScope(context.caller), async (trx) => {
+    const pipeline = await findPipelineForChange(trx, ownerScope(context.caller), id);
     if (!pipeline) throw new NotFoundError('Pipeline', id);
     const result = await validatePipelineForOwner(trx, {
       ownerId: pipeline.ownerId,
@@ -50,7 +50,7 @@ export async function validateStoredPipeline(
     if (pipeline.isTemplate) return { valid: result.valid, issues: result.issues, pipeline };
 
     const keepArchived = pipeline.status === 'archived';
-    const updated = await updatePipeline(trx, actor.scope, id, {
+    const updated = await updatePipeline(trx, ownerScope(context.caller), id, {
       ...(keepArchived ? {} : { status: result.valid ? 'validated' : 'draft' }),
       validatedAt: result.valid ? clock.now() : null,
       validationErrors: result.valid ? null : storedIssues(result.issues),
@@ -59,7 +59,7 @@ export async function validateStoredPipeline(
     await recordAudit(
       trx,
       auditEntry(
-        actor.origin,
+        context,
         'pipeline.validate',
         { type: 'pipeline', id },
         {

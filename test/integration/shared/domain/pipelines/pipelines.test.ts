@@ -9,7 +9,7 @@ import { fixedClock } from '../../../../../shared/kernel/clock.port';
 import { clonePipeline } from '../../../../../shared/domain/pipelines/clone-pipeline';
 import { createPipeline } from '../../../../../shared/domain/pipelines/create-pipeline';
 import { deletePipeline } from '../../../../../shared/domain/pipelines/delete-pipeline';
-import type { PipelineActor } from '../../../../../shared/domain/pipelines/pipeline-actor';
+import type { SignedInContext } from '../../../../../shared/kernel/request-context';
 import type { PipelineDefinition } from '../../../../../shared/domain/pipelines/pipeline-definition';
 import { findPipelines, getPipeline } from '../../../../../shared/domain/pipelines/pipeline-queries';
 import { updatePipeline } from '../../../../../shared/domain/pipelines/update-pipeline';
@@ -30,21 +30,18 @@ afterAll(async () => {
   await testDb.drop();
 });
 
-function actor(userId: string, role: TenantScope['role'] = 'user'): PipelineActor {
+function actor(userId: string, role: TenantScope['role'] = 'user'): SignedInContext {
   return {
-    scope: { userId, role },
-    origin: {
-      caller: { userId, role, via: 'jwt', scopes: [] },
-      sourceIp: '203.0.113.7',
-      userAgent: 'vitest',
-      requestId: randomUUID(),
-    },
+    caller: { userId, role, via: 'jwt', scopes: [] },
+    sourceIp: '203.0.113.7',
+    userAgent: 'vitest',
+    requestId: randomUUID(),
   };
 }
 
 async function newUser(role: TenantScope['role'] = 'user') {
   const user = await createTestUser(db, { role });
-  return { id: user.id, actor: actor(user.id, role) };
+  return { id: user.id, actor: actor(user.id, role), scope: { userId: user.id, role } };
 }
 
 async function newDataset(ownerId: string, modality: Modality = 'tabular'): Promise<string> {
@@ -176,7 +173,7 @@ describe('pipeline lifecycle', () => {
       ConflictError,
       'PIPELINE.VERSION_CONFLICT',
     );
-    expect(await getPipeline(db, alice.actor.scope, pipeline.id)).toMatchObject({ name: 'p', version: 2 });
+    expect(await getPipeline(db, alice.scope, pipeline.id)).toMatchObject({ name: 'p', version: 2 });
   });
 
   it('archives and restores a pipeline; validating an archived one keeps it archived', async () => {
@@ -237,7 +234,7 @@ describe('pipeline lifecycle', () => {
       datasetId,
       definition: splitPipeline(0.2),
     });
-    await withTenant(db, alice.actor.scope, (trx) =>
+    await withTenant(db, alice.scope, (trx) =>
       trx.updateTable('datasets').set({ deleted_at: new Date() }).where('id', '=', datasetId).execute(),
     );
     const afterDelete = await validateStoredPipeline(db, clock, alice.actor, orphan.id);
@@ -247,7 +244,7 @@ describe('pipeline lifecycle', () => {
   it("checks node modalities against the dataset's modality", async () => {
     const alice = await newUser();
     const images = await newDataset(alice.id, 'image');
-    const result = await withTenant(db, alice.actor.scope, (trx) =>
+    const result = await withTenant(db, alice.scope, (trx) =>
       validatePipelineForOwner(trx, { ownerId: alice.id, datasetId: images, definition: splitPipeline(0.2) }),
     );
     // Every node in today's catalog works on every modality.
@@ -266,7 +263,7 @@ describe('tenancy', () => {
       definition: splitPipeline(0.2),
     });
 
-    await expectRejected(getPipeline(db, bob.actor.scope, pipeline.id), NotFoundError, 'PIPELINE.NOT_FOUND');
+    await expectRejected(getPipeline(db, bob.scope, pipeline.id), NotFoundError, 'PIPELINE.NOT_FOUND');
     await expectRejected(
       updatePipeline(db, bob.actor, pipeline.id, { name: 'mine' }),
       NotFoundError,
@@ -283,10 +280,10 @@ describe('tenancy', () => {
       'PIPELINE.NOT_FOUND',
     );
     await expectRejected(clonePipeline(db, bob.actor, pipeline.id, {}), NotFoundError, 'PIPELINE.NOT_FOUND');
-    const page = await findPipelines(db, bob.actor.scope, { limit: 100 });
+    const page = await findPipelines(db, bob.scope, { limit: 100 });
     expect(page.items.map((p) => p.id)).not.toContain(pipeline.id);
 
-    expect(await getPipeline(db, alice.actor.scope, pipeline.id)).toMatchObject({
+    expect(await getPipeline(db, alice.scope, pipeline.id)).toMatchObject({
       name: 'secret',
       status: 'draft',
       version: 1,
@@ -301,8 +298,8 @@ describe('tenancy', () => {
       definition: splitPipeline(0.2),
     });
 
-    await expect(getPipeline(db, admin.actor.scope, pipeline.id)).rejects.toBeInstanceOf(NotFoundError);
-    const page = await findPipelines(db, admin.actor.scope, { limit: 50 });
+    await expect(getPipeline(db, admin.scope, pipeline.id)).rejects.toBeInstanceOf(NotFoundError);
+    const page = await findPipelines(db, admin.scope, { limit: 50 });
     expect(page.items.map((p) => p.id)).not.toContain(pipeline.id);
   });
 
@@ -312,13 +309,13 @@ describe('tenancy', () => {
     await createPipeline(db, alice.actor, { name: 'a', definition: splitPipeline(0.2) });
 
     // No owner filter in this query: only the policies stand between bob and alice's rows.
-    const visible = await withTenant(db, bob.actor.scope, (trx) =>
+    const visible = await withTenant(db, bob.scope, (trx) =>
       trx.selectFrom('pipelines').select(['user_id', 'is_template']).execute(),
     );
     expect(visible.length).toBe(PIPELINE_TEMPLATES.length);
     expect(visible.every((row) => row.is_template && row.user_id === null)).toBe(true);
     // Nor can bob write to a template behind the repository's back.
-    const changed = await withTenant(db, bob.actor.scope, (trx) =>
+    const changed = await withTenant(db, bob.scope, (trx) =>
       trx
         .updateTable('pipelines')
         .set({ name: 'hijacked' })
@@ -348,7 +345,7 @@ describe('listing', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await findPipelines(db, alice.actor.scope, { limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await findPipelines(db, alice.scope, { limit: 2, ...(cursor ? { cursor } : {}) });
       seen.push(...page.items.map((p) => p.id));
       cursor = page.nextCursor;
       pages += 1;
@@ -356,20 +353,20 @@ describe('listing', () => {
     expect(pages).toBe(3);
     expect(seen).toEqual([...ids].reverse());
 
-    const archived = await findPipelines(db, alice.actor.scope, { limit: 10, status: ['archived'] });
+    const archived = await findPipelines(db, alice.scope, { limit: 10, status: ['archived'] });
     expect(archived.items.map((p) => p.id)).toEqual([ids[1]]);
-    const onDataset = await findPipelines(db, alice.actor.scope, { limit: 10, datasetId });
+    const onDataset = await findPipelines(db, alice.scope, { limit: 10, datasetId });
     expect(onDataset.items.map((p) => p.id)).toEqual([ids[4], ids[2], ids[0]]);
-    const byName = await findPipelines(db, alice.actor.scope, { limit: 10, search: 'line 3' });
+    const byName = await findPipelines(db, alice.scope, { limit: 10, search: 'line 3' });
     expect(byName.items.map((p) => p.id)).toEqual([ids[3]]);
-    const literal = await findPipelines(db, alice.actor.scope, { limit: 10, search: '%' });
+    const literal = await findPipelines(db, alice.scope, { limit: 10, search: '%' });
     expect(literal.items).toEqual([]);
   });
 
   it('rejects a cursor it did not issue', async () => {
     const alice = await newUser();
     await expectRejected(
-      findPipelines(db, alice.actor.scope, { limit: 2, cursor: 'bm9wZQ' }),
+      findPipelines(db, alice.scope, { limit: 2, cursor: 'bm9wZQ' }),
       Error,
       'REQUEST.INVALID_CURSOR',
     );
@@ -379,7 +376,7 @@ describe('listing', () => {
 describe('templates', () => {
   it('ships the tabular templates, readable and cloneable by everyone but changeable by no one', async () => {
     const carol = await newUser();
-    const templates = await findPipelines(db, carol.actor.scope, { template: true, limit: 50 });
+    const templates = await findPipelines(db, carol.scope, { template: true, limit: 50 });
     expect(templates.items.map((t) => t.templateKey).sort()).toEqual(
       ['tabular.classification', 'tabular.clustering', 'tabular.regression'].sort(),
     );
@@ -387,7 +384,7 @@ describe('templates', () => {
     if (!classification) throw new Error('no classification template');
     expect(classification).toMatchObject({ ownerId: null, isTemplate: true, mlTaskId: expect.any(String) });
     // The caller's own list does not mix templates in.
-    expect((await findPipelines(db, carol.actor.scope, { limit: 50 })).items).toEqual([]);
+    expect((await findPipelines(db, carol.scope, { limit: 50 })).items).toEqual([]);
 
     await expectRejected(
       updatePipeline(db, carol.actor, classification.id, { name: 'mine' }),
@@ -475,7 +472,7 @@ describe('deletion', () => {
       name: 'doomed',
       definition: splitPipeline(0.2),
     });
-    const { snapshot, job } = await withTenant(db, alice.actor.scope, async (trx) => {
+    const { snapshot, job } = await withTenant(db, alice.scope, async (trx) => {
       const snapshotRow = await trx
         .insertInto('pipeline_snapshots')
         .values({
@@ -502,17 +499,13 @@ describe('deletion', () => {
 
     await deletePipeline(db, clock, alice.actor, pipeline.id);
 
-    await expectRejected(
-      getPipeline(db, alice.actor.scope, pipeline.id),
-      NotFoundError,
-      'PIPELINE.NOT_FOUND',
-    );
+    await expectRejected(getPipeline(db, alice.scope, pipeline.id), NotFoundError, 'PIPELINE.NOT_FOUND');
     await expectRejected(
       deletePipeline(db, clock, alice.actor, pipeline.id),
       NotFoundError,
       'PIPELINE.NOT_FOUND',
     );
-    expect((await findPipelines(db, alice.actor.scope, { limit: 10 })).items).toEqual([]);
+    expect((await findPipelines(db, alice.scope, { limit: 10 })).items).toEqual([]);
     const row = await withSystemScope(db, 'admin.test-fixture', (trx) =>
       trx
         .selectFrom('pipelines')
@@ -524,7 +517,7 @@ describe('deletion', () => {
     const countAfter = await pipelineCount();
     expect(countAfter.pipeline_count).toBe(countBefore.pipeline_count - 1);
 
-    const survivors = await withTenant(db, alice.actor.scope, async (trx) => ({
+    const survivors = await withTenant(db, alice.scope, async (trx) => ({
       snapshot: await trx
         .selectFrom('pipeline_snapshots')
         .select(['id', 'definition'])
