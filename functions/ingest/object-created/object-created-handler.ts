@@ -1,6 +1,9 @@
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { handleObjectArrival } from '../../../shared/domain/datasets/ingestion/dispatch/handle-object-arrival';
-import type { ArrivalOutcome, ObjectArrival } from '../../../shared/domain/datasets/ingestion/dispatch/object-arrival';
+import type {
+  ArrivalOutcome,
+  ObjectArrival,
+} from '../../../shared/domain/datasets/ingestion/dispatch/object-arrival';
 import type { Services } from '../../../shared/ports/services';
 import { decodeS3EventKey } from '../../../shared/storage/object-keys';
 

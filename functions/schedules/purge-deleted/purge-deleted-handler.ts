@@ -1,5 +1,8 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { purgeDeletedDatasets, type DatasetPurgeReport } from '../../../shared/domain/datasets/purge-deleted-datasets';
+import {
+  purgeDeletedDatasets,
+  type DatasetPurgeReport,
+} from '../../../shared/domain/datasets/purge-deleted-datasets';
 import { purgeDeletedUsers, type PurgeReport } from '../../../shared/domain/identity/purge-deleted-users';
 import type { Services } from '../../../shared/ports/services';
 

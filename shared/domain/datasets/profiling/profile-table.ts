@@ -7,7 +7,14 @@ import {
   type ProfileWarning,
 } from './profile-report';
 import { profileWarnings } from './profile-warnings';
-import { sqlIdent, sqlNumber, sqlText, type SqlEngine, type SqlRow, type SqlValue } from '../../../ports/sql-engine.port';
+import {
+  sqlIdent,
+  sqlNumber,
+  sqlText,
+  type SqlEngine,
+  type SqlRow,
+  type SqlValue,
+} from '../../../ports/sql-engine.port';
 
 /**
  * Profiles a table-valued SQL expression (e.g. `read_parquet('/tmp/…/data.parquet')`) with the

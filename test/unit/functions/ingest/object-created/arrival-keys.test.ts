@@ -3,7 +3,10 @@ import path from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { arrivalFromRecord } from '../../../../../functions/ingest/object-created/object-created-handler';
-import { arrivalId, arrivalIdempotencyKey } from '../../../../../shared/domain/datasets/ingestion/dispatch/object-arrival';
+import {
+  arrivalId,
+  arrivalIdempotencyKey,
+} from '../../../../../shared/domain/datasets/ingestion/dispatch/object-arrival';
 import { ingestionMessageSchema } from '../../../../../shared/domain/datasets/ingestion/messages';
 import { parseArrivalKey } from '../../../../../shared/storage/object-keys';
 import { TEST_EVENTS } from '../../../../support/repo-paths';

@@ -25,10 +25,7 @@ interface TaskState {
 }
 
 async function planStages(): Promise<TaskState> {
-  const text = await readFile(
-    path.join(STATE_MACHINES, 'run-pipeline.asl.json'),
-    'utf8',
-  );
+  const text = await readFile(path.join(STATE_MACHINES, 'run-pipeline.asl.json'), 'utf8');
   const machine = JSON.parse(text) as { States: Record<string, TaskState> };
   const state = machine.States['PlanStages'];
   if (!state) throw new Error('run-pipeline has no PlanStages state');

@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fitKMeans } from '../../../../../shared/domain/learning/learners/kmeans';
-import { fitLinearRegression, fitRidge } from '../../../../../shared/domain/learning/learners/linear-regression';
+import {
+  fitLinearRegression,
+  fitRidge,
+} from '../../../../../shared/domain/learning/learners/linear-regression';
 import {
   fitLogisticRegression,
   type LogisticRegressionParams,

@@ -1,5 +1,9 @@
 /** Seeded synthetic datasets for the tree learner tests. */
-import type { ClassTarget, FeatureMatrix, LearnerState } from '../../../../../../shared/domain/learning/learner';
+import type {
+  ClassTarget,
+  FeatureMatrix,
+  LearnerState,
+} from '../../../../../../shared/domain/learning/learner';
 import { SeededRandom } from '../../../../../../shared/domain/learning/random';
 
 export function matrix(columns: Float64Array[], categories?: (number | undefined)[]): FeatureMatrix {

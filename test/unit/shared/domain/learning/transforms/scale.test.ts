@@ -5,7 +5,11 @@ import {
   selectRows,
   stringColumn,
 } from '../../../../../../shared/domain/learning/table';
-import { applyScale, describeScale, fitScale } from '../../../../../../shared/domain/learning/transforms/scale';
+import {
+  applyScale,
+  describeScale,
+  fitScale,
+} from '../../../../../../shared/domain/learning/transforms/scale';
 import { expectReplayable, valuesOf } from './transform-test-support';
 
 const table = createTable([

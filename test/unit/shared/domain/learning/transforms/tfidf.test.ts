@@ -9,7 +9,11 @@ import {
   stringColumn,
   type Table,
 } from '../../../../../../shared/domain/learning/table';
-import { applyTfidf, describeTfidf, fitTfidf } from '../../../../../../shared/domain/learning/transforms/tfidf';
+import {
+  applyTfidf,
+  describeTfidf,
+  fitTfidf,
+} from '../../../../../../shared/domain/learning/transforms/tfidf';
 import {
   analyzeText,
   DEFAULT_TFIDF_OPTIONS,
