@@ -1,3 +1,4 @@
+import type { Caller } from '../kernel/request-context';
 import type { Database, DatabaseTransaction } from './database';
 import { withTenant, type TenantScope } from './tenant';
 
@@ -11,9 +12,7 @@ import { withTenant, type TenantScope } from './tenant';
  * Another user's id answers 404 through a user route whatever the caller's role, the same as
  * `GET /datasets/{id}` does.
  */
-export interface Owner {
-  userId: string;
-}
+export type Owner = Pick<Caller, 'userId'>;
 
 /** The tenant scope a user route runs in: the caller's id, never the admin bypass. */
 export function ownerScope(caller: Owner): TenantScope {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Caller } from '../kernel/request-context';
 import type { Database, DatabaseTransaction } from './database';
 
 /**
@@ -13,10 +14,8 @@ import type { Database, DatabaseTransaction } from './database';
  * PostgreSQL, Aurora's master user). Role and settings go in one statement: one Data API round
  * trip per transaction instead of two.
  */
-export interface TenantScope {
-  userId: string;
-  role: 'user' | 'admin';
-}
+/** The part of the acting caller a transaction's tenant settings need. */
+export type TenantScope = Pick<Caller, 'userId' | 'role'>;
 
 export const TENANT_SETTING = 'pipeweave.user_id';
 export const ROLE_SETTING = 'pipeweave.role';
