@@ -73,6 +73,9 @@ describe('README walk through', () => {
     expect(output).toContain('species: categorical');
     expect(output).toContain('completed 100%');
     expect(output).toMatch(/split: success/);
+    expect(output).toMatch(/automl: success/);
+    expect(output).toMatch(/^1\. [a-z_]+ ok$/m);
+    expect(output).toMatch(/model [a-z_]+, test accuracy (0|1)/);
     expect(output).toContain('"field":"body.role"');
     expect(output).toMatch(/"key":"pw_/);
   });
