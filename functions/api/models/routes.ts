@@ -1,15 +1,96 @@
 import { z } from 'zod';
 import { ownerScope } from '../../../shared/db/owner-filter';
+import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { signedIn } from '../../../shared/kernel/request-context';
+import {
+  downloadModel,
+  MODEL_DOWNLOAD_FORMATS,
+  MODEL_DOWNLOAD_SECONDS,
+} from '../../../shared/domain/models/download-model';
 import { getModel } from '../../../shared/domain/models/get-model';
+import { listCallerModels } from '../../../shared/domain/models/list-models';
 import { modelView, modelViewSchema } from '../../../shared/domain/models/model-view';
+import { predictRows } from '../../../shared/domain/models/predict-rows';
+import { MAX_PREDICTION_BYTES, MAX_PREDICTION_ROWS } from '../../../shared/domain/models/prediction-rows';
 
 /**
- * `models`: the models training nodes registered. Reading one is all there is so far; the model
- * registry (lists, stages, downloads) grows in this group, its own function.
+ * `models`: the models training nodes registered: read and list them, predict rows online and
+ * download their artifacts. The model registry (stages, aliases) grows in this group, its own
+ * function.
  */
+
+/** Ids compare as PostgreSQL prints them. */
+const id = () => z.uuid().transform((value) => value.toLowerCase());
+const modelParams = z.object({ modelId: id() });
+const notFound = { description: 'No such model (or not yours)' };
+const ownerOf = (request: Parameters<typeof signedIn>[0]) => ownerScope(signedIn(request).caller);
+
+const predictionSchema = z
+  .object({
+    predictions: z
+      .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .meta({ description: 'One per row: the class label, the value, or the cluster index' }),
+    probabilities: z
+      .array(z.record(z.string(), z.number()))
+      .nullable()
+      .meta({ description: 'Classification: per row, each class’s probability keyed by its label' }),
+    model: z.object({
+      id: z.string(),
+      name: z.string(),
+      version: z.number().int(),
+      sha256: z.string().nullable(),
+    }),
+  })
+  .meta({ id: 'ModelPredictions' });
+
+const downloadSchema = z
+  .object({
+    url: z.string().meta({ description: 'Presigned GET of the artifact' }),
+    expiresAt: z.string(),
+    fileName: z.string(),
+    sha256: z.string().nullable(),
+    sizeBytes: z.number().int().nullable(),
+    format: z.literal('json'),
+  })
+  .meta({ id: 'ModelDownload' });
+
 export const modelRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/models',
+    group: 'models',
+    operationId: 'listModels',
+    summary: 'Your models, newest first',
+    description:
+      'Filter by `name`, `pipelineId`, `jobId`, `experimentId` or `algorithm`; `limit` per page; pass `nextCursor` back as `cursor` for the next page.',
+    tags: ['models'],
+    auth: 'user',
+    request: {
+      query: z.object({
+        name: z.string().trim().min(1).max(255).optional(),
+        pipelineId: id().optional(),
+        jobId: id().optional(),
+        experimentId: id().optional(),
+        algorithm: z.string().trim().min(1).max(100).optional(),
+        cursor: z.string().max(500).optional(),
+        limit: queryParam.int({ min: 1, max: 100 }).optional(),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'One page',
+        schema: z
+          .object({ items: z.array(modelViewSchema), nextCursor: z.string().nullable() })
+          .meta({ id: 'ModelList' }),
+      },
+    },
+    async handle(request, services) {
+      const { limit, ...filter } = request.query;
+      const page = await listCallerModels(services.db, ownerOf(request), { ...filter, limit: limit ?? 50 });
+      return { status: 200, body: { items: page.items.map(modelView), nextCursor: page.nextCursor } };
+    },
+  }),
   defineRoute({
     method: 'GET',
     path: '/models/{modelId}',
@@ -20,14 +101,89 @@ export const modelRoutes: RouteSpec[] = [
       'Algorithm, problem type, framework version, metrics, hyperparameters and feature schema, the artifact’s size and SHA-256, and where it came from: job, pipeline, experiment run, dataset version (with its SHA-256) and seed.',
     tags: ['models'],
     auth: 'user',
-    request: { params: z.object({ modelId: z.uuid().transform((value) => value.toLowerCase()) }) },
+    request: { params: modelParams },
     responses: {
       200: { description: 'The model', schema: modelViewSchema },
-      404: { description: 'No such model (or not yours)' },
+      404: notFound,
     },
     async handle(request, services) {
-      const model = await getModel(services.db, ownerScope(signedIn(request).caller), request.params.modelId);
+      const model = await getModel(services.db, ownerOf(request), request.params.modelId);
       return { status: 200, body: modelView(model) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/models/{modelId}/predict',
+    group: 'models',
+    operationId: 'predictWithModel',
+    summary: 'Predict rows with a model',
+    description: `Up to ${MAX_PREDICTION_ROWS} rows and ${MAX_PREDICTION_BYTES / 1_000_000} MB per request, each an object of input column → value. Every input the model was trained on must be in every row (\`null\` for a missing value); other keys are ignored. Values are cast to the input's type when that is safe (numbers from numeric strings, booleans from true/false/1/0, datetimes from ISO 8601 strings or epoch milliseconds); anything else is a 400 naming the row and column. The header \`x-rows-predicted\` says how many rows were predicted.`,
+    tags: ['models'],
+    auth: 'user',
+    request: {
+      params: modelParams,
+      body: z.object({
+        rows: z
+          .array(z.record(z.string(), z.unknown()))
+          .min(1, { error: 'Send at least one row to predict.' })
+          .max(MAX_PREDICTION_ROWS, {
+            error: `At most ${MAX_PREDICTION_ROWS} rows fit one request: send them in batches.`,
+          }),
+      }),
+    },
+    responses: {
+      200: { description: 'One prediction per row, and the model that made them', schema: predictionSchema },
+      400: { description: 'A row lacks an input, or a value cannot be cast to its input’s type' },
+      404: notFound,
+      413: { description: `The rows take more than ${MAX_PREDICTION_BYTES} bytes` },
+      500: { description: 'The model’s stored artifact is corrupt or missing' },
+    },
+    async handle(request, services) {
+      const declared = Number(request.headers['content-length']);
+      const result = await predictRows(services, ownerOf(request), {
+        modelId: request.params.modelId,
+        rows: request.body.rows,
+        declaredBytes: Number.isFinite(declared) && declared > 0 ? declared : undefined,
+      });
+      const { rowsPredicted, ...body } = result;
+      return { status: 200, headers: { 'x-rows-predicted': String(rowsPredicted) }, body };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/models/{modelId}/download',
+    group: 'models',
+    operationId: 'downloadModel',
+    summary: 'Download a model’s artifact',
+    description: `Redirects (302) to a presigned GET of the JSON artifact, valid ${MODEL_DOWNLOAD_SECONDS / 60} minutes and saved as \`<name>-v<version>.json\`; the body repeats the link with the artifact’s SHA-256 and size for clients that do not follow redirects. \`format=onnx\` is refused: ONNX export is not available yet.`,
+    tags: ['models'],
+    auth: 'user',
+    request: {
+      params: modelParams,
+      query: z.object({
+        format: z
+          .enum(MODEL_DOWNLOAD_FORMATS)
+          .optional()
+          .meta({ description: 'json (default); onnx is not available yet' }),
+      }),
+    },
+    responses: {
+      302: { description: 'The presigned link (Location) and what it points at', schema: downloadSchema },
+      400: { description: 'A format that cannot be produced (ONNX)' },
+      404: notFound,
+    },
+    async handle(request, services) {
+      const download = await downloadModel(
+        services,
+        ownerOf(request),
+        request.params.modelId,
+        request.query.format ?? 'json',
+      );
+      return {
+        status: 302,
+        headers: { location: download.url, 'cache-control': 'no-store' },
+        body: download,
+      };
     },
   }),
 ];

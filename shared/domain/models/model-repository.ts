@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DatabaseTransaction } from '../../db/database';
+import { POSITION, newestFirst, positionOf, toPage } from '../../db/page-cursor';
 import { jsonb, MODEL_STAGES, TASK_TYPES, type TaskType } from '../../db/schema';
 import { ROW_JSON_BUDGET_BYTES, dataApiJsonBytes } from '../../kernel/bounded-json';
 
@@ -193,7 +194,16 @@ export async function findModel(
   ownerId: string,
   id: string,
 ): Promise<Model | undefined> {
-  const row = await trx
+  const row = await modelsQuery(trx)
+    .where('m.id', '=', id)
+    .where('m.user_id', '=', ownerId)
+    .executeTakeFirst();
+  return row ? modelRowSchema.parse(row) : undefined;
+}
+
+/** Models joined with their experiment run and dataset version, every column `Model` needs. */
+function modelsQuery(trx: DatabaseTransaction) {
+  return trx
     .selectFrom('models as m')
     .leftJoin('experiment_runs as r', (join) =>
       join.onRef('r.id', '=', 'm.experiment_run_id').onRef('r.user_id', '=', 'm.user_id'),
@@ -228,9 +238,41 @@ export async function findModel(
       'm.seed',
       'm.created_at',
       'm.updated_at',
-    ])
-    .where('m.id', '=', id)
-    .where('m.user_id', '=', ownerId)
-    .executeTakeFirst();
-  return row ? modelRowSchema.parse(row) : undefined;
+    ]);
+}
+
+export interface ModelListFilter {
+  name?: string | undefined;
+  pipelineId?: string | undefined;
+  jobId?: string | undefined;
+  experimentId?: string | undefined;
+  algorithm?: string | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export interface ModelPage {
+  items: Model[];
+  nextCursor: string | null;
+}
+
+/** The owner's models newest first, keyset-paged on (created_at, id), filtered by any of the given fields. */
+export async function listModels(
+  trx: DatabaseTransaction,
+  ownerId: string,
+  filter: ModelListFilter,
+): Promise<ModelPage> {
+  let query = modelsQuery(trx)
+    .select(positionOf('m.created_at').as(POSITION))
+    .where('m.user_id', '=', ownerId);
+  if (filter.name !== undefined) query = query.where('m.name', '=', filter.name);
+  if (filter.pipelineId !== undefined) query = query.where('m.pipeline_id', '=', filter.pipelineId);
+  if (filter.jobId !== undefined) query = query.where('m.job_id', '=', filter.jobId);
+  if (filter.experimentId !== undefined) query = query.where('r.experiment_id', '=', filter.experimentId);
+  if (filter.algorithm !== undefined) query = query.where('m.algorithm', '=', filter.algorithm);
+  const rows = await newestFirst(query, filter.cursor, filter.limit + 1, {
+    createdAt: 'm.created_at',
+    id: 'm.id',
+  }).execute();
+  return toPage(rows, filter.limit, (row) => modelRowSchema.parse(row));
 }

@@ -1,0 +1,96 @@
+import type { Database } from '../../db/database';
+import type { Owner } from '../../db/owner-filter';
+import { ValidationError } from '../../kernel/app-error';
+import type { Logger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics.port';
+import type { BlobStore } from '../../ports/blob-store.port';
+import { PredictionInputError } from '../learning/model-artifact';
+import { getModel } from './get-model';
+import { predictorCache, predictorOf, type PredictorCache } from './model-predictors';
+import { checkPredictionLimits, rowsToTable, type PredictionRow } from './prediction-rows';
+
+/** Online prediction: rows in, one prediction per row out, with the model that made them. */
+
+export interface PredictRowsDeps {
+  db: Database;
+  blobs: BlobStore;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface PredictRowsInput {
+  modelId: string;
+  rows: readonly PredictionRow[];
+  /** The request's size in bytes when known (Content-Length). */
+  declaredBytes?: number | undefined;
+}
+
+export interface RowPredictions {
+  /** One per row: the class label, the value (regression) or the cluster index. */
+  predictions: (string | number | boolean | null)[];
+  /** Classification: per row, the probability of each class keyed by its label; null otherwise. */
+  probabilities: Record<string, number>[] | null;
+  model: { id: string; name: string; version: number; sha256: string | null };
+  /** How many rows were predicted (what a usage meter counts). */
+  rowsPredicted: number;
+}
+
+/** The metric counting predicted rows, per problem type. */
+export const ROWS_PREDICTED_METRIC = 'ModelRowsPredicted';
+
+const finite = (value: number | string | boolean): number | string | boolean | null =>
+  typeof value === 'number' && !Number.isFinite(value) ? null : value;
+
+/**
+ * Predicts `rows` with the caller's model (another tenant's id is a 404, checked before anything
+ * else). Rows are checked against the model's signature (see `rowsToTable`); the artifact is
+ * verified whenever it is read from storage and its predictor cached per warm function. Records
+ * the number of rows predicted as a metric and in a log line with the caller and the model.
+ */
+export async function predictRows(
+  deps: PredictRowsDeps,
+  caller: Owner,
+  input: PredictRowsInput,
+  cache: PredictorCache = predictorCache,
+): Promise<RowPredictions> {
+  checkPredictionLimits(input.rows, input.declaredBytes);
+  const model = await getModel(deps.db, caller, input.modelId);
+  if (input.rows.length === 0)
+    throw new ValidationError('Send at least one row to predict.', { field: 'body.rows' });
+  const predictor = await predictorOf(deps, model, cache);
+  const table = rowsToTable(predictor.signature, input.rows);
+  let result;
+  try {
+    result = predictor.predictTable(table);
+  } catch (error) {
+    if (error instanceof PredictionInputError)
+      throw new ValidationError(error.message, {
+        field: error.column ? `body.rows[0].${error.column}` : 'body.rows',
+        code: 'PREDICTION.INVALID_ROWS',
+      });
+    throw error;
+  }
+  const probabilities = result.probabilities;
+  const labels = result.classes?.map(String) ?? Object.keys(probabilities ?? {});
+  const rowsPredicted = table.nRows;
+  deps.metrics.add(ROWS_PREDICTED_METRIC, rowsPredicted, 'Count', {
+    problemType: predictor.problemType,
+  });
+  deps.logger.info('model rows predicted', {
+    userId: caller.userId,
+    modelId: model.id,
+    rowsPredicted,
+  });
+  return {
+    predictions: result.predictions.map(finite),
+    probabilities: probabilities
+      ? Array.from({ length: rowsPredicted }, (_, row) => {
+          const perClass: Record<string, number> = {};
+          for (const label of labels) perClass[label] = probabilities[label]?.[row] ?? 0;
+          return perClass;
+        })
+      : null,
+    model: { id: model.id, name: model.name, version: model.version, sha256: model.artifactSha256 },
+    rowsPredicted,
+  };
+}
