@@ -15,6 +15,11 @@ async function measure(): Promise<MeasurementResult> {
       return (await import('./measure-baselines')).measureDuckDbBaseline(request);
     case 'javascript':
       return (await import('./measure-baselines')).measureJavaScriptBaseline(request);
+    case 'learning-fit':
+    case 'learning-peak-rss':
+    case 'learning-predict':
+    case 'learning-automl':
+      return (await import('./learning/measure-learning')).measureLearning(request);
   }
 }
 

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SqlEngineSettings } from '../shared/ports/sql-engine.port';
+import type { LearningRequest, LearningResult } from './learning/learning-measurement';
 
 /**
  * Each measurement runs in a child process of its own, so its peak RSS is its own: DuckDB and
@@ -13,7 +14,8 @@ export type EngineSettings = Pick<SqlEngineSettings, 'threads' | 'memoryLimitMb'
 export type MeasurementRequest =
   | { kind: 'pipeline'; csvPath: string; directory: string; postgresRoot: string }
   | { kind: 'duckdb'; csvPath: string; directory: string; engine: EngineSettings }
-  | { kind: 'javascript'; csvPath: string };
+  | { kind: 'javascript'; csvPath: string }
+  | LearningRequest;
 
 interface Measured {
   wallMs: number;
@@ -57,7 +59,8 @@ export interface JavaScriptBaselineResult extends Measured {
   kind: 'javascript';
 }
 
-export type MeasurementResult = PipelineResult | DuckDbBaselineResult | JavaScriptBaselineResult;
+export type MeasurementResult =
+  PipelineResult | DuckDbBaselineResult | JavaScriptBaselineResult | LearningResult;
 
 const CHILD_ENTRY = fileURLToPath(new URL('./measure.ts', import.meta.url));
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { WORKER_SETTINGS } from '../infra/aws/stacks/ingestion-stack';
 import { CleanupStack } from './cleanup-stack';
 import { generateCsv, type CsvShape } from './generate-csv';
+import { runLearning } from './learning/run-learning';
 import {
   measureInChild,
   type DuckDbBaselineResult,
@@ -14,6 +15,7 @@ import {
   type MeasurementRequest,
   type PipelineResult,
 } from './measurement';
+import { RESULTS_PATH, writeResults } from './write-results';
 
 /**
  * `npm run bench`: a generated CSV goes through the real tabular ingestion path (local S3 →
@@ -24,8 +26,15 @@ import {
  * - a naive JavaScript pass (no quoting, no types, no Parquet): a floor, not equivalent work.
  * Prints times, peak RSS and ratios; asserts nothing.
  *
- *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; well under 30 s)
+ * Then the learning benchmark (learning/run-learning.ts): our learners' training time against
+ * scikit-learn's on the same generated rows, gradient boosting's peak RSS and prediction speed,
+ * and AutoML's overrun of its time budget; each line with its goal and whether this run met it.
+ * The figures go to bench/results/latest.json.
+ *
+ *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; ingestion well under 30 s, learning minutes)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
+ *   npm run bench -- --only learning                 (or --only ingestion: one benchmark alone)
+ *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
 const env = process.env;
@@ -35,6 +44,11 @@ env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 const rows = Number(env.BENCH_ROWS ?? 200_000);
 const columns = Number(env.BENCH_COLS ?? 10);
 const large = env.BENCH_LARGE === '1';
+const python = env.BENCH_PYTHON ?? '/usr/bin/python3';
+const BENCHMARKS = ['ingestion', 'learning'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+const only = parseOnly(process.argv.slice(2));
+const selected = (benchmark: Benchmark): boolean => only === undefined || only === benchmark;
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 
@@ -63,18 +77,61 @@ console.log(
 );
 
 let failed = false;
+const results: Record<string, unknown> = {};
 try {
-  await runCase('default', { rows, columns });
-  if (large) await runCase('large (BENCH_LARGE=1)', { minBytes: GiB, columns: 10 });
+  if (selected('ingestion')) {
+    const cases: Record<string, unknown>[] = [];
+    results['ingestion'] = { cases };
+    cases.push(await runCase('default', { rows, columns }));
+    if (large) cases.push(await runCase('large (BENCH_LARGE=1)', { minBytes: GiB, columns: 10 }));
+  }
+  if (selected('learning') && !stopping) results['learning'] = await runLearningBenchmark();
 } catch (error) {
   failed = true;
   console.error(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
   await cleanup.run();
 }
+if (!stopping && Object.keys(results).length > 0) {
+  await writeResults(results);
+  console.log(`\nresults: ${RESULTS_PATH}`);
+}
 process.exit(failed ? 1 : 0);
 
-async function runCase(name: string, shape: CsvShape): Promise<void> {
+function parseOnly(args: readonly string[]): Benchmark | undefined {
+  const index = args.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
+  if (index < 0) return undefined;
+  const arg = args[index] ?? '';
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1];
+  const benchmark = BENCHMARKS.find((name) => name === value);
+  if (!benchmark) {
+    console.error(`--only takes one of: ${BENCHMARKS.join(', ')} (got ${value ?? 'nothing'})`);
+    process.exit(2);
+  }
+  return benchmark;
+}
+
+async function runLearningBenchmark(): Promise<unknown> {
+  try {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pw-bench-learning-'));
+    cleanup.defer(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
+    const report = await runLearning({
+      measure,
+      onChild: (child) => {
+        activeChild = child;
+      },
+      dataDir,
+      python,
+      env,
+    });
+    if (report.failures > 0) failed = true;
+    return report;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+async function runCase(name: string, shape: CsvShape): Promise<Record<string, unknown>> {
   try {
     // Created synchronously, so no signal can arrive between creating a dir and deferring its removal.
     const root = mkdtempSync(join(tmpdir(), 'pw-bench-'));
@@ -95,6 +152,7 @@ async function runCase(name: string, shape: CsvShape): Promise<void> {
         `${shape.minBytes ? `, at least ${shape.minBytes.toLocaleString('en-US')} bytes as asked` : ''}; generated in ${seconds(performance.now() - generating)}`,
     );
 
+    const recorded: Record<string, unknown> = { name, csv: { ...csv, columns: shape.columns } };
     let pipeline: PipelineResult | undefined;
     try {
       pipeline = await measure({
@@ -104,9 +162,10 @@ async function runCase(name: string, shape: CsvShape): Promise<void> {
         postgresRoot,
       });
       printPipeline(pipeline);
+      recorded['pipeline'] = pipeline;
     } catch (error) {
       failed = true;
-      if (stopping) return;
+      if (stopping) return recorded;
       console.log(
         `  tabular worker: MEASUREMENT FAILED: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -121,6 +180,21 @@ async function runCase(name: string, shape: CsvShape): Promise<void> {
     const javascript = await measure({ kind: 'javascript', csvPath });
     printJavaScript(javascript);
     if (pipeline) printRatios(pipeline, duckdb, javascript);
+    return {
+      ...recorded,
+      duckdb,
+      javascript,
+      ...(pipeline
+        ? {
+            ratios: {
+              timeVsDuckDb: pipeline.wallMs / duckdb.wallMs,
+              peakRssVsDuckDb: pipeline.peakRssBytes / duckdb.peakRssBytes,
+              timeVsJavaScript: pipeline.wallMs / javascript.wallMs,
+              peakRssVsJavaScript: pipeline.peakRssBytes / javascript.peakRssBytes,
+            },
+          }
+        : {}),
+    };
   } finally {
     await cleanup.run();
   }
