@@ -39,7 +39,7 @@ export function modelFileName(name: string, version: number, extension: string):
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/-{2,}/g, '-')
+    .replace(/[-.]{2,}/g, '-')
     .replace(/^[-.]+|[-.]+$/g, '')
     .slice(0, 100)
     .replace(/[-.]+$/g, '');

@@ -110,7 +110,7 @@ describe('rowsToTable: the signature', () => {
       ['day', 'datetime'],
     ]);
     expect(table.columns[1]?.values).toEqual(['red', null]);
-    expect(Array.from(table.columns[3]?.values ?? [])).toEqual([Date.UTC(2024, 0, 1), NaN]);
+    expect([...(table.columns[3]?.values ?? [])]).toEqual([Date.UTC(2024, 0, 1), NaN]);
   });
 
   it('names an input a row lacks, and says to send null for a missing value', () => {
