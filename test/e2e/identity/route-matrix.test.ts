@@ -124,6 +124,10 @@ const resourceFixtures: Record<string, Fixture> = {
   modelId: async (ctx) => {
     const jobId = await ctx.id('jobId');
     const modelId = randomUUID();
+    // Its artifact is stored too, so the download route leads to real bytes.
+    const artifact = Buffer.from(JSON.stringify({ format: 'pipeweave.model', modelId }));
+    const artifactKey = `models/${ctx.owner.userId}/${modelId}/model.json`;
+    await ctx.services.blobs.put(artifactKey, artifact, { contentType: 'application/json' });
     await databaseLearningRecords(ctx.services.db, {
       userId: ctx.owner.userId,
       jobId,
@@ -135,9 +139,9 @@ const resourceFixtures: Record<string, Fixture> = {
       algorithm: 'logistic_regression',
       problemType: 'classification',
       frameworkVersion: '1',
-      artifactKey: `models/${ctx.owner.userId}/${modelId}/model.json`,
-      artifactSizeBytes: 10,
-      artifactSha256: createHash('sha256').update(modelId).digest('hex'),
+      artifactKey,
+      artifactSizeBytes: artifact.byteLength,
+      artifactSha256: createHash('sha256').update(artifact).digest('hex'),
       metrics: { accuracy: 1 },
       hyperparameters: {},
       featureSchema: { columns: [] },
@@ -156,6 +160,7 @@ const requestBodies: Record<string, unknown> = {
   'PATCH /pipelines/{pipelineId}': { name: 'taken over' },
   'POST /pipelines/{pipelineId}/clone': { name: 'stolen copy' },
   'POST /jobs/{jobId}/retry': { priority: 9 },
+  'POST /models/{modelId}/predict': { rows: [{ sepal_length: 5.1 }] },
 };
 
 const PARAM = /\{([^}]+)\}/g;
