@@ -7,7 +7,6 @@
  */
 import type { FeatureMatrix } from '../learner';
 import type { SeededRandom } from '../random';
-import { argsort, ArgsortScratch } from './argsort';
 
 /** At most this many rows are used to find the quantiles (scikit-learn's subsample). */
 const BINNING_SUBSAMPLE = 200_000;
@@ -48,7 +47,6 @@ export function fitBinMapper(
   const categorical = new Uint8Array(nFeatures);
   const thresholds: Float64Array[] = [];
   const codes = new Uint8Array(n * nFeatures);
-  const scratch = new ArgsortScratch(Math.min(n, BINNING_SUBSAMPLE));
   const values = new Float64Array(n);
   for (let f = 0; f < nFeatures; f += 1) {
     const column = x.columns[f] as Float64Array;
@@ -64,28 +62,14 @@ export function fitBinMapper(
     const sampleRows = subsample ?? rows;
     const m = sampleRows.length;
     for (let j = 0; j < m; j += 1) values[j] = column[sampleRows[j] as number] as number;
-    const order = argsort(values, m, scratch);
-    let nPresent = 0;
-    const sorted = new Float64Array(m);
-    for (let j = 0; j < m; j += 1) {
-      const v = values[order[j] as number] as number;
-      if (v !== v) break;
-      sorted[nPresent++] = v;
-    }
+    // Typed-array sort is numeric and puts NaN (missing) last.
+    const sorted = values.slice(0, m).sort();
+    let nPresent = m;
+    while (nPresent > 0 && Number.isNaN(sorted[nPresent - 1] as number)) nPresent -= 1;
     const t = numericThresholds(sorted.subarray(0, nPresent), maxBins);
     thresholds.push(t);
     nBins[f] = t.length + 1;
-    if (subsample) binNumeric(out, column, rows, t, maxBins);
-    else {
-      // Walk the rows in value order: each code is the first threshold not below the value.
-      let b = 0;
-      for (let j = 0; j < nPresent; j += 1) {
-        const v = sorted[j] as number;
-        while (b < t.length && v > (t[b] as number)) b += 1;
-        out[order[j] as number] = b;
-      }
-      for (let j = nPresent; j < m; j += 1) out[order[j] as number] = maxBins;
-    }
+    binNumeric(out, column, rows, t, maxBins);
   }
   return { mapper: { nFeatures, missingBin: maxBins, nBins, thresholds, categorical }, codes };
 }

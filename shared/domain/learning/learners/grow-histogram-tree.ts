@@ -76,6 +76,13 @@ export class HistogramTreeGrower {
   private readonly orderedH: Float64Array;
   private readonly pool: Float64Array[] = [];
   private leaves: GrowNode[] = [];
+  /**
+   * The bin codes again, row-major (row i's codes at i·nFeatures…): a node's rows are sparse
+   * in the column-major codes, where each row's codes lie on as many cache lines as features.
+   */
+  private readonly rowCodes: Uint8Array;
+  /** The root's counts per feature and bin (the other channels zero): the same for every tree. */
+  private rootCounts: Float64Array | null = null;
 
   constructor(
     private readonly binned: Uint8Array,
@@ -90,6 +97,12 @@ export class HistogramTreeGrower {
     this.temp = new Int32Array(nRows);
     this.orderedG = new Float64Array(nRows);
     this.orderedH = new Float64Array(nRows);
+    const nFeatures = this.nFeatures;
+    this.rowCodes = new Uint8Array(nRows * nFeatures);
+    for (let f = 0; f < nFeatures; f += 1) {
+      const codes = binned.subarray(f * nRows, (f + 1) * nRows);
+      for (let i = 0; i < nRows; i += 1) this.rowCodes[i * nFeatures + f] = codes[i] as number;
+    }
   }
 
   /**
@@ -258,35 +271,23 @@ export class HistogramTreeGrower {
     hessians: Float64Array,
     constantHessian: boolean,
   ): void {
-    hist.fill(0);
-    const { orderedG, orderedH, indices, binned, nRows, featureStride } = this;
+    const { orderedG, orderedH, indices, nRows, featureStride, nFeatures } = this;
     // The root holds every row in order: read the rows directly, without the index gather.
-    const root = start === 0 && end === nRows;
-    if (root) {
-      orderedG.set(gradients.subarray(0, nRows));
-      if (!constantHessian) orderedH.set(hessians.subarray(0, nRows));
-    } else {
-      gather(indices, start, end, gradients, orderedG);
-      if (!constantHessian) gather(indices, start, end, hessians, orderedH);
+    if (start === 0 && end === nRows) {
+      this.buildRootHistogram(hist, gradients, hessians, constantHessian);
+      return;
     }
-    // Four features per pass: one index load serves four independent histogram updates.
-    let f = 0;
-    for (; f + 4 <= this.nFeatures; f += 4) {
-      const build = constantHessian
-        ? root
-          ? buildRootCountHistogram4
-          : buildCountHistogram4
-        : root
-          ? buildRootHistogram4
-          : buildHistogram4;
-      build(
+    hist.fill(0);
+    gather(indices, start, end, gradients, orderedG);
+    if (constantHessian)
+      buildRowCountHistogram(hist, this.rowCodes, nFeatures, featureStride, indices, start, end, orderedG);
+    else {
+      gather(indices, start, end, hessians, orderedH);
+      buildRowHistogram(
         hist,
-        f * featureStride,
+        this.rowCodes,
+        nFeatures,
         featureStride,
-        binned.subarray(f * nRows, (f + 1) * nRows),
-        binned.subarray((f + 1) * nRows, (f + 2) * nRows),
-        binned.subarray((f + 2) * nRows, (f + 3) * nRows),
-        binned.subarray((f + 3) * nRows, (f + 4) * nRows),
         indices,
         start,
         end,
@@ -294,10 +295,61 @@ export class HistogramTreeGrower {
         orderedH,
       );
     }
-    for (; f < this.nFeatures; f += 1) {
+  }
+
+  /** The root's histogram: the cached counts, then the gradient (and hessian) sums. */
+  private buildRootHistogram(
+    hist: Float64Array,
+    gradients: Float64Array,
+    hessians: Float64Array,
+    constantHessian: boolean,
+  ): void {
+    const { binned, nRows, featureStride, nFeatures } = this;
+    let counts = this.rootCounts;
+    if (!counts) {
+      counts = new Float64Array(hist.length);
+      for (let f = 0; f < nFeatures; f += 1) {
+        const codes = binned.subarray(f * nRows, (f + 1) * nRows);
+        const base = f * featureStride + 2;
+        for (let i = 0; i < nRows; i += 1) {
+          const k = base + (codes[i] as number) * 3;
+          counts[k] = (counts[k] as number) + 1;
+        }
+      }
+      this.rootCounts = counts;
+    }
+    hist.set(counts);
+    // Four features per pass: one gradient load serves four independent histogram updates.
+    let f = 0;
+    for (; f + 4 <= nFeatures; f += 4) {
+      const c0 = binned.subarray(f * nRows, (f + 1) * nRows);
+      const c1 = binned.subarray((f + 1) * nRows, (f + 2) * nRows);
+      const c2 = binned.subarray((f + 2) * nRows, (f + 3) * nRows);
+      const c3 = binned.subarray((f + 3) * nRows, (f + 4) * nRows);
+      if (constantHessian)
+        buildRootSums4(hist, f * featureStride, featureStride, c0, c1, c2, c3, nRows, gradients);
+      else
+        buildRootSumsWithHessians4(
+          hist,
+          f * featureStride,
+          featureStride,
+          c0,
+          c1,
+          c2,
+          c3,
+          nRows,
+          gradients,
+          hessians,
+        );
+    }
+    for (; f < nFeatures; f += 1) {
       const codes = binned.subarray(f * nRows, (f + 1) * nRows);
-      if (constantHessian) orderedH.fill(1, 0, end - start);
-      buildHistogram1(hist, f * featureStride, codes, indices, start, end, orderedG, orderedH);
+      const base = f * featureStride;
+      for (let i = 0; i < nRows; i += 1) {
+        const k = base + (codes[i] as number) * 3;
+        hist[k] = (hist[k] as number) + (gradients[i] as number);
+        if (!constantHessian) hist[k + 1] = (hist[k + 1] as number) + (hessians[i] as number);
+      }
     }
   }
 
@@ -537,10 +589,12 @@ function gather(
   for (let j = start; j < end; j += 1) out[j - start] = source[indices[j] as number] as number;
 }
 
-function buildHistogram1(
+/** A node's histogram from the row-major codes: per row, every feature's bin. */
+function buildRowHistogram(
   hist: Float64Array,
-  base: number,
-  codes: Uint8Array,
+  rowCodes: Uint8Array,
+  nFeatures: number,
+  stride: number,
   indices: Int32Array,
   start: number,
   end: number,
@@ -548,15 +602,43 @@ function buildHistogram1(
   h: Float64Array,
 ): void {
   for (let j = start; j < end; j += 1) {
-    const k = base + (codes[indices[j] as number] as number) * 3;
+    const r = (indices[j] as number) * nFeatures;
     const o = j - start;
-    hist[k] = (hist[k] as number) + (g[o] as number);
-    hist[k + 1] = (hist[k + 1] as number) + (h[o] as number);
-    hist[k + 2] = (hist[k + 2] as number) + 1;
+    const gi = g[o] as number;
+    const hi = h[o] as number;
+    for (let f = 0, base = 0; f < nFeatures; f += 1, base += stride) {
+      const k = base + (rowCodes[r + f] as number) * 3;
+      hist[k] = (hist[k] as number) + gi;
+      hist[k + 1] = (hist[k + 1] as number) + hi;
+      hist[k + 2] = (hist[k + 2] as number) + 1;
+    }
   }
 }
 
-function buildHistogram4(
+/** As buildRowHistogram with every hessian 1: hessian sums are the counts. */
+function buildRowCountHistogram(
+  hist: Float64Array,
+  rowCodes: Uint8Array,
+  nFeatures: number,
+  stride: number,
+  indices: Int32Array,
+  start: number,
+  end: number,
+  g: Float64Array,
+): void {
+  for (let j = start; j < end; j += 1) {
+    const r = (indices[j] as number) * nFeatures;
+    const gi = g[j - start] as number;
+    for (let f = 0, base = 0; f < nFeatures; f += 1, base += stride) {
+      const k = base + (rowCodes[r + f] as number) * 3;
+      hist[k] = (hist[k] as number) + gi;
+      hist[k + 2] = (hist[k + 2] as number) + 1;
+    }
+  }
+}
+
+/** Gradient and hessian sums of four features over all rows (counts come from the cache). */
+function buildRootSumsWithHessians4(
   hist: Float64Array,
   base: number,
   stride: number,
@@ -564,20 +646,16 @@ function buildHistogram4(
   c1: Uint8Array,
   c2: Uint8Array,
   c3: Uint8Array,
-  indices: Int32Array,
-  start: number,
-  end: number,
+  n: number,
   g: Float64Array,
   h: Float64Array,
 ): void {
   const b1 = base + stride;
   const b2 = b1 + stride;
   const b3 = b2 + stride;
-  for (let j = start; j < end; j += 1) {
-    const i = indices[j] as number;
-    const o = j - start;
-    const gi = g[o] as number;
-    const hi = h[o] as number;
+  for (let i = 0; i < n; i += 1) {
+    const gi = g[i] as number;
+    const hi = h[i] as number;
     const k0 = base + (c0[i] as number) * 3;
     const k1 = b1 + (c1[i] as number) * 3;
     const k2 = b2 + (c2[i] as number) * 3;
@@ -590,15 +668,11 @@ function buildHistogram4(
     hist[k1 + 1] = (hist[k1 + 1] as number) + hi;
     hist[k2 + 1] = (hist[k2 + 1] as number) + hi;
     hist[k3 + 1] = (hist[k3 + 1] as number) + hi;
-    hist[k0 + 2] = (hist[k0 + 2] as number) + 1;
-    hist[k1 + 2] = (hist[k1 + 2] as number) + 1;
-    hist[k2 + 2] = (hist[k2 + 2] as number) + 1;
-    hist[k3 + 2] = (hist[k3 + 2] as number) + 1;
   }
 }
 
-/** As buildHistogram4 with every hessian 1: hessian sums are the counts. */
-function buildCountHistogram4(
+/** Gradient sums of four features over all rows. */
+function buildRootSums4(
   hist: Float64Array,
   base: number,
   stride: number,
@@ -606,18 +680,14 @@ function buildCountHistogram4(
   c1: Uint8Array,
   c2: Uint8Array,
   c3: Uint8Array,
-  indices: Int32Array,
-  start: number,
-  end: number,
+  n: number,
   g: Float64Array,
 ): void {
   const b1 = base + stride;
   const b2 = b1 + stride;
   const b3 = b2 + stride;
-  for (let j = start; j < end; j += 1) {
-    const i = indices[j] as number;
-    const o = j - start;
-    const gi = g[o] as number;
+  for (let i = 0; i < n; i += 1) {
+    const gi = g[i] as number;
     const k0 = base + (c0[i] as number) * 3;
     const k1 = b1 + (c1[i] as number) * 3;
     const k2 = b2 + (c2[i] as number) * 3;
@@ -626,88 +696,6 @@ function buildCountHistogram4(
     hist[k1] = (hist[k1] as number) + gi;
     hist[k2] = (hist[k2] as number) + gi;
     hist[k3] = (hist[k3] as number) + gi;
-    hist[k0 + 2] = (hist[k0 + 2] as number) + 1;
-    hist[k1 + 2] = (hist[k1 + 2] as number) + 1;
-    hist[k2 + 2] = (hist[k2 + 2] as number) + 1;
-    hist[k3 + 2] = (hist[k3 + 2] as number) + 1;
-  }
-}
-
-/** As buildHistogram4 for the root, whose row order is the identity. */
-function buildRootHistogram4(
-  hist: Float64Array,
-  base: number,
-  stride: number,
-  c0: Uint8Array,
-  c1: Uint8Array,
-  c2: Uint8Array,
-  c3: Uint8Array,
-  _indices: Int32Array,
-  start: number,
-  end: number,
-  g: Float64Array,
-  h: Float64Array,
-): void {
-  const b1 = base + stride;
-  const b2 = b1 + stride;
-  const b3 = b2 + stride;
-  for (let j = start; j < end; j += 1) {
-    const i = j;
-    const o = j - start;
-    const gi = g[o] as number;
-    const hi = h[o] as number;
-    const k0 = base + (c0[i] as number) * 3;
-    const k1 = b1 + (c1[i] as number) * 3;
-    const k2 = b2 + (c2[i] as number) * 3;
-    const k3 = b3 + (c3[i] as number) * 3;
-    hist[k0] = (hist[k0] as number) + gi;
-    hist[k1] = (hist[k1] as number) + gi;
-    hist[k2] = (hist[k2] as number) + gi;
-    hist[k3] = (hist[k3] as number) + gi;
-    hist[k0 + 1] = (hist[k0 + 1] as number) + hi;
-    hist[k1 + 1] = (hist[k1 + 1] as number) + hi;
-    hist[k2 + 1] = (hist[k2 + 1] as number) + hi;
-    hist[k3 + 1] = (hist[k3 + 1] as number) + hi;
-    hist[k0 + 2] = (hist[k0 + 2] as number) + 1;
-    hist[k1 + 2] = (hist[k1 + 2] as number) + 1;
-    hist[k2 + 2] = (hist[k2 + 2] as number) + 1;
-    hist[k3 + 2] = (hist[k3 + 2] as number) + 1;
-  }
-}
-
-/** As buildCountHistogram4 for the root. */
-function buildRootCountHistogram4(
-  hist: Float64Array,
-  base: number,
-  stride: number,
-  c0: Uint8Array,
-  c1: Uint8Array,
-  c2: Uint8Array,
-  c3: Uint8Array,
-  _indices: Int32Array,
-  start: number,
-  end: number,
-  g: Float64Array,
-): void {
-  const b1 = base + stride;
-  const b2 = b1 + stride;
-  const b3 = b2 + stride;
-  for (let j = start; j < end; j += 1) {
-    const i = j;
-    const o = j - start;
-    const gi = g[o] as number;
-    const k0 = base + (c0[i] as number) * 3;
-    const k1 = b1 + (c1[i] as number) * 3;
-    const k2 = b2 + (c2[i] as number) * 3;
-    const k3 = b3 + (c3[i] as number) * 3;
-    hist[k0] = (hist[k0] as number) + gi;
-    hist[k1] = (hist[k1] as number) + gi;
-    hist[k2] = (hist[k2] as number) + gi;
-    hist[k3] = (hist[k3] as number) + gi;
-    hist[k0 + 2] = (hist[k0 + 2] as number) + 1;
-    hist[k1 + 2] = (hist[k1 + 2] as number) + 1;
-    hist[k2 + 2] = (hist[k2 + 2] as number) + 1;
-    hist[k3 + 2] = (hist[k3 + 2] as number) + 1;
   }
 }
 

@@ -81,7 +81,7 @@ function squaredDistance(data: Float64Array, r: number, centres: Float64Array, c
   const b = c * d;
   let sum = 0;
   for (let j = 0; j < d; j += 1) {
-    const diff = (data[a + j] ?? 0) - (centres[b + j] ?? 0);
+    const diff = (data[a + j] as number) - (centres[b + j] as number);
     sum += diff * diff;
   }
   return sum;
@@ -112,7 +112,7 @@ function kmeansPlusPlus(
   for (let c = 1; c < k; c += 1) {
     let running = 0;
     for (let i = 0; i < n; i += 1) {
-      running += closest[i] ?? 0;
+      running += closest[i] as number;
       cumulative[i] = running;
     }
     for (let t = 0; t < trials; t += 1) {
@@ -122,7 +122,7 @@ function kmeansPlusPlus(
       let hi = n;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if ((cumulative[mid] ?? 0) < target) lo = mid + 1;
+        if ((cumulative[mid] as number) < target) lo = mid + 1;
         else hi = mid;
       }
       ids[t] = Math.min(lo, n - 1);
@@ -131,17 +131,20 @@ function kmeansPlusPlus(
     let bestPotential = Infinity;
     for (let t = 0; t < trials; t += 1) {
       const distances = candidates[t] ?? closest;
-      const id = ids[t] ?? 0;
+      const id = ids[t] as number;
       let sum = 0;
+      const b = id * d;
       for (let i = 0; i < n; i += 1) {
-        let sq = 0;
+        const current = closest[i] as number;
         const a = i * d;
-        const b = id * d;
-        for (let j = 0; j < d; j += 1) {
-          const diff = (data[a + j] ?? 0) - (data[b + j] ?? 0);
+        // The partial sums only grow: once one reaches the current closest distance, that
+        // distance is the minimum and the rest of the row need not be read.
+        let sq = 0;
+        for (let j = 0; j < d && sq < current; j += 1) {
+          const diff = (data[a + j] as number) - (data[b + j] as number);
           sq += diff * diff;
         }
-        const v = Math.min(sq, closest[i] ?? 0);
+        const v = sq < current ? sq : current;
         distances[i] = v;
         sum += v;
       }
@@ -150,7 +153,7 @@ function kmeansPlusPlus(
         best = t;
       }
     }
-    const chosen = ids[best] ?? 0;
+    const chosen = ids[best] as number;
     centres.set(data.subarray(chosen * d, chosen * d + d), c * d);
     potential = bestPotential;
     // Keep the chosen candidate's distances as the new closest; recycle the old array.
@@ -198,7 +201,7 @@ function fullSearch(
     let sq = 0;
     // A partial sum already beyond the second nearest cannot change either of them.
     for (let j = 0; j < d && sq < secondSq; j += 1) {
-      const diff = (data[a + j] ?? 0) - (centres[b + j] ?? 0);
+      const diff = (data[a + j] as number) - (centres[b + j] as number);
       sq += diff * diff;
     }
     if (sq < bestSq) {
@@ -219,12 +222,12 @@ function fullSearch(
 function moveRow(data: Float64Array, i: number, from: number, to: number, d: number, w: Workspace): void {
   const a = i * d;
   for (let j = 0; j < d; j += 1) {
-    const v = data[a + j] ?? 0;
-    w.sums[from * d + j] = (w.sums[from * d + j] ?? 0) - v;
-    w.sums[to * d + j] = (w.sums[to * d + j] ?? 0) + v;
+    const v = data[a + j] as number;
+    w.sums[from * d + j] = (w.sums[from * d + j] as number) - v;
+    w.sums[to * d + j] = (w.sums[to * d + j] as number) + v;
   }
-  w.counts[from] = (w.counts[from] ?? 0) - 1;
-  w.counts[to] = (w.counts[to] ?? 0) + 1;
+  w.counts[from] = (w.counts[from] as number) - 1;
+  w.counts[to] = (w.counts[to] as number) + 1;
 }
 
 /** Cluster sums and counts from scratch (after an exact pass; incremental updates otherwise). */
@@ -232,11 +235,11 @@ function recomputeSums(data: Float64Array, n: number, d: number, w: Workspace): 
   w.sums.fill(0);
   w.counts.fill(0);
   for (let i = 0; i < n; i += 1) {
-    const label = w.labels[i] ?? 0;
-    w.counts[label] = (w.counts[label] ?? 0) + 1;
+    const label = w.labels[i] as number;
+    w.counts[label] = (w.counts[label] as number) + 1;
     const a = i * d;
     const b = label * d;
-    for (let j = 0; j < d; j += 1) w.sums[b + j] = (w.sums[b + j] ?? 0) + (data[a + j] ?? 0);
+    for (let j = 0; j < d; j += 1) w.sums[b + j] = (w.sums[b + j] as number) + (data[a + j] as number);
   }
 }
 
@@ -270,7 +273,7 @@ function assign(
       if (o === c) continue;
       let sq = 0;
       for (let j = 0; j < d; j += 1) {
-        const diff = (centres[c * d + j] ?? 0) - (centres[o * d + j] ?? 0);
+        const diff = (centres[c * d + j] as number) - (centres[o * d + j] as number);
         sq += diff * diff;
       }
       nearest = Math.min(nearest, sq);
@@ -278,9 +281,9 @@ function assign(
     w.halfGap[c] = Math.sqrt(nearest) / 2;
   }
   for (let i = 0; i < n; i += 1) {
-    const label = w.labels[i] ?? 0;
+    const label = w.labels[i] as number;
     const bound = Math.max(w.halfGap[label] ?? 0, w.lower[i] ?? 0);
-    if ((w.upper[i] ?? 0) <= bound) continue;
+    if ((w.upper[i] as number) <= bound) continue;
     const own = Math.sqrt(squaredDistance(data, i, centres, label, d));
     w.upper[i] = own;
     if (own <= bound) continue;
@@ -307,30 +310,31 @@ function updateCentres(
   w: Workspace,
 ): boolean {
   const empty: number[] = [];
-  for (let c = 0; c < k; c += 1) if ((w.counts[c] ?? 0) === 0) empty.push(c);
+  for (let c = 0; c < k; c += 1) if ((w.counts[c] as number) === 0) empty.push(c);
   if (empty.length > 0) {
     const distance = new Float64Array(n);
     for (let i = 0; i < n; i += 1) distance[i] = squaredDistance(data, i, centres, w.labels[i] ?? 0, d);
     const order = Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) => (distance[b] ?? 0) - (distance[a] ?? 0) || a - b,
+      (a, b) => (distance[b] as number) - (distance[a] as number) || a - b,
     );
     empty.forEach((c, e) => {
-      const row = order[e] ?? 0;
-      const from = w.labels[row] ?? 0;
+      const row = order[e] as number;
+      const from = w.labels[row] as number;
       for (let j = 0; j < d; j += 1) {
-        const v = data[row * d + j] ?? 0;
-        w.sums[from * d + j] = (w.sums[from * d + j] ?? 0) - v;
+        const v = data[row * d + j] as number;
+        w.sums[from * d + j] = (w.sums[from * d + j] as number) - v;
         w.sums[c * d + j] = v;
       }
-      w.counts[from] = (w.counts[from] ?? 0) - 1;
+      w.counts[from] = (w.counts[from] as number) - 1;
       w.counts[c] = 1;
       w.labels[row] = c;
     });
   }
   for (let c = 0; c < k; c += 1) {
-    const count = w.counts[c] ?? 0;
+    const count = w.counts[c] as number;
     for (let j = 0; j < d; j += 1) {
-      w.newCentres[c * d + j] = count > 0 ? (w.sums[c * d + j] ?? 0) / count : (centres[c * d + j] ?? 0);
+      w.newCentres[c * d + j] =
+        count > 0 ? (w.sums[c * d + j] as number) / count : (centres[c * d + j] as number);
     }
   }
   return empty.length > 0;
@@ -363,7 +367,7 @@ function lloyd(
     for (let c = 0; c < k; c += 1) {
       let sq = 0;
       for (let j = 0; j < d; j += 1) {
-        const diff = (w.newCentres[c * d + j] ?? 0) - (centres[c * d + j] ?? 0);
+        const diff = (w.newCentres[c * d + j] as number) - (centres[c * d + j] as number);
         sq += diff * diff;
       }
       shiftTotal += sq;
@@ -381,9 +385,9 @@ function lloyd(
     // Bounds follow the centres: the own centre moved at most its shift, any other at most the
     // largest shift among the others.
     for (let i = 0; i < n; i += 1) {
-      const label = w.labels[i] ?? 0;
-      w.upper[i] = (w.upper[i] ?? 0) + (w.shift[label] ?? 0);
-      w.lower[i] = (w.lower[i] ?? 0) - (label === maxAt ? secondShift : maxShift);
+      const label = w.labels[i] as number;
+      w.upper[i] = (w.upper[i] as number) + (w.shift[label] as number);
+      w.lower[i] = (w.lower[i] as number) - (label === maxAt ? secondShift : maxShift);
     }
     exact = relocated;
     onIteration(iterations);
@@ -417,13 +421,13 @@ export function fitKMeans(
   x.columns.forEach((column, j) => {
     let sum = 0;
     for (let i = 0; i < n; i += 1) {
-      const v = column[i] ?? 0;
+      const v = column[i] as number;
       data[i * d + j] = v;
       sum += v;
     }
     const mean = sum / n;
     let sq = 0;
-    for (let i = 0; i < n; i += 1) sq += ((column[i] ?? 0) - mean) ** 2;
+    for (let i = 0; i < n; i += 1) sq += ((column[i] as number) - mean) ** 2;
     meanVariance += sq / n / d;
   });
   const tolerance = p.tol * meanVariance;
@@ -484,15 +488,15 @@ function kmeansModel(state: KMeansState): KMeansModel {
       centres.forEach((centre, c) => {
         distance.fill(0);
         x.columns.forEach((column, j) => {
-          const v = centre[j] ?? 0;
+          const v = centre[j] as number;
           for (let i = 0; i < n; i += 1) {
-            const diff = (column[i] ?? 0) - v;
-            distance[i] = (distance[i] ?? 0) + diff * diff;
+            const diff = (column[i] as number) - v;
+            distance[i] = (distance[i] as number) + diff * diff;
           }
         });
         for (let i = 0; i < n; i += 1) {
-          if ((distance[i] ?? 0) < (best[i] ?? 0)) {
-            best[i] = distance[i] ?? 0;
+          if ((distance[i] as number) < (best[i] as number)) {
+            best[i] = distance[i] as number;
             labels[i] = c;
           }
         }
