@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit, type AuditEntry } from './audit/record-audit';
+import { recordAudit, type AuditEntry, type AuditOrigin } from './audit/record-audit';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import type { DatabaseTransaction } from '../../db/database';
 import { withSystemScope } from '../../db/tenant';
@@ -12,13 +12,6 @@ import { findRefreshToken, insertRefreshToken, revokeFamily } from './refresh-to
 import { signingKeyFor } from './signing-key';
 import { normalizeEmail } from './email';
 import { toUserView, type UserRow, type UserView } from './user-view';
-
-/** Where a request came from, for the audit trail and the refresh-token row. */
-export interface RequestOriginInfo {
-  ip?: string | undefined;
-  userAgent?: string | undefined;
-  requestId?: string | undefined;
-}
 
 export interface SessionTokens {
   user: UserView;
@@ -51,7 +44,7 @@ function invalidCredentials(): UnauthorizedError {
 export async function registerUser(
   services: Services,
   input: { email: string; password: string; fullName?: string | undefined },
-  origin: RequestOriginInfo,
+  origin: AuditOrigin,
 ): Promise<SessionTokens> {
   const email = normalizeEmail(input.email);
   assertStrongPassword(input.password, email);
@@ -107,7 +100,7 @@ type SignInOutcome = { ok: true; tokens: SessionTokens } | { ok: false };
 export async function login(
   services: Services,
   input: { email: string; password: string },
-  origin: RequestOriginInfo,
+  origin: AuditOrigin,
 ): Promise<SessionTokens> {
   return signIn(services, input, origin, 'login');
 }
@@ -116,7 +109,7 @@ export async function login(
 export async function restoreAccount(
   services: Services,
   input: { email: string; password: string },
-  origin: RequestOriginInfo,
+  origin: AuditOrigin,
 ): Promise<SessionTokens> {
   return signIn(services, input, origin, 'restore');
 }
@@ -124,7 +117,7 @@ export async function restoreAccount(
 async function signIn(
   services: Services,
   input: { email: string; password: string },
-  origin: RequestOriginInfo,
+  origin: AuditOrigin,
   mode: 'login' | 'restore',
 ): Promise<SessionTokens> {
   const email = normalizeEmail(input.email);
@@ -209,7 +202,7 @@ export async function startSession(
   services: Services,
   trx: DatabaseTransaction,
   user: UserRow,
-  origin: RequestOriginInfo,
+  origin: AuditOrigin,
   now: Date,
 ): Promise<SessionTokens> {
   const refresh = await insertRefreshToken(trx, {
@@ -256,7 +249,7 @@ type RefreshOutcome = { ok: true; tokens: SessionTokens } | { ok: false; reused:
 export async function refreshSession(
   services: Services,
   input: { refreshToken: string },
-  origin: RequestOriginInfo,
+  origin: AuditOrigin,
 ): Promise<SessionTokens> {
   const now = services.clock.now();
   const outcome = await withSystemScope(services.db, 'auth.refresh', async (trx): Promise<RefreshOutcome> => {
@@ -322,7 +315,7 @@ export async function refreshSession(
 export async function logout(
   services: Services,
   input: { refreshToken: string },
-  origin: RequestOriginInfo,
+  origin: AuditOrigin,
 ): Promise<void> {
   const now = services.clock.now();
   await withSystemScope(services.db, 'auth.logout', async (trx) => {

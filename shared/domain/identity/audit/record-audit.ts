@@ -70,10 +70,13 @@ export function auditEntry(
   };
 }
 
+/** Where a request came from, as the audit trail (and a refresh token's row) records it. */
+export type AuditOrigin = Pick<AuditEntry, 'ip' | 'userAgent' | 'requestId'>;
+
 /** ip, user agent and request id of a request (for entries whose actor is not the caller). */
 export function auditOrigin(
   request: Pick<RequestContext, 'sourceIp' | 'userAgent' | 'requestId'>,
-): Pick<AuditEntry, 'ip' | 'userAgent' | 'requestId'> {
+): AuditOrigin {
   return { ip: request.sourceIp, userAgent: request.userAgent, requestId: request.requestId };
 }
 
