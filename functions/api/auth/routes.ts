@@ -16,7 +16,6 @@ import {
 } from '../../../shared/domain/identity/sessions';
 import { userViewSchema } from '../../../shared/domain/identity/user-view';
 import { signedIn } from '../../../shared/kernel/request-context';
-import { auditOrigin } from '../../../shared/domain/identity/audit/record-audit';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 
 const password = z.string().min(1).max(PASSWORD_MAX_LENGTH);
@@ -55,7 +54,7 @@ export const authRoutes: RouteSpec[] = [
     },
     responses: { 201: { description: 'Account created; the session tokens', schema: sessionSchema } },
     async handle(request, services) {
-      const session = await registerUser(services, request.body, auditOrigin(request));
+      const session = await registerUser(services, request, request.body);
       return { status: 201, headers: noStore, body: session };
     },
   }),
@@ -75,7 +74,7 @@ export const authRoutes: RouteSpec[] = [
       return {
         status: 200,
         headers: noStore,
-        body: await login(services, request.body, auditOrigin(request)),
+        body: await login(services, request, request.body),
       };
     },
   }),
@@ -95,7 +94,7 @@ export const authRoutes: RouteSpec[] = [
       return {
         status: 200,
         headers: noStore,
-        body: await refreshSession(services, request.body, auditOrigin(request)),
+        body: await refreshSession(services, request, request.body),
       };
     },
   }),
@@ -110,7 +109,7 @@ export const authRoutes: RouteSpec[] = [
     request: { body: refreshBody },
     responses: { 204: { description: 'Signed out (also when the token was already spent)' } },
     async handle(request, services) {
-      await logout(services, request.body, auditOrigin(request));
+      await logout(services, request, request.body);
       return { status: 204 };
     },
   }),
@@ -130,7 +129,7 @@ export const authRoutes: RouteSpec[] = [
       return {
         status: 200,
         headers: noStore,
-        body: await restoreAccount(services, request.body, auditOrigin(request)),
+        body: await restoreAccount(services, request, request.body),
       };
     },
   }),

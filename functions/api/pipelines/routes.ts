@@ -177,7 +177,7 @@ export const pipelineRoutes: RouteSpec[] = [
     request: { params: pipelineIdParams },
     responses: { 204: { description: 'Deleted' }, 404: notFound, 409: readOnlyTemplate },
     async handle(request, services) {
-      await deletePipeline(services.db, services.clock, signedIn(request), request.params.pipelineId);
+      await deletePipeline(services, signedIn(request), request.params.pipelineId);
       return { status: 204 };
     },
   }),
@@ -202,12 +202,7 @@ export const pipelineRoutes: RouteSpec[] = [
       404: notFound,
     },
     async handle(request, services) {
-      const outcome = await validateStoredPipeline(
-        services.db,
-        services.clock,
-        signedIn(request),
-        request.params.pipelineId,
-      );
+      const outcome = await validateStoredPipeline(services, signedIn(request), request.params.pipelineId);
       return {
         status: 200,
         body: { valid: outcome.valid, errors: outcome.issues, pipeline: pipelineView(outcome.pipeline) },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit, type AuditEntry, type AuditOrigin } from './audit/record-audit';
+import { auditOrigin, recordAudit, type AuditEntry, type AuditOrigin } from './audit/record-audit';
+import type { RequestContext } from '../../kernel/request-context';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import type { DatabaseTransaction } from '../../db/database';
 import { withSystemScope } from '../../db/tenant';
@@ -12,6 +13,9 @@ import { findRefreshToken, insertRefreshToken, revokeFamily } from './refresh-to
 import { signingKeyFor } from './signing-key';
 import { normalizeEmail } from './email';
 import { toUserView, type UserRow, type UserView } from './user-view';
+
+/** Where an anonymous request (register, sign-in, refresh) came from: a request context without a caller. */
+type RequestContextOrigin = Pick<RequestContext, 'sourceIp' | 'userAgent' | 'requestId'>;
 
 export interface SessionTokens {
   user: UserView;
@@ -43,9 +47,10 @@ function invalidCredentials(): UnauthorizedError {
 
 export async function registerUser(
   services: Services,
+  context: RequestContextOrigin,
   input: { email: string; password: string; fullName?: string | undefined },
-  origin: AuditOrigin,
 ): Promise<SessionTokens> {
+  const origin = auditOrigin(context);
   const email = normalizeEmail(input.email);
   assertStrongPassword(input.password, email);
   const passwordHash = await hashPassword(input.password);
@@ -99,18 +104,20 @@ type SignInOutcome = { ok: true; tokens: SessionTokens } | { ok: false };
  */
 export async function login(
   services: Services,
+  context: RequestContextOrigin,
   input: { email: string; password: string },
-  origin: AuditOrigin,
 ): Promise<SessionTokens> {
+  const origin = auditOrigin(context);
   return signIn(services, input, origin, 'login');
 }
 
 /** Email + password of an account deleted less than 30 days ago → restored, and signed in. */
 export async function restoreAccount(
   services: Services,
+  context: RequestContextOrigin,
   input: { email: string; password: string },
-  origin: AuditOrigin,
 ): Promise<SessionTokens> {
+  const origin = auditOrigin(context);
   return signIn(services, input, origin, 'restore');
 }
 
@@ -248,9 +255,10 @@ type RefreshOutcome = { ok: true; tokens: SessionTokens } | { ok: false; reused:
  */
 export async function refreshSession(
   services: Services,
+  context: RequestContextOrigin,
   input: { refreshToken: string },
-  origin: AuditOrigin,
 ): Promise<SessionTokens> {
+  const origin = auditOrigin(context);
   const now = services.clock.now();
   const outcome = await withSystemScope(services.db, 'auth.refresh', async (trx): Promise<RefreshOutcome> => {
     const current = await findRefreshToken(trx, input.refreshToken);
@@ -314,9 +322,10 @@ export async function refreshSession(
 /** Ends the sign-in the refresh token belongs to. Unknown or spent tokens are ignored (no oracle). */
 export async function logout(
   services: Services,
+  context: RequestContextOrigin,
   input: { refreshToken: string },
-  origin: AuditOrigin,
 ): Promise<void> {
+  const origin = auditOrigin(context);
   const now = services.clock.now();
   await withSystemScope(services.db, 'auth.logout', async (trx) => {
     const current = await findRefreshToken(trx, input.refreshToken);

@@ -12,8 +12,7 @@ import { TemplateReadOnlyError } from './update-pipeline';
  * rows this never touches), and their `pipeline_id` survives until the purge removes the row.
  */
 export async function deletePipeline(
-  db: Database,
-  clock: Clock,
+  { db, clock }: { db: Database; clock: Clock },
   context: SignedInContext,
   id: string,
 ): Promise<void> {

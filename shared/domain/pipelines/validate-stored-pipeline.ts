@@ -34,8 +34,7 @@ export interface StoredValidation {
  * A template is checked but, being read-only, not changed.
  */
 export async function validateStoredPipeline(
-  db: Database,
-  clock: Clock,
+  { db, clock }: { db: Database; clock: Clock },
   context: SignedInContext,
   id: string,
 ): Promise<StoredValidation> {

@@ -103,7 +103,7 @@ describe('pipeline lifecycle', () => {
       datasetId,
     });
 
-    const invalid = await validateStoredPipeline(db, clock, alice.actor, created.id);
+    const invalid = await validateStoredPipeline({ db, clock }, alice.actor, created.id);
     expect(invalid.valid).toBe(false);
     expect(invalid.issues).toEqual([
       expect.objectContaining({
@@ -124,7 +124,7 @@ describe('pipeline lifecycle', () => {
     });
     expect(fixed).toMatchObject({ version: 2, status: 'draft', validationErrors: null });
 
-    const valid = await validateStoredPipeline(db, clock, alice.actor, created.id);
+    const valid = await validateStoredPipeline({ db, clock }, alice.actor, created.id);
     expect(valid.valid).toBe(true);
     expect(valid.pipeline).toMatchObject({
       status: 'validated',
@@ -188,7 +188,7 @@ describe('pipeline lifecycle', () => {
     expect(await updatePipeline(db, alice.actor, pipeline.id, { status: 'archived' })).toMatchObject({
       status: 'archived',
     });
-    const checked = await validateStoredPipeline(db, clock, alice.actor, pipeline.id);
+    const checked = await validateStoredPipeline({ db, clock }, alice.actor, pipeline.id);
     expect(checked).toMatchObject({ valid: true, pipeline: { status: 'archived' } });
     expect(await updatePipeline(db, alice.actor, pipeline.id, { status: 'draft' })).toMatchObject({
       status: 'draft',
@@ -222,7 +222,7 @@ describe('pipeline lifecycle', () => {
         edges: [edge('theirs', 'table', 'out')],
       },
     });
-    const result = await validateStoredPipeline(db, clock, alice.actor, sneaky.id);
+    const result = await validateStoredPipeline({ db, clock }, alice.actor, sneaky.id);
     expect(result.issues).toEqual([
       expect.objectContaining({ field: 'nodes[theirs].params.datasetId', code: 'PIPELINE.UNKNOWN_DATASET' }),
     ]);
@@ -237,7 +237,7 @@ describe('pipeline lifecycle', () => {
     await withTenant(db, alice.scope, (trx) =>
       trx.updateTable('datasets').set({ deleted_at: new Date() }).where('id', '=', datasetId).execute(),
     );
-    const afterDelete = await validateStoredPipeline(db, clock, alice.actor, orphan.id);
+    const afterDelete = await validateStoredPipeline({ db, clock }, alice.actor, orphan.id);
     expect(afterDelete.issues.map((i) => i.field)).toContain('datasetId');
   });
 
@@ -270,12 +270,12 @@ describe('tenancy', () => {
       'PIPELINE.NOT_FOUND',
     );
     await expectRejected(
-      deletePipeline(db, clock, bob.actor, pipeline.id),
+      deletePipeline({ db, clock }, bob.actor, pipeline.id),
       NotFoundError,
       'PIPELINE.NOT_FOUND',
     );
     await expectRejected(
-      validateStoredPipeline(db, clock, bob.actor, pipeline.id),
+      validateStoredPipeline({ db, clock }, bob.actor, pipeline.id),
       NotFoundError,
       'PIPELINE.NOT_FOUND',
     );
@@ -392,13 +392,13 @@ describe('templates', () => {
       'PIPELINE.TEMPLATE_READ_ONLY',
     );
     await expectRejected(
-      deletePipeline(db, clock, carol.actor, classification.id),
+      deletePipeline({ db, clock }, carol.actor, classification.id),
       ConflictError,
       'PIPELINE.TEMPLATE_READ_ONLY',
     );
 
     // Checking a template tells what is missing without changing it.
-    const check = await validateStoredPipeline(db, clock, carol.actor, classification.id);
+    const check = await validateStoredPipeline({ db, clock }, carol.actor, classification.id);
     expect(check.issues.map((i) => i.field)).toEqual(['nodes[source].params.datasetId']);
     expect(check.pipeline).toMatchObject({
       status: 'draft',
@@ -419,7 +419,7 @@ describe('templates', () => {
       name: `${classification.name} (copy)`,
       definition: classification.definition,
     });
-    expect((await validateStoredPipeline(db, clock, carol.actor, copy.id)).valid).toBe(true);
+    expect((await validateStoredPipeline({ db, clock }, carol.actor, copy.id)).valid).toBe(true);
   });
 
   it('clones your own pipeline with its dataset, under a new name', async () => {
@@ -497,11 +497,11 @@ describe('deletion', () => {
       );
     const countBefore = await pipelineCount();
 
-    await deletePipeline(db, clock, alice.actor, pipeline.id);
+    await deletePipeline({ db, clock }, alice.actor, pipeline.id);
 
     await expectRejected(getPipeline(db, alice.scope, pipeline.id), NotFoundError, 'PIPELINE.NOT_FOUND');
     await expectRejected(
-      deletePipeline(db, clock, alice.actor, pipeline.id),
+      deletePipeline({ db, clock }, alice.actor, pipeline.id),
       NotFoundError,
       'PIPELINE.NOT_FOUND',
     );
