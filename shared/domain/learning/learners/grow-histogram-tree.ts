@@ -71,9 +71,6 @@ export class HistogramTreeGrower {
   private readonly featureStride: number;
   private readonly indices: Int32Array;
   private readonly temp: Int32Array;
-  /** The node's gradients and hessians in `indices` order, gathered once per histogram. */
-  private readonly orderedG: Float64Array;
-  private readonly orderedH: Float64Array;
   private readonly pool: Float64Array[] = [];
   private leaves: GrowNode[] = [];
   /**
@@ -95,8 +92,6 @@ export class HistogramTreeGrower {
     this.featureStride = this.binStride * 3;
     this.indices = new Int32Array(nRows);
     this.temp = new Int32Array(nRows);
-    this.orderedG = new Float64Array(nRows);
-    this.orderedH = new Float64Array(nRows);
     const nFeatures = this.nFeatures;
     this.rowCodes = new Uint8Array(nRows * nFeatures);
     for (let f = 0; f < nFeatures; f += 1) {
@@ -271,30 +266,18 @@ export class HistogramTreeGrower {
     hessians: Float64Array,
     constantHessian: boolean,
   ): void {
-    const { orderedG, orderedH, indices, nRows, featureStride, nFeatures } = this;
-    // The root holds every row in order: read the rows directly, without the index gather.
+    const { indices, nRows, featureStride, nFeatures } = this;
+    // The root holds every row in order: its codes are read column by column, sequentially.
     if (start === 0 && end === nRows) {
       this.buildRootHistogram(hist, gradients, hessians, constantHessian);
       return;
     }
     hist.fill(0);
-    gather(indices, start, end, gradients, orderedG);
+    const { rowCodes } = this;
     if (constantHessian)
-      buildRowCountHistogram(hist, this.rowCodes, nFeatures, featureStride, indices, start, end, orderedG);
-    else {
-      gather(indices, start, end, hessians, orderedH);
-      buildRowHistogram(
-        hist,
-        this.rowCodes,
-        nFeatures,
-        featureStride,
-        indices,
-        start,
-        end,
-        orderedG,
-        orderedH,
-      );
-    }
+      buildRowCountHistogram(hist, rowCodes, nFeatures, featureStride, indices, start, end, gradients);
+    else
+      buildRowHistogram(hist, rowCodes, nFeatures, featureStride, indices, start, end, gradients, hessians);
   }
 
   /** The root's histogram: the cached counts, then the gradient (and hessian) sums. */
@@ -579,16 +562,6 @@ function partitionBySide(
   return write;
 }
 
-function gather(
-  indices: Int32Array,
-  start: number,
-  end: number,
-  source: Float64Array,
-  out: Float64Array,
-): void {
-  for (let j = start; j < end; j += 1) out[j - start] = source[indices[j] as number] as number;
-}
-
 /** A node's histogram from the row-major codes: per row, every feature's bin. */
 function buildRowHistogram(
   hist: Float64Array,
@@ -602,10 +575,10 @@ function buildRowHistogram(
   h: Float64Array,
 ): void {
   for (let j = start; j < end; j += 1) {
-    const r = (indices[j] as number) * nFeatures;
-    const o = j - start;
-    const gi = g[o] as number;
-    const hi = h[o] as number;
+    const i = indices[j] as number;
+    const r = i * nFeatures;
+    const gi = g[i] as number;
+    const hi = h[i] as number;
     for (let f = 0, base = 0; f < nFeatures; f += 1, base += stride) {
       const k = base + (rowCodes[r + f] as number) * 3;
       hist[k] = (hist[k] as number) + gi;
@@ -627,8 +600,9 @@ function buildRowCountHistogram(
   g: Float64Array,
 ): void {
   for (let j = start; j < end; j += 1) {
-    const r = (indices[j] as number) * nFeatures;
-    const gi = g[j - start] as number;
+    const i = indices[j] as number;
+    const r = i * nFeatures;
+    const gi = g[i] as number;
     for (let f = 0, base = 0; f < nFeatures; f += 1, base += stride) {
       const k = base + (rowCodes[r + f] as number) * 3;
       hist[k] = (hist[k] as number) + gi;

@@ -139,8 +139,20 @@ function kmeansPlusPlus(
         const a = i * d;
         // The partial sums only grow: once one reaches the current closest distance, that
         // distance is the minimum and the rest of the row need not be read.
+        // Checked every four terms: fewer branches, the same sums and the same minimum.
         let sq = 0;
-        for (let j = 0; j < d && sq < current; j += 1) {
+        let j = 0;
+        for (; j + 4 <= d && sq < current; j += 4) {
+          const d0 = (data[a + j] as number) - (data[b + j] as number);
+          const d1 = (data[a + j + 1] as number) - (data[b + j + 1] as number);
+          const d2 = (data[a + j + 2] as number) - (data[b + j + 2] as number);
+          const d3 = (data[a + j + 3] as number) - (data[b + j + 3] as number);
+          sq += d0 * d0;
+          sq += d1 * d1;
+          sq += d2 * d2;
+          sq += d3 * d3;
+        }
+        for (; j < d && sq < current; j += 1) {
           const diff = (data[a + j] as number) - (data[b + j] as number);
           sq += diff * diff;
         }
@@ -199,8 +211,20 @@ function fullSearch(
   for (let c = 0; c < k; c += 1) {
     const b = c * d;
     let sq = 0;
-    // A partial sum already beyond the second nearest cannot change either of them.
-    for (let j = 0; j < d && sq < secondSq; j += 1) {
+    // A partial sum already beyond the second nearest cannot change either of them (checked
+    // every four terms: the same sums, fewer branches).
+    let j = 0;
+    for (; j + 4 <= d && sq < secondSq; j += 4) {
+      const d0 = (data[a + j] as number) - (centres[b + j] as number);
+      const d1 = (data[a + j + 1] as number) - (centres[b + j + 1] as number);
+      const d2 = (data[a + j + 2] as number) - (centres[b + j + 2] as number);
+      const d3 = (data[a + j + 3] as number) - (centres[b + j + 3] as number);
+      sq += d0 * d0;
+      sq += d1 * d1;
+      sq += d2 * d2;
+      sq += d3 * d3;
+    }
+    for (; j < d && sq < secondSq; j += 1) {
       const diff = (data[a + j] as number) - (centres[b + j] as number);
       sq += diff * diff;
     }
