@@ -31,7 +31,8 @@ export interface ExperimentRunRecord {
 export interface ModelRegistration {
   /** Chosen by the node, which stores the artifact under models/{user}/{model id}/ first. */
   modelId: string;
-  name: string;
+  /** The registered name; default: the pipeline's name. */
+  name?: string | undefined;
   algorithm: string;
   problemType: 'classification' | 'regression' | 'clustering';
   frameworkVersion: string;

@@ -117,7 +117,7 @@ export function databaseLearningRecords(db: Database, context: LearningRecordsCo
         await insertModel(trx, {
           id: model.modelId,
           ownerId: context.userId,
-          name: clip(model.name, 255),
+          name: clip(model.name ?? context.pipelineName, 255),
           algorithm: clip(model.algorithm, 200),
           problemType: model.problemType,
           frameworkVersion: clip(model.frameworkVersion, 100),

@@ -224,7 +224,7 @@ async function runTraining(
   });
   const model = await context.learning.registerModel({
     modelId: stored.modelId,
-    name: params.modelName ?? 'model',
+    name: params.modelName,
     algorithm: chosen.learner,
     problemType: session.problemType,
     frameworkVersion: FRAMEWORK_VERSION,
