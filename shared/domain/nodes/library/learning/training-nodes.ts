@@ -14,6 +14,7 @@ import {
   type LearnerCatalog,
 } from '../../../learning/learner-catalog';
 import type { ProblemType } from '../../../learning/learner';
+import { evaluateClassification, evaluateClustering, evaluateRegression } from '../../../learning/evaluation';
 import type { ExperimentRunStatus } from '../../learning-records.port';
 import { defineNode, type NodeContext, type NodeInputs, type NodeResult } from '../../node-definition';
 import { NodeError } from '../../node-errors';
@@ -205,7 +206,7 @@ async function runTraining(
 
   const metrics: Record<string, number> = { [`validation_${result.metric}`]: chosen.validationScore };
   if (chosen.testScore !== null) metrics[`test_${result.metric}`] = chosen.testScore;
-  const testReport = session.test ? await scoreTest(session, chosen.model) : undefined;
+  const testReport = session.test ? scoreTest(session, chosen.model) : undefined;
   if (testReport)
     for (const [name, value] of Object.entries(testReport))
       if (value !== null) metrics[`test_${name}`] = value;
@@ -258,10 +259,10 @@ async function runTraining(
   };
 }
 
-async function scoreTest(
+function scoreTest(
   session: TrainingSession,
   model: NonNullable<AutoMlResult['model']>['model'],
-): Promise<Record<string, number | null> | undefined> {
+): Record<string, number | null> | undefined {
   const { evaluateClassification, evaluateRegression, evaluateClustering } =
     await import('../../../learning/evaluation');
   const test = session.test;
