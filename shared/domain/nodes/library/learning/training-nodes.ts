@@ -263,8 +263,6 @@ function scoreTest(
   session: TrainingSession,
   model: NonNullable<AutoMlResult['model']>['model'],
 ): Record<string, number | null> | undefined {
-  const { evaluateClassification, evaluateRegression, evaluateClustering } =
-    await import('../../../learning/evaluation');
   const test = session.test;
   if (!test || test.x.nRows === 0) return undefined;
   if (model.problemType === 'classification' && test.y && !(test.y instanceof Float64Array))
