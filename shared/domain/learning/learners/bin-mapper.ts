@@ -74,6 +74,9 @@ export function fitBinMapper(
   return { mapper: { nFeatures, missingBin: maxBins, nBins, thresholds, categorical }, codes };
 }
 
+/** Room for the at most 254 thresholds (255 bins) and one +Infinity sentinel. */
+const PADDED_THRESHOLDS = 256;
+
 /** Thresholds from the sorted present values of a feature. */
 function numericThresholds(sorted: Float64Array, maxBins: number): Float64Array {
   const n = sorted.length;
@@ -127,22 +130,26 @@ function binNumeric(
   thresholds: Float64Array,
   missingBin: number,
 ): void {
-  const nThresholds = thresholds.length;
+  // Thresholds padded to 255 with +Infinity: eight fixed halvings count the thresholds below
+  // the value, which is the first threshold not below it (at most 254 thresholds).
+  const padded = new Float64Array(PADDED_THRESHOLDS).fill(Infinity);
+  padded.set(thresholds.subarray(0, PADDED_THRESHOLDS - 1));
   for (let j = 0; j < rows.length; j += 1) {
     const v = column[rows[j] as number] as number;
-    let bin: number;
-    if (v !== v) bin = missingBin;
-    else {
-      let lo = 0;
-      let hi = nThresholds;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (v <= (thresholds[mid] as number)) hi = mid;
-        else lo = mid + 1;
-      }
-      bin = lo;
+    if (v !== v) {
+      out[j] = missingBin;
+      continue;
     }
-    out[j] = bin;
+    let pos = 0;
+    if (v > (padded[127] as number)) pos = 128;
+    if (v > (padded[pos + 63] as number)) pos += 64;
+    if (v > (padded[pos + 31] as number)) pos += 32;
+    if (v > (padded[pos + 15] as number)) pos += 16;
+    if (v > (padded[pos + 7] as number)) pos += 8;
+    if (v > (padded[pos + 3] as number)) pos += 4;
+    if (v > (padded[pos + 1] as number)) pos += 2;
+    if (v > (padded[pos] as number)) pos += 1;
+    out[j] = pos;
   }
 }
 
