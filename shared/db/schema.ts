@@ -19,7 +19,7 @@ import { MODALITIES, type Modality } from '../kernel/modality';
  * Maintained by the database, never written by code: users.credit_balance (ledger trigger; writes
  * are refused), users.dataset_count/pipeline_count/model_count/storage_used_bytes,
  * credit_transactions.balance_after, dataset_versions.duplicate_of_version_id (set when sha256 is),
- * models.version (per pipeline, when omitted), pipelines.version (bumped when definition changes),
+ * models.version (per owner and name, when omitted), pipelines.version (bumped when definition changes),
  * updated_at everywhere.
  */
 
@@ -572,6 +572,15 @@ export interface MlTasksTable {
   updated_at: Generated<Timestamp>;
 }
 
+/** An alias of a registered name (`production`, …) pointing at one of its versions. */
+export interface ModelAliasesTable {
+  alias: string;
+  model_id: string;
+  name: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface ModelsTable {
   algorithm: string;
   artifact_key: string;
@@ -581,6 +590,7 @@ export interface ModelsTable {
   created_at: Generated<Timestamp>;
   dataset_version_id: string | null;
   deployed_at: Timestamp | null;
+  description: string | null;
   experiment_run_id: string | null;
   feature_schema: Json | null;
   framework_version: string | null;
@@ -595,6 +605,7 @@ export interface ModelsTable {
   problem_type: TaskType | null;
   seed: number | null;
   stage: Generated<ModelStage>;
+  tags: Generated<string[]>;
   updated_at: Generated<Timestamp>;
   user_id: string;
   version: Generated<number>;
@@ -786,6 +797,7 @@ export interface DB {
   job_nodes: JobNodesTable;
   jobs: JobsTable;
   ml_tasks: MlTasksTable;
+  model_aliases: ModelAliasesTable;
   models: ModelsTable;
   node_types: NodeTypesTable;
   pipeline_snapshots: PipelineSnapshotsTable;

@@ -11,13 +11,21 @@ import {
 import { getModel } from '../../../shared/domain/models/get-model';
 import { listCallerModels } from '../../../shared/domain/models/list-models';
 import { modelView, modelViewSchema } from '../../../shared/domain/models/model-view';
+import {
+  deleteModel,
+  MODEL_ALIAS_PATTERN,
+  predictRowsByAlias,
+  removeModelAlias,
+  setModelAlias,
+  updateModel,
+} from '../../../shared/domain/models/model-registry';
 import { predictRows } from '../../../shared/domain/models/predict-rows';
 import { MAX_PREDICTION_BYTES, MAX_PREDICTION_ROWS } from '../../../shared/domain/models/prediction-rows';
 
 /**
- * `models`: the models training nodes registered: read and list them, predict rows online and
- * download their artifacts. The model registry (stages, aliases) grows in this group, its own
- * function.
+ * `models`: the models training nodes registered: read, list, edit and delete them, predict rows
+ * online (by id, or by an alias of their name) and download their artifacts; the registry's
+ * aliases point at one version of a name.
  */
 
 /** Ids compare as PostgreSQL prints them. */
@@ -25,6 +33,37 @@ const id = () => z.uuid().transform((value) => value.toLowerCase());
 const modelParams = z.object({ modelId: id() });
 const notFound = { description: 'No such model (or not yours)' };
 const ownerOf = (request: Parameters<typeof signedIn>[0]) => ownerScope(signedIn(request).caller);
+
+const modelName = z.string().trim().min(1).max(255).meta({ description: 'The registered name' });
+const aliasName = z.string().regex(MODEL_ALIAS_PATTERN, {
+  error: 'An alias is 1–64 characters: a lowercase letter, then lowercase letters, digits, `_` or `-`.',
+});
+const aliasParams = z.object({ name: modelName, alias: aliasName });
+const aliasNotFound = { description: 'No such name or alias (or not yours)' };
+
+const predictBody = z.object({
+  rows: z
+    .array(z.record(z.string(), z.unknown()))
+    .min(1, { error: 'Send at least one row to predict.' })
+    .max(MAX_PREDICTION_ROWS, {
+      error: `At most ${MAX_PREDICTION_ROWS} rows fit one request: send them in batches.`,
+    }),
+});
+
+const declaredBytesOf = (headers: Record<string, string | undefined>) => {
+  const declared = Number(headers['content-length']);
+  return Number.isFinite(declared) && declared > 0 ? declared : undefined;
+};
+
+const aliasSchema = z
+  .object({
+    name: z.string(),
+    alias: z.string(),
+    modelId: z.string(),
+    version: z.number().int(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'ModelAlias' });
 
 const predictionSchema = z
   .object({
@@ -63,7 +102,7 @@ export const modelRoutes: RouteSpec[] = [
     operationId: 'listModels',
     summary: 'Your models, newest first',
     description:
-      'Filter by `name`, `pipelineId`, `jobId`, `experimentId` or `algorithm`; `limit` per page; pass `nextCursor` back as `cursor` for the next page.',
+      'Filter by `name`, `pipelineId`, `jobId`, `experimentId`, `algorithm` or `alias` (the versions that alias of their name points at); `limit` per page; pass `nextCursor` back as `cursor` for the next page.',
     tags: ['models'],
     auth: 'user',
     request: {
@@ -73,6 +112,7 @@ export const modelRoutes: RouteSpec[] = [
         jobId: id().optional(),
         experimentId: id().optional(),
         algorithm: z.string().trim().min(1).max(100).optional(),
+        alias: aliasName.optional(),
         cursor: z.string().max(500).optional(),
         limit: queryParam.int({ min: 1, max: 100 }).optional(),
       }),
@@ -122,14 +162,7 @@ export const modelRoutes: RouteSpec[] = [
     auth: 'user',
     request: {
       params: modelParams,
-      body: z.object({
-        rows: z
-          .array(z.record(z.string(), z.unknown()))
-          .min(1, { error: 'Send at least one row to predict.' })
-          .max(MAX_PREDICTION_ROWS, {
-            error: `At most ${MAX_PREDICTION_ROWS} rows fit one request: send them in batches.`,
-          }),
-      }),
+      body: predictBody,
     },
     responses: {
       200: { description: 'One prediction per row, and the model that made them', schema: predictionSchema },
@@ -139,11 +172,10 @@ export const modelRoutes: RouteSpec[] = [
       500: { description: 'The model’s stored artifact is corrupt or missing' },
     },
     async handle(request, services) {
-      const declared = Number(request.headers['content-length']);
       const result = await predictRows(services, ownerOf(request), {
         modelId: request.params.modelId,
         rows: request.body.rows,
-        declaredBytes: Number.isFinite(declared) && declared > 0 ? declared : undefined,
+        declaredBytes: declaredBytesOf(request.headers),
       });
       const { rowsPredicted, ...body } = result;
       return { status: 200, headers: { 'x-rows-predicted': String(rowsPredicted) }, body };
@@ -184,6 +216,122 @@ export const modelRoutes: RouteSpec[] = [
         headers: { location: download.url, 'cache-control': 'no-store' },
         body: download,
       };
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/models/{modelId}',
+    group: 'models',
+    operationId: 'updateModel',
+    summary: 'Edit a model’s description and tags',
+    description: 'Only `description` and `tags` change; a version’s name, number and artifact never do.',
+    tags: ['models'],
+    auth: 'user',
+    request: {
+      params: modelParams,
+      body: z.strictObject({
+        description: z.string().max(2000).nullable().optional(),
+        tags: z.array(z.string().trim().min(1).max(64)).max(50).optional(),
+      }),
+    },
+    responses: {
+      200: { description: 'The model', schema: modelViewSchema },
+      404: notFound,
+    },
+    async handle(request, services) {
+      const model = await updateModel(services.db, signedIn(request), request.params.modelId, request.body);
+      return { status: 200, body: modelView(model) };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/models/{modelId}',
+    group: 'models',
+    operationId: 'deleteModel',
+    summary: 'Delete a model version and its artifact',
+    description:
+      'The version’s row and stored artifact go; aliases pointing at it are removed with it. Other versions of the name keep their numbers.',
+    tags: ['models'],
+    auth: 'user',
+    request: { params: modelParams },
+    responses: { 204: { description: 'Deleted' }, 404: notFound },
+    async handle(request, services) {
+      await deleteModel(services, signedIn(request), request.params.modelId);
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/models/by-name/{name}/aliases/{alias}',
+    group: 'models',
+    operationId: 'setModelAlias',
+    summary: 'Point an alias of a name at one of its versions',
+    description:
+      'Creates the alias or moves it to `version`. The `production` alias is what a model view’s `isProduction` and `deployedAt` follow.',
+    tags: ['models'],
+    auth: 'user',
+    request: {
+      params: aliasParams,
+      body: z.strictObject({ version: z.number().int().min(1).max(2_147_483_647) }),
+    },
+    responses: {
+      200: { description: 'Where the alias points now', schema: aliasSchema },
+      404: { description: 'No such name or version (or not yours)' },
+    },
+    async handle(request, services) {
+      const target = await setModelAlias(services.db, signedIn(request), {
+        name: request.params.name,
+        alias: request.params.alias,
+        version: request.body.version,
+      });
+      return { status: 200, body: { ...target, updatedAt: target.updatedAt.toISOString() } };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/models/by-name/{name}/aliases/{alias}',
+    group: 'models',
+    operationId: 'deleteModelAlias',
+    summary: 'Remove an alias of a name',
+    tags: ['models'],
+    auth: 'user',
+    request: { params: aliasParams },
+    responses: { 204: { description: 'Removed; the versions stay' }, 404: aliasNotFound },
+    async handle(request, services) {
+      await removeModelAlias(services.db, signedIn(request), request.params);
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/models/by-name/{name}/aliases/{alias}/predict',
+    group: 'models',
+    operationId: 'predictWithModelAlias',
+    summary: 'Predict rows with the version an alias points at',
+    description:
+      'The same request and answer as `POST /models/{modelId}/predict`, with the version the alias points at when the request arrives; the answer’s `model` names that version.',
+    tags: ['models'],
+    auth: 'user',
+    request: { params: aliasParams, body: predictBody },
+    responses: {
+      200: {
+        description: 'One prediction per row, and the version that made them',
+        schema: predictionSchema,
+      },
+      400: { description: 'A row lacks an input, or a value cannot be cast to its input’s type' },
+      404: aliasNotFound,
+      413: { description: `The rows take more than ${MAX_PREDICTION_BYTES} bytes` },
+      500: { description: 'The model’s stored artifact is corrupt or missing' },
+    },
+    async handle(request, services) {
+      const result = await predictRowsByAlias(services, ownerOf(request), {
+        name: request.params.name,
+        alias: request.params.alias,
+        rows: request.body.rows,
+        declaredBytes: declaredBytesOf(request.headers),
+      });
+      const { rowsPredicted, ...body } = result;
+      return { status: 200, headers: { 'x-rows-predicted': String(rowsPredicted) }, body };
     },
   }),
 ];

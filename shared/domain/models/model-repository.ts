@@ -1,14 +1,22 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DatabaseTransaction } from '../../db/database';
 import { POSITION, newestFirst, positionOf, toPage } from '../../db/page-cursor';
-import { jsonb, MODEL_STAGES, TASK_TYPES, type TaskType } from '../../db/schema';
+import { jsonb, MODEL_STAGES, TASK_TYPES, textArray, type TaskType } from '../../db/schema';
 import { ROW_JSON_BUDGET_BYTES, dataApiJsonBytes } from '../../kernel/bounded-json';
 
 /**
  * SQL for trained models, in the owner's tenant scope (`withOwner`/`withTenant`), filtering by
  * owner as well. A model row is written once by the training node that stored its artifact; its
- * version is assigned per pipeline by the database.
+ * version is assigned per owner and name by the database (one past the name's highest), and its
+ * name and version never change. Aliases (`model_aliases`) point at one version of a name.
  */
+
+/** An alias of the model's name that points at this model, and when it was last set. */
+export interface ModelAlias {
+  alias: string;
+  updatedAt: Date;
+}
 
 export interface ModelLineage {
   jobId: string | null;
@@ -40,6 +48,10 @@ export interface Model {
   metrics: Record<string, unknown>;
   hyperparameters: Record<string, unknown>;
   featureSchema: Record<string, unknown> | null;
+  description: string | null;
+  tags: string[];
+  /** The aliases pointing at this version, by alias. */
+  aliases: ModelAlias[];
   lineage: ModelLineage;
   createdAt: Date;
   updatedAt: Date;
@@ -85,6 +97,9 @@ const modelRowSchema = z
     metrics: z.record(z.string(), z.unknown()),
     hyperparameters: z.record(z.string(), z.unknown()),
     feature_schema: z.record(z.string(), z.unknown()).nullable(),
+    description: z.string().nullable(),
+    tags: z.array(z.string()),
+    aliases: z.array(z.object({ alias: z.string(), updatedAt: z.string().transform((at) => new Date(at)) })),
     job_id: z.string().nullable(),
     node_id: z.string().nullable(),
     pipeline_id: z.string().nullable(),
@@ -113,6 +128,9 @@ const modelRowSchema = z
     metrics: row.metrics,
     hyperparameters: row.hyperparameters,
     featureSchema: row.feature_schema,
+    description: row.description,
+    tags: row.tags,
+    aliases: row.aliases,
     lineage: {
       jobId: row.job_id,
       nodeId: row.node_id,
@@ -226,6 +244,13 @@ function modelsQuery(trx: DatabaseTransaction) {
       'm.metrics',
       'm.hyperparameters',
       'm.feature_schema',
+      'm.description',
+      'm.tags',
+      sql<unknown>`coalesce((
+        select jsonb_agg(jsonb_build_object('alias', a.alias, 'updatedAt', a.updated_at) order by a.alias)
+          from model_aliases a where a.model_id = m.id and a.user_id = m.user_id), '[]'::jsonb)`.as(
+        'aliases',
+      ),
       'm.job_id',
       'm.node_id',
       'm.pipeline_id',
@@ -247,6 +272,8 @@ export interface ModelListFilter {
   jobId?: string | undefined;
   experimentId?: string | undefined;
   algorithm?: string | undefined;
+  /** Only the version this alias of its name points at. */
+  alias?: string | undefined;
   cursor?: string | undefined;
   limit: number;
 }
@@ -270,9 +297,144 @@ export async function listModels(
   if (filter.jobId !== undefined) query = query.where('m.job_id', '=', filter.jobId);
   if (filter.experimentId !== undefined) query = query.where('r.experiment_id', '=', filter.experimentId);
   if (filter.algorithm !== undefined) query = query.where('m.algorithm', '=', filter.algorithm);
+  const alias = filter.alias;
+  if (alias !== undefined)
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('model_aliases as a')
+          .select('a.alias')
+          .whereRef('a.model_id', '=', 'm.id')
+          .whereRef('a.user_id', '=', 'm.user_id')
+          .where('a.alias', '=', alias),
+      ),
+    );
   const rows = await newestFirst(query, filter.cursor, filter.limit + 1, {
     createdAt: 'm.created_at',
     id: 'm.id',
   }).execute();
   return toPage(rows, filter.limit, (row) => modelRowSchema.parse(row));
+}
+
+/** The owner's version `version` of the name, or undefined. */
+export async function findModelVersion(
+  trx: DatabaseTransaction,
+  ownerId: string,
+  name: string,
+  version: number,
+): Promise<{ id: string; version: number } | undefined> {
+  return trx
+    .selectFrom('models')
+    .select(['id', 'version'])
+    .where('user_id', '=', ownerId)
+    .where('name', '=', name)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
+/** Whether the owner has any version of the name. */
+export async function nameExists(trx: DatabaseTransaction, ownerId: string, name: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('models')
+    .select('id')
+    .where('user_id', '=', ownerId)
+    .where('name', '=', name)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Where an alias of the owner's name points (locked for the change), or undefined. */
+export async function findAliasTarget(
+  trx: DatabaseTransaction,
+  ownerId: string,
+  name: string,
+  alias: string,
+): Promise<{ modelId: string; version: number } | undefined> {
+  const row = await trx
+    .selectFrom('model_aliases as a')
+    .innerJoin('models as m', (join) =>
+      join.onRef('m.id', '=', 'a.model_id').onRef('m.user_id', '=', 'a.user_id'),
+    )
+    .select(['a.model_id', 'm.version'])
+    .where('a.user_id', '=', ownerId)
+    .where('a.name', '=', name)
+    .where('a.alias', '=', alias)
+    .forUpdate('a')
+    .executeTakeFirst();
+  return row ? { modelId: row.model_id, version: row.version } : undefined;
+}
+
+/** Points the alias at the model (creating it, or moving it from another version). */
+export async function upsertAlias(
+  trx: DatabaseTransaction,
+  alias: { ownerId: string; name: string; alias: string; modelId: string },
+): Promise<{ updatedAt: Date }> {
+  const row = await trx
+    .insertInto('model_aliases')
+    .values({ user_id: alias.ownerId, name: alias.name, alias: alias.alias, model_id: alias.modelId })
+    .onConflict((conflict) =>
+      conflict.columns(['user_id', 'name', 'alias']).doUpdateSet({
+        model_id: (eb) => eb.ref('excluded.model_id'),
+        updated_at: sql<Date>`now()`,
+      }),
+    )
+    .returning('updated_at')
+    .executeTakeFirstOrThrow();
+  return { updatedAt: row.updated_at };
+}
+
+/** Removes the alias; returns the version it pointed at, or undefined when there was none. */
+export async function deleteAlias(
+  trx: DatabaseTransaction,
+  ownerId: string,
+  name: string,
+  alias: string,
+): Promise<{ modelId: string; version: number } | undefined> {
+  const target = await findAliasTarget(trx, ownerId, name, alias);
+  if (!target) return undefined;
+  await trx
+    .deleteFrom('model_aliases')
+    .where('user_id', '=', ownerId)
+    .where('name', '=', name)
+    .where('alias', '=', alias)
+    .execute();
+  return target;
+}
+
+export interface ModelDetails {
+  description?: string | null | undefined;
+  tags?: string[] | undefined;
+}
+
+/** Changes what the owner may edit of a model (its description and tags); false when there is no such model. */
+export async function updateModelDetails(
+  trx: DatabaseTransaction,
+  ownerId: string,
+  id: string,
+  changes: ModelDetails,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('models')
+    .set({
+      ...(changes.description === undefined ? {} : { description: changes.description }),
+      ...(changes.tags === undefined ? {} : { tags: textArray(changes.tags) }),
+    })
+    .where('id', '=', id)
+    .where('user_id', '=', ownerId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Deletes the model's row (its aliases go with it); false when there is no such model. */
+export async function deleteModelRow(
+  trx: DatabaseTransaction,
+  ownerId: string,
+  id: string,
+): Promise<boolean> {
+  const result = await trx
+    .deleteFrom('models')
+    .where('id', '=', id)
+    .where('user_id', '=', ownerId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }

@@ -7,11 +7,22 @@ export const modelViewSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    version: z.number().int().meta({ description: 'Per pipeline: 1, 2, 3, …' }),
+    version: z
+      .number()
+      .int()
+      .meta({ description: 'Per registered name: 1, 2, 3, … in the order its models were registered' }),
     algorithm: z.string(),
     problemType: z.enum(TASK_TYPES).nullable(),
     frameworkVersion: z.string().nullable(),
     stage: z.enum(MODEL_STAGES),
+    description: z.string().nullable(),
+    tags: z.array(z.string()),
+    aliases: z.array(z.string()).meta({ description: 'The aliases of the name pointing at this version' }),
+    isProduction: z.boolean().meta({ description: 'Whether the `production` alias points at this version' }),
+    deployedAt: z
+      .string()
+      .nullable()
+      .meta({ description: 'When the `production` alias was set to this version' }),
     metrics: z.record(z.string(), z.unknown()),
     hyperparameters: z.record(z.string(), z.unknown()),
     featureSchema: z
@@ -46,8 +57,12 @@ export const modelViewSchema = z
 
 export type ModelView = z.infer<typeof modelViewSchema>;
 
+/** The alias that marks a name's production version. */
+export const PRODUCTION_ALIAS = 'production';
+
 export function modelView(model: Model): ModelView {
   const { lineage } = model;
+  const production = model.aliases.find((a) => a.alias === PRODUCTION_ALIAS);
   return {
     id: model.id,
     name: model.name,
@@ -56,6 +71,11 @@ export function modelView(model: Model): ModelView {
     problemType: model.problemType,
     frameworkVersion: model.frameworkVersion,
     stage: model.stage,
+    description: model.description,
+    tags: model.tags,
+    aliases: model.aliases.map((a) => a.alias),
+    isProduction: production !== undefined,
+    deployedAt: production ? production.updatedAt.toISOString() : null,
     metrics: model.metrics,
     hyperparameters: model.hyperparameters,
     featureSchema: model.featureSchema,

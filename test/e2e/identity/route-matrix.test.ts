@@ -149,6 +149,19 @@ const resourceFixtures: Record<string, Fixture> = {
     });
     return modelId;
   },
+  // The registered name of the owner's model, and an alias of it pointing at that model's version.
+  name: async (ctx) => String((await getJson(ctx, `/models/${await ctx.id('modelId')}`))['name']),
+  alias: async (ctx) => {
+    const model = await getJson(ctx, `/models/${await ctx.id('modelId')}`);
+    const name = await ctx.id('name');
+    const res = await fetch(`${ctx.baseUrl}/models/by-name/${encodeURIComponent(name)}/aliases/production`, {
+      method: 'PUT',
+      headers: { ...ctx.owner.authHeader, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: model['version'] }),
+    });
+    if (res.status !== 200) throw new Error(`fixture PUT alias answered ${res.status}: ${await res.text()}`);
+    return 'production';
+  },
 };
 
 /** Valid bodies, each a real change, so a leak would show in A's snapshot. */
@@ -161,6 +174,9 @@ const requestBodies: Record<string, unknown> = {
   'POST /pipelines/{pipelineId}/clone': { name: 'stolen copy' },
   'POST /jobs/{jobId}/retry': { priority: 9 },
   'POST /models/{modelId}/predict': { rows: [{ sepal_length: 5.1 }] },
+  'PATCH /models/{modelId}': { description: 'taken over', tags: ['bob'] },
+  'PUT /models/by-name/{name}/aliases/{alias}': { version: 1 },
+  'POST /models/by-name/{name}/aliases/{alias}/predict': { rows: [{ sepal_length: 5.1 }] },
 };
 
 const PARAM = /\{([^}]+)\}/g;
@@ -268,8 +284,9 @@ describe('route matrix: another tenant’s ids answer 404 and change nothing', (
       [routeKey(r), 'an administrator', r] as const,
     ]),
   )('%s: B (%s) gets 404 for A’s resource', async (_key, who, route) => {
-    const before = await snapshotOfAlice();
+    // The path first: a fixture no GET route needs (an alias) exists before the snapshot.
     const url = await pathFor(route, contextFor(alice, aliceIds));
+    const before = await snapshotOfAlice();
     const res = await send(route, url, who === 'a normal user' ? bob : adminBob);
     if (res.status === 400) {
       throw new Error(

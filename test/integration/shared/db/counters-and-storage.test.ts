@@ -150,7 +150,8 @@ describe('dataset counter and storage accounting', () => {
         .values({
           user_id: user.id,
           pipeline_id: pipeline.id,
-          name: 'm2',
+          // A second version of the same name (versions are numbered per owner and name).
+          name: 'm',
           algorithm: 'random_forest',
           artifact_key: 'models/y/model.json',
         })

@@ -8,7 +8,9 @@ import {
   runMigrations,
 } from '../../../../shared/db/migrate';
 import type { Database } from '../../../../shared/db/database';
+import { withSystemScope } from '../../../../shared/db/tenant';
 import { createEmptyDatabase } from '../../support/database';
+import { createTestUser } from '../../support/fixtures';
 import type { TestDatabase } from '../../support/database';
 
 const DOMAIN_TABLES = [
@@ -29,6 +31,7 @@ const DOMAIN_TABLES = [
   'jobs',
   'job_nodes',
   'models',
+  'model_aliases',
   'experiments',
   'experiment_runs',
   'results',
@@ -148,5 +151,54 @@ describe('runMigrations', () => {
     await expect(failure).rejects.toBeInstanceOf(MigrationError);
     await expect(failure).rejects.toThrow(/0001_people\.sql was changed after it was applied/);
     expect(await tables(db)).toEqual(['people', 'schema_migrations']);
+  });
+
+  it('renumbers versions that repeat under one name, and makes a production model its name’s production alias', async () => {
+    const { db } = await emptyDatabase();
+    const registry = '0014_model_registry.sql';
+    await runMigrations(db, { migrations: loadMigrations().filter((m) => m.name < registry) });
+    const user = await createTestUser(db);
+    const ids = await withSystemScope(db, 'admin.test-fixture', async (trx) => {
+      const pipeline = (name: string) =>
+        trx
+          .insertInto('pipelines')
+          .values({ user_id: user.id, name })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+          .then((row) => row.id);
+      const [a, b] = [await pipeline('a'), await pipeline('b')];
+      // Numbered per pipeline: both pipelines registered version 1 of the same name.
+      const model = (pipelineId: string, at: string, stage: 'none' | 'production') =>
+        trx
+          .insertInto('models')
+          .values({
+            user_id: user.id,
+            pipeline_id: pipelineId,
+            name: 'churn',
+            algorithm: 'random_forest',
+            artifact_key: `models/${at}/model.json`,
+            stage,
+            created_at: new Date(at),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+          .then((row) => row.id);
+      return [
+        await model(a, '2026-01-01T00:00:00Z', 'none'),
+        await model(b, '2026-01-02T00:00:00Z', 'production'),
+      ];
+    });
+
+    await runMigrations(db);
+
+    const rows = await withSystemScope(db, 'admin.test-fixture', async (trx) => ({
+      models: await trx.selectFrom('models').select(['id', 'version']).orderBy('created_at').execute(),
+      aliases: await trx.selectFrom('model_aliases').select(['name', 'alias', 'model_id']).execute(),
+    }));
+    expect(rows.models).toEqual([
+      { id: ids[0], version: 1 },
+      { id: ids[1], version: 2 },
+    ]);
+    expect(rows.aliases).toEqual([{ name: 'churn', alias: 'production', model_id: ids[1] }]);
   });
 });

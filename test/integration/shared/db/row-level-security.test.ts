@@ -131,7 +131,14 @@ describe('row-level security on every tenant-owned table', () => {
   it('finds the tenant-owned tables in the catalog', () => {
     expect(tenantTables.length).toBeGreaterThanOrEqual(20);
     expect(tenantTables).toEqual(
-      expect.arrayContaining(['datasets', 'jobs', 'api_keys', 'audit_logs', 'credit_transactions']),
+      expect.arrayContaining([
+        'datasets',
+        'jobs',
+        'api_keys',
+        'audit_logs',
+        'credit_transactions',
+        'model_aliases',
+      ]),
     );
   });
 
