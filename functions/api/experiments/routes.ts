@@ -1,9 +1,8 @@
+import { callerOwnScope, pageQueryFields, uuidField } from '../../../shared/http/route-fields';
 import { z } from 'zod';
 import { EXPERIMENT_OBJECTIVE_DIRECTIONS } from '../../../shared/db/schema';
-import { ownerScope } from '../../../shared/db/owner-filter';
 import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
-import { signedIn } from '../../../shared/kernel/request-context';
 import {
   compareExperimentRuns,
   createExperiment,
@@ -24,11 +23,9 @@ import {
 /** `experiments`: the trials of training nodes (or your own), their runs and runs side by side. */
 
 /** Ids compare as PostgreSQL prints them. */
-const id = () => z.uuid().transform((value) => value.toLowerCase());
 
-const experimentParams = z.object({ experimentId: id() });
+const experimentParams = z.object({ experimentId: uuidField() });
 const notFound = { description: 'No such experiment (or not yours)' };
-const ownerOf = (request: Parameters<typeof signedIn>[0]) => ownerScope(signedIn(request).caller);
 
 export const experimentRoutes: RouteSpec[] = [
   defineRoute({
@@ -46,7 +43,7 @@ export const experimentRoutes: RouteSpec[] = [
       body: z.strictObject({
         name: z.string().trim().min(1).max(255),
         description: z.string().max(5_000).nullable().optional(),
-        datasetId: id().nullable().optional(),
+        datasetId: uuidField().nullable().optional(),
         objectiveMetric: z
           .string()
           .trim()
@@ -66,7 +63,7 @@ export const experimentRoutes: RouteSpec[] = [
       404: { description: 'The dataset does not exist (or is not yours)' },
     },
     async handle(request, services) {
-      const experiment = await createExperiment(services.db, ownerOf(request), request.body);
+      const experiment = await createExperiment(services.db, callerOwnScope(request), request.body);
       return {
         status: 201,
         headers: { location: `/experiments/${experiment.id}` },
@@ -85,10 +82,9 @@ export const experimentRoutes: RouteSpec[] = [
     auth: 'user',
     request: {
       query: z.object({
-        datasetId: id().optional(),
-        pipelineId: id().optional(),
-        cursor: z.string().max(500).optional(),
-        limit: queryParam.int({ min: 1, max: 100 }).optional(),
+        datasetId: uuidField().optional(),
+        pipelineId: uuidField().optional(),
+        ...pageQueryFields(100),
       }),
     },
     responses: {
@@ -101,7 +97,7 @@ export const experimentRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { limit, ...filter } = request.query;
-      const page = await findCallerExperiments(services.db, ownerOf(request), {
+      const page = await findCallerExperiments(services.db, callerOwnScope(request), {
         ...filter,
         limit: limit ?? 50,
       });
@@ -131,7 +127,7 @@ export const experimentRoutes: RouteSpec[] = [
     async handle(request, services) {
       const { experiment, runs, nextAfterRunNumber } = await getExperimentWithRuns(
         services.db,
-        ownerOf(request),
+        callerOwnScope(request),
         request.params.experimentId,
         { afterRunNumber: request.query.afterRun, limit: request.query.runLimit ?? 200 },
       );
@@ -158,7 +154,7 @@ export const experimentRoutes: RouteSpec[] = [
       params: experimentParams,
       query: z.object({
         runs: queryParam
-          .list(id())
+          .list(uuidField())
           .optional()
           .meta({ description: `Run ids, comma-separated, at most ${MAX_COMPARED_RUNS}` }),
       }),
@@ -173,7 +169,7 @@ export const experimentRoutes: RouteSpec[] = [
     async handle(request, services) {
       const { experiment, comparison } = await compareExperimentRuns(
         services.db,
-        ownerOf(request),
+        callerOwnScope(request),
         request.params.experimentId,
         request.query.runs,
       );

@@ -1,6 +1,5 @@
+import { callerOwnScope, pageQueryFields, uuidField } from '../../../shared/http/route-fields';
 import { z } from 'zod';
-import { ownerScope } from '../../../shared/db/owner-filter';
-import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { signedIn } from '../../../shared/kernel/request-context';
 import {
@@ -19,7 +18,7 @@ import {
   setModelAlias,
   updateModel,
 } from '../../../shared/domain/models/model-registry';
-import { predictRows } from '../../../shared/domain/models/predict-rows';
+import { predictRows, type RowPredictions } from '../../../shared/domain/models/predict-rows';
 import { MAX_PREDICTION_BYTES, MAX_PREDICTION_ROWS } from '../../../shared/domain/models/prediction-rows';
 
 /**
@@ -29,10 +28,8 @@ import { MAX_PREDICTION_BYTES, MAX_PREDICTION_ROWS } from '../../../shared/domai
  */
 
 /** Ids compare as PostgreSQL prints them. */
-const id = () => z.uuid().transform((value) => value.toLowerCase());
-const modelParams = z.object({ modelId: id() });
+const modelParams = z.object({ modelId: uuidField() });
 const notFound = { description: 'No such model (or not yours)' };
-const ownerOf = (request: Parameters<typeof signedIn>[0]) => ownerScope(signedIn(request).caller);
 
 const modelName = z.string().trim().min(1).max(255).meta({ description: 'The registered name' });
 const aliasName = z.string().regex(MODEL_ALIAS_PATTERN, {
@@ -94,6 +91,26 @@ const downloadSchema = z
   })
   .meta({ id: 'ModelDownload' });
 
+/** What both predict routes answer, and with which errors. */
+function predictionResponses(notFoundSpec: { description: string }) {
+  return {
+    200: {
+      description: 'One prediction per row, and the model version that made them',
+      schema: predictionSchema,
+    },
+    400: { description: 'A row lacks an input, or a value cannot be cast to its input’s type' },
+    404: notFoundSpec,
+    413: { description: `The rows take more than ${MAX_PREDICTION_BYTES} bytes` },
+    500: { description: 'The model’s stored artifact is corrupt or missing' },
+  };
+}
+
+/** The predictions as the body, and how many rows were predicted as a header (for metering). */
+function predictionAnswer(result: RowPredictions) {
+  const { rowsPredicted, ...body } = result;
+  return { status: 200, headers: { 'x-rows-predicted': String(rowsPredicted) }, body };
+}
+
 export const modelRoutes: RouteSpec[] = [
   defineRoute({
     method: 'GET',
@@ -108,13 +125,12 @@ export const modelRoutes: RouteSpec[] = [
     request: {
       query: z.object({
         name: z.string().trim().min(1).max(255).optional(),
-        pipelineId: id().optional(),
-        jobId: id().optional(),
-        experimentId: id().optional(),
+        pipelineId: uuidField().optional(),
+        jobId: uuidField().optional(),
+        experimentId: uuidField().optional(),
         algorithm: z.string().trim().min(1).max(100).optional(),
         alias: aliasName.optional(),
-        cursor: z.string().max(500).optional(),
-        limit: queryParam.int({ min: 1, max: 100 }).optional(),
+        ...pageQueryFields(100),
       }),
     },
     responses: {
@@ -127,7 +143,10 @@ export const modelRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { limit, ...filter } = request.query;
-      const page = await listCallerModels(services.db, ownerOf(request), { ...filter, limit: limit ?? 50 });
+      const page = await listCallerModels(services.db, callerOwnScope(request), {
+        ...filter,
+        limit: limit ?? 50,
+      });
       return { status: 200, body: { items: page.items.map(modelView), nextCursor: page.nextCursor } };
     },
   }),
@@ -147,7 +166,7 @@ export const modelRoutes: RouteSpec[] = [
       404: notFound,
     },
     async handle(request, services) {
-      const model = await getModel(services.db, ownerOf(request), request.params.modelId);
+      const model = await getModel(services.db, callerOwnScope(request), request.params.modelId);
       return { status: 200, body: modelView(model) };
     },
   }),
@@ -164,21 +183,14 @@ export const modelRoutes: RouteSpec[] = [
       params: modelParams,
       body: predictBody,
     },
-    responses: {
-      200: { description: 'One prediction per row, and the model that made them', schema: predictionSchema },
-      400: { description: 'A row lacks an input, or a value cannot be cast to its input’s type' },
-      404: notFound,
-      413: { description: `The rows take more than ${MAX_PREDICTION_BYTES} bytes` },
-      500: { description: 'The model’s stored artifact is corrupt or missing' },
-    },
+    responses: predictionResponses(notFound),
     async handle(request, services) {
-      const result = await predictRows(services, ownerOf(request), {
+      const result = await predictRows(services, callerOwnScope(request), {
         modelId: request.params.modelId,
         rows: request.body.rows,
         declaredBytes: declaredBytesOf(request.headers),
       });
-      const { rowsPredicted, ...body } = result;
-      return { status: 200, headers: { 'x-rows-predicted': String(rowsPredicted) }, body };
+      return predictionAnswer(result);
     },
   }),
   defineRoute({
@@ -207,7 +219,7 @@ export const modelRoutes: RouteSpec[] = [
     async handle(request, services) {
       const download = await downloadModel(
         services,
-        ownerOf(request),
+        callerOwnScope(request),
         request.params.modelId,
         request.query.format ?? 'json',
       );
@@ -313,25 +325,15 @@ export const modelRoutes: RouteSpec[] = [
     tags: ['models'],
     auth: 'user',
     request: { params: aliasParams, body: predictBody },
-    responses: {
-      200: {
-        description: 'One prediction per row, and the version that made them',
-        schema: predictionSchema,
-      },
-      400: { description: 'A row lacks an input, or a value cannot be cast to its input’s type' },
-      404: aliasNotFound,
-      413: { description: `The rows take more than ${MAX_PREDICTION_BYTES} bytes` },
-      500: { description: 'The model’s stored artifact is corrupt or missing' },
-    },
+    responses: predictionResponses(aliasNotFound),
     async handle(request, services) {
-      const result = await predictRowsByAlias(services, ownerOf(request), {
+      const result = await predictRowsByAlias(services, callerOwnScope(request), {
         name: request.params.name,
         alias: request.params.alias,
         rows: request.body.rows,
         declaredBytes: declaredBytesOf(request.headers),
       });
-      const { rowsPredicted, ...body } = result;
-      return { status: 200, headers: { 'x-rows-predicted': String(rowsPredicted) }, body };
+      return predictionAnswer(result);
     },
   }),
 ];

@@ -1,5 +1,5 @@
+import { callerOwnScope, pageQueryFields, uuidField } from '../../../shared/http/route-fields';
 import { signedIn } from '../../../shared/kernel/request-context';
-import { ownerScope } from '../../../shared/db/owner-filter';
 import { z } from 'zod';
 import { PIPELINE_STATUSES } from '../../../shared/db/schema';
 import { queryParam } from '../../../shared/http/query-params';
@@ -21,11 +21,10 @@ import {
 import { validateStoredPipeline } from '../../../shared/domain/pipelines/validate-stored-pipeline';
 
 /** Ids compare as PostgreSQL prints them. */
-const id = () => z.uuid().transform((value) => value.toLowerCase());
 
 const name = z.string().trim().min(1).max(255);
 const description = z.string().max(5_000).nullable();
-const pipelineIdParams = z.object({ pipelineId: id() });
+const pipelineIdParams = z.object({ pipelineId: uuidField() });
 const notFound = { description: 'No such pipeline (or not yours)' };
 const readOnlyTemplate = { description: 'Templates cannot be changed: clone them' };
 
@@ -45,8 +44,8 @@ export const pipelineRoutes: RouteSpec[] = [
       body: z.object({
         name,
         description: description.optional(),
-        datasetId: id().nullable().optional(),
-        mlTaskId: id().nullable().optional(),
+        datasetId: uuidField().nullable().optional(),
+        mlTaskId: uuidField().nullable().optional(),
         definition: pipelineDefinitionSchema.optional(),
       }),
     },
@@ -80,11 +79,10 @@ export const pipelineRoutes: RouteSpec[] = [
       query: z.object({
         template: queryParam.boolean().optional(),
         status: queryParam.list(z.enum(PIPELINE_STATUSES)).optional(),
-        datasetId: id().optional(),
-        mlTaskId: id().optional(),
+        datasetId: uuidField().optional(),
+        mlTaskId: uuidField().optional(),
         search: z.string().min(1).max(100).optional().meta({ description: 'Part of the name (any case)' }),
-        cursor: z.string().max(500).optional(),
-        limit: queryParam.int({ min: 1, max: 100 }).optional(),
+        ...pageQueryFields(100),
       }),
     },
     responses: {
@@ -95,7 +93,7 @@ export const pipelineRoutes: RouteSpec[] = [
     },
     async handle(request, services) {
       const { limit, ...filter } = request.query;
-      const page = await findPipelines(services.db, ownerScope(signedIn(request).caller), {
+      const page = await findPipelines(services.db, callerOwnScope(request), {
         ...filter,
         limit: limit ?? 50,
       });
@@ -116,11 +114,7 @@ export const pipelineRoutes: RouteSpec[] = [
     request: { params: pipelineIdParams },
     responses: { 200: { description: 'The pipeline', schema: pipelineViewSchema }, 404: notFound },
     async handle(request, services) {
-      const pipeline = await getPipeline(
-        services.db,
-        ownerScope(signedIn(request).caller),
-        request.params.pipelineId,
-      );
+      const pipeline = await getPipeline(services.db, callerOwnScope(request), request.params.pipelineId);
       return { status: 200, body: pipelineView(pipeline) };
     },
   }),
@@ -140,8 +134,8 @@ export const pipelineRoutes: RouteSpec[] = [
         .object({
           name: name.optional(),
           description: description.optional(),
-          datasetId: id().nullable().optional(),
-          mlTaskId: id().nullable().optional(),
+          datasetId: uuidField().nullable().optional(),
+          mlTaskId: uuidField().nullable().optional(),
           definition: pipelineDefinitionSchema.optional(),
           status: z.enum(['draft', 'archived']).optional(),
           version: z.number().int().min(1).optional(),
@@ -223,7 +217,7 @@ export const pipelineRoutes: RouteSpec[] = [
       body: z
         .strictObject({
           name: name.optional(),
-          datasetId: id().optional().meta({ description: 'The dataset the copy runs on' }),
+          datasetId: uuidField().optional().meta({ description: 'The dataset the copy runs on' }),
         })
         .optional(),
     },

@@ -1,11 +1,4 @@
-import {
-  checkDeadline,
-  DeadlineExceededError,
-  type ClassTarget,
-  type Deadline,
-  type FeatureMatrix,
-  type FittedModel,
-} from './learner';
+import type { ClassTarget, FeatureMatrix } from './learner';
 import {
   accuracy,
   averagePrecision,
@@ -20,7 +13,6 @@ import {
 } from './metrics/classification-metrics';
 import { inertia, silhouette } from './metrics/clustering-metrics';
 import { mae, mape, r2, rmse } from './metrics/regression-metrics';
-import { SeededRandom } from './random';
 import { argmaxRows } from './argmax-rows';
 
 /**
@@ -116,62 +108,4 @@ export function evaluateClustering(x: FeatureMatrix, labels: Int32Array, seed = 
     rows: x.nRows,
     metrics: { inertia: inertia(x, labels), silhouette: orNull(() => silhouette(x, labels, { seed })) },
   };
-}
-
-/** One score where greater is better: what permutation importance measures the drop of. */
-function scoreOf(model: FittedModel, x: FeatureMatrix, truth: ClassTarget | Float64Array): number {
-  if (model.problemType === 'classification' && !(truth instanceof Float64Array))
-    return accuracy(truth.labels, model.predict(x));
-  if (model.problemType === 'regression' && truth instanceof Float64Array) return r2(truth, model.predict(x));
-  throw new Error('Permutation importance needs a classifier or a regressor and its target.');
-}
-
-export interface PermutationImportance {
-  /** Mean drop of accuracy (classification) or R² (regression) when the feature is shuffled. */
-  importances: { feature: string; mean: number; std: number }[];
-  /** True when the deadline stopped before every feature was measured. */
-  partial: boolean;
-  repeats: number;
-}
-
-/**
- * Permutation importance (as scikit-learn's permutation_importance): each feature's column is
- * shuffled `repeats` times with a seeded generator and the score drop recorded. Stops at the
- * deadline between features, reporting the ones measured.
- */
-export function permutationImportance(
-  model: FittedModel,
-  x: FeatureMatrix,
-  truth: ClassTarget | Float64Array,
-  options: { seed: number; repeats?: number; deadline?: Deadline },
-): PermutationImportance {
-  const repeats = options.repeats ?? 5;
-  const random = new SeededRandom(options.seed);
-  const baseline = scoreOf(model, x, truth);
-  const importances: PermutationImportance['importances'] = [];
-  let partial = false;
-  for (let j = 0; j < x.columns.length; j += 1) {
-    try {
-      checkDeadline(options.deadline, j);
-    } catch (error) {
-      if (error instanceof DeadlineExceededError) {
-        partial = true;
-        break;
-      }
-      throw error;
-    }
-    const original = x.columns[j];
-    if (!original) continue;
-    const drops: number[] = [];
-    for (let r = 0; r < repeats; r += 1) {
-      const shuffled = random.shuffle(Float64Array.from(original));
-      const columns = x.columns.map((column, k) => (k === j ? shuffled : column));
-      drops.push(baseline - scoreOf(model, { ...x, columns }, truth));
-    }
-    const mean = drops.reduce((a, b) => a + b, 0) / drops.length;
-    const std = Math.sqrt(drops.reduce((a, b) => a + (b - mean) ** 2, 0) / drops.length);
-    importances.push({ feature: x.names[j] ?? `feature_${j}`, mean, std });
-  }
-  importances.sort((a, b) => b.mean - a.mean);
-  return { importances, partial, repeats };
 }

@@ -276,7 +276,8 @@ export interface EncodedLabels {
   readonly classes: readonly ClassLabel[];
 }
 
-function labelAt(column: TableColumn, row: number): ClassLabel | null {
+/** The class label in `row` of a target column, or null when it is missing. */
+export function labelAt(column: TableColumn, row: number): ClassLabel | null {
   if (column.kind === 'string') return column.values[row] ?? null;
   const v = column.values[row] ?? NaN;
   if (Number.isNaN(v)) return null;

@@ -102,6 +102,11 @@ export interface NodeImplementation<P = unknown> {
   /** Parses the node's params (defaults applied); mirrors the catalog's JSON Schema. */
   params: z.ZodType<P>;
   run(context: NodeContext, inputs: NodeInputs, params: P): Promise<NodeResult>;
+  /**
+   * Where this node must run for these params when its type's runtime cannot hold the work (e.g. a
+   * search longer than a Lambda may run); absent or undefined: the type's runtime.
+   */
+  runtimeFor?(params: P): 'lambda' | 'fargate' | undefined;
 }
 
 /** Keeps the params type of one node while the registry holds nodes of every params type. */
@@ -109,6 +114,7 @@ export function defineNode<S extends z.ZodType>(node: {
   key: string;
   params: S;
   run(context: NodeContext, inputs: NodeInputs, params: z.infer<S>): Promise<NodeResult>;
+  runtimeFor?(params: z.infer<S>): 'lambda' | 'fargate' | undefined;
 }): NodeImplementation<unknown> {
   return node as unknown as NodeImplementation<unknown>;
 }

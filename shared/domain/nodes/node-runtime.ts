@@ -1,17 +1,19 @@
 import type { NodeRuntime } from '../../db/schema';
-import { LAMBDA_AUTOML_BUDGET_SECONDS } from './library/learning/training-nodes';
+import { nodeRegistry, type NodeRegistry } from './registry';
 
 /**
- * Where one node of a job runs: its type's runtime, except for work a Lambda cannot finish in its
- * 15 minutes. An AutoML search whose time budget exceeds what a Lambda allows runs on Fargate.
+ * Where one node of a job runs: its type's runtime, unless the node's implementation says its
+ * params need another (an AutoML search longer than a Lambda may run goes to Fargate). Params
+ * that do not parse leave the type's runtime: validation has refused them before a job starts.
  */
-export function runtimeForNode(nodeType: string, typeRuntime: NodeRuntime, params: unknown): NodeRuntime {
-  if (nodeType === 'model.automl') {
-    const budget =
-      typeof params === 'object' && params !== null
-        ? (params as { timeBudgetSeconds?: unknown }).timeBudgetSeconds
-        : undefined;
-    if (typeof budget === 'number' && budget > LAMBDA_AUTOML_BUDGET_SECONDS) return 'fargate';
-  }
-  return typeRuntime;
+export function runtimeForNode(
+  nodeType: string,
+  typeRuntime: NodeRuntime,
+  params: unknown,
+  registry: NodeRegistry = nodeRegistry,
+): NodeRuntime {
+  if (!registry.has(nodeType)) return typeRuntime;
+  const node = registry.get(nodeType);
+  const parsed = node.params.safeParse(params ?? {});
+  return (parsed.success ? node.runtimeFor?.(parsed.data) : undefined) ?? typeRuntime;
 }

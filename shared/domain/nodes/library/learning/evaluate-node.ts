@@ -18,8 +18,8 @@ import {
   createTable,
   encodeLabelsWith,
   findColumn,
+  labelAt,
   selectRows,
-  type ClassLabel,
   type Table,
   type TableColumn,
 } from '../../../learning/table';
@@ -59,13 +59,6 @@ interface Truth {
   /** Score of a prediction of `table`'s rows; greater is better. */
   score(prediction: ReturnType<ModelPredictor['predictTable']>): number;
   report(prediction: ReturnType<ModelPredictor['predictTable']>): EvaluationReport;
-}
-
-function labelAt(column: TableColumn, row: number): ClassLabel | null {
-  if (column.kind === 'string') return column.values[row] ?? null;
-  const v = column.values[row] ?? NaN;
-  if (Number.isNaN(v)) return null;
-  return column.kind === 'boolean' ? v === 1 : v;
 }
 
 function truthOf(artifact: ModelArtifact, table: Table, targetName: string): Truth {

@@ -307,6 +307,7 @@ export const autoMlNode = defineNode({
   key: 'model.automl',
   params: autoMlParams,
   run: (context, inputs, params) => runTraining(context, inputs, params, LEARNER_CATALOG),
+  runtimeFor: (params) => (params.timeBudgetSeconds > LAMBDA_AUTOML_BUDGET_SECONDS ? 'fargate' : undefined),
 });
 
 /** One learner, fitted once with the given hyperparameters over its defaults (no search). */

@@ -5,6 +5,7 @@ import {
   encodeLabels,
   encodeLabelsWith,
   findColumn,
+  labelAt,
   selectRows,
   toFeatureMatrix,
   type ClassLabel,
@@ -185,13 +186,9 @@ function listColumns(table: Table): string {
     : listed.join(', ');
 }
 
-function labelOf(table: Table, name: string, row: number): string | number | boolean | null {
+function labelOf(table: Table, name: string, row: number): ClassLabel | null {
   const column = findColumn(table, name);
-  if (!column) return null;
-  if (column.kind === 'string') return column.values[row] ?? null;
-  const v = column.values[row] ?? NaN;
-  if (Number.isNaN(v)) return null;
-  return column.kind === 'boolean' ? v === 1 : v;
+  return column ? labelAt(column, row) : null;
 }
 
 function rowIndices(table: Table, keep: (row: number) => boolean): number[] {

@@ -75,6 +75,17 @@ describe('training nodes', () => {
     );
     expect(Number(evaluation.metrics['accuracy'])).toBeGreaterThan(0.9);
     expect(evaluation.metrics['rows']).toBe(test.rows);
+    const report = JSON.parse(
+      Buffer.from(await harness.blobs.getBytes(evaluation.outputs['report']?.key ?? '')).toString(),
+    ) as {
+      confusionMatrix: number[][];
+      featureImportance: { learner: { feature: string }[]; permutation: { column: string; mean: number }[] };
+    };
+    expect(report.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(test.rows);
+    expect(report.featureImportance.learner.length).toBeGreaterThan(0);
+    expect(report.featureImportance.permutation.map((p) => p.column)).toEqual(
+      expect.arrayContaining(artifact.signature.inputs.slice(0, 3).map((i) => i.name)),
+    );
 
     // A raw row with a missing value is imputed by the artifact, exactly as in training.
     const predictor = loadPredictor(artifact);
