@@ -20,6 +20,9 @@ async function measure(): Promise<MeasurementResult> {
     case 'learning-predict':
     case 'learning-automl':
       return (await import('./learning/measure-learning')).measureLearning(request);
+    case 'prediction-train':
+    case 'prediction-batch':
+      return (await import('./prediction/measure-prediction')).measurePrediction(request);
   }
 }
 

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SqlEngineSettings } from '../shared/ports/sql-engine.port';
 import type { LearningRequest, LearningResult } from './learning/learning-measurement';
+import type { PredictionRequest, PredictionResult } from './prediction/prediction-measurement';
 
 /**
  * Each measurement runs in a child process of its own, so its peak RSS is its own: DuckDB and
@@ -15,7 +16,8 @@ export type MeasurementRequest =
   | { kind: 'pipeline'; csvPath: string; directory: string; postgresRoot: string }
   | { kind: 'duckdb'; csvPath: string; directory: string; engine: EngineSettings }
   | { kind: 'javascript'; csvPath: string }
-  | LearningRequest;
+  | LearningRequest
+  | PredictionRequest;
 
 interface Measured {
   wallMs: number;
@@ -60,7 +62,12 @@ export interface JavaScriptBaselineResult extends Measured {
 }
 
 export type MeasurementResult =
-  PipelineResult | DuckDbBaselineResult | JavaScriptBaselineResult | LearningResult;
+  PipelineResult | DuckDbBaselineResult | JavaScriptBaselineResult | LearningResult | PredictionResult;
+
+/** Runs one measurement in a child process and resolves with its result (see `measureInChild`). */
+export type Measure = <R extends MeasurementRequest>(
+  request: R,
+) => Promise<Extract<MeasurementResult, { kind: R['kind'] }>>;
 
 const CHILD_ENTRY = fileURLToPath(new URL('./measure.ts', import.meta.url));
 

@@ -1,13 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKER_SETTINGS } from '../infra/aws/stacks/ingestion-stack';
 import { CleanupStack } from './cleanup-stack';
 import { generateCsv, type CsvShape } from './generate-csv';
 import { runLearning } from './learning/run-learning';
+import { runPrediction } from './prediction/run-prediction';
 import {
   measureInChild,
   type DuckDbBaselineResult,
@@ -15,6 +16,7 @@ import {
   type MeasurementRequest,
   type PipelineResult,
 } from './measurement';
+import { stopOrphanedPostmaster } from './stop-orphaned-postmaster';
 import { RESULTS_PATH, writeResults } from './write-results';
 
 /**
@@ -29,11 +31,15 @@ import { RESULTS_PATH, writeResults } from './write-results';
  * Then the learning benchmark (learning/run-learning.ts): our learners' training time against
  * scikit-learn's on the same generated rows, gradient boosting's peak RSS and prediction speed,
  * and AutoML's overrun of its time budget; each line with its goal and whether this run met it.
- * The figures go to bench/results/latest.json.
+ *
+ * Then the prediction benchmark (prediction/run-prediction.ts): a 100-tree model's artifact
+ * predicting in process (rows/s), and online over the local platform's authenticated predict
+ * route against a bare node:http server with the same predictor (latency, req/s), each figure
+ * against its goal. The figures go to bench/results/latest.json.
  *
  *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; ingestion well under 30 s, learning minutes)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
- *   npm run bench -- --only learning                 (or --only ingestion: one benchmark alone)
+ *   npm run bench -- --only learning                 (or ingestion, prediction: one benchmark alone)
  *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
@@ -45,7 +51,7 @@ const rows = Number(env.BENCH_ROWS ?? 200_000);
 const columns = Number(env.BENCH_COLS ?? 10);
 const large = env.BENCH_LARGE === '1';
 const python = env.BENCH_PYTHON ?? '/usr/bin/python3';
-const BENCHMARKS = ['ingestion', 'learning'] as const;
+const BENCHMARKS = ['ingestion', 'learning', 'prediction'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const only = parseOnly(process.argv.slice(2));
 const selected = (benchmark: Benchmark): boolean => only === undefined || only === benchmark;
@@ -66,9 +72,7 @@ cleanup.onTermination(async (signal) => {
 function measure<R extends MeasurementRequest>(request: R) {
   // After Ctrl-C nothing new starts: the cleanup is already running.
   if (stopping) return Promise.reject(new Error('stopped by a signal'));
-  return measureInChild(request, (child) => {
-    activeChild = child;
-  });
+  return measureInChild(request, trackChild);
 }
 
 const tabular = WORKER_SETTINGS.tabular;
@@ -85,7 +89,14 @@ try {
     cases.push(await runCase('default', { rows, columns }));
     if (large) cases.push(await runCase('large (BENCH_LARGE=1)', { minBytes: GiB, columns: 10 }));
   }
-  if (selected('learning') && !stopping) results['learning'] = await runLearningBenchmark();
+  if (selected('learning') && !stopping)
+    results['learning'] = await runWithDataDir('pw-bench-learning-', (dataDir) =>
+      runLearning({ measure, onChild: trackChild, dataDir, python, env }),
+    );
+  if (selected('prediction') && !stopping)
+    results['prediction'] = await runWithDataDir('pw-bench-prediction-', (dataDir) =>
+      runPrediction({ measure, onChild: trackChild, cleanup, dataDir }),
+    );
 } catch (error) {
   failed = true;
   console.error(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -111,24 +122,27 @@ function parseOnly(args: readonly string[]): Benchmark | undefined {
   return benchmark;
 }
 
-async function runLearningBenchmark(): Promise<unknown> {
+/**
+ * Runs one benchmark with a fresh data directory, removed afterwards with everything else it left
+ * to clean up; a benchmark reporting failed measurements fails the run.
+ */
+async function runWithDataDir(
+  prefix: string,
+  run: (dataDir: string) => Promise<{ failures: number }>,
+): Promise<unknown> {
   try {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pw-bench-learning-'));
+    const dataDir = mkdtempSync(join(tmpdir(), prefix));
     cleanup.defer(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
-    const report = await runLearning({
-      measure,
-      onChild: (child) => {
-        activeChild = child;
-      },
-      dataDir,
-      python,
-      env,
-    });
+    const report = await run(dataDir);
     if (report.failures > 0) failed = true;
     return report;
   } finally {
     await cleanup.run();
   }
+}
+
+function trackChild(child: ChildProcess | undefined): void {
+  activeChild = child;
 }
 
 async function runCase(name: string, shape: CsvShape): Promise<Record<string, unknown>> {
@@ -265,31 +279,6 @@ function printRatios(
   console.log(
     `  ratios, tabular worker / naive JavaScript pass: time ${ratio(pipeline.wallMs, javascript.wallMs)}, peak RSS ${ratio(pipeline.peakRssBytes, javascript.peakRssBytes)}`,
   );
-}
-
-/**
- * A measurement process killed outright (out of memory, SIGKILL) cannot stop the PostgreSQL it
- * started; its postmaster.pid names it. Stop that one process (fast shutdown), nothing else.
- */
-async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
-  const pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
-  const pid = Number(pidFile?.split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!commandLine.includes('postgres') || !commandLine.includes(dataDir)) return;
-  console.error(`stopping PostgreSQL ${pid} left running in ${dataDir}`);
-  process.kill(pid, 'SIGINT');
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function peakNote(result: { peakRssScope: 'step' | 'process'; startRssBytes: number }): string {

@@ -1,5 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
-import type { MeasurementRequest, MeasurementResult } from '../measurement';
+import type { Measure } from '../measurement';
+import {
+  count,
+  MeasurementFailures,
+  MiB,
+  mib,
+  milliseconds,
+  pad,
+  padStart,
+  seconds,
+  summarize,
+  verdict,
+  type Summary,
+} from '../report-format';
 import { trainingCases, type TrainingCase } from './cases';
 import { FEATURES, generateLearningData, MAX_TRAIN_ROWS, TEST_ROWS } from './data';
 import type { LearningRequest } from './learning-measurement';
@@ -20,22 +33,13 @@ import {
  */
 export interface LearningRunOptions {
   /** Runs one measurement in a child Node process (run.ts's, which Ctrl-C can stop). */
-  measure: <R extends MeasurementRequest>(
-    request: R,
-  ) => Promise<Extract<MeasurementResult, { kind: R['kind'] }>>;
+  measure: Measure;
   /** Told about the Python child, so Ctrl-C can stop it as well. */
   onChild: (child: ChildProcess | undefined) => void;
   /** A fresh, empty directory for the data files. */
   dataDir: string;
   python: string;
   env: NodeJS.ProcessEnv;
-}
-
-export interface Summary {
-  n: number;
-  min: number;
-  median: number;
-  max: number;
 }
 
 type Skipped = { skipped: string };
@@ -110,7 +114,6 @@ export interface LearningReport {
   failures: number;
 }
 
-const MiB = 2 ** 20;
 const PEAK_RSS_GOAL_BYTES = 512 * MiB;
 const BATCH_GOAL_ROWS_PER_SECOND = 100_000;
 const SINGLE_ROW_GOAL_MS = 0.1;
@@ -120,11 +123,8 @@ const AUTOML_RUNS = 3;
 
 export async function runLearning(options: LearningRunOptions): Promise<LearningReport> {
   const started = performance.now();
-  let failures = 0;
-  const failed = (what: string, error: unknown): void => {
-    failures += 1;
-    console.log(`  ${what}: MEASUREMENT FAILED: ${error instanceof Error ? error.message : String(error)}`);
-  };
+  const failures = new MeasurementFailures();
+  const failed = (what: string, error: unknown): void => failures.record(what, error);
   const measure = <R extends LearningRequest>(request: R) => options.measure(request);
 
   const generating = performance.now();
@@ -286,7 +286,7 @@ export async function runLearning(options: LearningRunOptions): Promise<Learning
     prediction,
     automl,
     elapsedMs,
-    failures,
+    failures: failures.count,
   };
 }
 
@@ -384,53 +384,10 @@ function printTrainingRow(report: TrainingReport): void {
   if (report.note) console.log(`      (${report.note})`);
 }
 
-export function summarize(values: readonly number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  const middle = Math.floor(n / 2);
-  const median =
-    n === 0
-      ? Number.NaN
-      : n % 2 === 1
-        ? (sorted[middle] ?? 0)
-        : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-  return { n, min: sorted[0] ?? Number.NaN, median, max: sorted[n - 1] ?? Number.NaN };
-}
-
-function verdict(met: boolean): string {
-  return met ? 'met' : 'MISSED';
-}
-
 function range(summary: Summary): string {
   return `${milliseconds(summary.min)}–${milliseconds(summary.max)}`;
 }
 
-function milliseconds(ms: number): string {
-  if (ms < 10) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${ms.toFixed(0)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 function signed(value: number): string {
   return `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / MiB).toFixed(0)} MiB`;
-}
-
-function count(value: number): string {
-  return value.toLocaleString('en-US');
-}
-
-function pad(text: string, width: number): string {
-  return text.padEnd(width);
-}
-
-function padStart(text: string, width: number): string {
-  return text.padStart(width);
 }

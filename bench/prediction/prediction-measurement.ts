@@ -1,0 +1,44 @@
+/** What the prediction benchmark asks of a measurement process (see ../measurement.ts). */
+export type PredictionRequest =
+  | {
+      kind: 'prediction-train';
+      dataDir: string;
+      /** Training rows (the first of the run's training split). */
+      rows: number;
+      /** Where the model artifact's JSON is written, for the other processes to load. */
+      artifactPath: string;
+    }
+  | {
+      kind: 'prediction-batch';
+      dataDir: string;
+      artifactPath: string;
+      /** Rows per predictTable call (the first of the training split). */
+      rows: number;
+      repetitions: number;
+    };
+
+export interface PredictionTrainResult {
+  kind: 'prediction-train';
+  learner: string;
+  trees: number;
+  trainRows: number;
+  features: number;
+  fitMs: number;
+  artifactBytes: number;
+  /** Accuracy of the artifact's predictor on the held-out test rows. */
+  testAccuracy: number;
+}
+
+export interface PredictionBatchResult {
+  kind: 'prediction-batch';
+  rows: number;
+  /** Time of each predictTable call over `rows` rows, after one untimed warm-up call. */
+  batchMs: number[];
+  /** Peak RSS over the timed calls: `step` when the peak was reset before them, else the whole process. */
+  peakRssBytes: number;
+  peakRssScope: 'step' | 'process';
+  /** RSS once the rows were built, before the calls. */
+  startRssBytes: number;
+}
+
+export type PredictionResult = PredictionTrainResult | PredictionBatchResult;
