@@ -15,8 +15,15 @@ function needsInstall() {
   return existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000;
 }
 
+// onnxruntime-node (the ONNX tests' runtime) ships its CPU build in the package; its install
+// script only downloads a CUDA provider from a host outside the npm registry, which fails here and
+// is not needed. package.json's allowScripts denies that script to an npm that reads allowScripts;
+// this variable makes the script skip itself under any npm.
+const npmEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+
 function npm(args) {
-  return spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' }).status;
+  return spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env: npmEnv })
+    .status;
 }
 
 if (needsInstall()) {

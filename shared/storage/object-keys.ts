@@ -73,6 +73,9 @@ export const objectKeys = {
     `jobs/${id(userId, 'userId')}/${id(jobId, 'jobId')}/${nodeKeyPart(nodeId)}/${nodeKeyPart(port)}.${extension}`,
   model: (userId: string, modelId: string) =>
     `models/${id(userId, 'userId')}/${id(modelId, 'modelId')}/model.json`,
+  /** The model's ONNX export, written on its first download and kept beside the JSON artifact. */
+  modelOnnx: (userId: string, modelId: string) =>
+    `models/${id(userId, 'userId')}/${id(modelId, 'modelId')}/model.onnx`,
   modelMetadata: (userId: string, modelId: string, name: string) =>
     `models/${id(userId, 'userId')}/${id(modelId, 'modelId')}/metadata/${safeFileName(name)}`,
   exportPrefix: (userId: string, exportId: string) =>

@@ -82,12 +82,12 @@ const predictionSchema = z
 
 const downloadSchema = z
   .object({
-    url: z.string().meta({ description: 'Presigned GET of the artifact' }),
+    url: z.string().meta({ description: 'Presigned GET of the file' }),
     expiresAt: z.string(),
     fileName: z.string(),
-    sha256: z.string().nullable(),
-    sizeBytes: z.number().int().nullable(),
-    format: z.literal('json'),
+    sha256: z.string().nullable().meta({ description: 'SHA-256 of the bytes the link serves' }),
+    sizeBytes: z.number().int().nullable().meta({ description: 'Size of the bytes the link serves' }),
+    format: z.enum(MODEL_DOWNLOAD_FORMATS),
   })
   .meta({ id: 'ModelDownload' });
 
@@ -198,23 +198,21 @@ export const modelRoutes: RouteSpec[] = [
     path: '/models/{modelId}/download',
     group: 'models',
     operationId: 'downloadModel',
-    summary: 'Download a model’s artifact',
-    description: `Redirects (302) to a presigned GET of the JSON artifact, valid ${MODEL_DOWNLOAD_SECONDS / 60} minutes and saved as \`<name>-v<version>.json\`; the body repeats the link with the artifact’s SHA-256 and size for clients that do not follow redirects. \`format=onnx\` is refused: ONNX export is not available yet.`,
+    summary: 'Download a model as JSON or ONNX',
+    description: `Redirects (302) to a presigned GET valid ${MODEL_DOWNLOAD_SECONDS / 60} minutes; the body repeats the link with the file’s SHA-256 and size for clients that do not follow redirects. \`format=json\` (default) serves the artifact PipeWeave predicts with, saved as \`<name>-v<version>.json\`. \`format=onnx\` serves the same model as one ONNX graph (ai.onnx.ml operators), saved as \`<name>-v<version>.onnx\`: exported on the first request and kept beside the artifact until the version is deleted. Its inputs are the model’s inputs as [N, 1] tensors (float for numbers and booleans as 0/1, NaN when missing; string for text, an empty string when missing); a classifier outputs \`label\` and \`probabilities\`, a regressor \`variable\`. A model with a step that has no faithful ONNX form (date inputs, TF-IDF, date parts, derived columns, casts, clustering) is a 400 \`MODEL.ONNX_NOT_SUPPORTED\` naming that step.`,
     tags: ['models'],
     auth: 'user',
     request: {
       params: modelParams,
       query: z.object({
-        format: z
-          .enum(MODEL_DOWNLOAD_FORMATS)
-          .optional()
-          .meta({ description: 'json (default); onnx is not available yet' }),
+        format: z.enum(MODEL_DOWNLOAD_FORMATS).optional().meta({ description: 'json (default) or onnx' }),
       }),
     },
     responses: {
       302: { description: 'The presigned link (Location) and what it points at', schema: downloadSchema },
-      400: { description: 'A format that cannot be produced (ONNX)' },
+      400: { description: 'The model has a step with no ONNX form (MODEL.ONNX_NOT_SUPPORTED, naming it)' },
       404: notFound,
+      500: { description: 'The model’s stored artifact is corrupt or missing' },
     },
     async handle(request, services) {
       const download = await downloadModel(

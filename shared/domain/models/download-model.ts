@@ -1,13 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { Database } from '../../db/database';
 import type { Owner } from '../../db/owner-filter';
-import { ValidationError } from '../../kernel/app-error';
 import type { Clock } from '../../kernel/clock.port';
 import type { Logger } from '../../observability/logger';
 import type { BlobStore } from '../../ports/blob-store.port';
+import { objectKeys } from '../../storage/object-keys';
+import { ModelArtifactError } from '../learning/model-artifact';
 import { getModel } from './get-model';
-import { ModelArtifactCorruptError } from './model-predictors';
+import { ModelArtifactCorruptError, readArtifactText } from './model-predictors';
+import type { Model } from './model-repository';
+import { exportOnnxModel, ONNX_EXPORT_VERSION } from './onnx/export-onnx-model';
 
-/** Download formats of a model: its JSON artifact today; ONNX is named so that asking for it is answered clearly. */
+/** Download formats of a model: its JSON artifact, or the same model as one ONNX graph. */
 export const MODEL_DOWNLOAD_FORMATS = ['json', 'onnx'] as const;
 export type ModelDownloadFormat = (typeof MODEL_DOWNLOAD_FORMATS)[number];
 
@@ -20,7 +24,7 @@ export interface ModelDownload {
   fileName: string;
   sha256: string | null;
   sizeBytes: number | null;
-  format: 'json';
+  format: ModelDownloadFormat;
 }
 
 export interface DownloadModelDeps {
@@ -46,10 +50,80 @@ export function modelFileName(name: string, version: number, extension: string):
   return `${base || 'model'}-v${version}.${extension}`;
 }
 
+/** What a stored ONNX export records about itself (S3 object metadata). */
+const ONNX_METADATA = { sha256: 'sha256', source: 'source-sha256', exporter: 'exporter' } as const;
+
+interface LinkedObject {
+  key: string;
+  sha256: string | null;
+  sizeBytes: number;
+}
+
 /**
- * A short-lived presigned GET of the caller's model artifact (another tenant's id is a 404),
- * saved as `<name>-v<version>.json`. ONNX export does not exist yet: asking for it is a 400 that
- * says so, and nothing is produced in its place.
+ * The model's ONNX export: the stored one when it was made from the same artifact by the same
+ * exporter version, otherwise exported now from the verified artifact and stored beside it
+ * (`models/{user}/{model}/model.onnx`), so that later downloads only presign it. A model that
+ * has no faithful ONNX form is refused (OnnxExportUnsupportedError, a 400) and nothing is stored.
+ */
+async function onnxObjectOf(deps: DownloadModelDeps, model: Model): Promise<LinkedObject> {
+  const key = objectKeys.modelOnnx(model.ownerId, model.id);
+  const source = model.artifactSha256?.toLowerCase() ?? '';
+  const stored = await deps.blobs.head(key);
+  const metadata = stored?.metadata ?? {};
+  const sha256 = metadata[ONNX_METADATA.sha256];
+  if (
+    stored &&
+    sha256 &&
+    metadata[ONNX_METADATA.source] === source &&
+    metadata[ONNX_METADATA.exporter] === String(ONNX_EXPORT_VERSION)
+  )
+    return { key, sha256, sizeBytes: stored.size };
+  const text = await readArtifactText(deps, model);
+  let bytes: Uint8Array;
+  try {
+    bytes = exportOnnxModel(text);
+  } catch (error) {
+    if (!(error instanceof ModelArtifactError)) throw error;
+    deps.logger.error('model artifact cannot be exported', { modelId: model.id, error });
+    throw new ModelArtifactCorruptError(
+      `The artifact of model ${model.id} cannot be read as a model; retrain the model.`,
+      { cause: error },
+    );
+  }
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  await deps.blobs.put(key, bytes, {
+    contentType: 'application/octet-stream',
+    contentLength: bytes.byteLength,
+    metadata: {
+      [ONNX_METADATA.sha256]: digest,
+      [ONNX_METADATA.source]: source,
+      [ONNX_METADATA.exporter]: String(ONNX_EXPORT_VERSION),
+    },
+  });
+  deps.logger.info('model exported to ONNX', { modelId: model.id, sizeBytes: bytes.byteLength });
+  return { key, sha256: digest, sizeBytes: bytes.byteLength };
+}
+
+/** The JSON artifact as the model records it (the object must still be there). */
+async function jsonObjectOf(deps: DownloadModelDeps, model: Model): Promise<LinkedObject> {
+  const stored = await deps.blobs.head(model.artifactKey);
+  if (!stored) {
+    deps.logger.error('model artifact is missing', { modelId: model.id, artifactKey: model.artifactKey });
+    throw new ModelArtifactCorruptError(
+      `The artifact of model ${model.id} is missing from storage; retrain the model.`,
+    );
+  }
+  return {
+    key: model.artifactKey,
+    sha256: model.artifactSha256,
+    sizeBytes: model.artifactSizeBytes ?? stored.size,
+  };
+}
+
+/**
+ * A short-lived presigned GET of the caller's model (another tenant's id is a 404): the JSON
+ * artifact, saved as `<name>-v<version>.json`, or its ONNX export, saved as
+ * `<name>-v<version>.onnx`, with the SHA-256 and size of the file the link serves.
  */
 export async function downloadModel(
   deps: DownloadModelDeps,
@@ -58,29 +132,16 @@ export async function downloadModel(
   format: ModelDownloadFormat,
 ): Promise<ModelDownload> {
   const model = await getModel(deps.db, caller, modelId);
-  if (format === 'onnx')
-    throw new ValidationError(
-      'ONNX export is not available yet: download the model as JSON (format=json), the artifact PipeWeave predicts with.',
-      { field: 'query.format', code: 'MODEL.FORMAT_NOT_AVAILABLE', details: { available: ['json'] } },
-    );
-  const stored = await deps.blobs.head(model.artifactKey);
-  if (!stored) {
-    deps.logger.error('model artifact is missing', { modelId: model.id, artifactKey: model.artifactKey });
-    throw new ModelArtifactCorruptError(
-      `The artifact of model ${model.id} is missing from storage; retrain the model.`,
-    );
-  }
-  const fileName = modelFileName(model.name, model.version, 'json');
+  const object = format === 'onnx' ? await onnxObjectOf(deps, model) : await jsonObjectOf(deps, model);
+  const fileName = modelFileName(model.name, model.version, format);
   const expiresAt = new Date(deps.clock.now().getTime() + MODEL_DOWNLOAD_SECONDS * 1000);
-  const url = await deps.blobs.presignGet(model.artifactKey, MODEL_DOWNLOAD_SECONDS, {
-    downloadName: fileName,
-  });
+  const url = await deps.blobs.presignGet(object.key, MODEL_DOWNLOAD_SECONDS, { downloadName: fileName });
   return {
     url,
     expiresAt: expiresAt.toISOString(),
     fileName,
-    sha256: model.artifactSha256,
-    sizeBytes: model.artifactSizeBytes ?? stored.size,
-    format: 'json',
+    sha256: object.sha256,
+    sizeBytes: object.sizeBytes,
+    format,
   };
 }

@@ -80,53 +80,80 @@ export interface PredictorDeps {
  */
 export function predictorOf(
   deps: PredictorDeps,
-  model: Pick<Model, 'id' | 'artifactKey' | 'artifactSha256'>,
+  model: ArtifactOf,
   cache: PredictorCache = predictorCache,
 ): Promise<ModelPredictor> {
   const expected = model.artifactSha256?.toLowerCase();
-  const corrupt = (message: string, facts: Record<string, unknown>, cause?: unknown): never => {
-    deps.logger.error('model artifact is corrupt', {
-      modelId: model.id,
-      artifactKey: model.artifactKey,
-      expectedSha256: expected ?? null,
-      ...facts,
-      ...(cause === undefined ? {} : { error: cause }),
-    });
-    throw new ModelArtifactCorruptError(message, cause === undefined ? {} : { cause });
-  };
-  if (!expected)
-    return Promise.reject(
-      new ModelArtifactCorruptError(
-        `Model ${model.id} has no recorded SHA-256, so its artifact cannot be verified; retrain it.`,
-      ),
-    );
+  if (!expected) return Promise.reject(unverifiable(model));
   return cache.get(expected, async () => {
-    let bytes: Uint8Array;
+    const text = await readArtifactText(deps, model);
     try {
-      bytes = await deps.blobs.getBytes(model.artifactKey);
-    } catch (error) {
-      if (error instanceof NotFoundError)
-        return corrupt(
-          `The artifact of model ${model.id} is missing from storage; retrain the model.`,
-          { reason: 'missing' },
-          error,
-        );
-      throw error;
-    }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== expected)
-      return corrupt(
-        `The artifact of model ${model.id} is corrupt: its SHA-256 does not match the one recorded when it was trained; retrain the model.`,
-        { reason: 'sha256 mismatch', actualSha256: actual, sizeBytes: bytes.byteLength },
-      );
-    try {
-      return loadPredictor(Buffer.from(bytes).toString('utf8'));
+      return loadPredictor(text);
     } catch (error) {
       return corrupt(
+        deps,
+        model,
         `The artifact of model ${model.id} cannot be read as a model; retrain the model.`,
         { reason: 'unreadable' },
         error,
       );
     }
   });
+}
+
+type ArtifactOf = Pick<Model, 'id' | 'artifactKey' | 'artifactSha256'>;
+
+const unverifiable = (model: ArtifactOf) =>
+  new ModelArtifactCorruptError(
+    `Model ${model.id} has no recorded SHA-256, so its artifact cannot be verified; retrain it.`,
+  );
+
+/** Logs what is wrong with the stored artifact and throws the client's 500. */
+function corrupt(
+  deps: Pick<PredictorDeps, 'logger'>,
+  model: ArtifactOf,
+  message: string,
+  facts: Record<string, unknown>,
+  cause?: unknown,
+): never {
+  deps.logger.error('model artifact is corrupt', {
+    modelId: model.id,
+    artifactKey: model.artifactKey,
+    expectedSha256: model.artifactSha256?.toLowerCase() ?? null,
+    ...facts,
+    ...(cause === undefined ? {} : { error: cause }),
+  });
+  throw new ModelArtifactCorruptError(message, cause === undefined ? {} : { cause });
+}
+
+/**
+ * The text of `model`'s artifact, read from storage and checked against the SHA-256 recorded
+ * with the model; a missing object or a mismatch is logged and thrown as ModelArtifactCorruptError.
+ */
+export async function readArtifactText(deps: PredictorDeps, model: ArtifactOf): Promise<string> {
+  const expected = model.artifactSha256?.toLowerCase();
+  if (!expected) throw unverifiable(model);
+  let bytes: Uint8Array;
+  try {
+    bytes = await deps.blobs.getBytes(model.artifactKey);
+  } catch (error) {
+    if (error instanceof NotFoundError)
+      return corrupt(
+        deps,
+        model,
+        `The artifact of model ${model.id} is missing from storage; retrain the model.`,
+        { reason: 'missing' },
+        error,
+      );
+    throw error;
+  }
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== expected)
+    return corrupt(
+      deps,
+      model,
+      `The artifact of model ${model.id} is corrupt: its SHA-256 does not match the one recorded when it was trained; retrain the model.`,
+      { reason: 'sha256 mismatch', actualSha256: actual, sizeBytes: bytes.byteLength },
+    );
+  return Buffer.from(bytes).toString('utf8');
 }

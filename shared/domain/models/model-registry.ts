@@ -5,6 +5,7 @@ import { NotFoundError } from '../../kernel/app-error';
 import type { SignedInContext } from '../../kernel/request-context';
 import type { Logger } from '../../observability/logger';
 import type { BlobStore } from '../../ports/blob-store.port';
+import { objectKeys } from '../../storage/object-keys';
 import {
   deleteAlias,
   deleteModelRow,
@@ -169,7 +170,8 @@ export interface DeleteModelDeps {
 
 /**
  * Deletes a version: its row (aliases pointing at it go too, and the audit entry names them),
- * then its stored objects. Its number is not handed out again while a higher version of the name
+ * then its stored objects: the JSON artifact and the ONNX export made on a download, both under
+ * the model's folder. Its number is not handed out again while a higher version of the name
  * exists.
  */
 export async function deleteModel(
@@ -197,7 +199,11 @@ export async function deleteModel(
   const folder = `models/${ownerId}/${modelId}/`;
   try {
     if (model.artifactKey.startsWith(folder)) await deps.blobs.deletePrefix(folder);
-    else await deps.blobs.delete(model.artifactKey);
+    else
+      await Promise.all([
+        deps.blobs.delete(model.artifactKey),
+        deps.blobs.delete(objectKeys.modelOnnx(ownerId, modelId)),
+      ]);
   } catch (error) {
     deps.logger.error('model objects were not deleted', {
       modelId,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { callApi } from '../../support/api-client';
@@ -14,8 +15,8 @@ import { uploadValidatedVersion } from '../../support/upload-version';
  * Online prediction, lists and downloads of a model trained by the classification template on
  * scikit-learn's breast cancer data: the held-out rows predicted over HTTP score exactly what the
  * job's evaluate node reported on them; rows that do not fit the signature are refused by row and
- * column; the downloaded artifact is the one whose SHA-256 the model records; another tenant sees
- * none of it.
+ * column; the downloaded artifact is the one whose SHA-256 the model records, and its ONNX export
+ * predicts the same labels; another tenant sees none of it.
  */
 type Body = Record<string, unknown>;
 type Row = Record<string, number>;
@@ -224,11 +225,50 @@ describe('models end to end: predict, list and download a trained model', () => 
     expect(createHash('sha256').update(bytes).digest('hex')).toBe((model.artifact as Body).sha256);
   });
 
-  it('says ONNX export is not available yet, and produces nothing in its place', async () => {
-    const res = await api('GET', `/models/${modelId}/download?format=onnx`);
-    expect(res.status, JSON.stringify(res.body)).toBe(400);
-    expect(res.body).toMatchObject({ code: 'MODEL.FORMAT_NOT_AVAILABLE', field: 'query.format' });
-    expect(String(res.body.detail)).toMatch(/ONNX export is not available yet/);
+  it('downloads the model as ONNX: the bytes match the reported sha256 and predict as the API does', async () => {
+    // Act: the first request exports, the second reuses the stored export
+    const res = await fetch(`${platform.url}/models/${modelId}/download?format=onnx`, {
+      headers: user.authHeader,
+      redirect: 'manual',
+    });
+    expect(res.status, await res.clone().text()).toBe(302);
+    const link = (await res.json()) as Body;
+    const again = await fetch(`${platform.url}/models/${modelId}/download?format=onnx`, {
+      headers: user.authHeader,
+      redirect: 'manual',
+    });
+
+    // Assess: the link, its bytes and what they predict
+    expect(link).toMatchObject({
+      url: res.headers.get('location'),
+      fileName: `${String(model.name)}-v${String(model.version)}.onnx`,
+      format: 'onnx',
+    });
+    expect(again.status).toBe(302);
+    expect(await again.json()).toMatchObject({ sha256: link.sha256, sizeBytes: link.sizeBytes });
+    const file = await fetch(String(link.url));
+    expect(file.status).toBe(200);
+    const bytes = Buffer.from(await file.arrayBuffer());
+    expect(bytes.byteLength).toBe(link.sizeBytes);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(link.sha256);
+
+    const rows = data.testRows.map((i) => inputsOf(data.rows[i]));
+    const predicted = await api('POST', `/models/${modelId}/predict`, { rows });
+    const session = await ort.InferenceSession.create(bytes);
+    const feeds = Object.fromEntries(
+      Object.keys(rows[0] ?? {}).map((name) => [
+        name,
+        new ort.Tensor(
+          'float32',
+          Float32Array.from(rows, (row) => row[name] ?? NaN),
+          [rows.length, 1],
+        ),
+      ]),
+    );
+    const result = await session.run(feeds);
+    await session.release();
+    const labels = Array.from(result['label']?.data as BigInt64Array, Number);
+    expect(labels).toEqual((predicted.body.predictions as unknown[]).map(Number));
   });
 
   it('answers another tenant 404 on every route of the model', async () => {

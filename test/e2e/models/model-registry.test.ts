@@ -154,9 +154,19 @@ describe('model registry end to end: versions of a name, aliases, prediction by 
     expect((await predictByAlias()).body.model).toMatchObject({ version: 2 });
   });
 
-  it('deletes a version with the alias pointing at it; the other version stays', async () => {
+  it('deletes a version with the alias pointing at it and its ONNX export; the other version stays', async () => {
+    const exported = await fetch(`${platform.url}/models/${String(versions.get(2))}/download?format=onnx`, {
+      headers: user.authHeader,
+      redirect: 'manual',
+    });
+    expect(exported.status).toBe(302);
+    const link = (await exported.json()) as Body;
+    expect((await fetch(String(link.url))).status).toBe(200);
+
     const deleted = await api('DELETE', `/models/${String(versions.get(2))}`);
     expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    // The link was made before the delete and is still signed: the object behind it is gone.
+    expect((await fetch(String(link.url))).status).toBe(404);
     expect((await api('GET', `/models/${String(versions.get(2))}`)).status).toBe(404);
     expect((await predictByAlias()).status).toBe(404);
     expect((await api('GET', `/models/${String(versions.get(1))}`)).body).toMatchObject({ version: 1 });
