@@ -14,6 +14,7 @@ import { catalogRoutes } from './catalog/routes';
 import { pipelineRoutes } from './pipelines/routes';
 import { experimentRoutes } from './experiments/routes';
 import { modelRoutes } from './models/routes';
+import { createCreditRoutes } from './credits/routes';
 
 /**
  * The API in one list. Each group is one Lambda function: CDK creates a function per group
@@ -114,6 +115,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/models/handler.ts',
     routes: modelRoutes,
     factory: async () => (await import('./models/models-handler')).makeModelsHandler,
+  },
+  {
+    name: 'credits',
+    entry: 'functions/api/credits/handler.ts',
+    routes: createCreditRoutes(),
+    factory: async () => (await import('./credits/credits-handler')).makeCreditsHandler,
   },
 ];
 

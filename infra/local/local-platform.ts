@@ -21,6 +21,7 @@ import { startHttpServer, type RunningHttpServer } from './http-server';
 import { LocalQueues } from './local-queues';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from './local-s3';
 import { LocalScheduler, type ScheduledHandler } from './local-scheduler';
+import { localStripeWebhookSecret } from './local-stripe';
 import { lambdaTask, LocalStepFunctions } from './local-step-functions';
 
 /**
@@ -121,10 +122,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     stack.push({ name: 's3', stop: () => s3.stop() });
 
+    // Webhooks verify against the data directory's own secret unless one is configured.
+    const stripeWebhookSecret =
+      base.stripe?.webhookSigningSecret ?? (await localStripeWebhookSecret(dataDir));
     const config = loadConfigWith({
       defaults,
       extra: {
         ...options.env,
+        PW_STRIPE_WEBHOOK_SECRET: stripeWebhookSecret,
         PW_RUNTIME: 'local',
         PW_DATABASE_URL: postgres.connectionString,
         PW_BUCKET: LOCAL_BUCKET,
@@ -281,6 +286,14 @@ async function wireLocalFunctions(
   // Same time as the AWS rule (PurgeDeletedDaily).
   parts.scheduler.addFixedSchedule('purge-deleted', 'cron(17 3 * * ? *)', async (event) => {
     await purgeDeleted(event);
+  });
+  const { makeSweepBillingHandler } =
+    await import('../../functions/schedules/sweep-billing/sweep-billing-handler');
+  const sweepBilling = makeSweepBillingHandler(() => services);
+  // Same time as the AWS rule (SweepBillingDaily): re-drives waiting Stripe events, then
+  // reconciles the credit ledger. Refunds waiting for a purchase are re-driven by the purchase.
+  parts.scheduler.addFixedSchedule('sweep-billing', 'cron(17 3 * * ? *)', async (event) => {
+    await sweepBilling(event);
   });
   const { localPipelineTasks } = await import('./local-pipeline-tasks');
   const pipeline = localPipelineTasks(services);

@@ -69,6 +69,11 @@ const envSchema = z.object({
   /** Local use: the keys themselves (they win over the secret when set). */
   PW_STRIPE_SECRET_KEY: z.string().optional(),
   PW_STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Credits a new account starts with (a `grant` in its ledger); 0 turns the welcome grant off. */
+  PW_SIGNUP_CREDITS: z.coerce.number().int().min(0).max(100_000_000).default(1_000),
+  /** Where Stripe Checkout sends the buyer after paying or cancelling (default: the API's own URL). */
+  PW_CHECKOUT_SUCCESS_URL: z.string().url().optional(),
+  PW_CHECKOUT_CANCEL_URL: z.string().url().optional(),
 
   PW_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PW_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -125,6 +130,7 @@ export interface Config {
   scheduler?: { group: string; roleArn?: string; targetArn?: string };
   /** Absent when billing is not configured: Checkout and the Stripe webhook then answer 503. */
   stripe?: StripeConfig;
+  billing: BillingConfig;
   http: { publicUrl?: string; corsOrigins: string[]; port: number; host: string };
   local: { dataDir: string; postgresPort: number; s3Port: number };
   auth: AuthConfig;
@@ -149,6 +155,13 @@ export interface StripeConfig {
   secretArn?: string;
   secretKey?: string;
   webhookSigningSecret?: string;
+}
+
+export interface BillingConfig {
+  /** Credits granted to every new account. */
+  signupCredits: number;
+  checkoutSuccessUrl?: string;
+  checkoutCancelUrl?: string;
 }
 
 export interface DatasetsConfig {
@@ -214,6 +227,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : {}),
     ...stripeSection(e),
+    billing: {
+      signupCredits: e.PW_SIGNUP_CREDITS,
+      ...(e.PW_CHECKOUT_SUCCESS_URL ? { checkoutSuccessUrl: e.PW_CHECKOUT_SUCCESS_URL } : {}),
+      ...(e.PW_CHECKOUT_CANCEL_URL ? { checkoutCancelUrl: e.PW_CHECKOUT_CANCEL_URL } : {}),
+    },
     http: {
       ...(e.PW_PUBLIC_URL ? { publicUrl: e.PW_PUBLIC_URL } : {}),
       corsOrigins: e.PW_CORS_ORIGINS.split(',')

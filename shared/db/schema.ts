@@ -62,7 +62,7 @@ export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
 export const ANALYSIS_TYPES = ['dimensionality_reduction', 'monitoring', 'anomaly_detection'] as const;
 export type AnalysisType = (typeof ANALYSIS_TYPES)[number];
 
-export const ARRIVAL_SOURCES = ['upload', 'api', 'dropfolder', 'scheduled'] as const;
+export const ARRIVAL_SOURCES = ['upload', 'api', 'dropfolder', 'scheduled', 'pipeline'] as const;
 export type ArrivalSource = (typeof ARRIVAL_SOURCES)[number];
 
 export const CREDIT_PACKAGE_TIER_RESTRICTIONS = ['none', 'pro_only', 'enterprise_only'] as const;
@@ -572,6 +572,14 @@ export interface MlTasksTable {
   updated_at: Generated<Timestamp>;
 }
 
+/** Rows of online predictions per user, and how many thousands of them the ledger has billed. */
+export interface PredictionUsageTable {
+  rows_predicted: Generated<number>;
+  thousands_billed: Generated<number>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 /** An alias of a registered name (`production`, …) pointing at one of its versions. */
 export interface ModelAliasesTable {
   alias: string;
@@ -682,9 +690,11 @@ export interface ResultsTable {
   job_id: string;
   metrics: Generated<Json>;
   node_id: string | null;
+  output_dataset_id: string | null;
   output_dataset_version_id: string | null;
   output_object_key: string | null;
   row_count: number | null;
+  updated_at: Generated<Timestamp>;
   user_id: string;
 }
 
@@ -714,9 +724,15 @@ export interface SchemaMigrationsTable {
 }
 
 export interface StripeEventsTable {
+  /** Times the event was decided (its first delivery, then each re-drive). */
+  attempts: Generated<number>;
   created_at: Generated<Timestamp>;
   error_message: string | null;
+  /** Set (with give_up_reason) when the re-drive stops retrying a failed event. */
+  gave_up_at: Timestamp | null;
+  give_up_reason: string | null;
   id: Generated<string>;
+  last_attempt_at: Timestamp | null;
   livemode: Generated<boolean>;
   payload: Json;
   processed_at: Timestamp | null;
@@ -798,6 +814,7 @@ export interface DB {
   jobs: JobsTable;
   ml_tasks: MlTasksTable;
   model_aliases: ModelAliasesTable;
+  prediction_usage: PredictionUsageTable;
   models: ModelsTable;
   node_types: NodeTypesTable;
   pipeline_snapshots: PipelineSnapshotsTable;

@@ -84,6 +84,8 @@ export interface SessionOverrides {
   tier?: UserTier;
   email?: string;
   password?: string;
+  /** Credits granted with the account, as registration grants its welcome credits (default 1,000). */
+  credits?: number;
 }
 
 /**
@@ -109,6 +111,21 @@ export async function createSession(
       .returning(['id', 'email', 'role'])
       .executeTakeFirstOrThrow(),
   );
+  const credits = overrides.credits ?? 1_000;
+  if (credits > 0) {
+    await withSystemScope(services.db, 'admin.test-session', (trx) =>
+      trx
+        .insertInto('credit_transactions')
+        .values({
+          user_id: user.id,
+          type: 'grant',
+          amount: credits,
+          description: 'Test credits',
+          idempotency_key: `signup-grant:${user.id}`,
+        })
+        .execute(),
+    );
+  }
   const key = await signingKeyFor(services.config);
   const { token } = await issueAccessToken(
     services.config.auth,

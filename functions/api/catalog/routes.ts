@@ -26,9 +26,10 @@ export const nodeTypeViewSchema = z
       .record(z.string(), z.unknown())
       .meta({ description: 'JSON Schema (2020-12) of `params`, with defaults' }),
     runtime: z.enum(NODE_RUNTIMES),
-    costModel: z
-      .object({ baseCredits: z.number(), perMillionRowsCredits: z.number() })
-      .meta({ description: 'Estimated credits = baseCredits + input rows / 1e6 × perMillionRowsCredits' }),
+    costModel: z.object({ baseSeconds: z.number(), secondsPerMillionRows: z.number() }).meta({
+      description:
+        'Expected run time = baseSeconds + input rows / 1e6 × secondsPerMillionRows (plus a budget the node runs to, such as AutoML’s); a run’s estimate prices it on the node’s runtime (README, “Credits”)',
+    }),
     version: z.number().int(),
     isActive: z.boolean(),
   })

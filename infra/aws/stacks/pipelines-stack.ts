@@ -17,6 +17,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
+import { NODE_COMPUTE } from '../../../shared/domain/billing/compute-cost';
 import { DuckDbLayer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import { dataApiEnvironment, environment } from '../function-environment';
@@ -38,11 +39,13 @@ export const PIPELINE_CONTROL_TIMEOUT = Duration.minutes(3);
 export const RUN_PIPELINE_MACHINE = 'run-pipeline';
 /**
  * What a pipeline node may touch, on Lambda and on Fargate alike: every output goes under its
- * job's prefix (`objectKeys.jobNodeOutput`); dataset versions are read (or copied) from processed/.
+ * job's prefix (`objectKeys.jobNodeOutput`); dataset versions are read (or copied) from processed/;
+ * an output registered as a dataset version is copied to that version's raw/ key, whose arrival
+ * ingests it.
  */
 export const NODE_OBJECT_ACCESS: ObjectAccess = {
   read: ['jobs/', 'processed/', 'models/', 'exports/'],
-  write: ['jobs/'],
+  write: ['jobs/', 'raw/'],
 };
 
 export interface PipelinesStackProps extends StackProps {
@@ -77,7 +80,8 @@ export class PipelinesStack extends Stack {
     this.nodeRunner = new PipeWeaveFunction(this, 'NodeRunner', {
       entry: NODE_RUNNER_ENTRY,
       description: 'Runs one pipeline node (transform, train, evaluate, export, analyze) on Lambda',
-      memorySize: 3008,
+      // What a node is billed for (billing/compute-cost.ts) is what it runs on.
+      memorySize: NODE_COMPUTE.lambda.memoryMb,
       timeout: Duration.minutes(15),
       // Inputs, outputs and DuckDB's spill of a node working on large tables: all /tmp Lambda has.
       ephemeralStorageSize: Size.gibibytes(10),
@@ -106,8 +110,8 @@ export class PipelinesStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.nodeTask = new FargateTaskDefinition(this, 'NodeTask', {
-      cpu: 2048,
-      memoryLimitMiB: 8192,
+      cpu: NODE_COMPUTE.fargate.vcpu * 1024,
+      memoryLimitMiB: NODE_COMPUTE.fargate.memoryMb,
       ephemeralStorageGiB: 50,
       // Same reason as the Lambda functions: DuckDB 1.5.6 ships no linux-arm64 binding.
       runtimePlatform: {

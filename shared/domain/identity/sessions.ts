@@ -77,6 +77,7 @@ export async function registerUser(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      await grantSignupCredits(trx, user.id, services.config.billing.signupCredits);
       await recordAudit(trx, {
         actorId: user.id,
         action: 'auth.register',
@@ -339,4 +340,24 @@ export async function logout(
       ...origin,
     });
   });
+}
+
+/**
+ * A new account's welcome credits: one `grant` in its ledger, written with the account (key
+ * `signup-grant:<user id>`), so a first run works before any purchase. 0 grants nothing.
+ */
+async function grantSignupCredits(trx: DatabaseTransaction, userId: string, credits: number): Promise<void> {
+  if (credits <= 0) return;
+  await trx
+    .insertInto('credit_transactions')
+    .values({
+      user_id: userId,
+      type: 'grant',
+      amount: credits,
+      description: 'Welcome credits',
+      idempotency_key: `signup-grant:${userId}`,
+      metadata: { reason: 'signup' },
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics.port';
 import type { BlobStore } from '../../ports/blob-store.port';
 import { PredictionInputError } from '../learning/model-artifact';
+import { meterPredictedRows } from '../billing/credits/prediction-meter';
 import { getModel } from './get-model';
 import { predictorCache, predictorOf, type PredictorCache } from './model-predictors';
 import { checkPredictionLimits, rowsToTable, type PredictionRow } from './prediction-rows';
@@ -45,7 +46,8 @@ const finite = (value: number | string | boolean): number | string | boolean | n
  * Predicts `rows` with the caller's model (another tenant's id is a 404, checked before anything
  * else). Rows are checked against the model's signature (see `rowsToTable`); the artifact is
  * verified whenever it is read from storage and its predictor cached per warm function. Records
- * the number of rows predicted as a metric and in a log line with the caller and the model.
+ * the number of rows predicted as a metric and in a log line with the caller and the model, and
+ * meters them into the credit ledger (per 1,000 rows, billing/credits/prediction-meter.ts).
  */
 export async function predictRows(
   deps: PredictRowsDeps,
@@ -73,6 +75,8 @@ export async function predictRows(
   const probabilities = result.probabilities;
   const labels = result.classes?.map(String) ?? Object.keys(probabilities ?? {});
   const rowsPredicted = table.nRows;
+  // Paid before the answer leaves: a balance that cannot cover it is a 402 and no predictions.
+  await meterPredictedRows(deps.db, caller, rowsPredicted);
   deps.metrics.add(ROWS_PREDICTED_METRIC, rowsPredicted, 'Count', {
     problemType: predictor.problemType,
   });

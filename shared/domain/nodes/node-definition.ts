@@ -2,7 +2,9 @@ import type { z } from 'zod';
 import type { Logger } from '../../observability/logger';
 import type { BlobStore } from '../../ports/blob-store.port';
 import type { SqlEngine } from '../../ports/sql-engine.port';
+import type { JobResults } from './job-results.port';
 import type { LearningRecords } from './learning-records.port';
+import type { RegisteredModels } from './registered-models.port';
 
 /**
  * A node is a function `(context, inputs, params) → outputs` registered under its node-type key
@@ -93,6 +95,10 @@ export interface NodeContext {
   jobDataset(): Promise<JobDataset | null>;
   /** Experiments, runs and models a training node records. */
   learning: LearningRecords;
+  /** The owner's registered models a prediction node loads. */
+  models: RegisteredModels;
+  /** The job's results a node records (and the dataset versions they become). */
+  results: JobResults;
   /** Reports progress within the node (0–1) and what it is doing; also a heartbeat. */
   progress(fraction: number, step: string): Promise<void>;
 }
@@ -107,6 +113,11 @@ export interface NodeImplementation<P = unknown> {
    * search longer than a Lambda may run); absent or undefined: the type's runtime.
    */
   runtimeFor?(params: P): 'lambda' | 'fargate' | undefined;
+  /**
+   * Seconds the node is allowed to run for these params, when it runs to a budget (an AutoML
+   * search) rather than in proportion to its rows: the run's estimate reserves for all of it.
+   */
+  budgetSecondsFor?(params: P): number | undefined;
 }
 
 /** Keeps the params type of one node while the registry holds nodes of every params type. */
@@ -115,6 +126,7 @@ export function defineNode<S extends z.ZodType>(node: {
   params: S;
   run(context: NodeContext, inputs: NodeInputs, params: z.infer<S>): Promise<NodeResult>;
   runtimeFor?(params: z.infer<S>): 'lambda' | 'fargate' | undefined;
+  budgetSecondsFor?(params: z.infer<S>): number | undefined;
 }): NodeImplementation<unknown> {
   return node as unknown as NodeImplementation<unknown>;
 }

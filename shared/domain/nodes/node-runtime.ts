@@ -17,3 +17,18 @@ export function runtimeForNode(
   const parsed = node.params.safeParse(params ?? {});
   return (parsed.success ? node.runtimeFor?.(parsed.data) : undefined) ?? typeRuntime;
 }
+
+/**
+ * The budget one node of a job runs to, in seconds, when its implementation has one for these
+ * params (an AutoML search's time budget with its default applied); undefined otherwise.
+ */
+export function budgetSecondsForNode(
+  nodeType: string,
+  params: unknown,
+  registry: NodeRegistry = nodeRegistry,
+): number | undefined {
+  if (!registry.has(nodeType)) return undefined;
+  const node = registry.get(nodeType);
+  const parsed = node.params.safeParse(params ?? {});
+  return parsed.success ? node.budgetSecondsFor?.(parsed.data) : undefined;
+}

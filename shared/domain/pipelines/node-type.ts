@@ -12,9 +12,14 @@ export const nodePortSchema = z.object({
 });
 export type NodeTypePort = z.infer<typeof nodePortSchema>;
 
+/**
+ * How long a node of this type is expected to run, which prices the run's estimate
+ * (shared/domain/billing/compute-cost.ts). Catalogs written before durations were kept price at
+ * the defaults.
+ */
 export const nodeCostModelSchema = z.object({
-  baseCredits: z.number().nonnegative(),
-  perMillionRowsCredits: z.number().nonnegative().default(0),
+  baseSeconds: z.number().nonnegative().default(5),
+  secondsPerMillionRows: z.number().nonnegative().default(0),
 });
 export type NodeCostModel = z.infer<typeof nodeCostModelSchema>;
 

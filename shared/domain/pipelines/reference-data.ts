@@ -33,11 +33,12 @@ export interface NodePort {
   required?: boolean;
 }
 
+/** How long a node is expected to run; the run's estimate prices it (billing/compute-cost.ts). */
 export interface NodeCostModel extends JsonObject {
-  /** Credits charged for running the node at all. */
-  baseCredits: number;
-  /** Credits per million input rows (pro rata). */
-  perMillionRowsCredits: number;
+  /** Seconds the node takes whatever its input (start, read, write). */
+  baseSeconds: number;
+  /** Seconds per million input rows (pro rata). */
+  secondsPerMillionRows: number;
 }
 
 export interface NodeTypeDefinition {
@@ -138,7 +139,7 @@ const TRANSFORM_NODE_TYPES: NodeTypeDefinition[] = TRANSFORM_NODE_KINDS.map((kin
   ],
   parametersSchema: nodeParametersSchema(transformNodeKey(kind)),
   runtime: 'lambda',
-  costModel: { baseCredits: 1, perMillionRowsCredits: 3 },
+  costModel: { baseSeconds: 2, secondsPerMillionRows: 30 },
   version: 1,
 }));
 
@@ -158,7 +159,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: TABLE_OUT,
     parametersSchema: nodeParametersSchema('dataset.source'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 10 },
     version: 1,
   },
   {
@@ -171,7 +172,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: TABLE_OUT,
     parametersSchema: nodeParametersSchema('table.select_columns'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
     version: 1,
   },
   {
@@ -184,7 +185,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: TABLE_OUT,
     parametersSchema: nodeParametersSchema('table.rename_columns'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
     version: 1,
   },
   {
@@ -197,7 +198,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: TABLE_OUT,
     parametersSchema: nodeParametersSchema('table.drop_columns'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
     version: 1,
   },
   {
@@ -210,7 +211,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: TABLE_OUT,
     parametersSchema: nodeParametersSchema('table.filter_rows'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
     version: 1,
   },
   {
@@ -224,7 +225,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: TABLE_OUT,
     parametersSchema: nodeParametersSchema('table.sample'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 10 },
     version: 1,
   },
   {
@@ -241,7 +242,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     ],
     parametersSchema: nodeParametersSchema('table.split'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
     version: 1,
   },
   {
@@ -257,7 +258,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: TABLE_OUT,
     parametersSchema: nodeParametersSchema('table.join'),
     runtime: 'lambda',
-    costModel: { baseCredits: 2, perMillionRowsCredits: 4 },
+    costModel: { baseSeconds: 4, secondsPerMillionRows: 40 },
     version: 1,
   },
   {
@@ -270,7 +271,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: [{ name: 'file', type: 'file' }],
     parametersSchema: nodeParametersSchema('export.parquet'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 1 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 10 },
     version: 1,
   },
   {
@@ -283,7 +284,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: [{ name: 'file', type: 'file' }],
     parametersSchema: nodeParametersSchema('export.csv'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
     version: 1,
   },
   ...TRANSFORM_NODE_TYPES,
@@ -298,7 +299,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: MODEL_OUT,
     parametersSchema: nodeParametersSchema('model.train'),
     runtime: 'lambda',
-    costModel: { baseCredits: 2, perMillionRowsCredits: 20 },
+    costModel: { baseSeconds: 4, secondsPerMillionRows: 200 },
     version: 1,
   },
   {
@@ -313,7 +314,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     parametersSchema: nodeParametersSchema('model.automl'),
     // Budgets above what a Lambda allows run on Fargate (decided per node when the job starts).
     runtime: 'lambda',
-    costModel: { baseCredits: 5, perMillionRowsCredits: 50 },
+    costModel: { baseSeconds: 10, secondsPerMillionRows: 500 },
     version: 1,
   },
   {
@@ -330,7 +331,24 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     outputPorts: [{ name: 'report', type: 'file' }],
     parametersSchema: nodeParametersSchema('model.evaluate'),
     runtime: 'lambda',
-    costModel: { baseCredits: 1, perMillionRowsCredits: 10 },
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 100 },
+    version: 1,
+  },
+  {
+    key: 'model.predict',
+    name: 'Predict with a model',
+    description:
+      'Appends a registered model’s predictions to a table (and one probability column per class for a classifier), batch by batch whatever its size; scores them when the table holds the true values, records a job result and can register the output as a new dataset version. The model is named by id, name@alias or name and version, or connected from a training node.',
+    kind: 'predict',
+    modalities: TABULAR,
+    inputPorts: [
+      { name: 'table', type: 'table', required: true },
+      { name: 'model', type: 'model' },
+    ],
+    outputPorts: TABLE_OUT,
+    parametersSchema: nodeParametersSchema('model.predict'),
+    runtime: 'lambda',
+    costModel: { baseSeconds: 3, secondsPerMillionRows: 120 },
     version: 1,
   },
 ];
@@ -365,11 +383,11 @@ const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
 });
 
 /**
- * source → split → impute → encode → AutoML → evaluate. The split comes first so that every
- * transform is fitted on the training rows only; evaluate scores the raw test rows, which the
- * model replays its transforms on, as a prediction request would be.
+ * source → split → impute → encode → AutoML: the training part of the tabular templates. The split
+ * comes first so that every transform is fitted on the training rows only; the model replays its
+ * transforms on raw rows, so what follows it reads the raw test rows, as a prediction request would.
  */
-function learningTemplate(problemType: 'classification' | 'regression', testFraction: number): JsonObject {
+function trainingPart(problemType: 'classification' | 'regression', testFraction: number) {
   return {
     nodes: [
       { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
@@ -387,7 +405,6 @@ function learningTemplate(problemType: 'classification' | 'regression', testFrac
         label: 'AutoML',
         params: { problemType, timeBudgetSeconds: 60, maxTrials: 20, seed: 42 },
       },
-      { id: 'evaluate', type: 'model.evaluate', label: 'Evaluate on the test rows', params: {} },
     ],
     edges: [
       edge('source', 'table', 'split', 'table'),
@@ -397,11 +414,48 @@ function learningTemplate(problemType: 'classification' | 'regression', testFrac
       edge('impute', 'test', 'encode', 'test'),
       edge('encode', 'train', 'automl', 'train'),
       edge('encode', 'test', 'automl', 'test'),
-      edge('automl', 'model', 'evaluate', 'model'),
-      edge('split', 'test', 'evaluate', 'table'),
     ],
   };
 }
+
+/**
+ * The training part, then one node that takes the model AutoML registered and the raw test rows
+ * (its `model` and `table` inputs).
+ */
+function trainThen(
+  problemType: 'classification' | 'regression',
+  testFraction: number,
+  last: { id: string; type: string; label: string },
+): JsonObject {
+  const training = trainingPart(problemType, testFraction);
+  return {
+    nodes: [...training.nodes, { ...last, params: {} }],
+    edges: [
+      ...training.edges,
+      edge('automl', 'model', last.id, 'model'),
+      edge('split', 'test', last.id, 'table'),
+    ],
+  };
+}
+
+/** … → AutoML → evaluate: every metric of the problem type on the raw test rows. */
+const learningTemplate = (problemType: 'classification' | 'regression', testFraction: number) =>
+  trainThen(problemType, testFraction, {
+    id: 'evaluate',
+    type: 'model.evaluate',
+    label: 'Evaluate on the test rows',
+  });
+
+/**
+ * … → AutoML (which registers the model) → predict: the registered model predicts the raw test
+ * rows in batches, the way it would predict any table later, and the job records the result.
+ */
+const predictionTemplate = (problemType: 'classification' | 'regression', testFraction: number) =>
+  trainThen(problemType, testFraction, {
+    id: 'predict',
+    type: 'model.predict',
+    label: 'Predict the test rows',
+  });
 
 const CLUSTERING_TEMPLATE: JsonObject = {
   nodes: [
@@ -473,6 +527,20 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     taskType: 'clustering',
     metrics: ['silhouette', 'inertia'],
     template: { ...CLUSTERING_TEMPLATE, recommendedAlgorithms: algorithmsFor('clustering') },
+    available: true,
+  },
+  {
+    key: 'tabular.batch_prediction',
+    name: 'Tabular classification with batch prediction',
+    description:
+      'Train a classifier, register it, and predict a whole table with it: a prediction and class probabilities per row.',
+    modality: 'tabular',
+    taskType: 'classification',
+    metrics: ['accuracy', 'rows_predicted'],
+    template: {
+      ...predictionTemplate('classification', 0.2),
+      recommendedAlgorithms: algorithmsFor('classification'),
+    },
     available: true,
   },
   // Tasks whose learners do not exist yet are kept (their keys are stable) but not listed.
@@ -550,8 +618,8 @@ export interface PipelineTemplateDefinition {
 }
 
 /**
- * Starting pipelines, built from the node types that exist today (reading, splitting, sampling,
- * exporting). Learning and evaluation nodes join them when the catalog has them.
+ * Starting pipelines, built from the node types that exist today: reading and splitting, fitted
+ * transforms, training, evaluation and batch prediction.
  */
 export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
   {
@@ -578,6 +646,14 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
     mlTaskKey: 'tabular.clustering',
     definition: CLUSTERING_TEMPLATE,
   },
+  {
+    key: 'tabular.train_register_predict',
+    name: 'Tabular classification: train, register, predict',
+    description:
+      'Splits your dataset into train and test rows, imputes and encodes with statistics of the training rows, searches learners for 60 seconds (20 trials at most) and registers the best model, then predicts the test rows with the registered model batch by batch: the job\'s results (GET /jobs/{id}/results) hold the rows predicted and the accuracy. Set "outputDataset" on the predict node to keep the predictions as a dataset version.',
+    mlTaskKey: 'tabular.batch_prediction',
+    definition: predictionTemplate('classification', 0.2),
+  },
 ];
 
 export interface CreditPackageDefinition {
@@ -594,8 +670,8 @@ export const CREDIT_PACKAGES: readonly CreditPackageDefinition[] = [
   {
     key: 'starter',
     name: 'Starter',
-    description: '100 credits.',
-    credits: 100,
+    description: '10,000 credits.',
+    credits: 10_000,
     priceCents: 1_000,
     tierRestriction: 'none',
     sortOrder: 1,
@@ -603,8 +679,8 @@ export const CREDIT_PACKAGES: readonly CreditPackageDefinition[] = [
   {
     key: 'pro',
     name: 'Pro',
-    description: '1,200 credits (20% more per dollar). For Pro accounts.',
-    credits: 1_200,
+    description: '120,000 credits (20% more per dollar). For Pro accounts.',
+    credits: 120_000,
     priceCents: 10_000,
     tierRestriction: 'pro_only',
     sortOrder: 2,
@@ -612,8 +688,8 @@ export const CREDIT_PACKAGES: readonly CreditPackageDefinition[] = [
   {
     key: 'enterprise',
     name: 'Enterprise',
-    description: '15,000 credits (50% more per dollar). For Enterprise accounts.',
-    credits: 15_000,
+    description: '1,500,000 credits (50% more per dollar). For Enterprise accounts.',
+    credits: 1_500_000,
     priceCents: 100_000,
     tierRestriction: 'enterprise_only',
     sortOrder: 3,

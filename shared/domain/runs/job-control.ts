@@ -6,9 +6,9 @@ import { toPipelineGraph } from '../pipelines/pipeline-definition';
 import { indexPipelineGraph } from '../pipelines/plan-stages';
 import { clip } from '../../kernel/bounded-json';
 import { asRecord } from '../../kernel/as-record';
-import { usedCredits } from './estimate-job-cost';
+import { runUsage } from './estimate-job-cost';
 import { asJobOwner } from './job-scope';
-import { isTerminal, type Job, type JobNode, type PipelineSnapshot } from './job-records';
+import { isTerminal, type JobNode } from './job-records';
 import {
   completeNode,
   findJob,
@@ -181,10 +181,11 @@ export async function settleJob(deps: RunDeps, jobId: string, reason: SettleReas
     const job = await findJob(trx, jobId, { forUpdate: true });
     if (!job) return { status: 'missing', settled: false };
     if (isTerminal(job.status)) return { status: job.status, settled: false };
-    const snapshot = await findSnapshot(trx, job.snapshotId);
     const outcome = decideOutcome(reason, nodes);
     await skipNodes(trx, jobId, 'unfinished', now);
-    const used = outcome.platformFailure ? 0 : chargeFor(job, nodes, snapshot);
+    // A run the platform lost or broke is not charged; otherwise the nodes that finished are.
+    const usage = runUsage(outcome.platformFailure ? [] : nodes, job.estimatedCredits);
+    const used = usage.used;
     const settlement = await deps.credits.settle(trx, { jobId, userId, usedCredits: used });
     const finished = await finishJob(trx, jobId, {
       status: outcome.status,
@@ -195,8 +196,10 @@ export async function settleJob(deps: RunDeps, jobId: string, reason: SettleReas
         credits: {
           reserved: job.estimatedCredits,
           used,
+          overrun: usage.overrun,
           charged: settlement.charged,
           refunded: settlement.refunded,
+          nodes: usage.nodes.map((node) => ({ ...node })),
         },
       },
       ...(outcome.errorMessage !== undefined
@@ -246,22 +249,6 @@ function decideOutcome(reason: SettleReason, nodes: readonly JobNode[]): Outcome
     };
   }
   return { status: 'completed', platformFailure: false };
-}
-
-function chargeFor(job: Job, nodes: readonly JobNode[], snapshot: PipelineSnapshot | undefined): number {
-  if (!snapshot) return 0;
-  const costed = nodes
-    .filter((n) => n.status === 'success')
-    .map((n) => {
-      const type = snapshot.nodeTypes[n.nodeType];
-      const metrics = asRecord(asRecord(n.output)?.['metrics']);
-      const rows = Number(metrics?.['inputRows'] ?? 0);
-      return type
-        ? { nodeId: n.nodeId, costModel: type.costModel, inputRows: Number.isFinite(rows) ? rows : 0 }
-        : undefined;
-    })
-    .filter((n) => n !== undefined);
-  return usedCredits(costed, job.estimatedCredits);
 }
 
 function outputsOf(nodes: readonly JobNode[]): Record<string, unknown> {

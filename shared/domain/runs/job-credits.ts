@@ -1,10 +1,7 @@
 import type { CreditsPort } from '../billing/credits/credits.port';
-import { NoChargeCredits } from '../billing/credits/no-charge-credits';
+import { LedgerCredits } from '../billing/credits/ledger-credits';
 
-/**
- * The credits adapter jobs reserve and settle through. Runs are free until the prepaid ledger
- * implements `CreditsPort`; that change happens here and nowhere else.
- */
+/** The credits adapter jobs reserve and settle through: the prepaid ledger. */
 export function jobCredits(): CreditsPort {
-  return new NoChargeCredits();
+  return new LedgerCredits();
 }

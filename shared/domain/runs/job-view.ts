@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../db/schema';
 import type { Job, JobNode } from './job-records';
+import { ranNodeCosts } from './estimate-job-cost';
 
 /** A job as the API shows it: status, progress, every node with its timings, outputs and error, credits. */
 export const jobNodeViewSchema = z
@@ -20,8 +21,42 @@ export const jobNodeViewSchema = z
       .meta({ description: 'Object keys (and rows, columns) by output port' }),
     metrics: z.record(z.string(), z.unknown()).nullable(),
     error: z.object({ type: z.string(), message: z.string(), traceback: z.array(z.string()) }).nullable(),
+    cost: z
+      .object({
+        memoryMb: z.number().int(),
+        vcpu: z.number().nullable().meta({ description: 'Fargate vCPUs; null on Lambda' }),
+        billedSeconds: z.number(),
+        credits: z.number().meta({ description: 'Unrounded: the run rounds its total up once' }),
+      })
+      .nullable()
+      .meta({ description: 'What the node was billed for, once it finished (README, “Credits”)' }),
   })
   .meta({ id: 'JobNode' });
+
+export const jobCreditsViewSchema = z
+  .object({
+    estimated: z.number().int().meta({ description: 'What the run was expected to cost' }),
+    reserved: z.number().int().meta({ description: 'Held from the balance when the job was created' }),
+    used: z
+      .number()
+      .int()
+      .nullable()
+      .meta({
+        description: 'What the finished nodes cost, capped at the reservation; null until the job ends',
+      }),
+    overrun: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'What the nodes cost beyond the reservation: recorded, not charged' }),
+    refunded: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'Reserved credits given back when the job ended' }),
+    charged: z.number().int().meta({ description: 'What left the balance for this job (reserve − refund)' }),
+  })
+  .meta({ id: 'JobCredits' });
 
 export const jobViewSchema = z
   .object({
@@ -34,7 +69,7 @@ export const jobViewSchema = z
     snapshotId: z.string(),
     datasetVersionId: z.string().nullable(),
     executionId: z.string().nullable(),
-    credits: z.object({ estimated: z.number(), charged: z.number() }),
+    credits: jobCreditsViewSchema,
     error: z.object({ message: z.string(), traceback: z.string().nullable() }).nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -60,7 +95,7 @@ export function toJobView(job: Job, nodes?: readonly JobNode[]): JobView {
     snapshotId: job.snapshotId,
     datasetVersionId: job.datasetVersionId,
     executionId: job.executionId,
-    credits: { estimated: job.estimatedCredits, charged: job.chargedCredits },
+    credits: creditsView(job),
     error: job.errorMessage ? { message: job.errorMessage, traceback: job.errorTraceback } : null,
     createdAt: job.createdAt.toISOString(),
     startedAt: iso(job.startedAt),
@@ -70,8 +105,23 @@ export function toJobView(job: Job, nodes?: readonly JobNode[]): JobView {
   };
 }
 
+function creditsView(job: Job): JobView['credits'] {
+  const settled = asRecord(asRecord(job.results ?? null)?.['credits']);
+  const count = (value: JsonValue | undefined) => (typeof value === 'number' ? value : null);
+  const ended = settled !== undefined;
+  return {
+    estimated: job.estimatedCredits,
+    reserved: count(settled?.['reserved']) ?? job.estimatedCredits,
+    used: ended ? (count(settled['used']) ?? job.chargedCredits) : null,
+    overrun: ended ? (count(settled['overrun']) ?? 0) : null,
+    refunded: ended ? (count(settled['refunded']) ?? 0) : null,
+    charged: job.chargedCredits,
+  };
+}
+
 export function toJobNodeView(node: JobNode): JobNodeView {
   const output = asRecord(node.output);
+  const [cost] = ranNodeCosts([node]);
   const failure = asRecord(output?.['failure']);
   return {
     nodeId: node.nodeId,
@@ -94,6 +144,9 @@ export function toJobNodeView(node: JobNode): JobNodeView {
             traceback: Array.isArray(failure?.['traceback']) ? failure['traceback'].map(String) : [],
           }
         : null,
+    cost: cost
+      ? { memoryMb: cost.memoryMb, vcpu: cost.vcpu, billedSeconds: cost.billedSeconds, credits: cost.credits }
+      : null,
   };
 }
 

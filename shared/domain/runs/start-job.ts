@@ -1,6 +1,7 @@
-import { runtimeForNode } from '../nodes/node-runtime';
+import { budgetSecondsForNode, runtimeForNode } from '../nodes/node-runtime';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../kernel/idempotency-key';
 import type { CreditsPort } from '../billing/credits/credits.port';
+import { insufficientCredits } from '../billing/credits/ledger-credits';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import type { DatabaseTransaction } from '../../db/database';
 import type { Modality } from '../../db/schema';
@@ -10,7 +11,6 @@ import {
   ConflictError,
   DependencyUnavailableError,
   NotFoundError,
-  PaymentRequiredError,
   ValidationError,
 } from '../../kernel/app-error';
 import type { Services } from '../../ports/services';
@@ -409,22 +409,23 @@ async function createJobFromSnapshot(
       });
     return { node, type };
   });
+  const placed = nodes.map(({ node, type }) => ({
+    node,
+    type,
+    runtime: runtimeForNode(node.type, type.runtime, node.params),
+  }));
   const estimate = estimateJobCost(
-    nodes.map(({ node, type }) => ({
+    placed.map(({ node, type, runtime }) => ({
       nodeId: node.id,
-      costModel: type.costModel,
+      runtime,
+      duration: type.costModel,
       inputPortCount: type.inputPorts.length,
+      budgetSeconds: budgetSecondsForNode(node.type, node.params),
     })),
     input.datasetRows,
   );
   const affordable = await deps.credits.estimate(trx, input.userId, estimate.credits);
-  if (!affordable.sufficient) {
-    throw new PaymentRequiredError(
-      'CREDITS.INSUFFICIENT',
-      `This run needs ${estimate.credits} credits; you have ${affordable.available ?? 0}.`,
-      { details: { required: estimate.credits, available: affordable.available } },
-    );
-  }
+  if (!affordable.sufficient) throw insufficientCredits(estimate.credits, affordable.available ?? 0);
   const job = await insertJobWithNodes(trx, {
     id: input.jobId,
     userId: input.userId,
@@ -434,11 +435,11 @@ async function createJobFromSnapshot(
     priority: input.priority,
     idempotencyKey: input.idempotencyKey,
     estimatedCredits: estimate.credits,
-    nodes: nodes.map(({ node, type }) => ({
+    nodes: placed.map(({ node, runtime }) => ({
       nodeId: node.id,
       nodeType: node.type,
       stage: stageOf.get(node.id) ?? 0,
-      runtime: runtimeForNode(node.type, type.runtime, node.params),
+      runtime,
     })),
   });
   await deps.credits.reserve(trx, {

@@ -98,7 +98,7 @@ describe('catalog', () => {
         { name: 'test', type: 'table', required: false },
       ],
       parametersSchema: { properties: { testFraction: { default: 0.2 } } },
-      costModel: { baseCredits: 1, perMillionRowsCredits: 2 },
+      costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
     });
 
     const missing = await call('GET', '/node-types/table.nothing', undefined);
@@ -115,6 +115,7 @@ describe('catalog', () => {
       recommendedAlgorithms: string[];
     }[];
     expect(tasks.map((t) => t.key)).toEqual([
+      'tabular.batch_prediction',
       'tabular.classification',
       'tabular.clustering',
       'tabular.regression',
@@ -219,6 +220,7 @@ describe('pipelines', () => {
       'tabular.classification',
       'tabular.clustering',
       'tabular.regression',
+      'tabular.train_register_predict',
     ]);
     const regression = items.find((t) => t.templateKey === 'tabular.regression');
     if (!regression) throw new Error('no regression template');

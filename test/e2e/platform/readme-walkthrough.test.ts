@@ -76,6 +76,14 @@ describe('README walk through', () => {
     expect(output).toMatch(/automl: success/);
     expect(output).toMatch(/^1\. [a-z_]+ ok$/m);
     expect(output).toMatch(/model [a-z_]+, test accuracy (0|1)/);
+    // What the run cost: reserved up front, used by the finished nodes, the rest given back.
+    const cost = /reserved (\d+), used (\d+), refunded (\d+)/.exec(output);
+    expect(cost, output).not.toBeNull();
+    const [reserved, used, refunded] = (cost ?? []).slice(1).map(Number);
+    expect(used).toBeGreaterThan(0);
+    expect((used ?? 0) + (refunded ?? 0)).toBe(reserved);
+    expect(output).toMatch(/^automl: \d+(\.\d+)? s on lambda$/m);
+    expect(output).toMatch(new RegExp(`^balance ${1_000 - (used ?? 0)} credits$`, 'm'));
     expect(output).toContain('"field":"body.role"');
     expect(output).toMatch(/"key":"pw_/);
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NoChargeCredits } from '../../../shared/domain/billing/credits/no-charge-credits';
+import { LedgerCredits } from '../../../shared/domain/billing/credits/ledger-credits';
 import type { Database, DatabaseTransaction } from '../../../shared/db/database';
 import { jsonb } from '../../../shared/db/schema';
 import { withSystemScope, type TenantScope } from '../../../shared/db/tenant';
@@ -9,7 +9,7 @@ import { randomIds } from '../../../shared/kernel/ids.port';
 import type { Orchestrator } from '../../../shared/ports/orchestrator.port';
 import { planJob } from '../../../shared/domain/runs/job-control';
 import { startJob } from '../../../shared/domain/runs/start-job';
-import { createTestUser } from './fixtures';
+import { createTestUser, grantCredits } from './fixtures';
 
 /** Starts are answered, nothing else happens: the tests drive the run's tasks themselves. */
 export const quietOrchestrator: Orchestrator = {
@@ -33,6 +33,7 @@ export async function createRunningJob(
   const sys = <T>(work: (trx: DatabaseTransaction) => Promise<T>) =>
     withSystemScope(db, 'admin.test-fixture', work);
   const user = await createTestUser(db);
+  await grantCredits(db, user.id, 100);
   const caller: TenantScope = { userId: user.id, role: 'user' };
   const dataset = await sys((trx) =>
     trx
@@ -69,7 +70,7 @@ export async function createRunningJob(
       .executeTakeFirstOrThrow(),
   );
   const services = { db, clock: systemClock, logger, ids: randomIds, orchestrator: quietOrchestrator };
-  const credits = new NoChargeCredits();
+  const credits = new LedgerCredits();
   const { job } = await startJob(
     { services, credits },
     { caller, pipelineId: pipeline.id, datasetVersionId: version.id, priority: 5 },

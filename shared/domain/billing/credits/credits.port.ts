@@ -4,7 +4,7 @@ import type { DatabaseTransaction } from '../../../db/database';
  * How a job pays for itself. Starting a job reserves its estimated credits in the transaction that
  * creates it; settling it charges what actually ran and returns the rest. The prepaid ledger
  * implements this with two idempotent ledger rows per job (a consumption at reserve, a refund at
- * settle); until it exists, `NoChargeCredits` lets every job run for free.
+ * settle).
  *
  * Both writes take the caller's transaction so the job row and its money move together (a job
  * never exists without its reservation, and is never settled twice), and both are idempotent on

@@ -308,6 +308,8 @@ export const autoMlNode = defineNode({
   params: autoMlParams,
   run: (context, inputs, params) => runTraining(context, inputs, params, LEARNER_CATALOG),
   runtimeFor: (params) => (params.timeBudgetSeconds > LAMBDA_AUTOML_BUDGET_SECONDS ? 'fargate' : undefined),
+  // The search returns within its budget plus max(2 s, 5 %).
+  budgetSecondsFor: (params) => params.timeBudgetSeconds + Math.max(2, params.timeBudgetSeconds * 0.05),
 });
 
 /** One learner, fitted once with the given hyperparameters over its defaults (no search). */

@@ -60,7 +60,7 @@ describe('seedReferenceData', () => {
         { name: 'train', type: 'table' },
         { name: 'test', type: 'table' },
       ],
-      cost_model: { baseCredits: 1, perMillionRowsCredits: 2 },
+      cost_model: { baseSeconds: 2, secondsPerMillionRows: 20 },
       parameters_schema: { properties: { seed: { default: 42 }, testFraction: { default: 0.2 } } },
     });
     expect(split.modalities).toContain('tabular');
@@ -83,7 +83,7 @@ describe('seedReferenceData', () => {
     expect(pro).toMatchObject({
       stripe_price_id: 'price_123',
       is_active: false,
-      credits: 1_200,
+      credits: 120_000,
       price_cents: 10_000,
       tier_restriction: 'pro_only',
     });

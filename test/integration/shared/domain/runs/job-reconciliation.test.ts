@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeSweepJobsHandler } from '../../../../../functions/schedules/sweep-jobs/sweep-jobs-handler';
 import { lambdaTask, LocalStepFunctions } from '../../../../../infra/local/local-step-functions';
-import { NoChargeCredits } from '../../../../../shared/domain/billing/credits/no-charge-credits';
+import { LedgerCredits } from '../../../../../shared/domain/billing/credits/ledger-credits';
 import type { Database, DatabaseTransaction } from '../../../../../shared/db/database';
 import { jsonb } from '../../../../../shared/db/schema';
 import { withSystemScope, type TenantScope } from '../../../../../shared/db/tenant';
@@ -13,7 +13,7 @@ import { planJob, recordNodeResult, settleJob } from '../../../../../shared/doma
 import { getJob } from '../../../../../shared/domain/runs/query-jobs';
 import { startJob } from '../../../../../shared/domain/runs/start-job';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
-import { createTestUser } from '../../../support/fixtures';
+import { createTestUser, grantCredits } from '../../../support/fixtures';
 import { until } from '../../../../support/until';
 
 /**
@@ -40,9 +40,9 @@ let orchestrator: LocalStepFunctions;
 const clock = fixedClock('2026-11-21T10:00:00Z');
 const logger = createLogger({ serviceName: 'test', logLevel: 'SILENT' });
 const services = () => ({ db, clock, logger, ids: randomIds, orchestrator });
-const deps = () => ({ services: services(), credits: new NoChargeCredits() });
+const deps = () => ({ services: services(), credits: new LedgerCredits() });
 const sweeper = () =>
-  makeSweepJobsHandler(services, { credits: new NoChargeCredits(), staleAfterMs: 15 * 60_000 });
+  makeSweepJobsHandler(services, { credits: new LedgerCredits(), staleAfterMs: 15 * 60_000 });
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -73,6 +73,7 @@ const sys = <T>(work: (trx: DatabaseTransaction) => Promise<T>) =>
 /** A user, a validated dataset version and a two-node pipeline (source → csv); a running job on it. */
 async function runningJob() {
   const user = await createTestUser(db);
+  await grantCredits(db, user.id, 100);
   const caller: TenantScope = { userId: user.id, role: 'user' };
   const dataset = await sys((trx) =>
     trx

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NoChargeCredits } from '../../../../../shared/domain/billing/credits/no-charge-credits';
+import { chargeForSeconds } from '../../../../../shared/domain/billing/compute-cost';
+import { NODE_TYPES } from '../../../../../shared/domain/pipelines/reference-data';
+import { LedgerCredits } from '../../../../../shared/domain/billing/credits/ledger-credits';
 import type { Database } from '../../../../../shared/db/database';
 import { jsonb } from '../../../../../shared/db/schema';
 import { withSystemScope, type TenantScope } from '../../../../../shared/db/tenant';
@@ -29,7 +31,7 @@ import { getJob, listCallerJobs } from '../../../../../shared/domain/runs/query-
 import { retryJob, startJob } from '../../../../../shared/domain/runs/start-job';
 import { sweepJobs } from '../../../../../shared/domain/runs/sweep-jobs';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
-import { createTestUser } from '../../../support/fixtures';
+import { createTestUser, grantCredits } from '../../../support/fixtures';
 
 /** Starting, recording, settling, cancelling and sweeping jobs against PostgreSQL (row-level security on). */
 class RecordingOrchestrator implements Orchestrator {
@@ -87,7 +89,7 @@ const sys = <T>(work: (trx: DatabaseTransaction) => Promise<T>) =>
 function deps(orchestrator = new RecordingOrchestrator()) {
   return {
     services: { db, clock, logger, ids: randomIds, orchestrator },
-    credits: new NoChargeCredits(),
+    credits: new LedgerCredits(),
     orchestrator,
   };
 }
@@ -100,6 +102,7 @@ const edge = (from: string, to: string, fromPort = 'table', toPort = 'table') =>
 /** A user with a validated 2-million-row dataset version and a pipeline: source → filter → (csv, parquet). */
 async function fixture() {
   const user = await createTestUser(db);
+  await grantCredits(db, user.id, 100);
   const caller: TenantScope = { userId: user.id, role: 'user' };
   const dataset = await sys((trx) =>
     trx
@@ -161,8 +164,14 @@ describe('starting a job', () => {
     const d = deps();
     const { job, created } = await startJob(d, f.request);
     expect(created).toBe(true);
-    // source 1 + 1×2, filter 1 + 2×2, csv 1 + 2×2, parquet 1 + 1×2 (credits per million rows).
-    expect(job.estimatedCredits).toBe(3 + 5 + 5 + 3);
+    // Each node's catalog duration for the version's 2 M rows, on Lambda at 3,008 MB, summed and rounded up once.
+    const seconds = ['dataset.source', 'table.filter_rows', 'export.csv', 'export.parquet'].map((key) => {
+      const duration = NODE_TYPES.find((type) => type.key === key)?.costModel;
+      if (!duration) throw new Error(`no catalog entry ${key}`);
+      return duration.baseSeconds + 2 * duration.secondsPerMillionRows;
+    });
+    const lambdaSecond = chargeForSeconds('lambda', 1).credits;
+    expect(job.estimatedCredits).toBe(Math.ceil(seconds.reduce((a, b) => a + b, 0) * lambdaSecond - 1e-6));
     expect(job.status).toBe('queued');
     expect(job.executionId).toBe(`exec:${job.id}`);
     expect(d.orchestrator.started).toEqual([
@@ -299,8 +308,9 @@ describe('the control plane', () => {
     });
     const done = await getJob(db, f.caller, job.id);
     expect(done.job).toMatchObject({ status: 'completed', progress: 100 });
-    // 4 nodes × base 1 + 1M rows each at 1, 2, 1, 2 credits per million.
-    expect(done.job.chargedCredits).toBe(10);
+    // Four brief Lambda nodes: their measured time, rounded up once, within the reservation.
+    expect(done.job.chargedCredits).toBeGreaterThan(0);
+    expect(done.job.chargedCredits).toBeLessThanOrEqual(done.job.estimatedCredits);
     expect(await settleJob(d, job.id, { kind: 'run-ended', error: null })).toEqual({
       status: 'completed',
       settled: false,
@@ -386,7 +396,8 @@ describe('cancel, retry and the sweeper', () => {
     });
     const first = await cancelJob(d, f.caller, job.id);
     expect(d.orchestrator.stopped).toEqual([`exec:${job.id}`]);
-    expect(first.job).toMatchObject({ status: 'cancelled', chargedCredits: 2 });
+    // The source finished: it is paid for (briefly run: one credit); the skipped nodes are not.
+    expect(first.job).toMatchObject({ status: 'cancelled', chargedCredits: 1 });
     expect(
       first.nodes
         .filter((n) => n.status === 'skipped')

@@ -6,7 +6,7 @@ import { makePipelineControlHandler } from '../../../../../functions/pipeline/pi
 import { lambdaTask, LocalStepFunctions } from '../../../../../infra/local/local-step-functions';
 import { loadConfig } from '../../../../../shared/config/config';
 import type { CreditsPort } from '../../../../../shared/domain/billing/credits/credits.port';
-import { NoChargeCredits } from '../../../../../shared/domain/billing/credits/no-charge-credits';
+import { LedgerCredits } from '../../../../../shared/domain/billing/credits/ledger-credits';
 import type { Database, DatabaseTransaction } from '../../../../../shared/db/database';
 import { jsonb } from '../../../../../shared/db/schema';
 import { withSystemScope, type TenantScope } from '../../../../../shared/db/tenant';
@@ -89,7 +89,7 @@ const holdNodesOf = new Set<string>();
 async function localRuns(planRetryMs: number[]): Promise<LocalStepFunctions> {
   const sfn = await LocalStepFunctions.fromDirectory({ logger });
   machines.push(sfn);
-  const control = makePipelineControlHandler(() => servicesWith(sfn), new NoChargeCredits());
+  const control = makePipelineControlHandler(() => servicesWith(sfn), new LedgerCredits());
   const controlTask = lambdaTask(async (payload: { action: string; jobId: string }) => {
     try {
       const result = await control(payload);
@@ -192,41 +192,12 @@ async function refuseCommitsOf(userId: string): Promise<void> {
     .execute(superuser);
 }
 
-/** A ledger that reserves for real: a consumption row in the creating transaction. */
-const ledgerCredits: CreditsPort = {
-  async estimate(trx, userId, credits) {
-    const user = await trx
-      .selectFrom('users')
-      .select('credit_balance')
-      .where('id', '=', userId)
-      .executeTakeFirst();
-    const available = user?.credit_balance ?? 0;
-    return { credits, available, sufficient: available >= credits };
-  },
-  async reserve(trx, request) {
-    if (request.credits > 0) {
-      await trx
-        .insertInto('credit_transactions')
-        .values({
-          user_id: request.userId,
-          type: 'consumption',
-          amount: -request.credits,
-          job_id: request.jobId,
-          idempotency_key: request.idempotencyKey,
-          description: 'job reservation',
-        })
-        .execute();
-    }
-    return { jobId: request.jobId, reserved: request.credits };
-  },
-  async settle(_trx, request) {
-    return { jobId: request.jobId, charged: request.usedCredits, refunded: 0 };
-  },
-};
+const ledgerCredits: CreditsPort = new LedgerCredits();
 
 /** A user with a validated dataset version and a two-node pipeline (source → csv). */
 async function fixture() {
   const user = await createTestUser(db);
+  await grantCredits(db, user.id, 100);
   const caller: TenantScope = { userId: user.id, role: 'user' };
   const dataset = await sys((trx) =>
     trx
@@ -301,7 +272,7 @@ async function leftBehind(userId: string) {
   }));
 }
 
-const deps = (orchestrator: Orchestrator, credits: CreditsPort = new NoChargeCredits()) => ({
+const deps = (orchestrator: Orchestrator, credits: CreditsPort = new LedgerCredits()) => ({
   services: servicesWith(orchestrator),
   credits,
 });
@@ -324,7 +295,7 @@ describe('the execution starts inside the transaction that creates its job', () 
     // The machine called plan at once; the creating transaction is still open.
     await until('the first PlanStages attempt', () => outcomesOf(jobId).length > 0);
     expect(outcomesOf(jobId)[0]).toBe(TRANSIENT_ERROR_NAME);
-    const control = makePipelineControlHandler(() => servicesWith(sfn), new NoChargeCredits());
+    const control = makePipelineControlHandler(() => servicesWith(sfn), new LedgerCredits());
     await expect(control({ action: 'plan', jobId })).rejects.toMatchObject({
       name: TRANSIENT_ERROR_NAME,
       message: expect.stringContaining(`Unknown job ${jobId}`),
@@ -428,7 +399,6 @@ describe('the execution starts inside the transaction that creates its job', () 
 describe('a run that cannot be started', () => {
   it('answers 503 with a problem to retry, and leaves no job, no snapshot and no reservation behind', async () => {
     const f = await fixture();
-    await grantCredits(db, f.caller.userId, 100);
     const sfn = await localRuns([250, 500, 1000, 2000, 4000]);
     const orchestrator = new InterposedOrchestrator(sfn, {
       beforeStart: async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NoChargeCredits } from '../../../../../shared/domain/billing/credits/no-charge-credits';
+import { LedgerCredits } from '../../../../../shared/domain/billing/credits/ledger-credits';
 import type { Database } from '../../../../../shared/db/database';
 import { withSystemScope } from '../../../../../shared/db/tenant';
 import { createLogger } from '../../../../../shared/observability/logger';
@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('recorded errors', () => {
   it('a failure with a 200 KB message and a 5,000-line trace is stored bounded, and the job still settles', async () => {
     const { jobId } = await createRunningJob(db, logger);
-    const deps = { services: { db, clock: systemClock, logger }, credits: new NoChargeCredits() };
+    const deps = { services: { db, clock: systemClock, logger }, credits: new LedgerCredits() };
     const cause = JSON.stringify({
       errorType: 'PipeWeave.NodeError',
       errorMessage: `Conversion Error: could not convert '${'v'.repeat(200_000)}'`,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NoChargeCredits } from '../../../../../shared/domain/billing/credits/no-charge-credits';
+import { LedgerCredits } from '../../../../../shared/domain/billing/credits/ledger-credits';
 import type { Database, DatabaseTransaction } from '../../../../../shared/db/database';
 import { withSystemScope, withTenant } from '../../../../../shared/db/tenant';
 import { createLogger } from '../../../../../shared/observability/logger';
@@ -61,7 +61,7 @@ describe('settle while a node success is being recorded', () => {
     await wasWritten;
 
     const settling = settleJob(
-      { services: { db, clock: systemClock, logger }, credits: new NoChargeCredits() },
+      { services: { db, clock: systemClock, logger }, credits: new LedgerCredits() },
       jobId,
       { kind: 'run-ended', error: null },
     );

@@ -9,7 +9,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeSweepJobsHandler } from '../../../../../functions/schedules/sweep-jobs/sweep-jobs-handler';
 import { lambdaTask, LocalStepFunctions } from '../../../../../infra/local/local-step-functions';
-import { NoChargeCredits } from '../../../../../shared/domain/billing/credits/no-charge-credits';
+import { LedgerCredits } from '../../../../../shared/domain/billing/credits/ledger-credits';
 import type { Database } from '../../../../../shared/db/database';
 import type { DB } from '../../../../../shared/db/schema';
 import { createLogger } from '../../../../../shared/observability/logger';
@@ -78,7 +78,7 @@ function setup() {
     logger: createLogger({ serviceName: 'test', logLevel: 'SILENT' }),
     ids: randomIds,
   };
-  return { services, driver, credits: new NoChargeCredits() };
+  return { services, driver, credits: new LedgerCredits() };
 }
 
 afterEach(async () => {

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pipelineControlEventSchema } from '../../../../../functions/pipeline/pipeline-control/pipeline-control-handler';
-import {
-  estimateJobCost,
-  totalCredits,
-  usedCredits,
-} from '../../../../../shared/domain/runs/estimate-job-cost';
+import { estimateJobCost, runUsage } from '../../../../../shared/domain/runs/estimate-job-cost';
+import { chargeForSeconds } from '../../../../../shared/domain/billing/compute-cost';
 import { asRecord } from '../../../../../shared/kernel/as-record';
 import {
   describeStatesError,
@@ -17,38 +14,79 @@ import { NodeError } from '../../../../../shared/domain/nodes/node-errors';
 const JOB = '22222222-2222-4222-8222-222222222222';
 
 describe('cost of a run', () => {
-  it('prices each node as base + rows per million, and rounds the sum up once', () => {
+  const lambdaSecond = chargeForSeconds('lambda', 1).credits;
+
+  it('estimates each node from its expected duration on the runtime it will run on, rounding the sum up once', () => {
     const estimate = estimateJobCost(
       [
-        { nodeId: 'source', costModel: { baseCredits: 1, perMillionRowsCredits: 1 }, inputPortCount: 0 },
-        { nodeId: 'join', costModel: { baseCredits: 2, perMillionRowsCredits: 4 }, inputPortCount: 2 },
-        { nodeId: 'csv', costModel: { baseCredits: 1, perMillionRowsCredits: 2 }, inputPortCount: 1 },
+        {
+          nodeId: 'source',
+          runtime: 'lambda',
+          duration: { baseSeconds: 2, secondsPerMillionRows: 10 },
+          inputPortCount: 0,
+        },
+        {
+          nodeId: 'join',
+          runtime: 'lambda',
+          duration: { baseSeconds: 4, secondsPerMillionRows: 40 },
+          inputPortCount: 2,
+        },
+        {
+          nodeId: 'automl',
+          runtime: 'fargate',
+          duration: { baseSeconds: 10, secondsPerMillionRows: 0 },
+          inputPortCount: 2,
+          budgetSeconds: 3_000,
+        },
       ],
       250_000,
     );
-    // 1.25 + (2 + 2) + 1.5 = 6.75 → 7
-    expect(estimate).toEqual({ credits: 7, perNode: { source: 1.25, join: 4, csv: 1.5 } });
+    const [source, join, automl] = estimate.nodes;
+    // Source: 2 s + 0.25 M rows × 10 s; join: 4 s + 0.5 M rows × 40 s; AutoML: 10 s + its budget.
+    expect(source).toMatchObject({
+      nodeId: 'source',
+      runtime: 'lambda',
+      memoryMb: 3008,
+      vcpu: null,
+      billedSeconds: 4.5,
+    });
+    expect(join?.billedSeconds).toBe(24);
+    expect(automl).toMatchObject({ runtime: 'fargate', vcpu: 2, memoryMb: 8192, billedSeconds: 3_010 });
+    const sum = estimate.nodes.reduce((acc, node) => acc + node.credits, 0);
+    expect(estimate.credits).toBe(Math.ceil(sum));
+    expect(estimate.credits).toBeGreaterThan(2);
   });
 
-  it('does not charge a whole credit for float noise, and never charges above the reservation', () => {
-    const tenth = { baseCredits: 0.1, perMillionRowsCredits: 0 };
-    expect(
-      totalCredits(
-        Array.from({ length: 30 }, (_, i) => ({ nodeId: `n${i}`, costModel: tenth, inputRows: 0 })),
-      ).credits,
-    ).toBe(3);
-    expect(
-      usedCredits(
-        [{ nodeId: 'big', costModel: { baseCredits: 1, perMillionRowsCredits: 10 }, inputRows: 5_000_000 }],
-        20,
-      ),
-    ).toBe(20);
-    expect(
-      usedCredits(
-        [{ nodeId: 'odd', costModel: { baseCredits: 1, perMillionRowsCredits: 1 }, inputRows: -5 }],
-        20,
-      ),
-    ).toBe(1);
+  it('charges the nodes that finished on their measured time, never above the reservation', () => {
+    const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1) + seconds * 1000);
+    const nodes = [
+      { nodeId: 'a', runtime: 'lambda' as const, status: 'success', startedAt: at(0), completedAt: at(400) },
+      {
+        nodeId: 'b',
+        runtime: 'lambda' as const,
+        status: 'success',
+        startedAt: at(400),
+        completedAt: at(1_300),
+      },
+      {
+        nodeId: 'c',
+        runtime: 'lambda' as const,
+        status: 'failed',
+        startedAt: at(1_300),
+        completedAt: at(9_000),
+      },
+      { nodeId: 'd', runtime: 'lambda' as const, status: 'skipped', startedAt: null, completedAt: null },
+    ];
+    const usage = runUsage(nodes, 500);
+    expect(usage.nodes.map((node) => [node.nodeId, node.billedSeconds])).toEqual([
+      ['a', 400],
+      ['b', 900],
+    ]);
+    // 1,300 Lambda seconds at 3,008 MB, rounded up once.
+    const cost = Math.ceil(lambdaSecond * 1_300);
+    expect(cost).toBeGreaterThan(100);
+    expect(usage).toMatchObject({ used: cost, overrun: 0 });
+    expect(runUsage(nodes, 100)).toMatchObject({ used: 100, overrun: cost - 100 });
   });
 });
 
