@@ -190,11 +190,12 @@ export async function settleJob(deps: RunDeps, jobId: string, reason: SettleReas
     const finished = await finishJob(trx, jobId, {
       status: outcome.status,
       now,
-      chargedCredits: used,
+      // What left the balance: the ledger's reserve less its refund.
+      chargedCredits: settlement.charged,
       results: {
         outputs: outputsOf(nodes),
         credits: {
-          reserved: job.estimatedCredits,
+          reserved: settlement.charged + settlement.refunded,
           used,
           overrun: usage.overrun,
           charged: settlement.charged,
