@@ -1,5 +1,6 @@
 import { callerOwnScope, pageQueryFields, uuidField } from '../../../shared/http/route-fields';
 import { z } from 'zod';
+import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { signedIn } from '../../../shared/kernel/request-context';
 import {
@@ -14,6 +15,7 @@ import {
   deleteModel,
   MODEL_ALIAS_PATTERN,
   predictRowsByAlias,
+  predictRowsByVersion,
   removeModelAlias,
   setModelAlias,
   updateModel,
@@ -99,6 +101,10 @@ function predictionResponses(notFoundSpec: { description: string }) {
       schema: predictionSchema,
     },
     400: { description: 'A row lacks an input, or a value cannot be cast to its input’s type' },
+    402: {
+      description:
+        'Predictions are paid per 1,000 rows and the balance cannot cover the thousand this call completes (code CREDITS.INSUFFICIENT): no predictions are returned',
+    },
     404: notFoundSpec,
     413: { description: `The rows take more than ${MAX_PREDICTION_BYTES} bytes` },
     500: { description: 'The model’s stored artifact is corrupt or missing' },
@@ -310,6 +316,34 @@ export const modelRoutes: RouteSpec[] = [
     async handle(request, services) {
       await removeModelAlias(services.db, signedIn(request), request.params);
       return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/models/by-name/{name}/versions/{version}/predict',
+    group: 'models',
+    operationId: 'predictWithModelVersion',
+    summary: 'Predict rows with one version of a name',
+    description:
+      'The same request and answer as `POST /models/{modelId}/predict`, with version `version` of the registered name.',
+    tags: ['models'],
+    auth: 'user',
+    request: {
+      params: z.object({
+        name: modelName,
+        version: queryParam.int({ min: 1, max: 2_147_483_647 }).meta({ description: 'The version number' }),
+      }),
+      body: predictBody,
+    },
+    responses: predictionResponses({ description: 'No such name or version (or not yours)' }),
+    async handle(request, services) {
+      const result = await predictRowsByVersion(services, callerOwnScope(request), {
+        name: request.params.name,
+        version: request.params.version,
+        rows: request.body.rows,
+        declaredBytes: declaredBytesOf(request.headers),
+      });
+      return predictionAnswer(result);
     },
   }),
   defineRoute({

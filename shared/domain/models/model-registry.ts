@@ -140,6 +140,26 @@ export async function predictRowsByAlias(
   return predictRows(deps, caller, { ...rest, modelId });
 }
 
+/** `predictRows` with version `version` of the caller's name. */
+export async function predictRowsByVersion(
+  deps: PredictRowsDeps,
+  caller: Owner,
+  input: Omit<PredictRowsInput, 'modelId'> & { name: string; version: number },
+): Promise<RowPredictions> {
+  const { name, version, ...rest } = input;
+  const modelId = await withOwner(deps.db, caller, async (trx) => {
+    const found = await findModelVersion(trx, caller.userId, name, version);
+    if (!found) {
+      const missing = await versionNotFound(trx, caller.userId, name, version);
+      throw missing.code === 'MODEL_VERSION.NOT_FOUND'
+        ? new NotFoundError('Model version', `${name} v${version}`, { code: 'MODEL_VERSION.NOT_FOUND' })
+        : missing;
+    }
+    return found.id;
+  });
+  return predictRows(deps, caller, { ...rest, modelId });
+}
+
 /** Edits a model's description and tags (nothing else of a version changes). */
 export async function updateModel(
   db: Database,

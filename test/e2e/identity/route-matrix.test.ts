@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../../functions/api/routes';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
+import { databaseJobResults } from '../../../shared/domain/runs/job-result-records';
 import { databaseLearningRecords } from '../../../shared/domain/runs/learning-records';
 import { routeKey, type RouteSpec } from '../../../shared/http/route';
 import type { Services } from '../../../shared/ports/services';
@@ -92,7 +93,8 @@ const resourceFixtures: Record<string, Fixture> = {
     String((await postJson(ctx, '/datasets', { name: 'matrix iris', modality: 'tabular' }))['id']),
   version: async (ctx) => String((await validatedVersionOf(ctx))['version']),
   pipelineId: async (ctx) => String((await postJson(ctx, '/pipelines', { name: 'matrix pipeline' }))['id']),
-  // A finished job (its view no longer changes), run by its own pipeline so `pipelineId` stays a draft.
+  // A finished job (its view no longer changes), run by its own pipeline so `pipelineId` stays a draft,
+  // with a result recorded as a node of it records one (so GET …/results has something to leak).
   jobId: async (ctx) => {
     const version = await validatedVersionOf(ctx);
     const datasetId = await ctx.id('datasetId');
@@ -113,6 +115,14 @@ const resourceFixtures: Record<string, Fixture> = {
       const current = await getJson(ctx, `/jobs/${jobId}`);
       if (current['status'] === 'failed') throw new Error(`fixture job failed: ${JSON.stringify(current)}`);
       return current['status'] === 'completed' ? current : undefined;
+    });
+    await databaseJobResults(
+      { db: ctx.services.db, blobs: ctx.services.blobs, clock: ctx.services.clock },
+      { userId: ctx.owner.userId, jobId, nodeId: 'copy' },
+    ).record({
+      outputKey: `jobs/${ctx.owner.userId}/${jobId}/copy/file.parquet`,
+      rowCount: 5,
+      metrics: { rows: 5 },
     });
     return jobId;
   },
@@ -177,6 +187,7 @@ const requestBodies: Record<string, unknown> = {
   'PATCH /models/{modelId}': { description: 'taken over', tags: ['bob'] },
   'PUT /models/by-name/{name}/aliases/{alias}': { version: 1 },
   'POST /models/by-name/{name}/aliases/{alias}/predict': { rows: [{ sepal_length: 5.1 }] },
+  'POST /models/by-name/{name}/versions/{version}/predict': { rows: [{ sepal_length: 5.1 }] },
 };
 
 const PARAM = /\{([^}]+)\}/g;
@@ -266,6 +277,7 @@ describe('route matrix: another tenant’s ids answer 404 and change nothing', (
   it('covers every signed-in route that takes an id (the list is not empty)', () => {
     expect(tenantRoutes.map(routeKey)).toContain('DELETE /api-keys/{keyId}');
     expect(tenantRoutes.map(routeKey)).toContain('GET /api-keys/{keyId}');
+    expect(tenantRoutes.map(routeKey)).toContain('GET /jobs/{jobId}/results');
   });
 
   it('has a fixture for every path parameter of the signed-in routes', () => {

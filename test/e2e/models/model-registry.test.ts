@@ -116,6 +116,19 @@ describe('model registry end to end: versions of a name, aliases, prediction by 
     });
   });
 
+  it('predicts with a version addressed by name and number', async () => {
+    const byVersion = (version: string) =>
+      api('POST', `/models/by-name/${encodeURIComponent(NAME)}/versions/${version}/predict`, { rows: [ROW] });
+    const first = await byVersion('1');
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.model).toMatchObject({ id: versions.get(1), name: NAME, version: 1 });
+    expect((await byVersion('2')).body.model).toMatchObject({ id: versions.get(2), version: 2 });
+    expect((await byVersion('99')).body).toMatchObject({ status: 404, code: 'MODEL_VERSION.NOT_FOUND' });
+    expect((await byVersion('zero')).body).toMatchObject({ status: 400, field: 'params.version' });
+    const unknown = await api('POST', '/models/by-name/nothing/versions/1/predict', { rows: [ROW] });
+    expect(unknown.body).toMatchObject({ status: 404, code: 'MODEL_NAME.NOT_FOUND' });
+  });
+
   it('names the field of a bad alias or version, and answers 404 for what does not exist', async () => {
     const badAlias = await api('PUT', aliasPath('Prod!'), { version: 1 });
     expect(badAlias.status, JSON.stringify(badAlias.body)).toBe(400);
