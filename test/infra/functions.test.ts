@@ -40,6 +40,7 @@ function productFunctions(): { name: string; stack: Stack; fn: PipeWeaveFunction
     { name: 'sweep jobs', stack: schedules, fn: schedules.sweepJobs },
     { name: 'refresh datasets', stack: schedules, fn: schedules.refreshDatasets },
     { name: 'purge deleted', stack: schedules, fn: schedules.purgeDeleted },
+    { name: 'sweep billing', stack: schedules, fn: schedules.sweepBilling },
     ...Object.entries(api.groupFunctions).map(([group, fn]) => ({
       name: `api ${group}`,
       stack: api as Stack,

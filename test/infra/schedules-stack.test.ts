@@ -94,13 +94,14 @@ describe('fixed schedules keep an idle Aurora paused', () => {
     ]);
   });
 
-  it('refreshes datasets and purges daily, in the same minute as the daily job sweep', () => {
+  it('refreshes datasets, purges and sweeps billing daily, in the same minute as the daily job sweep', () => {
     const scheduleOf = (fn: PipeWeaveFunction) =>
       rules()
         .filter((r) => JSON.stringify(r.Properties.Targets[0]?.Arn) === JSON.stringify(arnOf(fn)))
         .map((r) => r.Properties.ScheduleExpression);
     expect(scheduleOf(synth.stacks.schedules.refreshDatasets)).toEqual([DAILY]);
     expect(scheduleOf(synth.stacks.schedules.purgeDeleted)).toEqual([DAILY]);
+    expect(scheduleOf(synth.stacks.schedules.sweepBilling)).toEqual([DAILY]);
   });
 
   it('has no schedule more frequent than every 15 minutes', () => {
@@ -109,6 +110,25 @@ describe('fixed schedules keep an idle Aurora paused', () => {
       if (!expression) continue;
       expect(expression === DAILY || expression === 'rate(15 minutes)', expression).toBe(true);
     }
+  });
+});
+
+describe('billing sweep', () => {
+  it('reaches the database through the Data API and nothing else (no objects, executions or Stripe secret)', () => {
+    const sweep = synth.stacks.schedules.sweepBilling;
+    const services = new Set(
+      rolePermissions(template, stack, sweep.role)
+        .filter((line) => !/^(logs|xray):/.test(line))
+        .map((line) => line.split(':')[0]),
+    );
+    expect([...services].sort()).toEqual(['rds-data', 'secretsmanager']);
+    const fn = template.findResources('AWS::Lambda::Function')[
+      stack.getLogicalId(sweep.function.node.defaultChild as CfnFunction)
+    ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining(['PW_DB_DRIVER', 'PW_DB_CLUSTER_ARN', 'PW_DB_SECRET_ARN', 'PW_DB_NAME']),
+    );
+    expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('PW_STRIPE_SECRET_ARN');
   });
 });
 

@@ -34,10 +34,11 @@ export function createWebhookRoutes(options: WebhookRouteOptions = {}): RouteSpe
       operationId: 'receiveStripeEvent',
       summary: 'Receive a signed Stripe event (Checkout purchases, refunds, disputes)',
       description:
-        'Called by Stripe. The Stripe-Signature header is verified on the raw body (5 minute tolerance). Each ' +
-        'event id is applied once: `checkout.session.completed` (paid) adds the package credits, `charge.refunded` ' +
-        'and `charge.dispute.created` take back the refunded or disputed share; other types are recorded and ' +
-        'acknowledged. A replay answers `duplicate: true`.',
+        'Called by Stripe. The Stripe-Signature header is verified on the raw body; its timestamp may be at most ' +
+        '5 minutes old or ahead. Each event id is applied once: `checkout.session.completed` (paid) adds the ' +
+        'package credits, `charge.refunded` and `charge.dispute.created` take back the refunded or disputed share; ' +
+        'other types are recorded and acknowledged. A replay answers `duplicate: true`. An event that cannot be ' +
+        'applied yet (a refund before its purchase) is acknowledged and applied later by the re-drive.',
       tags: ['webhooks'],
       auth: 'none',
       rawBody: true,
@@ -48,7 +49,7 @@ export function createWebhookRoutes(options: WebhookRouteOptions = {}): RouteSpe
         },
         400: {
           description:
-            'Missing or invalid Stripe-Signature (code BILLING.SIGNATURE_INVALID): nothing was processed',
+            'Missing or invalid Stripe-Signature, or a timestamp more than 5 minutes old or ahead (code BILLING.SIGNATURE_INVALID): nothing was processed',
         },
         503: {
           description:

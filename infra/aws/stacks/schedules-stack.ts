@@ -21,6 +21,7 @@ import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
 export const SWEEP_JOBS_ENTRY = 'functions/schedules/sweep-jobs/handler.ts';
 export const REFRESH_DATASETS_ENTRY = 'functions/schedules/refresh-datasets/handler.ts';
 export const PURGE_DELETED_ENTRY = 'functions/schedules/purge-deleted/handler.ts';
+export const SWEEP_BILLING_ENTRY = 'functions/schedules/sweep-billing/handler.ts';
 
 /** Every prefix that holds a user's objects; purging a soft-deleted owner's data touches them all. */
 export const USER_DATA_PREFIXES = USER_PREFIX_NAMES.map((name) => `${name}/`);
@@ -32,7 +33,8 @@ export interface SchedulesStackProps extends StackProps {
 
 /**
  * Timed and event-driven upkeep: the job sweeper (runs that ended without settling, went silent
- * or never started), the dataset refresh sweep, the purge of soft-deleted data, and the
+ * or never started), the dataset refresh sweep, the purge of soft-deleted data, the billing sweep
+ * (Stripe events re-driven, then the credit ledger reconciled), and the
  * EventBridge Scheduler group (plus the role Scheduler assumes) that holds one schedule per
  * dataset with a refresh schedule.
  *
@@ -43,6 +45,7 @@ export class SchedulesStack extends Stack {
   readonly sweepJobs: PipeWeaveFunction;
   readonly refreshDatasets: PipeWeaveFunction;
   readonly purgeDeleted: PipeWeaveFunction;
+  readonly sweepBilling: PipeWeaveFunction;
   readonly scheduleGroup: ScheduleGroup;
   readonly schedulerRole: Role;
 
@@ -111,6 +114,16 @@ export class SchedulesStack extends Stack {
       'purge: deletes objects of soft-deleted records (noncurrent versions expire by lifecycle)',
     );
 
+    // Database only: the re-drive applies the stored payload (verified on receipt), so no Stripe keys.
+    this.sweepBilling = new PipeWeaveFunction(this, 'SweepBilling', {
+      entry: SWEEP_BILLING_ENTRY,
+      description:
+        'Re-drives Stripe events recorded but not applied, then checks that the credit ledger adds up',
+      timeout: Duration.minutes(5),
+      environment: databaseEnv,
+    });
+    grantDataApi(this.sweepBilling.role, database);
+
     // The job sweeper's main trigger: a run-pipeline execution ended (stopped, failed, timed out,
     // or succeeded without settling). Delivery is best effort; the daily sweep catches a lost event.
     new Rule(this, 'SweepJobsOnRunEnded', {
@@ -164,6 +177,14 @@ export class SchedulesStack extends Stack {
         what: 'dataset refresh sweep (missed schedules)',
       },
       { id: 'PurgeDeletedDaily', fn: this.purgeDeleted, schedule: daily, what: 'soft-delete purge' },
+      // A refund that waited for its purchase is re-driven by the purchase's webhook at once; this
+      // catches the rest (and a crash between recording and applying) within a day.
+      {
+        id: 'SweepBillingDaily',
+        fn: this.sweepBilling,
+        schedule: daily,
+        what: 'billing sweep (Stripe event re-drive, credit ledger reconciliation)',
+      },
     ];
     for (const { id, fn, schedule, what, input } of fixedSchedules) {
       new Rule(this, id, {

@@ -15,7 +15,10 @@ import type { StripeEventIntent } from './stripe-event-intent';
  *   total refunded so far), so a later refund of the same charge also recovers an earlier
  *   shortfall when the balance allows, and the total never exceeds what the purchase added.
  * - What cannot be applied (no such user or package, no purchase for the charge) is `failed`
- *   with the reason: acknowledged to Stripe so it stops retrying, and logged as an error.
+ *   with the reason: acknowledged to Stripe so it stops retrying, and logged as an error. Only a
+ *   failure that may pass later is `retryable` — a refund or dispute whose purchase is not in the
+ *   ledger yet (Stripe does not promise order); the re-drive (redrive-stripe-events.ts) tries
+ *   those again. The others (no such user or package, a malformed event) never will.
  */
 export interface LedgerEntry {
   userId: string;
@@ -41,6 +44,8 @@ export interface LedgerDecision {
   /** Why it failed or was ignored, or what could not be applied (stripe_events.error_message). */
   note: string | null;
   severity: 'info' | 'warn' | 'error';
+  /** A failure that may pass when the event is applied again later (see above). */
+  retryable: boolean;
 }
 
 /** One ledger row per Stripe event at most: the event id is the idempotency key. */
@@ -83,6 +88,7 @@ export function decidePurchase(
     userId,
     note: null,
     severity: 'info',
+    retryable: false,
     entry: {
       userId,
       type: 'purchase',
@@ -126,8 +132,7 @@ export function decideRefund(
   if (!intent.paymentIntentId)
     return failed(null, `${where}: the charge has no payment intent, so no purchase matches it`);
   const purchase = facts.purchase;
-  if (!purchase)
-    return failed(null, `${where}: no purchase recorded for payment intent ${intent.paymentIntentId}`);
+  if (!purchase) return awaitingPurchase(where, intent.paymentIntentId);
 
   // Cumulative share of the purchase refunded so far, rounded down (never more than was paid back).
   const target = Math.floor((purchase.credits * intent.refundedCents) / intent.chargeAmountCents);
@@ -154,8 +159,7 @@ export function decideDispute(
   if (!intent.paymentIntentId)
     return failed(null, `${where}: the charge has no payment intent, so no purchase matches it`);
   const purchase = facts.purchase;
-  if (!purchase)
-    return failed(null, `${where}: no purchase recorded for payment intent ${intent.paymentIntentId}`);
+  if (!purchase) return awaitingPurchase(where, intent.paymentIntentId);
   if (facts.disputeAlreadyApplied) {
     return {
       status: 'ignored',
@@ -163,6 +167,7 @@ export function decideDispute(
       entry: null,
       note: `${where} was already applied`,
       severity: 'info',
+      retryable: false,
     };
   }
 
@@ -217,9 +222,16 @@ export function decideLedgerWrite(
     case 'dispute':
       return decideDispute(stripeEventId, intent, facts.payment ?? NO_PAYMENT_FACTS);
     case 'ignore':
-      return { status: 'ignored', userId: null, entry: null, note: intent.reason, severity: 'info' };
+      return {
+        status: 'ignored',
+        userId: null,
+        entry: null,
+        note: intent.reason,
+        severity: 'info',
+        retryable: false,
+      };
     case 'malformed':
-      return { status: 'failed', userId: null, entry: null, note: intent.reason, severity: 'error' };
+      return failed(null, intent.reason);
   }
 }
 
@@ -241,7 +253,7 @@ function revoke(
   },
 ): LedgerDecision {
   const purchase = facts.purchase;
-  if (!purchase) return failed(null, `${where}: no purchase`);
+  if (!purchase) return awaitingPurchase(where, row.stripePaymentIntentId);
   const userId = purchase.userId;
   if (wanted <= 0) {
     return {
@@ -250,6 +262,7 @@ function revoke(
       entry: null,
       note: `${where}: the credits of this share were already taken back`,
       severity: 'info',
+      retryable: false,
     };
   }
   const taken = Math.min(wanted, Math.max(facts.balance, 0));
@@ -263,6 +276,7 @@ function revoke(
     userId,
     note,
     severity: shortfall > 0 ? 'warn' : 'info',
+    retryable: false,
     entry:
       taken > 0
         ? {
@@ -289,5 +303,13 @@ function revoke(
 }
 
 function failed(userId: string | null, note: string): LedgerDecision {
-  return { status: 'failed', userId, entry: null, note, severity: 'error' };
+  return { status: 'failed', userId, entry: null, note, severity: 'error', retryable: false };
+}
+
+/** The purchase may simply not have arrived yet: worth applying again later. */
+function awaitingPurchase(where: string, paymentIntentId: string): LedgerDecision {
+  return {
+    ...failed(null, `${where}: no purchase recorded for payment intent ${paymentIntentId}`),
+    retryable: true,
+  };
 }

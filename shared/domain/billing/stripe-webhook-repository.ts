@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, DatabaseTransaction } from '../../db/database';
-import { jsonb, type StripeEventStatus } from '../../db/schema';
-import { withSystemScope } from '../../db/tenant';
+import { jsonb, type JsonObject, type StripeEventStatus } from '../../db/schema';
+import { withSystemScope, type SystemScopeReason } from '../../db/tenant';
 import type { LedgerDecision, LedgerEntry, RevocationFacts } from './ledger-decision';
 import type { VerifiedStripeEvent } from './stripe-billing.port';
 
@@ -15,13 +15,38 @@ import type { VerifiedStripeEvent } from './stripe-billing.port';
  * makes processing exactly-once: the event id is inserted first under a unique constraint, so a
  * concurrent delivery of the same event waits on that row and then sees it exists; a failure
  * before commit rolls the record back with the ledger row, and Stripe's retry starts afresh.
+ * The re-drive (reason `schedule.redrive-stripe-events`) takes a recorded event's row lock
+ * (`lockWaitingEvent`) before deciding it again, and the ledger row's idempotency key is the
+ * event id, so a re-drive racing a delivery or another re-drive still writes at most one row.
  */
 export async function inStripeWebhookTransaction<T>(
   db: Database,
   work: (repository: StripeWebhookRepository) => Promise<T>,
+  reason: SystemScopeReason = 'webhook.stripe',
 ): Promise<T> {
-  return withSystemScope(db, 'webhook.stripe', (trx) => work(new StripeWebhookRepository(trx)));
+  return withSystemScope(db, reason, (trx) => work(new StripeWebhookRepository(trx)));
 }
+
+/** A recorded event the re-drive may apply again, as stored. */
+export interface WaitingStripeEvent {
+  rowId: string;
+  event: VerifiedStripeEvent;
+  /** Decisions so far. */
+  attempts: number;
+  firstRecordedAt: Date;
+}
+
+export interface WaitingEventQuery {
+  /** Events recorded (never decided) and untouched since before this are taken too. */
+  receivedBefore: Date;
+  /** Only refunds and disputes of this payment intent. */
+  paymentIntentId?: string | undefined;
+  /** The page after this event's row id (keyset on recording time, then row id). */
+  after?: string | undefined;
+  limit: number;
+}
+
+const WAITING_STATUSES = ['received', 'failed'] as const;
 
 export class StripeWebhookRepository {
   constructor(private readonly trx: DatabaseTransaction) {}
@@ -49,6 +74,68 @@ export class StripeWebhookRepository {
       .where('stripe_event_id', '=', stripeEventId)
       .executeTakeFirst();
     return row?.status;
+  }
+
+  /** Row ids of events waiting for a re-drive, oldest first. */
+  async waitingEventIds(query: WaitingEventQuery): Promise<string[]> {
+    let select = this.trx
+      .selectFrom('stripe_events')
+      .select('id')
+      .where('gave_up_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'failed'),
+          eb.and([eb('status', '=', 'received'), eb('updated_at', '<', query.receivedBefore)]),
+        ]),
+      );
+    if (query.after !== undefined) {
+      // The cursor's timestamp is read in SQL: a JavaScript Date would drop its microseconds.
+      select = select.where(
+        sql<boolean>`(created_at, id) > (select c.created_at, c.id from stripe_events c where c.id = ${query.after}::uuid)`,
+      );
+    }
+    if (query.paymentIntentId !== undefined) {
+      // payment_intent is an id, or the expanded object when the endpoint expands it.
+      select = select
+        .where('type', 'in', ['charge.refunded', 'charge.dispute.created'])
+        .where(
+          sql<string>`coalesce(payload #>> '{data,object,payment_intent,id}', payload #>> '{data,object,payment_intent}')`,
+          '=',
+          query.paymentIntentId,
+        );
+    }
+    const rows = await select.orderBy('created_at').orderBy('id').limit(query.limit).execute();
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Locks a recorded event that still waits (received or failed, not given up); undefined when it
+   * no longer does, or when another transaction holds it (a concurrent re-drive: it decides).
+   */
+  async lockWaitingEvent(rowId: string): Promise<WaitingStripeEvent | undefined> {
+    const row = await this.trx
+      .selectFrom('stripe_events')
+      .select(['id', 'stripe_event_id', 'type', 'livemode', 'payload', 'attempts', 'created_at'])
+      .where('id', '=', rowId)
+      .where('status', 'in', WAITING_STATUSES)
+      .where('gave_up_at', 'is', null)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const payload = isObject(row.payload) ? row.payload : {};
+    return {
+      rowId: row.id,
+      event: {
+        id: row.stripe_event_id,
+        type: row.type,
+        livemode: row.livemode,
+        created: typeof payload['created'] === 'number' ? payload['created'] : 0,
+        payload,
+      },
+      attempts: row.attempts,
+      firstRecordedAt: row.created_at,
+    };
   }
 
   async findUser(userId: string): Promise<{ id: string; deleted: boolean } | undefined> {
@@ -112,11 +199,7 @@ export class StripeWebhookRepository {
       .where('amount', '<', 0)
       .where('stripe_payment_intent_id', '=', paymentIntentId)
       .executeTakeFirstOrThrow();
-    const metadata = purchase.metadata;
-    const paid =
-      metadata && typeof metadata === 'object' && !Array.isArray(metadata)
-        ? metadata['amountPaidCents']
-        : undefined;
+    const paid = isObject(purchase.metadata) ? purchase.metadata['amountPaidCents'] : undefined;
     return {
       purchase: {
         userId: purchase.user_id,
@@ -158,10 +241,11 @@ export class StripeWebhookRepository {
     return row?.id;
   }
 
+  /** Stores the decision, counts the attempt and, when `giveUpReason` is set, stops retries of the event. */
   async finishEvent(
     eventRowId: string,
     decision: Pick<LedgerDecision, 'status' | 'userId' | 'note'>,
-    at: Date,
+    attempt: { at: Date; attempts: number; giveUpReason: string | null },
   ): Promise<void> {
     await this.trx
       .updateTable('stripe_events')
@@ -169,9 +253,17 @@ export class StripeWebhookRepository {
         status: decision.status,
         user_id: decision.userId,
         error_message: decision.note,
-        processed_at: at,
+        processed_at: attempt.at,
+        attempts: attempt.attempts,
+        last_attempt_at: attempt.at,
+        gave_up_at: attempt.giveUpReason === null ? null : attempt.at,
+        give_up_reason: attempt.giveUpReason,
       })
       .where('id', '=', eventRowId)
       .execute();
   }
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWebhooksHandler } from '../../../../../functions/api/webhooks/webhooks-handler';
+import {
+  makeSweepBillingHandler,
+  type SweepBillingOptions,
+} from '../../../../../functions/schedules/sweep-billing/sweep-billing-handler';
 import { loadConfig } from '../../../../../shared/config/config';
 import type { Database, DatabaseTransaction } from '../../../../../shared/db/database';
-import type { JsonObject } from '../../../../../shared/db/schema';
+import { jsonb, type JsonObject } from '../../../../../shared/db/schema';
+import { STRIPE_REDRIVE_POLICY } from '../../../../../shared/domain/billing/stripe-event-retry-policy';
+import { fixedClock } from '../../../../../shared/kernel/clock.port';
 import type { ApiGatewayHandler } from '../../../../../shared/http/api-handler';
 import type { Services } from '../../../../../shared/ports/services';
 import {
@@ -29,6 +35,7 @@ let db: Database;
 let logger: RecordingLogger;
 let handler: ApiGatewayHandler;
 let unconfiguredHandler: ApiGatewayHandler;
+let configuredServices: Services;
 let starter: { id: string; credits: number };
 
 function servicesWith(
@@ -45,6 +52,7 @@ beforeAll(async () => {
   db = testDb.db;
   const configured = servicesWith({ PW_STRIPE_WEBHOOK_SECRET: SECRET }, db);
   logger = configured.logger;
+  configuredServices = configured.services;
   handler = makeWebhooksHandler(() => configured.services);
   unconfiguredHandler = makeWebhooksHandler(() => servicesWith({}, db).services);
   starter = await app((trx) =>
@@ -188,15 +196,15 @@ describe('POST /webhooks/stripe — purchases', () => {
     expect(await balanceOf(user.id)).toBe(starter.credits);
   });
 
-  it('writes one ledger row when the same event is delivered many times at once', async () => {
+  it('writes one ledger row when the same event is delivered ten times at once', async () => {
     const user = await createTestUser(db);
     const event = checkoutCompletedEvent({ userId: user.id, packageId: starter.id });
 
-    const responses = await Promise.all(Array.from({ length: 8 }, () => deliver(event)));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => deliver(event)));
 
-    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(responses.filter((r) => r.body['duplicate'] === false)).toHaveLength(1);
-    expect(responses.filter((r) => r.body['duplicate'] === true)).toHaveLength(7);
+    expect(responses.filter((r) => r.body['duplicate'] === true)).toHaveLength(9);
     expect(await ledgerOf(user.id)).toHaveLength(1);
     expect(await balanceOf(user.id)).toBe(starter.credits);
     const events = await app((trx) =>
@@ -294,16 +302,18 @@ describe('POST /webhooks/stripe — purchases', () => {
 });
 
 describe('POST /webhooks/stripe — signatures and configuration', () => {
-  it('refuses a bad, missing or stale signature with 400 and processes nothing', async () => {
+  it('refuses a bad, missing, stale or future signature with 400 and processes nothing', async () => {
     const user = await createTestUser(db);
     const event = checkoutCompletedEvent({ userId: user.id, packageId: starter.id });
-    const sixMinutesAgo = Math.floor(Date.now() / 1000) - 360;
+    const nowSeconds = Math.floor(Date.now() / 1000);
 
     const attempts = [
       await deliver(event, { secret: 'whsec_not_ours' }),
       await deliver(event, { signature: null }),
-      await deliver(event, { timestamp: sixMinutesAgo }),
+      await deliver(event, { timestamp: nowSeconds - 360 }),
       await deliver(event, { signature: 't=1,v1=deadbeef' }),
+      await deliver(event, { timestamp: nowSeconds + 3600 }),
+      await deliver(event, { timestamp: nowSeconds + 360 }),
     ];
 
     for (const response of attempts) {
@@ -317,6 +327,11 @@ describe('POST /webhooks/stripe — signatures and configuration', () => {
     }
     expect(attempts[1]?.body['detail']).toBe('The Stripe-Signature header is missing.');
     expect(attempts[2]?.body['detail']).toMatch(/more than 300 seconds old/);
+    expect(attempts[4]?.body['detail']).toMatch(/more than 300 seconds in the future/);
+    expect(attempts[5]?.body['detail']).toMatch(/more than 300 seconds in the future/);
+    // Nothing about the server: no paths, stack frames or library internals.
+    for (const response of attempts)
+      expect(JSON.stringify(response.body)).not.toMatch(/\/work\/|\bat \w+ \(|node_modules|stripe\.js/i);
     expect(await recorded(String(event['id']))).toBeUndefined();
     expect(await balanceOf(user.id)).toBe(0);
 
@@ -381,21 +396,24 @@ describe('POST /webhooks/stripe — refunds and disputes', () => {
     const { userId, paymentIntentId } = await buyer();
     const chargeId = stripeId('ch');
 
+    // A quarter refunded, then 60% in all: the second event takes back only the difference.
     await deliver(chargeRefundedEvent({ paymentIntentId, chargeId, amount: 1000, amountRefunded: 250 }));
-    expect(await balanceOf(userId)).toBe(75);
+    expect(await balanceOf(userId)).toBe(starter.credits - Math.floor(starter.credits * 0.25));
     await deliver(chargeRefundedEvent({ paymentIntentId, chargeId, amount: 1000, amountRefunded: 600 }));
-    expect(await balanceOf(userId)).toBe(40);
+    expect(await balanceOf(userId)).toBe(starter.credits - Math.floor(starter.credits * 0.6));
   });
 
   it('never drives the balance negative: takes what is left and flags the rest on the event', async () => {
     const { userId, paymentIntentId } = await buyer();
+    const spent = Math.floor(starter.credits * 0.8);
+    const left = starter.credits - spent;
     await app((trx) =>
       trx
         .insertInto('credit_transactions')
         .values({
           user_id: userId,
           type: 'consumption',
-          amount: -80,
+          amount: -spent,
           idempotency_key: `test-spend:${randomUUID()}`,
         })
         .execute(),
@@ -407,12 +425,14 @@ describe('POST /webhooks/stripe — refunds and disputes', () => {
     expect(await balanceOf(userId)).toBe(0);
     const refund = (await ledgerOf(userId)).find((row) => row.type === 'adjustment');
     expect(refund).toMatchObject({
-      amount: -20,
-      metadata: expect.objectContaining({ requestedCredits: 100, shortfallCredits: 80 }),
+      amount: -left,
+      metadata: expect.objectContaining({ requestedCredits: starter.credits, shortfallCredits: spent }),
     });
     expect(await recorded(String(event['id']))).toMatchObject({
       status: 'processed',
-      error_message: expect.stringContaining('80 of 100 credits could not be taken back (balance was 20)'),
+      error_message: expect.stringContaining(
+        `${spent} of ${starter.credits} credits could not be taken back (balance was ${left})`,
+      ),
     });
     expect(logger.records.some((r) => r['level'] === 'WARN' && r['stripeEventId'] === event['id'])).toBe(
       true,
@@ -447,5 +467,187 @@ describe('POST /webhooks/stripe — refunds and disputes', () => {
       status: 'failed',
       error_message: expect.stringContaining('no purchase recorded for payment intent'),
     });
+  });
+});
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** The daily billing sweep as its schedule runs it, with the clock at `msFromNow` from now. */
+function sweepBilling(msFromNow: number, options: SweepBillingOptions = {}) {
+  const clock = fixedClock(new Date(Date.now() + msFromNow));
+  return makeSweepBillingHandler(() => ({ ...configuredServices, clock }), options)();
+}
+
+describe('POST /webhooks/stripe — events applied later (the re-drive)', () => {
+  it('applies a refund that arrived before its purchase as soon as the purchase is applied', async () => {
+    const user = await createTestUser(db);
+    const paymentIntentId = stripeId('pi');
+    const refund = chargeRefundedEvent({ paymentIntentId, amount: 1000, amountRefunded: 1000 });
+
+    expect((await deliver(refund)).body).toEqual({ received: true, duplicate: false });
+    expect(await recorded(String(refund['id']))).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      gave_up_at: null,
+      give_up_reason: null,
+      error_message: expect.stringContaining('no purchase recorded for payment intent'),
+    });
+
+    await deliver(checkoutCompletedEvent({ userId: user.id, packageId: starter.id, paymentIntentId }));
+
+    expect((await ledgerOf(user.id)).map((row) => [row.type, row.amount])).toEqual([
+      ['purchase', starter.credits],
+      ['adjustment', -starter.credits],
+    ]);
+    expect(await balanceOf(user.id)).toBe(0);
+    expect(await recorded(String(refund['id']))).toMatchObject({
+      status: 'processed',
+      attempts: 2,
+      user_id: user.id,
+      error_message: null,
+    });
+  });
+
+  it('re-drives on schedule a refund whose purchase reached the ledger without re-driving it', async () => {
+    const user = await createTestUser(db);
+    const paymentIntentId = stripeId('pi');
+    const refund = chargeRefundedEvent({ paymentIntentId, amount: 1000, amountRefunded: 400 });
+    await deliver(refund);
+    // The purchase row as the purchase's webhook writes it, but without the follow-up re-drive
+    // (the function stopped right after its commit).
+    await app((trx) =>
+      trx
+        .insertInto('credit_transactions')
+        .values({
+          user_id: user.id,
+          type: 'purchase',
+          amount: starter.credits,
+          package_id: starter.id,
+          stripe_checkout_session_id: stripeId('cs_test'),
+          stripe_payment_intent_id: paymentIntentId,
+          idempotency_key: `stripe:${stripeId('evt')}`,
+          metadata: jsonb({ amountPaidCents: 1000 }),
+        })
+        .execute(),
+    );
+
+    const report = await sweepBilling(0);
+
+    expect(report.redrive.applied).toContain(refund['id']);
+    const refunded = Math.floor(starter.credits * 0.4);
+    expect(await balanceOf(user.id)).toBe(starter.credits - refunded);
+    expect(await recorded(String(refund['id']))).toMatchObject({ status: 'processed', attempts: 2 });
+    // Applied once: the next sweep leaves it alone.
+    const next = await sweepBilling(DAY);
+    expect([...next.redrive.applied, ...next.redrive.waiting]).not.toContain(refund['id']);
+    expect(await ledgerOf(user.id)).toHaveLength(2);
+    expect(await balanceOf(user.id)).toBe(starter.credits - refunded);
+  });
+
+  it('applies once an event recorded but never decided (a crash in between), with a delivery and re-drives racing', async () => {
+    const user = await createTestUser(db);
+    const event = checkoutCompletedEvent({ userId: user.id, packageId: starter.id });
+    const eventId = String(event['id']);
+    // What a crash between recording and applying leaves behind: the event, received.
+    await app((trx) =>
+      trx
+        .insertInto('stripe_events')
+        .values({
+          stripe_event_id: eventId,
+          type: String(event['type']),
+          payload: jsonb(event),
+          status: 'received',
+        })
+        .execute(),
+    );
+    // Just recorded, it may still be in the hands of its delivery: the re-drive waits.
+    const early = await sweepBilling(0);
+    expect(early.redrive.applied).not.toContain(eventId);
+    expect(await recorded(eventId)).toMatchObject({ status: 'received', attempts: 0 });
+
+    const later = STRIPE_REDRIVE_POLICY.receivedGraceMs + MINUTE;
+    const [delivery, ...sweeps] = await Promise.all([
+      deliver(event),
+      ...Array.from({ length: 5 }, () => sweepBilling(later)),
+    ]);
+
+    expect(delivery.status).toBe(200);
+    expect(sweeps.filter((sweep) => sweep.redrive.applied.includes(eventId))).toHaveLength(1);
+    expect(await ledgerOf(user.id)).toHaveLength(1);
+    expect(await balanceOf(user.id)).toBe(starter.credits);
+    expect(await recorded(eventId)).toMatchObject({ status: 'processed', attempts: 1, user_id: user.id });
+  });
+
+  it('gives up at once an event that can never apply, and never retries it', async () => {
+    const user = await createTestUser(db);
+    const event = checkoutCompletedEvent({ userId: user.id, packageId: randomUUID() });
+    const eventId = String(event['id']);
+
+    await deliver(event);
+
+    expect(await recorded(eventId)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      gave_up_at: expect.any(Date),
+      give_up_reason: expect.stringMatching(
+        /^not retried, applying it again cannot succeed: .*credit package .* does not exist/,
+      ),
+    });
+    const report = await sweepBilling(DAY);
+    const touched = [
+      ...report.redrive.applied,
+      ...report.redrive.waiting,
+      ...report.redrive.gaveUp.map((g) => g.stripeEventId),
+    ];
+    expect(touched).not.toContain(eventId);
+    expect((await recorded(eventId))?.attempts).toBe(1);
+    expect(report.reconciliation.drift.map((d) => d.resource.id)).not.toContain(
+      (await recorded(eventId))?.id,
+    );
+  });
+
+  it('gives up, saying why, a refund whose purchase has not come after three days of retries', async () => {
+    const refund = chargeRefundedEvent({ paymentIntentId: stripeId('pi'), amountRefunded: 1000 });
+    const eventId = String(refund['id']);
+    await deliver(refund);
+
+    const dayOne = await sweepBilling(DAY);
+    expect(dayOne.redrive.waiting).toContain(eventId);
+    expect(await recorded(eventId)).toMatchObject({ status: 'failed', attempts: 2, gave_up_at: null });
+
+    const dayThree = await sweepBilling(3 * DAY + MINUTE);
+    const gaveUp = dayThree.redrive.gaveUp.find((g) => g.stripeEventId === eventId);
+    expect(gaveUp?.reason).toMatch(
+      /^gave up after 3 days of retries \(3 attempts\): refund of charge .*no purchase recorded/,
+    );
+    expect(await recorded(eventId)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      gave_up_at: expect.any(Date),
+      give_up_reason: gaveUp?.reason,
+    });
+    expect(
+      logger.records.some((r) => r['message'] === 'stripe event given up' && r['stripeEventId'] === eventId),
+    ).toBe(true);
+
+    const dayFive = await sweepBilling(5 * DAY);
+    expect(dayFive.redrive.gaveUp.map((g) => g.stripeEventId)).not.toContain(eventId);
+    expect((await recorded(eventId))?.attempts).toBe(3);
+  });
+
+  it('gives up after the last attempt the policy allows', async () => {
+    const refund = chargeRefundedEvent({ paymentIntentId: stripeId('pi'), amountRefunded: 1000 });
+    const eventId = String(refund['id']);
+    await deliver(refund);
+    const policy = { ...STRIPE_REDRIVE_POLICY, maxAttempts: 3 };
+
+    expect((await sweepBilling(MINUTE, { policy })).redrive.waiting).toContain(eventId);
+    const last = await sweepBilling(2 * MINUTE, { policy });
+
+    expect(last.redrive.gaveUp.find((g) => g.stripeEventId === eventId)?.reason).toMatch(
+      /^gave up after 3 attempts: /,
+    );
+    expect(await recorded(eventId)).toMatchObject({ attempts: 3, gave_up_at: expect.any(Date) });
   });
 });

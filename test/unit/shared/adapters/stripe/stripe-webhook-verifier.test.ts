@@ -67,6 +67,32 @@ describe('Stripe webhook signature verification', () => {
     });
   });
 
+  it('accepts a signature up to five minutes ahead of its clock and refuses one further ahead', () => {
+    const tolerance = STRIPE_SIGNATURE_TOLERANCE_SECONDS;
+    expect(verifier.verify(body, signStripePayload(body, SECRET, nowSeconds + tolerance)).id).toBe(
+      event['id'],
+    );
+    for (const ahead of [tolerance + 1, 3600, 365 * 24 * 3600]) {
+      expect(
+        failure(() => verifier.verify(body, signStripePayload(body, SECRET, nowSeconds + ahead))),
+        `${ahead} s ahead`,
+      ).toMatchObject({
+        code: 'BILLING.SIGNATURE_INVALID',
+        status: 400,
+        message: expect.stringMatching(/more than 300 seconds in the future/),
+      });
+    }
+  });
+
+  it('reads the timestamp the signature covers when the header repeats t= (the last one, as the SDK)', () => {
+    const ahead = nowSeconds + 3600;
+    const header = signStripePayload(body, SECRET, ahead);
+    // A current t= in front does not hide the future one the signature was made with.
+    expect(failure(() => verifier.verify(body, `t=${nowSeconds},${header}`)).message).toMatch(
+      /in the future/,
+    );
+  });
+
   it('refuses a signed body that is not a Stripe event', () => {
     const notJson = 'hello';
     expect(

@@ -64,6 +64,8 @@ interface Row {
   amount: number | null;
   type?: 'purchase' | 'adjustment';
   note?: RegExp;
+  /** The failure may pass when the event is applied again (its purchase arrives later). */
+  retryable?: true;
 }
 
 const table: Row[] = [
@@ -219,12 +221,13 @@ const table: Row[] = [
     note: /already taken back/,
   },
   {
-    name: 'a refund of a charge with no recorded purchase fails',
+    name: 'a refund of a charge with no recorded purchase fails, to be retried',
     event: chargeRefundedEvent({ paymentIntentId: PI, amountRefunded: 1000 }),
     facts: { payment: NO_PAYMENT_FACTS },
     status: 'failed',
     amount: null,
     note: new RegExp(`no purchase recorded for payment intent ${PI}`),
+    retryable: true,
   },
   {
     name: 'a refund of a charge without a payment intent fails',
@@ -277,12 +280,13 @@ const table: Row[] = [
     note: /already applied/,
   },
   {
-    name: 'a dispute of a payment with no recorded purchase fails',
+    name: 'a dispute of a payment with no recorded purchase fails, to be retried',
     event: disputeCreatedEvent({ paymentIntentId: PI, amount: 1000 }),
     facts: { payment: NO_PAYMENT_FACTS },
     status: 'failed',
     amount: null,
     note: /no purchase recorded/,
+    retryable: true,
   },
   // Everything else
   {
@@ -318,6 +322,7 @@ describe('Stripe event → ledger decision', () => {
     // Every row is keyed by its event; failures are loud, shortfalls are warnings.
     if (decision.entry) expect(decision.entry.idempotencyKey).toBe(`stripe:${decision.eventId}`);
     if (decision.status === 'failed') expect(decision.severity).toBe('error');
+    expect(decision.retryable).toBe(row.retryable ?? false);
     if (decision.status === 'processed' && decision.note) expect(decision.severity).toBe('warn');
   });
 
