@@ -1,4 +1,5 @@
 import type { CreditTransactionType, JobStatus, StripeEventStatus } from '../../db/schema';
+import { jobReserveKey, jobSettleKey } from './ledger-keys';
 
 /**
  * The daily check that the credit ledger adds up (reconcile-credits.ts reads the facts, this
@@ -26,14 +27,6 @@ export const CREDIT_DRIFT_KINDS: readonly CreditDriftKind[] = [
   'job_credits',
   'stripe_event_stuck',
 ];
-
-/** The ledger keys a job's credits are written under (one reservation, at most one settlement). */
-export function jobReserveKey(jobId: string): string {
-  return `job-reserve:${jobId}`;
-}
-export function jobSettleKey(jobId: string): string {
-  return `job-settle:${jobId}`;
-}
 
 export interface UserBalanceFacts {
   userId: string;
