@@ -22,6 +22,7 @@ async function measure(): Promise<MeasurementResult> {
       return (await import('./learning/measure-learning')).measureLearning(request);
     case 'prediction-train':
     case 'prediction-batch':
+    case 'prediction-onnx':
       return (await import('./prediction/measure-prediction')).measurePrediction(request);
   }
 }

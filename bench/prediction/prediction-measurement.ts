@@ -15,6 +15,13 @@ export type PredictionRequest =
       /** Rows per predictTable call (the first of the training split). */
       rows: number;
       repetitions: number;
+    }
+  | {
+      kind: 'prediction-onnx';
+      dataDir: string;
+      /** Training rows of each ensemble. */
+      rows: number;
+      learners: ('hist_gradient_boosting' | 'random_forest')[];
     };
 
 export interface PredictionTrainResult {
@@ -41,4 +48,17 @@ export interface PredictionBatchResult {
   startRssBytes: number;
 }
 
-export type PredictionResult = PredictionTrainResult | PredictionBatchResult;
+/** A tree ensemble's artifact as JSON and as ONNX, or why the export refused it. */
+export type OnnxSize = {
+  learner: string;
+  trees: number;
+  trainRows: number;
+  jsonBytes: number;
+} & ({ onnxBytes: number; exportMs: number } | { refused: string });
+
+export interface PredictionOnnxResult {
+  kind: 'prediction-onnx';
+  ensembles: OnnxSize[];
+}
+
+export type PredictionResult = PredictionTrainResult | PredictionBatchResult | PredictionOnnxResult;

@@ -23,7 +23,7 @@ import {
 } from '../report-format';
 import { stopOrphanedPostmaster } from '../stop-orphaned-postmaster';
 import { percentile, postPrediction, runLoad } from './load';
-import type { PredictionRequest, PredictionTrainResult } from './prediction-measurement';
+import type { OnnxSize, PredictionRequest, PredictionTrainResult } from './prediction-measurement';
 import { startPredictionServer, type RunningPredictionServer, type ServeRequest } from './prediction-server';
 
 /**
@@ -36,7 +36,9 @@ import { startPredictionServer, type RunningPredictionServer, type ServeRequest 
  *    each figure against a bare `node:http` server predicting the same rows in process with the
  *    same predictor, measured in the same run (repetitions alternate between the two), and
  *    against its goal;
- * 3. the `model.predict` node and ONNX export are reported as skipped while they do not exist.
+ * 3. ONNX: the exported file's size against the JSON artifact, for that model and for a random
+ *    forest of 100 trees (the baseline is the JSON artifact; there is no goal);
+ * 4. the `model.predict` node is reported as skipped while this benchmark does not drive it.
  * Figures are min / median / max over the repetitions; goals are judged on medians and never fail
  * the run: only errors do (`failures`).
  */
@@ -105,7 +107,8 @@ export interface PredictionReport {
     /** CPU time of the load generator per request (it shares the machine with the servers). */
     clientCpuMsPerRequest: number;
   } | null;
-  onnx: Skipped;
+  /** Each tree ensemble's ONNX export against its JSON artifact (ratio: ONNX ÷ JSON bytes). */
+  onnx: { ensembles: (OnnxSize & { ratio: number | null })[] } | null;
   /** The machine's 1-minute load average when the benchmark started and ended. */
   loadAverage: { start: number; end: number };
   elapsedMs: number;
@@ -124,7 +127,6 @@ const BATCH_GOAL_ROWS_PER_SECOND = 100_000;
 const ONE_ROW_GOAL_P99_MS = 30;
 const THOUSAND_ROWS_GOAL_MS = 100;
 const NODE_PATH = 'shared/domain/nodes/library/learning';
-const ONNX_PATH = 'shared/domain/models/onnx';
 
 export async function runPrediction(options: PredictionRunOptions): Promise<PredictionReport> {
   const started = performance.now();
@@ -147,7 +149,7 @@ export async function runPrediction(options: PredictionRunOptions): Promise<Pred
     console.log(
       `\nprediction: hist gradient boosting, ${trained.trees} trees on ${trained.features} features, trained in process on ` +
         `${count(trained.trainRows)} generated rows in ${seconds(trained.fitMs)} (test accuracy ${trained.testAccuracy.toFixed(3)}); ` +
-        `JSON artifact ${count(trained.artifactBytes)} bytes (${mib(trained.artifactBytes, 2)})`,
+        `JSON artifact ${bytes(trained.artifactBytes)}`,
     );
   } catch (error) {
     failed('training the model', error);
@@ -178,10 +180,12 @@ export async function runPrediction(options: PredictionRunOptions): Promise<Pred
     }
   }
 
-  const onnx: Skipped = sourceMentions(ONNX_PATH, 'export function exportOnnxModel')
-    ? { skipped: `an ONNX exporter is in ${ONNX_PATH}, but this benchmark does not drive it yet` }
-    : { skipped: `no ONNX exporter in ${ONNX_PATH}` };
-  console.log(`  ONNX file size vs the JSON artifact: SKIPPED (${onnx.skipped})`);
+  let onnx: PredictionReport['onnx'] = null;
+  try {
+    onnx = await measureOnnxSizes(options.measure, options.dataDir);
+  } catch (error) {
+    failed('ONNX export sizes', error);
+  }
 
   const elapsedMs = performance.now() - started;
   const loadAverage = { start: loadAverageAtStart, end: loadavg()[0] ?? Number.NaN };
@@ -238,6 +242,38 @@ async function measureBatch(
   };
 }
 
+async function measureOnnxSizes(
+  measure: Measure,
+  dataDir: string,
+): Promise<NonNullable<PredictionReport['onnx']>> {
+  const result = await measure({
+    kind: 'prediction-onnx',
+    dataDir,
+    rows: TRAIN_ROWS,
+    learners: ['hist_gradient_boosting', 'random_forest'],
+  });
+  console.log(
+    `  ONNX export (exportOnnxModel) against the JSON artifact, tree ensembles of 100 trees trained in process on ${count(TRAIN_ROWS)} rows (ratio: ONNX ÷ JSON):`,
+  );
+  const ensembles = result.ensembles.map((size) => {
+    const label = `${size.learner.replaceAll('_', ' ')}, ${size.trees} trees`;
+    if ('refused' in size) {
+      console.log(`    ${pad(label, 32)}  JSON ${bytes(size.jsonBytes)}  ONNX refused: ${size.refused}`);
+      return { ...size, ratio: null };
+    }
+    const ratio = size.onnxBytes / size.jsonBytes;
+    console.log(
+      `    ${pad(label, 32)}  JSON ${bytes(size.jsonBytes)}  ONNX ${bytes(size.onnxBytes)}  ${ratio.toFixed(2)}×  (exported in ${milliseconds(size.exportMs)})`,
+    );
+    return { ...size, ratio };
+  });
+  return { ensembles };
+}
+
+function bytes(value: number): string {
+  return `${count(value)} bytes (${mib(value, 2)})`;
+}
+
 interface Sample {
   p50: number;
   p99: number;
@@ -282,7 +318,7 @@ async function measureOnline(
     platform: await start({ server: 'platform', artifactPath, directory: platformDir }),
   };
   console.log(
-    `  online: POST /models/{id}/predict with a bearer token on the local platform (npm start's stack, booted in ${seconds(performance.now() - booting)}) ` +
+    `  online: POST /models/{id}/predict with a bearer token, metered against the user's credits, on the local platform (npm start's stack, booted in ${seconds(performance.now() - booting)}) ` +
       'against a bare node:http server predicting in process with the same predictor; each in its own process, ' +
       `load from a fetch loop in this one; ${REPETITIONS} repetitions alternating between the two; min / median / max`,
   );

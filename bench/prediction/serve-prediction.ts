@@ -26,6 +26,8 @@ import type { PredictTarget, ServeMessage, ServeRequest } from './prediction-ser
  * started.
  */
 const request = JSON.parse(process.argv[2] ?? '{}') as ServeRequest;
+/** 100 million rows' worth: far more than one run predicts. */
+const SIGNUP_CREDITS = 100_000;
 const cleanup = new CleanupStack();
 cleanup.onTermination();
 const stop = () => void cleanup.run().then(() => process.exit(0));
@@ -46,12 +48,19 @@ try {
 
 /**
  * The local platform as `npm start` runs it. A user signs up over the API (their access token
- * authenticates every request); the model is stored as a training node stores one: its artifact
- * under the user's models/ key, its row with the artifact's SHA-256 in their tenant scope.
+ * authenticates every request, and their predictions are metered against their credits); the
+ * model is stored as a training node stores one: its artifact under the user's models/ key, its
+ * row with the artifact's SHA-256 in their tenant scope.
  */
 async function servePlatform(options: Extract<ServeRequest, { server: 'platform' }>): Promise<PredictTarget> {
   const artifact = readFileSync(options.artifactPath);
-  const platform = await startLocalPlatform({ dataDir: options.directory, port: 0 });
+  const platform = await startLocalPlatform({
+    dataDir: options.directory,
+    port: 0,
+    // Online predictions are metered (a credit per 1,000 rows): the new user's welcome credits
+    // cover the run whatever the environment sets.
+    env: { PW_SIGNUP_CREDITS: String(SIGNUP_CREDITS) },
+  });
   cleanup.defer('stop the local platform', () => platform.stop());
 
   const signUp = await fetch(new URL('/auth/register', platform.url), {
