@@ -34,11 +34,29 @@ export async function uploadValidatedVersion(
   const stored = await fetch(upload.url, { method: 'POST', body: form });
   if (stored.status >= 300) throw new Error(`the upload answered ${stored.status}: ${await stored.text()}`);
 
-  return until(`version ${number} of ${datasetId} to be validated`, async () => {
-    const res = await fetch(`${baseUrl}/datasets/${datasetId}/versions/${number}`, { headers: authHeader });
-    const version = (await res.json()) as Body;
-    if (version['status'] === 'failed')
-      throw new Error(`ingestion failed: ${JSON.stringify(version['validationErrors'])}`);
-    return version['status'] === 'validated' ? version : undefined;
-  });
+  return validatedVersion(baseUrl, authHeader, datasetId, number);
+}
+
+/**
+ * Polls version `number` of a dataset until ingestion validated it, however it arrived (an
+ * upload, a refresh, a pipeline's output). Fails if ingestion fails or outlasts the deadline.
+ */
+export function validatedVersion(
+  baseUrl: string,
+  authHeader: Record<string, string>,
+  datasetId: string,
+  number: number,
+  timeoutMs?: number,
+): Promise<Body> {
+  return until(
+    `version ${number} of ${datasetId} to be validated`,
+    async () => {
+      const res = await fetch(`${baseUrl}/datasets/${datasetId}/versions/${number}`, { headers: authHeader });
+      const version = (await res.json()) as Body;
+      if (version['status'] === 'failed')
+        throw new Error(`ingestion failed: ${JSON.stringify(version['validationErrors'])}`);
+      return version['status'] === 'validated' ? version : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -7,7 +7,9 @@ import { signedIn } from '../../../shared/kernel/request-context';
 import { cancelJob } from '../../../shared/domain/runs/cancel-job';
 import { jobCredits } from '../../../shared/domain/runs/job-credits';
 import { jobViewSchema, toJobView } from '../../../shared/domain/runs/job-view';
-import { getJob, listCallerJobs } from '../../../shared/domain/runs/query-jobs';
+import { getJob, listCallerJobResults, listCallerJobs } from '../../../shared/domain/runs/query-jobs';
+import { jobResultViewSchema, toJobResultView } from '../../../shared/domain/runs/job-result-view';
+import { callerOwnScope, pageQueryFields } from '../../../shared/http/route-fields';
 import { getJobLeaderboards } from '../../../shared/domain/runs/job-leaderboard';
 import { retryJob, startJob } from '../../../shared/domain/runs/start-job';
 
@@ -145,6 +147,39 @@ export const jobRoutes: RouteSpec[] = [
       const { caller } = signedIn(request);
       const items = await getJobLeaderboards(services, caller, request.params.jobId, request.query.nodeId);
       return { status: 200, headers: { 'cache-control': 'no-store' }, body: { items } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/jobs/{jobId}/results',
+    group: 'jobs',
+    operationId: 'listJobResults',
+    summary:
+      'What the job’s nodes produced for you: output tables, their metrics and the dataset versions they became',
+    description:
+      'One result per node that records one (a `model.predict` node: rows predicted, the model, and accuracy or RMSE when the table held the true values), newest first; pass `nextCursor` back as `cursor` for the next page.',
+    tags: ['jobs'],
+    auth: 'user',
+    request: { params: jobParams, query: z.object({ ...pageQueryFields(100) }) },
+    responses: {
+      200: {
+        description: 'One page of the job’s results',
+        schema: z
+          .object({ items: z.array(jobResultViewSchema), nextCursor: z.string().nullable() })
+          .meta({ id: 'JobResultList' }),
+      },
+      404: { description: 'No such job of yours' },
+    },
+    async handle(request, services) {
+      const page = await listCallerJobResults(services.db, callerOwnScope(request), request.params.jobId, {
+        cursor: request.query.cursor,
+        limit: request.query.limit ?? 20,
+      });
+      return {
+        status: 200,
+        headers: { 'cache-control': 'no-store' },
+        body: { items: page.items.map(toJobResultView), nextCursor: page.nextCursor },
+      };
     },
   }),
   defineRoute({

@@ -33,7 +33,8 @@ export interface FargateNodeOptions {
 }
 
 export async function runFargateNode(
-  services: Pick<Services, 'db' | 'blobs' | 'clock' | 'logger' | 'orchestrator'>,
+  services: Pick<Services, 'db' | 'blobs' | 'clock' | 'logger' | 'orchestrator'> &
+    Partial<Pick<Services, 'config'>>,
   task: FargateNodeTask,
   options: FargateNodeOptions = {},
 ): Promise<{ status: 'succeeded'; output: NodeResult } | { status: 'failed'; error: string }> {

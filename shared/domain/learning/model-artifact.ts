@@ -362,6 +362,8 @@ export interface TablePrediction {
 export interface ModelPredictor {
   readonly problemType: ProblemType;
   readonly signature: ModelSignature;
+  /** The column the model was trained to predict (null for clustering). */
+  readonly target: ModelArtifactTarget | null;
   readonly classes?: readonly ClassLabel[];
   /** Predicts every row of `table` (extra columns are ignored; missing inputs are an error). */
   predictTable(table: Table): TablePrediction;
@@ -429,6 +431,7 @@ export function loadPredictor(
   return {
     problemType: a.problemType,
     signature: a.signature,
+    target: a.target,
     ...(classes ? { classes } : {}),
     predictTable(table: Table): TablePrediction {
       const x = features(table);

@@ -207,13 +207,27 @@ export async function insertModel(trx: DatabaseTransaction, model: NewModel): Pr
 }
 
 /** One of the owner's models with its lineage (the dataset version's digest joined in), or undefined. */
-export async function findModel(
+export function findModel(trx: DatabaseTransaction, ownerId: string, id: string): Promise<Model | undefined> {
+  return findOwnedModel(trx, ownerId, 'm.id', id);
+}
+
+/** The owner's model whose artifact is stored under `artifactKey` (a training node's `model` output), or undefined. */
+export function findModelByArtifactKey(
   trx: DatabaseTransaction,
   ownerId: string,
-  id: string,
+  artifactKey: string,
+): Promise<Model | undefined> {
+  return findOwnedModel(trx, ownerId, 'm.artifact_key', artifactKey);
+}
+
+async function findOwnedModel(
+  trx: DatabaseTransaction,
+  ownerId: string,
+  column: 'm.id' | 'm.artifact_key',
+  value: string,
 ): Promise<Model | undefined> {
   const row = await modelsQuery(trx)
-    .where('m.id', '=', id)
+    .where(column, '=', value)
     .where('m.user_id', '=', ownerId)
     .executeTakeFirst();
   return row ? modelRowSchema.parse(row) : undefined;

@@ -8,6 +8,7 @@ import { sampleNode } from './library/sample-node';
 import { splitNode } from './library/split-node';
 import type { NodeImplementation } from './node-definition';
 import { evaluateNode } from './library/learning/evaluate-node';
+import { predictNode } from './library/learning/predict-node';
 import { autoMlNode, trainNode } from './library/learning/training-nodes';
 import { transformNodes } from './library/learning/transform-nodes';
 
@@ -56,4 +57,5 @@ export const nodeRegistry: NodeRegistry = createNodeRegistry([
   trainNode,
   autoMlNode,
   evaluateNode,
+  predictNode,
 ]);

@@ -10,7 +10,7 @@ import {
 } from '../learning/table';
 import type { NodeContext, NodePortOutput } from './node-definition';
 import { describeColumns, throwIfCancelled, writeParquetOutput, type ColumnInfo } from './table-io';
-import { quoteIdentifier, readParquet } from './table-sql';
+import { quoteIdentifier, quoteLiteral, readParquet } from './table-sql';
 
 /**
  * The bridge between Parquet files and the learning area's in-memory tables: numbers (every
@@ -43,13 +43,36 @@ function selectExpression(column: ColumnInfo): string {
   }
 }
 
-/** Reads a Parquet file of the node's work directory into a table. */
-export async function readFrame(context: NodeContext, file: string): Promise<Table> {
+/** Part of a Parquet file to read: some of its columns, some of its rows. */
+export interface FrameSlice {
+  /** These columns (as `describeColumns` gives them), in this order; default every column. */
+  columns?: readonly ColumnInfo[];
+  /** The rows from `offset` (0-based, in file order), at most `limit` of them. */
+  rows?: { offset: number; limit: number };
+}
+
+/**
+ * Rows [offset, offset + limit) in file order, by the Parquet reader's row number: the row groups
+ * outside the range are skipped, not decoded. A file with a column of that name is read with
+ * LIMIT/OFFSET instead.
+ */
+function rowRange(columns: readonly ColumnInfo[], rows: { offset: number; limit: number }): string {
+  const offset = Math.max(0, Math.trunc(rows.offset));
+  const limit = Math.max(0, Math.trunc(rows.limit));
+  if (columns.some((column) => column.name === 'file_row_number')) return ` LIMIT ${limit} OFFSET ${offset}`;
+  return ` WHERE file_row_number >= ${offset} AND file_row_number < ${offset + limit}`;
+}
+
+/** Reads a Parquet file of the node's work directory (or a slice of it) into a table. */
+export async function readFrame(context: NodeContext, file: string, slice: FrameSlice = {}): Promise<Table> {
   throwIfCancelled(context);
-  const columns = await describeColumns(context, file);
+  const described = await describeColumns(context, file);
+  const columns = slice.columns ?? described;
   if (columns.length === 0) return createTable([], 0);
   const read = await context.tables.columns(
-    `SELECT ${columns.map(selectExpression).join(', ')} FROM ${readParquet(file)}`,
+    `SELECT ${columns.map(selectExpression).join(', ')} FROM ${readParquet(file)}${
+      slice.rows ? rowRange(described, slice.rows) : ''
+    }`,
   );
   const out: TableColumn[] = columns.map((column, index) => {
     const values = read[index]?.values ?? [];
@@ -67,14 +90,11 @@ export async function readFrame(context: NodeContext, file: string): Promise<Tab
   return createTable(out, read[0]?.values.length ?? 0);
 }
 
-/** Writes a table as the Parquet output on `port` (booleans as BOOLEAN, datetimes as TIMESTAMP). */
-export async function writeFrameOutput(
-  context: NodeContext,
-  port: string,
-  table: Table,
-): Promise<NodePortOutput> {
-  throwIfCancelled(context);
-  const name = `frame_${port.replace(/[^A-Za-z0-9_]/g, '_')}`;
+/**
+ * Loads `table` into the engine as table `name` and returns the SELECT that reads it back with
+ * booleans as BOOLEAN and datetimes as TIMESTAMP (the caller drops the table).
+ */
+async function stageFrame(context: NodeContext, name: string, table: Table): Promise<string> {
   const inputs: SqlColumnInput[] = table.columns.map((column) =>
     column.kind === 'string'
       ? { name: column.name, type: 'VARCHAR', values: column.values }
@@ -89,13 +109,30 @@ export async function writeFrameOutput(
       return id;
     })
     .join(', ');
-  const output = await writeParquetOutput(
-    context,
-    port,
-    table.columns.length > 0 ? `SELECT ${select} FROM ${quoteIdentifier(name)}` : 'SELECT 1 WHERE false',
-  );
+  return table.columns.length > 0 ? `SELECT ${select} FROM ${quoteIdentifier(name)}` : 'SELECT 1 WHERE false';
+}
+
+/** Writes a table as the Parquet output on `port` (booleans as BOOLEAN, datetimes as TIMESTAMP). */
+export async function writeFrameOutput(
+  context: NodeContext,
+  port: string,
+  table: Table,
+): Promise<NodePortOutput> {
+  throwIfCancelled(context);
+  const name = `frame_${port.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const output = await writeParquetOutput(context, port, await stageFrame(context, name, table));
   await context.tables.run(`DROP TABLE ${quoteIdentifier(name)}`);
   return output;
+}
+
+/** Writes a table to a Parquet file of the node's work directory, as `writeFrameOutput` types it. */
+export async function writeFrameFile(context: NodeContext, table: Table, file: string): Promise<void> {
+  throwIfCancelled(context);
+  const name = 'frame_file';
+  await context.tables.run(
+    `COPY (${await stageFrame(context, name, table)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  await context.tables.run(`DROP TABLE ${quoteIdentifier(name)}`);
 }
 
 /** A JSON document of the node's own, uploaded under its output keys. */

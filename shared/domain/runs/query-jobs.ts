@@ -5,8 +5,9 @@ import type { Database } from '../../db/database';
 import { toPage } from '../../db/page-cursor';
 import type { Job, JobNode } from './job-records';
 import { findJob, listJobNodes, listJobs } from './job-repository';
+import { listJobResults, type JobResult } from './job-result-repository';
 
-/** Reading jobs: one with its nodes, or a page of the caller's jobs (newest first, cursor paging). */
+/** Reading jobs: one with its nodes, a page of the caller's jobs (newest first, cursor paging), a job's results. */
 export async function getJob(
   db: Database,
   caller: Owner,
@@ -44,4 +45,18 @@ export async function listCallerJobs(
   );
   const { items, nextCursor } = toPage(rows, request.limit, (row) => row.job);
   return { jobs: items, nextCursor };
+}
+
+/** A job's results (what its nodes produced for the caller to use), newest first; another tenant's job is a 404. */
+export async function listCallerJobResults(
+  db: Database,
+  caller: Owner,
+  jobId: string,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<{ items: JobResult[]; nextCursor: string | null }> {
+  return withOwner(db, caller, async (trx) => {
+    const job = await findJob(trx, jobId, { ownerId: caller.userId });
+    if (!job) throw new NotFoundError('Job', jobId);
+    return listJobResults(trx, { ownerId: caller.userId, jobId, ...page });
+  });
 }

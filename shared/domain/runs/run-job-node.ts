@@ -22,7 +22,9 @@ import type { Services } from '../../ports/services';
 import { objectKeys } from '../../storage/object-keys';
 import { asRecord } from '../../kernel/as-record';
 import { asJobOwner } from './job-scope';
+import { databaseJobResults } from './job-result-records';
 import { databaseLearningRecords } from './learning-records';
+import { databaseRegisteredModels } from './registered-models';
 import { isTerminal } from './job-records';
 import { findJob, listJobNodes, markNodeRunning, touchJob } from './job-repository';
 import { findSnapshot } from './pipeline-snapshot-repository';
@@ -38,7 +40,8 @@ import { findSnapshot } from './pipeline-snapshot-repository';
  * retried), `PipeWeave.TransientError` (retried), `PipeWeave.NodeCancelled`.
  */
 export interface RunJobNodeDeps {
-  services: Pick<Services, 'db' | 'blobs' | 'clock' | 'logger'>;
+  /** `config` gives the tiers' limits a registered output is checked against (the defaults without it). */
+  services: Pick<Services, 'db' | 'blobs' | 'clock' | 'logger'> & Partial<Pick<Services, 'config'>>;
   registry: NodeRegistry;
   /** Opens the SQL engine a node works in (DuckDB). */
   openEngine: OpenSqlEngine;
@@ -215,6 +218,11 @@ async function runInSession(
         resolveDataset: (source) => resolveDataset(deps, jobId, prepared, source),
         jobDataset: () => jobDataset(deps, jobId, prepared),
         learning: learningRecordsFor(deps, jobId, prepared, nodeId),
+        models: databaseRegisteredModels(services, { userId: prepared.userId }),
+        results: databaseJobResults(
+          { ...services, tierLimits: services.config?.datasets?.tierLimits },
+          { userId: prepared.userId, jobId, nodeId },
+        ),
         progress: (fraction, step) => beat({ currentStep: `${nodeId}: ${step}`, nodeFraction: fraction }),
       },
       prepared.inputs,

@@ -7,8 +7,8 @@ import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/loc
 import { callApi } from '../../support/api-client';
 import { registerUser, type RegisteredUser } from '../../support/auth';
 import { TEST_FIXTURES } from '../../support/repo-paths';
-import { until } from '../../support/until';
-import { uploadValidatedVersion } from '../../support/upload-version';
+import { runJobToEnd } from '../../support/job-runs';
+import { createLearningDataset } from '../../support/learning-dataset';
 
 /**
  * The classification template as a new user runs it on the local runtime: upload scikit-learn's
@@ -35,19 +35,10 @@ describe('learning end to end: the tabular classification template', () => {
   });
 
   it('trains, records every trial and registers a model as accurate as scikit-learn on the same split', async () => {
-    const created = await api('POST', '/datasets', {
+    const { datasetId, version } = await createLearningDataset(platform.url, user.authHeader, {
+      file: 'breast_cancer.csv',
       name: 'breast cancer',
-      modality: 'tabular',
       targetColumn: 'target',
-      problemType: 'classification',
-    });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const datasetId = String(created.body.id);
-    const bytes = await readFile(path.join(TEST_FIXTURES, 'learning/datasets/breast_cancer.csv'));
-    const version = await uploadValidatedVersion(platform.url, user.authHeader, datasetId, {
-      name: 'breast_cancer.csv',
-      contentType: 'text/csv',
-      bytes,
     });
 
     const templates = await api('GET', '/pipelines?template=true');
@@ -61,19 +52,12 @@ describe('learning end to end: the tabular classification template', () => {
     const validated = await api('POST', `/pipelines/${String(clone.body.id)}/validate`);
     expect(validated.body.valid, JSON.stringify(validated.body)).toBe(true);
 
-    const started = await api('POST', '/jobs', { pipelineId: clone.body.id, datasetVersionId: version.id });
-    expect(started.status, JSON.stringify(started.body)).toBe(201);
-    const jobId = String(started.body.id);
-    const job = await until(
-      'the training job to finish',
-      async () => {
-        const { body } = await api('GET', `/jobs/${jobId}`);
-        if (body.status === 'failed') throw new Error(`the job failed: ${JSON.stringify(body)}`);
-        return body.status === 'completed' ? body : undefined;
-      },
-      240_000,
-      250,
-    );
+    const job = await runJobToEnd(platform.url, user.authHeader, {
+      pipelineId: clone.body.id,
+      datasetVersionId: version.id,
+    });
+    expect(job.status, JSON.stringify(job)).toBe('completed');
+    const jobId = String(job.id);
     const nodes = new Map((job.nodes as Body[]).map((n) => [String(n.nodeId), n]));
     const automl = nodes.get('automl');
     const metrics = (automl?.metrics ?? {}) as Body;

@@ -13,6 +13,9 @@ import type {
   JobDataset,
 } from '../../../shared/domain/nodes/node-definition';
 import { MemoryLearningRecords } from '../../support/memory-learning-records';
+import { MemoryJobResults, MemoryRegisteredModels } from '../../support/memory-prediction-records';
+import type { JobResults } from '../../../shared/domain/nodes/job-results.port';
+import type { RegisteredModels } from '../../../shared/domain/nodes/registered-models.port';
 import { nodeRegistry } from '../../../shared/domain/nodes/registry';
 import type { SqlEngine } from '../../../shared/ports/sql-engine.port';
 import type { BlobBody, BlobInfo, BlobStore, ListPage } from '../../../shared/ports/blob-store.port';
@@ -153,6 +156,9 @@ export interface NodeHarness {
   dir: string;
   progress: { fraction: number; step: string }[];
   learning: MemoryLearningRecords;
+  /** The models `learning` registered, as a prediction node loads them. */
+  models: MemoryRegisteredModels;
+  results: MemoryJobResults;
   /** Writes a Parquet object from a SELECT (DuckDB syntax) and returns its key. */
   table(key: string, select: string): Promise<string>;
   /** Runs a node of the registry as a host would. */
@@ -168,6 +174,11 @@ export interface NodeHarness {
       jobDataset?: JobDataset;
       /** Stands in for the harness's session (e.g. to watch the statements a node runs). */
       tables?: SqlEngine;
+      /** Stand in for the harness's models and results (e.g. the database's). */
+      models?: RegisteredModels;
+      results?: JobResults;
+      /** The job's owner (default USER_ID). */
+      userId?: string;
     },
   ): Promise<NodeResult>;
   /** Reads a Parquet object back as rows. */
@@ -186,12 +197,16 @@ export async function createNodeHarness(): Promise<NodeHarness> {
   const progress: { fraction: number; step: string }[] = [];
   let runs = 0;
   const learning = new MemoryLearningRecords();
+  const models = new MemoryRegisteredModels(blobs, learning.models);
+  const results = new MemoryJobResults();
   return {
     blobs,
     tables,
     dir,
     progress,
     learning,
+    models,
+    results,
     async table(key, select) {
       const file = path.join(dir, `fixture-${++runs}.parquet`);
       await tables.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
@@ -202,9 +217,10 @@ export async function createNodeHarness(): Promise<NodeHarness> {
       const node = nodeRegistry.get(nodeType);
       const nodeId = options.nodeId ?? `n${++runs}`;
       const workDir = await mkdtemp(path.join(dir, 'work-'));
+      const userId = options.userId ?? USER_ID;
       const context: NodeContext = {
         jobId: JOB_ID,
-        userId: USER_ID,
+        userId,
         nodeId,
         nodeType,
         attempt: 0,
@@ -213,7 +229,7 @@ export async function createNodeHarness(): Promise<NodeHarness> {
         workDir,
         signal: options.signal ?? new AbortController().signal,
         logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
-        outputKey: (port, extension) => objectKeys.jobNodeOutput(USER_ID, JOB_ID, nodeId, port, extension),
+        outputKey: (port, extension) => objectKeys.jobNodeOutput(userId, JOB_ID, nodeId, port, extension),
         resolveDataset: async () => {
           if (!options.dataset) throw new Error('no dataset in this test');
           return options.dataset;
@@ -223,6 +239,8 @@ export async function createNodeHarness(): Promise<NodeHarness> {
         },
         jobDataset: async () => options.jobDataset ?? null,
         learning,
+        models: options.models ?? models,
+        results: options.results ?? results,
       };
       try {
         return await node.run(context, inputs, node.params.parse(params));

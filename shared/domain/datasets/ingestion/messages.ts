@@ -4,7 +4,7 @@ import type { QueueModality } from '../../../config/config';
 
 /**
  * The contract between arrival dispatch (S3 ObjectCreated handler, drop folder, scheduled refresh,
- * the `complete` fallback) and the modality workers. One message per ingestion job, sent to the
+ * pipeline outputs, the `complete` fallback) and the modality workers. One message per ingestion job, sent to the
  * SQS queue of the dataset's modality. It carries ids and object coordinates only, never data:
  * the worker reads the object from the blob store and the rows from the database.
  *
@@ -12,7 +12,7 @@ import type { QueueModality } from '../../../config/config';
  * that no retry can fix) or `ingestionMessageSchema.safeParse`.
  */
 
-export const INGESTION_SOURCES = ['upload', 'dropfolder', 'scheduled', 'api'] as const;
+export const INGESTION_SOURCES = ['upload', 'dropfolder', 'scheduled', 'api', 'pipeline'] as const;
 export type IngestionSource = (typeof INGESTION_SOURCES)[number];
 
 const uuid = z

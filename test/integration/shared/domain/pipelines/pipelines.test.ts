@@ -378,7 +378,12 @@ describe('templates', () => {
     const carol = await newUser();
     const templates = await findPipelines(db, carol.scope, { template: true, limit: 50 });
     expect(templates.items.map((t) => t.templateKey).sort()).toEqual(
-      ['tabular.classification', 'tabular.clustering', 'tabular.regression'].sort(),
+      [
+        'tabular.classification',
+        'tabular.clustering',
+        'tabular.regression',
+        'tabular.train_register_predict',
+      ].sort(),
     );
     const classification = templates.items.find((t) => t.templateKey === 'tabular.classification');
     if (!classification) throw new Error('no classification template');
