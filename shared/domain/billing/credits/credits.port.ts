@@ -56,6 +56,11 @@ export interface CreditsPort {
    * returns the first reservation.
    */
   reserve(trx: DatabaseTransaction, request: ReserveCreditsRequest): Promise<CreditReservation>;
-  /** Charges `usedCredits` and returns the rest of the reservation; settling again returns the first settlement. */
+  /**
+   * Charges `usedCredits` and returns the rest of the reservation; settling again returns the
+   * first settlement when it refunded something. A settlement that refunds nothing leaves no
+   * ledger row, so the caller settles once: jobs under their row lock, skipping a job already in
+   * a terminal status (runs/job-control.ts settleJob).
+   */
   settle(trx: DatabaseTransaction, request: SettleCreditsRequest): Promise<CreditSettlement>;
 }
