@@ -148,12 +148,12 @@ describe('run-pipeline state machine', () => {
 describe('node hosts', () => {
   const prefixes = ['exports/', 'jobs/', 'models/', 'processed/'];
   const bucketArn = `arn:${Aws.PARTITION}:s3:::pipeweave-data-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
-  // Nodes read their inputs from these prefixes and write only under jobs/ (and raw/, where an
-  // output registered as a dataset version is copied).
+  // Nodes read their inputs from these prefixes and write only under jobs/, raw/ (where an
+  // output registered as a dataset version is copied) and models/ (the artifacts training registers).
   const nodeObjectPermissions = () => [
     ...prefixes.map((prefix) => permission('s3:GetObject', resolve(`${bucketArn}/${prefix}*`))),
     ...['s3:AbortMultipartUpload', 's3:PutObject'].flatMap((action) =>
-      ['jobs/', 'raw/'].map((prefix) => permission(action, resolve(`${bucketArn}/${prefix}*`))),
+      ['jobs/', 'raw/', 'models/'].map((prefix) => permission(action, resolve(`${bucketArn}/${prefix}*`))),
     ),
   ];
   const listNodePrefixes = () =>

@@ -41,11 +41,11 @@ export const RUN_PIPELINE_MACHINE = 'run-pipeline';
  * What a pipeline node may touch, on Lambda and on Fargate alike: every output goes under its
  * job's prefix (`objectKeys.jobNodeOutput`); dataset versions are read (or copied) from processed/;
  * an output registered as a dataset version is copied to that version's raw/ key, whose arrival
- * ingests it.
+ * ingests it; a training node writes the model artifact it registers under models/.
  */
 export const NODE_OBJECT_ACCESS: ObjectAccess = {
   read: ['jobs/', 'processed/', 'models/', 'exports/'],
-  write: ['jobs/', 'raw/'],
+  write: ['jobs/', 'raw/', 'models/'],
 };
 
 export interface PipelinesStackProps extends StackProps {
