@@ -20,7 +20,10 @@ export const jobNodeViewSchema = z
       .nullable()
       .meta({ description: 'Object keys (and rows, columns) by output port' }),
     metrics: z.record(z.string(), z.unknown()).nullable(),
-    error: z.object({ type: z.string(), message: z.string(), traceback: z.array(z.string()) }).nullable(),
+    error: z
+      .object({ type: z.string(), message: z.string() })
+      .nullable()
+      .meta({ description: 'What went wrong, in words; stack frames stay in the logs (by job and node id)' }),
     cost: z
       .object({
         memoryMb: z.number().int(),
@@ -37,13 +40,9 @@ export const jobCreditsViewSchema = z
   .object({
     estimated: z.number().int().meta({ description: 'What the run was expected to cost' }),
     reserved: z.number().int().meta({ description: 'Held from the balance when the job was created' }),
-    used: z
-      .number()
-      .int()
-      .nullable()
-      .meta({
-        description: 'What the finished nodes cost, capped at the reservation; null until the job ends',
-      }),
+    used: z.number().int().nullable().meta({
+      description: 'What the finished nodes cost, capped at the reservation; null until the job ends',
+    }),
     overrun: z
       .number()
       .int()
@@ -70,7 +69,7 @@ export const jobViewSchema = z
     datasetVersionId: z.string().nullable(),
     executionId: z.string().nullable(),
     credits: jobCreditsViewSchema,
-    error: z.object({ message: z.string(), traceback: z.string().nullable() }).nullable(),
+    error: z.object({ message: z.string() }).nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
@@ -96,7 +95,7 @@ export function toJobView(job: Job, nodes?: readonly JobNode[]): JobView {
     datasetVersionId: job.datasetVersionId,
     executionId: job.executionId,
     credits: creditsView(job),
-    error: job.errorMessage ? { message: job.errorMessage, traceback: job.errorTraceback } : null,
+    error: job.errorMessage ? { message: job.errorMessage } : null,
     createdAt: job.createdAt.toISOString(),
     startedAt: iso(job.startedAt),
     completedAt: iso(job.completedAt),
@@ -141,7 +140,6 @@ export function toJobNodeView(node: JobNode): JobNodeView {
         ? {
             type: typeof failure?.['type'] === 'string' ? failure['type'] : 'Error',
             message: node.error ?? 'The node failed.',
-            traceback: Array.isArray(failure?.['traceback']) ? failure['traceback'].map(String) : [],
           }
         : null,
     cost: cost

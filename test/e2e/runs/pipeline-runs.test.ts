@@ -258,6 +258,8 @@ describe('pipeline runs on the local runtime', () => {
     const nodes = nodesOf(job);
     expect(nodes.get('pick')?.status).toBe('failed');
     expect(nodes.get('pick')?.error?.message).toContain('petal_area');
+    // What a user reads names the problem, never the server's files or stack frames.
+    expect(JSON.stringify(job)).not.toMatch(/traceback|node_modules|\.ts:\d+|\bat \w+ \(/);
     expect(nodes.get('csv')?.status).toBe('skipped');
     expect(nodes.get('copy')?.status).toBe('success');
     expect(nodes.get('source')?.status).toBe('success');
