@@ -15,6 +15,7 @@ import { pipelineRoutes } from './pipelines/routes';
 import { experimentRoutes } from './experiments/routes';
 import { modelRoutes } from './models/routes';
 import { createCreditRoutes } from './credits/routes';
+import { exportRoutes } from './exports/routes';
 
 /**
  * The API in one list. Each group is one Lambda function: CDK creates a function per group
@@ -121,6 +122,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/credits/handler.ts',
     routes: createCreditRoutes(),
     factory: async () => (await import('./credits/credits-handler')).makeCreditsHandler,
+  },
+  {
+    name: 'exports',
+    entry: 'functions/api/exports/handler.ts',
+    routes: exportRoutes,
+    factory: async () => (await import('./exports/exports-handler')).makeExportsHandler,
   },
 ];
 

@@ -51,10 +51,8 @@ export const API_GROUP_ACCESS: Record<string, ApiGroupAccess> = {
   // pipelines (definitions, validation, templates) and catalog need the database only.
   jobs: { objects: { read: ['jobs/'] }, pipelines: true },
   models: { objects: { read: ['models/'] } },
-  exports: {
-    objects: { read: ['processed/', 'jobs/', 'exports/'], write: ['exports/'] },
-    timeout: Duration.seconds(29),
-  },
+  // Presigned downloads of every stored artifact (an originally uploaded file included).
+  exports: { objects: { read: ['raw/', 'processed/', 'jobs/', 'exports/'] } },
   analyses: { objects: { read: ['processed/', 'jobs/'] }, pipelines: true },
   credits: { stripe: true },
   webhooks: { stripe: true },

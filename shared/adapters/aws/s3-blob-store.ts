@@ -29,6 +29,7 @@ import type {
   PresignPostRequest,
   PutOptions,
 } from '../../ports/blob-store.port';
+import { contentDisposition } from '../../storage/download-name';
 import { errorName, httpStatus, translateCommonAwsError } from './aws-errors';
 
 export interface S3ClientOptions {
@@ -423,12 +424,6 @@ function toInfo(
     ...(o.lastModified ? { lastModified: o.lastModified } : {}),
     ...(o.metadata && Object.keys(o.metadata).length > 0 ? { metadata: o.metadata } : {}),
   };
-}
-
-/** RFC 6266: an ASCII fallback plus the exact UTF-8 name. */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 /** Re-chunks a stream into buffers of exactly `size` bytes (the last one shorter). */

@@ -5,6 +5,7 @@ import type { Clock } from '../../kernel/clock.port';
 import type { Logger } from '../../observability/logger';
 import type { BlobStore } from '../../ports/blob-store.port';
 import { objectKeys } from '../../storage/object-keys';
+import { DOWNLOAD_LINK_SECONDS, downloadLink, type DownloadLink } from '../exports/download-link';
 import { ModelArtifactError } from '../learning/model-artifact';
 import { getModel } from './get-model';
 import { ModelArtifactCorruptError, readArtifactText } from './model-predictors';
@@ -15,17 +16,10 @@ import { exportOnnxModel, ONNX_EXPORT_VERSION } from './onnx/export-onnx-model';
 export const MODEL_DOWNLOAD_FORMATS = ['json', 'onnx'] as const;
 export type ModelDownloadFormat = (typeof MODEL_DOWNLOAD_FORMATS)[number];
 
-/** How long a download link stays valid. */
-export const MODEL_DOWNLOAD_SECONDS = 300;
+/** How long a download link stays valid (as every download's). */
+export const MODEL_DOWNLOAD_SECONDS = DOWNLOAD_LINK_SECONDS;
 
-export interface ModelDownload {
-  url: string;
-  expiresAt: string;
-  fileName: string;
-  sha256: string | null;
-  sizeBytes: number | null;
-  format: ModelDownloadFormat;
-}
+export type ModelDownload = DownloadLink & { format: ModelDownloadFormat };
 
 export interface DownloadModelDeps {
   db: Database;
@@ -134,14 +128,6 @@ export async function downloadModel(
   const model = await getModel(deps.db, caller, modelId);
   const object = format === 'onnx' ? await onnxObjectOf(deps, model) : await jsonObjectOf(deps, model);
   const fileName = modelFileName(model.name, model.version, format);
-  const expiresAt = new Date(deps.clock.now().getTime() + MODEL_DOWNLOAD_SECONDS * 1000);
-  const url = await deps.blobs.presignGet(object.key, MODEL_DOWNLOAD_SECONDS, { downloadName: fileName });
-  return {
-    url,
-    expiresAt: expiresAt.toISOString(),
-    fileName,
-    sha256: object.sha256,
-    sizeBytes: object.sizeBytes,
-    format,
-  };
+  const link = await downloadLink(deps, { ...object, fileName, fallbackName: fileName });
+  return { ...link, format };
 }

@@ -126,6 +126,12 @@ const resourceFixtures: Record<string, Fixture> = {
     });
     return jobId;
   },
+  // The jobId fixture's export node and the port it writes its file on (for the output download).
+  nodeId: async (ctx) => {
+    await ctx.id('jobId');
+    return 'copy';
+  },
+  port: async () => 'file',
   experimentId: async (ctx) =>
     String(
       (await postJson(ctx, '/experiments', { name: 'matrix experiment', objectiveMetric: 'accuracy' }))['id'],
