@@ -32,6 +32,7 @@ const DOMAIN_TABLES = [
   'job_nodes',
   'models',
   'model_aliases',
+  'model_name_versions',
   'prediction_usage',
   'experiments',
   'experiment_runs',

@@ -220,7 +220,8 @@ describe('model registry', () => {
       resource_id: v2.id,
       changes: { name, version: 2, aliases: ['production'] },
     });
-    // The remaining version keeps its number.
+    // The remaining version keeps its number, and the deleted one's is never handed out again.
     expect((await getModel(db, context.caller, v1.id)).version).toBe(1);
+    expect((await register(alice, name)).version).toBe(3);
   });
 });
