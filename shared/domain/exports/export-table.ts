@@ -1,5 +1,21 @@
-import { z } from 'zod';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { SqlEngine } from '../../ports/sql-engine.port';
+import {
+  countParquetRows,
+  describeParquet,
+  openExportSource,
+  removeStaging,
+  type ExportSource,
+} from './formats/export-source';
+import { describeWrittenFile, type ExportedFile } from './formats/exported-files';
+import { exportBaseName, type ExportFormat, type ExportOptions } from './formats/export-options';
+import { writeCsv, writeJson, writeParquet } from './formats/flat-files';
+import { writeHuggingface } from './formats/huggingface-layout';
+import { planLayout } from './formats/layout-plan';
+import { writePytorch } from './formats/pytorch-layout';
+import { writeTensorflow } from './formats/tensorflow-layout';
+import type { WrittenLayout } from './formats/written-layout';
 
 /**
  * Writes one table (a local Parquet file) as a downloadable export in one of seven layouts: a
@@ -16,61 +32,19 @@ import type { SqlEngine } from '../../ports/sql-engine.port';
  * features, more classes than allowed…) throw a `ValidationError` with an `EXPORT.*` code and a
  * message written for the user; any other error is internal.
  */
-
-export const EXPORT_FORMATS = [
-  'csv',
-  'json',
-  'jsonl',
-  'parquet',
-  'huggingface',
-  'pytorch',
-  'tensorflow',
-] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** How a label column is turned into targets: class indices (with their names) or numbers. */
-export const LABEL_TASKS = ['classification', 'regression'] as const;
-export type LabelTask = (typeof LABEL_TASKS)[number];
-
-/** Options of every format; `exportOptionsSchema(format)` accepts only the ones its format reads. */
-export interface ExportOptions {
-  /**
-   * Base name of the export, sanitised (no folders, no extension; letters, digits, `.`, `_`, `-`):
-   * csv/json/jsonl/parquet write `<fileName>.<ext>`; the layouts name their dataset with it.
-   */
-  fileName: string;
-  /** csv: prefix text cells that a spreadsheet would run as a formula with `'` (default true). */
-  neutraliseFormulas?: boolean;
-  /** csv: one character between cells (default `,`). */
-  delimiter?: string;
-  /** Layouts: the column holding the targets (the label); the others are features. */
-  labelColumn?: string;
-  /**
-   * Layouts: classification writes class indices (sorted class names in the metadata);
-   * regression writes numbers. Default: classification for text, boolean and integer labels,
-   * regression for other numbers.
-   */
-  task?: LabelTask;
-  /** Layouts: a column whose values name each row's split (`train`, `test`, …); not exported itself. */
-  splitColumn?: string;
-  /** Layouts: a seeded random train/test split (the same rows as the `table.split` node with the same seed). */
-  split?: { testFraction: number; seed: number };
-  /** huggingface, tensorflow: files per split (default 1). */
-  shards?: number;
-  /** pytorch: standardise features with the train split's mean and standard deviation (default false). */
-  normalise?: boolean;
-}
-
-export interface ExportedFile {
-  /** Path below `outDir`, with `/` separators (`data/train-00000-of-00001.parquet`). */
-  relativePath: string;
-  bytes: number;
-  /** Hex SHA-256 of the file's bytes. */
-  sha256: string;
-  /** Rows (examples) the file holds, for data files. */
-  rows?: number;
-  contentType: string;
-}
+export {
+  EXPORT_FORMATS,
+  LABEL_TASKS,
+  MAX_EXPORT_SHARDS,
+  exportBaseName,
+  exportOptionsSchema,
+  exportSpecSchema,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportSpec,
+  type LabelTask,
+} from './formats/export-options';
+export type { ExportedFile } from './formats/exported-files';
 
 export interface ExportResult {
   files: ExportedFile[];
@@ -91,125 +65,71 @@ export interface ExportTableInput {
   batchRows?: number;
 }
 
-/** The largest number of shards a split may be cut into. */
-export const MAX_EXPORT_SHARDS = 1_024;
-
-const columnName = z.string().min(1).max(255);
-
-const fileNameSchema = z
-  .string()
-  .max(1_000)
-  .optional()
-  .transform((name) => exportBaseName(name))
-  .describe('Base name of the export; folders and extensions are removed, other characters become `_`.');
-
-const delimiterSchema = z
-  .string()
-  .length(1)
-  .refine((d) => !['"', "'", '\r', '\n'].includes(d) && !/[A-Za-z0-9]/.test(d), {
-    message:
-      'use one punctuation character or tab as the delimiter (not a quote, letter, digit or line break)',
-  });
-
-const layoutFields = {
-  fileName: fileNameSchema,
-  labelColumn: columnName.optional(),
-  task: z.enum(LABEL_TASKS).optional(),
-  splitColumn: columnName.optional(),
-  split: z
-    .object({
-      testFraction: z.number().gt(0).lt(1),
-      seed: z.number().int().min(0).max(2_147_483_647).default(42),
-    })
-    .strict()
-    .optional(),
-};
-
-const layoutChecks = <
-  T extends {
-    labelColumn?: string | undefined;
-    splitColumn?: string | undefined;
-    split?: unknown;
-    task?: unknown;
-  },
->(
-  schema: z.ZodType<T>,
-) =>
-  schema
-    .refine((o) => !(o.splitColumn !== undefined && o.split !== undefined), {
-      message: 'give splitColumn or split, not both',
-      path: ['split'],
-    })
-    .refine((o) => o.labelColumn === undefined || o.labelColumn !== o.splitColumn, {
-      message: 'the label column cannot also be the split column',
-      path: ['splitColumn'],
-    })
-    .refine((o) => o.task === undefined || o.labelColumn !== undefined, {
-      message: 'task needs a labelColumn',
-      path: ['task'],
-    });
-
-const shardsSchema = z.number().int().min(1).max(MAX_EXPORT_SHARDS).default(1);
-
-const csvOptions = z
-  .object({
-    fileName: fileNameSchema,
-    neutraliseFormulas: z.boolean().default(true),
-    delimiter: delimiterSchema.default(','),
-  })
-  .strict();
-const fileOnlyOptions = z.object({ fileName: fileNameSchema }).strict();
-const huggingfaceOptions = layoutChecks(z.object({ ...layoutFields, shards: shardsSchema }).strict());
-const pytorchOptions = layoutChecks(
-  z.object({ ...layoutFields, normalise: z.boolean().default(false) }).strict(),
-);
-const tensorflowOptions = layoutChecks(z.object({ ...layoutFields, shards: shardsSchema }).strict());
-
-const OPTION_SCHEMAS = {
-  csv: csvOptions,
-  json: fileOnlyOptions,
-  jsonl: fileOnlyOptions,
-  parquet: fileOnlyOptions,
-  huggingface: huggingfaceOptions,
-  pytorch: pytorchOptions,
-  tensorflow: tensorflowOptions,
-} satisfies { [F in ExportFormat]: z.ZodType<ExportOptions> };
-
-/** The options `format` accepts, with their defaults applied (`{}` is valid for every format). */
-export function exportOptionsSchema(format: ExportFormat): z.ZodType<ExportOptions> {
-  return OPTION_SCHEMAS[format];
-}
-
-/** `{ format, options }` in one schema, discriminated on the format (for request bodies). */
-export const exportSpecSchema = z.discriminatedUnion('format', [
-  z.object({ format: z.literal('csv'), options: csvOptions.prefault({}) }).strict(),
-  z.object({ format: z.literal('json'), options: fileOnlyOptions.prefault({}) }).strict(),
-  z.object({ format: z.literal('jsonl'), options: fileOnlyOptions.prefault({}) }).strict(),
-  z.object({ format: z.literal('parquet'), options: fileOnlyOptions.prefault({}) }).strict(),
-  z.object({ format: z.literal('huggingface'), options: huggingfaceOptions.prefault({}) }).strict(),
-  z.object({ format: z.literal('pytorch'), options: pytorchOptions.prefault({}) }).strict(),
-  z.object({ format: z.literal('tensorflow'), options: tensorflowOptions.prefault({}) }).strict(),
-]);
-export type ExportSpec = z.output<typeof exportSpecSchema>;
-
-/**
- * A safe base name: the last path segment, without an export extension, with characters other
- * than letters, digits, `.`, `_` and `-` replaced by `_`; `data` when nothing is left.
- */
-export function exportBaseName(name: string | undefined): string {
-  const segment = (name ?? '').split(/[/\\]/).pop() ?? '';
-  const stem = segment.replace(/\.(csv|json|jsonl|ndjson|parquet|zip|tar|gz|tgz|npy|tfrecord)$/i, '');
-  const cleaned = stem
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/^[._-]+/, '')
-    .replace(/[._-]+$/, '')
-    .slice(0, 100);
-  return cleaned.length > 0 ? cleaned : 'data';
-}
+const DEFAULT_BATCH_ROWS = 65_536;
+/** The share of progress the writing itself takes; planning and checksums take the rest. */
+const WRITING = { from: 0.1, to: 0.95 };
 
 /** Writes the table at `parquetPath` under `outDir` in `format`. */
 export async function exportTable(engine: SqlEngine, input: ExportTableInput): Promise<ExportResult> {
-  void engine;
-  void input;
-  throw new Error('exportTable: format writers are not available yet');
+  const options = { ...input.options, fileName: exportBaseName(input.options.fileName) };
+  const report = (fraction: number) => input.onProgress?.(Math.min(1, Math.max(0, fraction)));
+  const writing = (fraction: number) => report(WRITING.from + (WRITING.to - WRITING.from) * fraction);
+  const batchRows = input.batchRows ?? DEFAULT_BATCH_ROWS;
+  await requireInsertionOrder(engine);
+  await mkdir(input.outDir, { recursive: true });
+  const stagingDir = path.join(input.outDir, STAGING_FOLDER);
+  let written: WrittenLayout;
+  try {
+    report(0);
+    if (FLAT_FORMATS.has(input.format)) {
+      const source: ExportSource = {
+        path: input.parquetPath,
+        columns: await describeParquet(engine, input.parquetPath),
+        rows: await countParquetRows(engine, input.parquetPath),
+      };
+      written = await writeFlat(engine, input.format, source, input.outDir, options);
+    } else {
+      await mkdir(stagingDir, { recursive: true });
+      const source = await openExportSource(engine, input.parquetPath, stagingDir);
+      const plan = await planLayout(engine, source, options, stagingDir);
+      report(WRITING.from);
+      if (input.format === 'huggingface')
+        written = await writeHuggingface(engine, plan, input.outDir, options, writing);
+      else if (input.format === 'pytorch')
+        written = await writePytorch(engine, plan, input.outDir, options, writing, batchRows);
+      else written = await writeTensorflow(engine, plan, input.outDir, options, writing, batchRows);
+    }
+  } finally {
+    await removeStaging(stagingDir);
+  }
+  report(WRITING.to);
+  const files: ExportedFile[] = [];
+  for (const file of written.files) files.push(await describeWrittenFile(input.outDir, file));
+  report(1);
+  return {
+    files,
+    rows: written.rows,
+    metadata: { format: input.format, fileName: options.fileName, ...written.metadata },
+  };
+}
+
+const STAGING_FOLDER = '.export-staging';
+const FLAT_FORMATS: ReadonlySet<ExportFormat> = new Set(['csv', 'json', 'jsonl', 'parquet']);
+
+function writeFlat(
+  engine: SqlEngine,
+  format: ExportFormat,
+  source: ExportSource,
+  outDir: string,
+  options: ExportOptions,
+): Promise<WrittenLayout> {
+  if (format === 'csv') return writeCsv(engine, source, outDir, options);
+  if (format === 'parquet') return writeParquet(engine, source, outDir, options);
+  return writeJson(engine, source, outDir, options, format === 'jsonl');
+}
+
+/** Batches and shards are cut by row position and COPY writes rows as read: order must hold. */
+async function requireInsertionOrder(engine: SqlEngine): Promise<void> {
+  const [row] = await engine.query(`SELECT current_setting('preserve_insertion_order') AS kept`);
+  if (row?.['kept'] !== true) throw new Error('exportTable needs an engine that preserves insertion order');
 }
