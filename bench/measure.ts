@@ -24,6 +24,9 @@ async function measure(): Promise<MeasurementResult> {
     case 'prediction-batch':
     case 'prediction-onnx':
       return (await import('./prediction/measure-prediction')).measurePrediction(request);
+    case 'prediction-node-input':
+    case 'prediction-node':
+      return (await import('./prediction/measure-prediction-node')).measurePredictionNode(request);
   }
 }
 

@@ -64,4 +64,14 @@ export class MeasurementFailures {
     this.#count += 1;
     console.log(`  ${what}: MEASUREMENT FAILED: ${error instanceof Error ? error.message : String(error)}`);
   }
+
+  /** `work`'s result, or null when it failed (then recorded). */
+  async attempt<T>(what: string, work: () => Promise<T>): Promise<T | null> {
+    try {
+      return await work();
+    } catch (error) {
+      this.record(what, error);
+      return null;
+    }
+  }
 }

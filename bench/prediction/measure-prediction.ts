@@ -38,7 +38,9 @@ import type {
  * predictor over a batch of rows, and the sizes of tree ensembles' artifacts as JSON and as ONNX.
  * Rows are built before any clock starts.
  */
-export function measurePrediction(request: PredictionRequest): PredictionResult {
+export function measurePrediction(
+  request: Extract<PredictionRequest, { kind: 'prediction-train' | 'prediction-batch' | 'prediction-onnx' }>,
+): PredictionResult {
   switch (request.kind) {
     case 'prediction-train':
       return trainModel(request);

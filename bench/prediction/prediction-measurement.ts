@@ -22,6 +22,20 @@ export type PredictionRequest =
       /** Training rows of each ensemble. */
       rows: number;
       learners: ('hist_gradient_boosting' | 'random_forest')[];
+    }
+  | {
+      kind: 'prediction-node-input';
+      dataDir: string;
+      /** Rows of the Parquet file written (the training split repeated). */
+      rows: number;
+      parquetPath: string;
+    }
+  | {
+      kind: 'prediction-node';
+      /** Holds the node's objects and scratch directory (removed after). */
+      directory: string;
+      parquetPath: string;
+      artifactPath: string;
     };
 
 export interface PredictionTrainResult {
@@ -61,4 +75,31 @@ export interface PredictionOnnxResult {
   ensembles: OnnxSize[];
 }
 
-export type PredictionResult = PredictionTrainResult | PredictionBatchResult | PredictionOnnxResult;
+export interface PredictionNodeInputResult {
+  kind: 'prediction-node-input';
+  rows: number;
+  bytes: number;
+}
+
+export interface PredictionNodeResult {
+  kind: 'prediction-node';
+  /** Rows the node predicted, and in how many batches. */
+  rows: number;
+  batches: number;
+  /** The node's run, from start to its output stored. */
+  wallMs: number;
+  /** Peak RSS over the run: `step` when the peak was reset before it, else the whole process. */
+  peakRssBytes: number;
+  peakRssScope: 'step' | 'process';
+  /** RSS before the run (modules loaded, the engine open). */
+  startRssBytes: number;
+  /** Accuracy the node scored against the table's labels. */
+  accuracy: number | null;
+}
+
+export type PredictionResult =
+  | PredictionTrainResult
+  | PredictionBatchResult
+  | PredictionOnnxResult
+  | PredictionNodeInputResult
+  | PredictionNodeResult;
