@@ -15,7 +15,7 @@ import { writeHuggingface } from './formats/huggingface-layout';
 import { planLayout } from './formats/layout-plan';
 import { writePytorch } from './formats/pytorch-layout';
 import { writeTensorflow } from './formats/tensorflow-layout';
-import type { WrittenLayout } from './formats/written-layout';
+import type { WriteContext, WrittenLayout } from './formats/written-layout';
 
 /**
  * Writes one table (a local Parquet file) as a downloadable export in one of seven layouts: a
@@ -63,6 +63,11 @@ export interface ExportTableInput {
   onProgress?: (fraction: number) => void;
   /** Rows read per batch by the array and record layouts (default 65,536). */
   batchRows?: number;
+  /**
+   * Once aborted (a deadline, a cancel), the export stops at its next batch or file and rejects
+   * with the signal's reason; the engine's statement in progress is the caller's to interrupt.
+   */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_BATCH_ROWS = 65_536;
@@ -74,7 +79,7 @@ export async function exportTable(engine: SqlEngine, input: ExportTableInput): P
   const options = { ...input.options, fileName: exportBaseName(input.options.fileName) };
   const report = (fraction: number) => input.onProgress?.(Math.min(1, Math.max(0, fraction)));
   const writing = (fraction: number) => report(WRITING.from + (WRITING.to - WRITING.from) * fraction);
-  const batchRows = input.batchRows ?? DEFAULT_BATCH_ROWS;
+  input.signal?.throwIfAborted();
   await requireInsertionOrder(engine);
   await mkdir(input.outDir, { recursive: true });
   const stagingDir = path.join(input.outDir, STAGING_FOLDER);
@@ -93,11 +98,17 @@ export async function exportTable(engine: SqlEngine, input: ExportTableInput): P
       const source = await openExportSource(engine, input.parquetPath, stagingDir);
       const plan = await planLayout(engine, source, options, stagingDir);
       report(WRITING.from);
-      if (input.format === 'huggingface')
-        written = await writeHuggingface(engine, plan, input.outDir, options, writing);
-      else if (input.format === 'pytorch')
-        written = await writePytorch(engine, plan, input.outDir, options, writing, batchRows);
-      else written = await writeTensorflow(engine, plan, input.outDir, options, writing, batchRows);
+      const context: WriteContext = {
+        engine,
+        outDir: input.outDir,
+        options,
+        progress: writing,
+        batchRows: input.batchRows ?? DEFAULT_BATCH_ROWS,
+        signal: input.signal,
+      };
+      if (input.format === 'huggingface') written = await writeHuggingface(context, plan);
+      else if (input.format === 'pytorch') written = await writePytorch(context, plan);
+      else written = await writeTensorflow(context, plan);
     }
   } finally {
     await removeStaging(stagingDir);

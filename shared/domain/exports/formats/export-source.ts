@@ -112,29 +112,29 @@ export async function openExportSource(
 const MAX_BATCH_VALUES = 2_000_000;
 
 /** Rows per batch: at most `batchRows`, and few enough for a batch of `width` columns to stay small. */
-export function rowsPerBatch(batchRows: number, width: number): number {
+function rowsPerBatch(batchRows: number, width: number): number {
   return Math.max(1, Math.min(Math.trunc(batchRows), Math.floor(MAX_BATCH_VALUES / Math.max(1, width))));
 }
 
 /**
- * The rows of `file` in order, `batchRows` at a time, as `select` (a projection list) computes
- * them; each batch is a range of row positions.
+ * The rows of `file` in order, as `select` (a projection list) computes them, in batches of
+ * consecutive row positions: `batchRows` at most, fewer for a wide select (`width` columns).
  */
 export async function* readRowBatches(
-  engine: SqlEngine,
+  read: { engine: SqlEngine; batchRows: number; signal: AbortSignal | undefined },
   file: string,
   rows: number,
   select: string,
-  batchRows: number,
-  params: readonly SqlScalar[] = [],
+  width: number,
 ): AsyncGenerator<{ offset: number; columns: SqlScalar[][] }> {
-  const at = params.length;
-  for (let offset = 0; offset < rows; offset += batchRows) {
-    const end = Math.min(rows, offset + batchRows);
-    const columns = await engine.columns(
+  const step = rowsPerBatch(read.batchRows, width);
+  for (let offset = 0; offset < rows; offset += step) {
+    read.signal?.throwIfAborted();
+    const end = Math.min(rows, offset + step);
+    const columns = await read.engine.columns(
       `SELECT ${select} FROM ${readParquetSql(file, { rowNumbers: true })}
-       WHERE ${ROW_NUMBER} >= $${at + 1} AND ${ROW_NUMBER} < $${at + 2} ORDER BY ${ROW_NUMBER}`,
-      [...params, offset, end],
+       WHERE ${ROW_NUMBER} >= $1 AND ${ROW_NUMBER} < $2 ORDER BY ${ROW_NUMBER}`,
+      [offset, end],
     );
     const got = columns[0]?.values.length ?? 0;
     if (got !== end - offset) throw new Error(`expected rows ${offset}–${end} of the table, read ${got}`);

@@ -1,12 +1,11 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sqlIdent, sqlString, type SqlEngine } from '../../../ports/sql-engine.port';
-import type { ExportOptions } from './export-options';
+import { sqlIdent, sqlString } from '../../../ports/sql-engine.port';
 import { datasetCard, type CardFeature, type CardSplit } from './dataset-card';
 import { rowRangeSelect, selectAs, type ExportColumn } from './export-source';
 import type { LayoutLabel, LayoutPlan } from './layout-plan';
 import { shardName, shardRanges } from './shards';
-import type { ReportProgress, WrittenFile, WrittenLayout } from './written-layout';
+import type { WriteContext, WrittenFile, WrittenLayout } from './written-layout';
 
 /**
  * The Hugging Face `datasets` layout: `data/{split}-{i}-of-{n}.parquet` shards and a `README.md`
@@ -79,13 +78,8 @@ function cardFeature({ column, dtype }: HfColumn, label: LayoutLabel | null): Ca
     : { name: column.name, dtype };
 }
 
-export async function writeHuggingface(
-  engine: SqlEngine,
-  plan: LayoutPlan,
-  outDir: string,
-  options: ExportOptions,
-  progress: ReportProgress,
-): Promise<WrittenLayout> {
+export async function writeHuggingface(context: WriteContext, plan: LayoutPlan): Promise<WrittenLayout> {
+  const { engine, outDir, options, progress } = context;
   const columns = plan.columns.map((column) => hfColumn(column, plan.label));
   const select = columns.map((c) => selectAs(c.column, c.expression)).join(', ');
   const schemaMetadata = JSON.stringify({
@@ -103,6 +97,7 @@ export async function writeHuggingface(
     const shardFiles: string[] = [];
     let bytes = 0;
     for (const [index, range] of ranges.entries()) {
+      context.signal?.throwIfAborted();
       const relativePath = `data/${shardName(split.name, index, ranges.length)}.parquet`;
       const file = path.join(outDir, relativePath);
       await engine.run(

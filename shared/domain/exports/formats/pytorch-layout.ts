@@ -1,13 +1,12 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sqlIdent, type SqlEngine, type SqlScalar } from '../../../ports/sql-engine.port';
-import type { ExportOptions } from './export-options';
 import { exportRefused, listNames } from './export-errors';
-import { isNumericKind, readRowBatches, rowsPerBatch, type ExportColumn } from './export-source';
+import { isNumericKind, readRowBatches, type ExportColumn } from './export-source';
 import { splitsUnion, type LayoutPlan, type LayoutSplit } from './layout-plan';
 import { NPY_ITEM_BYTES, npyHeader, type NpyDtype } from './npy';
 import { PYTORCH_DATASET_SCRIPT } from './pytorch-dataset-script';
-import type { ReportProgress, WrittenFile, WrittenLayout } from './written-layout';
+import type { WriteContext, WrittenFile, WrittenLayout } from './written-layout';
 
 /**
  * The PyTorch layout: per split `{split}/features.npy` (float32, rows × features) and
@@ -75,14 +74,13 @@ function toNumber(value: SqlScalar | undefined): number {
 }
 
 async function writeSplit(
-  engine: SqlEngine,
+  context: WriteContext,
   plan: LayoutPlan,
   split: LayoutSplit,
-  dir: string,
-  batchRows: number,
   scale: Normalisation | null,
   onRows: (rows: number) => void,
 ): Promise<{ features: string; labels: string | null }> {
+  const dir = context.outDir;
   await mkdir(path.join(dir, split.name), { recursive: true });
   const width = plan.features.length;
   const label = plan.label;
@@ -105,13 +103,7 @@ async function writeSplit(
           ]
         : []),
     ].join(', ');
-    for await (const batch of readRowBatches(
-      engine,
-      split.path,
-      split.rows,
-      select,
-      rowsPerBatch(batchRows, width + 1),
-    )) {
+    for await (const batch of readRowBatches(context, split.path, split.rows, select, width + 1)) {
       const rows = batch.columns[0]?.length ?? 0;
       const block = new DataView(new ArrayBuffer(rows * width * 4));
       for (let c = 0; c < width; c += 1) {
@@ -144,14 +136,8 @@ async function writeSplit(
   return { features: featuresPath, labels: labelsPath };
 }
 
-export async function writePytorch(
-  engine: SqlEngine,
-  plan: LayoutPlan,
-  outDir: string,
-  options: ExportOptions,
-  progress: ReportProgress,
-  batchRows: number,
-): Promise<WrittenLayout> {
+export async function writePytorch(context: WriteContext, plan: LayoutPlan): Promise<WrittenLayout> {
+  const { engine, outDir, options, progress } = context;
   requireNumericFeatures(plan.features);
   const scale = options.normalise ? await normalisation(engine, plan) : null;
   const total = plan.splits.reduce((sum, split) => sum + split.rows, 0);
@@ -159,7 +145,7 @@ export async function writePytorch(
   const files: WrittenFile[] = [];
   const splits: Record<string, { rows: number; features: string; labels: string | null }> = {};
   for (const split of plan.splits) {
-    const written = await writeSplit(engine, plan, split, outDir, batchRows, scale, (rows) => {
+    const written = await writeSplit(context, plan, split, scale, (rows) => {
       done += rows;
       progress(total === 0 ? 1 : done / total);
     });

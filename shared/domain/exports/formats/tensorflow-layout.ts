@@ -1,13 +1,12 @@
 import { mkdir, open, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { sqlIdent, type SqlEngine, type SqlScalar } from '../../../ports/sql-engine.port';
-import type { ExportOptions } from './export-options';
-import { readRowBatches, rowsPerBatch, type ExportColumn } from './export-source';
+import { readRowBatches, type ExportColumn } from './export-source';
 import { splitsUnion, type LayoutLabel, type LayoutPlan } from './layout-plan';
 import { shardName, shardRanges } from './shards';
 import { ExampleEncoder, type ExampleFeatureKind, type ExampleValue } from './tf-example';
 import { tfRecordFrame } from './tfrecord';
-import type { ReportProgress, WrittenFile, WrittenLayout } from './written-layout';
+import type { WriteContext, WrittenFile, WrittenLayout } from './written-layout';
 
 /**
  * The TensorFlow layout: `data/{split}-{i}-of-{n}.tfrecord` shards of `tf.train.Example`s (one
@@ -72,14 +71,8 @@ async function nullableIntegers(engine: SqlEngine, plan: LayoutPlan): Promise<Se
   return new Set(integral.filter((_, i) => Number(row?.[`n${i}`] ?? 0) > 0).map((c) => c.source));
 }
 
-export async function writeTensorflow(
-  engine: SqlEngine,
-  plan: LayoutPlan,
-  outDir: string,
-  options: ExportOptions,
-  progress: ReportProgress,
-  batchRows: number,
-): Promise<WrittenLayout> {
+export async function writeTensorflow(context: WriteContext, plan: LayoutPlan): Promise<WrittenLayout> {
+  const { engine, outDir, options, progress } = context;
   const nullable = await nullableIntegers(engine, plan);
   const columns = plan.columns.map((column) => tfColumn(column, plan.label, nullable));
   const encoder = new ExampleEncoder(columns.map((c) => ({ key: c.column.name, kind: c.kind })));
@@ -96,13 +89,7 @@ export async function writeTensorflow(
     let shard = 0;
     let handle: FileHandle = await open(path.join(outDir, names[0] ?? ''), 'w');
     try {
-      for await (const batch of readRowBatches(
-        engine,
-        split.path,
-        split.rows,
-        select,
-        rowsPerBatch(batchRows, columns.length),
-      )) {
+      for await (const batch of readRowBatches(context, split.path, split.rows, select, columns.length)) {
         const rows = batch.columns[0]?.length ?? 0;
         let frames: Uint8Array[] = [];
         for (let r = 0; r < rows; r += 1) {

@@ -161,6 +161,27 @@ describe('exportTable', () => {
     }
   });
 
+  it('stops at the next batch once its signal is aborted, and removes its staging', async () => {
+    const controller = new AbortController();
+    const attempt = ws.exportAs(
+      'aborted',
+      'SELECT range AS id, range % 2 AS label FROM range(5000)',
+      'tensorflow',
+      { labelColumn: 'label', split: { testFraction: 0.5 } },
+      {
+        batchRows: 500,
+        onProgress: (fraction) => {
+          if (fraction > 0.2) controller.abort(new Error('the export ran out of time'));
+        },
+        signal: controller.signal,
+      },
+    );
+    await expect(attempt).rejects.toThrow('the export ran out of time');
+    const left = await readdir(ws.outDir('aborted'), { recursive: true });
+    expect(left.filter((name) => name.includes('staging'))).toEqual([]);
+    expect(left.filter((name) => name.startsWith('data/test'))).toEqual([]);
+  });
+
   describe('csv', () => {
     it('neutralises text cells a spreadsheet would run as formulas, and leaves numbers alone', async () => {
       const { outDir, result } = await ws.exportAs('cells', cellsSelect(), 'csv', { fileName: 'cells' });

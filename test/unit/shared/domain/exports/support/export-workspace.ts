@@ -31,7 +31,7 @@ export interface ExportWorkspace {
     select: string,
     format: ExportFormat,
     options?: unknown,
-    more?: Pick<ExportTableInput, 'batchRows' | 'onProgress'> & { engine?: SqlEngine },
+    more?: Pick<ExportTableInput, 'batchRows' | 'onProgress' | 'signal'> & { engine?: SqlEngine },
   ): Promise<{ table: string; outDir: string; result: ExportResult }>;
   close(): Promise<void>;
 }
@@ -63,6 +63,7 @@ export async function openExportWorkspace(): Promise<ExportWorkspace> {
         options: exportOptionsSchema(format).parse(options),
         ...(more.batchRows === undefined ? {} : { batchRows: more.batchRows }),
         ...(more.onProgress === undefined ? {} : { onProgress: more.onProgress }),
+        ...(more.signal === undefined ? {} : { signal: more.signal }),
       });
       return { table: parquetPath, outDir: outDir(name), result };
     },
