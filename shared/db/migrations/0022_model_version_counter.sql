@@ -20,7 +20,16 @@ SELECT set_config('pipeweave.role', current_setting('pipeweave.migration_role'),
 
 CREATE OR REPLACE FUNCTION models_assign_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+  existing integer;
 BEGIN
+  -- A retried registration of a model that exists inserts nothing (ON CONFLICT): it takes no
+  -- new number either, only the one it has (NOT NULL is checked before the conflict is).
+  SELECT version INTO existing FROM models WHERE id = NEW.id;
+  IF FOUND THEN
+    NEW.version := existing;
+    RETURN NEW;
+  END IF;
   IF NEW.version IS NULL THEN
     INSERT INTO model_name_versions AS counter (user_id, name, last_version)
     VALUES (NEW.user_id, NEW.name, 1)
