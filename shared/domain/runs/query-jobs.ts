@@ -2,7 +2,7 @@ import { withOwner, type Owner } from '../../db/owner-filter';
 import type { JobStatus } from '../../db/schema';
 import { NotFoundError } from '../../kernel/app-error';
 import type { Database } from '../../db/database';
-import { toPage } from '../../db/page-cursor';
+import { decodeCursor, toPage } from '../../db/page-cursor';
 import type { Job, JobNode } from './job-records';
 import { findJob, listJobNodes, listJobs } from './job-repository';
 import { listJobResults, type JobResult } from './job-result-repository';
@@ -54,6 +54,8 @@ export async function listCallerJobResults(
   jobId: string,
   page: { cursor?: string | undefined; limit: number },
 ): Promise<{ items: JobResult[]; nextCursor: string | null }> {
+  // A cursor we did not issue is a 400 whatever the job: the request is checked before the data.
+  if (page.cursor !== undefined) decodeCursor(page.cursor);
   return withOwner(db, caller, async (trx) => {
     const job = await findJob(trx, jobId, { ownerId: caller.userId });
     if (!job) throw new NotFoundError('Job', jobId);

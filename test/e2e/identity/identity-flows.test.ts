@@ -23,7 +23,8 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'pw-identity-'));
-  platform = await startLocalPlatform({ dataDir, port: 0 });
+  // No welcome credits: balances and ledgers here start empty, and purged accounts have no ledger.
+  platform = await startLocalPlatform({ dataDir, port: 0, env: { PW_SIGNUP_CREDITS: '0' } });
 });
 afterAll(async () => {
   await platform?.stop();
