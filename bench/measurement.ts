@@ -79,21 +79,33 @@ export function measureInChild<R extends MeasurementRequest>(
   request: R,
   onChild: (child: ChildProcess | undefined) => void,
 ): Promise<Extract<MeasurementResult, { kind: R['kind'] }>> {
+  return measureInChildProcess<R, MeasurementResult>(CHILD_ENTRY, request, onChild);
+}
+
+/**
+ * The same for any child entry (`entry` reads the request as JSON in its first argument and sends
+ * back one result with the request's `kind` over IPC): a benchmark with measurements of its own.
+ */
+export function measureInChildProcess<R extends { kind: string }, T extends { kind: string }>(
+  entry: string,
+  request: R,
+  onChild: (child: ChildProcess | undefined) => void,
+): Promise<Extract<T, { kind: R['kind'] }>> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD_ENTRY, [JSON.stringify(request)], {
+    const child = fork(entry, [JSON.stringify(request)], {
       execArgv: [...process.execArgv, '--openssl-legacy-provider'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     onChild(child);
-    let result: MeasurementResult | undefined;
-    child.on('message', (message: MeasurementResult) => {
+    let result: T | undefined;
+    child.on('message', (message: T) => {
       result = message;
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       onChild(undefined);
       if (result && result.kind === request.kind && code === 0) {
-        resolve(result as Extract<MeasurementResult, { kind: R['kind'] }>);
+        resolve(result as Extract<T, { kind: R['kind'] }>);
       } else {
         reject(
           new Error(

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { WORKER_SETTINGS } from '../infra/aws/stacks/ingestion-stack';
 import { CleanupStack } from './cleanup-stack';
 import { generateCsv, type CsvShape } from './generate-csv';
+import { runExports } from './exports/run-exports';
 import { runLearning } from './learning/run-learning';
 import { runPrediction } from './prediction/run-prediction';
 import {
@@ -35,11 +36,16 @@ import { RESULTS_PATH, writeResults } from './write-results';
  * Then the prediction benchmark (prediction/run-prediction.ts): a 100-tree model's artifact
  * predicting in process (rows/s), and online over the local platform's authenticated predict
  * route against a bare node:http server with the same predictor (latency, req/s), each figure
- * against its goal. The figures go to bench/results/latest.json.
+ * against its goal.
+ *
+ * Then the exports benchmark (exports/run-exports.ts): a 1,000,000-row × 20-column table exported
+ * to each format with the exports worker's engine settings, each against DuckDB's own COPY of the
+ * table to Parquet in the same run, and its peak RSS against its goal. The figures go to
+ * bench/results/latest.json.
  *
  *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; ingestion well under 30 s, learning minutes)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
- *   npm run bench -- --only learning                 (or ingestion, prediction: one benchmark alone)
+ *   npm run bench -- --only learning                 (or ingestion, prediction, exports: one benchmark alone)
  *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
@@ -51,7 +57,7 @@ const rows = Number(env.BENCH_ROWS ?? 200_000);
 const columns = Number(env.BENCH_COLS ?? 10);
 const large = env.BENCH_LARGE === '1';
 const python = env.BENCH_PYTHON ?? '/usr/bin/python3';
-const BENCHMARKS = ['ingestion', 'learning', 'prediction'] as const;
+const BENCHMARKS = ['ingestion', 'learning', 'prediction', 'exports'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const only = parseOnly(process.argv.slice(2));
 const selected = (benchmark: Benchmark): boolean => only === undefined || only === benchmark;
@@ -96,6 +102,10 @@ try {
   if (selected('prediction') && !stopping)
     results['prediction'] = await runWithDataDir('pw-bench-prediction-', (dataDir) =>
       runPrediction({ measure, onChild: trackChild, cleanup, dataDir }),
+    );
+  if (selected('exports') && !stopping)
+    results['exports'] = await runWithDataDir('pw-bench-exports-', (dataDir) =>
+      runExports({ onChild: trackChild, stopping: () => stopping, dataDir }),
     );
 } catch (error) {
   failed = true;

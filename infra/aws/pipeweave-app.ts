@@ -1,11 +1,13 @@
 import type { App, Environment, StackProps } from 'aws-cdk-lib';
 import { apiGroups, apiRoutes } from '../../functions/api/routes';
-import { QUEUE_MODALITIES, type QueueModality } from '../../shared/kernel/modality';
+import { QUEUE_MODALITIES } from '../../shared/kernel/modality';
+import { EXPORTS_QUEUE, type WorkQueue } from '../../shared/kernel/work-queues';
 import type { RouteSpec } from '../../shared/http/route';
 import { resourceNames } from './naming';
 import { ApiStack } from './stacks/api-stack';
 import { BillingStack } from './stacks/billing-stack';
 import { DataStack, NODE_SUBNETS } from './stacks/data-stack';
+import { ExportsStack } from './stacks/exports-stack';
 import { IngestionStack } from './stacks/ingestion-stack';
 import { PipelinesStack } from './stacks/pipelines-stack';
 import { SchedulesStack } from './stacks/schedules-stack';
@@ -32,6 +34,7 @@ export interface PipeWeaveAppOptions {
 export interface PipeWeaveStacks {
   data: DataStack;
   ingestion: IngestionStack;
+  exports: ExportsStack;
   pipelines: PipelinesStack;
   schedules: SchedulesStack;
   billing: BillingStack;
@@ -68,6 +71,14 @@ export function buildPipeWeaveApp(app: App, options: PipeWeaveAppOptions = {}): 
   // The bucket is imported by name there, which CloudFormation cannot see as a dependency.
   ingestion.addStackDependency(data, 'S3 notifications are attached to the data bucket');
 
+  const exportsStack = new ExportsStack(app, `${prefix}-Exports`, {
+    ...common,
+    description: 'PipeWeave exports: exports queue with DLQ, exports worker, daily sweep',
+    names,
+    database,
+    ...(options.alarmTopicArn ? { alarmTopicArn: options.alarmTopicArn } : {}),
+  });
+
   const pipelines = new PipelinesStack(app, `${prefix}-Pipelines`, {
     ...common,
     description: 'PipeWeave pipeline runs: run-pipeline state machine, node runner, Fargate node task',
@@ -96,9 +107,12 @@ export function buildPipeWeaveApp(app: App, options: PipeWeaveAppOptions = {}): 
 
   const routes = options.api?.routes ?? apiRoutes;
   const groups = options.api?.groups ?? apiGroups;
-  const queues = Object.fromEntries(
-    QUEUE_MODALITIES.map((modality) => [modality, ingestion.modalities[modality].queue]),
-  ) as Record<QueueModality, (typeof ingestion.modalities)[QueueModality]['queue']>;
+  const queues = {
+    ...Object.fromEntries(
+      QUEUE_MODALITIES.map((modality) => [modality, ingestion.modalities[modality].queue]),
+    ),
+    [EXPORTS_QUEUE]: exportsStack.queue,
+  } as Record<WorkQueue, ExportsStack['queue']>;
   const api = new ApiStack(app, `${prefix}-Api`, {
     ...common,
     description: 'PipeWeave HTTP API: one function per API group, Stripe webhooks',
@@ -114,5 +128,5 @@ export function buildPipeWeaveApp(app: App, options: PipeWeaveAppOptions = {}): 
   });
   api.addStackDependency(pipelines, 'API groups start run-pipeline executions by name');
 
-  return { data, ingestion, pipelines, schedules, billing, api };
+  return { data, ingestion, exports: exportsStack, pipelines, schedules, billing, api };
 }

@@ -1,6 +1,9 @@
 import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
 import { openDuckDbEngine } from '../../shared/adapters/duckdb/duckdb-sql-engine';
 import { QUEUE_MODALITIES, type QueueModality } from '../../shared/kernel/modality';
+import { EXPORTS_QUEUE, type WorkQueue } from '../../shared/kernel/work-queues';
+import { EXPORT_MAX_RECEIVE_COUNT, makeExportWorker } from '../../shared/domain/exports/export-worker';
+import { EXPORT_WORKER_TIMEOUT_SECONDS } from '../../shared/domain/exports/run-export';
 import {
   DEFAULT_MAX_RECEIVE_COUNT,
   makeIngestionWorker,
@@ -11,7 +14,7 @@ import type { Services } from '../../shared/ports/services';
 /** What the local queues offer a consumer (infra/local/local-queues.ts `attachConsumer`). */
 export interface ConsumerHost {
   attachConsumer(
-    queue: QueueModality,
+    queue: WorkQueue,
     handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>,
     options: { batchSize?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number },
   ): void;
@@ -28,7 +31,10 @@ const LOCAL_BATCH_SIZE: Record<QueueModality, number> = {
   seismic: 1,
 };
 
-/** Attaches every modality worker to its local queue, the way SQS event sources drive them in AWS. */
+/**
+ * Attaches every modality worker and the exports worker to their local queues, the way SQS event
+ * sources drive them in AWS.
+ */
 export function attachLocalWorkers(services: Services, host: ConsumerHost): void {
   for (const modality of QUEUE_MODALITIES) {
     const handler = makeIngestionWorker(() => services, {
@@ -42,4 +48,13 @@ export function attachLocalWorkers(services: Services, host: ConsumerHost): void
       maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
     });
   }
+  host.attachConsumer(
+    EXPORTS_QUEUE,
+    makeExportWorker(() => services, { openEngine: openDuckDbEngine }),
+    {
+      batchSize: 1,
+      visibilityTimeoutSeconds: EXPORT_WORKER_TIMEOUT_SECONDS,
+      maxReceiveCount: EXPORT_MAX_RECEIVE_COUNT,
+    },
+  );
 }

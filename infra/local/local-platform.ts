@@ -269,6 +269,16 @@ async function wireLocalFunctions(
 ): Promise<{ onObjectCreated: (event: S3Event) => Promise<void>; onProductSchedule: ScheduledHandler }> {
   const { attachLocalWorkers } = await import('./attach-local-workers');
   attachLocalWorkers(services, parts.queues);
+  // The queues live in memory: exports left unfinished by the last run get their message again.
+  const { requeueUnfinishedExports } = await import('../../shared/domain/exports/sweep-exports');
+  await requeueUnfinishedExports(services);
+  const { makeSweepExportsHandler } =
+    await import('../../functions/schedules/sweep-exports/sweep-exports-handler');
+  const sweepExports = makeSweepExportsHandler(() => services);
+  // AWS runs it daily with the other sweeps (Aurora may pause); on one machine every minute.
+  parts.scheduler.addFixedSchedule('sweep-exports', 'rate(1 minute)', async (event) => {
+    await sweepExports(event);
+  });
   const { makeObjectCreatedHandler } =
     await import('../../functions/ingest/object-created/object-created-handler');
   const objectCreated = makeObjectCreatedHandler(() => services);

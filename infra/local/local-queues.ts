@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { QUEUE_MODALITIES, type QueueModality } from '../../shared/kernel/modality';
+import { WORK_QUEUES, type WorkQueue } from '../../shared/kernel/work-queues';
 import { PayloadTooLargeError, ValidationError } from '../../shared/kernel/app-error';
 import type { Logger } from '../../shared/observability/logger';
 import { systemClock, type Clock } from '../../shared/kernel/clock.port';
@@ -14,10 +14,10 @@ import type {
 } from '../../shared/ports/queue.port';
 
 /**
- * In-process queues with the SQS semantics the workers rely on: one queue per modality, each
- * with a dead-letter queue; delays; receive with a visibility timeout and a fresh receipt handle;
- * redelivery when a received message is not deleted in time; a move to the DLQ once a message
- * has been received `maxReceiveCount` times. A consumer attached to a queue is driven like a
+ * In-process queues with the SQS semantics the workers rely on: one queue per modality and one for
+ * exports, each with a dead-letter queue; delays; receive with a visibility timeout and a fresh
+ * receipt handle; redelivery when a received message is not deleted in time; a move to the DLQ
+ * once a message has been received `maxReceiveCount` times. A consumer attached to a queue is driven like a
  * Lambda event source mapping: it receives up to `batchSize` messages, calls the handler with a
  * real-shaped `SQSEvent`, deletes what succeeded and leaves the rest (partial batch failures via
  * `batchItemFailures`; a thrown error fails the whole batch) to come back after the timeout.
@@ -58,7 +58,7 @@ export interface ReceivedMessage {
 }
 
 export interface QueueStats {
-  queue: QueueModality;
+  queue: WorkQueue;
   visible: number;
   inFlight: number;
   delayed: number;
@@ -109,7 +109,7 @@ interface Consumer {
 }
 
 interface QueueState {
-  name: QueueModality;
+  name: WorkQueue;
   messages: StoredMessage[];
   dlq: DeadLetter[];
   consumer: Consumer | undefined;
@@ -123,7 +123,7 @@ export class LocalQueues implements QueuePublisher {
   private readonly region: string;
   private readonly account: string;
   private readonly defaultMaxReceiveCount: number;
-  private readonly queues = new Map<QueueModality, QueueState>();
+  private readonly queues = new Map<WorkQueue, QueueState>();
   private wakeWaiters: (() => void)[] = [];
   private stopped = false;
 
@@ -132,7 +132,7 @@ export class LocalQueues implements QueuePublisher {
     this.region = options.region ?? 'local';
     this.account = options.account ?? '000000000000';
     this.defaultMaxReceiveCount = options.maxReceiveCount ?? 3;
-    for (const name of QUEUE_MODALITIES) {
+    for (const name of WORK_QUEUES) {
       this.queues.set(name, {
         name,
         messages: [],
@@ -145,15 +145,15 @@ export class LocalQueues implements QueuePublisher {
     }
   }
 
-  queueArn(queue: QueueModality): string {
+  queueArn(queue: WorkQueue): string {
     return `arn:aws:sqs:${this.region}:${this.account}:pipeweave-${queue}`;
   }
 
-  deadLetterQueueArn(queue: QueueModality): string {
+  deadLetterQueueArn(queue: WorkQueue): string {
     return `${this.queueArn(queue)}-dlq`;
   }
 
-  async send(queue: QueueModality, body: unknown, options: SendOptions = {}): Promise<SentMessage> {
+  async send(queue: WorkQueue, body: unknown, options: SendOptions = {}): Promise<SentMessage> {
     const message = this.prepare(queue, body, options);
     this.enqueue(queue, [message]);
     return { messageId: message.messageId };
@@ -164,7 +164,7 @@ export class LocalQueues implements QueuePublisher {
    * Entry ids must be unique and match SQS's pattern; an entry whose own size is over the limit is
    * reported in `failed` (the others are sent).
    */
-  async sendBatch(queue: QueueModality, entries: BatchEntry[]): Promise<BatchResult> {
+  async sendBatch(queue: WorkQueue, entries: BatchEntry[]): Promise<BatchResult> {
     this.state(queue);
     if (entries.length === 0) {
       throw new ValidationError('A batch needs at least one entry.', {
@@ -224,7 +224,7 @@ export class LocalQueues implements QueuePublisher {
 
   /** ReceiveMessage: up to `maxMessages` visible messages, hidden for the visibility timeout. */
   receive(
-    queue: QueueModality,
+    queue: WorkQueue,
     options: { maxMessages?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
   ): ReceivedMessage[] {
     const state = this.state(queue);
@@ -251,7 +251,7 @@ export class LocalQueues implements QueuePublisher {
   }
 
   /** DeleteMessage; false when the handle is stale (the message was received again since) or unknown. */
-  deleteMessage(queue: QueueModality, receiptHandle: string): boolean {
+  deleteMessage(queue: WorkQueue, receiptHandle: string): boolean {
     const state = this.state(queue);
     const index = state.messages.findIndex((m) => m.receiptHandle === receiptHandle);
     if (index < 0) return false;
@@ -262,7 +262,7 @@ export class LocalQueues implements QueuePublisher {
 
   /** ChangeMessageVisibility: 0 makes the message visible again at once. */
   changeMessageVisibility(
-    queue: QueueModality,
+    queue: WorkQueue,
     receiptHandle: string,
     visibilityTimeoutSeconds: number,
   ): boolean {
@@ -276,7 +276,7 @@ export class LocalQueues implements QueuePublisher {
   }
 
   /** Messages that reached the DLQ, oldest first (copies). */
-  deadLetters(queue: QueueModality): DeadLetter[] {
+  deadLetters(queue: WorkQueue): DeadLetter[] {
     return this.state(queue).dlq.map((m) => ({
       ...m,
       attributes: { ...m.attributes },
@@ -285,7 +285,7 @@ export class LocalQueues implements QueuePublisher {
   }
 
   /** Attaches the Lambda-style consumer of a queue (one per queue) and starts polling. */
-  attachConsumer(queue: QueueModality, handler: SqsHandler, options: ConsumerOptions = {}): void {
+  attachConsumer(queue: WorkQueue, handler: SqsHandler, options: ConsumerOptions = {}): void {
     const state = this.state(queue);
     if (this.stopped) throw new Error('The local queues are stopped.');
     if (state.consumer) throw new Error(`Queue "${queue}" already has a consumer.`);
@@ -400,10 +400,10 @@ export class LocalQueues implements QueuePublisher {
     await Promise.all(loops);
   }
 
-  private state(queue: QueueModality): QueueState {
+  private state(queue: WorkQueue): QueueState {
     const state = this.queues.get(queue);
     if (!state) {
-      throw new ValidationError(`Unknown queue "${String(queue)}" (known: ${QUEUE_MODALITIES.join(', ')}).`, {
+      throw new ValidationError(`Unknown queue "${String(queue)}" (known: ${WORK_QUEUES.join(', ')}).`, {
         code: 'QUEUE.UNKNOWN',
         field: 'queue',
       });
@@ -411,7 +411,7 @@ export class LocalQueues implements QueuePublisher {
     return state;
   }
 
-  private prepare(queue: QueueModality, body: unknown, options: SendOptions): StoredMessage {
+  private prepare(queue: WorkQueue, body: unknown, options: SendOptions): StoredMessage {
     this.state(queue);
     const text = JSON.stringify(body);
     if (text === undefined) {
@@ -448,7 +448,7 @@ export class LocalQueues implements QueuePublisher {
     return message;
   }
 
-  private enqueue(queue: QueueModality, messages: StoredMessage[]): void {
+  private enqueue(queue: WorkQueue, messages: StoredMessage[]): void {
     const state = this.state(queue);
     state.messages.push(...messages);
     this.changed(state);

@@ -7,9 +7,10 @@ import { z } from 'zod';
  * which fails at cold start with the name of the missing variable.
  */
 
-import { isQueueModality, QUEUE_MODALITIES, type QueueModality } from '../kernel/modality';
+import type { QueueModality } from '../kernel/modality';
+import { isWorkQueue, WORK_QUEUES, type WorkQueue } from '../kernel/work-queues';
 
-export type { QueueModality };
+export type { QueueModality, WorkQueue };
 
 const logLevel = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']);
 
@@ -52,7 +53,7 @@ const envSchema = z.object({
   /** Only set for the local object store; absent in AWS. */
   PW_S3_ENDPOINT: z.string().url().optional(),
 
-  /** `{"tabular":"https://sqs…","text":…}`: the queue URL per data modality. */
+  /** `{"tabular":"https://sqs…","exports":…}`: the URL of each work queue (per data modality, and exports). */
   PW_QUEUE_URLS: jsonRecord.optional(),
   /** `{"run-pipeline":"arn:aws:states:…"}`: state machine ARNs by machine name. */
   PW_STATE_MACHINE_ARNS: jsonRecord.optional(),
@@ -125,7 +126,7 @@ export interface Config {
   region: string;
   database?: DatabaseConfig;
   storage?: { bucket: string; endpoint?: string };
-  queues?: Partial<Record<QueueModality, string>>;
+  queues?: Partial<Record<WorkQueue, string>>;
   stateMachines?: Record<string, string>;
   scheduler?: { group: string; roleArn?: string; targetArn?: string };
   /** Absent when billing is not configured: Checkout and the Stripe webhook then answer 503. */
@@ -215,7 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(e.PW_BUCKET
       ? { storage: { bucket: e.PW_BUCKET, ...(e.PW_S3_ENDPOINT ? { endpoint: e.PW_S3_ENDPOINT } : {}) } }
       : {}),
-    ...(e.PW_QUEUE_URLS ? { queues: pickModalities(e.PW_QUEUE_URLS) } : {}),
+    ...(e.PW_QUEUE_URLS ? { queues: pickQueues(e.PW_QUEUE_URLS) } : {}),
     ...(e.PW_STATE_MACHINE_ARNS ? { stateMachines: e.PW_STATE_MACHINE_ARNS } : {}),
     ...(e.PW_SCHEDULER_GROUP
       ? {
@@ -282,13 +283,11 @@ function refreshAllowedHosts(runtime: 'aws' | 'local', value: string | undefined
   return hosts;
 }
 
-function pickModalities(urls: Record<string, string>): Partial<Record<QueueModality, string>> {
-  const out: Partial<Record<QueueModality, string>> = {};
+function pickQueues(urls: Record<string, string>): Partial<Record<WorkQueue, string>> {
+  const out: Partial<Record<WorkQueue, string>> = {};
   for (const [key, url] of Object.entries(urls)) {
-    if (!isQueueModality(key)) {
-      throw new ConfigError(
-        `PW_QUEUE_URLS has an unknown modality "${key}" (known: ${QUEUE_MODALITIES.join(', ')})`,
-      );
+    if (!isWorkQueue(key)) {
+      throw new ConfigError(`PW_QUEUE_URLS has an unknown queue "${key}" (known: ${WORK_QUEUES.join(', ')})`);
     }
     out[key] = url;
   }

@@ -117,10 +117,18 @@ export type ExperimentRunStatus = (typeof EXPERIMENT_RUN_STATUSES)[number];
 export const EXPERIMENT_STATUSES = ['active', 'completed', 'archived'] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 
-export const EXPORT_FORMATS = ['csv', 'json', 'parquet', 'huggingface', 'pytorch', 'tensorflow'] as const;
+export const EXPORT_FORMATS = [
+  'csv',
+  'json',
+  'jsonl',
+  'parquet',
+  'huggingface',
+  'pytorch',
+  'tensorflow',
+] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export const EXPORT_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export const EXPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 
 export const IDEMPOTENCY_KEY_STATUSES = ['in_progress', 'completed'] as const;
@@ -459,19 +467,33 @@ export interface ExperimentsTable {
   user_id: string;
 }
 
+/** Exports of a dataset version or a job node's output in a file layout (migrations 0003, 0020). */
 export interface ExportsTable {
+  attempts: Generated<number>;
   completed_at: Timestamp | null;
   created_at: Generated<Timestamp>;
+  credits_charged: number | null;
+  credits_reserved: Generated<number>;
   dataset_version_id: string | null;
+  error_code: string | null;
   error_message: string | null;
   expires_at: Timestamp | null;
   file_size_bytes: number | null;
+  /** `[{ relativePath, bytes, sha256, rows?, contentType }]` of a completed export. */
+  files: Generated<Json>;
   format: ExportFormat;
+  heartbeat_at: Timestamp | null;
   id: Generated<string>;
   job_id: string | null;
   metadata: Generated<Json>;
   node_id: string | null;
+  /** The export's prefix (`exports/{user}/{export}/`) once completed: the seed's file_path. */
   object_key: string | null;
+  options: Generated<Json>;
+  port: string | null;
+  progress: Generated<number>;
+  row_count: number | null;
+  started_at: Timestamp | null;
   status: Generated<ExportStatus>;
   updated_at: Generated<Timestamp>;
   user_id: string;
@@ -570,6 +592,13 @@ export interface MlTasksTable {
   task_type: TaskType;
   template: Generated<Json>;
   updated_at: Generated<Timestamp>;
+}
+
+/** The last version number a registered name handed out (numbers are never reused). */
+export interface ModelNameVersionsTable {
+  last_version: number;
+  name: string;
+  user_id: string;
 }
 
 /** Rows of online predictions per user, and how many thousands of them the ledger has billed. */
@@ -815,6 +844,7 @@ export interface DB {
   ml_tasks: MlTasksTable;
   model_aliases: ModelAliasesTable;
   prediction_usage: PredictionUsageTable;
+  model_name_versions: ModelNameVersionsTable;
   models: ModelsTable;
   node_types: NodeTypesTable;
   pipeline_snapshots: PipelineSnapshotsTable;

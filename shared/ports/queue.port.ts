@@ -1,7 +1,8 @@
-import type { QueueModality } from '../config/config';
+import type { WorkQueue } from '../kernel/work-queues';
 
 /**
- * Work queues, one per data modality (SQS in AWS, an in-process queue with SQS semantics locally).
+ * Work queues, one per data modality and one for exports (SQS in AWS, an in-process queue with
+ * SQS semantics locally).
  * Consumers are Lambda-style handlers: `(SQSEvent) => SQSBatchResponse` with partial batch
  * failures, so a poison message is retried and dead-lettered on its own.
  */
@@ -27,7 +28,7 @@ export interface BatchResult {
 }
 
 export interface QueuePublisher {
-  send(queue: QueueModality, body: unknown, options?: SendOptions): Promise<SentMessage>;
+  send(queue: WorkQueue, body: unknown, options?: SendOptions): Promise<SentMessage>;
   /** Up to 10 entries per call are sent together; more are split into several calls. */
-  sendBatch(queue: QueueModality, entries: BatchEntry[]): Promise<BatchResult>;
+  sendBatch(queue: WorkQueue, entries: BatchEntry[]): Promise<BatchResult>;
 }

@@ -2,10 +2,11 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger';
 
-/** Scratch directories a pipeline node (`pw-node-…`) or an ingestion message (`pw-ingest-…`) works in. */
+/** Scratch directories a pipeline node (`pw-node-…`), an ingestion message (`pw-ingest-…`) or an export (`pw-export-…`) works in. */
 export const NODE_SCRATCH_PREFIX = 'pw-node-';
 export const INGEST_SCRATCH_PREFIX = 'pw-ingest-';
-const SCRATCH_PREFIXES = [NODE_SCRATCH_PREFIX, INGEST_SCRATCH_PREFIX];
+export const EXPORT_SCRATCH_PREFIX = 'pw-export-';
+const SCRATCH_PREFIXES = [NODE_SCRATCH_PREFIX, INGEST_SCRATCH_PREFIX, EXPORT_SCRATCH_PREFIX];
 
 /**
  * Removes scratch directories under `root` last changed before `before`. Each unit of work

@@ -1,15 +1,15 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { Size } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueModality } from '../../../shared/config/config';
 import { DEFAULT_MAX_RECEIVE_COUNT } from '../../../shared/domain/datasets/ingestion/workers/ingestion-worker';
 import type { FunctionEnvironment } from '../function-environment';
+import { deadLetteredQueue } from './dead-lettered-queue';
 import { PipeWeaveFunction } from './pipeweave-function';
 
 export interface WorkerSettings {
@@ -50,20 +50,16 @@ export class ModalityIngestion extends Construct {
     super(scope, id);
     const { modality, settings } = props;
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    const queues = deadLetteredQueue(this, {
       visibilityTimeout: Duration.seconds(settings.timeout.toSeconds() * VISIBILITY_TO_TIMEOUT_RATIO),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-      removalPolicy: RemovalPolicy.DESTROY,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      alarmDescription: `${modality} ingestion messages failed ${MAX_RECEIVE_COUNT} times and wait in the dead-letter queue`,
+      alarmTopic: props.alarmTopic,
     });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+    this.deadLetterAlarm = queues.deadLetterAlarm;
 
     this.worker = new PipeWeaveFunction(this, 'Worker', {
       entry: `functions/workers/${modality}/handler.ts`,
@@ -81,15 +77,5 @@ export class ModalityIngestion extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: `${modality} ingestion messages failed ${MAX_RECEIVE_COUNT} times and wait in the dead-letter queue`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }
 }

@@ -9,7 +9,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { QueueModality } from '../../../shared/config/config';
+import type { WorkQueue } from '../../../shared/config/config';
+import { QUEUE_MODALITIES } from '../../../shared/kernel/modality';
+import { EXPORTS_QUEUE } from '../../../shared/kernel/work-queues';
 import type { RouteSpec } from '../../../shared/http/route';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
 import { Argon2Layer } from '../constructs/native-modules-layer';
@@ -26,8 +28,8 @@ import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
 /** What the function of one API group may do besides querying the database. */
 export interface ApiGroupAccess {
   objects?: ObjectAccess;
-  /** Sends ingestion messages (e.g. `POST …/complete`) to the modality queues. */
-  queues?: boolean;
+  /** The work queues it sends to: the modality queues (`POST …/complete`), the exports queue. */
+  queues?: readonly WorkQueue[];
   /** Starts, stops and inspects `run-pipeline` executions. */
   pipelines?: boolean;
   /** Creates and removes per-dataset refresh schedules. */
@@ -45,14 +47,18 @@ export interface ApiGroupAccess {
 export const API_GROUP_ACCESS: Record<string, ApiGroupAccess> = {
   datasets: {
     objects: { read: ['raw/', 'processed/', 'reports/'], write: ['raw/'] },
-    queues: true,
+    queues: QUEUE_MODALITIES,
     schedules: true,
   },
   // pipelines (definitions, validation, templates) and catalog need the database only.
   jobs: { objects: { read: ['jobs/'] }, pipelines: true },
   models: { objects: { read: ['models/'] } },
-  // Presigned downloads of every stored artifact (an originally uploaded file included).
-  exports: { objects: { read: ['raw/', 'processed/', 'jobs/', 'exports/'] } },
+  // Presigned downloads of every stored artifact (an originally uploaded file included); exports
+  // are queued for their worker and deleted with their files.
+  exports: {
+    objects: { read: ['raw/', 'processed/', 'jobs/', 'exports/'], delete: ['exports/'] },
+    queues: [EXPORTS_QUEUE],
+  },
   analyses: { objects: { read: ['processed/', 'jobs/'] }, pipelines: true },
   credits: { stripe: true },
   webhooks: { stripe: true },
@@ -66,7 +72,7 @@ export interface ApiStackProps extends StackProps {
   routes: readonly RouteSpec[];
   /** API group → handler entry file (repository-relative). */
   groups: Readonly<Record<string, string>>;
-  queues: Record<QueueModality, IQueue>;
+  queues: Readonly<Record<WorkQueue, IQueue>>;
   stripeSecret: ISecret;
   scheduler: { role: IRole; targetArn: string };
   corsOrigins: string[];
@@ -201,9 +207,7 @@ export class ApiStack extends Stack {
     if (access.objects) extraEnv.PW_BUCKET = names.dataBucketName;
     if (access.queues) {
       extraEnv.PW_QUEUE_URLS = this.toJsonString(
-        Object.fromEntries(
-          Object.entries(props.queues).map(([modality, queue]) => [modality, queue.queueUrl]),
-        ),
+        Object.fromEntries(access.queues.map((name) => [name, props.queues[name].queueUrl])),
       );
     }
     if (access.pipelines) {
@@ -232,7 +236,7 @@ export class ApiStack extends Stack {
     grantDataApi(fn.role, props.database);
     if (access.objects)
       grantObjects(fn.role, names, access.objects, `API ${group}: presigned transfers of its own objects`);
-    if (access.queues) for (const queue of Object.values(props.queues)) queue.grantSendMessages(fn.role);
+    for (const name of access.queues ?? []) props.queues[name].grantSendMessages(fn.role);
     if (access.pipelines) {
       fn.role.addToPrincipalPolicy(
         new PolicyStatement({

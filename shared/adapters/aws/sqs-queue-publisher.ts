@@ -4,7 +4,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ConfigError, type QueueModality } from '../../config/config';
+import { ConfigError, type WorkQueue } from '../../config/config';
 import { DependencyUnavailableError, ValidationError } from '../../kernel/app-error';
 import type {
   BatchEntry,
@@ -17,8 +17,8 @@ import { errorName, translateCommonAwsError } from './aws-errors';
 
 export interface SqsQueuePublisherOptions {
   client: SQSClient;
-  /** Queue URL per modality (config `queues`, from PW_QUEUE_URLS). */
-  queueUrls: Partial<Record<QueueModality, string>>;
+  /** URL of each work queue (config `queues`, from PW_QUEUE_URLS). */
+  queueUrls: Partial<Record<WorkQueue, string>>;
 }
 
 /** SQS accepts at most 10 entries per SendMessageBatch. */
@@ -26,17 +26,17 @@ const BATCH_LIMIT = 10;
 /** SQS message size limit (body plus attributes). */
 const MAX_MESSAGE_BYTES = 256 * 1024;
 
-/** Work queues on SQS: JSON bodies, one queue per data modality. */
+/** Work queues on SQS: JSON bodies, one queue per data modality and one for exports. */
 export class SqsQueuePublisher implements QueuePublisher {
   readonly #client: SQSClient;
-  readonly #queueUrls: Partial<Record<QueueModality, string>>;
+  readonly #queueUrls: Partial<Record<WorkQueue, string>>;
 
   constructor(options: SqsQueuePublisherOptions) {
     this.#client = options.client;
     this.#queueUrls = options.queueUrls;
   }
 
-  async send(queue: QueueModality, body: unknown, options: SendOptions = {}): Promise<SentMessage> {
+  async send(queue: WorkQueue, body: unknown, options: SendOptions = {}): Promise<SentMessage> {
     const QueueUrl = this.#url(queue);
     const MessageBody = encodeBody(body);
     try {
@@ -50,7 +50,7 @@ export class SqsQueuePublisher implements QueuePublisher {
     }
   }
 
-  async sendBatch(queue: QueueModality, entries: BatchEntry[]): Promise<BatchResult> {
+  async sendBatch(queue: WorkQueue, entries: BatchEntry[]): Promise<BatchResult> {
     const QueueUrl = this.#url(queue);
     const ids = new Set<string>();
     for (const entry of entries) {
@@ -118,10 +118,10 @@ export class SqsQueuePublisher implements QueuePublisher {
     return result;
   }
 
-  #url(queue: QueueModality): string {
+  #url(queue: WorkQueue): string {
     const url = this.#queueUrls[queue];
     if (!url)
-      throw new ConfigError(`No queue is configured for modality "${queue}": add it to PW_QUEUE_URLS.`);
+      throw new ConfigError(`No URL is configured for the "${queue}" queue: add it to PW_QUEUE_URLS.`);
     return url;
   }
 }

@@ -147,9 +147,11 @@ describe('downloads', () => {
     const file = await fetchLink(String(answer.location));
     expect(file.bytes.byteLength).toBe(answer.body.sizeBytes);
     expect(file.disposition).toContain('filename="weekly-scores.csv"');
-    const lines = file.bytes.toString('utf8').trim().split('\n');
-    expect(lines[0]).toBe('id,name,score');
+    const lines = file.bytes.toString('utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('id,"name",score');
     expect(lines).toHaveLength(5);
+    // The node writes CSV with the exporter: a cell a spreadsheet would run as a formula is not one.
+    expect(lines[2]).toBe(`2,"'=HYPERLINK(""http://x"")",0.4`);
 
     const missingPort = await download(`/jobs/${String(job.id)}/nodes/out/outputs/nope/download`);
     expect(missingPort.status).toBe(404);

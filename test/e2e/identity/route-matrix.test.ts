@@ -132,6 +132,22 @@ const resourceFixtures: Record<string, Fixture> = {
     return 'copy';
   },
   port: async () => 'file',
+  // A completed export of the owner's version (its file downloads), as POST /exports makes one.
+  exportId: async (ctx) => {
+    const version = await validatedVersionOf(ctx);
+    const created = await postJson(ctx, '/exports', {
+      source: { datasetVersionId: version['id'] },
+      format: 'csv',
+    });
+    const exportId = String(created['id']);
+    await until('the export to complete', async () => {
+      const current = await getJson(ctx, `/exports/${exportId}`);
+      if (current['status'] === 'failed')
+        throw new Error(`fixture export failed: ${JSON.stringify(current)}`);
+      return current['status'] === 'completed' ? current : undefined;
+    });
+    return exportId;
+  },
   experimentId: async (ctx) =>
     String(
       (await postJson(ctx, '/experiments', { name: 'matrix experiment', objectiveMetric: 'accuracy' }))['id'],

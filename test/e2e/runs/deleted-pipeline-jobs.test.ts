@@ -81,7 +81,7 @@ describe('jobs of a deleted pipeline', () => {
     return Buffer.from(await platform.services.blobs.getBytes(key))
       .toString('utf8')
       .trim()
-      .split('\n');
+      .split('\r\n');
   };
 
   beforeAll(async () => {
@@ -126,7 +126,7 @@ describe('jobs of a deleted pipeline', () => {
     expect(nodes.get('large')?.outputs?.['table']?.rows).toBe(3);
     // Its output objects are still there.
     const lines = await csvLines(after.body);
-    expect(lines[0]).toBe('sepal_length,petal_length,species');
+    expect(lines[0]).toBe('sepal_length,petal_length,"species"');
     expect(lines).toHaveLength(4);
     // And it is still found by the pipeline it ran.
     const byPipeline = await api('GET', `/jobs?pipelineId=${pipelineId}`);

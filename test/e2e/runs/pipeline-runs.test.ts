@@ -226,8 +226,9 @@ describe('pipeline runs on the local runtime', () => {
     const csv = Buffer.from(await platform.services.blobs.getBytes(csvKey))
       .toString('utf8')
       .trim()
-      .split('\n');
-    expect(csv[0]).toBe('sepal_length,sepal_width,petal_length,petal_width,label');
+      .split('\r\n');
+    // The exporter's CSV: CRLF line ends, text cells (and their names) quoted.
+    expect(csv[0]).toBe('sepal_length,sepal_width,petal_length,petal_width,"label"');
     expect(csv).toHaveLength(train.length + 1);
 
     const listed = await api('GET', `/jobs?pipelineId=${pipelineId}&status=completed`);

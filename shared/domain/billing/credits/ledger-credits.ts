@@ -1,6 +1,8 @@
 import { isDatabaseError, SqlState } from '../../../db/database-error';
 import type { DatabaseTransaction } from '../../../db/database';
+import type { JsonObject } from '../../../db/schema';
 import { PaymentRequiredError } from '../../../kernel/app-error';
+import { jobReserveKey, jobSettleKey } from '../ledger-keys';
 import type {
   CreditEstimate,
   CreditReservation,
@@ -22,8 +24,6 @@ import type {
  *
  * What a job was charged is therefore always reserve + settle, read from the ledger itself.
  */
-export const jobReserveKey = (jobId: string) => `job-reserve:${jobId}`;
-export const jobSettleKey = (jobId: string) => `job-settle:${jobId}`;
 
 /** Where a user tops up, named in every "not enough credits" answer. */
 export const TOP_UP = {
@@ -65,6 +65,98 @@ async function entryAmount(trx: DatabaseTransaction, idempotencyKey: string): Pr
   return row ? Number(row.amount) : undefined;
 }
 
+/**
+ * A hold on `credits` of the user's balance: one `consumption` entry under `key`, written once
+ * (holding again answers the first hold). 402 when the balance does not cover it. Jobs hold
+ * through `LedgerCredits.reserve`; other paid work (exports) holds the same way under its own key.
+ */
+export interface LedgerHold {
+  userId: string;
+  credits: number;
+  key: string;
+  jobId: string | null;
+  description: string;
+  metadata: JsonObject;
+}
+
+export async function holdCredits(trx: DatabaseTransaction, hold: LedgerHold): Promise<number> {
+  if (hold.credits <= 0) return 0;
+  const earlier = await entryAmount(trx, hold.key);
+  if (earlier !== undefined) return -earlier;
+  // Read before writing: a refused write aborts the transaction, so nothing can be read after it.
+  const available = await balanceOf(trx, hold.userId);
+  if (available < hold.credits) throw insufficientCredits(hold.credits, available);
+  try {
+    const inserted = await trx
+      .insertInto('credit_transactions')
+      .values({
+        user_id: hold.userId,
+        type: 'consumption',
+        amount: -hold.credits,
+        job_id: hold.jobId,
+        idempotency_key: hold.key,
+        description: hold.description,
+        metadata: hold.metadata,
+      })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('amount')
+      .executeTakeFirst();
+    const amount = inserted ? Number(inserted.amount) : await entryAmount(trx, hold.key);
+    return -(amount ?? 0);
+  } catch (error) {
+    // Other work of this user took the credits between the read and the write.
+    if (
+      isDatabaseError(error, SqlState.checkViolation) &&
+      error.constraint === 'credit_transactions_balance_after_check'
+    )
+      throw insufficientCredits(hold.credits, available);
+    throw error;
+  }
+}
+
+/**
+ * Ends a hold: `usedCredits` (rounded up, never more than was held) stay charged and the rest
+ * comes back as one `refund` entry under `settleKey` (none when nothing is left), exactly once.
+ */
+export interface LedgerRelease {
+  userId: string;
+  reserveKey: string;
+  settleKey: string;
+  usedCredits: number;
+  jobId: string | null;
+  metadata: JsonObject;
+}
+
+export async function releaseUnusedCredits(
+  trx: DatabaseTransaction,
+  release: LedgerRelease,
+): Promise<{ charged: number; refunded: number }> {
+  const reserveAmount = await entryAmount(trx, release.reserveKey);
+  const reserved = reserveAmount === undefined ? 0 : -reserveAmount;
+  // Settled before: the first settlement stands, whatever this call says was used.
+  const earlier = await entryAmount(trx, release.settleKey);
+  if (earlier !== undefined) return { charged: reserved - earlier, refunded: earlier };
+  const used = Math.max(0, Math.min(reserved, Math.ceil(release.usedCredits)));
+  const refund = reserved - used;
+  if (refund <= 0) return { charged: reserved, refunded: 0 };
+  const inserted = await trx
+    .insertInto('credit_transactions')
+    .values({
+      user_id: release.userId,
+      type: 'refund',
+      amount: refund,
+      job_id: release.jobId,
+      idempotency_key: release.settleKey,
+      description: used === 0 ? 'Reservation returned in full' : 'Unused part of the reservation returned',
+      metadata: { ...release.metadata, reserved, used },
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('amount')
+    .executeTakeFirst();
+  const refunded = inserted ? Number(inserted.amount) : ((await entryAmount(trx, release.settleKey)) ?? 0);
+  return { charged: reserved - refunded, refunded };
+}
+
 export class LedgerCredits implements CreditsPort {
   async estimate(trx: DatabaseTransaction, userId: string, credits: number): Promise<CreditEstimate> {
     const available = await balanceOf(trx, userId);
@@ -72,62 +164,26 @@ export class LedgerCredits implements CreditsPort {
   }
 
   async reserve(trx: DatabaseTransaction, request: ReserveCreditsRequest): Promise<CreditReservation> {
-    if (request.credits <= 0) return { jobId: request.jobId, reserved: 0 };
-    const earlier = await entryAmount(trx, request.idempotencyKey);
-    if (earlier !== undefined) return { jobId: request.jobId, reserved: -earlier };
-    // Read before writing: a refused write aborts the transaction, so nothing can be read after it.
-    const available = await balanceOf(trx, request.userId);
-    if (available < request.credits) throw insufficientCredits(request.credits, available);
-    try {
-      const inserted = await trx
-        .insertInto('credit_transactions')
-        .values({
-          user_id: request.userId,
-          type: 'consumption',
-          amount: -request.credits,
-          job_id: request.jobId,
-          idempotency_key: request.idempotencyKey,
-          description: 'Reserved for a job',
-          metadata: { estimate: request.credits },
-        })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .returning('amount')
-        .executeTakeFirst();
-      const amount = inserted ? Number(inserted.amount) : await entryAmount(trx, request.idempotencyKey);
-      return { jobId: request.jobId, reserved: -(amount ?? 0) };
-    } catch (error) {
-      // Another job of this user took the credits between the read and the write.
-      if (
-        isDatabaseError(error, SqlState.checkViolation) &&
-        error.constraint === 'credit_transactions_balance_after_check'
-      )
-        throw insufficientCredits(request.credits, available);
-      throw error;
-    }
+    const reserved = await holdCredits(trx, {
+      userId: request.userId,
+      credits: request.credits,
+      key: request.idempotencyKey,
+      jobId: request.jobId,
+      description: 'Reserved for a job',
+      metadata: { estimate: request.credits },
+    });
+    return { jobId: request.jobId, reserved };
   }
 
   async settle(trx: DatabaseTransaction, request: SettleCreditsRequest): Promise<CreditSettlement> {
-    const reserveAmount = await entryAmount(trx, jobReserveKey(request.jobId));
-    const reserved = reserveAmount === undefined ? 0 : -reserveAmount;
-    const used = Math.max(0, Math.min(reserved, Math.ceil(request.usedCredits)));
-    const refund = reserved - used;
-    if (refund <= 0) return { jobId: request.jobId, charged: reserved, refunded: 0 };
-    const key = jobSettleKey(request.jobId);
-    const inserted = await trx
-      .insertInto('credit_transactions')
-      .values({
-        user_id: request.userId,
-        type: 'refund',
-        amount: refund,
-        job_id: request.jobId,
-        idempotency_key: key,
-        description: used === 0 ? 'Reservation returned in full' : 'Unused part of the reservation returned',
-        metadata: { reserved, used },
-      })
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning('amount')
-      .executeTakeFirst();
-    const refunded = inserted ? Number(inserted.amount) : ((await entryAmount(trx, key)) ?? 0);
-    return { jobId: request.jobId, charged: reserved - refunded, refunded };
+    const settled = await releaseUnusedCredits(trx, {
+      userId: request.userId,
+      reserveKey: jobReserveKey(request.jobId),
+      settleKey: jobSettleKey(request.jobId),
+      usedCredits: request.usedCredits,
+      jobId: request.jobId,
+      metadata: {},
+    });
+    return { jobId: request.jobId, ...settled };
   }
 }

@@ -281,7 +281,7 @@ describe('table.join', () => {
 });
 
 describe('exports and the dataset source', () => {
-  it('export.csv writes a CSV file with a header and the chosen delimiter', async () => {
+  it('export.csv writes a CSV file with a header and the chosen delimiter, under the name it was given', async () => {
     const result = await h.run(
       'export.csv',
       { table: { key: orders } },
@@ -296,8 +296,47 @@ describe('exports and the dataset source', () => {
       fileName: 'orders.csv',
     });
     const text = Buffer.from(await h.blobs.getBytes(file?.key ?? '')).toString('utf8');
-    expect(text.split('\n')[0]).toBe('order_id;id;amount');
+    expect(text.split('\r\n')[0]).toBe('order_id;id;amount');
     expect(text).toContain('13;9;3.0');
+    expect(file?.bytes).toBe(Buffer.byteLength(text));
+  });
+
+  it('export.csv neutralises cells a spreadsheet would run as formulas, and leaves numbers alone', async () => {
+    const risky = await h.table(
+      'processed/risky.parquet',
+      `SELECT * FROM (VALUES (1, '=HYPERLINK("http://evil")', -2.5), (2, '+1', 3.0), (3, '@SUM(A1)', 1.0), (4, 'safe', -1.0))
+         AS t(id, note, delta)`,
+    );
+    const result = await h.run('export.csv', { table: { key: risky } }, { fileName: 'notes.csv' });
+    const text = Buffer.from(await h.blobs.getBytes(result.outputs['file']?.key ?? '')).toString('utf8');
+    const lines = text.trim().split('\r\n');
+    // Text cells are quoted; one that starts a formula gets a leading `'`; '+1' reads as a number.
+    expect(lines).toEqual([
+      'id,"note",delta',
+      `1,"'=HYPERLINK(""http://evil"")",-2.5`,
+      `2,"+1",3.0`,
+      `3,"'@SUM(A1)",1.0`,
+      `4,"safe",-1.0`,
+    ]);
+  });
+
+  it('export.csv without a header writes the rows only, even when a quoted name holds a line break', async () => {
+    const odd = await h.table(
+      'processed/odd.parquet',
+      `SELECT 1 AS "two\nlines", 'x' AS plain UNION ALL SELECT 2, 'y'`,
+    );
+    const result = await h.run('export.csv', { table: { key: odd } }, { header: false });
+    const file = result.outputs['file'];
+    const text = Buffer.from(await h.blobs.getBytes(file?.key ?? '')).toString('utf8');
+    expect(text.trim().split('\r\n').sort()).toEqual(['1,"x"', '2,"y"']);
+    expect(file).toMatchObject({ rows: 2, bytes: Buffer.byteLength(text), fileName: 'data.csv' });
+  });
+
+  it('export.csv names the parameter when its delimiter cannot delimit', async () => {
+    await expect(h.run('export.csv', { table: { key: orders } }, { delimiter: 'a' })).rejects.toMatchObject({
+      name: 'PipeWeave.NodeError',
+      field: 'delimiter',
+    });
   });
 
   it('export.csv runs its export query once and still reports the rows it wrote', async () => {
@@ -309,15 +348,18 @@ describe('exports and the dataset source', () => {
       { nodeId: 'csv-once', tables: session },
     );
     expect(result.outputs['file']?.rows).toBe(4);
-    const reads = session.statements.filter((sql) => sql.includes('in-table.parquet'));
-    expect(reads).toHaveLength(1);
-    expect(reads[0]).toMatch(/^COPY /);
+    const copies = session.statements.filter((sql) => sql.includes('in-table.parquet') && /^COPY /.test(sql));
+    expect(copies).toHaveLength(1);
   });
 
-  it('export.parquet writes a readable Parquet file', async () => {
+  it('export.parquet writes a readable Parquet file in the compression asked for', async () => {
     const result = await h.run('export.parquet', { table: { key: people } }, { compression: 'snappy' });
-    expect(result.outputs['file']).toMatchObject({ format: 'parquet', rows: 6 });
+    expect(result.outputs['file']).toMatchObject({ format: 'parquet', rows: 6, fileName: 'data.parquet' });
     expect(await h.rows(result.outputs['file']?.key ?? '')).toHaveLength(6);
+    const file = path.join(h.dir, 'snappy-check.parquet');
+    await h.blobs.download(result.outputs['file']?.key ?? '', file);
+    const codecs = await h.tables.query(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`);
+    expect(codecs.map((row) => row['compression'])).toEqual(['SNAPPY']);
   });
 
   it('dataset.source copies the resolved version under the job prefix', async () => {
