@@ -61,7 +61,9 @@ export function ranNodeCosts(nodes: readonly RanNode[]): NodeCost[] {
     .map((node) => {
       // A node whose start was not recorded is billed the minimum.
       const seconds =
-        node.startedAt && node.completedAt ? (node.completedAt.getTime() - node.startedAt.getTime()) / 1000 : 0;
+        node.startedAt && node.completedAt
+          ? (node.completedAt.getTime() - node.startedAt.getTime()) / 1000
+          : 0;
       return { nodeId: node.nodeId, ...chargeForSeconds(node.runtime, seconds) };
     });
 }
