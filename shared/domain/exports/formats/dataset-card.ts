@@ -21,7 +21,8 @@ export interface DatasetCardInput {
 
 /**
  * A YAML double-quoted scalar. Only printable ASCII is written as is; everything else is an
- * escape (`\uXXXX`, `\UXXXXXXXX`), which every YAML 1.1/1.2 parser reads back to the same text.
+ * escape (`\u` with four hex digits, or `\U` with eight), which every YAML 1.1/1.2 parser reads back
+ * to the same text.
  */
 export function yamlString(value: string): string {
   let out = '"';

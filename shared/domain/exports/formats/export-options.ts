@@ -2,16 +2,10 @@ import { z } from 'zod';
 
 /** What an export may be asked for: its format and that format's options, validated with defaults. */
 
-export const EXPORT_FORMATS = [
-  'csv',
-  'json',
-  'jsonl',
-  'parquet',
-  'huggingface',
-  'pytorch',
-  'tensorflow',
-] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+// One list of formats: the database's check constraint and the API accept the same ones.
+import { EXPORT_FORMATS, type ExportFormat } from '../../../db/schema';
+
+export { EXPORT_FORMATS, type ExportFormat };
 
 /** How a label column is turned into targets: class indices (with their names) or numbers. */
 export const LABEL_TASKS = ['classification', 'regression'] as const;
