@@ -155,8 +155,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
 
   const listener = server.callback();
-  const forward = (req: IncomingMessage, res: ServerResponse) =>
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    normalizeCopySource(req);
     requests.run({ method: req.method ?? 'GET', url: req.url ?? '/' }, () => listener(req, res));
+  };
   const postChecks = {
     credentials: options.credentials ?? [LOCAL_S3_CREDENTIALS],
     corsOrigins: options.corsOrigins ?? ['*'],
@@ -240,6 +242,24 @@ export function encodeS3EventKey(key: string): string {
     else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
+}
+
+/**
+ * S3 URL-decodes `x-amz-copy-source` fully (`%2B` is `+`, `%25` is `%`); s3rver applies
+ * `decodeURI`, which leaves `%2B`, `%23`, `%26`, `%3F`… encoded and then misses the source.
+ * The header is rewritten so that s3rver's `decodeURI` yields the key S3 would read.
+ */
+export function normalizeCopySource(req: IncomingMessage): void {
+  const header = req.headers['x-amz-copy-source'];
+  if (typeof header !== 'string') return;
+  const query = header.indexOf('?');
+  const source = query < 0 ? header : header.slice(0, query);
+  try {
+    req.headers['x-amz-copy-source'] =
+      encodeURI(decodeURIComponent(source)) + (query < 0 ? '' : header.slice(query));
+  } catch {
+    // A malformed escape: s3rver answers it as S3 would, with an error.
+  }
 }
 
 function toS3Record(input: {
