@@ -1,14 +1,8 @@
 import type { QueueModality } from '../../../../config/config';
-import {
-  processAudio,
-  processImage,
-  processSeismic,
-  processText,
-  processTimeseries,
-  processVideo,
-} from './media-processors';
+import { processAudio, processImage, processSeismic, processText, processVideo } from './media-processors';
 import type { ModalityProcessor } from './modality-processor';
 import { processTabular } from './tabular-processor';
+import { processTimeseries } from './timeseries-processor';
 
 /** The processor behind each modality queue. */
 export const MODALITY_PROCESSORS: Record<QueueModality, ModalityProcessor> = {
