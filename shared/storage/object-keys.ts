@@ -58,6 +58,12 @@ export const USER_PREFIX_NAMES = [
   'sources',
 ] as const;
 
+function contentName(sha256: string, extension: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256) || !/^[a-z0-9]{1,8}$/.test(extension))
+    throw new ValidationError('An image is named by its SHA-256 and a short extension.', { field: 'sha256' });
+  return `${sha256}.${extension}`;
+}
+
 export const objectKeys = {
   raw: (userId: string, datasetId: string, version: number, fileName: string) =>
     `raw/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/${safeFileName(fileName)}`,
@@ -65,6 +71,9 @@ export const objectKeys = {
     `processed/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/data.parquet`,
   processedManifest: (userId: string, datasetId: string, version: number) =>
     `processed/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/manifest.parquet`,
+  /** One image of an image dataset version, named by its content (SHA-256) and format. */
+  processedImage: (userId: string, datasetId: string, version: number, sha256: string, extension: string) =>
+    `processed/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/images/${contentName(sha256, extension)}`,
   edaReport: (userId: string, datasetId: string, version: number) =>
     `reports/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/eda.json`,
   jobNodePrefix: (userId: string, jobId: string, nodeId: string) =>

@@ -51,7 +51,12 @@ const KINDS: readonly FileKind[] = [
   { extension: 'tif', format: 'tiff', modality: 'image', contentType: 'image/tiff' },
   { extension: 'tiff', format: 'tiff', modality: 'image', contentType: 'image/tiff' },
   { extension: 'mp4', format: 'mp4', modality: 'video', contentType: 'video/mp4' },
+  // An archive of files: its modality is the dataset's (see ARCHIVE_MODALITIES).
+  { extension: 'zip', format: 'zip', modality: 'image', contentType: 'application/zip' },
 ];
+
+/** Dataset modalities whose worker reads a zip archive of their files. */
+const ARCHIVE_MODALITIES: ReadonlySet<string> = new Set(['image']);
 
 const BY_EXTENSION = new Map(KINDS.map((kind) => [kind.extension, kind]));
 
@@ -80,6 +85,7 @@ export function fileKindOf(fileName: string): FileKind | undefined {
  * time series arrive as tables.
  */
 export function acceptsFormat(datasetModality: string, kind: FileKind): boolean {
+  if (kind.format === 'zip') return ARCHIVE_MODALITIES.has(datasetModality);
   if (datasetModality === 'multimodal') return true;
   if (datasetModality === 'timeseries') return kind.modality === 'tabular';
   if (datasetModality === 'text') return kind.modality === 'text' || kind.modality === 'tabular';
