@@ -143,6 +143,57 @@ const TRANSFORM_NODE_TYPES: NodeTypeDefinition[] = TRANSFORM_NODE_KINDS.map((kin
   version: 1,
 }));
 
+const IMAGE: Modality[] = ['image'];
+/** Learning nodes read tables; image datasets reach them through image.features. */
+const LEARNING_MODALITIES: Modality[] = ['tabular', 'image'];
+
+const imageNodeType = (
+  key: string,
+  name: string,
+  description: string,
+  secondsPerMillionRows: number,
+): NodeTypeDefinition => ({
+  key,
+  name,
+  description,
+  kind: 'transform',
+  modalities: IMAGE,
+  inputPorts: TABLE_IN,
+  outputPorts: TABLE_OUT,
+  parametersSchema: nodeParametersSchema(key),
+  // Each image node's "compute" param moves it to Fargate when the images outgrow a Lambda.
+  runtime: 'lambda',
+  costModel: { baseSeconds: 3, secondsPerMillionRows },
+  version: 1,
+});
+
+const IMAGE_NODE_TYPES: NodeTypeDefinition[] = [
+  imageNodeType(
+    'image.resize',
+    'Resize images',
+    'Resizes every image of an image manifest to width × height (cover, contain, fill or inside) and writes them as PNG, JPEG or WebP.',
+    8_000,
+  ),
+  imageNodeType(
+    'image.normalize',
+    'Normalise images',
+    'Writes every image in one colour space (sRGB or grey), transparency flattened onto white, optionally with its contrast stretched to the full range.',
+    8_000,
+  ),
+  imageNodeType(
+    'image.augment',
+    'Augment images',
+    'Adds seeded augmented copies of every image: random crops, mirror images, rotations and colour jitter (brightness, saturation, hue); the same seed gives the same copies.',
+    20_000,
+  ),
+  imageNodeType(
+    'image.features',
+    'Image features',
+    'Turns every image into a row of numbers for the tabular learners: downsampled pixels, colour histograms and HOG (histograms of oriented gradients), with the label and any other columns you keep.',
+    10_000,
+  ),
+];
+
 const MODEL_OUT: NodePort[] = [
   { name: 'model', type: 'model' },
   { name: 'leaderboard', type: 'file' },
@@ -294,7 +345,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     description:
       'Fits one learner with the hyperparameters you give on the train table, scores the test table, and registers the model with its fitted transforms.',
     kind: 'train',
-    modalities: TABULAR,
+    modalities: LEARNING_MODALITIES,
     inputPorts: TRAIN_TEST_IN,
     outputPorts: MODEL_OUT,
     parametersSchema: nodeParametersSchema('model.train'),
@@ -323,7 +374,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     description:
       'Scores a trained model on held-out rows: every metric of its problem type, the confusion matrix, and feature importance (learned and by permutation).',
     kind: 'evaluate',
-    modalities: TABULAR,
+    modalities: LEARNING_MODALITIES,
     inputPorts: [
       { name: 'model', type: 'model', required: true },
       { name: 'table', type: 'table', required: true },
@@ -340,7 +391,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     description:
       'Appends a registered model’s predictions to a table (and one probability column per class for a classifier), batch by batch whatever its size; scores them when the table holds the true values, records a job result and can register the output as a new dataset version. The model is named by id, name@alias or name and version, or connected from a training node.',
     kind: 'predict',
-    modalities: TABULAR,
+    modalities: LEARNING_MODALITIES,
     inputPorts: [
       { name: 'table', type: 'table', required: true },
       { name: 'model', type: 'model' },
@@ -351,6 +402,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     costModel: { baseSeconds: 3, secondsPerMillionRows: 120 },
     version: 1,
   },
+  ...IMAGE_NODE_TYPES,
 ];
 
 export interface MlTaskDefinition {
@@ -492,6 +544,41 @@ const CLUSTERING_TEMPLATE: JsonObject = {
   ],
 };
 
+/**
+ * source → split (stratified by label) → image features of the train and of the test images →
+ * histogram gradient boosting (registered) → evaluate on the test images' features. New images
+ * are predicted by a pipeline of image.features then model.predict on their dataset version.
+ */
+const IMAGE_CLASSIFICATION_TEMPLATE: JsonObject = {
+  nodes: [
+    { id: 'source', type: 'dataset.source', label: 'Image dataset', params: {} },
+    {
+      id: 'split',
+      type: 'table.split',
+      label: 'Train/test split',
+      params: { testFraction: 0.25, seed: 42, stratifyColumn: 'label' },
+    },
+    { id: 'features_train', type: 'image.features', label: 'Features of the training images', params: {} },
+    { id: 'features_test', type: 'image.features', label: 'Features of the test images', params: {} },
+    {
+      id: 'train',
+      type: 'model.train',
+      label: 'Gradient boosting',
+      params: { target: 'label', problemType: 'classification', learner: 'hist_gradient_boosting', seed: 42 },
+    },
+    { id: 'evaluate', type: 'model.evaluate', label: 'Evaluate on the test images', params: {} },
+  ],
+  edges: [
+    edge('source', 'table', 'split', 'table'),
+    edge('split', 'train', 'features_train', 'table'),
+    edge('split', 'test', 'features_test', 'table'),
+    edge('features_train', 'table', 'train', 'train'),
+    edge('features_test', 'table', 'train', 'test'),
+    edge('train', 'model', 'evaluate', 'model'),
+    edge('features_test', 'table', 'evaluate', 'table'),
+  ],
+};
+
 const algorithmsFor = (problemType: 'classification' | 'regression' | 'clustering') =>
   learnersFor(problemType).map((spec) => spec.key);
 
@@ -570,9 +657,9 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     description: 'Assign a label to each image.',
     modality: 'image',
     taskType: 'classification',
-    metrics: ['accuracy'],
-    template: splitTemplate([]),
-    available: false,
+    metrics: ['accuracy', 'balanced_accuracy', 'f1_macro'],
+    template: { ...IMAGE_CLASSIFICATION_TEMPLATE, recommendedAlgorithms: ['hist_gradient_boosting'] },
+    available: true,
   },
   {
     key: 'image.object_detection',
@@ -653,6 +740,14 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
       'Splits your dataset into train and test rows, imputes and encodes with statistics of the training rows, searches learners for 60 seconds (20 trials at most) and registers the best model, then predicts the test rows with the registered model batch by batch: the job\'s results (GET /jobs/{id}/results) hold the rows predicted and the accuracy. Set "outputDataset" on the predict node to keep the predictions as a dataset version.',
     mlTaskKey: 'tabular.batch_prediction',
     definition: predictionTemplate('classification', 0.2),
+  },
+  {
+    key: 'image.classification',
+    name: 'Image classification: features and gradient boosting',
+    description:
+      'Holds out a quarter of the images of every class, turns each image into downsampled pixels, colour histograms and HOG features, trains histogram gradient boosting on the "label" column, registers the model and evaluates it on the held-out images. Predict new images with a pipeline of dataset.source (their image dataset), image.features with the same params and model.predict.',
+    mlTaskKey: 'image.classification',
+    definition: IMAGE_CLASSIFICATION_TEMPLATE,
   },
 ];
 
