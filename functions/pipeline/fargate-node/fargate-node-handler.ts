@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '../../../shared/kernel/app-error';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
+import { sharpImageCodec } from '../../../shared/adapters/image/sharp-image-codec';
 import type { NodeResult } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../../shared/domain/nodes/registry';
 import type { OpenSqlEngine } from '../../../shared/ports/sql-engine.port';
@@ -47,6 +48,7 @@ export async function runFargateNode(
         services,
         registry: options.registry ?? nodeRegistry,
         openEngine: options.openEngine ?? openDuckDbEngine,
+        images: sharpImageCodec,
         engine: options.engine ?? { threads: 2, memoryLimitMb: 6144 },
         signal: abort.signal,
         ...(options.heartbeatIntervalMs !== undefined

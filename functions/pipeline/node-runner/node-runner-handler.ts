@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
+import { sharpImageCodec } from '../../../shared/adapters/image/sharp-image-codec';
 import type { NodeResult } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../../shared/domain/nodes/registry';
 import type { OpenSqlEngine } from '../../../shared/ports/sql-engine.port';
@@ -50,6 +51,7 @@ export function makeNodeRunnerHandler(
           services,
           registry: options.registry ?? nodeRegistry,
           openEngine,
+          images: sharpImageCodec,
           engine: options.engine ?? { threads: 2, memoryLimitMb: 2048 },
           ...(options.heartbeatIntervalMs !== undefined
             ? { heartbeatIntervalMs: options.heartbeatIntervalMs }

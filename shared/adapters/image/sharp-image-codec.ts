@@ -73,7 +73,7 @@ function apply(pipeline: Sharp, operation: ImageOperation): Sharp {
     case 'stretchContrast':
       return pipeline.normalise();
     case 'greyscale':
-      return pipeline.greyscale();
+      return pipeline.greyscale().toColourspace('b-w');
     case 'flatten':
       return pipeline.flatten({ background: WHITE });
   }

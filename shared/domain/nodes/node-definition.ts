@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../../observability/logger';
 import type { BlobStore } from '../../ports/blob-store.port';
+import type { ImageCodec } from '../../ports/image-codec.port';
 import type { SqlEngine } from '../../ports/sql-engine.port';
 import type { JobResults } from './job-results.port';
 import type { LearningRecords } from './learning-records.port';
@@ -99,6 +100,8 @@ export interface NodeContext {
   models: RegisteredModels;
   /** The job's results a node records (and the dataset versions they become). */
   results: JobResults;
+  /** Decodes and writes images (image nodes); hosts without one cannot run them. */
+  images?: ImageCodec;
   /** Reports progress within the node (0–1) and what it is doing; also a heartbeat. */
   progress(fraction: number, step: string): Promise<void>;
 }

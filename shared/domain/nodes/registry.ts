@@ -11,6 +11,7 @@ import { evaluateNode } from './library/learning/evaluate-node';
 import { predictNode } from './library/learning/predict-node';
 import { autoMlNode, trainNode } from './library/learning/training-nodes';
 import { transformNodes } from './library/learning/transform-nodes';
+import { imageNodes } from './library/image/image-nodes';
 
 /** Node implementations by node-type key: every host (Lambda, Fargate, local) runs nodes from here. */
 export interface NodeRegistry {
@@ -58,4 +59,5 @@ export const nodeRegistry: NodeRegistry = createNodeRegistry([
   autoMlNode,
   evaluateNode,
   predictNode,
+  ...imageNodes,
 ]);

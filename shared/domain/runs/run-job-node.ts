@@ -17,6 +17,7 @@ import type {
 import { NodeCancelledError, NodeError, TransientNodeError } from '../nodes/node-errors';
 import type { NodeRegistry } from '../nodes/registry';
 import type { OpenSqlEngine, SqlEngine, SqlEngineSettings } from '../../ports/sql-engine.port';
+import type { ImageCodec } from '../../ports/image-codec.port';
 import { NODE_SCRATCH_PREFIX, removeLeftoverScratch } from '../../runtime/leftover-scratch';
 import type { Services } from '../../ports/services';
 import { objectKeys } from '../../storage/object-keys';
@@ -45,6 +46,8 @@ export interface RunJobNodeDeps {
   registry: NodeRegistry;
   /** Opens the SQL engine a node works in (DuckDB). */
   openEngine: OpenSqlEngine;
+  /** The image codec image nodes decode and write with. */
+  images?: ImageCodec;
   /** Every beat updates the job's heartbeat and reads its status (a cancel stops the node). */
   heartbeatIntervalMs?: number;
   /**
@@ -224,6 +227,7 @@ async function runInSession(
           { userId: prepared.userId, jobId, nodeId },
         ),
         progress: (fraction, step) => beat({ currentStep: `${nodeId}: ${step}`, nodeFraction: fraction }),
+        ...(deps.images ? { images: deps.images } : {}),
       },
       prepared.inputs,
       params,

@@ -1,3 +1,4 @@
+import type { ImageCodec } from '../../../shared/ports/image-codec.port';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -179,6 +180,8 @@ export interface NodeHarness {
       results?: JobResults;
       /** The job's owner (default USER_ID). */
       userId?: string;
+      /** The image codec image nodes decode with. */
+      images?: ImageCodec;
     },
   ): Promise<NodeResult>;
   /** Reads a Parquet object back as rows. */
@@ -241,6 +244,7 @@ export async function createNodeHarness(): Promise<NodeHarness> {
         learning,
         models: options.models ?? models,
         results: options.results ?? results,
+        ...(options.images ? { images: options.images } : {}),
       };
       try {
         return await node.run(context, inputs, node.params.parse(params));

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineNode } from '../../../../../shared/domain/nodes/node-definition';
 import { createNodeRegistry, nodeRegistry } from '../../../../../shared/domain/nodes/registry';
 import {
   ML_TASKS,
@@ -25,33 +23,21 @@ const OTHER_ID = '33333333-3333-4333-8333-333333333333';
 
 const selectColumns = NODE_TYPES.find((t) => t.key === 'table.select_columns');
 if (!selectColumns) throw new Error('the catalog has no table.select_columns');
-const imageOnly: NodeType = {
+const retired: NodeType = {
   ...nodeTypeFromDefinition(selectColumns),
-  key: 'image.resize',
-  modalities: ['image'],
+  key: 'table.legacy_clean',
+  modalities: ['tabular'],
+  isActive: false,
   parametersSchema: {
     type: 'object',
     additionalProperties: false,
     properties: { width: { type: 'integer', minimum: 1, default: 224 } },
   },
 };
-const retired: NodeType = {
-  ...imageOnly,
-  key: 'table.legacy_clean',
-  modalities: ['tabular'],
-  isActive: false,
-};
 
-const catalog = toNodeCatalog([...NODE_TYPES.map(nodeTypeFromDefinition), imageOnly, retired]);
-/** The product's nodes plus an image node, so image pipelines can be validated too. */
-const registry = createNodeRegistry([
-  ...nodeRegistry.keys().map((key) => nodeRegistry.get(key)),
-  defineNode({
-    key: 'image.resize',
-    params: z.object({ width: z.number().int().min(1).default(224) }).strict(),
-    run: () => Promise.reject(new Error('not run in validation tests')),
-  }),
-]);
+const catalog = toNodeCatalog([...NODE_TYPES.map(nodeTypeFromDefinition), retired]);
+/** The product's nodes, image nodes included, so image pipelines are validated too. */
+const registry = createNodeRegistry(nodeRegistry.keys().map((key) => nodeRegistry.get(key)));
 const datasets = new Map<string, { modality: Modality }>([
   [TABULAR_ID, { modality: 'tabular' }],
   [IMAGES_ID, { modality: 'image' }],
@@ -62,6 +48,10 @@ const context: PipelineValidationContext = {
   datasets,
   dataset: { id: TABULAR_ID, modality: 'tabular' },
 };
+
+/** Templates and tasks are validated on a dataset of their own modality. */
+const contextFor = (key: string): PipelineValidationContext =>
+  key.startsWith('image.') ? { ...context, dataset: { id: IMAGES_ID, modality: 'image' } } : context;
 
 const edge = (from: string, to: string) => {
   const [fromNode = '', fromPort = ''] = from.split('.');
@@ -455,8 +445,8 @@ describe('validatePipeline', () => {
 
   it.each(PIPELINE_TEMPLATES.map((t) => [t.key, t.definition] as const))(
     'the %s template is valid once it has a dataset, and asks for one until then',
-    (_key, definition) => {
-      expect(validatePipeline(definition, context).issues).toEqual([]);
+    (key, definition) => {
+      expect(validatePipeline(definition, contextFor(key)).issues).toEqual([]);
       expect(validatePipeline(definition, { catalog }).issues.map((i) => i.field)).toEqual([
         'nodes[source].params.datasetId',
       ]);
@@ -465,9 +455,9 @@ describe('validatePipeline', () => {
 
   it.each(ML_TASKS.map((t) => [t.key, t.template] as const))(
     'the %s task suggests a valid pipeline',
-    (_key, template) => {
+    (key, template) => {
       const { nodes, edges } = template as { nodes: unknown; edges: unknown };
-      expect(validatePipeline({ nodes, edges }, context).issues).toEqual([]);
+      expect(validatePipeline({ nodes, edges }, contextFor(key)).issues).toEqual([]);
     },
   );
 });
