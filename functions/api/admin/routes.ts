@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { ValidationError } from '../../../shared/kernel/app-error';
 import { idempotencyKeyOf } from '../../../shared/kernel/idempotency-key';
 import {
+  adminUserPatchSchema,
+  endUserSessions,
+  updateUserAsAdmin,
   createCreditPackage,
   creditGrantSchema,
   creditPackageInputSchema,
@@ -73,6 +76,46 @@ export const adminRoutes: RouteSpec[] = [
         status: 200,
         body: await getUserAsAdmin(services, signedIn(request).caller, request.params.userId),
       };
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/admin/users/{userId}',
+    group: 'admin',
+    operationId: 'adminUpdateUser',
+    summary: 'Change a user’s role or deactivate the account (administrators)',
+    description:
+      'Takes effect on the user’s next request: a token issued for the old role answers 403 `AUTH.ROLE_CHANGED` (refreshing gives one for the new role); a deactivated account answers 403 `AUTH.ACCOUNT_INACTIVE` and its sessions end. Your own account is a 409.',
+    tags: ['admin'],
+    auth: 'admin',
+    request: { params: userParams, body: adminUserPatchSchema },
+    responses: {
+      200: { description: 'The user', schema: userViewSchema },
+      404: { description: 'No such user (or deleted)' },
+      409: { description: 'Your own account' },
+    },
+    async handle(request, services) {
+      return {
+        status: 200,
+        body: await updateUserAsAdmin(services, signedIn(request), request.params.userId, request.body),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/admin/users/{userId}/sessions',
+    group: 'admin',
+    operationId: 'adminEndUserSessions',
+    summary: 'Sign a user out everywhere (administrators)',
+    description:
+      'Every sign-in of the user ends: refresh tokens stop at once and access tokens answer 401 `AUTH.SESSION_REVOKED` on their next request. API keys are not touched.',
+    tags: ['admin'],
+    auth: 'admin',
+    request: { params: userParams },
+    responses: { 204: { description: 'Signed out' }, 404: { description: 'No such user (or deleted)' } },
+    async handle(request, services) {
+      await endUserSessions(services, signedIn(request), request.params.userId);
+      return { status: 204 };
     },
   }),
   defineRoute({

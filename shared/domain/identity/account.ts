@@ -10,6 +10,7 @@ import { ACCOUNT_RESTORE_DAYS } from './account-retention';
 import { normalizeEmail } from './email';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords';
 import { revokeAllForUser } from './refresh-tokens';
+import { forgetSessionsOf } from './session-check';
 import { startSession, type SessionTokens } from './sessions';
 import { toUserView, type UserView } from './user-view';
 
@@ -89,7 +90,7 @@ export async function changePassword(
 ): Promise<SessionTokens> {
   const caller = request.caller;
   const now = services.clock.now();
-  return withOwner(services.db, caller, async (trx) => {
+  const session = await withOwner(services.db, caller, async (trx) => {
     const user = await ownLiveUser(trx, caller.userId, { forUpdate: true });
     await assertPasswordMatches(user.password_hash, input.currentPassword, {
       message: 'The current password is not correct.',
@@ -119,6 +120,9 @@ export async function changePassword(
       now,
     );
   });
+  // Every other session's access tokens stop on their next request.
+  forgetSessionsOf(caller.userId);
+  return session;
 }
 
 /**
@@ -132,7 +136,7 @@ export async function deleteAccount(
 ): Promise<{ deletedAt: string; restorableUntil: string }> {
   const caller = request.caller;
   const now = services.clock.now();
-  return withOwner(services.db, caller, async (trx) => {
+  const deletion = await withOwner(services.db, caller, async (trx) => {
     const user = await ownLiveUser(trx, caller.userId, { forUpdate: true });
     await assertPasswordMatches(user.password_hash, input.password, {
       message: 'The password is not correct.',
@@ -150,4 +154,6 @@ export async function deleteAccount(
     const restorableUntil = new Date(now.getTime() + ACCOUNT_RESTORE_DAYS * 24 * 3600 * 1000);
     return { deletedAt: now.toISOString(), restorableUntil: restorableUntil.toISOString() };
   });
+  forgetSessionsOf(caller.userId);
+  return deletion;
 }

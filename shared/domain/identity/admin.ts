@@ -12,6 +12,8 @@ import type { Services } from '../../ports/services';
 import { POSITION, positionOf, toPage, newestFirst } from '../../db/page-cursor';
 import { toUserView, type UserView } from './user-view';
 import { escapeLike } from '../../db/escape-like';
+import { revokeAllForUser } from './refresh-tokens';
+import { forgetSessionsOf } from './session-check';
 
 /**
  * Administration: every operation runs in the admin's tenant scope with `role: 'admin'` (the
@@ -50,6 +52,102 @@ export async function getUserAsAdmin(services: Services, caller: Caller, userId:
     if (!row) throw new NotFoundError('User', userId);
     return toUserView(row);
   });
+}
+
+export const adminUserPatchSchema = z
+  .strictObject({
+    role: z.enum(['user', 'admin']).optional(),
+    isActive: z.boolean().optional(),
+  })
+  .refine((patch) => patch.role !== undefined || patch.isActive !== undefined, {
+    message: 'Send "role", "isActive" or both.',
+  });
+export type AdminUserPatch = z.infer<typeof adminUserPatchSchema>;
+
+function refuseSelfChange(request: AdminRequest, userId: string, what: string): void {
+  if (request.caller.userId === userId) {
+    throw new ConflictError(
+      'ADMIN.SELF_CHANGE',
+      `Administrators cannot ${what} their own account: ask another administrator.`,
+      { field: 'params.userId' },
+    );
+  }
+}
+
+/**
+ * Changes a user's role or deactivates (reactivates) the account. Takes effect on the user's next
+ * request: a token issued for the old role answers 403 `AUTH.ROLE_CHANGED` (a refresh gives one
+ * for the new role), a deactivated account 403 `AUTH.ACCOUNT_INACTIVE` and its sign-ins end.
+ */
+export async function updateUserAsAdmin(
+  services: Services,
+  request: AdminRequest,
+  userId: string,
+  patch: AdminUserPatch,
+): Promise<UserView> {
+  refuseSelfChange(request, userId, 'change the role or the activation of');
+  const now = services.clock.now();
+  const view = await withTenant(services.db, adminScope(request.caller), async (trx) => {
+    const before = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before) throw new NotFoundError('User', userId);
+    const columns = {
+      ...(patch.role !== undefined && patch.role !== before.role ? { role: patch.role } : {}),
+      ...(patch.isActive !== undefined && patch.isActive !== before.is_active
+        ? { is_active: patch.isActive }
+        : {}),
+    };
+    if (Object.keys(columns).length === 0) return toUserView(before);
+    const after = await trx
+      .updateTable('users')
+      .set(columns)
+      .where('id', '=', userId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    // A deactivated account signs in again once reactivated: its refresh tokens end now.
+    if (columns.is_active === false) await revokeAllForUser(trx, userId, 'admin', now);
+    await recordAudit(
+      trx,
+      auditEntry(
+        request,
+        'admin.user.update',
+        { type: 'user', id: userId },
+        diffChanges(
+          { role: before.role, isActive: before.is_active },
+          { role: after.role, isActive: after.is_active },
+        ),
+      ),
+    );
+    return toUserView(after);
+  });
+  forgetSessionsOf(userId);
+  return view;
+}
+
+/** Signs a user out everywhere: every sign-in ends and its access tokens stop on their next request. */
+export async function endUserSessions(
+  services: Services,
+  request: AdminRequest,
+  userId: string,
+): Promise<void> {
+  const now = services.clock.now();
+  await withTenant(services.db, adminScope(request.caller), async (trx) => {
+    const user = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError('User', userId);
+    await revokeAllForUser(trx, userId, 'admin', now);
+    await recordAudit(trx, auditEntry(request, 'admin.user.sessions_end', { type: 'user', id: userId }));
+  });
+  forgetSessionsOf(userId);
 }
 
 export const creditGrantSchema = z

@@ -4,6 +4,7 @@ import { withSystemScope } from '../../db/tenant';
 import type { Services } from '../../ports/services';
 import { verifyAccessToken } from './access-tokens';
 import { apiKeyPrefixOf, expandScopes, scopeForMethod } from './api-key-secret';
+import { assertSessionStands } from './session-check';
 import { signingKeyFor } from './signing-key';
 import { sameHash, sha256Hex } from './token-hash';
 
@@ -26,9 +27,10 @@ export type Authenticate = (
  * is fine); credentials that do not check out → 401. Sending both is refused rather than
  * guessing which one was meant.
  *
- * Access tokens are checked without a database round trip (they live 15 minutes; signing out,
- * password changes and account deletion revoke the refresh tokens that mint new ones). API keys
- * are looked up on every call, so revoking one takes effect at once.
+ * Both stop working on the next request once revoked: an access token's signature is checked,
+ * then its account and sign-in are read (`assertSessionStands`, cached for a couple of seconds
+ * per warm function); an API key is looked up with its account on every call. Either way an
+ * ended session or a revoked key is a 401 saying why, a deactivated account a 403.
  */
 export const authenticateRequest: Authenticate = async (request, services) => {
   const authorization = request.headers['authorization'];
@@ -52,6 +54,7 @@ async function bearerCaller(authorization: string, services: Services): Promise<
   }
   const key = await signingKeyFor(services.config, services.secrets);
   const claims = await verifyAccessToken(services.config.auth, key, match[1], services.clock.now());
+  await assertSessionStands(services.db, claims);
   return { userId: claims.userId, role: claims.role, via: 'jwt', scopes: ['read', 'write', 'admin'] };
 }
 
@@ -87,8 +90,9 @@ async function apiKeyCaller(
       .where('api_keys.prefix', '=', prefix)
       .executeTakeFirst();
     if (!row || !sameHash(row.key_hash, sha256Hex(apiKey.trim()))) return undefined;
-    if (row.revoked_at || (row.expires_at && row.expires_at <= now) || !row.is_active || row.deleted_at) {
-      return undefined;
+    // The caller holds the real key: telling why it stopped working reveals nothing new.
+    if (row.revoked_at || row.deleted_at || (row.expires_at && row.expires_at <= now) || !row.is_active) {
+      return row;
     }
     if (
       !row.last_used_at ||
@@ -110,6 +114,28 @@ async function apiKeyCaller(
     return row;
   });
   if (!found) throw invalid();
+  if (found.deleted_at) {
+    throw new UnauthorizedError('The account of this API key was deleted.', {
+      code: 'AUTH.API_KEY_REVOKED',
+      details: { reason: 'account_deleted' },
+    });
+  }
+  if (found.revoked_at) {
+    throw new UnauthorizedError('This API key was revoked: create a new one.', {
+      code: 'AUTH.API_KEY_REVOKED',
+      details: { reason: 'revoked' },
+    });
+  }
+  if (found.expires_at && found.expires_at <= now) {
+    throw new UnauthorizedError('This API key has expired: create a new one.', {
+      code: 'AUTH.API_KEY_EXPIRED',
+    });
+  }
+  if (!found.is_active) {
+    throw new ForbiddenError('This account is deactivated: contact an administrator.', {
+      code: 'AUTH.ACCOUNT_INACTIVE',
+    });
+  }
 
   const scopes = expandScopes(found.scopes);
   const method = request.routeKey.split(' ')[0] ?? 'GET';

@@ -10,6 +10,7 @@ import { issueAccessToken } from './access-tokens';
 import { ACCOUNT_RESTORE_DAYS } from './account-retention';
 import { assertStrongPassword, burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
 import { findRefreshToken, insertRefreshToken, revokeFamily } from './refresh-tokens';
+import { forgetSessionsOf } from './session-check';
 import { signingKeyFor } from './signing-key';
 import { normalizeEmail } from './email';
 import { toUserView, type UserRow, type UserView } from './user-view';
@@ -261,12 +262,14 @@ export async function refreshSession(
 ): Promise<SessionTokens> {
   const origin = auditOrigin(context);
   const now = services.clock.now();
+  let endedFor: string | undefined;
   const outcome = await withSystemScope(services.db, 'auth.refresh', async (trx): Promise<RefreshOutcome> => {
     const current = await findRefreshToken(trx, input.refreshToken);
     if (!current) return { ok: false, reused: false };
     if (current.revoked_at) {
       if (current.revoked_reason === 'rotated') {
         await revokeFamily(trx, current.family_id, 'reuse_detected', now);
+        endedFor = current.user_id;
         await recordAudit(trx, {
           actorId: current.user_id,
           action: 'auth.refresh_reuse_detected',
@@ -305,6 +308,7 @@ export async function refreshSession(
       tokens: await tokensFor(services, user, next.token, next.familyId, next.expiresAt, now),
     };
   });
+  if (endedFor) forgetSessionsOf(endedFor);
   if (!outcome.ok) {
     throw outcome.reused
       ? new UnauthorizedError(
@@ -328,9 +332,9 @@ export async function logout(
 ): Promise<void> {
   const origin = auditOrigin(context);
   const now = services.clock.now();
-  await withSystemScope(services.db, 'auth.logout', async (trx) => {
+  const signedOut = await withSystemScope(services.db, 'auth.logout', async (trx) => {
     const current = await findRefreshToken(trx, input.refreshToken);
-    if (!current || current.revoked_at) return;
+    if (!current || current.revoked_at) return undefined;
     await revokeFamily(trx, current.family_id, 'logout', now);
     await recordAudit(trx, {
       actorId: current.user_id,
@@ -339,7 +343,10 @@ export async function logout(
       resourceId: current.family_id,
       ...origin,
     });
+    return current.user_id;
   });
+  // The session's access tokens stop on their next request.
+  if (signedOut) forgetSessionsOf(signedOut);
 }
 
 /**

@@ -483,7 +483,12 @@ describe('audit trail', () => {
       401,
     );
 
-    const logs = await call('GET', '/audit-logs?limit=50', { headers: user.authHeader });
+    // The old access token stopped with its session: the new session reads the trail.
+    expect((await call('GET', '/audit-logs?limit=50', { headers: user.authHeader })).status).toBe(401);
+    const newToken = (changed.body as { accessToken: string }).accessToken;
+    const logs = await call('GET', '/audit-logs?limit=50', {
+      headers: { authorization: `Bearer ${newToken}` },
+    });
     expect(logs.status).toBe(200);
     const items = (
       logs.body as {
@@ -519,7 +524,9 @@ describe('audit trail', () => {
       (await call('GET', `/audit-logs?actorId=${user.userId}`, { headers: other.authHeader })).body,
     ).toMatchObject({ status: 400, field: 'query.actorId' });
 
-    const filtered = await call('GET', '/audit-logs?action=api_key.', { headers: user.authHeader });
+    const filtered = await call('GET', '/audit-logs?action=api_key.', {
+      headers: { authorization: `Bearer ${newToken}` },
+    });
     expect((filtered.body as { items: { action: string }[] }).items.map((i) => i.action)).toEqual([
       'api_key.revoke',
       'api_key.create',
@@ -531,7 +538,7 @@ describe('audit trail', () => {
       const page: { status: number; body: unknown } = await call(
         'GET',
         `/audit-logs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        { headers: user.authHeader },
+        { headers: { authorization: `Bearer ${newToken}` } },
       );
       const body = page.body as { items: { id: string }[]; nextCursor: string | null };
       pages.push(...body.items.map((i) => i.id));
