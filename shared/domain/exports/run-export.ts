@@ -13,6 +13,7 @@ import { creditsForSeconds, settleExportCredits } from './export-credits';
 import type { ExportMessage } from './export-message';
 import { claimExport, completeExport, findExport, recordExportProgress } from './export-repository';
 import { exportTable, type ExportedFile, type ExportResult } from './export-table';
+import { exportImages, isImageLayoutExport } from './export-images';
 import { recordExportFailure } from './record-export-failure';
 import { resolveExportSource } from './resolve-export-source';
 
@@ -116,14 +117,18 @@ export async function runExport(
       memoryLimitMb: deps.engineMemoryLimitMb ?? EXPORT_ENGINE_MEMORY_MB,
     });
     const outDir = join(workDir, 'out');
+    const request = {
+      parquetPath,
+      outDir,
+      format: claimed.format,
+      options: claimed.options,
+      onProgress: (fraction: number) => progress.later(15 + 65 * fraction),
+    };
     const result = await untilDeadline(
-      exportTable(engine, {
-        parquetPath,
-        outDir,
-        format: claimed.format,
-        options: claimed.options,
-        onProgress: (fraction) => progress.later(15 + 65 * fraction),
-      }),
+      // A table of stored images (an image dataset's manifest) exports its images in the layouts.
+      (await isImageLayoutExport(engine, request))
+        ? exportImages(engine, services.blobs, message.userId, request)
+        : exportTable(engine, request),
       deadline,
       'Writing the export',
     );
