@@ -27,6 +27,19 @@ function twoGroups(seed: number, perGroup = 20) {
 const dist = (c: Float64Array, i: number, j: number) =>
   Math.hypot((c[2 * i] ?? 0) - (c[2 * j] ?? 0), (c[2 * i + 1] ?? 0) - (c[2 * j + 1] ?? 0));
 
+/** The widest distance inside a group and the narrowest between the two groups, on the map. */
+function separation(coordinates: Float64Array): { within: number; between: number } {
+  let within = 0;
+  let between = Infinity;
+  for (let i = 0; i < 40; i += 1)
+    for (let j = i + 1; j < 40; j += 1) {
+      const d = dist(coordinates, i, j);
+      if (i < 20 === j < 20) within = Math.max(within, d);
+      else between = Math.min(between, d);
+    }
+  return { within, between };
+}
+
 describe('DInsight similarity and distances', () => {
   it('f(0) = 1 with the seed defaults and falls with distance; distances normalise with the smallest positive and largest distance', () => {
     const s = { a: 0.8, w1: 0.04, w2: 1 };
@@ -57,14 +70,7 @@ describe('baseline map', () => {
   it('keeps groups apart on the map: every row is nearer its own group than the other group', () => {
     const map = fitBaselineMap(pairwiseDistances(twoGroups(3)), config);
     expect(map.coordinates).toHaveLength(80);
-    let within = 0;
-    let between = Infinity;
-    for (let i = 0; i < 40; i += 1)
-      for (let j = i + 1; j < 40; j += 1) {
-        const d = dist(map.coordinates, i, j);
-        if (i < 20 === j < 20) within = Math.max(within, d);
-        else between = Math.min(between, d);
-      }
+    const { within, between } = separation(map.coordinates);
     expect(within).toBeLessThan(between);
     expect(map.cost).toBeLessThan(0.05);
   });
@@ -95,14 +101,7 @@ describe('baseline map', () => {
 
   it('fits with momentum gradient descent too', () => {
     const map = fitBaselineMap(pairwiseDistances(twoGroups(6)), { ...config, optimizer: 'sgd' });
-    let within = 0;
-    let between = Infinity;
-    for (let i = 0; i < 40; i += 1)
-      for (let j = i + 1; j < 40; j += 1) {
-        const d = dist(map.coordinates, i, j);
-        if (i < 20 === j < 20) within = Math.max(within, d);
-        else between = Math.min(between, d);
-      }
+    const { within, between } = separation(map.coordinates);
     expect(within).toBeLessThan(between);
   });
 });
