@@ -279,6 +279,15 @@ async function wireLocalFunctions(
   parts.scheduler.addFixedSchedule('sweep-exports', 'rate(1 minute)', async (event) => {
     await sweepExports(event);
   });
+  // Ingestion messages live in memory too: versions this process left unfinished when it stopped
+  // (its workers vanished with it) are sent again now, expired uploads are settled; then every minute.
+  const { makeSweepVersionsHandler } =
+    await import('../../functions/schedules/sweep-versions/sweep-versions-handler');
+  await makeSweepVersionsHandler(() => services, { leaseMs: 0 })();
+  const sweepVersions = makeSweepVersionsHandler(() => services);
+  parts.scheduler.addFixedSchedule('sweep-versions', 'rate(1 minute)', async (event) => {
+    await sweepVersions(event);
+  });
   const { makeObjectCreatedHandler } =
     await import('../../functions/ingest/object-created/object-created-handler');
   const objectCreated = makeObjectCreatedHandler(() => services);

@@ -11,6 +11,7 @@ import {
 import type { Caller } from '../../kernel/request-context';
 import { acceptRawArrival } from './ingestion/dispatch/accept-raw-arrival';
 import type { ArrivalOutcome } from './ingestion/dispatch/object-arrival';
+import { settleStuckVersion } from './ingestion/dispatch/sweep-stuck-versions';
 import type { PresignedPost } from '../../ports/blob-store.port';
 import type { Services } from '../../ports/services';
 import { objectKeys, parseArrivalKey, safeFileName } from '../../storage/object-keys';
@@ -190,18 +191,23 @@ export function uploadInstructions(
  * Fallback when the storage event did not arrive (or to hurry it): looks at the uploaded object
  * and runs the same arrival step the event would. Idempotent with the event. An uploaded version
  * goes through it too: its message may never have been sent (a dispatch claim whose process died
- * is taken over once its lease expires).
+ * is taken over once its lease expires). A version stuck in ingestion (its worker vanished and
+ * the attempt lease expired) is re-driven as the version sweep would.
  */
 export async function completeVersionUpload(
   services: Pick<Services, 'db' | 'config' | 'clock' | 'blobs' | 'queues' | 'logger'>,
   caller: Caller,
   datasetId: string,
   versionNumber: number,
-): Promise<{ version: DatasetVersion; job: IngestionJob | undefined; outcome: ArrivalOutcome['outcome'] }> {
+): Promise<{
+  version: DatasetVersion;
+  job: IngestionJob | undefined;
+  outcome: ArrivalOutcome['outcome'] | 'requeued' | 'failed';
+}> {
   const version = await getVersionRow(services, caller, datasetId, versionNumber);
   if (!version.rawObjectKey)
     throw new ConflictError('UPLOAD.NOT_EXPECTED', 'This version does not take an upload.');
-  let outcome: ArrivalOutcome['outcome'] = 'duplicate';
+  let outcome: ArrivalOutcome['outcome'] | 'requeued' | 'failed' = 'duplicate';
   if (version.status === 'uploading' || version.status === 'uploaded') {
     const info = await services.blobs.head(version.rawObjectKey);
     if (!info) {
@@ -226,8 +232,20 @@ export async function completeVersionUpload(
     );
     outcome = result.outcome;
   }
-  const after = await getVersionWithJob(services, caller, datasetId, versionNumber);
-  return { ...after, outcome };
+  // Sent but never finished: a job whose worker or message vanished (its lease expired) is
+  // claimed again and its message sent again, or failed with the reason once it ran out of tries.
+  const current = await getVersionWithJob(services, caller, datasetId, versionNumber);
+  if (current.version.status === 'uploaded' || current.version.status === 'validating') {
+    const settled = await settleStuckVersion(services, {
+      versionId: version.id,
+      userId: version.userId,
+      datasetId: version.datasetId,
+    });
+    if (settled === 'requeued' || settled === 'failed') {
+      return { ...(await getVersionWithJob(services, caller, datasetId, versionNumber)), outcome: settled };
+    }
+  }
+  return { ...current, outcome };
 }
 
 async function getVersionRow(
