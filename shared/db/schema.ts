@@ -388,6 +388,8 @@ export interface DatasetVersionsTable {
   columns_metadata: Json | null;
   content_type: string | null;
   created_at: Generated<Timestamp>;
+  /** 0023: parse options given for a delimited file. */
+  csv_options: Generated<Json | null>;
   dataset_id: string;
   duplicate_of_version_id: string | null;
   id: Generated<string>;

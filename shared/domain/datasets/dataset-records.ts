@@ -59,6 +59,8 @@ export interface DatasetVersion {
   columnCount: number | null;
   columnsMetadata: JsonValue | null;
   modalityMetadata: JsonValue;
+  /** Parse options the user gave for a delimited file (see csv-parse-options.ts); null: detect all. */
+  csvOptions: JsonValue | null;
   status: DatasetVersionStatus;
   validationErrors: JsonValue | null;
   uploadExpiresAt: Date | null;
@@ -162,6 +164,7 @@ export function toDatasetVersion(row: VersionRow): DatasetVersion {
     columnCount: row.column_count,
     columnsMetadata: row.columns_metadata,
     modalityMetadata: row.modality_metadata,
+    csvOptions: row.csv_options ?? null,
     status: row.status,
     validationErrors: row.validation_errors,
     uploadExpiresAt: optionalDate(row.upload_expires_at),

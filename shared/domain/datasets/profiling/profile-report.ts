@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dataApiJsonBytes, fitPrefix } from '../../../kernel/bounded-json';
+import { textProfileSchema } from './text-profile';
 
 /**
  * The shape of a dataset version's profile (EDA report), stored as JSON: in eda_reports.full_report
@@ -58,6 +59,8 @@ export const PROFILE_WARNING_CODES = [
   'empty_header',
   'encoding_converted',
   'rows_skipped',
+  'preamble_skipped',
+  'generated_header',
 ] as const;
 export const profileWarningSchema = z
   .object({
@@ -92,6 +95,8 @@ export const profileReportSchema = z
     }),
     /** The first rows, values as JSON. */
     preview: z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.unknown())) }),
+    /** Text datasets: documents, tokens, vocabulary, top terms and language. */
+    text: textProfileSchema.optional(),
   })
   .meta({ id: 'ProfileReport' });
 export type ProfileReport = z.infer<typeof profileReportSchema>;

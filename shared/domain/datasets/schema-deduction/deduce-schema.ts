@@ -67,6 +67,14 @@ const BOOL_WORDS: Record<string, string> = {
 const DECIMAL_COMMA = /^[+-]?\d{1,3}(\.\d{3})*,\d+$|^[+-]?\d+,\d+$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_WEEK_TEXT = /^\d{4}-?W(0[1-9]|[1-4]\d|5[0-3])(-?[1-7])?$/;
+const DATE_NAME = /date|day|dt|ymd|period|time|when/i;
+const WEEK_NAME = /week|wk/i;
+const TIME_NAME = /time|date|epoch|stamp|(^|_)ts$|_at$|created|updated|modified|when/i;
+/** 2000-01-01 and 2040-01-01 in seconds since 1970: without a telling name, only this range is read as time. */
+const EPOCH_PLAIN = [946_684_800, 2_208_988_800] as const;
+/** 1980-01-01 and 2100-01-01, for columns whose name says they hold a time. */
+const EPOCH_NAMED = [315_532_800, 4_102_444_800] as const;
 const ID_NAME = /(^|[_\s-])(id|uuid|key|code)$|^id[_\s-]|Id$/;
 
 /** Categorical when few distinct values compared to the rows (or very few in absolute terms). */
@@ -113,6 +121,8 @@ function propose(
     case 'numeric': {
       const integral = /INT/.test(profile.type.toUpperCase());
       if (integral) {
+        const temporal = integerDate(profile, samples);
+        if (temporal) return temporal;
         if (distinct <= 2 && profile.min !== null && Number(profile.min) >= 0 && Number(profile.max) <= 1) {
           return { type: 'boolean', format: '0/1', confidence: 0.7 };
         }
@@ -148,6 +158,8 @@ function propose(
       const isoTimestamp = share(ISO_TIMESTAMP);
       if (isoTimestamp >= 0.9)
         return { type: 'timestamp', format: 'ISO 8601', confidence: isoTimestamp * 0.8 };
+      const isoWeek = share(ISO_WEEK_TEXT);
+      if (isoWeek >= 0.9) return { type: 'date', format: '%G-W%V', confidence: isoWeek * 0.85 };
       const isoDate = share(ISO_DATE);
       if (isoDate >= 0.9) return { type: 'date', format: '%Y-%m-%d', confidence: isoDate * 0.8 };
       const json = samples.length === 0 ? 0 : samples.filter(looksLikeJson).length / samples.length;
@@ -165,6 +177,46 @@ function propose(
     default:
       return { type: 'text', format: profile.type, confidence: 0.3 };
   }
+}
+
+/**
+ * Integers that encode dates: YYYYMMDD (`19580329`), ISO year and week YYYYWW (`202405`, in a
+ * column named like a week) and seconds or milliseconds since 1970. Proposed below full
+ * confidence: the same digits are sometimes plain numbers.
+ */
+function integerDate(
+  profile: ColumnEvidence['profile'],
+  samples: readonly string[],
+): { type: SemanticType; format: string; confidence: number } | undefined {
+  const min = Number(profile.min);
+  const max = Number(profile.max);
+  if (samples.length === 0 || !Number.isFinite(min) || !Number.isFinite(max) || min < 0) return undefined;
+  const all = (test: (s: string) => boolean) => samples.every((s) => test(s.trim()));
+  if (min >= 18000101 && max <= 22001231 && all(isYearMonthDay))
+    return { type: 'date', format: '%Y%m%d', confidence: DATE_NAME.test(profile.name) ? 0.85 : 0.75 };
+  if (WEEK_NAME.test(profile.name) && min >= 180001 && max <= 220053 && all(isYearWeek))
+    return { type: 'date', format: '%G%V', confidence: 0.75 };
+  const named = TIME_NAME.test(profile.name);
+  const within = ([low, high]: readonly [number, number], scale: number) =>
+    min >= low * scale && max <= high * scale && profile.approxDistinct > 1;
+  if (within(named ? EPOCH_NAMED : EPOCH_PLAIN, 1))
+    return { type: 'timestamp', format: 'epoch-seconds', confidence: named ? 0.75 : 0.5 };
+  if (named && within(EPOCH_NAMED, 1000))
+    return { type: 'timestamp', format: 'epoch-milliseconds', confidence: 0.7 };
+  return undefined;
+}
+
+function isYearMonthDay(value: string): boolean {
+  const match = /^(\d{4})(\d{2})(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+function isYearWeek(value: string): boolean {
+  const match = /^(\d{4})(\d{2})$/.exec(value);
+  return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 53;
 }
 
 /** Overall confidence of a schema: the mean of its columns'. */

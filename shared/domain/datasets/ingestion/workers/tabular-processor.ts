@@ -1,6 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { JsonValue } from '../../../../db/schema';
+import { givenLayout, storedCsvOptions } from '../../csv-parse-options';
 import type { VersionValidationIssue } from '../../dataset-records';
 import type { ProfileReport, ProfileWarning } from '../../profiling/profile-report';
 import { profileTable } from '../../profiling/profile-table';
@@ -14,11 +18,19 @@ import {
 } from '../../../../ports/sql-engine.port';
 import { deduceColumn, type DeducedColumn } from '../../schema-deduction/deduce-schema';
 import { sampleColumnValues } from '../../schema-deduction/sample-column-values';
-import { detectCsvDialect, type CsvDialect } from './detect-csv-dialect';
+import {
+  detectCsvDialect,
+  parseCountLine,
+  splitRecords,
+  splitWhitespace,
+  WHITESPACE_DELIMITER,
+  type CsvDialect,
+  type PreambleLine,
+} from './detect-csv-dialect';
 import { FileValidationFailure, failFile, sampleOf } from './file-validation-failure';
 import type { ModalityProcessor, ProcessorContext, ProcessorOutcome } from './modality-processor';
 import { listColumnsMetadata } from './version-json-limits';
-import { normalizeToUtf8, readHead, type TextEncoding } from './text-encoding';
+import { describeBinary, normalizeToUtf8, readHead, type TextEncoding } from './text-encoding';
 import { XlsxUnreadableError, type XlsxToCsv, type XlsxToCsvResult } from './xlsx-to-csv.port';
 
 /**
@@ -181,10 +193,32 @@ export async function convertAndProfileTabular(
             ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
             ...(prepared.delimiter ? { delimiter: prepared.delimiter } : {}),
             ...(prepared.hasHeader === undefined ? {} : { hasHeader: prepared.hasHeader }),
+            ...(prepared.csv ? { csv: prepared.csv } : {}),
+            ...labelMappingOf(profile, prepared.classNames),
           },
       profile,
       schema,
       warnings: profile.warnings,
+    },
+  };
+}
+
+/**
+ * The label mapping a count line gives (`569,30,malignant,benign`): class names for the codes
+ * 0…n-1 of the last column, kept only when that column holds exactly such codes.
+ */
+function labelMappingOf(
+  profile: ProfileReport,
+  classNames: readonly string[] | undefined,
+): { labelMapping?: JsonValue } {
+  const last = profile.columns.at(-1);
+  if (!classNames || !last || last.kind !== 'numeric' || !/INT/i.test(last.type)) return {};
+  const [min, max] = [Number(last.min), Number(last.max)];
+  if (!(min >= 0 && max < classNames.length)) return {};
+  return {
+    labelMapping: {
+      column: last.name,
+      labels: Object.fromEntries(classNames.map((name, code) => [String(code), name])),
     },
   };
 }
@@ -303,6 +337,10 @@ interface Prepared {
   warnings: ProfileWarning[];
   encoding?: TextEncoding;
   delimiter?: string;
+  /** The parse options used, detected or given (`given` lists the given ones). */
+  csv?: Record<string, JsonValue>;
+  /** Class names listed by a count line, for the last column's codes 0…n-1. */
+  classNames?: string[];
   hasHeader?: boolean;
   dateFormat?: string | null;
   timestampFormat?: string | null;
@@ -345,9 +383,20 @@ async function convertDelimited(
   /** Known when we wrote the file ourselves (a workbook's sheet). */
   knownDelimiter?: string,
 ): Promise<Prepared> {
-  const normalized = await normalizeToUtf8(context.filePath, join(context.tempDir, 'utf8.csv'));
+  const options = knownDelimiter ? undefined : storedCsvOptions(context.version.csvOptions);
+  const given = givenLayout(options);
+  const givenEncoding = options?.encoding === 'latin-1' ? 'windows-1252' : options?.encoding;
+  if (!givenEncoding?.startsWith('utf-16')) failIfBinary(await readHead(context.filePath, 8192));
+  const normalized = await normalizeToUtf8(
+    context.filePath,
+    join(context.tempDir, 'utf8.csv'),
+    givenEncoding,
+  );
   const warnings: ProfileWarning[] = [];
-  if (normalized.encoding === 'windows-1252' || normalized.encoding.startsWith('utf-16')) {
+  if (
+    !givenEncoding &&
+    (normalized.encoding === 'windows-1252' || normalized.encoding.startsWith('utf-16'))
+  ) {
     warnings.push({
       code: 'encoding_converted',
       message: `The file is not UTF-8; it was read as ${normalized.encoding === 'windows-1252' ? 'Latin-1 (Windows-1252)' : normalized.encoding.toUpperCase()} and converted.`,
@@ -355,28 +404,35 @@ async function convertDelimited(
   }
   const headBytes = await readHead(normalized.path, TABULAR_LIMITS.headBytes);
   const { size } = await stat(normalized.path);
+  const complete = size <= headBytes.length;
   const text = new TextDecoder().decode(headBytes).replace(/^\uFEFF/, '');
   if (text.trim() === '')
     failFile(
       'FILE.EMPTY',
       'The file contains only blank lines. Upload a file with a header row and at least one data row.',
     );
+  const givenDelimiter =
+    format === 'tsv'
+      ? '\t'
+      : (knownDelimiter ?? (options?.delimiter === 'whitespace' ? WHITESPACE_DELIMITER : options?.delimiter));
   const dialect = detectCsvDialect(text, {
-    truncated: size > headBytes.length,
-    ...(format === 'tsv' ? { delimiter: '\t' } : knownDelimiter ? { delimiter: knownDelimiter } : {}),
+    truncated: !complete,
+    ...(givenDelimiter === undefined ? {} : { delimiter: givenDelimiter }),
+    ...(options?.quote === undefined ? {} : { quote: options.quote }),
+    ...(given.skipLines === undefined ? {} : { skipLines: given.skipLines }),
   });
-  const header = dialect.records[0] ?? [];
-  checkWidth(header.length);
-  if (size <= headBytes.length && dialect.records.length === 1) {
-    failFile(
-      'CSV.HEADER_ONLY',
-      `The file has one line (${sampleOf(header.join(', '), 200)}) and no data rows. Add at least one data row below the header.`,
-      { row: 1 },
-    );
-  }
+  checkWidth(dialect.width);
 
-  const path = sqlString(normalized.path);
-  const base = `delim=${sqlString(dialect.delimiter)}, quote=${sqlString(dialect.quote)}, escape=${sqlString(dialect.quote)}`;
+  let readPath = normalized.path;
+  if (dialect.whitespace) {
+    // Runs of spaces become one tab, line for line, so row numbers stay those of the file.
+    readPath = join(context.tempDir, 'whitespace.tsv');
+    await whitespaceToTabs(normalized.path, readPath);
+  }
+  const path = sqlString(readPath);
+  const delimiter = dialect.whitespace ? '\t' : dialect.delimiter;
+  const escape = options?.escape ?? dialect.quote;
+  const base = `delim=${sqlString(delimiter)}, quote=${sqlString(dialect.quote)}, escape=${sqlString(escape)}, skip=${dialect.skipLines}`;
   let sniff;
   try {
     sniff = (
@@ -393,9 +449,27 @@ async function convertDelimited(
       );
     throw error;
   }
-  const hasHeader = sniff?.has_header !== false;
-  if (hasHeader) warnings.push(...headerWarnings(header));
+  const hasHeader = given.header ?? sniff?.has_header !== false;
+  const first = dialect.records[0] ?? [];
+  if (hasHeader && complete && dialect.records.length === 1) {
+    failFile(
+      'CSV.HEADER_ONLY',
+      `The file has one line (${sampleOf(first.join(', '), 200)}) and no data rows. Add at least one data row below the header.`,
+      { row: dialect.skipLines + 1 },
+    );
+  }
+  warnings.push(...dialect.preamble.map((line) => preambleWarning(line, dialect)));
+  const names = hasHeader ? undefined : Array.from({ length: dialect.width }, (_, i) => `column${i}`);
+  if (hasHeader) warnings.push(...headerWarnings(first));
+  else if (given.header === undefined) warnings.push(generatedHeaderWarning(dialect, first));
 
+  const extra = [
+    names ? `, names=[${names.map(sqlString).join(', ')}]` : '',
+    options?.nullValues
+      ? `, nullstr=[${['', ...options.nullValues.filter((v) => v !== '')].map(sqlString).join(', ')}]`
+      : '',
+    options?.decimal === ',' ? `, decimal_separator=','` : '',
+  ].join('');
   const overrides = new Map<string, string>();
   for (let pass = 0; ; pass += 1) {
     const rejects = `rejects_${pass}`;
@@ -407,7 +481,7 @@ async function convertDelimited(
       await engine.run(
         `COPY (SELECT * FROM read_csv(${path}, ${base}, header=${hasHeader}, strict_mode=true, null_padding=false,
                 store_rejects=true, rejects_table=${sqlString(rejects)}, rejects_scan=${sqlString(`scan_${pass}`)},
-                sample_size=${TABULAR_LIMITS.sniffSampleRows}${types}))
+                sample_size=${TABULAR_LIMITS.sniffSampleRows}${extra}${types}))
            TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     } catch (error) {
@@ -418,13 +492,17 @@ async function convertDelimited(
         );
       throw error;
     }
+    // One issue per row (a row with five extra fields has five rejects), counted by row.
     const structural = await engine.all(
-      `SELECT line::DOUBLE AS line, column_name, error_type, csv_line, error_message, count(*) OVER ()::DOUBLE AS total
-         FROM ${rejects} WHERE error_type <> 'CAST' ORDER BY line LIMIT ${TABULAR_LIMITS.maxListedIssues}`,
+      `SELECT line::DOUBLE AS line, column_name, error_type, csv_line, error_message,
+              (SELECT count(DISTINCT line) FROM ${rejects} WHERE error_type <> 'CAST')::DOUBLE AS total
+         FROM ${rejects} WHERE error_type <> 'CAST'
+         QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx NULLS LAST) = 1
+         ORDER BY line LIMIT ${TABULAR_LIMITS.maxListedIssues}`,
     );
     if (structural.length > 0) {
       const total = sqlNumber(structural[0]?.total) ?? structural.length;
-      const issues = structural.map((r) => structuralIssue(r, dialect));
+      const issues = structural.map((r) => structuralIssue(r, dialect, hasHeader));
       if (total > issues.length) {
         issues.push({
           code: 'CSV.MORE_ERRORS',
@@ -455,13 +533,78 @@ async function convertDelimited(
       });
     }
   }
+  const countLine = dialect.preamble[0]
+    ? parseCountLine(dialect.preamble[0].fields, dialect.width)
+    : undefined;
   return {
     warnings,
     encoding: normalized.encoding,
-    delimiter: dialect.delimiter,
+    delimiter: dialect.whitespace ? 'whitespace' : dialect.delimiter,
     hasHeader,
     dateFormat: sqlText(sniff?.date_format),
     timestampFormat: sqlText(sniff?.timestamp_format),
+    csv: {
+      delimiter: dialect.whitespace ? 'whitespace' : dialect.delimiter,
+      header: hasHeader,
+      skipRows: dialect.skipLines,
+      quote: dialect.quote,
+      escape,
+      encoding: normalized.encoding === 'utf-8-bom' ? 'utf-8' : normalized.encoding,
+      nullValues: ['', ...(options?.nullValues ?? []).filter((v) => v !== '')],
+      decimal: options?.decimal ?? '.',
+      given: options ? Object.keys(options).sort() : [],
+    },
+    ...(countLine && countLine.classNames.length > 0 ? { classNames: countLine.classNames } : {}),
+  };
+}
+
+/** Fails a file that is not text, saying what it looks like (never how it was read). */
+function failIfBinary(head: Uint8Array): void {
+  const looksLike = describeBinary(head);
+  if (!looksLike) return;
+  failFile(
+    'FILE.NOT_TEXT',
+    `The file is not a text file: it looks like ${looksLike}. A CSV or TSV file is plain text, one row per line; if you meant to upload a table, export it as "CSV UTF-8" and upload that file${/zip|compressed/.test(looksLike) ? ' (or unpack the archive and upload the CSV inside it)' : ''}.`,
+  );
+}
+
+async function whitespaceToTabs(inPath: string, outPath: string): Promise<void> {
+  const lines = createInterface({ input: createReadStream(inPath), crlfDelay: Infinity });
+  const output = createWriteStream(outPath);
+  try {
+    for await (const line of lines) {
+      const trimmed = line.trim();
+      if (!output.write(`${trimmed === '' ? '' : trimmed.split(/[ \t]+/).join('\t')}\n`))
+        await once(output, 'drain');
+    }
+  } finally {
+    output.end();
+    await once(output, 'close');
+  }
+}
+
+function preambleWarning(line: PreambleLine, dialect: CsvDialect): ProfileWarning {
+  const count = parseCountLine(line.fields, dialect.width);
+  const shown = `"${sampleOf(line.text, 80)}"`;
+  const why = count
+    ? `it reads as a count line (${count.rows} rows, ${count.features} feature columns${count.classNames.length > 0 ? `, classes ${count.classNames.join(', ')}` : ''}), not as data or a header`
+    : line.fields.length !== dialect.width
+      ? `it has ${line.fields.length} field(s) where the rest of the file has ${dialect.width}`
+      : 'it is mostly empty fields, unlike the rows below it';
+  return {
+    code: 'preamble_skipped',
+    value: line.line,
+    message: `Line ${line.line} (${shown}) was skipped: ${why}. To read it, re-ingest with the csv option skipRows set to 0.`,
+  };
+}
+
+function generatedHeaderWarning(dialect: CsvDialect, first: readonly string[]): ProfileWarning {
+  const line = dialect.skipLines + 1;
+  const last = `column${dialect.width - 1}`;
+  return {
+    code: 'generated_header',
+    value: line,
+    message: `The file has no header row: its first row (line ${line}, "${sampleOf(first.join(dialect.whitespace ? ' ' : dialect.delimiter), 80)}") is data. The columns were named column0${dialect.width > 1 ? ` … ${last}` : ''}; rename them in the schema, or re-ingest with the csv option header set to true if that row is a header.`,
   };
 }
 
@@ -494,21 +637,32 @@ function headerWarnings(header: readonly string[]): ProfileWarning[] {
 
 const COUNTS = /Expected Number of Columns: (\d+) Found: (\d+)/;
 
-function structuralIssue(row: Record<string, unknown>, dialect: CsvDialect): VersionValidationIssue {
+function structuralIssue(
+  row: Record<string, unknown>,
+  dialect: CsvDialect,
+  hasHeader: boolean,
+): VersionValidationIssue {
   const line = sqlNumber(row.line as number) ?? undefined;
   const type = String(row.error_type);
   const sample = sampleOf(String(row.csv_line ?? ''));
   const counts = COUNTS.exec(String(row.error_message ?? ''));
   const expected = counts?.[1];
-  const found = counts?.[2];
-  const delimiter = dialect.delimiter === '\t' ? 'tab' : `"${dialect.delimiter}"`;
+  // The engine stops counting at the first extra field: count the row's fields ourselves.
+  const fields = fieldCount(String(row.csv_line ?? ''), dialect);
+  const found = fields > 0 ? String(fields) : counts?.[2];
+  const delimiter = dialect.whitespace
+    ? 'spaces'
+    : dialect.delimiter === '\t'
+      ? 'tab'
+      : `"${dialect.delimiter}"`;
+  const reference = hasHeader ? 'the header has' : 'the first row has';
   const at = line === undefined ? {} : { row: line };
   const column = typeof row.column_name === 'string' ? { column: row.column_name } : {};
   switch (type) {
     case 'MISSING COLUMNS':
       return {
         code: 'CSV.RAGGED_ROW',
-        message: `Row ${line} has ${found ?? 'fewer'} field(s) but the header has ${expected ?? 'more'}: add the missing values (an empty field between two ${delimiter} counts) so every row has ${expected ?? 'the same number of'} fields.`,
+        message: `Row ${line} has ${found ?? 'fewer'} field(s) but ${reference} ${expected ?? 'more'}: add the missing values (an empty field between two ${delimiter} counts) so every row has ${expected ?? 'the same number of'} fields.`,
         ...at,
         ...column,
         sample,
@@ -516,7 +670,7 @@ function structuralIssue(row: Record<string, unknown>, dialect: CsvDialect): Ver
     case 'TOO MANY COLUMNS':
       return {
         code: 'CSV.RAGGED_ROW',
-        message: `Row ${line} has ${found ?? 'more'} fields but the header has ${expected ?? 'fewer'}: quote values that contain ${delimiter} or remove the extra fields.`,
+        message: `Row ${line} has ${found ?? 'more'} fields but ${reference} ${expected ?? 'fewer'}: quote values that contain ${delimiter} or remove the extra fields.`,
         ...at,
         sample,
       };
@@ -552,6 +706,13 @@ function structuralIssue(row: Record<string, unknown>, dialect: CsvDialect): Ver
         sample,
       };
   }
+}
+
+function fieldCount(line: string, dialect: CsvDialect): number {
+  const split = dialect.whitespace
+    ? splitWhitespace(line, 1)
+    : splitRecords(line, dialect.delimiter, dialect.quote, 1);
+  return split.records[0]?.length ?? 0;
 }
 
 function castIssue(row: Record<string, unknown>): VersionValidationIssue {

@@ -94,3 +94,44 @@ describe('schema deduction rules', () => {
     );
   });
 });
+
+describe('integers and codes that encode dates', () => {
+  const integers = (name: string, samples: string[]) =>
+    deduceColumn(
+      column({
+        name,
+        type: 'BIGINT',
+        kind: 'numeric',
+        approxDistinct: 100,
+        min: Math.min(...samples.map(Number)),
+        max: Math.max(...samples.map(Number)),
+        samples,
+      }),
+    );
+
+  it.each([
+    ['date', ['19580329', '19580405', '20011231'], 'date', '%Y%m%d'],
+    ['observed', ['19580329', '19580405', '20011231'], 'date', '%Y%m%d'],
+    ['iso_week', ['202401', '202352', '202453'], 'date', '%G%V'],
+    ['created_at', ['1700000000', '1600000000', '1500000000'], 'timestamp', 'epoch-seconds'],
+    ['value', ['1700000000', '1600000000', '1500000000'], 'timestamp', 'epoch-seconds'],
+    ['event_time', ['1700000000000', '1600000000000'], 'timestamp', 'epoch-milliseconds'],
+  ])('%s %j → %s %s, below full confidence', (name, samples, type, format) => {
+    const deduced = integers(name, samples);
+    expect([deduced.type, deduced.format]).toEqual([type, format]);
+    expect(deduced.confidence).toBeGreaterThan(0);
+    expect(deduced.confidence).toBeLessThan(1);
+  });
+
+  it('leaves integers that are not valid dates as integers', () => {
+    expect(integers('reading', ['19581332', '19580405']).type).toBe('integer');
+    expect(integers('amount', ['202401', '202352']).type).toBe('integer');
+    expect(integers('population', ['12000000', '3000000']).type).toBe('integer');
+  });
+
+  it('reads ISO week text as a date', () => {
+    const deduced = deduceColumn(column({ samples: ['2024-W05', '2023-W52', '2024W01'], approxDistinct: 3 }));
+    expect([deduced.type, deduced.format]).toEqual(['date', '%G-W%V']);
+    expect(deduced.confidence).toBeLessThan(1);
+  });
+});
