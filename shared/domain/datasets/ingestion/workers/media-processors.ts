@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue } from '../../../../db/schema';
-import { sqlIdent, sqlNumber, sqlString, sqlText } from '../../../../ports/sql-engine.port';
+import { sqlString } from '../../../../ports/sql-engine.port';
 import { failFile } from './file-validation-failure';
 import { AUDIO_HEAD_BYTES, parseAudioHeader } from './media/audio-header';
 import { withFileSource } from './media/byte-reader';
@@ -10,14 +10,13 @@ import { IMAGE_HEAD_BYTES, parseImageHeader } from './media/image-header';
 import { parseSegy, SegyFormatError, textualHeaderLines } from './media/segy-header';
 import { parseVideoHeader } from './media/video-header';
 import type { ModalityProcessor, ProcessorContext, ProcessorOutcome } from './modality-processor';
-import { convertAndProfileTabular } from './tabular-processor';
-import { normalizeToUtf8, readHead } from './text-encoding';
+import { readHead } from './text-encoding';
 
 /**
  * Processors of the non-tabular modalities. Each validates the file from its own headers (no
  * decoding, no native libraries), records what it learned as the version's modality metadata and
- * writes a one-row manifest Parquet (`processed/…/manifest.parquet`) describing the object;
- * text is converted to Parquet with one row per line.
+ * writes a one-row manifest Parquet (`processed/…/manifest.parquet`) describing the object
+ * (text has its own processor, text-processor.ts).
  */
 
 async function writeManifest(
@@ -137,82 +136,4 @@ export const processSeismic: ModalityProcessor = async (context) => {
     textEncoding: header.textEncoding,
     textualHeader: textualHeaderLines(header.textualHeader).slice(0, 40),
   });
-};
-
-/** Plain text: encoding, lines, characters, words, a sample; one Parquet row per line. */
-export const processText: ModalityProcessor = async (context) => {
-  if (context.version.originalFormat !== 'text' && context.version.originalFormat !== 'unknown') {
-    // A CSV or JSON file in a text dataset (e.g. labelled documents) takes the tabular path.
-    return (await convertAndProfileTabular(context)).outcome;
-  }
-  if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The text file is empty.');
-  const head = await readHead(context.filePath, 8192);
-  if (
-    head.includes(0) &&
-    !(head[0] === 0xff && head[1] === 0xfe) &&
-    !(head[0] === 0xfe && head[1] === 0xff)
-  ) {
-    failFile(
-      'TEXT.BINARY',
-      'The file contains NUL bytes: it looks like a binary file, not text. Upload a .txt file saved as UTF-8.',
-    );
-  }
-  const normalized = await normalizeToUtf8(context.filePath, join(context.tempDir, 'utf8.txt'));
-  const engine = await context.engine();
-  await context.progress(40, 'converting');
-  const parquetPath = join(context.tempDir, 'data.parquet');
-  // Line endings normalised to LF; the final line break ends the last line rather than starting an empty one.
-  const lines = `SELECT generate_subscripts(lines, 1)::BIGINT AS line_number, unnest(lines) AS text
-    FROM (SELECT string_split(regexp_replace(regexp_replace(content, '\\r\\n?', chr(10), 'g'), '\\n$', ''), chr(10)) AS lines
-            FROM read_text(${sqlString(normalized.path)}))`;
-  await engine.run(`COPY (${lines}) TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
-  const relation = `read_parquet(${sqlString(parquetPath)})`;
-  const text = sqlIdent('text');
-  const stats = (
-    await engine.all(
-      `SELECT count(*)::DOUBLE AS lines, sum(length(${text}))::DOUBLE AS characters,
-              sum(CASE WHEN trim(${text}) = '' THEN 0 ELSE len(string_split_regex(trim(${text}), '\\s+')) END)::DOUBLE AS words,
-              count(*) FILTER (WHERE trim(${text}) = '')::DOUBLE AS empty_lines,
-              max(length(${text}))::DOUBLE AS longest_line, avg(length(${text}))::DOUBLE AS mean_line,
-              count(DISTINCT ${text})::DOUBLE AS distinct_lines
-         FROM ${relation}`,
-    )
-  )[0];
-  const characters = sqlNumber(stats?.characters) ?? 0;
-  if (characters === 0 || (sqlNumber(stats?.lines) ?? 0) === (sqlNumber(stats?.empty_lines) ?? 0)) {
-    failFile('TEXT.BLANK', 'The file contains only blank lines.');
-  }
-  const sample = (
-    await engine.all(
-      `SELECT ${text} AS t FROM ${relation} WHERE trim(${text}) <> '' ORDER BY line_number LIMIT 5`,
-    )
-  ).map((r) => (sqlText(r.t) ?? '').slice(0, 500));
-  await context.progress(80, 'storing');
-  const { size } = await stat(parquetPath);
-  await context.blobs.put(context.processedKey, createReadStream(parquetPath), {
-    contentType: 'application/vnd.apache.parquet',
-    contentLength: size,
-  });
-  const lineCount = sqlNumber(stats?.lines) ?? 0;
-  return {
-    processedObjectKey: context.processedKey,
-    processedSizeBytes: size,
-    rowCount: lineCount,
-    columnCount: 2,
-    columnsMetadata: [
-      { name: 'line_number', type: 'BIGINT' },
-      { name: 'text', type: 'VARCHAR' },
-    ],
-    modalityMetadata: {
-      encoding: normalized.encoding,
-      lines: lineCount,
-      characters,
-      words: sqlNumber(stats?.words) ?? 0,
-      emptyLines: sqlNumber(stats?.empty_lines) ?? 0,
-      distinctLines: sqlNumber(stats?.distinct_lines) ?? 0,
-      longestLine: sqlNumber(stats?.longest_line) ?? 0,
-      meanLineLength: Math.round((sqlNumber(stats?.mean_line) ?? 0) * 100) / 100,
-      sample,
-    },
-  };
 };

@@ -1,14 +1,15 @@
 import type { QueueModality } from '../../../../config/config';
-import { processAudio, processImage, processSeismic, processText, processVideo } from './media-processors';
+import { processAudio, processImage, processSeismic, processVideo } from './media-processors';
 import type { ModalityProcessor } from './modality-processor';
 import { processTabular } from './tabular-processor';
+import { processTextDocuments } from './text-processor';
 import { processTimeseries } from './timeseries-processor';
 
 /** The processor behind each modality queue. */
 export const MODALITY_PROCESSORS: Record<QueueModality, ModalityProcessor> = {
   tabular: processTabular,
   timeseries: processTimeseries,
-  text: processText,
+  text: processTextDocuments,
   image: processImage,
   audio: processAudio,
   video: processVideo,
