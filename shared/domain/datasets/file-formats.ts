@@ -56,7 +56,7 @@ const KINDS: readonly FileKind[] = [
 ];
 
 /** Dataset modalities whose worker reads a zip archive of their files. */
-const ARCHIVE_MODALITIES: ReadonlySet<string> = new Set(['image']);
+const ARCHIVE_MODALITIES: ReadonlySet<string> = new Set(['image', 'text']);
 
 const BY_EXTENSION = new Map(KINDS.map((kind) => [kind.extension, kind]));
 
