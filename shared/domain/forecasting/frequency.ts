@@ -33,7 +33,14 @@ export function monthsBetween(a: number, b: number): number | null {
   const da = new Date(a);
   const db = new Date(b);
   const months = (db.getUTCFullYear() - da.getUTCFullYear()) * 12 + db.getUTCMonth() - da.getUTCMonth();
-  return addMonths(a, months) === b ? months : null;
+  if (addMonths(a, months) === b) return months;
+  // Month ends (31 Jan, 29 Feb, 31 Mar…) at the same time of day.
+  const sameTime = a % DAY === b % DAY;
+  return sameTime && isMonthEnd(da) && isMonthEnd(db) ? months : null;
+}
+
+function isMonthEnd(d: Date): boolean {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate() === d.getUTCDate();
 }
 
 /** `t` moved by `months` calendar months (the day clamped to the month's last day). */
