@@ -6,6 +6,7 @@ import {
   type SqlScalar,
 } from '../../ports/sql-engine.port';
 import { openDuckDbInstance, type OpenDuckDbInstance } from './open-duckdb-instance';
+import { scrubServerPaths } from '../../kernel/scrub-server-paths';
 
 /**
  * The DuckDB adapter of the SQL engine port: an in-memory database per use, bounded threads and
@@ -144,6 +145,7 @@ function translate(error: unknown): SqlEngineError {
   const message = error instanceof Error ? error.message : String(error);
   const match = /^(?:Error: )?([A-Za-z ]+?) Error: /.exec(message);
   const kind = match?.[1] ?? 'Unknown';
-  const text = match ? message.slice(match[0].length) : message;
+  // The engine names the files it read (our scratch paths); the cause keeps them for the logs.
+  const text = scrubServerPaths(match ? message.slice(match[0].length) : message);
   return new SqlEngineError(text, kind, { cause: error });
 }

@@ -1,4 +1,5 @@
 import type { VersionValidationIssue } from '../../dataset-records';
+import { scrubServerPaths } from '../../../../kernel/scrub-server-paths';
 import { capValidationIssues } from './version-json-limits';
 
 /**
@@ -12,7 +13,10 @@ export class FileValidationFailure extends Error {
   readonly issues: VersionValidationIssue[];
   constructor(issues: VersionValidationIssue[]) {
     super(issues[0]?.message ?? 'The file did not pass validation.');
-    this.issues = capValidationIssues(issues);
+    // Messages often quote a library's error; server paths never reach the user.
+    this.issues = capValidationIssues(
+      issues.map((issue) => ({ ...issue, message: scrubServerPaths(issue.message) })),
+    );
   }
 }
 
