@@ -64,7 +64,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   let closing = false;
   const inFlight = new Set<Promise<void>>();
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const work = handle(req, res).catch((error: unknown) => {
       logger.error('local http server failed to answer', { error });
       if (!res.headersSent)
@@ -73,6 +73,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
+  };
+  const server = createServer(onRequest);
+  // `Expect: 100-continue`: a body declared too large is refused before the client sends it (the
+  // 413 is the answer instead of 100 Continue); any other request is told to go on.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!declaredTooLarge(req, maxBodyBytes)) res.writeContinue();
+    onRequest(req, res);
   });
   server.keepAliveTimeout = 5_000;
 
@@ -82,10 +89,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const target = splitTarget(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
 
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBodyBytes) {
-      return tooLarge(req, res, requestId, maxBodyBytes);
-    }
+    if (declaredTooLarge(req, maxBodyBytes)) return tooLarge(req, res, requestId, maxBodyBytes);
 
     let spec: RouteSpec | undefined;
     let pathParameters: Record<string, string> = {};
@@ -202,8 +206,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   }
 
   function tooLarge(req: IncomingMessage, res: ServerResponse, requestId: string, limit: number) {
-    // Stop reading: the client is told, and the connection is not kept for the rest of the upload.
-    res.setHeader('connection', 'close');
+    // Answered at once. A client waiting for 100 Continue never sends the body, so the connection
+    // closes; any other client is still sending, and closing now would break its pipe before it
+    // reads the answer: the rest of the body is read and dropped (up to DISCARD_LIMIT_BYTES).
+    if (expectsContinue(req)) res.setHeader('connection', 'close');
+    else discardBody(req);
     writeProblem(res, 413, 'Too large', `The request body exceeds ${limit} bytes.`, req, requestId, {
       code: 'REQUEST.TOO_LARGE',
       headers: corsHeadersFor(req),
@@ -259,15 +266,50 @@ function splitTarget(url: string): Target {
   };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return 'too-large';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** How much of a refused body is read and dropped so its client sees the 413; past that the socket is cut. */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared > limit;
+}
+
+function expectsContinue(req: IncomingMessage): boolean {
+  return (req.headers['expect'] ?? '').toLowerCase() === '100-continue';
+}
+
+/** Reads and drops the rest of a refused body, so its sender finishes and reads the answer. */
+function discardBody(req: IncomingMessage, alreadyRead = 0): void {
+  let read = alreadyRead;
+  req.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > DISCARD_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.resume();
+}
+
+/** The body, or 'too-large' as soon as it passes `limit` (the rest is then dropped, see `discardBody`). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', reject);
+      discardBody(req, size);
+      resolve('too-large');
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
 }
 
 /** Content types API Gateway passes as text; everything else arrives base64-encoded. */

@@ -1,4 +1,5 @@
 import { UnsupportedMediaTypeError, ValidationError } from '../../kernel/app-error';
+import { findTooDeep, MAX_JSON_DEPTH } from '../../kernel/json-depth';
 import { stateOf, type HttpMiddleware } from './http-state';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -33,8 +34,9 @@ export function jsonBody(): HttpMiddleware {
           { field: 'body' },
         );
       }
+      let parsed: unknown;
       try {
-        state.body = JSON.parse(text) as unknown;
+        parsed = JSON.parse(text) as unknown;
       } catch (error) {
         const reason = error instanceof SyntaxError ? error.message : 'it could not be parsed';
         throw new ValidationError(`The body is not valid JSON: ${reason}`, {
@@ -42,6 +44,23 @@ export function jsonBody(): HttpMiddleware {
           field: 'body',
         });
       }
+      assertShallow(parsed);
+      state.body = parsed;
     },
   };
+}
+
+/** Segments of a too-deep path shown in `field` (the rest is the same nesting repeated). */
+const SHOWN_PATH_SEGMENTS = 8;
+
+/** Nothing past the parser walks a value nested deeper than `MAX_JSON_DEPTH`: 400 naming where. */
+function assertShallow(body: unknown): void {
+  const tooDeep = findTooDeep(body, MAX_JSON_DEPTH);
+  if (!tooDeep) return;
+  const shown = tooDeep.path.slice(0, SHOWN_PATH_SEGMENTS).map(String);
+  const field = ['body', ...shown].join('.') + (tooDeep.path.length > SHOWN_PATH_SEGMENTS ? '…' : '');
+  throw new ValidationError(
+    `The JSON nests deeper than ${MAX_JSON_DEPTH} objects or arrays under ${field}: send a flatter value.`,
+    { code: 'REQUEST.JSON_TOO_DEEP', field, details: { maxDepth: MAX_JSON_DEPTH } },
+  );
 }
