@@ -18,7 +18,7 @@ describe('findTooDeep', () => {
     [
       'wide but shallow values pass',
       { items: Array.from({ length: 10_000 }, (_, i) => ({ i })) },
-      2,
+      3,
       undefined,
     ],
   ])('%s', (_name, value, maxDepth, path) => {
