@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp, SharpOptions } from 'sharp';
 import {
   ImageDecodeError,
   type DecodeOptions,
@@ -15,10 +15,23 @@ import {
  */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 
+type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
+let loading: Promise<SharpFactory> | undefined;
+
+/**
+ * sharp (a native binding, a Lambda layer in AWS) is loaded on the first image: the workers and
+ * the node runner import this module whatever they process, and only image work needs it.
+ */
+function loadSharp(): Promise<SharpFactory> {
+  loading ??= import('sharp').then((module) => module.default);
+  return loading;
+}
+
 const WHITE = { r: 255, g: 255, b: 255 };
 const BLACK = { r: 0, g: 0, b: 0, alpha: 1 };
 
-function open(bytes: Uint8Array): Sharp {
+async function open(bytes: Uint8Array): Promise<Sharp> {
+  const sharp = await loadSharp();
   return sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
 }
 
@@ -82,9 +95,9 @@ function apply(pipeline: Sharp, operation: ImageOperation): Sharp {
 export const sharpImageCodec: ImageCodec = {
   async inspect(bytes): Promise<ImageFacts> {
     try {
-      const meta = await open(bytes).metadata();
+      const meta = await (await open(bytes)).metadata();
       // Metadata reads the header only: decoding every pixel finds truncated and damaged data.
-      await open(bytes).raw().toBuffer();
+      await (await open(bytes)).raw().toBuffer();
       return {
         format: meta.format ?? 'unknown',
         width: meta.autoOrient?.width ?? meta.width ?? 0,
@@ -100,7 +113,7 @@ export const sharpImageCodec: ImageCodec = {
   async decode(bytes, options: DecodeOptions): Promise<RawImage> {
     try {
       // Orientation from EXIF is applied first, so pixels are as a viewer shows them.
-      let pipeline = open(bytes).autoOrient().flatten({ background: WHITE });
+      let pipeline = (await open(bytes)).autoOrient().flatten({ background: WHITE });
       if (options.width !== undefined || options.height !== undefined)
         pipeline = pipeline.resize(options.width ?? null, options.height ?? null, {
           fit: options.fit ?? 'fill',
@@ -115,7 +128,8 @@ export const sharpImageCodec: ImageCodec = {
 
   async transform(bytes, operations, output) {
     try {
-      let pipeline = open(bytes).autoOrient();
+      const sharp = await loadSharp();
+      let pipeline = (await open(bytes)).autoOrient();
       for (const operation of operations) {
         // sharp runs its steps in an order of its own: each step is applied to the pixels the
         // previous one made, kept raw (no re-encoding in between).

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { mulberry32 } from '../../../shared/domain/nodes/library/image/augment-plan';
 
 /**
  * A small labelled image set drawn with sharp: each class is a shape (circle, square, triangle)
@@ -7,17 +8,8 @@ import sharp from 'sharp';
 export const SHAPE_CLASSES = ['circle', 'square', 'triangle'] as const;
 export type ShapeClass = (typeof SHAPE_CLASSES)[number];
 
-/** A small deterministic generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The generator the augmentation uses (mulberry32), seeded. */
+export const seededRandom = mulberry32;
 
 const HUES: Record<ShapeClass, number> = { circle: 0, square: 220, triangle: 120 };
 

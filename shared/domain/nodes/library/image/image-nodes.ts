@@ -77,37 +77,18 @@ function rewrittenTable(
           )
         : { ...c, values: Float64Array.from(rows, (r) => c.values[r] ?? NaN) },
     );
+  const numbers = (name: string, pick: (image: Rewritten) => number) => numberColumn(name, images.map(pick));
+  const texts = (name: string, pick: (image: Rewritten) => string) => stringColumn(name, images.map(pick));
   return createTable(
     [
       ...copied,
-      numberColumn(
-        'width',
-        images.map((i) => i.width),
-      ),
-      numberColumn(
-        'height',
-        images.map((i) => i.height),
-      ),
-      numberColumn(
-        'channels',
-        images.map((i) => i.channels),
-      ),
-      stringColumn(
-        'format',
-        images.map((i) => i.format),
-      ),
-      numberColumn(
-        'size_bytes',
-        images.map((i) => i.sizeBytes),
-      ),
-      stringColumn(
-        'sha256',
-        images.map((i) => i.sha256),
-      ),
-      stringColumn(
-        OBJECT_KEY_COLUMN,
-        images.map((i) => i.key),
-      ),
+      numbers('width', (i) => i.width),
+      numbers('height', (i) => i.height),
+      numbers('channels', (i) => i.channels),
+      texts('format', (i) => i.format),
+      numbers('size_bytes', (i) => i.sizeBytes),
+      texts('sha256', (i) => i.sha256),
+      texts(OBJECT_KEY_COLUMN, (i) => i.key),
       ...extra,
     ],
     rows.length,

@@ -27,7 +27,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'image-layouts-'));
   engine = await openDuckDbEngine({ tempDirectory: path.join(dir, 'engine'), threads: 1 });
   const set = await drawShapeSet(2, 4, { size: 24 });
-  const rows = set.map((image, i) => {
+  const rows: Record<string, string | number | null>[] = set.map((image, i) => {
     const key = `processed/${USER}/d/1/images/${i}.png`;
     stored.set(key, new Uint8Array(image.bytes));
     return {
@@ -41,7 +41,7 @@ beforeAll(async () => {
   });
   rows.push({
     path: 'loose.png',
-    label: null as unknown as string,
+    label: null,
     width: 24,
     height: 24,
     format: 'png',
