@@ -16,6 +16,7 @@ import { experimentRoutes } from './experiments/routes';
 import { modelRoutes } from './models/routes';
 import { createCreditRoutes } from './credits/routes';
 import { exportRoutes } from './exports/routes';
+import { tutorialRoutes } from './tutorials/routes';
 
 /**
  * The API in one list. Each group is one Lambda function: CDK creates a function per group
@@ -128,6 +129,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/exports/handler.ts',
     routes: exportRoutes,
     factory: async () => (await import('./exports/exports-handler')).makeExportsHandler,
+  },
+  {
+    name: 'tutorials',
+    entry: 'functions/api/tutorials/handler.ts',
+    routes: tutorialRoutes,
+    factory: async () => (await import('./tutorials/tutorials-handler')).makeTutorialsHandler,
   },
 ];
 

@@ -867,7 +867,11 @@ export const ENUM_COLUMNS = {
   'alerts.severity': SEVERITIES,
   'alerts.status': ALERT_STATUSES,
   'analyses.analysis_type': ANALYSIS_TYPES,
+  /** Starts at 1; each restart archives the attempt in user_tutorial_attempts (migration 0031). */
+  attempt: Generated<number>;
   'analyses.optimizer': ANALYSIS_OPTIMIZERS,
+  /** The steps done in this attempt, each with the resource that completed it (migration 0031). */
+  completed_steps: Generated<Json>;
   'analyses.status': ANALYSIS_STATUSES,
   'anomalies.severity': SEVERITIES,
   'credit_packages.tier_restriction': CREDIT_PACKAGE_TIER_RESTRICTIONS,
@@ -878,6 +882,20 @@ export const ENUM_COLUMNS = {
   'datasets.modality': MODALITIES,
   'datasets.problem_type': TASK_TYPES,
   'datasets.source_type': ARRIVAL_SOURCES,
+/** An earlier attempt at a tutorial, kept when it is started again (migration 0031). */
+export interface UserTutorialAttemptsTable {
+  attempt: number;
+  completed_at: Timestamp | null;
+  completed_steps: Generated<Json>;
+  current_step: number;
+  ended_at: Generated<Timestamp>;
+  id: Generated<string>;
+  started_at: Timestamp | null;
+  status: UserTutorialProgressStatus;
+  tutorial_id: string;
+  user_id: string;
+}
+
   'eda_reports.status': EDA_REPORT_STATUSES,
   'eda_reports.storage_location': EDA_REPORT_STORAGE_LOCATIONS,
   'experiment_runs.status': EXPERIMENT_RUN_STATUSES,
@@ -907,3 +925,4 @@ export const ENUM_COLUMNS = {
   'users.role': USER_ROLES,
   'users.tier': USER_TIERS,
 } as const satisfies Record<string, readonly string[]>;
+  user_tutorial_attempts: UserTutorialAttemptsTable;

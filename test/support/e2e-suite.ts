@@ -15,6 +15,8 @@ import { registerUser, type RegisteredUser } from './auth';
  */
 export interface E2eSuite {
   readonly platform: LocalPlatform;
+  /** The platform's data directory (`runtime.json`, the local webhook secret). */
+  readonly dataDir: string;
   /** The i-th account signed up (0: the one `api` calls as by default). */
   user(index: number): RegisteredUser;
   /** One JSON call to the API as `as` (default the first user). */
@@ -38,6 +40,10 @@ export function e2eSuite(name: string, users = 1): E2eSuite {
     get platform() {
       if (!platform) throw new Error('the platform starts in beforeAll');
       return platform;
+    },
+    get dataDir() {
+      if (!dataDir) throw new Error('the platform starts in beforeAll');
+      return dataDir;
     },
     user(index) {
       const account = accounts[index];

@@ -8,6 +8,7 @@ import {
 import type { Database } from '../../db/database';
 import { withSystemScope } from '../../db/tenant';
 import { jsonb, textArray } from '../../db/schema';
+import { seedTutorials } from '../tutorials/tutorial-repository';
 import type {
   CreditPackageTierRestriction,
   JsonObject,
@@ -792,6 +793,7 @@ export const CREDIT_PACKAGES: readonly CreditPackageDefinition[] = [
 ];
 
 export async function seedReferenceData(db: Database): Promise<void> {
+  await seedTutorials(db);
   for (const node of NODE_TYPES) {
     const values = {
       name: node.name,

@@ -215,7 +215,15 @@ const requestBodies: Record<string, unknown> = {
 const PARAM = /\{([^}]+)\}/g;
 const paramsOf = (route: RouteSpec) => [...route.path.matchAll(PARAM)].map((m) => m[1] ?? '');
 
-const tenantRoutes = apiRoutes.filter((r) => r.auth === 'user' && paramsOf(r).length > 0);
+/**
+ * Path parameters that name shipped reference data, the same for every user (a tutorial's slug):
+ * such a path is not another tenant's resource. What is per user behind it (tutorial progress) is
+ * checked where it lives (test/e2e/tutorials).
+ */
+const REFERENCE_PARAMS = new Set(['slug']);
+const tenantRoutes = apiRoutes.filter(
+  (r) => r.auth === 'user' && paramsOf(r).some((param) => !REFERENCE_PARAMS.has(param)),
+);
 const adminRoutesWithIds = apiRoutes.filter((r) => r.auth === 'admin' && paramsOf(r).length > 0);
 
 let platform: LocalPlatform;

@@ -1,0 +1,58 @@
+/**
+ * What completes a tutorial step: a fact about the caller's own data, never a button. Each
+ * condition is checked by `findEvidence` (tutorial-evidence-repository.ts) in the caller's tenant
+ * scope, so only resources the caller owns can complete it.
+ */
+
+export const COMPLETION_CONDITIONS = {
+  'dataset.created': 'A dataset of yours was created.',
+  'version.validated': 'A version of one of your datasets was validated.',
+  'profile.ready': 'A version of yours has its profile.',
+  'schema.accepted': 'You accepted the schema of a version of yours.',
+  'pipeline.created': 'A pipeline of yours was cloned from the template of the ML task named.',
+  'model.trained': 'A job of yours trained and registered a model.',
+  'experiment.compared': 'An experiment of yours has at least two finished runs to compare.',
+  'alias.set': 'An alias of yours points at a model version.',
+  'predictions.made': 'You predicted rows with a model of yours.',
+  'export.completed': 'An export of yours in the format named completed.',
+  'credits.available': 'Your credit ledger has an entry (the welcome grant counts).',
+  'credits.purchased': 'A top-up of yours was applied to your ledger.',
+  'job.charged': 'A job of yours was charged for the time its nodes ran.',
+} as const;
+
+export type CompletionConditionKind = keyof typeof COMPLETION_CONDITIONS;
+
+export interface CompletionCondition {
+  kind: CompletionConditionKind;
+  /** For `pipeline.created`: the ML task (ml_tasks.key) of the template cloned. */
+  mlTask?: string;
+  /** For `export.completed`: the export format. */
+  format?: string;
+  /**
+   * Whether anything of the caller's counts, or only what they did after starting the attempt
+   * (the default): a restarted tutorial is not completed by the first attempt's work.
+   */
+  anyTime?: boolean;
+}
+
+/** The resource of the caller's that completed a step. */
+export interface StepEvidence {
+  resourceType: string;
+  /** Null when the evidence is a count rather than one row (rows predicted). */
+  resourceId: string | null;
+  label: string;
+  /** When the resource reached the state the condition asks for. */
+  at: Date;
+}
+
+/** A sentence a reader can check for themselves, e.g. "An export of yours in huggingface format completed." */
+export function describeCondition(condition: CompletionCondition): string {
+  switch (condition.kind) {
+    case 'pipeline.created':
+      return `A pipeline of yours was cloned from the ${condition.mlTask ?? 'any'} template.`;
+    case 'export.completed':
+      return `An export of yours in ${condition.format ?? 'any'} format completed.`;
+    default:
+      return COMPLETION_CONDITIONS[condition.kind];
+  }
+}

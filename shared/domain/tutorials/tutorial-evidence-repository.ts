@@ -1,0 +1,188 @@
+import { sql } from 'kysely';
+import type { DatabaseTransaction } from '../../db/database';
+import type { Owner } from '../../db/owner-filter';
+import type { CompletionCondition, StepEvidence } from './completion-conditions';
+
+/**
+ * Checks a completion condition against the caller's own rows: every query filters by the
+ * caller's id and runs in their tenant scope (row-level security backs it up), so another user's
+ * work can never complete a step. The oldest matching resource since `since` is the evidence.
+ */
+export async function findEvidence(
+  trx: DatabaseTransaction,
+  owner: Owner,
+  condition: CompletionCondition,
+  since: Date | null,
+): Promise<StepEvidence | null | undefined> {
+  const after = condition.anyTime ? null : since;
+  const userId = owner.userId;
+  switch (condition.kind) {
+    case 'dataset.created': {
+      let query = trx
+        .selectFrom('datasets')
+        .select(['id', 'name', 'created_at'])
+        .where('user_id', '=', userId)
+        .where('deleted_at', 'is', null);
+      if (after) query = query.where('created_at', '>=', after);
+      const row = await query.orderBy('created_at').orderBy('id').executeTakeFirst();
+      return row && evidence('dataset', row.id, row.name, row.created_at);
+    }
+    case 'version.validated': {
+      let query = trx
+        .selectFrom('dataset_versions as v')
+        .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+        .select(['v.id', 'v.version_number', 'v.validated_at', 'd.name'])
+        .where('v.user_id', '=', userId)
+        .where('v.status', '=', 'validated')
+        .where('v.validated_at', 'is not', null);
+      if (after) query = query.where('v.validated_at', '>=', after);
+      const row = await query.orderBy('v.validated_at').orderBy('v.id').executeTakeFirst();
+      return (
+        row &&
+        row.validated_at &&
+        evidence('datasetVersion', row.id, `${row.name} version ${row.version_number}`, row.validated_at)
+      );
+    }
+    case 'profile.ready': {
+      let query = trx
+        .selectFrom('eda_reports as r')
+        .innerJoin('dataset_versions as v', 'v.id', 'r.dataset_version_id')
+        .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+        .select(['v.id', 'v.version_number', 'd.name', 'r.updated_at'])
+        .where('r.user_id', '=', userId)
+        .where('r.status', '=', 'completed');
+      if (after) query = query.where('r.updated_at', '>=', after);
+      const row = await query.orderBy('r.updated_at').orderBy('r.id').executeTakeFirst();
+      return (
+        row &&
+        evidence(
+          'datasetVersion',
+          row.id,
+          `profile of ${row.name} version ${row.version_number}`,
+          row.updated_at,
+        )
+      );
+    }
+    case 'schema.accepted': {
+      let query = trx
+        .selectFrom('schema_deductions as s')
+        .innerJoin('datasets as d', 'd.id', 's.dataset_id')
+        .select(['s.dataset_version_id', 's.decided_at', 'd.name'])
+        .where('s.user_id', '=', userId)
+        .where('s.status', '=', 'accepted')
+        .where('s.decided_at', 'is not', null);
+      if (after) query = query.where('s.decided_at', '>=', after);
+      const row = await query.orderBy('s.decided_at').executeTakeFirst();
+      return (
+        row &&
+        row.decided_at &&
+        evidence('datasetVersion', row.dataset_version_id, `schema of ${row.name}`, row.decided_at)
+      );
+    }
+    case 'pipeline.created': {
+      let query = trx
+        .selectFrom('pipelines as p')
+        .innerJoin('ml_tasks as t', 't.id', 'p.ml_task_id')
+        .select(['p.id', 'p.name', 'p.created_at'])
+        .where('p.user_id', '=', userId)
+        .where('p.deleted_at', 'is', null);
+      if (condition.mlTask) query = query.where('t.key', '=', condition.mlTask);
+      if (after) query = query.where('p.created_at', '>=', after);
+      const row = await query.orderBy('p.created_at').orderBy('p.id').executeTakeFirst();
+      return row && evidence('pipeline', row.id, row.name, row.created_at);
+    }
+    case 'model.trained': {
+      let query = trx
+        .selectFrom('models')
+        .select(['id', 'name', 'version', 'created_at'])
+        .where('user_id', '=', userId)
+        .where('job_id', 'is not', null);
+      if (after) query = query.where('created_at', '>=', after);
+      const row = await query.orderBy('created_at').orderBy('id').executeTakeFirst();
+      return row && evidence('model', row.id, `${row.name} version ${row.version}`, row.created_at);
+    }
+    case 'experiment.compared': {
+      let query = trx
+        .selectFrom('experiment_runs as r')
+        .innerJoin('experiments as e', 'e.id', 'r.experiment_id')
+        .select(['e.id', 'e.name', sql<Date>`max(r.completed_at)`.as('at')])
+        .where('r.user_id', '=', userId)
+        .where('r.completed_at', 'is not', null);
+      if (after) query = query.where('r.completed_at', '>=', after);
+      const row = await query
+        .groupBy(['e.id', 'e.name'])
+        .having(sql<number>`count(*)`, '>=', 2)
+        .orderBy('at')
+        .executeTakeFirst();
+      return row && evidence('experiment', row.id, row.name, new Date(row.at));
+    }
+    case 'alias.set': {
+      let query = trx
+        .selectFrom('model_aliases as a')
+        .innerJoin('models as m', 'm.id', 'a.model_id')
+        .select(['a.model_id', 'a.name', 'a.alias', 'a.updated_at', 'm.version'])
+        .where('a.user_id', '=', userId);
+      if (after) query = query.where('a.updated_at', '>=', after);
+      const row = await query.orderBy('a.updated_at').executeTakeFirst();
+      return (
+        row &&
+        evidence('model', row.model_id, `${row.name}@${row.alias} → version ${row.version}`, row.updated_at)
+      );
+    }
+    case 'predictions.made': {
+      let query = trx
+        .selectFrom('prediction_usage')
+        .select(['rows_predicted', 'updated_at'])
+        .where('user_id', '=', userId)
+        .where('rows_predicted', '>', 0);
+      if (after) query = query.where('updated_at', '>=', after);
+      const row = await query.executeTakeFirst();
+      return row && evidence('predictions', null, `${row.rows_predicted} rows predicted`, row.updated_at);
+    }
+    case 'export.completed': {
+      let query = trx
+        .selectFrom('exports')
+        .select(['id', 'format', 'completed_at'])
+        .where('user_id', '=', userId)
+        .where('status', '=', 'completed')
+        .where('completed_at', 'is not', null);
+      if (condition.format) query = query.where('format', '=', condition.format as never);
+      if (after) query = query.where('completed_at', '>=', after);
+      const row = await query.orderBy('completed_at').executeTakeFirst();
+      return row && row.completed_at && evidence('export', row.id, `${row.format} export`, row.completed_at);
+    }
+    case 'job.charged': {
+      let query = trx
+        .selectFrom('jobs')
+        .select(['id', 'charged_credits', 'completed_at'])
+        .where('user_id', '=', userId)
+        .where('status', 'in', ['completed', 'failed', 'cancelled'])
+        .where('charged_credits', '>', 0)
+        .where('completed_at', 'is not', null);
+      if (after) query = query.where('completed_at', '>=', after);
+      const row = await query.orderBy('completed_at').orderBy('id').executeTakeFirst();
+      return (
+        row &&
+        row.completed_at &&
+        evidence('job', row.id, `job charged ${row.charged_credits} credits`, row.completed_at)
+      );
+    }
+    case 'credits.available':
+    case 'credits.purchased': {
+      let query = trx
+        .selectFrom('credit_transactions')
+        .select(['id', 'type', 'amount', 'created_at'])
+        .where('user_id', '=', userId);
+      if (condition.kind === 'credits.purchased') query = query.where('type', '=', 'purchase');
+      if (after) query = query.where('created_at', '>=', after);
+      const row = await query.orderBy('created_at').orderBy('id').executeTakeFirst();
+      return (
+        row && evidence('creditTransaction', row.id, `${row.type} of ${row.amount} credits`, row.created_at)
+      );
+    }
+  }
+}
+
+function evidence(resourceType: string, resourceId: string | null, label: string, at: Date): StepEvidence {
+  return { resourceType, resourceId, label, at: new Date(at) };
+}
