@@ -94,6 +94,9 @@ export function buildPipeWeaveApp(app: App, options: PipeWeaveAppOptions = {}): 
     description: 'PipeWeave schedules: job sweeper, dataset refresh, purge, per-dataset schedule group',
     names,
     database,
+    ingestionQueues: Object.fromEntries(
+      QUEUE_MODALITIES.map((modality) => [modality, ingestion.modalities[modality].queue]),
+    ) as Record<(typeof QUEUE_MODALITIES)[number], ExportsStack['queue']>,
   });
   schedules.addStackDependency(
     pipelines,

@@ -41,6 +41,7 @@ function productFunctions(): { name: string; stack: Stack; fn: PipeWeaveFunction
     { name: 'refresh datasets', stack: schedules, fn: schedules.refreshDatasets },
     { name: 'purge deleted', stack: schedules, fn: schedules.purgeDeleted },
     { name: 'sweep billing', stack: schedules, fn: schedules.sweepBilling },
+    { name: 'sweep versions', stack: schedules, fn: schedules.sweepVersions },
     ...Object.entries(api.groupFunctions).map(([group, fn]) => ({
       name: `api ${group}`,
       stack: api as Stack,

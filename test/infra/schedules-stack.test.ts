@@ -4,6 +4,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PipeWeaveFunction } from '../../infra/aws/constructs/pipeweave-function';
 import { executionsArn, resourceNames } from '../../infra/aws/naming';
+import { QUEUE_MODALITIES } from '../../shared/kernel/modality';
 import { objectKeys } from '../../shared/storage/object-keys';
 import { permission, rolePermissions } from './iam-permissions';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
@@ -102,6 +103,7 @@ describe('fixed schedules keep an idle Aurora paused', () => {
     expect(scheduleOf(synth.stacks.schedules.refreshDatasets)).toEqual([DAILY]);
     expect(scheduleOf(synth.stacks.schedules.purgeDeleted)).toEqual([DAILY]);
     expect(scheduleOf(synth.stacks.schedules.sweepBilling)).toEqual([DAILY]);
+    expect(scheduleOf(synth.stacks.schedules.sweepVersions)).toEqual([DAILY]);
   });
 
   it('has no schedule more frequent than every 15 minutes', () => {
@@ -110,6 +112,26 @@ describe('fixed schedules keep an idle Aurora paused', () => {
       if (!expression) continue;
       expect(expression === DAILY || expression === 'rate(15 minutes)', expression).toBe(true);
     }
+  });
+});
+
+describe('version sweep', () => {
+  it('may send to every modality queue and is told their URLs and the bucket', () => {
+    const sweep = synth.stacks.schedules.sweepVersions;
+    const sends = rolePermissions(template, stack, sweep.role).filter((l) =>
+      l.startsWith('sqs:SendMessage '),
+    );
+    expect(sends).toHaveLength(QUEUE_MODALITIES.length);
+    const fn = template.findResources('AWS::Lambda::Function')[
+      stack.getLogicalId(sweep.function.node.defaultChild as CfnFunction)
+    ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining(['PW_QUEUE_URLS', 'PW_BUCKET', 'PW_DB_CLUSTER_ARN']),
+    );
+    const s3 = rolePermissions(template, stack, sweep.role).filter((l) => l.startsWith('s3:GetObject '));
+    expect(s3.map((l) => JSON.stringify(l))).toEqual(
+      expect.arrayContaining([expect.stringContaining('raw/*'), expect.stringContaining('dropbox/*')]),
+    );
   });
 });
 

@@ -4,6 +4,7 @@ import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/access';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
@@ -14,6 +15,7 @@ import {
   type SweepRequest,
 } from '../../../shared/domain/runs/execution-status-event';
 import { USER_PREFIX_NAMES } from '../../../shared/storage/object-keys';
+import { QUEUE_MODALITIES, type QueueModality } from '../../../shared/kernel/modality';
 import { dataApiEnvironment, environment } from '../function-environment';
 import { executionsArn, nagExecutionsArn, type ResourceNames } from '../naming';
 import { RUN_PIPELINE_MACHINE } from './pipelines-stack';
@@ -22,6 +24,7 @@ export const SWEEP_JOBS_ENTRY = 'functions/schedules/sweep-jobs/handler.ts';
 export const REFRESH_DATASETS_ENTRY = 'functions/schedules/refresh-datasets/handler.ts';
 export const PURGE_DELETED_ENTRY = 'functions/schedules/purge-deleted/handler.ts';
 export const SWEEP_BILLING_ENTRY = 'functions/schedules/sweep-billing/handler.ts';
+export const SWEEP_VERSIONS_ENTRY = 'functions/schedules/sweep-versions/handler.ts';
 
 /** Every prefix that holds a user's objects; purging a soft-deleted owner's data touches them all. */
 export const USER_DATA_PREFIXES = USER_PREFIX_NAMES.map((name) => `${name}/`);
@@ -29,6 +32,8 @@ export const USER_DATA_PREFIXES = USER_PREFIX_NAMES.map((name) => `${name}/`);
 export interface SchedulesStackProps extends StackProps {
   names: ResourceNames;
   database: DataApiTarget & { name: string };
+  /** The modality queues: the version sweep sends the message of an ingestion that lost its worker again. */
+  ingestionQueues: Readonly<Record<QueueModality, IQueue>>;
 }
 
 /**
@@ -46,6 +51,7 @@ export class SchedulesStack extends Stack {
   readonly refreshDatasets: PipeWeaveFunction;
   readonly purgeDeleted: PipeWeaveFunction;
   readonly sweepBilling: PipeWeaveFunction;
+  readonly sweepVersions: PipeWeaveFunction;
   readonly scheduleGroup: ScheduleGroup;
   readonly schedulerRole: Role;
 
@@ -124,6 +130,30 @@ export class SchedulesStack extends Stack {
     });
     grantDataApi(this.sweepBilling.role, database);
 
+    this.sweepVersions = new PipeWeaveFunction(this, 'SweepVersions', {
+      entry: SWEEP_VERSIONS_ENTRY,
+      description:
+        'Settles dataset versions left unfinished: lost storage events, expired uploads, ingestion whose worker vanished',
+      timeout: Duration.minutes(5),
+      environment: environment(databaseEnv, {
+        PW_BUCKET: names.dataBucketName,
+        PW_QUEUE_URLS: this.toJsonString(
+          Object.fromEntries(
+            QUEUE_MODALITIES.map((modality) => [modality, props.ingestionQueues[modality].queueUrl]),
+          ),
+        ),
+      }),
+    });
+    grantDataApi(this.sweepVersions.role, database);
+    for (const modality of QUEUE_MODALITIES)
+      props.ingestionQueues[modality].grantSendMessages(this.sweepVersions.role);
+    grantObjects(
+      this.sweepVersions.role,
+      names,
+      { read: ['raw/', 'dropbox/'], write: ['raw/', 'quarantine/'], delete: ['raw/', 'dropbox/'] },
+      'version sweep: takes in uploads whose event was lost and files drops that were not moved, as the dispatcher does',
+    );
+
     // The job sweeper's main trigger: a run-pipeline execution ended (stopped, failed, timed out,
     // or succeeded without settling). Delivery is best effort; the daily sweep catches a lost event.
     new Rule(this, 'SweepJobsOnRunEnded', {
@@ -179,6 +209,14 @@ export class SchedulesStack extends Stack {
       { id: 'PurgeDeletedDaily', fn: this.purgeDeleted, schedule: daily, what: 'soft-delete purge' },
       // A refund that waited for its purchase is re-driven by the purchase's webhook at once; this
       // catches the rest (and a crash between recording and applying) within a day.
+      // Worker crashes are retried by SQS within minutes; this settles what is left (lost events,
+      // expired uploads, messages that vanished, retries that ran out) within a day.
+      {
+        id: 'SweepVersionsDaily',
+        fn: this.sweepVersions,
+        schedule: daily,
+        what: 'dataset version sweep (expired uploads, ingestion whose worker vanished)',
+      },
       {
         id: 'SweepBillingDaily',
         fn: this.sweepBilling,
