@@ -11,11 +11,11 @@ COPY tsconfig.json ./
 COPY shared ./shared
 COPY functions ./functions
 # One ESM bundle with the AWS SDK inside (unlike Lambda, the container has no SDK of its own);
-# DuckDB stays external because its native binding cannot be bundled.
+# DuckDB and sharp stay external because their native bindings cannot be bundled.
 RUN npx esbuild functions/pipeline/fargate-node/handler.ts \
       --bundle --platform=node --target=node22 --format=esm --minify --sourcemap \
       --main-fields=module,main \
-      --external:@duckdb/* \
+      --external:@duckdb/* --external:sharp --external:@img/* \
       --banner:js="import { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);" \
       --outfile=dist/fargate-node-entrypoint.mjs
 
@@ -26,6 +26,9 @@ COPY --from=build /src/node_modules/@duckdb/node-api ./node_modules/@duckdb/node
 COPY --from=build /src/node_modules/@duckdb/node-bindings ./node_modules/@duckdb/node-bindings
 COPY --from=build /src/node_modules/@duckdb/node-bindings-linux-x64 ./node_modules/@duckdb/node-bindings-linux-x64
 COPY --from=build /src/node_modules/detect-libc ./node_modules/detect-libc
+COPY --from=build /src/node_modules/sharp ./node_modules/sharp
+COPY --from=build /src/node_modules/@img ./node_modules/@img
+COPY --from=build /src/node_modules/semver ./node_modules/semver
 COPY --from=build /src/dist ./dist
 USER node
 ENTRYPOINT ["node", "--enable-source-maps", "dist/fargate-node-entrypoint.mjs"]

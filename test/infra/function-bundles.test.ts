@@ -15,7 +15,7 @@ import { projectRoot } from '../../infra/aws/project-paths';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
 
 /** Externals that are native bindings: present at run time only when a layer of the function carries them. */
-const NATIVE_EXTERNAL = /^@(duckdb|node-rs)\//;
+const NATIVE_EXTERNAL = /^(@(duckdb|node-rs|img)\/|sharp$)/;
 
 interface BundledFunction {
   path: string;

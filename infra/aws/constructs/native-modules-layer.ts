@@ -18,6 +18,18 @@ export const DUCKDB_LAYER_PACKAGES = [
   'detect-libc',
 ] as const;
 
+/**
+ * sharp and its libvips build (linux x64, glibc) for image work: its own dependencies
+ * (`@img/colour`, `semver`, and `detect-libc`, which the DuckDB packages bring too) come along.
+ */
+export const SHARP_LAYER_PACKAGES = [
+  'sharp',
+  '@img/sharp-linux-x64',
+  '@img/sharp-libvips-linux-x64',
+  '@img/colour',
+  'semver',
+] as const;
+
 /** The password hashing binding (argon2id) for the API functions that register and sign users in. */
 export const ARGON2_LAYER_PACKAGES = ['@node-rs/argon2', '@node-rs/argon2-linux-x64-gnu'] as const;
 
@@ -103,12 +115,16 @@ export class NativeModulesLayer extends Construct {
   }
 }
 
-/** DuckDB for the modality workers and the pipeline node runner. */
+/**
+ * DuckDB for the modality workers, the exports worker and the pipeline node runner, with sharp
+ * for the image worker and image nodes (loaded only when an image is processed).
+ */
 export class DuckDbLayer extends NativeModulesLayer {
   constructor(scope: Construct, id: string) {
     super(scope, id, {
-      packages: DUCKDB_LAYER_PACKAGES,
-      description: 'DuckDB node bindings (linux x64, glibc) for workers and the pipeline node runner',
+      packages: [...DUCKDB_LAYER_PACKAGES, ...SHARP_LAYER_PACKAGES],
+      description:
+        'DuckDB and sharp (libvips) node bindings (linux x64, glibc) for workers and the pipeline node runner',
     });
   }
 }

@@ -38,10 +38,10 @@ export const FUNCTION_ARCHITECTURE = Architecture.X86_64;
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 
 /**
- * Left out of every bundle: the runtime ships SDK v3, and the native bindings (DuckDB, argon2)
+ * Left out of every bundle: the runtime ships SDK v3, and the native bindings (DuckDB, argon2, sharp)
  * cannot be bundled, so they come from a layer, which each function that reaches them must get.
  */
-export const FUNCTION_EXTERNAL_MODULES = ['@aws-sdk/*', '@duckdb/*', '@node-rs/*'];
+export const FUNCTION_EXTERNAL_MODULES = ['@aws-sdk/*', '@duckdb/*', '@node-rs/*', 'sharp', '@img/*'];
 /** How the bundles resolve packages: ESM builds first. */
 export const FUNCTION_MAIN_FIELDS = ['module', 'main'];
 export const FUNCTION_BUNDLE_TARGET = 'node22';
