@@ -32,7 +32,7 @@ export const LARGE_FILE_WORKER_STORAGE = Size.mebibytes(
 
 /**
  * Per modality: tabular and time series files are converted by DuckDB in memory, media and
- * seismic traces take longer per file, text and images come as many small files.
+ * seismic traces take longer per file, text comes as many small files, images as one or a zip of many.
  */
 export const WORKER_SETTINGS: Record<QueueModality, WorkerSettings> = {
   tabular: {
@@ -43,7 +43,14 @@ export const WORKER_SETTINGS: Record<QueueModality, WorkerSettings> = {
     ephemeralStorageSize: LARGE_FILE_WORKER_STORAGE,
   },
   text: { memorySize: 2048, timeout: minutes(5), batchSize: 5, maxConcurrency: 5 },
-  image: { memorySize: 2048, timeout: minutes(5), batchSize: 5, maxConcurrency: 5 },
+  // A zip of images: the archive, what it unpacks to (at most 4 GiB) and every image decoded.
+  image: {
+    memorySize: 3008,
+    timeout: minutes(15),
+    batchSize: 1,
+    maxConcurrency: 5,
+    ephemeralStorageSize: LARGE_FILE_WORKER_STORAGE,
+  },
   audio: {
     memorySize: 3008,
     timeout: minutes(10),
