@@ -7,16 +7,13 @@ formatted with the repository's Prettier). Needs scikit-learn (on Debian:
 apt-get install python3-sklearn, then run with /usr/bin/python3). The unit tests only read
 the fixture, so running them never needs Python.
 """
-import json
-import math
-import subprocess
 import sys
-from pathlib import Path
 
 import sklearn
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-ROOT = Path(__file__).resolve().parents[2]
+from fixture_io import ROOT, finite, write_or_check
+
 FIXTURE = ROOT / "test" / "fixtures" / "learning" / "tfidf-reference.json"
 
 TRAIN = [
@@ -52,10 +49,6 @@ CASES = [
     ("no smoothing, l1", {"smoothIdf": False, "norm": "l1"}, {"smooth_idf": False, "norm": "l1"}),
     ("no norm, keep case", {"norm": "none", "lowercase": False}, {"norm": None, "lowercase": False}),
 ]
-
-
-def finite(x):
-    return float(x) if math.isfinite(x) else None
 
 
 def check_no_tie_at_limit(name, theirs):
@@ -94,35 +87,8 @@ def compute():
     }
 
 
-def close(a, b):
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a if k != "sklearnVersion")
-    if isinstance(a, float) and isinstance(b, (int, float)) or isinstance(b, float) and isinstance(a, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
-    return a == b
-
-
 def main():
-    data = compute()
-    if "--check" in sys.argv[1:]:
-        committed = json.loads(FIXTURE.read_text(encoding="utf-8"))
-        if not close(committed, data):
-            print(f"{FIXTURE} differs from scikit-learn {sklearn.__version__}; rerun without --check.")
-            return 1
-        print(f"{FIXTURE} matches scikit-learn {sklearn.__version__}.")
-        return 0
-    FIXTURE.parent.mkdir(parents=True, exist_ok=True)
-    FIXTURE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    # The repository's formatter owns the layout of committed JSON; --check compares values only.
-    prettier = ROOT / "node_modules" / ".bin" / "prettier"
-    if prettier.exists():
-        subprocess.run([str(prettier), "--write", str(FIXTURE)], check=True, cwd=ROOT, capture_output=True)
-    else:
-        print("node_modules/.bin/prettier not found: run `npx prettier --write` on the fixture before committing.")
-    print(f"Wrote {FIXTURE}.")
-    return 0
+    return write_or_check(FIXTURE, compute(), "--check" in sys.argv[1:], sklearn.__version__)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,11 @@ import {
   type LogisticRegressionParams,
 } from './learners/logistic-regression';
 import {
+  DEFAULT_MULTINOMIAL_NB_PARAMS,
+  fitMultinomialNb,
+  restoreMultinomialNb,
+} from './learners/naive-bayes';
+import {
   DEFAULT_RANDOM_FOREST_CLASSIFIER_PARAMS,
   DEFAULT_RANDOM_FOREST_REGRESSOR_PARAMS,
   fitRandomForestClassifier,
@@ -57,6 +62,7 @@ export const LEARNER_KEYS = [
   'random_forest',
   'decision_tree',
   'logistic_regression',
+  'multinomial_nb',
   'linear_regression',
   'ridge',
   'kmeans',
@@ -102,6 +108,8 @@ export interface LearnerSpec {
   readonly handlesMissing: boolean;
   /** True when categorical codes are split on natively (else one-hot encode first). */
   readonly handlesCategorical: boolean;
+  /** True when every feature must be ≥ 0 (counts, TF-IDF weights): AutoML skips it otherwise. */
+  readonly nonNegativeInput?: boolean;
   /** The defaults: the first trial of every search. */
   defaults(problemType: ProblemType, shape: DataShape): HyperParams;
   /** What the random search draws from, around the defaults. */
@@ -397,6 +405,36 @@ const logisticRegression: LearnerSpec = {
   restore: (state) => restoreLogisticRegression(state),
 };
 
+const multinomialNb: LearnerSpec = {
+  key: 'multinomial_nb',
+  summary: 'Multinomial naive Bayes for counts or TF-IDF weights (text); needs non-negative, complete input.',
+  problemTypes: ['classification'],
+  handlesMissing: false,
+  handlesCategorical: false,
+  nonNegativeInput: true,
+  defaults: () => ({ ...DEFAULT_MULTINOMIAL_NB_PARAMS }),
+  searchSpace: () => ({
+    alpha: { kind: 'float', low: 1e-3, high: 10, log: true },
+    fitPrior: { kind: 'choice', values: [true, false] },
+  }),
+  estimateSeconds: (shape) => 0.001 + shape.nRows * shape.nFeatures * Math.max(2, shape.nClasses) * 2e-9,
+  fit(x, target, params, options) {
+    checkParamNames('multinomial_nb', params, Object.keys(DEFAULT_MULTINOMIAL_NB_PARAMS));
+    if (target.problemType !== 'classification') return unsupported('multinomial_nb', target.problemType);
+    const fitPrior = params['fitPrior'];
+    return fitMultinomialNb(
+      x,
+      target.y,
+      {
+        alpha: num(params, 'alpha', DEFAULT_MULTINOMIAL_NB_PARAMS.alpha),
+        fitPrior: typeof fitPrior === 'boolean' ? fitPrior : DEFAULT_MULTINOMIAL_NB_PARAMS.fitPrior,
+      },
+      options,
+    );
+  },
+  restore: (state) => restoreMultinomialNb(state),
+};
+
 function normalEquationSeconds(shape: DataShape): number {
   return 0.002 + shape.nRows * shape.nFeatures * (shape.nFeatures + 2) * 3e-9 + shape.nFeatures ** 3 * 1e-9;
 }
@@ -477,6 +515,7 @@ export const LEARNER_CATALOG: Readonly<Record<LearnerKey, LearnerSpec>> = Object
   random_forest: randomForest,
   decision_tree: decisionTree,
   logistic_regression: logisticRegression,
+  multinomial_nb: multinomialNb,
   linear_regression: linearRegression,
   ridge,
   kmeans,

@@ -329,6 +329,10 @@ interface Kept {
   readonly predictions: Predictions;
 }
 
+function hasNegativeValues(x: FeatureMatrix): boolean {
+  return x.columns.some((column) => column.some((v) => v < 0));
+}
+
 /** Runs the search; see the module comment. Throws AutoMlInputError only for inconsistent input. */
 export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): AutoMlResult {
   const now = options.now ?? Date.now;
@@ -392,6 +396,14 @@ export function runAutoMl(input: AutoMlInput, options: AutoMlOptions = {}): Auto
       throw new AutoMlInputError(`Unknown learner "${key}". Learners: ${Object.keys(catalog).join(', ')}.`);
     if (!spec.problemTypes.includes(problemType)) {
       if (input.learners) skippedLearners.push({ learner: key, reason: `does not support ${problemType}` });
+      return;
+    }
+    if (spec.nonNegativeInput && hasNegativeValues(train)) {
+      skippedLearners.push({
+        learner: key,
+        reason:
+          'it needs non-negative features (counts or TF-IDF weights) and the training rows have negative values',
+      });
       return;
     }
     // Imputation even when the training rows are complete: rows sent for prediction may not be.

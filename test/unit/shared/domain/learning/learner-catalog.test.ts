@@ -24,6 +24,11 @@ function data(n: number, seed: number): { x: FeatureMatrix; labels: Int32Array; 
   return { x: { nRows: n, columns, names: ['a', 'b', 'c'] }, labels, values };
 }
 
+/** The same features shifted to be ≥ 0, for learners of counts and weights. */
+function nonNegative(x: FeatureMatrix): FeatureMatrix {
+  return { ...x, columns: x.columns.map((column) => column.map((v) => Math.abs(v))) };
+}
+
 function targetFor(
   problemType: TrainingTarget['problemType'],
   labels: Int32Array,
@@ -42,6 +47,7 @@ describe('the learner catalog', () => {
       'random_forest',
       'decision_tree',
       'logistic_regression',
+      'multinomial_nb',
       'linear_regression',
       'ridge',
       'kmeans',
@@ -65,8 +71,9 @@ describe('the learner catalog', () => {
   });
 
   it('fits every learner with its defaults for each problem type and restores it from JSON', () => {
-    const { x, labels, values } = data(120, 1);
+    const { x: signed, labels, values } = data(120, 1);
     for (const spec of Object.values(LEARNER_CATALOG)) {
+      const x = spec.nonNegativeInput ? nonNegative(signed) : signed;
       for (const problemType of spec.problemTypes) {
         const shape = { nRows: x.nRows, nFeatures: 3, nClasses: problemType === 'classification' ? 2 : 0 };
         const params = spec.defaults(problemType, shape);
@@ -81,9 +88,10 @@ describe('the learner catalog', () => {
   });
 
   it('has search spaces whose draws the learners accept', () => {
-    const { x, labels, values } = data(80, 2);
+    const { x: signed, labels, values } = data(80, 2);
     const random = new SeededRandom(3);
     for (const spec of Object.values(LEARNER_CATALOG)) {
+      const x = spec.nonNegativeInput ? nonNegative(signed) : signed;
       for (const problemType of spec.problemTypes) {
         const shape = { nRows: x.nRows, nFeatures: 3, nClasses: problemType === 'classification' ? 2 : 0 };
         const defaults = spec.defaults(problemType, shape);
