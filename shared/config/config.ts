@@ -102,6 +102,8 @@ const envSchema = z.object({
   ).optional(),
   /** Local runtime only: comma-separated hosts a dataset refresh may fetch although they resolve to private addresses. */
   PW_REFRESH_ALLOWED_HOSTS: z.string().optional(),
+  /** Local runtime only: a PEM certificate alert webhooks trust besides the system's (a test receiver's). */
+  PW_ALERT_WEBHOOK_CA_PEM: z.string().optional(),
 
   /** Fargate node task only: set by the state machine's RunTask container overrides. */
   PW_TASK_TOKEN: z.string().min(1).optional(),
@@ -169,6 +171,8 @@ export interface DatasetsConfig {
   tierLimits: Partial<Record<'free' | 'pro' | 'enterprise', z.infer<typeof tierLimitsOverride>>>;
   /** Hosts exempt from the refresh fetcher's private-address refusal (never set in AWS). */
   refreshAllowedHosts: string[];
+  /** An extra certificate alert webhooks trust (local runtime only). */
+  alertWebhookCaPem?: string;
 }
 
 export class ConfigError extends Error {
@@ -253,6 +257,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     datasets: {
       tierLimits: e.PW_TIER_LIMITS ?? {},
       refreshAllowedHosts: refreshAllowedHosts(e.PW_RUNTIME, e.PW_REFRESH_ALLOWED_HOSTS),
+      ...(e.PW_ALERT_WEBHOOK_CA_PEM && e.PW_RUNTIME === 'local'
+        ? { alertWebhookCaPem: e.PW_ALERT_WEBHOOK_CA_PEM }
+        : {}),
     },
     ...(e.PW_TASK_TOKEN && e.PW_JOB_ID && e.PW_NODE_ID
       ? { nodeTask: { taskToken: e.PW_TASK_TOKEN, jobId: e.PW_JOB_ID, nodeId: e.PW_NODE_ID } }

@@ -84,10 +84,13 @@ export const DATASET_VERSION_FORMATS = [
   'wav',
   'mp3',
   'flac',
+  'ogg',
   'png',
   'jpeg',
   'tiff',
   'mp4',
+  'mov',
+  'webm',
   'zip',
   'unknown',
 ] as const;
@@ -222,6 +225,54 @@ export interface AlertRulesTable {
   severity: Severity;
   updated_at: Generated<Timestamp>;
   user_id: string;
+  /** Signs the rule's webhook deliveries (migration 0025). */
+  webhook_secret: string | null;
+}
+
+/** One attempt of one alert action (migration 0025). */
+export interface AlertDeliveriesTable {
+  action: 'webhook' | 'sns';
+  alert_id: string;
+  attempt: number;
+  created_at: Generated<Timestamp>;
+  error: string | null;
+  id: Generated<string>;
+  ok: boolean;
+  status_code: number | null;
+  target: string;
+  user_id: string;
+}
+
+/** A baseline's map coordinates (seed 004; migration 0025). */
+export interface DinsightDataTable {
+  analysis_id: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  user_id: string;
+  x_values: number[];
+  y_values: number[];
+}
+
+/** One monitored version's positions and severities against a baseline (seed 004; migration 0025). */
+export interface MonitorDataTable {
+  analysis_id: string;
+  created_at: Generated<Timestamp>;
+  dinsight_id: string;
+  id: Generated<string>;
+  metadata: Json | null;
+  monitor_values: number[];
+  process_order: number;
+  user_id: string;
+  x_values: number[];
+  y_values: number[];
+}
+
+/** A dataset whose new versions are monitored against a baseline analysis (migration 0025). */
+export interface MonitoringBindingsTable {
+  analysis_id: string;
+  created_at: Generated<Timestamp>;
+  dataset_id: string;
+  user_id: string;
 }
 
 export interface AlertsTable {
@@ -250,6 +301,8 @@ export interface AnalysesTable {
   beta1: Generated<number>;
   beta2: Generated<number>;
   completed_at: Timestamp | null;
+  /** The validated configuration the analysis ran with (migration 0025). */
+  config: Generated<Json>;
   coordinates_object_key: string | null;
   created_at: Generated<Timestamp>;
   dataset_id: string;
@@ -265,8 +318,12 @@ export interface AnalysesTable {
   job_id: string | null;
   lowdim: Generated<number>;
   mode: Generated<string>;
+  /** The stored baseline model (migration 0025). */
+  model_object_key: string | null;
   optimizer: Generated<AnalysisOptimizer>;
   param_mode: Generated<number>;
+  /** The SVG scatter plot of the map (migration 0025). */
+  plot_object_key: string | null;
   start_dim: Generated<string>;
   started_at: Timestamp | null;
   status: Generated<AnalysisStatus>;
@@ -813,7 +870,11 @@ export interface UsersTable {
 }
 
 export interface UserTutorialProgressTable {
+  /** Starts at 1; each restart archives the attempt in user_tutorial_attempts (migration 0031). */
+  attempt: Generated<number>;
   completed_at: Timestamp | null;
+  /** The steps done in this attempt, each with the resource that completed it (migration 0031). */
+  completed_steps: Generated<Json>;
   created_at: Generated<Timestamp>;
   current_step: Generated<number>;
   id: Generated<string>;
@@ -824,64 +885,6 @@ export interface UserTutorialProgressTable {
   user_id: string;
 }
 
-export interface DB {
-  alert_rules: AlertRulesTable;
-  alerts: AlertsTable;
-  analyses: AnalysesTable;
-  anomalies: AnomaliesTable;
-  api_keys: ApiKeysTable;
-  audit_logs: AuditLogsTable;
-  credit_packages: CreditPackagesTable;
-  credit_transactions: CreditTransactionsTable;
-  dataset_versions: DatasetVersionsTable;
-  datasets: DatasetsTable;
-  eda_reports: EdaReportsTable;
-  experiment_runs: ExperimentRunsTable;
-  experiments: ExperimentsTable;
-  exports: ExportsTable;
-  idempotency_keys: IdempotencyKeysTable;
-  ingestion_jobs: IngestionJobsTable;
-  job_nodes: JobNodesTable;
-  jobs: JobsTable;
-  ml_tasks: MlTasksTable;
-  model_aliases: ModelAliasesTable;
-  prediction_usage: PredictionUsageTable;
-  model_name_versions: ModelNameVersionsTable;
-  models: ModelsTable;
-  node_types: NodeTypesTable;
-  pipeline_snapshots: PipelineSnapshotsTable;
-  pipelines: PipelinesTable;
-  refresh_tokens: RefreshTokensTable;
-  results: ResultsTable;
-  schema_deductions: SchemaDeductionsTable;
-  schema_migrations: SchemaMigrationsTable;
-  stripe_events: StripeEventsTable;
-  tutorials: TutorialsTable;
-  user_tutorial_progress: UserTutorialProgressTable;
-  users: UsersTable;
-}
-
-/** Every column whose values a CHECK constraint fixes, with the values it allows. */
-export const ENUM_COLUMNS = {
-  'alert_rules.severity': SEVERITIES,
-  'alerts.severity': SEVERITIES,
-  'alerts.status': ALERT_STATUSES,
-  'analyses.analysis_type': ANALYSIS_TYPES,
-  /** Starts at 1; each restart archives the attempt in user_tutorial_attempts (migration 0031). */
-  attempt: Generated<number>;
-  'analyses.optimizer': ANALYSIS_OPTIMIZERS,
-  /** The steps done in this attempt, each with the resource that completed it (migration 0031). */
-  completed_steps: Generated<Json>;
-  'analyses.status': ANALYSIS_STATUSES,
-  'anomalies.severity': SEVERITIES,
-  'credit_packages.tier_restriction': CREDIT_PACKAGE_TIER_RESTRICTIONS,
-  'credit_transactions.type': CREDIT_TRANSACTION_TYPES,
-  'dataset_versions.original_format': DATASET_VERSION_FORMATS,
-  'dataset_versions.source_type': ARRIVAL_SOURCES,
-  'dataset_versions.status': DATASET_VERSION_STATUSES,
-  'datasets.modality': MODALITIES,
-  'datasets.problem_type': TASK_TYPES,
-  'datasets.source_type': ARRIVAL_SOURCES,
 /** An earlier attempt at a tutorial, kept when it is started again (migration 0031). */
 export interface UserTutorialAttemptsTable {
   attempt: number;
@@ -896,6 +899,65 @@ export interface UserTutorialAttemptsTable {
   user_id: string;
 }
 
+export interface DB {
+  alert_deliveries: AlertDeliveriesTable;
+  alert_rules: AlertRulesTable;
+  alerts: AlertsTable;
+  analyses: AnalysesTable;
+  anomalies: AnomaliesTable;
+  api_keys: ApiKeysTable;
+  audit_logs: AuditLogsTable;
+  credit_packages: CreditPackagesTable;
+  credit_transactions: CreditTransactionsTable;
+  dataset_versions: DatasetVersionsTable;
+  datasets: DatasetsTable;
+  dinsight_data: DinsightDataTable;
+  eda_reports: EdaReportsTable;
+  experiment_runs: ExperimentRunsTable;
+  experiments: ExperimentsTable;
+  exports: ExportsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  ingestion_jobs: IngestionJobsTable;
+  job_nodes: JobNodesTable;
+  jobs: JobsTable;
+  ml_tasks: MlTasksTable;
+  model_aliases: ModelAliasesTable;
+  prediction_usage: PredictionUsageTable;
+  model_name_versions: ModelNameVersionsTable;
+  models: ModelsTable;
+  monitor_data: MonitorDataTable;
+  monitoring_bindings: MonitoringBindingsTable;
+  node_types: NodeTypesTable;
+  pipeline_snapshots: PipelineSnapshotsTable;
+  pipelines: PipelinesTable;
+  refresh_tokens: RefreshTokensTable;
+  results: ResultsTable;
+  schema_deductions: SchemaDeductionsTable;
+  schema_migrations: SchemaMigrationsTable;
+  stripe_events: StripeEventsTable;
+  tutorials: TutorialsTable;
+  user_tutorial_attempts: UserTutorialAttemptsTable;
+  user_tutorial_progress: UserTutorialProgressTable;
+  users: UsersTable;
+}
+
+/** Every column whose values a CHECK constraint fixes, with the values it allows. */
+export const ENUM_COLUMNS = {
+  'alert_rules.severity': SEVERITIES,
+  'alerts.severity': SEVERITIES,
+  'alerts.status': ALERT_STATUSES,
+  'analyses.analysis_type': ANALYSIS_TYPES,
+  'analyses.optimizer': ANALYSIS_OPTIMIZERS,
+  'analyses.status': ANALYSIS_STATUSES,
+  'anomalies.severity': SEVERITIES,
+  'credit_packages.tier_restriction': CREDIT_PACKAGE_TIER_RESTRICTIONS,
+  'credit_transactions.type': CREDIT_TRANSACTION_TYPES,
+  'dataset_versions.original_format': DATASET_VERSION_FORMATS,
+  'dataset_versions.source_type': ARRIVAL_SOURCES,
+  'dataset_versions.status': DATASET_VERSION_STATUSES,
+  'datasets.modality': MODALITIES,
+  'datasets.problem_type': TASK_TYPES,
+  'datasets.source_type': ARRIVAL_SOURCES,
   'eda_reports.status': EDA_REPORT_STATUSES,
   'eda_reports.storage_location': EDA_REPORT_STORAGE_LOCATIONS,
   'experiment_runs.status': EXPERIMENT_RUN_STATUSES,
@@ -925,4 +987,3 @@ export interface UserTutorialAttemptsTable {
   'users.role': USER_ROLES,
   'users.tier': USER_TIERS,
 } as const satisfies Record<string, readonly string[]>;
-  user_tutorial_attempts: UserTutorialAttemptsTable;

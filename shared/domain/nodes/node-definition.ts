@@ -5,6 +5,7 @@ import type { ImageCodec } from '../../ports/image-codec.port';
 import type { SqlEngine } from '../../ports/sql-engine.port';
 import type { JobResults } from './job-results.port';
 import type { LearningRecords } from './learning-records.port';
+import type { MonitoringRecords } from './monitoring-records.port';
 import type { RegisteredModels } from './registered-models.port';
 
 /**
@@ -102,6 +103,8 @@ export interface NodeContext {
   results: JobResults;
   /** Decodes and writes images (image nodes); hosts without one cannot run them. */
   images?: ImageCodec;
+  /** Analyses, monitored points, anomalies and alerts (monitoring nodes). */
+  monitoring?: MonitoringRecords;
   /** Reports progress within the node (0–1) and what it is doing; also a heartbeat. */
   progress(fraction: number, step: string): Promise<void>;
 }
