@@ -7,6 +7,12 @@ import { unpackZip } from '../../../../../../shared/adapters/archive/unpack-zip'
 import { openDuckDbEngine } from '../../../../../../shared/adapters/duckdb/duckdb-sql-engine';
 import { sharpImageCodec } from '../../../../../../shared/adapters/image/sharp-image-codec';
 import type { Dataset, DatasetVersion } from '../../../../../../shared/domain/datasets/dataset-records';
+import {
+  acceptsFormat,
+  fileKindOf,
+  queueFor,
+  type FileKind,
+} from '../../../../../../shared/domain/datasets/file-formats';
 import { FileValidationFailure } from '../../../../../../shared/domain/datasets/ingestion/workers/file-validation-failure';
 import { makeImageProcessor } from '../../../../../../shared/domain/datasets/ingestion/workers/image-processor';
 import type { ProcessorContext } from '../../../../../../shared/domain/datasets/ingestion/workers/modality-processor';
@@ -213,6 +219,37 @@ describe('image ingestion', () => {
     await expect(run('bombs.zip', many, bounded)).rejects.toMatchObject({
       issues: [{ code: 'ARCHIVE.TOO_LARGE', message: 'The archive unpacks to more than 3,145,728 bytes.' }],
     });
+  });
+
+  it('lists an entry whose bytes do not match its checksum as damaged', async () => {
+    const set = await drawShapeSet(1, 9, { size: 32 });
+    const zip = Buffer.from(
+      zipSync(
+        {
+          'circle/a.png': new Uint8Array(set[0]?.bytes ?? []),
+          'square/b.png': new Uint8Array(set[1]?.bytes ?? []),
+        },
+        { level: 0 },
+      ),
+    );
+    // Flip a byte in the middle of the first stored entry's data.
+    const at = 30 + 'circle/a.png'.length + Math.floor((set[0]?.bytes.length ?? 0) / 2);
+    zip[at] = (zip[at] ?? 0) ^ 0xff;
+    const outcome = await run('damaged.zip', zip);
+    expect(outcome.rowCount).toBe(1);
+    expect(outcome.modalityMetadata).toMatchObject({
+      fileErrors: [
+        { path: 'circle/a.png', code: 'ARCHIVE.DAMAGED', message: expect.stringMatching(/checksum/) },
+      ],
+    });
+  });
+
+  it('takes a zip only into an image dataset', () => {
+    const zip = fileKindOf('photos.ZIP');
+    expect(zip).toMatchObject({ format: 'zip', contentType: 'application/zip' });
+    expect(acceptsFormat('image', zip as FileKind)).toBe(true);
+    expect(acceptsFormat('tabular', zip as FileKind)).toBe(false);
+    expect(queueFor('image', zip as FileKind)).toBe('image');
   });
 
   it('fails a single file that is not a decodable image', async () => {
