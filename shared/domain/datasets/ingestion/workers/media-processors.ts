@@ -7,7 +7,6 @@ import { failFile } from './file-validation-failure';
 import { AUDIO_HEAD_BYTES, parseAudioHeader } from './media/audio-header';
 import { withFileSource } from './media/byte-reader';
 import { IMAGE_HEAD_BYTES, parseImageHeader } from './media/image-header';
-import { parseSegy, SegyFormatError, textualHeaderLines } from './media/segy-header';
 import { parseVideoHeader } from './media/video-header';
 import type { ModalityProcessor, ProcessorContext, ProcessorOutcome } from './modality-processor';
 import { readHead } from './text-encoding';
@@ -105,35 +104,4 @@ export const processVideo: ModalityProcessor = async (context) => {
       'The file is not an MP4 or WebM/Matroska video (no "ftyp" box or EBML header at its start).',
     );
   return manifestOutcome(context, { ...header, sizeBytes: context.sizeBytes });
-};
-
-export const processSeismic: ModalityProcessor = async (context) => {
-  if (context.version.originalFormat === 'miniseed') {
-    failFile(
-      'SEISMIC.MINISEED_UNSUPPORTED',
-      'miniSEED files are not read yet; convert the traces to SEG-Y and upload that file.',
-    );
-  }
-  let header;
-  try {
-    header = await withFileSource(context.filePath, context.sizeBytes, parseSegy);
-  } catch (error) {
-    if (error instanceof SegyFormatError) failFile('SEGY.INVALID', error.message);
-    throw error;
-  }
-  if (header.traces === 0) failFile('SEGY.NO_TRACES', 'The file has SEG-Y headers but no traces after them.');
-  // The seismic facts of the platform's seismic datasets: traces, samples, sample rate.
-  return manifestOutcome(context, {
-    traces: header.traces,
-    samples: header.samplesPerTrace,
-    sampleRateHz: header.sampleRateHz,
-    sampleIntervalMicros: header.sampleIntervalMicros,
-    recordLengthSeconds: header.recordLengthSeconds,
-    formatCode: header.formatCode,
-    formatName: header.formatName,
-    byteOrder: header.byteOrder,
-    revision: header.revision,
-    textEncoding: header.textEncoding,
-    textualHeader: textualHeaderLines(header.textualHeader).slice(0, 40),
-  });
 };

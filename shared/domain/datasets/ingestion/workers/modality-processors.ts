@@ -1,5 +1,6 @@
 import type { QueueModality } from '../../../../config/config';
-import { processAudio, processImage, processSeismic, processVideo } from './media-processors';
+import { processAudio, processImage, processVideo } from './media-processors';
+import { processSeismic } from './seismic-processor';
 import type { ModalityProcessor } from './modality-processor';
 import { processTabular } from './tabular-processor';
 import { processTextDocuments } from './text-processor';

@@ -50,7 +50,7 @@ describe('non-tabular workers', () => {
       sampleRateHz: 250,
       formatCode: 5,
     });
-    expect(version.processed_object_key).toMatch(/manifest\.parquet$/);
+    expect(version.processed_object_key).toMatch(/data\.parquet$/);
   });
 
   it('fails a truncated SEG-Y file saying where it ends', async () => {
@@ -63,7 +63,7 @@ describe('non-tabular workers', () => {
     await h.process(arrival);
     const version = await h.version(arrival);
     expect(version.status).toBe('failed');
-    expect(errors(version.validation_errors)[0]?.message).toMatch(/Trace 1 declares 100 samples/);
+    expect(errors(version.validation_errors)[0]?.message).toMatch(/ends inside trace 1/);
   });
 
   it('reads image dimensions and refuses a file that is not an image', async () => {
