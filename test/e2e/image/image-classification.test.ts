@@ -113,6 +113,15 @@ describe('image classification end to end', () => {
     expect(Array.isArray(profile.nearDuplicateGroups)).toBe(true);
   });
 
+  it('serves the manifest’s profile like any version’s: the label column and the image sizes', async () => {
+    const profile = await api('GET', `/datasets/${datasetId}/versions/1/profile`);
+    expect(profile.status, JSON.stringify(profile.body)).toBe(200);
+    const columns = profile.body.report as { columns?: Body[] };
+    const label = columns.columns?.find((c) => c.name === 'label');
+    expect(label).toMatchObject({ approxDistinct: 3, missing: 0 });
+    expect(columns.columns?.find((c) => c.name === 'width')).toMatchObject({ min: 48, max: 48 });
+  });
+
   it('offers image classification, not object detection, in GET /ml-tasks', async () => {
     const tasks = await api('GET', '/ml-tasks?modality=image');
     expect(tasks.status).toBe(200);

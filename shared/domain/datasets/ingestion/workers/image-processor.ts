@@ -12,6 +12,7 @@ import {
 import { ImageDecodeError, type ImageCodec } from '../../../../ports/image-codec.port';
 import { sqlString, sqlText } from '../../../../ports/sql-engine.port';
 import { objectKeys } from '../../../../storage/object-keys';
+import { profileTable } from '../../profiling/profile-table';
 import { failFile, FileValidationFailure } from './file-validation-failure';
 import { DHASH_HEIGHT, DHASH_WIDTH, differenceHash, profileImages } from './media/image-dataset-profile';
 import { IMAGE_HEAD_BYTES, parseImageHeader, type ImageHeader } from './media/image-header';
@@ -147,7 +148,13 @@ export function makeImageProcessor(deps: ImageProcessorDependencies): ModalityPr
     fileErrors.sort((a, b) => a.path.localeCompare(b.path));
 
     await context.progress(85, 'writing the manifest');
-    const size = await writeManifest(context, rows);
+    const { size, parquetPath } = await writeManifest(context, rows);
+    // The manifest's own profile (GET …/profile): labels, sizes and formats as columns.
+    const engine = await context.engine();
+    const tableProfile = await profileTable(engine, `read_parquet(${sqlString(parquetPath)})`, {
+      targetColumn: 'label',
+      now: context.now,
+    });
     const corrupt = fileErrors.filter((e) => e.code === 'IMAGE.CORRUPT').length;
     const profile = profileImages(rows, { corrupt, rejected: fileErrors.length });
     return {
@@ -157,6 +164,7 @@ export function makeImageProcessor(deps: ImageProcessorDependencies): ModalityPr
       columnCount: IMAGE_MANIFEST_COLUMNS.length,
       columnsMetadata: IMAGE_MANIFEST_COLUMNS.map((c) => ({ ...c })),
       modalityMetadata: imageMetadata(layout, rows, fileErrors, profile),
+      profile: tableProfile,
     };
   };
 }
@@ -357,7 +365,10 @@ async function readImage(
   };
 }
 
-async function writeManifest(context: ProcessorContext, rows: readonly ManifestRow[]): Promise<number> {
+async function writeManifest(
+  context: ProcessorContext,
+  rows: readonly ManifestRow[],
+): Promise<{ size: number; parquetPath: string }> {
   const engine = await context.engine();
   const jsonPath = join(context.tempDir, 'manifest.jsonl');
   const parquetPath = join(context.tempDir, 'manifest.parquet');
@@ -371,7 +382,7 @@ async function writeManifest(context: ProcessorContext, rows: readonly ManifestR
     contentType: 'application/vnd.apache.parquet',
     contentLength: size,
   });
-  return size;
+  return { size, parquetPath };
 }
 
 async function forEachLimited<T>(
