@@ -18,7 +18,7 @@ import { servicesLoader } from './middleware/services';
 import { validation } from './middleware/validation';
 import { requestOrigin } from './request-origin';
 import { idempotencyKeyOf } from '../kernel/idempotency-key';
-import { withStoredResponse } from './idempotency/stored-responses';
+import { REPLAYED_HEADER, withStoredResponse } from './idempotency/stored-responses';
 import { routeKey, type ApiRequest, type ApiResponse, type RouteSpec } from './route';
 import { createRouteTable } from './route-table';
 
@@ -110,6 +110,7 @@ const NO_BODY_STATUSES = new Set([204, 205, 304]);
 export function toHttpResult(response: ApiResponse): HttpResult {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (response.replayed) headers[REPLAYED_HEADER] = 'true';
   const { status, body } = response;
 
   if (NO_BODY_STATUSES.has(status) || body === undefined || body === null) {

@@ -205,13 +205,13 @@ function headerParameters(route: RouteSpec): OpenApiParameter[] {
     idempotency.description ??
     (idempotency.mode === 'stored'
       ? 'A retry with the same key and the same request within 24 hours answers the first response (same status and body, header `idempotent-replayed: true`) without doing it again.'
-      : 'A retry with the same key and the same request answers what the first one created.');
+      : 'A retry with the same key and the same request answers what the first one created (same status, header `idempotent-replayed: true`).');
   return [
     {
       name: 'Idempotency-Key',
       in: 'header',
       required: idempotency.required ?? false,
-      description: `Makes retries safe: 1–${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters, scoped to you and this operation. ${replay} The same key with a different request is a 409 (IDEMPOTENCY.KEY_REUSED)${idempotency.mode === 'stored' ? '; while the first request still runs, a 409 (IDEMPOTENCY.IN_PROGRESS)' : ''}.`,
+      description: `Makes retries safe: 1–${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters, scoped to you and this operation. ${replay} The same key with a different request is a 409 (IDEMPOTENCY.KEY_REUSED)${idempotency.mode === 'stored' ? '; while the first request still runs, a 409 (IDEMPOTENCY.IN_PROGRESS) with Retry-After' : ''}.`,
       schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
     },
   ];

@@ -51,7 +51,8 @@ export function toProblem(error: unknown, context: ProblemContext): ProblemRespo
     const internal = error.status >= 500;
     const headers: Record<string, string> = {};
     const retryAfter = retryAfterSeconds(error.details);
-    if ((error.status === 429 || error.status === 503) && retryAfter !== undefined) {
+    // 409 too: a request with the same Idempotency-Key still in progress says when to come back.
+    if ((error.status === 409 || error.status === 429 || error.status === 503) && retryAfter !== undefined) {
       headers['retry-after'] = String(retryAfter);
     }
     if (error.status === 401) headers['www-authenticate'] = 'Bearer realm="pipeweave"';

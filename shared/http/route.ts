@@ -35,6 +35,12 @@ export interface ApiResponse {
   headers?: Record<string, string>;
   /** Defaults to application/json when body is an object, text/html or text/plain when a string. */
   contentType?: string;
+  /**
+   * This answers a retry of an earlier request with the same Idempotency-Key (routes with
+   * `idempotency.mode: 'own'` set it; `stored` replays are marked by the stack): the response
+   * carries `idempotent-replayed: true`, with the status the first request got.
+   */
+  replayed?: boolean;
 }
 
 export interface ResponseSpec {
@@ -49,7 +55,8 @@ export interface ResponseSpec {
  * - `stored`: the handler stack keeps the first successful response per key for 24 h and
  *   replays it to a retry of the same request (`shared/idempotency/stored-responses.ts`);
  * - `own`: the operation records the key with what it creates (a unique key on the row, in the
- *   same transaction) and answers a retry itself.
+ *   same transaction) and answers a retry itself, with the first answer's status and
+ *   `replayed: true` in its `ApiResponse`.
  */
 export interface IdempotencySpec {
   mode: 'stored' | 'own';

@@ -125,7 +125,7 @@ export const adminRoutes: RouteSpec[] = [
     operationId: 'adminGrantCredits',
     summary: 'Grant credits to a user (administrators)',
     description:
-      'Requires an `Idempotency-Key` header: retrying with the same key returns the first grant (200) instead of granting again.',
+      'Requires an `Idempotency-Key` header: retrying with the same key returns the first grant (201, header `idempotent-replayed: true`) instead of granting again.',
     tags: ['admin'],
     auth: 'admin',
     // The ledger row carries the key (unique), written in the grant's own transaction.
@@ -133,7 +133,7 @@ export const adminRoutes: RouteSpec[] = [
       mode: 'own',
       required: true,
       description:
-        'A retry with the same key and the same grant answers the first grant (200) instead of granting again.',
+        'A retry with the same key and the same grant answers the first grant (201, header `idempotent-replayed: true`) instead of granting again.',
     },
     request: {
       params: userParams,
@@ -143,8 +143,11 @@ export const adminRoutes: RouteSpec[] = [
       }),
     },
     responses: {
-      201: { description: 'Granted', schema: creditGrantSchema },
-      200: { description: 'Already granted with this Idempotency-Key', schema: creditGrantSchema },
+      201: {
+        description:
+          'Granted (or, with header `idempotent-replayed: true`, the grant this Idempotency-Key made)',
+        schema: creditGrantSchema,
+      },
     },
     async handle(request, services) {
       const idempotencyKey = idempotencyKeyOf(request.headers);
@@ -160,7 +163,7 @@ export const adminRoutes: RouteSpec[] = [
         reason: request.body.reason,
         idempotencyKey,
       });
-      return { status: replayed ? 200 : 201, body: grant };
+      return { status: 201, replayed, body: grant };
     },
   }),
   defineRoute({

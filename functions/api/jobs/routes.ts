@@ -23,11 +23,12 @@ const jobListSchema = z
 /** The job row carries the key (unique per owner), inserted in the transaction that starts the run. */
 const jobIdempotency: IdempotencySpec = {
   mode: 'own',
-  description: 'A retry with the same key and the same request answers the job the first one created (200).',
+  description:
+    'A retry with the same key and the same request answers the job the first one created (201, header `idempotent-replayed: true`).',
 };
-const started = { description: 'The job was created and its run started', schema: jobViewSchema };
-const replayed = {
-  description: 'This Idempotency-Key already created this job: the same job',
+const started = {
+  description:
+    'The job was created and its run started (or, with header `idempotent-replayed: true`, the job this Idempotency-Key already created)',
   schema: jobViewSchema,
 };
 
@@ -53,7 +54,6 @@ export const jobRoutes: RouteSpec[] = [
     },
     responses: {
       201: started,
-      200: replayed,
       400: { description: 'The pipeline is not valid (each issue names the node and field)' },
       402: { description: 'Not enough credits for the estimate' },
       404: { description: 'No such pipeline or dataset version of yours' },
@@ -69,7 +69,12 @@ export const jobRoutes: RouteSpec[] = [
         { services, credits: jobCredits() },
         { caller, ...request.body, idempotencyKey: idempotencyKeyOf(request.headers) },
       );
-      return { status: created ? 201 : 200, headers: { location: `/jobs/${job.id}` }, body: toJobView(job) };
+      return {
+        status: 201,
+        replayed: !created,
+        headers: { location: `/jobs/${job.id}` },
+        body: toJobView(job),
+      };
     },
   }),
   defineRoute({
@@ -220,7 +225,6 @@ export const jobRoutes: RouteSpec[] = [
     request: { params: jobParams, body: z.strictObject({ priority: priority.optional() }).optional() },
     responses: {
       201: started,
-      200: replayed,
       404: { description: 'No such job of yours' },
       409: { description: 'The job is still queued or running, or its dataset version is gone' },
     },
@@ -235,7 +239,12 @@ export const jobRoutes: RouteSpec[] = [
           idempotencyKey: idempotencyKeyOf(request.headers),
         },
       );
-      return { status: created ? 201 : 200, headers: { location: `/jobs/${job.id}` }, body: toJobView(job) };
+      return {
+        status: 201,
+        replayed: !created,
+        headers: { location: `/jobs/${job.id}` },
+        body: toJobView(job),
+      };
     },
   }),
 ];

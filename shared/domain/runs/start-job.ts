@@ -263,9 +263,9 @@ export const JOB_NOT_CREATED_ERROR = 'PipeWeave.JobNotCreated';
 function replay(existing: Job, sameRequest: (job: Job) => boolean): StartedJob {
   if (!sameRequest(existing)) {
     throw new ConflictError(
-      'JOB.IDEMPOTENCY_KEY_REUSED',
+      'IDEMPOTENCY.KEY_REUSED',
       `This Idempotency-Key was used for job ${existing.id} with a different request; use a new key for a new job.`,
-      { details: { jobId: existing.id } },
+      { field: 'headers.idempotency-key', details: { jobId: existing.id } },
     );
   }
   return { job: existing, created: false };

@@ -7,6 +7,8 @@ import { apiRoutes } from '../../../functions/api/routes';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { routeKey } from '../../../shared/http/route';
 import { createSession, registerUser, type RegisteredUser, type TestSession } from '../../support/auth';
+import { until } from '../../support/until';
+import { uploadValidatedVersion } from '../../support/upload-version';
 
 /**
  * Idempotency-Key on every POST that creates: the same key with the same request answers the
@@ -100,6 +102,15 @@ describe('Idempotency-Key', () => {
         expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }),
       );
     }
+  });
+
+  it('every operation that answers its own retries is exercised here', () => {
+    const own = apiRoutes.filter((r) => r.idempotency?.mode === 'own').map(routeKey);
+    expect(own.sort()).toEqual([
+      'POST /admin/users/{userId}/credits',
+      'POST /jobs',
+      'POST /jobs/{jobId}/retry',
+    ]);
   });
 
   it('POST /datasets: a replay answers the same dataset and creates no other', async () => {
@@ -210,6 +221,34 @@ describe('Idempotency-Key', () => {
     }
   });
 
+  it('POST /jobs and POST /jobs/{jobId}/retry: a replay answers 201 with idempotent-replayed and the same job', async () => {
+    const dataset = await post('/datasets', { name: `idem run ${randomUUID()}`, modality: 'tabular' });
+    const datasetId = String(dataset.body['id']);
+    const version = await uploadValidatedVersion(platform.url, user.authHeader, datasetId, {
+      name: 'rows.csv',
+      contentType: 'text/csv',
+      bytes: Buffer.from('a,b\n1,2\n3,4\n'),
+    });
+    const pipeline = await post('/pipelines', {
+      name: `idem run ${randomUUID()}`,
+      datasetId,
+      definition: { nodes: [{ id: 'source', type: 'dataset.source', params: {} }], edges: [] },
+    });
+    const run = { pipelineId: pipeline.body['id'], datasetVersionId: version['id'] };
+    const { first } = await expectIdempotent('/jobs', run, { ...run, priority: 9 });
+    const jobId = String(first.body['id']);
+    await until('the job to finish', async () => {
+      const job = await get(`/jobs/${jobId}`);
+      return job['status'] === 'completed' || job['status'] === 'failed' ? job : undefined;
+    });
+    const retryKey = newKey();
+    const retried = await post(`/jobs/${jobId}/retry`, { priority: 3 }, retryKey);
+    const retriedAgain = await post(`/jobs/${jobId}/retry`, { priority: 3 }, retryKey);
+    expect([retried.status, retriedAgain.status]).toEqual([201, 201]);
+    expect([retried.replayed, retriedAgain.replayed]).toEqual([null, 'true']);
+    expect(retriedAgain.body['id']).toBe(retried.body['id']);
+  });
+
   it('credit grants: an Idempotency-Key belongs to the admin who sent it', async () => {
     const other = await createSession(platform.services, { role: 'admin' });
     const key = newKey();
@@ -218,7 +257,8 @@ describe('Idempotency-Key', () => {
     const first = await grant(admin);
     const again = await grant(admin);
     const byOther = await grant(other);
-    expect([first.status, again.status, byOther.status]).toEqual([201, 200, 201]);
+    expect([first.status, again.status, byOther.status]).toEqual([201, 201, 201]);
+    expect([first.replayed, again.replayed, byOther.replayed]).toEqual([null, 'true', null]);
     expect(again.body['transactionId']).toBe(first.body['transactionId']);
     expect(byOther.body['transactionId']).not.toBe(first.body['transactionId']);
   });

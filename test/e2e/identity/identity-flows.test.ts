@@ -402,7 +402,8 @@ describe('admin', () => {
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ userId: user.userId, amount: 250, balanceAfter: 250 });
     const replay = await grant('grant-1');
-    expect(replay.status).toBe(200);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toMatchObject({
       transactionId: (first.body as { transactionId: string }).transactionId,
     });

@@ -48,7 +48,11 @@ describe('pipeline runs on the local runtime', () => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Body };
+    return {
+      status: res.status,
+      replayed: res.headers.get('idempotent-replayed'),
+      body: (text ? JSON.parse(text) : {}) as Body,
+    };
   };
 
   const uploadCsv = async (name: string, csv: string) => {
@@ -297,10 +301,13 @@ describe('pipeline runs on the local runtime', () => {
       api('POST', '/jobs', { pipelineId, datasetVersionId: iris.versionId }, key),
       api('POST', '/jobs', { pipelineId, datasetVersionId: iris.versionId }, key),
     ]);
-    expect([first.status, second.status].sort()).toEqual([200, 201]);
+    // A replay answers the first response's status, marked as a replay.
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect([first.replayed, second.replayed].sort()).toEqual([null, 'true']);
     expect(first.body.id).toBe(second.body.id);
     const third = await api('POST', '/jobs', { pipelineId, datasetVersionId: iris.versionId }, key);
-    expect(third.status).toBe(200);
+    expect(third.status).toBe(201);
+    expect(third.replayed).toBe('true');
     expect(third.body.id).toBe(first.body.id);
     const conflict = await api(
       'POST',

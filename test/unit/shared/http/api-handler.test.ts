@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DatabaseError, SqlState } from '../../../../shared/db/database-error';
-import { TooManyRequestsError, UnauthorizedError } from '../../../../shared/kernel/app-error';
+import { ConflictError, TooManyRequestsError, UnauthorizedError } from '../../../../shared/kernel/app-error';
 import { createApiHandler, type Authenticate } from '../../../../shared/http/api-handler';
 import { problemSchema } from '../../../../shared/http/problem';
 import { queryParam } from '../../../../shared/http/query-params';
@@ -118,10 +118,38 @@ const routes: RouteSpec[] = [
         throw new DatabaseError('duplicate key value violates "items_name_key"', SqlState.uniqueViolation);
       if (kind === 'slow')
         throw new TooManyRequestsError('ITEMS.RATE_LIMITED', 'Slow down.', { retryAfterSeconds: 7 });
+      if (kind === 'in-progress') {
+        throw new ConflictError('IDEMPOTENCY.IN_PROGRESS', 'Still running.', {
+          field: 'headers.idempotency-key',
+          details: { retryAfterSeconds: 1 },
+        });
+      }
       throw new Error('secret SQL text: SELECT * FROM users WHERE password = $1');
     },
   }),
 ];
+
+/** An operation that keeps its own Idempotency-Key and says when it answers a retry. */
+routes.push(
+  defineRoute({
+    method: 'POST',
+    path: '/grants',
+    group: 'test',
+    operationId: 'grant',
+    summary: 'Grant (answers retries itself)',
+    tags: ['items'],
+    auth: 'none',
+    idempotency: { mode: 'own' },
+    responses: { 201: { description: 'Granted' } },
+    async handle(request) {
+      return {
+        status: 201,
+        replayed: request.headers['idempotency-key'] === 'seen',
+        body: { id: 'grant-1' },
+      };
+    },
+  }),
+);
 
 const user: Caller = { userId: 'u-1', role: 'user', via: 'jwt', scopes: [] };
 const admin: Caller = { userId: 'a-1', role: 'admin', via: 'api-key', scopes: [] };
@@ -473,6 +501,23 @@ describe('errors', () => {
     const res = await call({ method: 'GET', path: '/boom/unique' });
     expect(res.status).toBe(409);
     expect(res.body).not.toContain('items_name_key');
+  });
+
+  it('sets Retry-After on a 409 for a request still in progress', async () => {
+    const { call } = setup();
+    const res = await call({ method: 'GET', path: '/boom/in-progress' });
+    expect(res.status).toBe(409);
+    expect(res.headers['retry-after']).toBe('1');
+  });
+
+  it('marks a replay answered by the operation itself with the first status and idempotent-replayed', async () => {
+    const { call } = setup();
+    const first = await call({ method: 'POST', path: '/grants', headers: { 'idempotency-key': 'new' } });
+    const replay = await call({ method: 'POST', path: '/grants', headers: { 'idempotency-key': 'seen' } });
+    expect([first.status, replay.status]).toEqual([201, 201]);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json).toEqual(first.json);
   });
 
   it('sets Retry-After on 429', async () => {
