@@ -1,3 +1,4 @@
+import { FORECASTER_KINDS } from '../forecasting/forecaster';
 import { learnersFor } from '../learning/learner-catalog';
 import { nodeParametersSchema } from '../nodes/node-parameters-schema';
 import {
@@ -198,6 +199,70 @@ const IMAGE_NODE_TYPES: NodeTypeDefinition[] = [
 const MODEL_OUT: NodePort[] = [
   { name: 'model', type: 'model' },
   { name: 'leaderboard', type: 'file' },
+];
+
+const TIME_SERIES: Modality[] = ['timeseries'];
+const TIME_SERIES_NODE_TYPES: NodeTypeDefinition[] = [
+  {
+    key: 'ts.resample',
+    name: 'Resample a time series',
+    description:
+      'Buckets each series by minute, hour, day, week, month, quarter or year and aggregates its values per bucket (mean, sum, min, max, median, first, last or count); empty buckets are kept with missing values.',
+    kind: 'transform',
+    modalities: TIME_SERIES,
+    inputPorts: TABLE_IN,
+    outputPorts: TABLE_OUT,
+    parametersSchema: nodeParametersSchema('ts.resample'),
+    runtime: 'lambda',
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
+    version: 1,
+  },
+  {
+    key: 'ts.fill',
+    name: 'Fill gaps in a time series',
+    description:
+      'Fills missing values of each series in time order: forward fill, or linear interpolation in time.',
+    kind: 'transform',
+    modalities: TIME_SERIES,
+    inputPorts: TABLE_IN,
+    outputPorts: TABLE_OUT,
+    parametersSchema: nodeParametersSchema('ts.fill'),
+    runtime: 'lambda',
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 20 },
+    version: 1,
+  },
+  {
+    key: 'ts.features',
+    name: 'Time-series features',
+    description:
+      'Adds lags, rolling-window statistics over the values before each row, and calendar parts of the time column, series by series.',
+    kind: 'transform',
+    modalities: TIME_SERIES,
+    inputPorts: TABLE_IN,
+    outputPorts: TABLE_OUT,
+    parametersSchema: nodeParametersSchema('ts.features'),
+    runtime: 'lambda',
+    costModel: { baseSeconds: 2, secondsPerMillionRows: 40 },
+    version: 1,
+  },
+  {
+    key: 'ts.forecast',
+    name: 'Forecast',
+    description:
+      'Backtests seasonal naive, Holt-Winters exponential smoothing and gradient boosting on lags from rolling origins (MASE, sMAPE, MAPE and RMSE per horizon), registers the best as a model you can ask for any horizon, and writes the forecast with its prediction interval as the job’s result.',
+    kind: 'train',
+    modalities: TIME_SERIES,
+    inputPorts: TABLE_IN,
+    outputPorts: [
+      { name: 'model', type: 'model' },
+      { name: 'leaderboard', type: 'file' },
+      { name: 'forecast', type: 'table' },
+    ],
+    parametersSchema: nodeParametersSchema('ts.forecast'),
+    runtime: 'lambda',
+    costModel: { baseSeconds: 30, secondsPerMillionRows: 20_000 },
+    version: 1,
+  },
 ];
 
 export const NODE_TYPES: readonly NodeTypeDefinition[] = [
@@ -404,6 +469,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     version: 1,
   },
   ...IMAGE_NODE_TYPES,
+  ...TIME_SERIES_NODE_TYPES,
 ];
 
 export interface MlTaskDefinition {
@@ -583,6 +649,34 @@ const IMAGE_CLASSIFICATION_TEMPLATE: JsonObject = {
 const algorithmsFor = (problemType: 'classification' | 'regression' | 'clustering') =>
   learnersFor(problemType).map((spec) => spec.key);
 
+/**
+ * source → monthly means → forward fill → forecast: a regular series without gaps, then a backtest
+ * of every forecaster and the best one registered.
+ */
+const FORECASTING_TEMPLATE: JsonObject = {
+  nodes: [
+    { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
+    {
+      id: 'resample',
+      type: 'ts.resample',
+      label: 'Monthly means',
+      params: { frequency: 'month', aggregation: 'mean' },
+    },
+    { id: 'fill', type: 'ts.fill', label: 'Fill gaps', params: { method: 'forward' } },
+    {
+      id: 'forecast',
+      type: 'ts.forecast',
+      label: 'Backtest and forecast',
+      params: { horizon: 12, folds: 3, metric: 'mase', seed: 42 },
+    },
+  ],
+  edges: [
+    edge('source', 'table', 'resample', 'table'),
+    edge('resample', 'table', 'fill', 'table'),
+    edge('fill', 'table', 'forecast', 'table'),
+  ],
+};
+
 export const ML_TASKS: readonly MlTaskDefinition[] = [
   {
     key: 'tabular.classification',
@@ -678,9 +772,9 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     description: 'Predict the next values of a series from its history.',
     modality: 'timeseries',
     taskType: 'forecasting',
-    metrics: ['mape', 'smape', 'rmse'],
-    template: splitTemplate([], { shuffle: false }),
-    available: false,
+    metrics: ['mase', 'smape', 'mape', 'rmse'],
+    template: { ...FORECASTING_TEMPLATE, recommendedAlgorithms: [...FORECASTER_KINDS] },
+    available: true,
   },
   {
     key: 'seismic.denoising',
@@ -749,6 +843,14 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
       'Holds out a quarter of the images of every class, turns each image into downsampled pixels, colour histograms and HOG features, trains histogram gradient boosting on the "label" column, registers the model and evaluates it on the held-out images. Predict new images with a pipeline of dataset.source (their image dataset), image.features with the same params and model.predict.',
     mlTaskKey: 'image.classification',
     definition: IMAGE_CLASSIFICATION_TEMPLATE,
+  },
+  {
+    key: 'timeseries.forecasting',
+    name: 'Time-series forecasting: backtest and register the best forecaster',
+    description:
+      'Averages your series per month and fills empty months forward, then backtests seasonal naive, Holt-Winters exponential smoothing (additive, damped, multiplicative) and gradient boosting on lags from 3 rolling origins 12 months apart, registers the forecaster with the lowest MASE and forecasts the next 12 months with 95 % intervals (GET /jobs/{id}/results). Change the resample frequency to your series’ own; forecast any horizon later with POST /models/{id}/forecast.',
+    mlTaskKey: 'timeseries.forecasting',
+    definition: FORECASTING_TEMPLATE,
   },
 ];
 

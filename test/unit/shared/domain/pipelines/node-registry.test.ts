@@ -20,6 +20,7 @@ describe('node registry', () => {
       'transform.derived_column': { name: 'b', expression: 'a + 1' },
       'transform.tfidf': { column: 'a' },
       'model.train': { learner: 'decision_tree' },
+      'ts.resample': { frequency: 'month' },
     };
     for (const type of NODE_TYPES) {
       const parsed = nodeRegistry.get(type.key).params.parse(minimal[type.key] ?? {}) as Record<

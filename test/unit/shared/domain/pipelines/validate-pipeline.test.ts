@@ -19,6 +19,7 @@ import {
 
 const TABULAR_ID = '11111111-1111-4111-8111-111111111111';
 const IMAGES_ID = '22222222-2222-4222-8222-222222222222';
+const SERIES_ID = '44444444-4444-4444-8444-444444444444';
 const OTHER_ID = '33333333-3333-4333-8333-333333333333';
 
 const selectColumns = NODE_TYPES.find((t) => t.key === 'table.select_columns');
@@ -41,6 +42,7 @@ const registry = createNodeRegistry(nodeRegistry.keys().map((key) => nodeRegistr
 const datasets = new Map<string, { modality: Modality }>([
   [TABULAR_ID, { modality: 'tabular' }],
   [IMAGES_ID, { modality: 'image' }],
+  [SERIES_ID, { modality: 'timeseries' }],
 ]);
 const context: PipelineValidationContext = {
   catalog,
@@ -51,7 +53,11 @@ const context: PipelineValidationContext = {
 
 /** Templates and tasks are validated on a dataset of their own modality. */
 const contextFor = (key: string): PipelineValidationContext =>
-  key.startsWith('image.') ? { ...context, dataset: { id: IMAGES_ID, modality: 'image' } } : context;
+  key.startsWith('image.')
+    ? { ...context, dataset: { id: IMAGES_ID, modality: 'image' } }
+    : key.startsWith('timeseries.')
+      ? { ...context, dataset: { id: SERIES_ID, modality: 'timeseries' } }
+      : context;
 
 const edge = (from: string, to: string) => {
   const [fromNode = '', fromPort = ''] = from.split('.');
