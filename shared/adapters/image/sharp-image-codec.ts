@@ -96,8 +96,9 @@ export const sharpImageCodec: ImageCodec = {
   async inspect(bytes): Promise<ImageFacts> {
     try {
       const meta = await (await open(bytes)).metadata();
-      // Metadata reads the header only: decoding every pixel finds truncated and damaged data.
-      await (await open(bytes)).raw().toBuffer();
+      // Metadata reads the header only: decoding every pixel finds truncated and damaged data
+      // (into a thumbnail, so a 100-megapixel image never sits in memory whole).
+      await (await open(bytes)).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
       return {
         format: meta.format ?? 'unknown',
         width: meta.autoOrient?.width ?? meta.width ?? 0,
