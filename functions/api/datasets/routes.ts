@@ -13,6 +13,8 @@ import {
   datasetView,
 } from '../../../shared/domain/datasets/dataset-views';
 import { listDatasets } from '../../../shared/domain/datasets/list-datasets';
+import { csvParseOptionsSchema } from '../../../shared/domain/datasets/csv-parse-options';
+import { reingestDatasetVersion } from '../../../shared/domain/datasets/reingest-dataset-version';
 import {
   deleteDataset,
   getDataset,
@@ -212,6 +214,7 @@ export const datasetRoutes: RouteSpec[] = [
           .optional(),
         sizeBytes: z.number().int().min(0),
         label: z.string().trim().min(1).max(100).optional(),
+        csv: csvParseOptionsSchema.optional(),
       }),
     },
     responses: {
@@ -264,6 +267,37 @@ export const datasetRoutes: RouteSpec[] = [
         request.params.version,
       );
       return { status: 200, body: datasetVersionView(version, job) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/datasets/{datasetId}/versions/{version}/reingest',
+    group: 'datasets',
+    operationId: 'reingestDatasetVersion',
+    summary: 'Read a CSV or TSV version again from its stored file, with parse options',
+    description:
+      'The options (delimiter, header, skipRows, quote, escape, encoding, nullValues, decimal) replace those given before; what is not given is detected. The version goes back to `uploaded` and is validated, profiled and typed again without a re-upload. The options used, detected or given, are in `modalityMetadata.csv` once it is validated.',
+    tags: ['datasets'],
+    auth: 'user',
+    request: { params: versionParams, body: csvParseOptionsSchema },
+    responses: {
+      202: { description: 'The version, queued for ingestion again', schema: datasetVersionSchema },
+      409: {
+        description:
+          'The version is still being ingested, its file is no longer stored, or other versions share its results',
+      },
+      415: { description: 'The version is not a CSV or TSV file' },
+    },
+    async handle(request, services) {
+      const { version, job } = await reingestDatasetVersion(
+        services,
+        signedIn(request).caller,
+        request.params.datasetId,
+        request.params.version,
+        request.body,
+        request,
+      );
+      return { status: 202, body: datasetVersionView(version, job) };
     },
   }),
   defineRoute({

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { DatabaseTransaction } from '../../db/database';
+import { jsonb } from '../../db/schema';
 
 /**
  * How to read a delimited text file, when detection should not decide: given at upload
@@ -83,4 +85,17 @@ export function givenLayout(options: CsvParseOptions | undefined): {
     ...(options.skipRows === undefined ? {} : { skipLines: options.skipRows }),
     ...(options.header === undefined ? {} : { header: options.header }),
   };
+}
+
+/** Stores the options given for a version (replacing any given before). */
+export async function recordCsvOptions(
+  trx: DatabaseTransaction,
+  datasetVersionId: string,
+  options: CsvParseOptions,
+): Promise<void> {
+  await trx
+    .updateTable('dataset_versions')
+    .set({ csv_options: jsonb(options) })
+    .where('id', '=', datasetVersionId)
+    .execute();
 }

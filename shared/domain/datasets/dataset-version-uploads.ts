@@ -24,6 +24,7 @@ import {
   listVersions,
 } from './dataset-version-repository';
 import { acceptsFormat, fileKindOf, SUPPORTED_EXTENSIONS } from './file-formats';
+import { recordCsvOptions, type CsvParseOptions } from './csv-parse-options';
 import { checkFileAllowed, limitError, tierLimits } from './tier-limits';
 
 /** How long a presigned POST stays valid. */
@@ -34,6 +35,8 @@ export interface RequestUploadInput {
   contentType?: string | undefined;
   sizeBytes: number;
   label?: string | undefined;
+  /** Parse options for a CSV or TSV file (what is not given is detected). */
+  csv?: CsvParseOptions | undefined;
 }
 
 export interface UploadInstructions {
@@ -72,6 +75,14 @@ export async function requestVersionUpload(
       { field: 'body.fileName' },
     );
   }
+  if (input.csv && kind.format !== 'csv' && kind.format !== 'tsv') {
+    throw new ValidationError(
+      `Parse options (csv) apply to CSV and TSV files, not to .${kind.extension} files.`,
+      {
+        field: 'body.csv',
+      },
+    );
+  }
   const contentType = input.contentType ?? kind.contentType;
   const expiresAt = new Date(services.clock.now().getTime() + UPLOAD_WINDOW_SECONDS * 1000);
 
@@ -104,6 +115,7 @@ export async function requestVersionUpload(
       versionLabel: input.label ?? null,
       rawKey: (n) => objectKeys.raw(caller.userId, datasetId, n, fileName),
     });
+    if (input.csv) await recordCsvOptions(trx, created.id, input.csv);
     await recordAudit(
       trx,
       auditEntry(
@@ -118,7 +130,7 @@ export async function requestVersionUpload(
         },
       ),
     );
-    return created;
+    return input.csv ? { ...created, csvOptions: input.csv } : created;
   });
 
   const key =

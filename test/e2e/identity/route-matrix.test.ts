@@ -200,6 +200,7 @@ const resourceFixtures: Record<string, Fixture> = {
 const requestBodies: Record<string, unknown> = {
   'PATCH /datasets/{datasetId}': { name: 'taken over', tags: ['bob'] },
   'POST /datasets/{datasetId}/versions': { fileName: 'bob.csv', contentType: 'text/csv', sizeBytes: 12 },
+  'POST /datasets/{datasetId}/versions/{version}/reingest': { delimiter: ';', header: false },
   'POST /datasets/{datasetId}/versions/{version}/schema/accept': { overrides: [] },
   'POST /datasets/{datasetId}/versions/{version}/schema/reject': { reason: 'not what I expected' },
   'PATCH /pipelines/{pipelineId}': { name: 'taken over' },

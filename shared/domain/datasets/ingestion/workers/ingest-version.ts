@@ -98,7 +98,8 @@ export async function ingestVersion(
     const { duplicateOfVersionId } = await withTenant(services.db, scope, (trx) =>
       recordContentHash(trx, { datasetVersionId: version.id, sha256 }),
     );
-    if (duplicateOfVersionId) {
+    // Parse options given for this version may read the same bytes differently: no reuse then.
+    if (duplicateOfVersionId && version.csvOptions === null) {
       const reused = await withTenant(services.db, scope, async (trx) => {
         const canonical = await findCanonicalVersion(trx, duplicateOfVersionId);
         if (!canonical) return 'process' as const;
