@@ -60,7 +60,7 @@ export const USER_PREFIX_NAMES = [
 
 function contentName(sha256: string, extension: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256) || !/^[a-z0-9]{1,8}$/.test(extension))
-    throw new ValidationError('An image is named by its SHA-256 and a short extension.', { field: 'sha256' });
+    throw new ValidationError('A stored media file is named by its SHA-256 and a short extension.', { field: 'sha256' });
   return `${sha256}.${extension}`;
 }
 
@@ -74,6 +74,16 @@ export const objectKeys = {
   /** One image of an image dataset version, named by its content (SHA-256) and format. */
   processedImage: (userId: string, datasetId: string, version: number, sha256: string, extension: string) =>
     `processed/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/images/${contentName(sha256, extension)}`,
+  /** One recording or frame of a media (audio, video) dataset version, named by its content. */
+  processedMedia: (
+    userId: string,
+    datasetId: string,
+    version: number,
+    folder: 'audio' | 'frames',
+    sha256: string,
+    extension: string,
+  ) =>
+    `processed/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/${folder}/${contentName(sha256, extension)}`,
   edaReport: (userId: string, datasetId: string, version: number) =>
     `reports/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/eda.json`,
   jobNodePrefix: (userId: string, jobId: string, nodeId: string) =>

@@ -45,18 +45,22 @@ const KINDS: readonly FileKind[] = [
   { extension: 'wav', format: 'wav', modality: 'audio', contentType: 'audio/wav' },
   { extension: 'mp3', format: 'mp3', modality: 'audio', contentType: 'audio/mpeg' },
   { extension: 'flac', format: 'flac', modality: 'audio', contentType: 'audio/flac' },
+  { extension: 'ogg', format: 'ogg', modality: 'audio', contentType: 'audio/ogg' },
+  { extension: 'oga', format: 'ogg', modality: 'audio', contentType: 'audio/ogg' },
   { extension: 'png', format: 'png', modality: 'image', contentType: 'image/png' },
   { extension: 'jpg', format: 'jpeg', modality: 'image', contentType: 'image/jpeg' },
   { extension: 'jpeg', format: 'jpeg', modality: 'image', contentType: 'image/jpeg' },
   { extension: 'tif', format: 'tiff', modality: 'image', contentType: 'image/tiff' },
   { extension: 'tiff', format: 'tiff', modality: 'image', contentType: 'image/tiff' },
   { extension: 'mp4', format: 'mp4', modality: 'video', contentType: 'video/mp4' },
+  { extension: 'mov', format: 'mov', modality: 'video', contentType: 'video/quicktime' },
+  { extension: 'webm', format: 'webm', modality: 'video', contentType: 'video/webm' },
   // An archive of files: its modality is the dataset's (see ARCHIVE_MODALITIES).
   { extension: 'zip', format: 'zip', modality: 'image', contentType: 'application/zip' },
 ];
 
 /** Dataset modalities whose worker reads a zip archive of their files. */
-const ARCHIVE_MODALITIES: ReadonlySet<string> = new Set(['image', 'text']);
+const ARCHIVE_MODALITIES: ReadonlySet<string> = new Set(['image', 'text', 'audio']);
 
 const BY_EXTENSION = new Map(KINDS.map((kind) => [kind.extension, kind]));
 

@@ -1,0 +1,203 @@
+import { createReadStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JsonValue } from '../../../../db/schema';
+import { dataApiJsonBytes, fitPrefix } from '../../../../kernel/bounded-json';
+import {
+  ArchiveUnreadableError,
+  type UnpackArchive,
+  type UnpackLimits,
+} from '../../../../ports/archive-reader.port';
+import { sqlString, sqlText } from '../../../../ports/sql-engine.port';
+import { failFile } from './file-validation-failure';
+import type { ProcessorContext } from './modality-processor';
+
+/**
+ * What media datasets (audio, video) share: a zip of files in folders named after their class,
+ * or with a manifest CSV (`path,label`), unpacked within limits counted while inflating; the
+ * files left out listed one by one; the manifest Parquet written from rows; the version's
+ * metadata bounded to what one Data API row holds.
+ */
+
+export interface MediaFileError {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface MediaCandidate {
+  /** The file's name in the archive (or the upload's name). */
+  path: string;
+  label: string | null;
+  localPath: string;
+}
+
+const PATH_COLUMNS = ['path', 'file', 'file_name', 'filename', 'audio', 'video', 'filepath'];
+const LABEL_COLUMNS = ['label', 'class', 'category', 'target', 'class_name'];
+const MANIFEST_NAMES = ['manifest.csv', 'labels.csv', 'metadata.csv'];
+
+function normalize(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.replace(/\\/g, '/').split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts.join('/');
+}
+
+/** The files of an uploaded zip, each with the class its folder or the manifest gives it. */
+export async function unpackLabelledFiles(
+  unpackArchive: UnpackArchive,
+  context: ProcessorContext,
+  limits: UnpackLimits,
+  fileErrors: MediaFileError[],
+  missingCode: string,
+): Promise<{ candidates: MediaCandidate[]; layout: 'folders' | 'manifest' }> {
+  await context.progress(12, 'unpacking');
+  let unpacked;
+  try {
+    unpacked = await unpackArchive(context.filePath, join(context.tempDir, 'archive'), limits);
+  } catch (error) {
+    if (!(error instanceof ArchiveUnreadableError)) throw error;
+    failFile(`ARCHIVE.${error.reason.toUpperCase().replace(/-/g, '_')}`, error.message);
+  }
+  for (const entry of unpacked.rejected)
+    fileErrors.push({
+      path: entry.name,
+      code: `ARCHIVE.${entry.reason.toUpperCase().replace(/-/g, '_')}`,
+      message: entry.message,
+    });
+  const csvs = unpacked.files.filter((f) => f.name.toLowerCase().endsWith('.csv'));
+  const files = unpacked.files.filter((f) => !f.name.toLowerCase().endsWith('.csv'));
+  const manifest =
+    csvs.length === 1
+      ? csvs[0]
+      : csvs.find((f) => MANIFEST_NAMES.includes((f.name.split('/').pop() ?? '').toLowerCase()));
+  if (csvs.length > 1 && !manifest)
+    failFile(
+      'MANIFEST.AMBIGUOUS',
+      `The archive holds ${csvs.length} CSV files; name the one with the labels manifest.csv (columns path and label).`,
+    );
+  if (!manifest)
+    return {
+      layout: 'folders',
+      candidates: files.map((f) => {
+        const parts = f.name.split('/').filter((p) => p !== '');
+        return {
+          path: f.name,
+          label: parts.length >= 2 ? (parts[parts.length - 2] ?? null) : null,
+          localPath: f.path,
+        };
+      }),
+    };
+
+  const engine = await context.engine();
+  const relation = `read_csv(${sqlString(manifest.path)}, header = true, all_varchar = true)`;
+  let described;
+  try {
+    described = await engine.describe(`SELECT * FROM ${relation}`);
+  } catch {
+    failFile('MANIFEST.UNREADABLE', `${manifest.name} is not a readable CSV file with a header row.`);
+  }
+  const names = described.map((c) => c.name);
+  const pathColumn = names.find((n) => PATH_COLUMNS.includes(n.toLowerCase()));
+  const labelColumn = names.find((n) => LABEL_COLUMNS.includes(n.toLowerCase()));
+  if (!pathColumn)
+    failFile(
+      'MANIFEST.NO_PATH_COLUMN',
+      `${manifest.name} has no column naming the files (expected one of: ${PATH_COLUMNS.join(', ')}; it has: ${names.join(', ')}).`,
+    );
+  const base = manifest.name.includes('/') ? manifest.name.slice(0, manifest.name.lastIndexOf('/') + 1) : '';
+  const byName = new Map(files.map((f) => [normalize(f.name), f]));
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const listed = await engine.all(
+    `SELECT ${quote(pathColumn)} AS p${labelColumn ? `, ${quote(labelColumn)} AS l` : ''} FROM ${relation}`,
+  );
+  const candidates: MediaCandidate[] = [];
+  const used = new Set<string>();
+  for (const row of listed) {
+    const path = sqlText(row['p']);
+    if (!path) continue;
+    const file = byName.get(normalize(base + path)) ?? byName.get(normalize(path));
+    if (!file) {
+      fileErrors.push({
+        path,
+        code: missingCode,
+        message: `${manifest.name} lists this file but the archive does not hold it.`,
+      });
+      continue;
+    }
+    used.add(file.name);
+    const label = sqlText(row['l']);
+    candidates.push({
+      path: file.name,
+      label: label === null || label.trim() === '' ? null : label.trim(),
+      localPath: file.path,
+    });
+  }
+  // Files the manifest does not name are kept without a label.
+  for (const f of files)
+    if (!used.has(f.name)) candidates.push({ path: f.name, label: null, localPath: f.path });
+  return { candidates, layout: 'manifest' };
+}
+
+/** Runs `work` over `items`, `limit` at a time. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      if (item !== undefined) await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+export interface ManifestColumn {
+  name: string;
+  type: 'VARCHAR' | 'INTEGER' | 'BIGINT' | 'DOUBLE';
+}
+
+/** Writes `rows` as the version's manifest Parquet (zstd) and stores it; returns its size. */
+export async function writeManifestParquet(
+  context: ProcessorContext,
+  columns: readonly ManifestColumn[],
+  rows: readonly object[],
+): Promise<number> {
+  const engine = await context.engine();
+  const jsonPath = join(context.tempDir, 'manifest.jsonl');
+  const parquetPath = join(context.tempDir, 'manifest.parquet');
+  await writeFile(jsonPath, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+  const declared = columns.map((c) => `${c.name}: '${c.type}'`).join(', ');
+  await engine.run(
+    `COPY (SELECT ${columns.map((c) => c.name).join(', ')} FROM read_json(${sqlString(jsonPath)}, format = 'newline_delimited', columns = {${declared}})) TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  const { size } = await stat(parquetPath);
+  await context.blobs.put(context.manifestKey, createReadStream(parquetPath), {
+    contentType: 'application/vnd.apache.parquet',
+    contentLength: size,
+  });
+  return size;
+}
+
+/**
+ * The version's metadata with its lists cut to what a 64 KB Data API row holds (the counts stay
+ * whole): the files left out first go when the whole does not fit.
+ */
+export function boundedMediaMetadata(
+  metadata: Record<string, JsonValue>,
+  fileErrors: readonly MediaFileError[],
+): Record<string, JsonValue> {
+  const withErrors = {
+    ...metadata,
+    fileErrorCount: fileErrors.length,
+    fileErrors: fitPrefix(fileErrors, 8 * 1024) as unknown as JsonValue,
+  };
+  return dataApiJsonBytes(withErrors) < 48 * 1024 ? withErrors : { ...withErrors, fileErrors: [] };
+}
