@@ -35,6 +35,7 @@ const tierLimitsOverride = z.strictObject({
   maxFileBytes: z.number().int().positive().optional(),
   maxDatasets: z.number().int().nonnegative().optional(),
   maxStorageBytes: z.number().int().nonnegative().optional(),
+  maxUnpackedBytes: z.number().int().positive().optional(),
 });
 
 const envSchema = z.object({

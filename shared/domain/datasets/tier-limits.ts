@@ -14,15 +14,25 @@ export interface TierLimits {
   maxFileBytes: number;
   maxDatasets: number;
   maxStorageBytes: number;
+  /**
+   * What one uploaded archive (a zip of images, documents or sounds) may unpack to, counted while
+   * inflating whatever its directory declares; at most what a worker's 10 GiB /tmp holds beside it.
+   */
+  maxUnpackedBytes: number;
 }
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 export const DEFAULT_TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
-  free: { maxFileBytes: 100 * MiB, maxDatasets: 10, maxStorageBytes: 1 * GiB },
-  pro: { maxFileBytes: 5 * GiB, maxDatasets: 200, maxStorageBytes: 100 * GiB },
-  enterprise: { maxFileBytes: 5 * GiB, maxDatasets: 10_000, maxStorageBytes: 5 * 1024 * GiB },
+  free: { maxFileBytes: 100 * MiB, maxDatasets: 10, maxStorageBytes: 1 * GiB, maxUnpackedBytes: 1 * GiB },
+  pro: { maxFileBytes: 5 * GiB, maxDatasets: 200, maxStorageBytes: 100 * GiB, maxUnpackedBytes: 4 * GiB },
+  enterprise: {
+    maxFileBytes: 5 * GiB,
+    maxDatasets: 10_000,
+    maxStorageBytes: 5 * 1024 * GiB,
+    maxUnpackedBytes: 4 * GiB,
+  },
 };
 
 export type TierLimitOverrides = Partial<Record<Tier, Partial<TierLimits>>>;

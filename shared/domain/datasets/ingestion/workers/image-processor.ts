@@ -12,6 +12,7 @@ import {
 import { ImageDecodeError, type ImageCodec } from '../../../../ports/image-codec.port';
 import { sqlString, sqlText } from '../../../../ports/sql-engine.port';
 import { objectKeys } from '../../../../storage/object-keys';
+import { humanBytes } from '../../tier-limits';
 import { profileTable } from '../../profiling/profile-table';
 import { failFile, FileValidationFailure } from './file-validation-failure';
 import { DHASH_HEIGHT, DHASH_WIDTH, differenceHash, profileImages } from './media/image-dataset-profile';
@@ -204,16 +205,25 @@ async function unpackCandidates(
   fileErrors: ImageFileError[],
 ): Promise<{ candidates: Candidate[]; layout: 'folders' | 'manifest' }> {
   await context.progress(12, 'unpacking');
+  const own = deps.limits ?? IMAGE_ARCHIVE_LIMITS;
+  // The tier's limit applies when it is the smaller one.
+  const tier =
+    context.archiveLimit && context.archiveLimit.maxUnpackedBytes < own.maxUnpackedBytes
+      ? context.archiveLimit.tier
+      : undefined;
+  const limits = tier ? { ...own, maxUnpackedBytes: context.archiveLimit?.maxUnpackedBytes ?? 0 } : own;
   let unpacked;
   try {
-    unpacked = await deps.unpackArchive(
-      context.filePath,
-      join(context.tempDir, 'archive'),
-      deps.limits ?? IMAGE_ARCHIVE_LIMITS,
-    );
+    unpacked = await deps.unpackArchive(context.filePath, join(context.tempDir, 'archive'), limits);
   } catch (error) {
     if (!(error instanceof ArchiveUnreadableError)) throw error;
-    failFile(`ARCHIVE.${error.reason.toUpperCase().replace(/-/g, '_')}`, error.message);
+    const byTier = error.reason === 'too-large' && tier !== undefined;
+    failFile(
+      `ARCHIVE.${error.reason.toUpperCase().replace(/-/g, '_')}`,
+      byTier
+        ? `${error.message} The ${tier} tier unpacks archives to ${humanBytes(limits.maxUnpackedBytes)} at most: split the images over several versions.`
+        : error.message,
+    );
   }
   for (const entry of unpacked.rejected)
     fileErrors.push({

@@ -10,6 +10,8 @@ import {
   startIngestionAttempt,
 } from '../../dataset-version-repository';
 import { withTenant } from '../../../../db/tenant';
+import { readUserUsage } from '../../dataset-repository';
+import { tierLimits } from '../../tier-limits';
 import { placeProfileReport, saveEdaReport } from '../../profiling/eda-report-repository';
 import type { OpenSqlEngine, SqlEngine } from '../../../../ports/sql-engine.port';
 import { proposeSchema } from '../../schema-deduction/schema-deduction-repository';
@@ -68,13 +70,20 @@ export async function ingestVersion(
     const target = await getIngestionTarget(trx, { ...ids, datasetId: message.datasetId });
     if (!target) return undefined;
     const attempt = await startIngestionAttempt(trx, ids);
-    return attempt.started ? target : undefined;
+    if (!attempt.started) return undefined;
+    const usage = await readUserUsage(trx, message.userId);
+    const limits = usage ? tierLimits(usage.tier, services.config?.datasets?.tierLimits) : undefined;
+    return {
+      ...target,
+      archiveLimit:
+        usage && limits ? { tier: usage.tier, maxUnpackedBytes: limits.maxUnpackedBytes } : undefined,
+    };
   });
   if (!claimed) {
     log.info('ingestion message skipped: version gone or job already finished', { ...ids });
     return 'skipped';
   }
-  const { dataset, version } = claimed;
+  const { dataset, version, archiveLimit } = claimed;
   const progress = async (percent: number, stage: string) => {
     // A processor left running past the deadline stops at its next progress report.
     checkDeadline(deadline, 'Ingestion');
@@ -138,6 +147,7 @@ export async function ingestVersion(
           processedKey: objectKeys.processed(message.userId, dataset.id, version.versionNumber),
           manifestKey: objectKeys.processedManifest(message.userId, dataset.id, version.versionNumber),
           now: services.clock.now(),
+          ...(archiveLimit ? { archiveLimit } : {}),
           progress,
         }),
         deadline,

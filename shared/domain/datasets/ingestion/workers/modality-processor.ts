@@ -26,6 +26,8 @@ export interface ProcessorContext {
   processedKey: string;
   manifestKey: string;
   now: Date;
+  /** The uploader's tier and what it lets an archive unpack to (absent: the processor's own limit). */
+  archiveLimit?: { tier: string; maxUnpackedBytes: number };
   progress(percent: number, stage: string): Promise<void>;
 }
 

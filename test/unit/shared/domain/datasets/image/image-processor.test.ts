@@ -37,7 +37,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(fileName: string, bytes: Uint8Array, processor = processImages) {
+async function run(
+  fileName: string,
+  bytes: Uint8Array,
+  processor = processImages,
+  archiveLimit?: { tier: string; maxUnpackedBytes: number },
+) {
   const filePath = join(dir, 'raw');
   await writeFile(filePath, bytes);
   const context: ProcessorContext = {
@@ -61,6 +66,7 @@ async function run(fileName: string, bytes: Uint8Array, processor = processImage
     manifestKey: `processed/${USER}/${DATASET}/1/manifest.parquet`,
     now: new Date(),
     progress: async () => {},
+    ...(archiveLimit ? { archiveLimit } : {}),
   };
   return processor(context);
 }
@@ -218,6 +224,22 @@ describe('image ingestion', () => {
     );
     await expect(run('bombs.zip', many, bounded)).rejects.toMatchObject({
       issues: [{ code: 'ARCHIVE.TOO_LARGE', message: 'The archive unpacks to more than 3,145,728 bytes.' }],
+    });
+  });
+
+  it('holds an archive to its uploader’s tier limit when that is the smaller one', async () => {
+    const MiB = 1024 * 1024;
+    const zip = zipSync(
+      Object.fromEntries([1, 2, 3].map((n) => [`big/${n}.png`, new Uint8Array(0.6 * MiB)])),
+    );
+    const outcome = run('big.zip', zip, processImages, { tier: 'free', maxUnpackedBytes: 1 * MiB });
+    await expect(outcome).rejects.toMatchObject({
+      issues: [
+        {
+          code: 'ARCHIVE.TOO_LARGE',
+          message: expect.stringMatching(/The free tier unpacks archives to 1 MiB at most/),
+        },
+      ],
     });
   });
 
