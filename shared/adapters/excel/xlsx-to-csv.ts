@@ -2,14 +2,21 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import readXlsxFile, { InvalidInputError, InvalidSpreadsheetError, type Row } from 'read-excel-file/node';
 import {
   XlsxUnreadableError,
   type XlsxToCsv,
   type XlsxToCsvRequest,
 } from '../../domain/datasets/ingestion/workers/xlsx-to-csv.port';
 import { csvField, hasTimeOfDay, isoDate, plainDecimal, snapToSecond } from './csv-field';
-import { readZipDirectory, ZipFormatError } from './zip-directory';
+import { readWorkbookSheets, type Cell, type Row } from './workbook-reader';
+import { XmlSyntaxError } from './xml-tokens';
+import {
+  InflateBudget,
+  readZipDirectory,
+  ZipFormatError,
+  ZipLimitError,
+  type ZipEntry,
+} from './zip-directory';
 
 /** OLE2 compound file: the container of .xls workbooks and of encrypted .xlsx files. */
 const COMPOUND_FILE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
@@ -20,10 +27,12 @@ const WORKBOOK_PART = 'xl/workbook.xml';
 const WRITE_CHUNK = 1 << 20;
 
 /**
- * The XlsxToCsv port implemented with `read-excel-file`. Before the reader (which unpacks every XML part into
- * memory) runs, the file is checked cheaply: an OLE2 container is a legacy .xls or an encrypted
- * workbook, a zip's directory must name a workbook and declare a bounded unpacked size. The first
- * sheet is then written as CSV; leading empty rows are skipped so the header is the first line.
+ * The XlsxToCsv port. The file is checked cheaply first: an OLE2 container is a legacy .xls or an
+ * encrypted workbook, a zip's directory must name a workbook and declare a bounded unpacked size.
+ * The parts are then streamed out of the archive through one byte budget (`maxUnpackedBytes`,
+ * counted on the bytes really inflated, so a directory that lies about sizes gains nothing) into
+ * an iterative XML tokenizer. The first sheet is written as CSV; leading empty rows are skipped so
+ * the header is the first line.
  */
 export const convertXlsxToCsv: XlsxToCsv = async (request) => {
   if (await isCompoundFile(request.inputPath)) {
@@ -31,11 +40,9 @@ export const convertXlsxToCsv: XlsxToCsv = async (request) => {
       ? new XlsxUnreadableError('password-protected', 'an encrypted OOXML package in an OLE2 container')
       : new XlsxUnreadableError('legacy-xls', 'an OLE2 compound file (Excel 97-2003 binary format)');
   }
-  await checkArchive(request);
-  const sheets = await readSheets(request.inputPath);
-  const first = sheets[0];
-  if (!first) throw new XlsxUnreadableError('not-a-workbook', 'the workbook lists no sheets');
-  const sheetNames = sheets.map((s) => s.sheet);
+  const entries = await checkArchive(request);
+  const first = await readFirstSheet(request, entries);
+  const sheetNames = first.sheetNames;
   const facts = { sheetName: first.sheet, sheetNames };
 
   const start = first.data.findIndex((row) => row.some((cell) => !isEmpty(cell)));
@@ -82,7 +89,7 @@ async function containsAny(path: string, patterns: readonly Buffer[]): Promise<b
   return false;
 }
 
-async function checkArchive(request: XlsxToCsvRequest): Promise<void> {
+async function checkArchive(request: XlsxToCsvRequest): Promise<ZipEntry[]> {
   let entries;
   try {
     entries = await readZipDirectory(request.inputPath);
@@ -106,29 +113,36 @@ async function checkArchive(request: XlsxToCsvRequest): Promise<void> {
     throw new XlsxUnreadableError('too-large', `the XML parts unpack to ${unpackedBytes} bytes`, {
       unpackedBytes,
     });
+  return entries;
 }
 
-async function readSheets(path: string) {
+async function readFirstSheet(request: XlsxToCsvRequest, entries: ZipEntry[]) {
+  const budget = new InflateBudget(request.maxUnpackedBytes);
   try {
-    // Cells keep their spaces: trimming would change the data.
-    return await readXlsxFile(path, { trim: false });
+    const workbook = await readWorkbookSheets(request.inputPath, entries, budget, {
+      // A sheet with more values than cells allowed is over the limit whatever its shape.
+      maxValues: request.maxCells,
+    });
+    if (workbook.sheetNames.length === 0 || workbook.sheet === undefined)
+      throw new XlsxUnreadableError('not-a-workbook', 'the workbook lists no sheets');
+    return { sheet: workbook.sheet, sheetNames: workbook.sheetNames, data: workbook.rows };
   } catch (error) {
-    if (error instanceof InvalidInputError) {
-      if (error.code === 'XLS_FILE_NOT_SUPPORTED')
-        throw new XlsxUnreadableError('legacy-xls', error.message, {}, { cause: error });
+    if (error instanceof ZipLimitError)
+      throw new XlsxUnreadableError(
+        'too-large',
+        `the XML parts unpack to more than ${error.limit} bytes`,
+        { unpackedBytes: budget.used },
+        { cause: error },
+      );
+    if (error instanceof ZipFormatError)
       throw new XlsxUnreadableError('corrupt', error.message, {}, { cause: error });
-    }
-    if (error instanceof InvalidSpreadsheetError)
-      throw new XlsxUnreadableError('corrupt', error.message, {}, { cause: error });
-    // The XML parser throws plain errors on malformed parts ("unclosed tag"): the file's fault.
-    // Errors from the system (I/O, memory) are not, and are retried.
-    if (error instanceof Error && !(error instanceof RangeError) && !('errno' in error))
+    if (error instanceof XmlSyntaxError)
       throw new XlsxUnreadableError('corrupt', `malformed XML: ${error.message}`, {}, { cause: error });
     throw error;
   }
 }
 
-function isEmpty(cell: unknown): boolean {
+function isEmpty(cell: Cell | undefined): boolean {
   return cell === null || cell === undefined || cell === '';
 }
 
@@ -136,7 +150,7 @@ async function writeCsv(path: string, rows: readonly Row[], columns: number): Pr
   // A column with any time of day writes every date in it with a time, so it reads as one type.
   const withTime = new Array<boolean>(columns).fill(false);
   for (const row of rows) {
-    row.forEach((cell: unknown, c) => {
+    row.forEach((cell, c) => {
       if (cell instanceof Date && !withTime[c] && hasTimeOfDay(snapToSecond(cell))) withTime[c] = true;
     });
   }

@@ -15,6 +15,7 @@ import {
   buildWorkbook,
   columnName,
 } from '../../../../fixtures/ingestion/xlsx/build-workbook';
+import { buildLyingWorkbookBomb } from '../../../../fixtures/ingestion/xlsx/build-zip-bomb';
 
 let dir: string;
 let n = 0;
@@ -185,15 +186,44 @@ describe('convertXlsxToCsv', () => {
     expect(error.reason).toBe('too-large');
     expect(error.facts.unpackedBytes).toBeGreaterThan(5000);
   });
+
+  it('refuses a workbook whose directory lies about its sizes once the bytes really inflated pass the limit', async () => {
+    const bomb = await buildLyingWorkbookBomb(8 * 1024 * 1024);
+    expect(bomb.byteLength).toBeLessThan(64 * 1024);
+    const limit = 1024 * 1024;
+    const declared = (await readZipDirectoryOf(bomb)).reduce((sum, e) => sum + e.uncompressedSize, 0);
+    expect(declared).toBeLessThan(limit);
+
+    const error = await refusal(bomb, { maxUnpackedBytes: limit });
+
+    expect(error.reason).toBe('too-large');
+    expect(error.facts.unpackedBytes).toBeGreaterThan(limit);
+    // Stopped at the limit, not after inflating the whole sheet.
+    expect(error.facts.unpackedBytes).toBeLessThan(2 * limit);
+  });
+
+  it('reads a sheet of 20,000 rows', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, r) => (r === 0 ? ['n', 'label'] : [r, `row ${r}`]));
+    const { result, csv } = await convert(buildWorkbook([{ name: 'Long', rows }]));
+    expect(result.rowCount).toBe(20_000);
+    expect(csv.split('\r\n')[19_999]).toBe('19999,row 19999');
+  });
 });
+
+async function readZipDirectoryOf(bytes: Uint8Array) {
+  n += 1;
+  const path = join(dir, `dir-${n}.zip`);
+  await writeFile(path, bytes);
+  return readZipDirectory(path);
+}
 
 describe('readZipDirectory', () => {
   it('lists entries with their unpacked sizes', async () => {
     const path = join(dir, 'dir.zip');
     await writeFile(path, zipSync({ 'a.xml': strToU8('x'.repeat(1000)), 'b/c.txt': strToU8('hi') }));
     expect(await readZipDirectory(path)).toEqual([
-      { name: 'a.xml', uncompressedSize: 1000 },
-      { name: 'b/c.txt', uncompressedSize: 2 },
+      expect.objectContaining({ name: 'a.xml', uncompressedSize: 1000 }),
+      expect.objectContaining({ name: 'b/c.txt', uncompressedSize: 2 }),
     ]);
   });
 });
