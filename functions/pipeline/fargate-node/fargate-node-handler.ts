@@ -5,6 +5,7 @@ import type { NodeResult } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../../shared/domain/nodes/registry';
 import type { OpenSqlEngine } from '../../../shared/ports/sql-engine.port';
 import { lambdaErrorCause } from '../../../shared/domain/runs/run-errors';
+import { databaseMonitoringRecords } from '../../../shared/domain/monitoring/records/monitoring-records';
 import { runJobNode } from '../../../shared/domain/runs/run-job-node';
 import type { Services } from '../../../shared/ports/services';
 
@@ -49,6 +50,7 @@ export async function runFargateNode(
         registry: options.registry ?? nodeRegistry,
         openEngine: options.openEngine ?? openDuckDbEngine,
         images: sharpImageCodec,
+        monitoring: (scope) => databaseMonitoringRecords(services, scope),
         engine: options.engine ?? { threads: 2, memoryLimitMb: 6144 },
         signal: abort.signal,
         ...(options.heartbeatIntervalMs !== undefined

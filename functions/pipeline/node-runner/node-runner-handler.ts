@@ -4,6 +4,7 @@ import { sharpImageCodec } from '../../../shared/adapters/image/sharp-image-code
 import type { NodeResult } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../../shared/domain/nodes/registry';
 import type { OpenSqlEngine } from '../../../shared/ports/sql-engine.port';
+import { databaseMonitoringRecords } from '../../../shared/domain/monitoring/records/monitoring-records';
 import { runJobNode } from '../../../shared/domain/runs/run-job-node';
 import { invocationDeadline, type TimedContext } from '../../../shared/runtime/invocation-deadline';
 import type { Services } from '../../../shared/ports/services';
@@ -52,6 +53,7 @@ export function makeNodeRunnerHandler(
           registry: options.registry ?? nodeRegistry,
           openEngine,
           images: sharpImageCodec,
+          monitoring: (scope) => databaseMonitoringRecords(services, scope),
           engine: options.engine ?? { threads: 2, memoryLimitMb: 2048 },
           ...(options.heartbeatIntervalMs !== undefined
             ? { heartbeatIntervalMs: options.heartbeatIntervalMs }

@@ -13,6 +13,7 @@ import { predictNode } from './library/learning/predict-node';
 import { autoMlNode, trainNode } from './library/learning/training-nodes';
 import { transformNodes } from './library/learning/transform-nodes';
 import { imageNodes } from './library/image/image-nodes';
+import { textTransformNodes } from './library/text/text-transform-nodes';
 
 /** Node implementations by node-type key: every host (Lambda, Fargate, local) runs nodes from here. */
 export interface NodeRegistry {
@@ -61,5 +62,6 @@ export const nodeRegistry: NodeRegistry = createNodeRegistry([
   evaluateNode,
   predictNode,
   ...imageNodes,
+  ...textTransformNodes,
   ...timeSeriesNodes,
 ]);

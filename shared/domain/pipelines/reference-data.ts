@@ -146,8 +146,11 @@ const TRANSFORM_NODE_TYPES: NodeTypeDefinition[] = TRANSFORM_NODE_KINDS.map((kin
 }));
 
 const IMAGE: Modality[] = ['image'];
-/** Learning nodes read tables; image datasets reach them through image.features. */
-const LEARNING_MODALITIES: Modality[] = ['tabular', 'image'];
+/**
+ * Learning nodes read tables; image and audio datasets reach them through image.features and
+ * audio.features, text datasets (a table of documents) through text.tfidf.
+ */
+const LEARNING_MODALITIES: Modality[] = ['tabular', 'image', 'text'];
 
 const imageNodeType = (
   key: string,
@@ -168,6 +171,41 @@ const imageNodeType = (
   costModel: { baseSeconds: 3, secondsPerMillionRows },
   version: 1,
 });
+
+const TEXT_NODE_TYPES: NodeTypeDefinition[] = [
+  {
+    key: 'text.clean',
+    name: 'Clean text',
+    description:
+      'Strips HTML/XML markup, normalises Unicode (NFKC by default), lower-cases and collapses white space in text columns; replayed on the text sent for prediction.',
+  },
+  {
+    key: 'text.tokenize',
+    name: 'Words without stop words',
+    description:
+      'Splits text into words and drops the stop words of its language (detected on the training rows, or named: English, French, German, Spanish, Italian, Portuguese, Dutch); the words are written back separated by spaces.',
+  },
+  {
+    key: 'text.tfidf',
+    name: 'Text to TF-IDF features',
+    description:
+      "TF-IDF features of a text column (scikit-learn's TfidfVectorizer) with a vocabulary learned from the training rows; the fitted vocabulary is saved with the model and replayed at prediction.",
+  },
+].map((node) => ({
+  ...node,
+  kind: 'transform' as const,
+  modalities: ['text'],
+  inputPorts: TRAIN_TEST_IN,
+  outputPorts: [
+    { name: 'train', type: 'table' as const },
+    { name: 'test', type: 'table' as const },
+    { name: 'transforms', type: 'file' as const },
+  ],
+  parametersSchema: nodeParametersSchema(node.key),
+  runtime: 'lambda' as const,
+  costModel: { baseSeconds: 2, secondsPerMillionRows: 60 },
+  version: 1,
+}));
 
 const IMAGE_NODE_TYPES: NodeTypeDefinition[] = [
   imageNodeType(
@@ -469,6 +507,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
     version: 1,
   },
   ...IMAGE_NODE_TYPES,
+  ...TEXT_NODE_TYPES,
   ...TIME_SERIES_NODE_TYPES,
 ];
 
@@ -575,6 +614,53 @@ const predictionTemplate = (problemType: 'classification' | 'regression', testFr
     type: 'model.predict',
     label: 'Predict the test rows',
   });
+
+/**
+ * source → text and label → stratified split → clean → words without stop words → TF-IDF →
+ * naive Bayes → evaluate. The model carries the three text steps, so it predicts raw text (a
+ * "text" input per row), and the evaluate node scores the raw test rows as a request would.
+ */
+const TEXT_CLASSIFICATION_TEMPLATE: JsonObject = {
+  nodes: [
+    { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
+    {
+      id: 'columns',
+      type: 'table.select_columns',
+      label: 'Documents and labels',
+      params: { columns: ['text', 'label'] },
+    },
+    {
+      id: 'split',
+      type: 'table.split',
+      label: 'Train/test split',
+      params: { testFraction: 0.2, seed: 42, stratifyColumn: 'label' },
+    },
+    { id: 'clean', type: 'text.clean', label: 'Clean text', params: { target: 'label' } },
+    { id: 'tokenize', type: 'text.tokenize', label: 'Words without stop words', params: { target: 'label' } },
+    { id: 'tfidf', type: 'text.tfidf', label: 'TF-IDF', params: { target: 'label', column: 'text' } },
+    {
+      id: 'train',
+      type: 'model.train',
+      label: 'Naive Bayes',
+      params: { learner: 'multinomial_nb', target: 'label', problemType: 'classification', seed: 42 },
+    },
+    { id: 'evaluate', type: 'model.evaluate', label: 'Evaluate on the test rows', params: {} },
+  ],
+  edges: [
+    edge('source', 'table', 'columns', 'table'),
+    edge('columns', 'table', 'split', 'table'),
+    edge('split', 'train', 'clean', 'train'),
+    edge('split', 'test', 'clean', 'test'),
+    edge('clean', 'train', 'tokenize', 'train'),
+    edge('clean', 'test', 'tokenize', 'test'),
+    edge('tokenize', 'train', 'tfidf', 'train'),
+    edge('tokenize', 'test', 'tfidf', 'test'),
+    edge('tfidf', 'train', 'train', 'train'),
+    edge('tfidf', 'test', 'train', 'test'),
+    edge('train', 'model', 'evaluate', 'model'),
+    edge('split', 'test', 'evaluate', 'table'),
+  ],
+};
 
 const CLUSTERING_TEMPLATE: JsonObject = {
   nodes: [
@@ -732,9 +818,12 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     description: 'Assign a label to each text (sentiment, topic, intent).',
     modality: 'text',
     taskType: 'classification',
-    metrics: ['accuracy', 'f1_macro'],
-    template: splitTemplate([]),
-    available: false,
+    metrics: ['accuracy', 'balanced_accuracy', 'f1_macro', 'log_loss'],
+    template: {
+      ...TEXT_CLASSIFICATION_TEMPLATE,
+      recommendedAlgorithms: ['multinomial_nb', 'logistic_regression'],
+    },
+    available: true,
   },
   {
     key: 'text.ner',
@@ -745,6 +834,14 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     metrics: ['entity_f1', 'precision', 'recall'],
     template: splitTemplate([]),
     available: false,
+  },
+  {
+    key: 'text.classification',
+    name: 'Text classification: TF-IDF and naive Bayes',
+    description:
+      'Keeps the "text" and "label" columns of a text dataset, holds out a fifth of the documents of every label, cleans the text, drops stop words, learns a TF-IDF vocabulary from the training documents, trains multinomial naive Bayes (or set "learner" to logistic_regression), registers the model and evaluates it on the held-out documents. The model predicts raw text: POST /models/{id}/predict with rows like {"text": "…"}.',
+    mlTaskKey: 'text.classification',
+    definition: TEXT_CLASSIFICATION_TEMPLATE,
   },
   {
     key: 'image.classification',

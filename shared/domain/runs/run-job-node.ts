@@ -14,6 +14,7 @@ import type {
   NodeResult,
   ResolvedDatasetVersion,
 } from '../nodes/node-definition';
+import type { MonitoringRecords } from '../nodes/monitoring-records.port';
 import { NodeCancelledError, NodeError, TransientNodeError } from '../nodes/node-errors';
 import type { NodeRegistry } from '../nodes/registry';
 import type { OpenSqlEngine, SqlEngine, SqlEngineSettings } from '../../ports/sql-engine.port';
@@ -48,6 +49,8 @@ export interface RunJobNodeDeps {
   openEngine: OpenSqlEngine;
   /** The image codec image nodes decode and write with. */
   images?: ImageCodec;
+  /** The monitoring records of a job's nodes (hosts that run monitoring nodes give it). */
+  monitoring?: (scope: { userId: string; jobId: string }) => MonitoringRecords;
   /** Every beat updates the job's heartbeat and reads its status (a cancel stops the node). */
   heartbeatIntervalMs?: number;
   /**
@@ -228,6 +231,7 @@ async function runInSession(
         ),
         progress: (fraction, step) => beat({ currentStep: `${nodeId}: ${step}`, nodeFraction: fraction }),
         ...(deps.images ? { images: deps.images } : {}),
+        ...(deps.monitoring ? { monitoring: deps.monitoring({ userId: prepared.userId, jobId }) } : {}),
       },
       prepared.inputs,
       params,
