@@ -1,20 +1,22 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue } from '../../../../db/schema';
-import { dataApiJsonBytes, fitPrefix } from '../../../../kernel/bounded-json';
-import {
-  ArchiveUnreadableError,
-  type UnpackArchive,
-  type UnpackLimits,
-} from '../../../../ports/archive-reader.port';
+import { fitPrefix } from '../../../../kernel/bounded-json';
+import type { UnpackArchive, UnpackLimits } from '../../../../ports/archive-reader.port';
 import { ImageDecodeError, type ImageCodec } from '../../../../ports/image-codec.port';
-import { sqlString, sqlText } from '../../../../ports/sql-engine.port';
+import { sqlString } from '../../../../ports/sql-engine.port';
 import { objectKeys } from '../../../../storage/object-keys';
-import { humanBytes } from '../../tier-limits';
 import { profileTable } from '../../profiling/profile-table';
 import { failFile, FileValidationFailure } from './file-validation-failure';
+import {
+  boundedMediaMetadata,
+  forEachLimited,
+  unpackLabelledFiles,
+  writeManifestParquet,
+  type MediaCandidate,
+  type MediaFileError,
+} from './media-archive';
 import { DHASH_HEIGHT, DHASH_WIDTH, differenceHash, profileImages } from './media/image-dataset-profile';
 import { IMAGE_HEAD_BYTES, parseImageHeader, type ImageHeader } from './media/image-header';
 import type { ModalityProcessor, ProcessorContext } from './modality-processor';
@@ -51,10 +53,6 @@ export const IMAGE_ARCHIVE_LIMITS: UnpackLimits = {
 /** Images decoded at once: sharp decodes on libuv's thread pool. */
 const CONCURRENCY = 4;
 
-const PATH_COLUMNS = ['path', 'file', 'file_name', 'filename', 'image', 'image_path', 'filepath'];
-const LABEL_COLUMNS = ['label', 'class', 'category', 'target', 'class_name'];
-const MANIFEST_NAMES = ['manifest.csv', 'labels.csv', 'metadata.csv'];
-
 export const IMAGE_MANIFEST_COLUMNS = [
   { name: 'path', type: 'VARCHAR' },
   { name: 'label', type: 'VARCHAR' },
@@ -67,18 +65,6 @@ export const IMAGE_MANIFEST_COLUMNS = [
   { name: 'dhash', type: 'VARCHAR' },
   { name: 'object_key', type: 'VARCHAR' },
 ] as const;
-
-export interface ImageFileError {
-  path: string;
-  code: string;
-  message: string;
-}
-
-interface Candidate {
-  path: string;
-  label: string | null;
-  localPath: string;
-}
 
 interface ManifestRow {
   path: string;
@@ -113,11 +99,17 @@ export function makeImageProcessor(deps: ImageProcessorDependencies): ModalityPr
     if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The file is empty.');
     const head = await readHead(context.filePath, 4);
     const isZip = head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05);
-    const fileErrors: ImageFileError[] = [];
-    let candidates: Candidate[];
+    const fileErrors: MediaFileError[] = [];
+    let candidates: MediaCandidate[];
     let layout: 'single' | 'folders' | 'manifest';
     if (isZip) {
-      ({ candidates, layout } = await unpackCandidates(deps, context, fileErrors));
+      ({ candidates, layout } = await unpackLabelledFiles(
+        deps.unpackArchive,
+        context,
+        deps.limits ?? IMAGE_ARCHIVE_LIMITS,
+        fileErrors,
+        'IMAGE.MISSING',
+      ));
     } else if (context.version.originalFormat === 'zip') {
       failFile(
         'ARCHIVE.NOT_A_ZIP',
@@ -149,9 +141,10 @@ export function makeImageProcessor(deps: ImageProcessorDependencies): ModalityPr
     fileErrors.sort((a, b) => a.path.localeCompare(b.path));
 
     await context.progress(85, 'writing the manifest');
-    const { size, parquetPath } = await writeManifest(context, rows);
+    const size = await writeManifestParquet(context, IMAGE_MANIFEST_COLUMNS, rows);
     // The manifest's own profile (GET …/profile): labels, sizes and formats as columns.
     const engine = await context.engine();
+    const parquetPath = join(context.tempDir, 'manifest.parquet');
     const tableProfile = await profileTable(engine, `read_parquet(${sqlString(parquetPath)})`, {
       targetColumn: 'label',
       now: context.now,
@@ -173,156 +166,34 @@ export function makeImageProcessor(deps: ImageProcessorDependencies): ModalityPr
 function imageMetadata(
   layout: 'single' | 'folders' | 'manifest',
   rows: readonly ManifestRow[],
-  fileErrors: readonly ImageFileError[],
+  fileErrors: readonly MediaFileError[],
   profile: ReturnType<typeof profileImages>,
 ): Record<string, JsonValue> {
   // The version row is read through the Data API (64 KB a row): every list is bounded.
-  const classes = fitPrefix(profile.classes, 8 * 1024);
-  const groups = fitPrefix(profile.nearDuplicateGroups, 12 * 1024);
-  const listedErrors = fitPrefix(fileErrors, 8 * 1024);
   const single = layout === 'single' ? rows[0] : undefined;
-  const metadata: Record<string, JsonValue> = {
-    layout,
-    images: rows.length,
-    ...(single
-      ? { format: single.format, width: single.width, height: single.height, channels: single.channels }
-      : {}),
-    profile: {
-      ...profile,
-      classes,
-      classCount: profile.classes.length,
-      nearDuplicateGroups: groups,
-    } as unknown as JsonValue,
-    fileErrorCount: fileErrors.length,
-    fileErrors: listedErrors as unknown as JsonValue,
-  };
-  return dataApiJsonBytes(metadata) < 48 * 1024 ? metadata : { ...metadata, fileErrors: [] };
-}
-
-async function unpackCandidates(
-  deps: ImageProcessorDependencies,
-  context: ProcessorContext,
-  fileErrors: ImageFileError[],
-): Promise<{ candidates: Candidate[]; layout: 'folders' | 'manifest' }> {
-  await context.progress(12, 'unpacking');
-  const own = deps.limits ?? IMAGE_ARCHIVE_LIMITS;
-  // The tier's limit applies when it is the smaller one.
-  const tier =
-    context.archiveLimit && context.archiveLimit.maxUnpackedBytes < own.maxUnpackedBytes
-      ? context.archiveLimit.tier
-      : undefined;
-  const limits = tier ? { ...own, maxUnpackedBytes: context.archiveLimit?.maxUnpackedBytes ?? 0 } : own;
-  let unpacked;
-  try {
-    unpacked = await deps.unpackArchive(context.filePath, join(context.tempDir, 'archive'), limits);
-  } catch (error) {
-    if (!(error instanceof ArchiveUnreadableError)) throw error;
-    const byTier = error.reason === 'too-large' && tier !== undefined;
-    failFile(
-      `ARCHIVE.${error.reason.toUpperCase().replace(/-/g, '_')}`,
-      byTier
-        ? `${error.message} The ${tier} tier unpacks archives to ${humanBytes(limits.maxUnpackedBytes)} at most: split the images over several versions.`
-        : error.message,
-    );
-  }
-  for (const entry of unpacked.rejected)
-    fileErrors.push({
-      path: entry.name,
-      code: `ARCHIVE.${entry.reason.toUpperCase().replace(/-/g, '_')}`,
-      message: entry.message,
-    });
-
-  const csvs = unpacked.files.filter((f) => f.name.toLowerCase().endsWith('.csv'));
-  const files = unpacked.files.filter((f) => !f.name.toLowerCase().endsWith('.csv'));
-  const manifest =
-    csvs.length === 1
-      ? csvs[0]
-      : csvs.find((f) => MANIFEST_NAMES.includes((f.name.split('/').pop() ?? '').toLowerCase()));
-  if (csvs.length > 1 && !manifest)
-    failFile(
-      'MANIFEST.AMBIGUOUS',
-      `The archive holds ${csvs.length} CSV files; name the one with the labels manifest.csv (columns path and label).`,
-    );
-  if (!manifest) {
-    // ImageFolder: the folder holding an image is its class; an image at the top has none.
-    return {
-      layout: 'folders',
-      candidates: files.map((f) => {
-        const parts = f.name.split('/').filter((p) => p !== '');
-        return {
-          path: f.name,
-          label: parts.length >= 2 ? (parts[parts.length - 2] ?? null) : null,
-          localPath: f.path,
-        };
-      }),
-    };
-  }
-
-  const engine = await context.engine();
-  const relation = `read_csv(${sqlString(manifest.path)}, header = true, all_varchar = true)`;
-  let described;
-  try {
-    described = await engine.describe(`SELECT * FROM ${relation}`);
-  } catch {
-    failFile('MANIFEST.UNREADABLE', `${manifest.name} is not a readable CSV file with a header row.`);
-  }
-  const names = described.map((c) => c.name);
-  const pathColumn = names.find((n) => PATH_COLUMNS.includes(n.toLowerCase()));
-  const labelColumn = names.find((n) => LABEL_COLUMNS.includes(n.toLowerCase()));
-  if (!pathColumn)
-    failFile(
-      'MANIFEST.NO_PATH_COLUMN',
-      `${manifest.name} has no column naming the image files (expected one of: ${PATH_COLUMNS.join(', ')}; it has: ${names.join(', ')}).`,
-    );
-  const base = manifest.name.includes('/') ? manifest.name.slice(0, manifest.name.lastIndexOf('/') + 1) : '';
-  const byName = new Map(files.map((f) => [normalize(f.name), f]));
-  const listed = await engine.all(
-    `SELECT "${pathColumn.replace(/"/g, '""')}" AS p${labelColumn ? `, "${labelColumn.replace(/"/g, '""')}" AS l` : ''} FROM ${relation}`,
+  return boundedMediaMetadata(
+    {
+      layout,
+      images: rows.length,
+      ...(single
+        ? { format: single.format, width: single.width, height: single.height, channels: single.channels }
+        : {}),
+      profile: {
+        ...profile,
+        classes: fitPrefix(profile.classes, 8 * 1024),
+        classCount: profile.classes.length,
+        nearDuplicateGroups: fitPrefix(profile.nearDuplicateGroups, 12 * 1024),
+      } as unknown as JsonValue,
+    },
+    fileErrors,
   );
-  const candidates: Candidate[] = [];
-  const used = new Set<string>();
-  for (const row of listed) {
-    const path = sqlText(row['p']);
-    if (!path) continue;
-    const name = normalize(base + path);
-    const file = byName.get(name) ?? byName.get(normalize(path));
-    if (!file) {
-      fileErrors.push({
-        path,
-        code: 'IMAGE.MISSING',
-        message: `${manifest.name} lists this file but the archive does not hold it.`,
-      });
-      continue;
-    }
-    used.add(file.name);
-    const label = sqlText(row['l']);
-    candidates.push({
-      path: file.name,
-      label: label === null || label.trim() === '' ? null : label.trim(),
-      localPath: file.path,
-    });
-  }
-  // Images the manifest does not name are kept without a label.
-  for (const f of files)
-    if (!used.has(f.name)) candidates.push({ path: f.name, label: null, localPath: f.path });
-  return { candidates, layout: 'manifest' };
-}
-
-function normalize(path: string): string {
-  const parts: string[] = [];
-  for (const part of path.replace(/\\/g, '/').split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
-  }
-  return parts.join('/');
 }
 
 async function readImage(
   images: ImageCodec,
   context: ProcessorContext,
-  candidate: Candidate,
-  fileErrors: ImageFileError[],
+  candidate: MediaCandidate,
+  fileErrors: MediaFileError[],
   stored: Set<string>,
 ): Promise<ManifestRow | undefined> {
   const bytes = new Uint8Array(await readFile(candidate.localPath));
@@ -373,40 +244,4 @@ async function readImage(
     dhash,
     object_key: key,
   };
-}
-
-async function writeManifest(
-  context: ProcessorContext,
-  rows: readonly ManifestRow[],
-): Promise<{ size: number; parquetPath: string }> {
-  const engine = await context.engine();
-  const jsonPath = join(context.tempDir, 'manifest.jsonl');
-  const parquetPath = join(context.tempDir, 'manifest.parquet');
-  await writeFile(jsonPath, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
-  const columns = IMAGE_MANIFEST_COLUMNS.map((c) => `${c.name}: '${c.type}'`).join(', ');
-  await engine.run(
-    `COPY (SELECT ${IMAGE_MANIFEST_COLUMNS.map((c) => c.name).join(', ')} FROM read_json(${sqlString(jsonPath)}, format = 'newline_delimited', columns = {${columns}})) TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`,
-  );
-  const { size } = await stat(parquetPath);
-  await context.blobs.put(context.manifestKey, createReadStream(parquetPath), {
-    contentType: 'application/vnd.apache.parquet',
-    contentLength: size,
-  });
-  return { size, parquetPath };
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      if (item !== undefined) await work(item);
-    }
-  });
-  await Promise.all(lanes);
 }

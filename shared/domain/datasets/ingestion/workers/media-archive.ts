@@ -9,11 +9,12 @@ import {
   type UnpackLimits,
 } from '../../../../ports/archive-reader.port';
 import { sqlString, sqlText } from '../../../../ports/sql-engine.port';
+import { humanBytes } from '../../tier-limits';
 import { failFile } from './file-validation-failure';
 import type { ProcessorContext } from './modality-processor';
 
 /**
- * What media datasets (audio, video) share: a zip of files in folders named after their class,
+ * What media datasets (images, audio, video) share: a zip of files in folders named after their class,
  * or with a manifest CSV (`path,label`), unpacked within limits counted while inflating; the
  * files left out listed one by one; the manifest Parquet written from rows; the version's
  * metadata bounded to what one Data API row holds.
@@ -32,7 +33,17 @@ export interface MediaCandidate {
   localPath: string;
 }
 
-const PATH_COLUMNS = ['path', 'file', 'file_name', 'filename', 'audio', 'video', 'filepath'];
+const PATH_COLUMNS = [
+  'path',
+  'file',
+  'file_name',
+  'filename',
+  'image',
+  'image_path',
+  'audio',
+  'video',
+  'filepath',
+];
 const LABEL_COLUMNS = ['label', 'class', 'category', 'target', 'class_name'];
 const MANIFEST_NAMES = ['manifest.csv', 'labels.csv', 'metadata.csv'];
 
@@ -55,12 +66,21 @@ export async function unpackLabelledFiles(
   missingCode: string,
 ): Promise<{ candidates: MediaCandidate[]; layout: 'folders' | 'manifest' }> {
   await context.progress(12, 'unpacking');
+  // The uploader's tier limit applies when it is the smaller one.
+  const tier = context.archiveLimit;
+  const byTier = tier !== undefined && tier.maxUnpackedBytes < limits.maxUnpackedBytes;
+  const effective = byTier ? { ...limits, maxUnpackedBytes: tier.maxUnpackedBytes } : limits;
   let unpacked;
   try {
-    unpacked = await unpackArchive(context.filePath, join(context.tempDir, 'archive'), limits);
+    unpacked = await unpackArchive(context.filePath, join(context.tempDir, 'archive'), effective);
   } catch (error) {
     if (!(error instanceof ArchiveUnreadableError)) throw error;
-    failFile(`ARCHIVE.${error.reason.toUpperCase().replace(/-/g, '_')}`, error.message);
+    failFile(
+      `ARCHIVE.${error.reason.toUpperCase().replace(/-/g, '_')}`,
+      byTier && error.reason === 'too-large'
+        ? `${error.message} The ${tier.tier} tier unpacks archives to ${humanBytes(tier.maxUnpackedBytes)} at most: split the files over several versions.`
+        : error.message,
+    );
   }
   for (const entry of unpacked.rejected)
     fileErrors.push({
