@@ -68,6 +68,21 @@ import {
 import { applyScale, describeScale, fitScale, type ScaleParams, type ScaleState } from './scale';
 import { applyTfidf, describeTfidf, fitTfidf, type TfidfParams, type TfidfState } from './tfidf';
 import {
+  applyTextClean,
+  describeTextClean,
+  fitTextClean,
+  type TextCleanParams,
+  type TextCleanState,
+} from './text-clean';
+import {
+  applyTextTokenize,
+  describeTextTokenize,
+  fitTextTokenize,
+  textTokenizeWarnings,
+  type TextTokenizeParams,
+  type TextTokenizeState,
+} from './text-tokenize';
+import {
   checkStateHeader,
   TransformStateError,
   type ApplyOptions,
@@ -218,6 +233,25 @@ const REGISTRY: ReadonlyMap<string, TransformDefinition> = new Map([
       fit: fitTfidf,
       apply: applyTfidf,
       describe: describeTfidf,
+    }),
+  ],
+  [
+    'text_clean',
+    define<TextCleanParams, TextCleanState>({
+      summary: 'Clean text: strip markup, normalise Unicode, lower-case, collapse white space.',
+      fit: fitTextClean,
+      apply: applyTextClean,
+      describe: describeTextClean,
+    }),
+  ],
+  [
+    'text_tokenize',
+    define<TextTokenizeParams, TextTokenizeState>({
+      summary: 'Words of text without the stop words of its language.',
+      fit: fitTextTokenize,
+      apply: applyTextTokenize,
+      describe: describeTextTokenize,
+      warnings: textTokenizeWarnings,
     }),
   ],
 ]);

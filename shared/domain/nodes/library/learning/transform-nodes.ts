@@ -143,6 +143,11 @@ const TRANSFORM_PARAMS = {
 } as const;
 
 export type TransformKind = keyof typeof TRANSFORM_PARAMS;
+/** The parameter schema of transform `kind`'s node. */
+export function transformNodeParams<K extends TransformKind>(kind: K): (typeof TRANSFORM_PARAMS)[K] {
+  return TRANSFORM_PARAMS[kind];
+}
+
 export const TRANSFORM_NODE_KINDS = Object.keys(TRANSFORM_PARAMS) as TransformKind[];
 
 export function transformNodeKey(kind: TransformKind): string {
@@ -163,9 +168,20 @@ async function readPort(context: NodeContext, inputs: NodeInputs, port: string):
 }
 
 function makeTransformNode(kind: TransformKind): NodeImplementation {
-  const schema = TRANSFORM_PARAMS[kind];
+  return defineTransformNode(transformNodeKey(kind), kind, TRANSFORM_PARAMS[kind]);
+}
+
+/**
+ * A node that fits transform `kind` of the transform chain under its own key and parameters
+ * (e.g. the text nodes): the same fitting, replay and transforms document as `transform.*`.
+ */
+export function defineTransformNode(
+  key: string,
+  kind: string,
+  schema: z.ZodType<Record<string, unknown>>,
+): NodeImplementation {
   return defineNode({
-    key: transformNodeKey(kind),
+    key,
     params: schema,
     async run(context, inputs, params) {
       const { target: named, ...stepParams } = params as { target?: string } & Record<string, unknown>;

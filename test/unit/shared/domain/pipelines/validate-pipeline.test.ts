@@ -20,6 +20,7 @@ import {
 const TABULAR_ID = '11111111-1111-4111-8111-111111111111';
 const IMAGES_ID = '22222222-2222-4222-8222-222222222222';
 const SERIES_ID = '44444444-4444-4444-8444-444444444444';
+const TEXTS_ID = '66666666-6666-4666-8666-666666666666';
 const OTHER_ID = '33333333-3333-4333-8333-333333333333';
 
 const selectColumns = NODE_TYPES.find((t) => t.key === 'table.select_columns');
@@ -43,6 +44,7 @@ const datasets = new Map<string, { modality: Modality }>([
   [TABULAR_ID, { modality: 'tabular' }],
   [IMAGES_ID, { modality: 'image' }],
   [SERIES_ID, { modality: 'timeseries' }],
+  [TEXTS_ID, { modality: 'text' }],
 ]);
 const context: PipelineValidationContext = {
   catalog,
@@ -57,7 +59,9 @@ const contextFor = (key: string): PipelineValidationContext =>
     ? { ...context, dataset: { id: IMAGES_ID, modality: 'image' } }
     : key.startsWith('timeseries.')
       ? { ...context, dataset: { id: SERIES_ID, modality: 'timeseries' } }
-      : context;
+      : key.startsWith('text.')
+        ? { ...context, dataset: { id: TEXTS_ID, modality: 'text' } }
+        : context;
 
 const edge = (from: string, to: string) => {
   const [fromNode = '', fromPort = ''] = from.split('.');

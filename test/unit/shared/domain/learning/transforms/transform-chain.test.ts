@@ -170,6 +170,8 @@ describe('fitTransformChain', () => {
       'drop_columns',
       'derived_column',
       'tfidf',
+      'text_clean',
+      'text_tokenize',
     ]);
     for (const k of TRANSFORM_KINDS) expect(k.summary.length).toBeGreaterThan(10);
   });
