@@ -12,6 +12,25 @@ import { textProfileSchema } from './text-profile';
 export const PROFILE_REPORT_VERSION = '1';
 
 export const columnKindSchema = z.enum(['numeric', 'temporal', 'boolean', 'text', 'other']);
+
+/**
+ * A column's type as stored, in the names the proposed schema uses for its `type` (the schema
+ * may go further: an integer column proposed as `id`, `categorical` or a `date`).
+ */
+export const LOGICAL_TYPES = [
+  'integer',
+  'float',
+  'boolean',
+  'date',
+  'timestamp',
+  'time',
+  'text',
+  'json',
+] as const;
+export type LogicalType = (typeof LOGICAL_TYPES)[number];
+
+/** Statistics computed with sketches (HyperLogLog distinct counts, t-digest quantiles), not exactly. */
+export const APPROXIMATE_STATISTICS = ['approxDistinct', 'q25', 'q50', 'q75'] as const;
 export type ColumnKind = z.infer<typeof columnKindSchema>;
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -21,21 +40,27 @@ export const histogramBinSchema = z.object({ lower: z.number(), upper: z.number(
 export const columnProfileSchema = z
   .object({
     name: z.string(),
-    /** The engine's type (BIGINT, DOUBLE, VARCHAR, DATE, …). */
+    /** The engine's type (BIGINT, DOUBLE, VARCHAR, DATE, …): the schema's `storageType`. */
     type: z.string(),
     kind: columnKindSchema,
+    logicalType: z
+      .enum(LOGICAL_TYPES)
+      .optional()
+      .describe(
+        "The stored type in the schema's type names (integer, float, boolean, date, timestamp, time, text, json).",
+      ),
     /** Non-missing values. */
     count: z.number().int(),
     missing: z.number().int(),
     missingPercent: z.number(),
-    approxDistinct: z.number().int(),
+    approxDistinct: z.number().int().describe('Approximate (HyperLogLog sketch), not an exact count.'),
     min: scalar,
     max: scalar,
     mean: z.number().nullable(),
     std: z.number().nullable(),
-    q25: scalar,
-    q50: scalar,
-    q75: scalar,
+    q25: scalar.describe('Approximate quartile (t-digest sketch).'),
+    q50: scalar.describe('Approximate median (t-digest sketch).'),
+    q75: scalar.describe('Approximate quartile (t-digest sketch).'),
     skewness: z.number().nullable(),
     /** Most frequent values (as text), most frequent first; empty when not computed. */
     topValues: z.array(z.object({ value: z.string().nullable(), count: z.number().int() })),
@@ -93,8 +118,13 @@ export const profileReportSchema = z
       correlationColumns: z.number().int(),
       truncated: z.boolean(),
     }),
-    /** The first rows, values as JSON. */
+    /**
+     * The first rows, values as JSON: integers as numbers when they fit in ±(2^53 − 1), as strings
+     * beyond (JSON numbers lose precision there); decimals, dates and timestamps as strings.
+     */
     preview: z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.unknown())) }),
+    /** Which column statistics are approximate (computed with sketches). */
+    approximate: z.array(z.enum(APPROXIMATE_STATISTICS)).optional(),
     /** Text datasets: documents, tokens, vocabulary, top terms and language. */
     text: textProfileSchema.optional(),
   })
@@ -113,7 +143,14 @@ export const profileSummarySchema = z
     dtypes: z.record(z.string(), z.number().int()),
     warningCount: z.number().int(),
     /** Per column (the first SUMMARY_COLUMN_LIMIT that fit SUMMARY_LIMIT_BYTES): name, type and missing %. */
-    columns: z.array(z.object({ name: z.string(), type: z.string(), missingPercent: z.number() })),
+    columns: z.array(
+      z.object({
+        name: z.string(),
+        type: z.string(),
+        logicalType: z.enum(LOGICAL_TYPES).optional(),
+        missingPercent: z.number(),
+      }),
+    ),
   })
   .meta({ id: 'ProfileSummary' });
 export type ProfileSummary = z.infer<typeof profileSummarySchema>;
@@ -140,9 +177,12 @@ export function summarizeProfile(report: ProfileReport): ProfileSummary {
     warningCount: report.warnings.length,
     columns: [],
   };
-  const columns = report.columns
-    .slice(0, SUMMARY_COLUMN_LIMIT)
-    .map((c) => ({ name: c.name, type: c.type, missingPercent: c.missingPercent }));
+  const columns = report.columns.slice(0, SUMMARY_COLUMN_LIMIT).map((c) => ({
+    name: c.name,
+    type: c.type,
+    ...(c.logicalType ? { logicalType: c.logicalType } : {}),
+    missingPercent: c.missingPercent,
+  }));
   return { ...summary, columns: fitPrefix(columns, SUMMARY_LIMIT_BYTES - dataApiJsonBytes(summary)) };
 }
 

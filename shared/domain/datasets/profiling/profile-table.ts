@@ -1,6 +1,8 @@
 import {
+  APPROXIMATE_STATISTICS,
   PROFILE_REPORT_VERSION,
   round,
+  type LogicalType,
   type ColumnKind,
   type ColumnProfile,
   type ProfileReport,
@@ -60,6 +62,29 @@ export function columnKind(type: string): ColumnKind {
   return 'other';
 }
 
+/** The stored type in the schema's type names. */
+export function logicalType(type: string): LogicalType {
+  const t = type.toUpperCase();
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t))
+    return 'integer';
+  if (/^(FLOAT|REAL|DOUBLE|DECIMAL)/.test(t)) return 'float';
+  if (t === 'BOOLEAN') return 'boolean';
+  if (t === 'DATE') return 'date';
+  if (t.startsWith('TIMESTAMP')) return 'timestamp';
+  if (t.startsWith('TIME')) return 'time';
+  if (t === 'JSON' || /^(STRUCT|MAP|UNION)\b/.test(t) || t.endsWith(']')) return 'json';
+  return 'text';
+}
+
+/** JSON numbers are exact up to 2^53 − 1: an integer beyond stays a string. */
+const SAFE_INTEGER = /^-?\d{1,16}$/;
+function previewValue(value: SqlValue | undefined, integer: boolean): unknown {
+  if (value === undefined) return null;
+  if (!integer || typeof value !== 'string' || !SAFE_INTEGER.test(value)) return value;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value;
+}
+
 export async function profileTable(
   engine: SqlEngine,
   relation: string,
@@ -112,12 +137,7 @@ export async function profileTable(
       : (sqlNumber(
           (await engine.all(`SELECT (count(*) - count(DISTINCT t))::DOUBLE AS d FROM ${relation} t`))[0]?.d,
         ) ?? 0);
-  const preview = await previewRows(
-    engine,
-    relation,
-    described.map((c) => c.name),
-    o.previewRows,
-  );
+  const preview = await previewRows(engine, relation, described, o.previewRows);
 
   const truncated = columns.length > o.detailedColumns;
   const warnings: ProfileWarning[] = [
@@ -155,6 +175,7 @@ export async function profileTable(
       truncated,
     },
     preview,
+    approximate: [...APPROXIMATE_STATISTICS],
   };
 }
 
@@ -187,6 +208,7 @@ async function profileChunk(
       name: c.name,
       type: c.type,
       kind,
+      logicalType: logicalType(c.type),
       count,
       missing,
       missingPercent: rowCount === 0 ? 0 : round((missing / rowCount) * 100, 4),
@@ -256,9 +278,18 @@ async function pearson(engine: SqlEngine, relation: string, names: readonly stri
   });
 }
 
-async function previewRows(engine: SqlEngine, relation: string, names: readonly string[], limit: number) {
+async function previewRows(
+  engine: SqlEngine,
+  relation: string,
+  columns: readonly { name: string; type: string }[],
+  limit: number,
+) {
   const rows = await engine.all(`SELECT * FROM ${relation} LIMIT ${limit}`);
-  return { columns: [...names], rows: rows.map((row) => names.map((n) => row[n] ?? null)) };
+  const integer = columns.map((c) => logicalType(c.type) === 'integer');
+  return {
+    columns: columns.map((c) => c.name),
+    rows: rows.map((row) => columns.map((c, i) => previewValue(row[c.name], integer[i] ?? false))),
+  };
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

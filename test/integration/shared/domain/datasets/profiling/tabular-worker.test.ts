@@ -61,7 +61,7 @@ describe('tabular worker', () => {
     expect(await h.services.blobs.head(version.processed_object_key ?? '')).toBeDefined();
     const profile = await report(version.id);
     expect(profile.columns.map((c) => c.name)).toEqual(['id', 'name', 'price', 'sold_on']);
-    expect(profile.preview.rows[0]).toEqual(['1', 'Ann;\r\nB', 3.5, '2024-01-02']);
+    expect(profile.preview.rows[0]).toEqual([1, 'Ann;\r\nB', 3.5, '2024-01-02']);
     const price = profile.columns.find((c) => c.name === 'price');
     expect(price?.mean).toBeCloseTo((3.5 + 4.25 + 10) / 3, 6);
     const job = await read((trx) =>

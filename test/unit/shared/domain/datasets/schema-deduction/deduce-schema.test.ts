@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   deduceColumn,
   schemaConfidence,
+  SEMANTIC_TYPES,
   type ColumnEvidence,
 } from '../../../../../../shared/domain/datasets/schema-deduction/deduce-schema';
+import { LOGICAL_TYPES } from '../../../../../../shared/domain/datasets/profiling/profile-report';
 
 function column(partial: Partial<ColumnEvidence['profile']> & { samples?: string[] }): ColumnEvidence {
   const { samples = [], ...profile } = partial;
@@ -133,5 +135,11 @@ describe('integers and codes that encode dates', () => {
     const deduced = deduceColumn(column({ samples: ['2024-W05', '2023-W52', '2024W01'], approxDistinct: 3 }));
     expect([deduced.type, deduced.format]).toEqual(['date', '%G-W%V']);
     expect(deduced.confidence).toBeLessThan(1);
+  });
+});
+
+describe('one vocabulary of types', () => {
+  it("names every profile type as the schema's types do", () => {
+    for (const type of LOGICAL_TYPES) expect(SEMANTIC_TYPES).toContain(type);
   });
 });

@@ -148,6 +148,30 @@ describe('other real files', () => {
   });
 });
 
+describe('consistent types', () => {
+  it('previews integers as JSON numbers up to 2^53 − 1 and as strings beyond', async () => {
+    const body = 'id,big,ratio\n1,9007199254740991,0.5\n2,9007199254740993,1.5\n3,-12,2.5\n';
+    const { version, profile } = await ingest('integers.csv', body);
+    expect(version.status).toBe('validated');
+    expect(profile?.preview.rows).toEqual([
+      [1, 9007199254740991, 0.5],
+      [2, '9007199254740993', 1.5],
+      [3, -12, 2.5],
+    ]);
+  });
+
+  it("gives each profiled column its type in the schema's names and labels approximate statistics", async () => {
+    const { profile, schema } = await ingest('co2-types.csv', await realWorld('co2.csv'));
+    expect(profile?.columns.map((c) => [c.name, c.logicalType])).toEqual([
+      ['date', 'integer'],
+      ['co2', 'float'],
+    ]);
+    // Same names: the schema proposes further (a date), from the same stored type.
+    expect(schema.find((c) => c.name === 'co2')?.type).toBe(profile?.columns[1]?.logicalType);
+    expect(profile?.approximate).toEqual(['approxDistinct', 'q25', 'q50', 'q75']);
+  });
+});
+
 describe('clear errors', () => {
   it('counts ragged rows once each, however many extra fields a row has', async () => {
     const good = Array.from({ length: 40 }, (_, i) => `${i},1`);
