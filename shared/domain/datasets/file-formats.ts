@@ -99,6 +99,7 @@ export function acceptsFormat(datasetModality: string, kind: FileKind): boolean 
 /** The queue that processes a version of a dataset with this modality and this file. */
 export function queueFor(datasetModality: string, kind: FileKind): QueueModality {
   if (datasetModality === 'timeseries' || datasetModality === 'text') return datasetModality;
-  if (datasetModality === 'multimodal') return kind.modality;
+  // An archive goes to the worker of the files it holds: the dataset's modality.
+  if (kind.format === 'zip' && datasetModality === 'audio') return 'audio';
   return kind.modality;
 }

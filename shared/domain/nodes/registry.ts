@@ -7,6 +7,7 @@ import { joinNode } from './library/join-node';
 import { sampleNode } from './library/sample-node';
 import { splitNode } from './library/split-node';
 import type { NodeImplementation } from './node-definition';
+import { audioNodes } from './library/audio/audio-nodes';
 import { timeSeriesNodes } from './library/timeseries/time-series-nodes';
 import { evaluateNode } from './library/learning/evaluate-node';
 import { predictNode } from './library/learning/predict-node';
@@ -64,4 +65,5 @@ export const nodeRegistry: NodeRegistry = createNodeRegistry([
   ...imageNodes,
   ...textTransformNodes,
   ...timeSeriesNodes,
+  ...audioNodes,
 ]);

@@ -150,7 +150,7 @@ const IMAGE: Modality[] = ['image'];
  * Learning nodes read tables; image and audio datasets reach them through image.features and
  * audio.features, text datasets (a table of documents) through text.tfidf.
  */
-const LEARNING_MODALITIES: Modality[] = ['tabular', 'image', 'text'];
+const LEARNING_MODALITIES: Modality[] = ['tabular', 'image', 'audio', 'text'];
 
 const imageNodeType = (
   key: string,
@@ -232,6 +232,27 @@ const IMAGE_NODE_TYPES: NodeTypeDefinition[] = [
     'Turns every image into a row of numbers for the tabular learners: downsampled pixels, colour histograms and HOG (histograms of oriented gradients), with the label and any other columns you keep.',
     10_000,
   ),
+];
+
+const AUDIO_NODE_TYPES: NodeTypeDefinition[] = [
+  {
+    ...imageNodeType(
+      'audio.resample',
+      'Resample audio',
+      'Writes every recording of an audio manifest at one sample rate (band-limited windowed-sinc), mixed down to mono unless told otherwise.',
+      20_000,
+    ),
+    modalities: ['audio'],
+  },
+  {
+    ...imageNodeType(
+      'audio.features',
+      'Audio features',
+      'Turns every recording into a row of numbers for the tabular learners: MFCC means and deviations, log-mel band means, zero-crossing rate, spectral centroid and roll-off and RMS (mean and deviation over frames), with the label and any other columns you keep.',
+      30_000,
+    ),
+    modalities: ['audio'],
+  },
 ];
 
 const MODEL_OUT: NodePort[] = [
@@ -508,6 +529,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
   },
   ...IMAGE_NODE_TYPES,
   ...TEXT_NODE_TYPES,
+  ...AUDIO_NODE_TYPES,
   ...TIME_SERIES_NODE_TYPES,
 ];
 
@@ -760,6 +782,37 @@ const FORECASTING_TEMPLATE: JsonObject = {
     edge('source', 'table', 'resample', 'table'),
     edge('resample', 'table', 'fill', 'table'),
     edge('fill', 'table', 'forecast', 'table'),
+/**
+ * The same path for audio: source → split (stratified by label) → audio features of the train and
+ * of the test recordings → histogram gradient boosting (registered) → evaluate.
+ */
+const AUDIO_CLASSIFICATION_TEMPLATE: JsonObject = {
+  nodes: [
+    { id: 'source', type: 'dataset.source', label: 'Audio dataset', params: {} },
+    {
+      id: 'split',
+      type: 'table.split',
+      label: 'Train/test split',
+      params: { testFraction: 0.25, seed: 42, stratifyColumn: 'label' },
+    },
+    {
+      id: 'features_train',
+      type: 'audio.features',
+      label: 'Features of the training recordings',
+      params: {},
+    },
+    { id: 'features_test', type: 'audio.features', label: 'Features of the test recordings', params: {} },
+    {
+      id: 'train',
+      type: 'model.train',
+      label: 'Gradient boosting',
+      params: { target: 'label', problemType: 'classification', learner: 'hist_gradient_boosting', seed: 42 },
+    },
+    { id: 'evaluate', type: 'model.evaluate', label: 'Evaluate on the test recordings', params: {} },
+  ],
+  edges: (IMAGE_CLASSIFICATION_TEMPLATE['edges'] as JsonObject[]).map((e) => ({ ...e })),
+};
+
   ],
 };
 
@@ -874,6 +927,16 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     available: true,
   },
   {
+    key: 'audio.classification',
+    name: 'Audio classification',
+    description: 'Assign a label to each recording (spoken command, sound event, machine state).',
+    modality: 'audio',
+    taskType: 'classification',
+    metrics: ['accuracy', 'balanced_accuracy', 'f1_macro'],
+    template: { ...AUDIO_CLASSIFICATION_TEMPLATE, recommendedAlgorithms: ['hist_gradient_boosting'] },
+    available: true,
+  },
+  {
     key: 'seismic.denoising',
     name: 'Seismic denoising',
     description: 'Remove noise from seismic traces while keeping the signal.',
@@ -969,6 +1032,14 @@ export const CREDIT_PACKAGES: readonly CreditPackageDefinition[] = [
     credits: 10_000,
     priceCents: 1_000,
     tierRestriction: 'none',
+  {
+    key: 'audio.classification',
+    name: 'Audio classification: features and gradient boosting',
+    description:
+      'Holds out a quarter of the recordings of every class, turns each into MFCC, log-mel, zero-crossing, spectral centroid and roll-off statistics, trains histogram gradient boosting on the "label" column, registers the model and evaluates it on the held-out recordings. Predict new recordings with a pipeline of dataset.source (their audio dataset), audio.features with the same params and model.predict.',
+    mlTaskKey: 'audio.classification',
+    definition: AUDIO_CLASSIFICATION_TEMPLATE,
+  },
     sortOrder: 1,
   },
   {

@@ -5,7 +5,9 @@ import type { JsonValue } from '../../../../db/schema';
 import { fitPrefix } from '../../../../kernel/bounded-json';
 import type { UnpackArchive, UnpackLimits } from '../../../../ports/archive-reader.port';
 import { MediaDecodeError, type MediaTranscoder } from '../../../../ports/media-transcoder.port';
+import { sqlString } from '../../../../ports/sql-engine.port';
 import { objectKeys } from '../../../../storage/object-keys';
+import { profileTable } from '../../profiling/profile-table';
 import { audioLevels } from '../../../audio/signal';
 import {
   AudioDecodeError,
@@ -133,7 +135,14 @@ export function makeAudioProcessor(deps: AudioProcessorDependencies): ModalityPr
     fileErrors.sort((a, b) => a.path.localeCompare(b.path));
     await context.progress(85, 'writing the manifest');
     const size = await writeManifestParquet(context, AUDIO_MANIFEST_COLUMNS, rows);
+    // The manifest's own profile (GET …/profile): labels, durations and levels as columns.
+    const tableProfile = await profileTable(
+      await context.engine(),
+      `read_parquet(${sqlString(join(context.tempDir, 'manifest.parquet'))})`,
+      { targetColumn: 'label', now: context.now },
+    );
     return {
+      profile: tableProfile,
       processedObjectKey: context.manifestKey,
       processedSizeBytes: size,
       rowCount: rows.length,
