@@ -7,6 +7,7 @@ import { stringifyJson } from '../../shared/http/json';
 import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from '../../shared/http/problem';
 import { routeKey, type RouteSpec } from '../../shared/http/route';
 import { createRouteTable } from '../../shared/http/route-table';
+import { securityHeaderValues } from '../../shared/http/middleware/security-headers';
 import type { Logger } from '../../shared/observability/logger';
 
 /**
@@ -24,7 +25,7 @@ export interface HttpServerOptions {
   logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
   /** API Gateway rejects larger request payloads (10 MB). */
   maxBodyBytes?: number;
-  /** Origins answered on preflights for paths without routes (API Gateway's own CORS). */
+  /** Origins answered on preflights for paths without routes (API Gateway's own CORS); `*` only when given. */
   corsOrigins?: string[];
   /** API Gateway's integration timeout: the handler's remaining time starts here. */
   timeoutMs?: number;
@@ -46,8 +47,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const table = createRouteTable(options.routes);
-  const corsOrigins = options.corsOrigins ?? ['*'];
+  const corsOrigins = options.corsOrigins ?? [];
   const { logger } = options;
+  // The gateway's own answers carry the security headers the handlers' answers do.
+  const gatewayHeaders = await securityHeaderValues();
+  /** Its own origin (known once listening) is always allowed, like the configured ones. */
+  let ownOrigin = '';
 
   // One handler per group, like one warm Lambda container per function; a failed load is retried.
   const handlers = new Map<string, Promise<ApiGatewayHandler>>();
@@ -87,7 +92,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const requestId = randomUUID();
     if (closing) res.setHeader('connection', 'close');
     const target = splitTarget(req.url ?? '/');
-    const method = (req.method ?? 'GET').toUpperCase();
+    // HEAD is served wherever GET is: the handler answers the GET, Node leaves out the body.
+    const requested = (req.method ?? 'GET').toUpperCase();
+    const method = requested === 'HEAD' ? 'GET' : requested;
 
     if (declaredTooLarge(req, maxBodyBytes)) return tooLarge(req, res, requestId, maxBodyBytes);
 
@@ -106,7 +113,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           res,
           404,
           'Not found',
-          `No route matches ${method} ${target.rawPath}.`,
+          `No route matches ${requested} ${target.rawPath}.`,
           req,
           requestId,
           {
@@ -120,7 +127,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           res,
           405,
           'Method not allowed',
-          `${method} is not allowed here; use ${found.allow.join(', ')}.`,
+          `${requested} is not allowed here; use ${found.allow.join(', ')}.`,
           req,
           requestId,
           {
@@ -187,6 +194,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   function preflightWithoutRoute(req: IncomingMessage, res: ServerResponse, requestId: string) {
     // Like API Gateway with CORS configured: the preflight succeeds, the real request then gets 404.
     res.writeHead(204, {
+      ...gatewayHeaders,
       ...corsHeadersFor(req),
       'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
       'access-control-allow-headers':
@@ -200,7 +208,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   function corsHeadersFor(req: IncomingMessage): Record<string, string> {
     const origin = req.headers.origin;
     if (corsOrigins.includes('*')) return { 'access-control-allow-origin': '*' };
-    if (origin && corsOrigins.includes(origin))
+    if (origin && (corsOrigins.includes(origin) || origin === ownOrigin))
       return { 'access-control-allow-origin': origin, vary: 'Origin' };
     return {};
   }
@@ -215,6 +223,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       code: 'REQUEST.TOO_LARGE',
       headers: corsHeadersFor(req),
     });
+  }
+
+  function writeProblem(
+    ...args: Parameters<typeof writeProblemWith> extends [unknown, ...infer Rest] ? Rest : never
+  ) {
+    writeProblemWith(gatewayHeaders, ...args);
   }
 
   const sockets = new Set<Socket>();
@@ -232,6 +246,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  ownOrigin = url;
   logger.info('local API listening', { url });
 
   return {
@@ -465,7 +480,8 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
   res.end(body);
 }
 
-function writeProblem(
+function writeProblemWith(
+  securityHeaders: Record<string, string>,
   res: ServerResponse,
   status: number,
   title: string,
@@ -485,7 +501,9 @@ function writeProblem(
     requestId,
   };
   res.writeHead(status, {
+    ...securityHeaders,
     ...extra.headers,
+    'cache-control': 'no-store',
     'content-type': PROBLEM_CONTENT_TYPE,
     'x-request-id': requestId,
     'apigw-requestid': requestId,

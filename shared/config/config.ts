@@ -64,7 +64,11 @@ const envSchema = z.object({
   PW_SCHEDULER_TARGET_ARN: z.string().optional(),
 
   PW_PUBLIC_URL: z.string().url().optional(),
-  PW_CORS_ORIGINS: z.string().default('*'),
+  /**
+   * Comma-separated origins browsers may call the API from; `*` allows any, and only when set so.
+   * Unset: the platform's own origin (PW_PUBLIC_URL's, else the local server's).
+   */
+  PW_CORS_ORIGINS: z.string().optional(),
 
   /** AWS: Secrets Manager secret holding `{"secretKey":"sk_…","webhookSigningSecret":"whsec_…"}`. */
   PW_STRIPE_SECRET_ARN: z.string().optional(),
@@ -240,9 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     http: {
       ...(e.PW_PUBLIC_URL ? { publicUrl: e.PW_PUBLIC_URL } : {}),
-      corsOrigins: e.PW_CORS_ORIGINS.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+      corsOrigins: corsOriginsOf(e),
       port: e.PW_HTTP_PORT,
       host: e.PW_HTTP_HOST,
     },
@@ -313,4 +315,17 @@ export function requireSection<K extends keyof Config>(
     throw new ConfigError(`Configuration "${String(key)}" is missing: set ${envName}.`);
   }
   return value as NonNullable<Config[K]>;
+}
+
+/** PW_CORS_ORIGINS as a list; unset, the platform's own origin only. */
+function corsOriginsOf(e: z.infer<typeof envSchema>): string[] {
+  if (e.PW_CORS_ORIGINS !== undefined) {
+    return e.PW_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  if (e.PW_PUBLIC_URL) return [new URL(e.PW_PUBLIC_URL).origin];
+  return [
+    `http://${e.PW_HTTP_HOST.includes(':') ? `[${e.PW_HTTP_HOST}]` : e.PW_HTTP_HOST}:${e.PW_HTTP_PORT}`,
+  ];
 }

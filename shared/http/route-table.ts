@@ -64,7 +64,8 @@ export function createRouteTable(routes: readonly RouteSpec[]): RouteTable {
     lookup(method, rawPath) {
       const matches = matchesFor(rawPath);
       if (matches.length === 0) return { kind: 'not-found' };
-      const upper = method.toUpperCase();
+      // HEAD is served wherever GET is (the response goes out without its body).
+      const upper = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
       const hit = matches.find((m) => m.route.method === upper);
       if (hit) return { kind: 'found', route: hit.route, params: hit.params };
       return { kind: 'method-not-allowed', allow: uniqueMethods(matches.map((m) => m.route.method)) };

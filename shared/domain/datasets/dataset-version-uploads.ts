@@ -26,6 +26,7 @@ import {
 import { acceptsFormat, fileKindOf, SUPPORTED_EXTENSIONS } from './file-formats';
 import { recordCsvOptions, type CsvParseOptions } from './csv-parse-options';
 import { checkFileAllowed, limitError, tierLimits } from './tier-limits';
+import { assertAllowedContentType } from './upload-content-types';
 
 /** How long a presigned POST stays valid. */
 export const UPLOAD_WINDOW_SECONDS = 15 * 60;
@@ -83,6 +84,7 @@ export async function requestVersionUpload(
       },
     );
   }
+  if (input.contentType !== undefined) assertAllowedContentType(kind, input.contentType);
   const contentType = input.contentType ?? kind.contentType;
   const expiresAt = new Date(services.clock.now().getTime() + UPLOAD_WINDOW_SECONDS * 1000);
 

@@ -9,6 +9,8 @@ import { dedupeTags, nameTaken } from './create-dataset';
 import type { Dataset } from './dataset-records';
 import { findDataset, softDeleteDataset, updateDataset } from './dataset-repository';
 import type { DatasetChanges } from './dataset-repository';
+import { findVersionById } from './dataset-version-repository';
+import { assertTargetColumnKnown } from './target-column';
 import { tryReconcileRefreshSchedule } from './refresh/refresh-schedules';
 import { assertOwnS3Source, parseRefreshSource, refreshInterval } from './refresh/refresh-source';
 
@@ -86,6 +88,10 @@ export async function updateDatasetDetails(
     updated = await withOwner(services.db, caller, async (trx) => {
       const before = await findDataset(trx, { userId: caller.userId, datasetId }, { forUpdate: true });
       if (!before) throw new NotFoundError('Dataset', datasetId);
+      if (typeof input.targetColumn === 'string' && before.currentVersionId) {
+        const current = await findVersionById(trx, before.currentVersionId);
+        if (current) assertTargetColumnKnown(input.targetColumn, current);
+      }
       const after = await updateDataset(trx, { userId: caller.userId, datasetId }, changes);
       if (!after) throw new NotFoundError('Dataset', datasetId);
       await recordAudit(

@@ -63,3 +63,27 @@ export function securityHeaders(): HttpMiddleware {
     onError: (request) => apply(request, 'onError'),
   };
 }
+
+/**
+ * The headers `securityHeaders()` puts on a JSON response, lower-cased: for answers written
+ * without the handler stack (the local gateway's own 404, 405, 413 and 502), so every response
+ * carries the same set.
+ */
+export async function securityHeaderValues(): Promise<Record<string, string>> {
+  const request = {
+    event: {},
+    context: {},
+    response: { statusCode: 404, headers: { 'content-type': 'application/problem+json' } },
+    error: undefined,
+    internal: {},
+  } as unknown as HttpRequest;
+  await securityHeaders().after?.(request);
+  const out: Record<string, string> = {};
+  const headers = (request.response?.headers ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || value === null || value === '' || name.toLowerCase() === 'content-type')
+      continue;
+    out[name.toLowerCase()] = String(value);
+  }
+  return out;
+}

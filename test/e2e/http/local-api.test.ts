@@ -138,7 +138,13 @@ describe('local API server with the system routes', () => {
     expect(known.headers.get('access-control-allow-methods')).toBe('GET, OPTIONS');
     const unknown = await fetch(`${server.url}/not-a-route`, { method: 'OPTIONS', headers });
     expect(unknown.status).toBe(204);
-    expect(unknown.headers.get('access-control-allow-origin')).toBe('*');
+    // The gateway itself allows its own origin only, unless origins are configured.
+    expect(unknown.headers.get('access-control-allow-origin')).toBeNull();
+    const own = await fetch(`${server.url}/not-a-route`, {
+      method: 'OPTIONS',
+      headers: { ...headers, origin: server.url },
+    });
+    expect(own.headers.get('access-control-allow-origin')).toBe(server.url);
   });
 });
 
