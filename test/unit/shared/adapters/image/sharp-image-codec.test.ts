@@ -10,7 +10,8 @@ async function photo(format: 'jpeg' | 'png'): Promise<Uint8Array> {
   return new Uint8Array(await (format === 'jpeg' ? image.jpeg() : image.png()).toBuffer());
 }
 
-describe('the sharp image codec', () => {
+// Decoding and drawing images takes a while on a busy machine: the default 5 s is too short.
+describe('the sharp image codec', { timeout: 60_000 }, () => {
   it.each(['jpeg', 'png'] as const)('reads a %s image’s format, size and channels', async (format) => {
     expect(await sharpImageCodec.inspect(await photo(format))).toMatchObject({
       format,

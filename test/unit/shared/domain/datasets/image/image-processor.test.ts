@@ -84,7 +84,8 @@ async function manifestRows(): Promise<Record<string, unknown>[]> {
   }
 }
 
-describe('image ingestion', () => {
+// Decoding and drawing images takes a while on a busy machine: the default 5 s is too short.
+describe('image ingestion', { timeout: 60_000 }, () => {
   it('reads an ImageFolder zip: one manifest row per image with its class, size, hashes and stored object', async () => {
     const set = await drawShapeSet(3, 7, { size: 48 });
     const zip = zipSync(Object.fromEntries(set.map((f) => [`shapes/${f.name}`, new Uint8Array(f.bytes)])));

@@ -52,7 +52,7 @@ beforeAll(async () => {
   await engine.run(
     `COPY (SELECT * FROM read_json('${path.join(dir, 'm.jsonl')}')) TO '${manifest}' (FORMAT parquet)`,
   );
-});
+}, 60_000);
 
 afterAll(async () => {
   engine.close();
@@ -71,7 +71,8 @@ async function run(format: 'huggingface' | 'pytorch' | 'tensorflow', options: Re
   return { outDir, result: await exportImages(engine, blobs, USER, request) };
 }
 
-describe('image export layouts', () => {
+// Decoding and drawing images takes a while on a busy machine: the default 5 s is too short.
+describe('image export layouts', { timeout: 60_000 }, () => {
   it('writes the Hugging Face imagefolder layout: split/label/file, byte for byte, unlabelled images left out', async () => {
     const { outDir, result } = await run('huggingface');
     expect(result.files.map((f) => f.relativePath).sort()).toEqual([

@@ -28,13 +28,14 @@ beforeAll(async () => {
     'processed/manifest.parquet',
     `SELECT * FROM (VALUES ${values.join(', ')}) AS t(path, label, width, height, channels, format, size_bytes, sha256, dhash, object_key)`,
   );
-});
+}, 60_000);
 
 afterAll(async () => {
   await h.close();
 });
 
-describe('image nodes', () => {
+// Decoding and drawing images takes a while on a busy machine: the default 5 s is too short.
+describe('image nodes', { timeout: 60_000 }, () => {
   it('image.features writes the label and one number per feature for every image', async () => {
     const result = await h.run('image.features', { table: { key: manifest } }, {}, options);
     const out = result.outputs['table'];
