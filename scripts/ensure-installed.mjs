@@ -29,17 +29,16 @@ function npm(args) {
 if (needsInstall()) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   console.log(`[${pkg.name}] installing dependencies (first run only)…`);
-  // `npm ci` installs exactly the lockfile. It refuses a lockfile that lacks optional
-  // platform packages of native bindings (other OSes' DuckDB builds) when the registry in use
-  // does not serve them; `npm install` then installs the same locked versions and skips those.
-  let status = existsSync(lock) ? npm(['ci']) : 1;
+  // `npm ci` installs exactly the committed lockfile and never rewrites it. The lockfile lists the
+  // native bindings of every platform as optional packages; npm installs the one this machine needs.
+  // No fallback to `npm install`: it would rewrite package-lock.json and hide a lockfile problem.
+  const status = existsSync(lock) ? npm(['ci']) : npm(['install']);
   if (status !== 0) {
-    if (existsSync(lock))
-      console.log(`[${pkg.name}] npm ci could not use the lockfile as is; running npm install`);
-    status = npm(['install']);
-  }
-  if (status !== 0) {
-    console.error(`[${pkg.name}] installing dependencies failed (npm exit code ${status}).`);
+    console.error(
+      `[${pkg.name}] installing dependencies failed (npm exit code ${status}). ` +
+        'The messages above say why (often the network or the npm registry). Fix that and run the command again; ' +
+        'package-lock.json was left as committed.',
+    );
     process.exit(status ?? 1);
   }
 }
