@@ -21,6 +21,7 @@ const TABULAR_ID = '11111111-1111-4111-8111-111111111111';
 const IMAGES_ID = '22222222-2222-4222-8222-222222222222';
 const SERIES_ID = '44444444-4444-4444-8444-444444444444';
 const TEXTS_ID = '66666666-6666-4666-8666-666666666666';
+const AUDIO_ID = '77777777-7777-4777-8777-777777777777';
 const OTHER_ID = '33333333-3333-4333-8333-333333333333';
 
 const selectColumns = NODE_TYPES.find((t) => t.key === 'table.select_columns');
@@ -45,6 +46,7 @@ const datasets = new Map<string, { modality: Modality }>([
   [IMAGES_ID, { modality: 'image' }],
   [SERIES_ID, { modality: 'timeseries' }],
   [TEXTS_ID, { modality: 'text' }],
+  [AUDIO_ID, { modality: 'audio' }],
 ]);
 const context: PipelineValidationContext = {
   catalog,
@@ -61,7 +63,9 @@ const contextFor = (key: string): PipelineValidationContext =>
       ? { ...context, dataset: { id: SERIES_ID, modality: 'timeseries' } }
       : key.startsWith('text.')
         ? { ...context, dataset: { id: TEXTS_ID, modality: 'text' } }
-        : context;
+        : key.startsWith('audio.')
+          ? { ...context, dataset: { id: AUDIO_ID, modality: 'audio' } }
+          : context;
 
 const edge = (from: string, to: string) => {
   const [fromNode = '', fromPort = ''] = from.split('.');
