@@ -15,6 +15,7 @@ import { autoMlNode, trainNode } from './library/learning/training-nodes';
 import { transformNodes } from './library/learning/transform-nodes';
 import { imageNodes } from './library/image/image-nodes';
 import { textTransformNodes } from './library/text/text-transform-nodes';
+import { entitiesNode } from './library/text/entities-node';
 
 /** Node implementations by node-type key: every host (Lambda, Fargate, local) runs nodes from here. */
 export interface NodeRegistry {
@@ -64,6 +65,7 @@ export const nodeRegistry: NodeRegistry = createNodeRegistry([
   predictNode,
   ...imageNodes,
   ...textTransformNodes,
+  entitiesNode,
   ...timeSeriesNodes,
   ...audioNodes,
 ]);
