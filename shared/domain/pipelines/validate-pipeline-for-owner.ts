@@ -1,11 +1,13 @@
 import type { DatabaseTransaction } from '../../db/database';
 import { findOwnedDatasets } from './pipeline-repository';
 import { loadNodeCatalog } from './node-type-repository';
+import { pipelineDefinitionSchema } from './pipeline-definition';
 import {
   DATASET_SOURCE_NODE_TYPE,
   validatePipeline,
   type PipelineValidationResult,
 } from './validate-pipeline';
+import { checkColumnReferences } from './validate-pipeline-columns';
 
 export interface PipelineToCheck {
   /** Whose datasets the pipeline may read (null: a shipped template, which reads none). */
@@ -52,7 +54,37 @@ export async function validatePipelineForOwner(
     };
     return { valid: false, issues: [issue, ...result.issues] };
   }
-  return result;
+  // The columns nodes name, against the pipeline dataset's current version.
+  const columns = own && pipeline.datasetId ? await currentColumns(trx, pipeline.datasetId) : undefined;
+  const parsed = pipelineDefinitionSchema.safeParse(pipeline.definition);
+  if (!columns || !parsed.success || !pipeline.datasetId) return result;
+  const columnIssues = checkColumnReferences(result.valid ? result.definition : parsed.data, {
+    datasetId: pipeline.datasetId,
+    columns,
+  });
+  if (columnIssues.length === 0) return result;
+  return { valid: false, issues: [...result.issues, ...columnIssues] };
+}
+
+/**
+ * The column names of a dataset's current version, or undefined when it has none validated or its
+ * list is not complete (very wide tables list only their first columns).
+ */
+async function currentColumns(trx: DatabaseTransaction, datasetId: string): Promise<string[] | undefined> {
+  const row = await trx
+    .selectFrom('datasets')
+    .innerJoin('dataset_versions', 'dataset_versions.id', 'datasets.current_version_id')
+    .select(['dataset_versions.columns_metadata', 'dataset_versions.modality_metadata'])
+    .where('datasets.id', '=', datasetId)
+    .where('dataset_versions.status', '=', 'validated')
+    .executeTakeFirst();
+  if (!row || !Array.isArray(row.columns_metadata)) return undefined;
+  const metadata = row.modality_metadata;
+  if (typeof metadata === 'object' && metadata !== null && 'columnsListed' in metadata) return undefined;
+  const names = row.columns_metadata.map((c) =>
+    typeof c === 'object' && c !== null && 'name' in c && typeof c.name === 'string' ? c.name : undefined,
+  );
+  return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
 }
 
 function sourceDatasetIds(definition: unknown): string[] {

@@ -38,6 +38,7 @@ export const PIPELINE_ISSUE_CODES = [
   'PIPELINE.CYCLE',
   'PIPELINE.INVALID_PARAMETER',
   'PIPELINE.UNKNOWN_DATASET',
+  'PIPELINE.UNKNOWN_COLUMN',
 ] as const;
 export type PipelineIssueCode = (typeof PIPELINE_ISSUE_CODES)[number];
 
