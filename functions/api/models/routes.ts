@@ -21,6 +21,8 @@ import {
   updateModel,
 } from '../../../shared/domain/models/model-registry';
 import { predictRows, type RowPredictions } from '../../../shared/domain/models/predict-rows';
+import { forecastWithModel } from '../../../shared/domain/models/forecast-with-model';
+import { MAX_FORECAST_HORIZON } from '../../../shared/domain/forecasting/forecast-artifact';
 import { MAX_PREDICTION_BYTES, MAX_PREDICTION_ROWS } from '../../../shared/domain/models/prediction-rows';
 
 /**
@@ -197,6 +199,57 @@ export const modelRoutes: RouteSpec[] = [
         declaredBytes: declaredBytesOf(request.headers),
       });
       return predictionAnswer(result);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/models/{modelId}/forecast',
+    group: 'models',
+    operationId: 'forecastWithModel',
+    summary: 'Forecast the next steps of a series with a forecasting model',
+    description: `A model registered by a \`ts.forecast\` node continues the series it was trained on: \`horizon\` steps (1–${MAX_FORECAST_HORIZON}, at most what a gradient boosting forecaster learned) after its last observation, each with its timestamp, the forecast and a prediction interval at \`level\` (default: the level it was trained with). Each step counts as one predicted row. A model of another kind is a 400 (MODEL.NOT_A_FORECASTER).`,
+    tags: ['models'],
+    auth: 'user',
+    request: {
+      params: modelParams,
+      body: z.strictObject({
+        horizon: z.number().int().min(1).max(MAX_FORECAST_HORIZON).meta({ description: 'Steps ahead' }),
+        level: z.number().gt(0).lt(1).optional().meta({ description: 'Interval coverage, e.g. 0.9' }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'The forecast, step by step',
+        schema: z
+          .object({
+            model: z.object({
+              id: z.string(),
+              name: z.string(),
+              version: z.number().int(),
+              sha256: z.string().nullable(),
+            }),
+            timeColumn: z.string(),
+            target: z.string(),
+            frequency: z.string(),
+            level: z.number(),
+            forecasts: z.array(
+              z.object({ timestamp: z.string(), forecast: z.number(), lower: z.number(), upper: z.number() }),
+            ),
+          })
+          .meta({ id: 'ModelForecast' }),
+      },
+      400: { description: 'Not a forecasting model, or a horizon beyond what it answers' },
+      402: { description: 'The balance cannot cover the predicted rows (CREDITS.INSUFFICIENT)' },
+      404: notFound,
+      500: { description: 'The model’s stored artifact is corrupt or missing' },
+    },
+    async handle(request, services) {
+      const body = await forecastWithModel(services, callerOwnScope(request), {
+        modelId: request.params.modelId,
+        horizon: request.body.horizon,
+        level: request.body.level,
+      });
+      return { status: 200, body };
     },
   }),
   defineRoute({

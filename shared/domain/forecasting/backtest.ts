@@ -1,4 +1,4 @@
-import { ForecastInputError, type FittedForecaster } from './forecaster';
+import { ForecastInputError, runSteps, type FittedForecaster, type Steps } from './forecaster';
 import { ErrorSums, naiveScale, type ForecastMetrics } from './metrics';
 
 /**
@@ -44,6 +44,24 @@ export function backtest(
   fit: (train: Float64Array) => FittedForecaster,
   options: BacktestOptions,
 ): BacktestResult {
+  return runSteps(
+    backtestSteps(
+      y,
+      function* (train) {
+        yield;
+        return fit(train);
+      },
+      options,
+    ),
+  );
+}
+
+/** `backtest` in steps: the fits' own steps, and one after each fold. */
+export function* backtestSteps(
+  y: Float64Array,
+  fit: (train: Float64Array) => Steps<FittedForecaster>,
+  options: BacktestOptions,
+): Steps<BacktestResult> {
   const { horizon, seasonalPeriod } = options;
   const level = options.level ?? 0.95;
   const origins = backtestOrigins(y.length, options);
@@ -55,9 +73,9 @@ export function backtest(
   const perHorizon = Array.from({ length: horizon }, () => new ErrorSums());
   const folds: BacktestResult['folds'] = [];
   let covered = 0;
-  origins.forEach((origin, index) => {
+  for (const [index, origin] of origins.entries()) {
     const train = y.subarray(0, origin);
-    const forecast = fit(train).forecast(horizon, level);
+    const forecast = (yield* fit(train)).forecast(horizon, level);
     const scale = naiveScale(train, seasonalPeriod);
     const fold = new ErrorSums();
     for (let h = 0; h < horizon; h += 1) {
@@ -70,7 +88,8 @@ export function backtest(
     }
     folds.push({ origin, metrics: fold.metrics() });
     options.onFold?.((index + 1) / origins.length);
-  });
+    yield;
+  }
   return {
     overall: { ...overall.metrics(), coverage: covered / overall.count },
     perHorizon: perHorizon.map((sums) => sums.metrics()),

@@ -1,9 +1,11 @@
 import {
   ForecastInputError,
+  runSteps,
   type FittedForecaster,
   type ForecastFitOptions,
   type ForecasterKind,
   type ForecasterState,
+  type Steps,
 } from './forecaster';
 import {
   fitHoltWinters,
@@ -11,7 +13,7 @@ import {
   type HoltWintersConfig,
   type HoltWintersState,
 } from './holt-winters';
-import { fitLagBoosting, restoreLagBoosting, type LagBoostingState } from './lag-boosting';
+import { fitLagBoostingSteps, restoreLagBoosting, type LagBoostingState } from './lag-boosting';
 import { fitSeasonalNaive, restoreSeasonalNaive, type SeasonalNaiveState } from './seasonal-naive';
 
 /**
@@ -56,6 +58,22 @@ export function fitCandidate(
   y: Float64Array,
   options: ForecastFitOptions & { horizon: number },
 ): FittedForecaster {
+  return runSteps(fitCandidateSteps(candidate, y, options));
+}
+
+/** `fitCandidate` in steps: one per horizon for gradient boosting, one for the others. */
+export function* fitCandidateSteps(
+  candidate: ForecasterCandidate,
+  y: Float64Array,
+  options: ForecastFitOptions & { horizon: number },
+): Steps<FittedForecaster> {
+  if (candidate.kind === 'gradient_boosting_lags')
+    return yield* fitLagBoostingSteps(
+      y,
+      { horizon: options.horizon, ...(candidate.lags ? { lags: candidate.lags } : {}) },
+      options,
+    );
+  yield;
   switch (candidate.kind) {
     case 'seasonal_naive':
       return fitSeasonalNaive(y, options);
@@ -63,12 +81,6 @@ export function fitCandidate(
       return fitHoltWinters(
         y,
         { trend: candidate.trend, damped: candidate.damped, seasonal: candidate.seasonal },
-        options,
-      );
-    case 'gradient_boosting_lags':
-      return fitLagBoosting(
-        y,
-        { horizon: options.horizon, ...(candidate.lags ? { lags: candidate.lags } : {}) },
         options,
       );
   }

@@ -116,3 +116,27 @@ export function quantileOf(values: Float64Array, q: number): number {
   const lo = values[below] ?? NaN;
   return lo + ((values[above] ?? NaN) - lo) * (position - below);
 }
+
+/**
+ * Work done in steps: a generator that yields between pieces of work (a fold, one horizon's
+ * model) so that a host can let other work run in between (`runStepsYielding`), or run it at
+ * once (`runSteps`).
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** Runs the steps, giving the event loop a turn between them (timers, sockets, cancellation). */
+export async function runStepsYielding<T>(steps: Steps<T>, between?: () => void): Promise<T> {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    between?.();
+  }
+}

@@ -11,9 +11,11 @@ import {
   checkSeries,
   ForecastInputError,
   quantileOf,
+  runSteps,
   type FittedForecaster,
   type ForecastFitOptions,
   type ForecasterState,
+  type Steps,
 } from './forecaster';
 
 /**
@@ -105,6 +107,15 @@ export function fitLagBoosting(
   config: LagBoostingConfig,
   options: ForecastFitOptions,
 ): FittedForecaster {
+  return runSteps(fitLagBoostingSteps(y, config, options));
+}
+
+/** `fitLagBoosting`, yielding after each horizon's models. */
+export function* fitLagBoostingSteps(
+  y: Float64Array,
+  config: LagBoostingConfig,
+  options: ForecastFitOptions,
+): Steps<FittedForecaster> {
   const period = Math.max(1, Math.floor(options.seasonalPeriod));
   const horizon = config.horizon;
   if (!Number.isInteger(horizon) || horizon < 1)
@@ -135,6 +146,7 @@ export function fitLagBoosting(
     }
     models.push(fit(origins).toState() as TreeEnsembleState);
     residuals.push(errors.sort((a, b) => a - b));
+    yield;
   }
   return restoreLagBoosting({
     kind: 'gradient_boosting_lags',

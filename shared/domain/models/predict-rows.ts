@@ -57,6 +57,11 @@ export async function predictRows(
 ): Promise<RowPredictions> {
   checkPredictionLimits(input.rows, input.declaredBytes);
   const model = await getModel(deps.db, caller, input.modelId);
+  if (model.problemType === 'forecasting')
+    throw new ValidationError(
+      `Model ${model.id} forecasts a series rather than predicting rows: ask it for a horizon with POST /models/{modelId}/forecast.`,
+      { field: 'modelId', code: 'MODEL.FORECASTER' },
+    );
   if (input.rows.length === 0)
     throw new ValidationError('Send at least one row to predict.', { field: 'body.rows' });
   const predictor = await predictorOf(deps, model, cache);

@@ -207,6 +207,7 @@ const requestBodies: Record<string, unknown> = {
   'POST /pipelines/{pipelineId}/clone': { name: 'stolen copy' },
   'POST /jobs/{jobId}/retry': { priority: 9 },
   'POST /models/{modelId}/predict': { rows: [{ sepal_length: 5.1 }] },
+  'POST /models/{modelId}/forecast': { horizon: 12 },
   'PATCH /models/{modelId}': { description: 'taken over', tags: ['bob'] },
   'PUT /models/by-name/{name}/aliases/{alias}': { version: 1 },
   'POST /models/by-name/{name}/aliases/{alias}/predict': { rows: [{ sepal_length: 5.1 }] },

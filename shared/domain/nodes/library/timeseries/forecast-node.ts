@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { objectKeys } from '../../../../storage/object-keys';
-import { backtest, type BacktestResult } from '../../../forecasting/backtest';
+import { backtestSteps, type BacktestResult } from '../../../forecasting/backtest';
 import {
   FORECAST_ARTIFACT_FORMAT,
   forecastFromArtifact,
@@ -11,16 +11,16 @@ import {
 import {
   candidateName,
   defaultCandidates,
-  fitCandidate,
+  fitCandidateSteps,
   type ForecasterCandidate,
 } from '../../../forecasting/forecaster-catalog';
-import { FORECASTER_KINDS, ForecastInputError } from '../../../forecasting/forecaster';
+import { FORECASTER_KINDS, ForecastInputError, runStepsYielding } from '../../../forecasting/forecaster';
 import { inferFrequency, stepsBetween } from '../../../forecasting/frequency';
 import type { ForecastMetrics } from '../../../forecasting/metrics';
 import { defineNode, type NodeContext } from '../../node-definition';
 import { NodeError } from '../../node-errors';
 import { writeJsonOutput } from '../../table-frames';
-import { downloadInput, writeParquetOutput } from '../../table-io';
+import { downloadInput, throwIfCancelled, writeParquetOutput } from '../../table-io';
 import { quoteIdentifier, quoteLiteral, readParquet } from '../../table-sql';
 import { resolveSeriesColumns, seriesParams } from './series-columns';
 
@@ -229,12 +229,16 @@ export const forecastNode = defineNode({
       let result: BacktestResult | undefined;
       let error: string | undefined;
       try {
-        result = backtest(series.values, (train) => fitCandidate(candidate, train, fitOptions), {
-          horizon: params.horizon,
-          folds: params.folds,
-          seasonalPeriod: period,
-          level: params.level,
-        });
+        // In steps, giving the host's event loop a turn between folds and models.
+        result = await runStepsYielding(
+          backtestSteps(series.values, (train) => fitCandidateSteps(candidate, train, fitOptions), {
+            horizon: params.horizon,
+            folds: params.folds,
+            seasonalPeriod: period,
+            level: params.level,
+          }),
+          () => throwIfCancelled(context),
+        );
       } catch (caught) {
         if (!(caught instanceof ForecastInputError) && !(caught instanceof RangeError)) throw caught;
         error = caught.message;
@@ -288,7 +292,9 @@ export const forecastNode = defineNode({
     await context.learning.setBestRun(experimentId, best.runId);
 
     await context.progress(0.88, `fitting ${best.name} on the whole series`);
-    const fitted = fitCandidate(best.candidate, series.values, fitOptions);
+    const fitted = await runStepsYielding(fitCandidateSteps(best.candidate, series.values, fitOptions), () =>
+      throwIfCancelled(context),
+    );
     const metrics: Record<string, number | string | null> = {
       ...Object.fromEntries(
         Object.entries(rounded(best.result.overall)).map(([k, v]) => [`backtest_${k}`, v]),
