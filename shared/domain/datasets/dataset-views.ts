@@ -75,6 +75,11 @@ export const datasetVersionSchema = z
     columnCount: z.number().nullable(),
     columns: json.nullable(),
     modalityMetadata: json,
+    csvOptions: json
+      .nullable()
+      .describe(
+        'Parse options given for a CSV or TSV file (at upload or with a re-ingest); the options used, detected or given, are in modalityMetadata.csv.',
+      ),
     validationErrors: json.nullable(),
     ingestion: ingestionProgressSchema.nullable(),
     uploadExpiresAt: z.string().nullable(),
@@ -136,6 +141,7 @@ export function datasetVersionView(
     columnCount: version.columnCount,
     columns: version.columnsMetadata,
     modalityMetadata: version.modalityMetadata,
+    csvOptions: version.csvOptions,
     validationErrors: version.validationErrors,
     ingestion: job
       ? {

@@ -28,6 +28,7 @@ async function upload(datasetId: string, fileName: string, bytes: Uint8Array, cs
     ...(csv ? { csv } : {}),
   });
   expect(res.status).toBe(201);
+  expect((res.body['version'] as Body)['csvOptions']).toEqual(csv ?? null);
   const upload = res.body['upload'] as { url: string; fields: Record<string, string>; fileField: string };
   const form = new FormData();
   for (const [field, value] of Object.entries(upload.fields)) form.append(field, value);
@@ -97,6 +98,7 @@ describe('CSV parse options', () => {
       header: false,
     });
     expect(again.status).toBe(202);
+    expect(again.body['csvOptions']).toEqual({ skipRows: 1, header: false });
     const version = await versionOf(datasetId, number);
     expect([version['rowCount'], version['columnCount']]).toEqual([178, 14]);
     expect(version['modalityMetadata']).toMatchObject({
