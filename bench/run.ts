@@ -11,6 +11,7 @@ import { runApi } from './api/run-api';
 import { runExports } from './exports/run-exports';
 import { runImage } from './image/run-image';
 import { runLearning } from './learning/run-learning';
+import { runText } from './text/run-text';
 import { runPrediction } from './prediction/run-prediction';
 import {
   measureInChild,
@@ -47,7 +48,7 @@ import { RESULTS_PATH, writeResults } from './write-results';
  *
  *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; ingestion well under 30 s, learning minutes)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
- *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, api: one benchmark alone)
+ *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api: one benchmark alone)
  *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
@@ -59,7 +60,7 @@ const rows = Number(env.BENCH_ROWS ?? 200_000);
 const columns = Number(env.BENCH_COLS ?? 10);
 const large = env.BENCH_LARGE === '1';
 const python = env.BENCH_PYTHON ?? '/usr/bin/python3';
-const BENCHMARKS = ['ingestion', 'learning', 'prediction', 'exports', 'image', 'api'] as const;
+const BENCHMARKS = ['ingestion', 'learning', 'prediction', 'exports', 'image', 'text', 'api'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const only = parseOnly(process.argv.slice(2));
 const selected = (benchmark: Benchmark): boolean => only === undefined || only === benchmark;
@@ -111,6 +112,8 @@ try {
     );
   if (selected('image') && !stopping)
     results['image'] = await runWithDataDir('pw-bench-image-', (dataDir) => runImage({ dataDir }));
+  if (selected('text') && !stopping)
+    results['text'] = await runWithDataDir('pw-bench-text-', (dataDir) => runText({ dataDir, python }));
   if (selected('api') && !stopping)
     results['api'] = await runWithDataDir('pw-bench-api-', (dataDir) => runApi({ dataDir }));
 } catch (error) {
