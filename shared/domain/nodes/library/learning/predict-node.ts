@@ -57,6 +57,12 @@ function parseModelParam(model: string, version: number | undefined): ModelRefer
   return `say which version of "${model}": add "version", or name an alias as "${model}@production"`;
 }
 
+/** A dataset of the owner's a node's output table becomes the next version of: by id, or by name. */
+export const outputDatasetTarget = z.union([
+  z.strictObject({ name: z.string().trim().min(1).max(255) }),
+  z.strictObject({ datasetId: z.uuid() }),
+]);
+
 export const predictParams = z
   .object({
     model: z
@@ -100,11 +106,7 @@ export const predictParams = z
       .max(1_000_000)
       .default(DEFAULT_BATCH_ROWS)
       .describe('Rows read and predicted at a time: memory stays bounded whatever the size of the table.'),
-    outputDataset: z
-      .union([
-        z.strictObject({ name: z.string().trim().min(1).max(255) }),
-        z.strictObject({ datasetId: z.uuid() }),
-      ])
+    outputDataset: outputDatasetTarget
       .optional()
       .describe(
         'Also register the output as the next version of this dataset of yours: by id, or by name (a tabular dataset of that name is created when you have none).',

@@ -22,6 +22,7 @@ import { NodeError } from '../../node-errors';
 import { writeJsonOutput } from '../../table-frames';
 import { downloadInput, throwIfCancelled, writeParquetOutput } from '../../table-io';
 import { quoteIdentifier, quoteLiteral, readParquet } from '../../table-sql';
+import { outputDatasetTarget } from '../learning/predict-node';
 import { resolveSeriesColumns, seriesParams } from './series-columns';
 
 /**
@@ -82,11 +83,7 @@ const forecastParams = z
       .max(255)
       .optional()
       .describe('Registered model name; default: the pipeline name.'),
-    outputDataset: z
-      .union([
-        z.strictObject({ name: z.string().trim().min(1).max(255) }),
-        z.strictObject({ datasetId: z.uuid() }),
-      ])
+    outputDataset: outputDatasetTarget
       .optional()
       .describe(
         'Also register the forecast as the next version of this dataset of yours (by id, or by name).',
