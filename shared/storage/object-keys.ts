@@ -74,12 +74,12 @@ export const objectKeys = {
   /** One image of an image dataset version, named by its content (SHA-256) and format. */
   processedImage: (userId: string, datasetId: string, version: number, sha256: string, extension: string) =>
     `processed/${id(userId, 'userId')}/${id(datasetId, 'datasetId')}/${versionNumber(version)}/images/${contentName(sha256, extension)}`,
-  /** One recording or frame of a media (audio, video) dataset version, named by its content. */
+  /** One recording or clip of a media (audio, video) dataset version, named by its content. */
   processedMedia: (
     userId: string,
     datasetId: string,
     version: number,
-    folder: 'audio' | 'frames',
+    folder: 'audio' | 'video',
     sha256: string,
     extension: string,
   ) =>

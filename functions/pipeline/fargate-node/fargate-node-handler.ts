@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../../../shared/kernel/app-error';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import { sharpImageCodec } from '../../../shared/adapters/image/sharp-image-codec';
+import { ffmpegTranscoder } from '../../../shared/adapters/media/ffmpeg-transcoder';
 import type { NodeResult } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../../shared/domain/nodes/registry';
 import type { OpenSqlEngine } from '../../../shared/ports/sql-engine.port';
@@ -50,6 +51,7 @@ export async function runFargateNode(
         registry: options.registry ?? nodeRegistry,
         openEngine: options.openEngine ?? openDuckDbEngine,
         images: sharpImageCodec,
+        media: ffmpegTranscoder,
         monitoring: (scope) => databaseMonitoringRecords(services, scope),
         engine: options.engine ?? { threads: 2, memoryLimitMb: 6144 },
         signal: abort.signal,

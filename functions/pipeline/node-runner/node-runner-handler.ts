@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import { sharpImageCodec } from '../../../shared/adapters/image/sharp-image-codec';
+import { ffmpegTranscoder } from '../../../shared/adapters/media/ffmpeg-transcoder';
 import type { NodeResult } from '../../../shared/domain/nodes/node-definition';
 import { nodeRegistry, type NodeRegistry } from '../../../shared/domain/nodes/registry';
 import type { OpenSqlEngine } from '../../../shared/ports/sql-engine.port';
@@ -53,6 +54,7 @@ export function makeNodeRunnerHandler(
           registry: options.registry ?? nodeRegistry,
           openEngine,
           images: sharpImageCodec,
+          media: ffmpegTranscoder,
           monitoring: (scope) => databaseMonitoringRecords(services, scope),
           engine: options.engine ?? { threads: 2, memoryLimitMb: 2048 },
           ...(options.heartbeatIntervalMs !== undefined

@@ -60,7 +60,7 @@ const KINDS: readonly FileKind[] = [
 ];
 
 /** Dataset modalities whose worker reads a zip archive of their files. */
-const ARCHIVE_MODALITIES: ReadonlySet<string> = new Set(['image', 'text', 'audio']);
+const ARCHIVE_MODALITIES: ReadonlySet<string> = new Set(['image', 'text', 'audio', 'video']);
 
 const BY_EXTENSION = new Map(KINDS.map((kind) => [kind.extension, kind]));
 
@@ -100,6 +100,7 @@ export function acceptsFormat(datasetModality: string, kind: FileKind): boolean 
 export function queueFor(datasetModality: string, kind: FileKind): QueueModality {
   if (datasetModality === 'timeseries' || datasetModality === 'text') return datasetModality;
   // An archive goes to the worker of the files it holds: the dataset's modality.
-  if (kind.format === 'zip' && datasetModality === 'audio') return 'audio';
+  if (kind.format === 'zip' && (datasetModality === 'audio' || datasetModality === 'video'))
+    return datasetModality;
   return kind.modality;
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../observability/logger';
 import type { BlobStore } from '../../ports/blob-store.port';
 import type { ImageCodec } from '../../ports/image-codec.port';
+import type { MediaTranscoder } from '../../ports/media-transcoder.port';
 import type { SqlEngine } from '../../ports/sql-engine.port';
 import type { JobResults } from './job-results.port';
 import type { LearningRecords } from './learning-records.port';
@@ -103,6 +104,8 @@ export interface NodeContext {
   results: JobResults;
   /** Decodes and writes images (image nodes); hosts without one cannot run them. */
   images?: ImageCodec;
+  /** Reads video frames (video nodes); hosts without one cannot run them. */
+  media?: MediaTranscoder;
   /** Analyses, monitored points, anomalies and alerts (monitoring nodes). */
   monitoring?: MonitoringRecords;
   /** Reports progress within the node (0–1) and what it is doing; also a heartbeat. */

@@ -8,6 +8,7 @@ import { sampleNode } from './library/sample-node';
 import { splitNode } from './library/split-node';
 import type { NodeImplementation } from './node-definition';
 import { audioNodes } from './library/audio/audio-nodes';
+import { videoNodes } from './library/video/video-nodes';
 import { timeSeriesNodes } from './library/timeseries/time-series-nodes';
 import { evaluateNode } from './library/learning/evaluate-node';
 import { predictNode } from './library/learning/predict-node';
@@ -68,4 +69,5 @@ export const nodeRegistry: NodeRegistry = createNodeRegistry([
   entitiesNode,
   ...timeSeriesNodes,
   ...audioNodes,
+  ...videoNodes,
 ]);

@@ -270,6 +270,92 @@ const AUDIO_NODE_TYPES: NodeTypeDefinition[] = [
   },
 ];
 
+const SEISMIC: Modality[] = ['seismic'];
+/** A chunked float32 trace store (its manifest), as seismic nodes pass traces on. */
+const TRACES_IN: NodePort[] = [{ name: 'traces', type: 'file', required: true }];
+const TRACES_OUT: NodePort[] = [{ name: 'traces', type: 'file' }];
+const seismicNodeType = (
+  key: string,
+  name: string,
+  description: string,
+  ports: { in?: NodePort[]; out?: NodePort[]; kind?: NodeTypeKind } = {},
+): NodeTypeDefinition => ({
+  key,
+  name,
+  description,
+  kind: ports.kind ?? 'transform',
+  modalities: SEISMIC,
+  inputPorts: ports.in ?? TRACES_IN,
+  outputPorts: ports.out ?? TRACES_OUT,
+  parametersSchema: nodeParametersSchema(key),
+  runtime: 'lambda',
+  // Rows are traces: about 1,000 samples each.
+  costModel: { baseSeconds: 3, secondsPerMillionRows: 2_000 },
+  version: 1,
+});
+
+const SEISMIC_NODE_TYPES: NodeTypeDefinition[] = [
+  seismicNodeType(
+    'seismic.source',
+    'Seismic traces',
+    "Reads a SEG-Y dataset version's traces (its chunked trace store) for the seismic nodes.",
+    { in: [], kind: 'source' },
+  ),
+  seismicNodeType(
+    'seismic.bandpass',
+    'Band-pass filter',
+    'Zero-phase Butterworth band-, low- or high-pass (second-order sections run forwards and backwards, as scipy.signal.sosfiltfilt), chunk by chunk.',
+  ),
+  seismicNodeType(
+    'seismic.agc',
+    'Automatic gain control',
+    'Divides every sample by the RMS amplitude of a sliding window.',
+  ),
+  seismicNodeType(
+    'seismic.fx_deconvolution',
+    'f-x deconvolution',
+    'f-x prediction filtering: at each frequency, predicts every trace from its neighbours and keeps what is predictable, removing random noise.',
+  ),
+  seismicNodeType(
+    'seismic.median_filter',
+    'Median filter',
+    'A running median along each trace, removing spikes.',
+  ),
+  seismicNodeType(
+    'seismic.first_breaks',
+    'First-break picking',
+    'Picks each trace’s first arrival where the STA/LTA energy ratio first exceeds a threshold: a table of trace, sample, time and ratio.',
+    { out: TABLE_OUT, kind: 'analyze' },
+  ),
+  seismicNodeType(
+    'seismic.denoise',
+    'Denoise with a model',
+    'Runs a registered denoising model (a filter chain) or a chain given here over the traces, writes the denoised SEG-Y with every header as uploaded, records the SNR gain (and the MSE against a clean reference) as the job’s result, and can register the chain as a model.',
+    { out: [...TRACES_OUT, { name: 'segy', type: 'file' }], kind: 'predict' },
+  ),
+];
+
+const VIDEO_NODE_TYPES: NodeTypeDefinition[] = [
+  {
+    ...imageNodeType(
+      'video.frames',
+      'Sample video frames',
+      'Samples frames from every clip of a video manifest (so many a second, up to a cap per clip, scaled to a width) into an image manifest with each frame’s clip, label and time, for the image nodes.',
+      200_000,
+    ),
+    modalities: ['video'],
+  },
+  {
+    ...imageNodeType(
+      'video.features',
+      'Video features',
+      'Turns the frames of each clip into image features (downsampled pixels, colour histograms, HOG) and pools them per clip (mean and standard deviation): one row per clip for the tabular learners.',
+      20_000,
+    ),
+    modalities: ['video'],
+  },
+];
+
 const MODEL_OUT: NodePort[] = [
   { name: 'model', type: 'model' },
   { name: 'leaderboard', type: 'file' },
@@ -546,6 +632,7 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
   ...TEXT_NODE_TYPES,
   TEXT_ENTITIES_NODE_TYPE,
   ...AUDIO_NODE_TYPES,
+  ...VIDEO_NODE_TYPES,
   ...TIME_SERIES_NODE_TYPES,
 ];
 

@@ -19,6 +19,7 @@ import { NodeCancelledError, NodeError, TransientNodeError } from '../nodes/node
 import type { NodeRegistry } from '../nodes/registry';
 import type { OpenSqlEngine, SqlEngine, SqlEngineSettings } from '../../ports/sql-engine.port';
 import type { ImageCodec } from '../../ports/image-codec.port';
+import type { MediaTranscoder } from '../../ports/media-transcoder.port';
 import { NODE_SCRATCH_PREFIX, removeLeftoverScratch } from '../../runtime/leftover-scratch';
 import type { Services } from '../../ports/services';
 import { objectKeys } from '../../storage/object-keys';
@@ -49,6 +50,8 @@ export interface RunJobNodeDeps {
   openEngine: OpenSqlEngine;
   /** The image codec image nodes decode and write with. */
   images?: ImageCodec;
+  /** Reads video frames and decodes audio (video nodes). */
+  media?: MediaTranscoder;
   /** The monitoring records of a job's nodes (hosts that run monitoring nodes give it). */
   monitoring?: (scope: { userId: string; jobId: string }) => MonitoringRecords;
   /** Every beat updates the job's heartbeat and reads its status (a cancel stops the node). */
@@ -231,6 +234,7 @@ async function runInSession(
         ),
         progress: (fraction, step) => beat({ currentStep: `${nodeId}: ${step}`, nodeFraction: fraction }),
         ...(deps.images ? { images: deps.images } : {}),
+        ...(deps.media ? { media: deps.media } : {}),
         ...(deps.monitoring ? { monitoring: deps.monitoring({ userId: prepared.userId, jobId }) } : {}),
       },
       prepared.inputs,
