@@ -126,7 +126,8 @@ export function buildPipeWeaveApp(app: App, options: PipeWeaveAppOptions = {}): 
     queues,
     stripeSecret: billing.stripeSecret,
     scheduler: { role: schedules.schedulerRole, targetArn: schedules.refreshDatasets.function.functionArn },
-    corsOrigins,
+    // The API answers cross-origin callers only from origins given explicitly (`*` included).
+    corsOrigins: options.corsOrigins ?? [],
     throttle: options.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
   });
   api.addStackDependency(pipelines, 'API groups start run-pipeline executions by name');

@@ -1,7 +1,15 @@
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  LogGroupLogDestination,
+  type CorsPreflightOptions,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
@@ -99,19 +107,8 @@ export class ApiStack extends Stack {
       apiName: `${names.prefix}-api`,
       description: 'PipeWeave REST API',
       createDefaultStage: false,
-      corsPreflight: {
-        allowOrigins: props.corsOrigins,
-        allowMethods: [
-          CorsHttpMethod.GET,
-          CorsHttpMethod.POST,
-          CorsHttpMethod.PUT,
-          CorsHttpMethod.PATCH,
-          CorsHttpMethod.DELETE,
-        ],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-api-key'],
-        exposeHeaders: ['x-request-id'],
-        maxAge: Duration.hours(1),
-      },
+      // Cross-origin callers only from the configured origins (`*` only when configured so).
+      ...(props.corsOrigins.length > 0 ? { corsPreflight: this.corsPreflight(props.corsOrigins) } : {}),
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
     this.httpApi.addStage('DefaultStage', {
@@ -181,8 +178,19 @@ export class ApiStack extends Stack {
       if (!fn) throw new Error(`No function for API group "${route.group}".`);
       this.httpApi.addRoutes({
         path: route.path,
-        methods: [HttpMethod[route.method]],
+        // HEAD is served wherever GET is: the handler answers it without a body.
+        methods: route.method === 'GET' ? [HttpMethod.GET, HttpMethod.HEAD] : [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.operationId}Integration`, fn.function),
+      });
+    }
+    // Requests no route matches reach the system function instead of API Gateway's bare 404, so
+    // they get a problem+json answer with the security headers every other response carries.
+    const fallback = this.groupFunctions['system'];
+    if (fallback) {
+      new HttpRoute(this.httpApi, 'DefaultRoute', {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.DEFAULT,
+        integration: new HttpLambdaIntegration('DefaultRouteIntegration', fallback.function),
       });
     }
 
@@ -193,6 +201,24 @@ export class ApiStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'PipeWeave API base URL' });
+  }
+
+  /** Preflight answers for `origins`, with the methods and headers the API takes. */
+  private corsPreflight(origins: string[]): CorsPreflightOptions {
+    return {
+      allowOrigins: origins,
+      allowMethods: [
+        CorsHttpMethod.GET,
+        CorsHttpMethod.HEAD,
+        CorsHttpMethod.POST,
+        CorsHttpMethod.PUT,
+        CorsHttpMethod.PATCH,
+        CorsHttpMethod.DELETE,
+      ],
+      allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-api-key'],
+      exposeHeaders: ['x-request-id'],
+      maxAge: Duration.hours(1),
+    };
   }
 
   private groupFunction(
