@@ -10,6 +10,7 @@ import { generateCsv, type CsvShape } from './generate-csv';
 import { runApi } from './api/run-api';
 import { runExports } from './exports/run-exports';
 import { runImage } from './image/run-image';
+import { runForecasting } from './forecasting/run-forecasting';
 import { runLearning } from './learning/run-learning';
 import { runText } from './text/run-text';
 import { runPrediction } from './prediction/run-prediction';
@@ -48,7 +49,7 @@ import { RESULTS_PATH, writeResults } from './write-results';
  *
  *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; ingestion well under 30 s, learning minutes)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
- *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api: one benchmark alone)
+ *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api, forecasting: one benchmark alone)
  *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
@@ -60,7 +61,16 @@ const rows = Number(env.BENCH_ROWS ?? 200_000);
 const columns = Number(env.BENCH_COLS ?? 10);
 const large = env.BENCH_LARGE === '1';
 const python = env.BENCH_PYTHON ?? '/usr/bin/python3';
-const BENCHMARKS = ['ingestion', 'learning', 'prediction', 'exports', 'image', 'text', 'api'] as const;
+const BENCHMARKS = [
+  'ingestion',
+  'learning',
+  'prediction',
+  'exports',
+  'image',
+  'text',
+  'api',
+  'forecasting',
+] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const only = parseOnly(process.argv.slice(2));
 const selected = (benchmark: Benchmark): boolean => only === undefined || only === benchmark;
@@ -116,6 +126,10 @@ try {
     results['text'] = await runWithDataDir('pw-bench-text-', (dataDir) => runText({ dataDir, python }));
   if (selected('api') && !stopping)
     results['api'] = await runWithDataDir('pw-bench-api-', (dataDir) => runApi({ dataDir }));
+  if (selected('forecasting') && !stopping)
+    results['forecasting'] = await runWithDataDir('pw-bench-forecasting-', (dataDir) =>
+      runForecasting({ dataDir, python }),
+    );
 } catch (error) {
   failed = true;
   console.error(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
