@@ -857,34 +857,6 @@ const IMAGE_CLASSIFICATION_TEMPLATE: JsonObject = {
   ],
 };
 
-const algorithmsFor = (problemType: 'classification' | 'regression' | 'clustering') =>
-  learnersFor(problemType).map((spec) => spec.key);
-
-/**
- * source → monthly means → forward fill → forecast: a regular series without gaps, then a backtest
- * of every forecaster and the best one registered.
- */
-const FORECASTING_TEMPLATE: JsonObject = {
-  nodes: [
-    { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
-    {
-      id: 'resample',
-      type: 'ts.resample',
-      label: 'Monthly means',
-      params: { frequency: 'month', aggregation: 'mean' },
-    },
-    { id: 'fill', type: 'ts.fill', label: 'Fill gaps', params: { method: 'forward' } },
-    {
-      id: 'forecast',
-      type: 'ts.forecast',
-      label: 'Backtest and forecast',
-      params: { horizon: 12, folds: 3, metric: 'mase', seed: 42 },
-    },
-  ],
-  edges: [
-    edge('source', 'table', 'resample', 'table'),
-    edge('resample', 'table', 'fill', 'table'),
-    edge('fill', 'table', 'forecast', 'table'),
 /**
  * The same path for audio: source → split (stratified by label) → audio features of the train and
  * of the test recordings → histogram gradient boosting (registered) → evaluate.
@@ -915,6 +887,35 @@ const AUDIO_CLASSIFICATION_TEMPLATE: JsonObject = {
   ],
   edges: (IMAGE_CLASSIFICATION_TEMPLATE['edges'] as JsonObject[]).map((e) => ({ ...e })),
 };
+
+const algorithmsFor = (problemType: 'classification' | 'regression' | 'clustering') =>
+  learnersFor(problemType).map((spec) => spec.key);
+
+/**
+ * source → monthly means → forward fill → forecast: a regular series without gaps, then a backtest
+ * of every forecaster and the best one registered.
+ */
+const FORECASTING_TEMPLATE: JsonObject = {
+  nodes: [
+    { id: 'source', type: 'dataset.source', label: 'Dataset', params: {} },
+    {
+      id: 'resample',
+      type: 'ts.resample',
+      label: 'Monthly means',
+      params: { frequency: 'month', aggregation: 'mean' },
+    },
+    { id: 'fill', type: 'ts.fill', label: 'Fill gaps', params: { method: 'forward' } },
+    {
+      id: 'forecast',
+      type: 'ts.forecast',
+      label: 'Backtest and forecast',
+      params: { horizon: 12, folds: 3, metric: 'mase', seed: 42 },
+    },
+  ],
+  edges: [
+    edge('source', 'table', 'resample', 'table'),
+    edge('resample', 'table', 'fill', 'table'),
+    edge('fill', 'table', 'forecast', 'table'),
 
   ],
 };
@@ -1108,6 +1109,14 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
     definition: IMAGE_CLASSIFICATION_TEMPLATE,
   },
   {
+    key: 'audio.classification',
+    name: 'Audio classification: features and gradient boosting',
+    description:
+      'Holds out a quarter of the recordings of every class, turns each into MFCC, log-mel, zero-crossing, spectral centroid and roll-off statistics, trains histogram gradient boosting on the "label" column, registers the model and evaluates it on the held-out recordings. Predict new recordings with a pipeline of dataset.source (their audio dataset), audio.features with the same params and model.predict.',
+    mlTaskKey: 'audio.classification',
+    definition: AUDIO_CLASSIFICATION_TEMPLATE,
+  },
+  {
     key: 'timeseries.forecasting',
     name: 'Time-series forecasting: backtest and register the best forecaster',
     description:
@@ -1135,14 +1144,6 @@ export const CREDIT_PACKAGES: readonly CreditPackageDefinition[] = [
     credits: 10_000,
     priceCents: 1_000,
     tierRestriction: 'none',
-  {
-    key: 'audio.classification',
-    name: 'Audio classification: features and gradient boosting',
-    description:
-      'Holds out a quarter of the recordings of every class, turns each into MFCC, log-mel, zero-crossing, spectral centroid and roll-off statistics, trains histogram gradient boosting on the "label" column, registers the model and evaluates it on the held-out recordings. Predict new recordings with a pipeline of dataset.source (their audio dataset), audio.features with the same params and model.predict.',
-    mlTaskKey: 'audio.classification',
-    definition: AUDIO_CLASSIFICATION_TEMPLATE,
-  },
     sortOrder: 1,
   },
   {
