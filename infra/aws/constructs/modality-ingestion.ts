@@ -36,6 +36,8 @@ export interface ModalityIngestionProps {
   settings: WorkerSettings;
   environment: FunctionEnvironment;
   duckDbLayer: ILayerVersion;
+  /** More layers the worker needs (ffmpeg for audio and video). */
+  extraLayers?: ILayerVersion[];
   alarmTopic?: ITopic;
 }
 
@@ -68,7 +70,7 @@ export class ModalityIngestion extends Construct {
       timeout: settings.timeout,
       ...(settings.ephemeralStorageSize ? { ephemeralStorageSize: settings.ephemeralStorageSize } : {}),
       environment: props.environment,
-      layers: [props.duckDbLayer],
+      layers: [props.duckDbLayer, ...(props.extraLayers ?? [])],
     });
     this.worker.function.addEventSource(
       new SqsEventSource(this.queue, {

@@ -30,6 +30,12 @@ export const SHARP_LAYER_PACKAGES = [
   'semver',
 ] as const;
 
+/**
+ * The static ffmpeg and ffprobe builds (linux x64) the audio and video work runs: the media
+ * adapter finds them through the packages' own folders under /opt/nodejs/node_modules.
+ */
+export const MEDIA_LAYER_PACKAGES = ['@ffmpeg-installer/linux-x64', '@ffprobe-installer/linux-x64'] as const;
+
 /** The password hashing binding (argon2id) for the API functions that register and sign users in. */
 export const ARGON2_LAYER_PACKAGES = ['@node-rs/argon2', '@node-rs/argon2-linux-x64-gnu'] as const;
 
@@ -125,6 +131,16 @@ export class DuckDbLayer extends NativeModulesLayer {
       packages: [...DUCKDB_LAYER_PACKAGES, ...SHARP_LAYER_PACKAGES],
       description:
         'DuckDB and sharp (libvips) node bindings (linux x64, glibc) for workers and the pipeline node runner',
+    });
+  }
+}
+
+/** ffmpeg and ffprobe for the audio and video workers and the pipeline node runner. */
+export class MediaLayer extends NativeModulesLayer {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      packages: MEDIA_LAYER_PACKAGES,
+      description: 'ffmpeg and ffprobe static builds (linux x64) for audio and video work',
     });
   }
 }

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { QUEUE_MODALITIES, type QueueModality } from '../../../shared/kernel/modality';
 import { DEFAULT_TIER_LIMITS, TIERS } from '../../../shared/domain/datasets/tier-limits';
 import { grantDataApi, grantObjects, type DataApiTarget } from '../constructs/access';
-import { DuckDbLayer } from '../constructs/native-modules-layer';
+import { DuckDbLayer, MediaLayer } from '../constructs/native-modules-layer';
 import { ModalityIngestion, type WorkerSettings } from '../constructs/modality-ingestion';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import { dataApiEnvironment, environment } from '../function-environment';
@@ -103,6 +103,7 @@ export class IngestionStack extends Stack {
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;
     const duckDb = new DuckDbLayer(this, 'DuckDb');
+    const media = new MediaLayer(this, 'Media');
 
     const modalities = {} as Record<QueueModality, ModalityIngestion>;
     for (const modality of QUEUE_MODALITIES) {
@@ -111,6 +112,7 @@ export class IngestionStack extends Stack {
         settings: WORKER_SETTINGS[modality],
         environment: environment(databaseEnv, { PW_BUCKET: names.dataBucketName }),
         duckDbLayer: duckDb.layer,
+        ...(modality === 'audio' || modality === 'video' ? { extraLayers: [media.layer] } : {}),
         ...(alarmTopic ? { alarmTopic } : {}),
       });
       grantDataApi(ingestion.worker.role, database);

@@ -18,7 +18,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
 import { NODE_COMPUTE } from '../../../shared/domain/billing/compute-cost';
-import { DuckDbLayer } from '../constructs/native-modules-layer';
+import { DuckDbLayer, MediaLayer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import { dataApiEnvironment, environment } from '../function-environment';
 import type { ResourceNames } from '../naming';
@@ -86,7 +86,7 @@ export class PipelinesStack extends Stack {
       // Inputs, outputs and DuckDB's spill of a node working on large tables: all /tmp Lambda has.
       ephemeralStorageSize: Size.gibibytes(10),
       environment: nodeEnv,
-      layers: [duckDb.layer],
+      layers: [duckDb.layer, new MediaLayer(this, 'Media').layer],
     });
     grantDataApi(this.nodeRunner.role, database);
     grantObjects(this.nodeRunner.role, names, NODE_OBJECT_ACCESS, nodeAccessReason);
