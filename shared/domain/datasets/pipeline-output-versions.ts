@@ -93,7 +93,9 @@ async function lockedDataset(
   const locked = named && (await findDataset(trx, { userId, datasetId: named.id }, { forUpdate: true }));
   if (locked) return locked;
   checkMayCreate();
-  return insertDataset(trx, { userId, name: target.name, modality: 'tabular', sourceType: 'pipeline' });
+  // A SEG-Y output (a denoised line) makes a seismic dataset; every other output a table.
+  const modality = fileKindOf(request.fileName)?.modality === 'seismic' ? 'seismic' : 'tabular';
+  return insertDataset(trx, { userId, name: target.name, modality, sourceType: 'pipeline' });
 }
 
 /**

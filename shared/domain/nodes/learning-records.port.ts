@@ -34,7 +34,7 @@ export interface ModelRegistration {
   /** The registered name; default: the pipeline's name. */
   name?: string | undefined;
   algorithm: string;
-  problemType: 'classification' | 'regression' | 'clustering' | 'forecasting';
+  problemType: 'classification' | 'regression' | 'clustering' | 'forecasting' | 'denoising';
   frameworkVersion: string;
   artifactKey: string;
   artifactSizeBytes: number;

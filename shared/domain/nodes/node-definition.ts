@@ -30,7 +30,7 @@ export type NodeInputs = Readonly<Record<string, TableRef>>;
 
 export interface NodePortOutput {
   key: string;
-  format: 'parquet' | 'csv' | 'json';
+  format: 'parquet' | 'csv' | 'json' | 'segy';
   rows?: number;
   bytes?: number;
   /** How many columns the table has. */

@@ -23,7 +23,25 @@ export interface RegisteredModel {
   predictor: ModelPredictor;
 }
 
+/** A registered model as the registry describes it, without loading a predictor. */
+export interface RegisteredModelRecord {
+  modelId: string;
+  name: string;
+  version: number;
+  algorithm: string;
+  problemType: string | null;
+  artifactKey: string;
+  sha256: string;
+  hyperparameters: Record<string, unknown>;
+}
+
 export interface RegisteredModels {
+  /**
+   * The owner's model as registered (processing configurations such as seismic denoisers are read
+   * from their artifact by the node). Throws a NotFoundError when the owner has no such model.
+   * Hosts over the model registry implement it.
+   */
+  describeModel?(reference: ModelReference): Promise<RegisteredModelRecord>;
   /**
    * The job owner's model with its predictor; the artifact's bytes are checked against the SHA-256
    * recorded when it was trained. Throws a NotFoundError when the owner has no such model.

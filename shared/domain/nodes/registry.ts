@@ -5,6 +5,7 @@ import { exportCsvNode, exportParquetNode } from './library/export-nodes';
 import { filterRowsNode } from './library/filter-rows-node';
 import { joinNode } from './library/join-node';
 import { sampleNode } from './library/sample-node';
+import { seismicNodes } from './library/seismic/seismic-nodes';
 import { splitNode } from './library/split-node';
 import type { NodeImplementation } from './node-definition';
 import { audioNodes } from './library/audio/audio-nodes';
@@ -12,6 +13,7 @@ import { videoNodes } from './library/video/video-nodes';
 import { timeSeriesNodes } from './library/timeseries/time-series-nodes';
 import { evaluateNode } from './library/learning/evaluate-node';
 import { predictNode } from './library/learning/predict-node';
+import { monitoringNodes } from './library/monitoring/dinsight-nodes';
 import { autoMlNode, trainNode } from './library/learning/training-nodes';
 import { transformNodes } from './library/learning/transform-nodes';
 import { imageNodes } from './library/image/image-nodes';
@@ -67,7 +69,9 @@ export const nodeRegistry: NodeRegistry = createNodeRegistry([
   ...imageNodes,
   ...textTransformNodes,
   entitiesNode,
-  ...timeSeriesNodes,
   ...audioNodes,
   ...videoNodes,
+  ...timeSeriesNodes,
+  ...monitoringNodes,
+  ...seismicNodes,
 ]);

@@ -634,6 +634,35 @@ export const NODE_TYPES: readonly NodeTypeDefinition[] = [
   ...AUDIO_NODE_TYPES,
   ...VIDEO_NODE_TYPES,
   ...TIME_SERIES_NODE_TYPES,
+  ...SEISMIC_NODE_TYPES,
+  {
+    key: 'monitoring.dinsight',
+    name: 'DInsight baseline map',
+    description:
+      'Maps the rows of a baseline (the feature columns startDim…endDim) in 2-D with DInsight’s similarity fit, and keeps what monitoring needs: the map, a feature-space anomaly scorer calibrated on the baseline and per-feature reference statistics. Created by POST /analyses; runs on Fargate above 2,000 rows.',
+    kind: 'analyze',
+    modalities: ['tabular'],
+    inputPorts: [{ name: 'table', type: 'table', required: true }],
+    outputPorts: [{ name: 'coordinates', type: 'table' }],
+    parametersSchema: nodeParametersSchema('monitoring.dinsight'),
+    runtime: 'lambda',
+    costModel: { baseSeconds: 5, secondsPerMillionRows: 20_000 },
+    version: 1,
+  },
+  {
+    key: 'monitoring.dinsight_monitor',
+    name: 'DInsight monitoring',
+    description:
+      'Places the rows of a new version on a baseline’s fixed map, scores each against the baseline in feature space (nearest baseline row, PCA T² and reconstruction error) beside DInsight’s 2-D Mahalanobis score, records anomalies with their top features, tests every feature for drift and evaluates the dataset’s alert rules. Created by POST /analyses/{id}/monitor and by automatic monitoring.',
+    kind: 'analyze',
+    modalities: ['tabular'],
+    inputPorts: [{ name: 'table', type: 'table', required: true }],
+    outputPorts: [{ name: 'coordinates', type: 'table' }],
+    parametersSchema: nodeParametersSchema('monitoring.dinsight_monitor'),
+    runtime: 'lambda',
+    costModel: { baseSeconds: 3, secondsPerMillionRows: 10_000 },
+    version: 1,
+  },
 ];
 
 export interface MlTaskDefinition {
@@ -888,6 +917,30 @@ const AUDIO_CLASSIFICATION_TEMPLATE: JsonObject = {
   edges: (IMAGE_CLASSIFICATION_TEMPLATE['edges'] as JsonObject[]).map((e) => ({ ...e })),
 };
 
+/**
+ * seismic.source → seismic.denoise: the traces denoised by a filter chain, or by a registered
+ * denoising model named on the denoise node ("model": an id, "name@alias", or a name with
+ * "version"); the job's result holds the denoised SEG-Y, the SNR gain and, with "cleanDatasetId",
+ * the MSE against a clean reference.
+ */
+const SEISMIC_DENOISING_TEMPLATE: JsonObject = {
+  nodes: [
+    { id: 'source', type: 'seismic.source', label: 'Seismic dataset', params: {} },
+    {
+      id: 'denoise',
+      type: 'seismic.denoise',
+      label: 'Denoise',
+      params: {
+        chain: [
+          { type: 'bandpass', params: { order: 4, lowHz: 5, highHz: 80 } },
+          { type: 'fx_deconvolution' },
+        ],
+      },
+    },
+  ],
+  edges: [edge('source', 'traces', 'denoise', 'traces')],
+};
+
 const algorithmsFor = (problemType: 'classification' | 'regression' | 'clustering') =>
   learnersFor(problemType).map((spec) => spec.key);
 
@@ -916,7 +969,6 @@ const FORECASTING_TEMPLATE: JsonObject = {
     edge('source', 'table', 'resample', 'table'),
     edge('resample', 'table', 'fill', 'table'),
     edge('fill', 'table', 'forecast', 'table'),
-
   ],
 };
 
@@ -993,14 +1045,6 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     available: false,
   },
   {
-    key: 'text.classification',
-    name: 'Text classification: TF-IDF and naive Bayes',
-    description:
-      'Keeps the "text" and "label" columns of a text dataset, holds out a fifth of the documents of every label, cleans the text, drops stop words, learns a TF-IDF vocabulary from the training documents, trains multinomial naive Bayes (or set "learner" to logistic_regression), registers the model and evaluates it on the held-out documents. The model predicts raw text: POST /models/{id}/predict with rows like {"text": "…"}.',
-    mlTaskKey: 'text.classification',
-    definition: TEXT_CLASSIFICATION_TEMPLATE,
-  },
-  {
     key: 'image.classification',
     name: 'Image classification',
     description: 'Assign a label to each image.',
@@ -1008,6 +1052,16 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     taskType: 'classification',
     metrics: ['accuracy', 'balanced_accuracy', 'f1_macro'],
     template: { ...IMAGE_CLASSIFICATION_TEMPLATE, recommendedAlgorithms: ['hist_gradient_boosting'] },
+    available: true,
+  },
+  {
+    key: 'audio.classification',
+    name: 'Audio classification',
+    description: 'Assign a label to each recording (spoken command, sound event, machine state).',
+    modality: 'audio',
+    taskType: 'classification',
+    metrics: ['accuracy', 'balanced_accuracy', 'f1_macro'],
+    template: { ...AUDIO_CLASSIFICATION_TEMPLATE, recommendedAlgorithms: ['hist_gradient_boosting'] },
     available: true,
   },
   {
@@ -1031,23 +1085,14 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     available: true,
   },
   {
-    key: 'audio.classification',
-    name: 'Audio classification',
-    description: 'Assign a label to each recording (spoken command, sound event, machine state).',
-    modality: 'audio',
-    taskType: 'classification',
-    metrics: ['accuracy', 'balanced_accuracy', 'f1_macro'],
-    template: { ...AUDIO_CLASSIFICATION_TEMPLATE, recommendedAlgorithms: ['hist_gradient_boosting'] },
-    available: true,
-  },
-  {
     key: 'seismic.denoising',
     name: 'Seismic denoising',
     description: 'Remove noise from seismic traces while keeping the signal.',
     modality: 'seismic',
     taskType: 'denoising',
     metrics: ['snr_gain_db', 'mse'],
-    template: splitTemplate([]),
+    template: { ...SEISMIC_DENOISING_TEMPLATE, recommendedAlgorithms: ['bandpass', 'fx_deconvolution'] },
+    // The nodes run (seismic.source → seismic.denoise); jobs do not yet take seismic.source as their dataset's source.
     available: false,
   },
 ];
@@ -1099,6 +1144,14 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
       'Splits your dataset into train and test rows, imputes and encodes with statistics of the training rows, searches learners for 60 seconds (20 trials at most) and registers the best model, then predicts the test rows with the registered model batch by batch: the job\'s results (GET /jobs/{id}/results) hold the rows predicted and the accuracy. Set "outputDataset" on the predict node to keep the predictions as a dataset version.',
     mlTaskKey: 'tabular.batch_prediction',
     definition: predictionTemplate('classification', 0.2),
+  },
+  {
+    key: 'text.classification',
+    name: 'Text classification: TF-IDF and naive Bayes',
+    description:
+      'Keeps the "text" and "label" columns of a text dataset, holds out a fifth of the documents of every label, cleans the text, drops stop words, learns a TF-IDF vocabulary from the training documents, trains multinomial naive Bayes (or set "learner" to logistic_regression), registers the model and evaluates it on the held-out documents. The model predicts raw text: POST /models/{id}/predict with rows like {"text": "…"}.',
+    mlTaskKey: 'text.classification',
+    definition: TEXT_CLASSIFICATION_TEMPLATE,
   },
   {
     key: 'image.classification',

@@ -28,6 +28,20 @@ export function databaseRegisteredModels(
   cache: PredictorCache = predictorCache,
 ): RegisteredModels {
   return {
+    async describeModel(reference) {
+      const model = await withOwner(deps.db, owner, (trx) => findReferenced(trx, owner.userId, reference));
+      if (!model) throw new NotFoundError('Model', describe(reference));
+      return {
+        modelId: model.id,
+        name: model.name,
+        version: model.version,
+        algorithm: model.algorithm,
+        problemType: model.problemType,
+        artifactKey: model.artifactKey,
+        sha256: model.artifactSha256 ?? '',
+        hyperparameters: model.hyperparameters,
+      };
+    },
     async load(reference) {
       const model = await withOwner(deps.db, owner, (trx) => findReferenced(trx, owner.userId, reference));
       if (!model) throw new NotFoundError('Model', describe(reference));

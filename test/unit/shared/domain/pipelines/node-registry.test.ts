@@ -21,6 +21,8 @@ describe('node registry', () => {
       'transform.tfidf': { column: 'a' },
       'model.train': { learner: 'decision_tree' },
       'ts.resample': { frequency: 'month' },
+      'seismic.bandpass': { lowHz: 5 },
+      'seismic.denoise': { chain: [{ type: 'agc' }] },
     };
     for (const type of NODE_TYPES) {
       const parsed = nodeRegistry.get(type.key).params.parse(minimal[type.key] ?? {}) as Record<

@@ -22,6 +22,7 @@ const IMAGES_ID = '22222222-2222-4222-8222-222222222222';
 const SERIES_ID = '44444444-4444-4444-8444-444444444444';
 const TEXTS_ID = '66666666-6666-4666-8666-666666666666';
 const AUDIO_ID = '77777777-7777-4777-8777-777777777777';
+const SEISMIC_ID = '5e15e15e-0000-4000-8000-000000000005';
 const OTHER_ID = '33333333-3333-4333-8333-333333333333';
 
 const selectColumns = NODE_TYPES.find((t) => t.key === 'table.select_columns');
@@ -65,7 +66,9 @@ const contextFor = (key: string): PipelineValidationContext =>
         ? { ...context, dataset: { id: TEXTS_ID, modality: 'text' } }
         : key.startsWith('audio.')
           ? { ...context, dataset: { id: AUDIO_ID, modality: 'audio' } }
-          : context;
+          : key.startsWith('seismic.')
+            ? { ...context, dataset: { id: SEISMIC_ID, modality: 'seismic' } }
+            : context;
 
 const edge = (from: string, to: string) => {
   const [fromNode = '', fromPort = ''] = from.split('.');
