@@ -99,6 +99,7 @@ describe('Lambda functions', () => {
     const expected: Record<string, number> = {
       'node runner': 10_240,
       'tabular worker': workerMiB,
+      'image worker': workerMiB,
       'timeseries worker': workerMiB,
       'audio worker': workerMiB,
       'video worker': workerMiB,
