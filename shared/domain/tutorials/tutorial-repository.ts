@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Database, DatabaseTransaction } from '../../db/database';
 import type { Owner } from '../../db/owner-filter';
@@ -5,7 +6,9 @@ import {
   jsonb,
   type Modality,
   type TutorialDifficulty,
+  type TutorialsTable,
   type UserTutorialProgressStatus,
+  type UserTutorialProgressTable,
 } from '../../db/schema';
 import { COMPLETION_CONDITIONS, type CompletionConditionKind } from './completion-conditions';
 import { TUTORIALS, type TutorialDefinition, type TutorialStepDefinition } from './tutorial-catalog';
@@ -78,16 +81,7 @@ const TUTORIAL_COLUMNS = [
   'content',
 ] as const;
 
-type TutorialRow = {
-  id: string;
-  slug: string;
-  title: string;
-  description: string;
-  modality: Modality | null;
-  difficulty: TutorialDifficulty;
-  estimated_minutes: number | null;
-  content: unknown;
-};
+type TutorialRow = Pick<Selectable<TutorialsTable>, (typeof TUTORIAL_COLUMNS)[number]>;
 
 function toTutorial(row: TutorialRow): TutorialRecord {
   return {
@@ -131,15 +125,7 @@ export async function findPublishedTutorial(
   return row ? toTutorial(row) : undefined;
 }
 
-type ProgressRow = {
-  tutorial_id: string;
-  attempt: number;
-  status: UserTutorialProgressStatus;
-  current_step: number;
-  completed_steps: unknown;
-  started_at: Date | null;
-  completed_at: Date | null;
-};
+type ProgressRow = Pick<Selectable<UserTutorialProgressTable>, (typeof PROGRESS_COLUMNS)[number]>;
 
 function toProgress(row: ProgressRow): ProgressRecord {
   return {

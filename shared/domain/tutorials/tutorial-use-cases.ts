@@ -88,26 +88,31 @@ export async function listTutorials(
   });
 }
 
-async function requireTutorial(trx: DatabaseTransaction, slug: string): Promise<TutorialRecord> {
-  const tutorial = await findPublishedTutorial(trx, slug);
-  if (!tutorial) throw new NotFoundError('Tutorial', slug);
-  return tutorial;
-}
-
-async function detail(
-  trx: DatabaseTransaction,
+/** Runs `work` on the tutorial and the caller's progress on it, locked, in the caller's scope. */
+async function withTutorial(
+  db: Database,
   owner: Owner,
-  tutorial: TutorialRecord,
-  progress: ProgressRecord | null,
+  slug: string,
   baseUrl: string,
+  work: (
+    trx: DatabaseTransaction,
+    tutorial: TutorialRecord,
+    current: ProgressRecord | undefined,
+  ) => Promise<ProgressRecord | null>,
 ): Promise<TutorialDetail> {
-  return {
-    tutorial,
-    progress,
-    setup: TUTORIAL_SETUP.replace('{{API}}', baseUrl),
-    previousAttempts: await listAttempts(trx, owner, tutorial.id),
-    after: TUTORIALS.find((t) => t.slug === tutorial.slug)?.after ?? [],
-  };
+  return withOwner(db, owner, async (trx) => {
+    const tutorial = await findPublishedTutorial(trx, slug);
+    if (!tutorial) throw new NotFoundError('Tutorial', slug);
+    const current = (await lockProgress(trx, owner, [tutorial.id])).get(tutorial.id);
+    const progress = await work(trx, tutorial, current);
+    return {
+      tutorial,
+      progress,
+      setup: TUTORIAL_SETUP.replace('{{API}}', baseUrl),
+      previousAttempts: await listAttempts(trx, owner, tutorial.id),
+      after: TUTORIALS.find((t) => t.slug === tutorial.slug)?.after ?? [],
+    };
+  });
 }
 
 export async function getTutorial(
@@ -117,12 +122,9 @@ export async function getTutorial(
   baseUrl: string,
   now = new Date(),
 ): Promise<TutorialDetail> {
-  return withOwner(db, owner, async (trx) => {
-    const tutorial = await requireTutorial(trx, slug);
-    const current = (await lockProgress(trx, owner, [tutorial.id])).get(tutorial.id);
-    const progress = current ? await evaluate(trx, owner, tutorial, current, now) : null;
-    return detail(trx, owner, tutorial, progress, baseUrl);
-  });
+  return withTutorial(db, owner, slug, baseUrl, async (trx, tutorial, current) =>
+    current ? evaluate(trx, owner, tutorial, current, now) : null,
+  );
 }
 
 /**
@@ -137,9 +139,7 @@ export async function startTutorial(
   baseUrl: string,
   now = new Date(),
 ): Promise<TutorialDetail> {
-  return withOwner(db, owner, async (trx) => {
-    const tutorial = await requireTutorial(trx, slug);
-    const previous = (await lockProgress(trx, owner, [tutorial.id])).get(tutorial.id);
+  return withTutorial(db, owner, slug, baseUrl, async (trx, tutorial, previous) => {
     if (previous && previous.status !== 'not_started') await archiveAttempt(trx, owner, previous);
     const started: ProgressRecord = {
       tutorialId: tutorial.id,
@@ -152,7 +152,6 @@ export async function startTutorial(
       completedAt: null,
     };
     await saveProgress(trx, owner, started);
-    const progress = await evaluate(trx, owner, tutorial, started, now);
-    return detail(trx, owner, tutorial, progress, baseUrl);
+    return evaluate(trx, owner, tutorial, started, now);
   });
 }
