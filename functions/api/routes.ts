@@ -16,6 +16,7 @@ import { experimentRoutes } from './experiments/routes';
 import { modelRoutes } from './models/routes';
 import { createCreditRoutes } from './credits/routes';
 import { exportRoutes } from './exports/routes';
+import { analysisRoutes } from './analyses/routes';
 import { tutorialRoutes } from './tutorials/routes';
 
 /**
@@ -135,6 +136,12 @@ export const apiGroupList: readonly ApiGroup[] = [
     entry: 'functions/api/tutorials/handler.ts',
     routes: tutorialRoutes,
     factory: async () => (await import('./tutorials/tutorials-handler')).makeTutorialsHandler,
+  },
+  {
+    name: 'analyses',
+    entry: 'functions/api/analyses/handler.ts',
+    routes: analysisRoutes,
+    factory: async () => (await import('./analyses/analyses-handler')).makeAnalysesHandler,
   },
 ];
 

@@ -209,6 +209,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     };
 
     const wiring = await wireLocalFunctions(services, { queues, orchestrator, scheduler });
+    stack.push({ name: 'automatic monitoring', stop: async () => wiring.stopMonitoring() });
     if (wiring.onObjectCreated) s3Events.onObjectCreated = wiring.onObjectCreated;
     productSchedules.handler = wiring.onProductSchedule;
     scheduler.start();
@@ -266,7 +267,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 async function wireLocalFunctions(
   services: Services,
   parts: { queues: LocalQueues; orchestrator: LocalStepFunctions; scheduler: LocalScheduler },
-): Promise<{ onObjectCreated: (event: S3Event) => Promise<void>; onProductSchedule: ScheduledHandler }> {
+): Promise<{
+  onObjectCreated: (event: S3Event) => Promise<void>;
+  onProductSchedule: ScheduledHandler;
+  stopMonitoring: () => void;
+}> {
   const { attachLocalWorkers } = await import('./attach-local-workers');
   attachLocalWorkers(services, parts.queues);
   // The queues live in memory: exports left unfinished by the last run get their message again.
@@ -338,7 +343,16 @@ async function wireLocalFunctions(
   parts.scheduler.addFixedSchedule('sweep-jobs', 'rate(1 minute)', async () => {
     await pipeline.sweepJobs({ sweep: 'all' });
   });
+  const { makeMonitorNewVersionsHandler } =
+    await import('../../functions/schedules/monitor-new-versions/monitor-new-versions-handler');
+  const monitorNewVersions = makeMonitorNewVersionsHandler(() => services);
+  // AWS runs it every minute; on one machine a new version is monitored within seconds.
+  const monitoring = setInterval(() => {
+    monitorNewVersions().catch((error: unknown) => services.logger.warn('automatic monitoring failed', { error }));
+  }, 3_000);
+  monitoring.unref();
   return {
+    stopMonitoring: () => clearInterval(monitoring),
     onObjectCreated: async (event) => {
       await objectCreated(event);
     },

@@ -11,7 +11,7 @@ export async function insertSnapshot(
   trx: DatabaseTransaction,
   snapshot: {
     userId: string;
-    pipelineId: string;
+    pipelineId: string | null;
     pipelineVersion: number;
     name: string;
     definition: PipelineDefinition;

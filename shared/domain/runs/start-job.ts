@@ -174,7 +174,7 @@ export async function retryJob(deps: StartJobDeps, request: RetryJobRequest): Pr
  * second insert wait for the first transaction and fail once it commits, before this request
  * starts anything. Any failure after the start stops this request's execution (`abandonRun`).
  */
-async function createOncePerKey(
+export async function createOncePerKey(
   deps: StartJobDeps,
   caller: Owner,
   key: string | null,
@@ -382,7 +382,7 @@ async function versionRows(trx: DatabaseTransaction, datasetVersionId: string): 
 }
 
 /** Estimate, reserve, create the job and its pending nodes: inside the caller's transaction. */
-async function createJobFromSnapshot(
+export async function createJobFromSnapshot(
   deps: StartJobDeps,
   trx: DatabaseTransaction,
   input: {

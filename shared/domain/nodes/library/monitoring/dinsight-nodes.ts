@@ -197,6 +197,7 @@ export const dinsightBaselineNode = defineNode({
       summary: {
         ...summary,
         featureNames: model.featureNames.slice(0, 50),
+        allFeatureNames: model.featureNames,
         metadataColumns: table.metadata.columns.map((c) => c.name),
         colourBy: colourBy ?? null,
       },
