@@ -23,6 +23,8 @@ describe('node registry', () => {
       'ts.resample': { frequency: 'month' },
       'seismic.bandpass': { lowHz: 5 },
       'seismic.denoise': { chain: [{ type: 'agc' }] },
+      'monitoring.dinsight': { analysisId: '00000000-0000-4000-8000-000000000001' },
+      'monitoring.dinsight_monitor': { analysisId: '00000000-0000-4000-8000-000000000001' },
     };
     for (const type of NODE_TYPES) {
       const parsed = nodeRegistry.get(type.key).params.parse(minimal[type.key] ?? {}) as Record<
