@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../../functions/api/routes';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
+import { jsonb } from '../../../shared/db/schema';
+import { withTenant } from '../../../shared/db/tenant';
 import { databaseJobResults } from '../../../shared/domain/runs/job-result-records';
 import { databaseLearningRecords } from '../../../shared/domain/runs/learning-records';
 import { routeKey, type RouteSpec } from '../../../shared/http/route';
@@ -181,6 +183,86 @@ const resourceFixtures: Record<string, Fixture> = {
     });
     return modelId;
   },
+  // A completed baseline analysis, an alert rule, an alert it raised and an anomaly, as monitoring records them.
+  analysisId: async (ctx) => {
+    const version = await validatedVersionOf(ctx);
+    const datasetId = await ctx.id('datasetId');
+    return withTenant(
+      ctx.services.db,
+      { userId: ctx.owner.userId, role: 'user' },
+      async (trx) =>
+        (
+          await trx
+            .insertInto('analyses')
+            .values({
+              user_id: ctx.owner.userId,
+              dataset_id: datasetId,
+              dataset_version_id: String(version['id']),
+              analysis_type: 'dimensionality_reduction',
+              status: 'completed',
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+    );
+  },
+  ruleId: async (ctx) =>
+    String(
+      (
+        await postJson(ctx, '/alert-rules', {
+          datasetId: await ctx.id('datasetId'),
+          name: 'matrix rule',
+          condition: { metric: 'anomaly_rate', operator: '>=', threshold: 0.5 },
+          actions: [],
+        })
+      )['id'],
+    ),
+  alertId: async (ctx) => {
+    const ruleId = await ctx.id('ruleId');
+    const datasetId = await ctx.id('datasetId');
+    return withTenant(
+      ctx.services.db,
+      { userId: ctx.owner.userId, role: 'user' },
+      async (trx) =>
+        (
+          await trx
+            .insertInto('alerts')
+            .values({
+              user_id: ctx.owner.userId,
+              alert_rule_id: ruleId,
+              dataset_id: datasetId,
+              severity: 'high',
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+    );
+  },
+  anomalyId: async (ctx) => {
+    const analysisId = await ctx.id('analysisId');
+    const datasetId = await ctx.id('datasetId');
+    return withTenant(
+      ctx.services.db,
+      { userId: ctx.owner.userId, role: 'user' },
+      async (trx) =>
+        (
+          await trx
+            .insertInto('anomalies')
+            .values({
+              user_id: ctx.owner.userId,
+              analysis_id: analysisId,
+              dataset_id: datasetId,
+              observed_at: new Date(),
+              severity: 'high',
+              distance: 2,
+              threshold: 1,
+              features: jsonb([]),
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+    );
+  },
   // The registered name of the owner's model, and an alias of it pointing at that model's version.
   name: async (ctx) => String((await getJson(ctx, `/models/${await ctx.id('modelId')}`))['name']),
   alias: async (ctx) => {
@@ -204,6 +286,9 @@ const requestBodies: Record<string, unknown> = {
   'POST /datasets/{datasetId}/versions/{version}/schema/accept': { overrides: [] },
   'POST /datasets/{datasetId}/versions/{version}/schema/reject': { reason: 'not what I expected' },
   'PATCH /pipelines/{pipelineId}': { name: 'taken over' },
+  'POST /analyses/{analysisId}/monitor': { datasetVersionId: '00000000-0000-4000-8000-000000000001' },
+  'PUT /datasets/{datasetId}/monitoring': { analysisId: '00000000-0000-4000-8000-000000000001' },
+  'PATCH /alert-rules/{ruleId}': { name: 'taken over' },
   'POST /pipelines/{pipelineId}/clone': { name: 'stolen copy' },
   'POST /jobs/{jobId}/retry': { priority: 9 },
   'POST /models/{modelId}/predict': { rows: [{ sepal_length: 5.1 }] },
