@@ -187,6 +187,11 @@ const resourceFixtures: Record<string, Fixture> = {
   analysisId: async (ctx) => {
     const version = await validatedVersionOf(ctx);
     const datasetId = await ctx.id('datasetId');
+    // Its plot is stored too, so the download routes lead to real bytes.
+    const plotKey = `jobs/${ctx.owner.userId}/${randomUUID()}/analysis/plot.svg`;
+    await ctx.services.blobs.put(plotKey, Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), {
+      contentType: 'image/svg+xml',
+    });
     return withTenant(
       ctx.services.db,
       { userId: ctx.owner.userId, role: 'user' },
@@ -200,6 +205,8 @@ const resourceFixtures: Record<string, Fixture> = {
               dataset_version_id: String(version['id']),
               analysis_type: 'dimensionality_reduction',
               status: 'completed',
+              plot_object_key: plotKey,
+              coordinates_object_key: plotKey,
             })
             .returning('id')
             .executeTakeFirstOrThrow()
