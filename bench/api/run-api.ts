@@ -35,7 +35,10 @@ export interface ApiVariantFigure {
   ratioToNoCheck: number;
 }
 
-export type ApiResult = Record<Variant, ApiVariantFigure> & { requestsPerRepetition: number; failures: number };
+export type ApiResult = Record<Variant, ApiVariantFigure> & {
+  requestsPerRepetition: number;
+  failures: number;
+};
 
 /** Signature only: what a bearer token needed before revocation was checked. */
 const signatureOnly =

@@ -348,7 +348,9 @@ async function wireLocalFunctions(
   const monitorNewVersions = makeMonitorNewVersionsHandler(() => services);
   // AWS runs it every minute; on one machine a new version is monitored within seconds.
   const monitoring = setInterval(() => {
-    monitorNewVersions().catch((error: unknown) => services.logger.warn('automatic monitoring failed', { error }));
+    monitorNewVersions().catch((error: unknown) =>
+      services.logger.warn('automatic monitoring failed', { error }),
+    );
   }, 3_000);
   monitoring.unref();
   return {

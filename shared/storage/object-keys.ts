@@ -60,7 +60,9 @@ export const USER_PREFIX_NAMES = [
 
 function contentName(sha256: string, extension: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256) || !/^[a-z0-9]{1,8}$/.test(extension))
-    throw new ValidationError('A stored media file is named by its SHA-256 and a short extension.', { field: 'sha256' });
+    throw new ValidationError('A stored media file is named by its SHA-256 and a short extension.', {
+      field: 'sha256',
+    });
   return `${sha256}.${extension}`;
 }
 
