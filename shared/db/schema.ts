@@ -50,6 +50,9 @@ export function textArray<T extends string>(values: readonly T[]): RawBuilder<T[
   return sql<T[]>`CAST(${values} AS text[])`;
 }
 
+export const ALERT_DELIVERY_ACTIONS = ['webhook', 'sns'] as const;
+export type AlertDeliveryAction = (typeof ALERT_DELIVERY_ACTIONS)[number];
+
 export const ALERT_STATUSES = ['active', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
@@ -231,7 +234,7 @@ export interface AlertRulesTable {
 
 /** One attempt of one alert action (migration 0025). */
 export interface AlertDeliveriesTable {
-  action: 'webhook' | 'sns';
+  action: AlertDeliveryAction;
   alert_id: string;
   attempt: number;
   created_at: Generated<Timestamp>;
@@ -943,6 +946,7 @@ export interface DB {
 
 /** Every column whose values a CHECK constraint fixes, with the values it allows. */
 export const ENUM_COLUMNS = {
+  'alert_deliveries.action': ALERT_DELIVERY_ACTIONS,
   'alert_rules.severity': SEVERITIES,
   'alerts.severity': SEVERITIES,
   'alerts.status': ALERT_STATUSES,
@@ -983,6 +987,7 @@ export const ENUM_COLUMNS = {
   'stripe_events.status': STRIPE_EVENT_STATUSES,
   'tutorials.difficulty': TUTORIAL_DIFFICULTIES,
   'tutorials.modality': MODALITIES,
+  'user_tutorial_attempts.status': USER_TUTORIAL_PROGRESS_STATUSES,
   'user_tutorial_progress.status': USER_TUTORIAL_PROGRESS_STATUSES,
   'users.role': USER_ROLES,
   'users.tier': USER_TIERS,
