@@ -374,16 +374,19 @@ describe('listing', () => {
 });
 
 describe('templates', () => {
-  it('ships the tabular templates, readable and cloneable by everyone but changeable by no one', async () => {
+  it('ships the templates, readable and cloneable by everyone but changeable by no one', async () => {
     const carol = await newUser();
     const templates = await findPipelines(db, carol.scope, { template: true, limit: 50 });
     expect(templates.items.map((t) => t.templateKey).sort()).toEqual(
-      [
+      PIPELINE_TEMPLATES.map((t) => t.key).sort(),
+    );
+    expect(templates.items.map((t) => t.templateKey)).toEqual(
+      expect.arrayContaining([
         'tabular.classification',
-        'tabular.clustering',
-        'tabular.regression',
-        'tabular.train_register_predict',
-      ].sort(),
+        'text.classification',
+        'image.classification',
+        'audio.classification',
+      ]),
     );
     const classification = templates.items.find((t) => t.templateKey === 'tabular.classification');
     if (!classification) throw new Error('no classification template');
