@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPlatform, type LocalPlatform } from '../../../infra/local/local-platform';
 import { registerUser, type RegisteredUser } from '../../support/auth';
+import { PIPELINE_TEMPLATES } from '../../../shared/domain/pipelines/reference-data';
 
 /**
  * Pipelines over HTTP, as a client would use them on `npm start`: browse the catalog, create a
@@ -216,12 +217,7 @@ describe('pipelines', () => {
     const templates = await call('GET', '/pipelines?template=true', bob);
     expect(templates.status).toBe(200);
     const items = templates.body['items'] as { id: string; templateKey: string; isTemplate: boolean }[];
-    expect(items.map((t) => t.templateKey).sort()).toEqual([
-      'tabular.classification',
-      'tabular.clustering',
-      'tabular.regression',
-      'tabular.train_register_predict',
-    ]);
+    expect(items.map((t) => t.templateKey).sort()).toEqual(PIPELINE_TEMPLATES.map((t) => t.key).sort());
     const regression = items.find((t) => t.templateKey === 'tabular.regression');
     if (!regression) throw new Error('no regression template');
 
