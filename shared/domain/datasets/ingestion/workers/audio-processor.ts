@@ -21,7 +21,7 @@ import { failFile, FileValidationFailure } from './file-validation-failure';
 import {
   boundedMediaMetadata,
   forEachLimited,
-  unpackLabelledFiles,
+  uploadedMediaFiles,
   writeManifestParquet,
   type ManifestColumn,
   type MediaCandidate,
@@ -91,29 +91,14 @@ const round = (value: number, places = 4) => Math.round(value * 10 ** places) / 
 export function makeAudioProcessor(deps: AudioProcessorDependencies): ModalityProcessor {
   const maxSeconds = deps.maxSeconds ?? 600;
   return async (context) => {
-    if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The file is empty.');
-    const head = await readHead(context.filePath, 4);
-    const isZip = head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05);
     const fileErrors: MediaFileError[] = [];
-    let candidates: MediaCandidate[];
-    let layout: 'single' | 'folders' | 'manifest';
-    if (isZip) {
-      ({ candidates, layout } = await unpackLabelledFiles(
-        deps.unpackArchive,
-        context,
-        deps.limits ?? AUDIO_ARCHIVE_LIMITS,
-        fileErrors,
-        'AUDIO.MISSING',
-      ));
-    } else if (context.version.originalFormat === 'zip') {
-      failFile(
-        'ARCHIVE.NOT_A_ZIP',
-        'The file is named .zip but is not a zip archive (it does not start with "PK").',
-      );
-    } else {
-      layout = 'single';
-      candidates = [{ path: context.version.originalFilename, label: null, localPath: context.filePath }];
-    }
+    const { candidates, layout } = await uploadedMediaFiles(
+      deps.unpackArchive,
+      context,
+      deps.limits ?? AUDIO_ARCHIVE_LIMITS,
+      fileErrors,
+      'AUDIO.MISSING',
+    );
 
     const rows: AudioManifestRow[] = [];
     let done = 0;

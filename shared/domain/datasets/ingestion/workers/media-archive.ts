@@ -12,6 +12,7 @@ import { sqlString, sqlText } from '../../../../ports/sql-engine.port';
 import { humanBytes } from '../../tier-limits';
 import { failFile } from './file-validation-failure';
 import type { ProcessorContext } from './modality-processor';
+import { readHead } from './text-encoding';
 
 /**
  * What media datasets (images, audio, video) share: a zip of files in folders named after their class,
@@ -160,6 +161,32 @@ export async function unpackLabelledFiles(
   for (const f of files)
     if (!used.has(f.name)) candidates.push({ path: f.name, label: null, localPath: f.path });
   return { candidates, layout: 'manifest' };
+}
+
+/**
+ * The files of an upload: the entries of a zip (see `unpackLabelledFiles`), or the upload itself.
+ * An empty file, or a `.zip` that is not a zip archive, fails the version.
+ */
+export async function uploadedMediaFiles(
+  unpackArchive: UnpackArchive,
+  context: ProcessorContext,
+  limits: UnpackLimits,
+  fileErrors: MediaFileError[],
+  missingCode: string,
+): Promise<{ candidates: MediaCandidate[]; layout: 'single' | 'folders' | 'manifest' }> {
+  if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The file is empty.');
+  const head = await readHead(context.filePath, 4);
+  const isZip = head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05);
+  if (isZip) return unpackLabelledFiles(unpackArchive, context, limits, fileErrors, missingCode);
+  if (context.version.originalFormat === 'zip')
+    failFile(
+      'ARCHIVE.NOT_A_ZIP',
+      'The file is named .zip but is not a zip archive (it does not start with "PK").',
+    );
+  return {
+    layout: 'single',
+    candidates: [{ path: context.version.originalFilename, label: null, localPath: context.filePath }],
+  };
 }
 
 /** Runs `work` over `items`, `limit` at a time. */

@@ -11,14 +11,13 @@ import { failFile, FileValidationFailure } from './file-validation-failure';
 import {
   boundedMediaMetadata,
   forEachLimited,
-  unpackLabelledFiles,
+  uploadedMediaFiles,
   writeManifestParquet,
   type ManifestColumn,
   type MediaCandidate,
   type MediaFileError,
 } from './media-archive';
 import type { ModalityProcessor, ProcessorContext } from './modality-processor';
-import { readHead } from './text-encoding';
 
 /**
  * Video datasets: one clip (MP4, QuickTime, WebM), or a zip of clips in folders named after their
@@ -74,24 +73,14 @@ const EXTENSIONS = new Set(['mp4', 'mov', 'webm', 'mkv', 'm4v']);
 
 export function makeVideoProcessor(deps: VideoProcessorDependencies): ModalityProcessor {
   return async (context) => {
-    if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The file is empty.');
-    const head = await readHead(context.filePath, 4);
-    const isZip = head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05);
     const fileErrors: MediaFileError[] = [];
-    let candidates: MediaCandidate[];
-    let layout: 'single' | 'folders' | 'manifest';
-    if (isZip) {
-      ({ candidates, layout } = await unpackLabelledFiles(
-        deps.unpackArchive,
-        context,
-        deps.limits ?? VIDEO_ARCHIVE_LIMITS,
-        fileErrors,
-        'VIDEO.MISSING',
-      ));
-    } else {
-      layout = 'single';
-      candidates = [{ path: context.version.originalFilename, label: null, localPath: context.filePath }];
-    }
+    const { candidates, layout } = await uploadedMediaFiles(
+      deps.unpackArchive,
+      context,
+      deps.limits ?? VIDEO_ARCHIVE_LIMITS,
+      fileErrors,
+      'VIDEO.MISSING',
+    );
     const rows: VideoManifestRow[] = [];
     let done = 0;
     await forEachLimited(candidates, 2, async (candidate) => {
