@@ -105,7 +105,8 @@ async function checkArchive(request: XlsxToCsvRequest): Promise<ZipEntry[]> {
   }
   if (!entries.some((e) => e.name === WORKBOOK_PART))
     throw new XlsxUnreadableError('not-a-workbook', `the zip archive has no ${WORKBOOK_PART}`);
-  // The reader unpacks exactly these parts (see read-excel-file's filterZipArchiveEntry).
+  // The declared sizes of the XML parts, checked before anything is inflated; the streaming
+  // reader's inflate budget then holds every part to what it really unpacks to.
   const unpackedBytes = entries
     .filter((e) => e.name.endsWith('.xml') || e.name.endsWith('.xml.rels'))
     .reduce((sum, e) => sum + e.uncompressedSize, 0);
