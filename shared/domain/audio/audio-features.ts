@@ -7,6 +7,8 @@
  * standard deviation over frames (log-mel bands: their means).
  */
 
+import { fft } from '../signal/fft';
+
 export interface AudioFeatureOptions {
   /** Frame length (a power of two). */
   nFft: number;
@@ -32,41 +34,6 @@ export function audioFeatureNames(options: AudioFeatureOptions): string[] {
   for (let i = 0; i < options.nMels; i += 1) names.push(`logmel_${i}_mean`);
   for (const f of ['zcr', 'centroid_hz', 'rolloff_hz', 'rms']) names.push(`${f}_mean`, `${f}_std`);
   return names;
-}
-
-/** In-place iterative radix-2 FFT of (re, im); length a power of two. */
-export function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i += 1) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      const tr = re[i] ?? 0;
-      re[i] = re[j] ?? 0;
-      re[j] = tr;
-      const ti = im[i] ?? 0;
-      im[i] = im[j] ?? 0;
-      im[j] = ti;
-    }
-  }
-  for (let size = 2; size <= n; size <<= 1) {
-    const step = (-2 * Math.PI) / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < size / 2; k += 1) {
-        const wr = Math.cos(step * k);
-        const wi = Math.sin(step * k);
-        const a = start + k;
-        const b = a + size / 2;
-        const xr = (re[b] ?? 0) * wr - (im[b] ?? 0) * wi;
-        const xi = (re[b] ?? 0) * wi + (im[b] ?? 0) * wr;
-        re[b] = (re[a] ?? 0) - xr;
-        im[b] = (im[a] ?? 0) - xi;
-        re[a] = (re[a] ?? 0) + xr;
-        im[a] = (im[a] ?? 0) + xi;
-      }
-    }
-  }
 }
 
 // Slaney's mel scale (librosa's default, htk=False): linear below 1 kHz, logarithmic above.

@@ -1,4 +1,4 @@
-import { fft, nextPowerOfTwo } from './fft';
+import { fft, nextPowerOfTwo } from '../../signal/fft';
 
 /**
  * f-x prediction filtering (f-x deconvolution): in the frequency domain each frequency of a

@@ -1,4 +1,4 @@
-import { fft, nextPowerOfTwo } from './fft';
+import { fft, nextPowerOfTwo } from '../../signal/fft';
 
 /**
  * The profile of a seismic dataset, accumulated block by block (memory bounded by one block and

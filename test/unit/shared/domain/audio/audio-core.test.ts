@@ -3,7 +3,6 @@ import {
   audioFeatureNames,
   audioFeatures,
   DEFAULT_AUDIO_FEATURES,
-  fft,
   melFilterbank,
 } from '../../../../../shared/domain/audio/audio-features';
 import { audioLevels, resample, toMono } from '../../../../../shared/domain/audio/signal';
@@ -120,24 +119,6 @@ describe('signal', () => {
 });
 
 describe('features', () => {
-  it('computes the FFT of a signal as the DFT does', () => {
-    const n = 16;
-    const x = Array.from({ length: n }, (_, i) => Math.sin(i) + (i % 3));
-    const re = Float64Array.from(x);
-    const im = new Float64Array(n);
-    fft(re, im);
-    for (let k = 0; k < n; k += 1) {
-      let r = 0;
-      let s = 0;
-      for (let t = 0; t < n; t += 1) {
-        r += (x[t] ?? 0) * Math.cos((-2 * Math.PI * k * t) / n);
-        s += (x[t] ?? 0) * Math.sin((-2 * Math.PI * k * t) / n);
-      }
-      expect(re[k]).toBeCloseTo(r, 9);
-      expect(im[k]).toBeCloseTo(s, 9);
-    }
-  });
-
   it('builds triangular mel filters that cover the spectrum in order', () => {
     const filters = melFilterbank(16_000, 512, 40);
     expect(filters).toHaveLength(40);
