@@ -2,11 +2,7 @@ import type { DatabaseTransaction } from '../../db/database';
 import { findOwnedDatasets } from './pipeline-repository';
 import { loadNodeCatalog } from './node-type-repository';
 import { pipelineDefinitionSchema } from './pipeline-definition';
-import {
-  DATASET_SOURCE_NODE_TYPE,
-  validatePipeline,
-  type PipelineValidationResult,
-} from './validate-pipeline';
+import { sourceDatasetIds, validatePipeline, type PipelineValidationResult } from './validate-pipeline';
 import { checkColumnReferences } from './validate-pipeline-columns';
 
 export interface PipelineToCheck {
@@ -85,19 +81,4 @@ async function currentColumns(trx: DatabaseTransaction, datasetId: string): Prom
     typeof c === 'object' && c !== null && 'name' in c && typeof c.name === 'string' ? c.name : undefined,
   );
   return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
-}
-
-function sourceDatasetIds(definition: unknown): string[] {
-  if (typeof definition !== 'object' || definition === null) return [];
-  const nodes = (definition as { nodes?: unknown }).nodes;
-  if (!Array.isArray(nodes)) return [];
-  const ids: string[] = [];
-  for (const node of nodes) {
-    if (typeof node !== 'object' || node === null) continue;
-    const { type, params } = node as { type?: unknown; params?: unknown };
-    if (type !== DATASET_SOURCE_NODE_TYPE || typeof params !== 'object' || params === null) continue;
-    const id = (params as { datasetId?: unknown }).datasetId;
-    if (typeof id === 'string') ids.push(id);
-  }
-  return ids;
 }

@@ -20,8 +20,39 @@ import { PipelineGraphError, planStages, type StagePlan } from './plan-stages';
  * Schema is derived from it), so params that pass here are params the node accepts at run time.
  */
 
-/** The node type that reads a dataset; without a `datasetId` it reads the pipeline's dataset. */
+/** The node type that reads a dataset's table (its processed Parquet). */
 export const DATASET_SOURCE_NODE_TYPE = 'dataset.source';
+
+/**
+ * The node types that read a version of one of the owner's datasets: `dataset.source` (its table)
+ * and `seismic.source` (a SEG-Y version's trace store). Each takes `datasetId` (absent: the
+ * pipeline's dataset, or the one the job runs on) and `version`; whatever resolves a pipeline's
+ * datasets (whose they are, their modality, the job's dataset) treats them alike.
+ */
+export const DATASET_SOURCE_NODE_TYPES: ReadonlySet<string> = new Set([
+  DATASET_SOURCE_NODE_TYPE,
+  'seismic.source',
+]);
+
+export const isDatasetSourceNode = (type: unknown): boolean =>
+  typeof type === 'string' && DATASET_SOURCE_NODE_TYPES.has(type);
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The dataset ids the sources of a definition name (lower-cased), read from unchecked input:
+ * what is not a source or not a UUID is left to the validation to report.
+ */
+export function sourceDatasetIds(definition: unknown): string[] {
+  const nodes = isRecord(definition) ? definition['nodes'] : undefined;
+  const ids = new Set<string>();
+  for (const node of Array.isArray(nodes) ? nodes : []) {
+    if (!isRecord(node) || !isDatasetSourceNode(node['type']) || !isRecord(node['params'])) continue;
+    const id = node['params']['datasetId'];
+    if (typeof id === 'string' && UUID_PATTERN.test(id)) ids.add(id.toLowerCase());
+  }
+  return [...ids];
+}
 
 export const PIPELINE_ISSUE_CODES = [
   'PIPELINE.INVALID_STRUCTURE',
@@ -253,7 +284,8 @@ function checkParams(
   issues: PipelineIssue[],
 ): Record<string, unknown> {
   let params = node.params;
-  if (type.key === DATASET_SOURCE_NODE_TYPE && params['datasetId'] === undefined && context.dataset) {
+  const source = isDatasetSourceNode(type.key);
+  if (source && params['datasetId'] === undefined && context.dataset) {
     params = { ...params, datasetId: context.dataset.id };
   }
   const base = `${nodeField(node.id)}.params`;
@@ -268,7 +300,7 @@ function checkParams(
     });
     return params;
   }
-  if (type.key === DATASET_SOURCE_NODE_TYPE && params['datasetId'] === undefined) {
+  if (source && params['datasetId'] === undefined) {
     // The node would read the job's dataset; a pipeline without one must name it.
     issues.push({
       field: propertyPath(base, 'datasetId'),
@@ -294,7 +326,7 @@ function checkParams(
 
   const datasetId = value['datasetId'];
   if (
-    type.key === DATASET_SOURCE_NODE_TYPE &&
+    source &&
     context.datasets &&
     typeof datasetId === 'string' &&
     parameterIssues.every((i) => i.path[0] !== 'datasetId') &&
@@ -328,7 +360,8 @@ function checkModalities(
     const modalities = new Set<Modality>(context.dataset ? [context.dataset.modality] : []);
     for (const parent of parents.get(id) ?? []) for (const m of flowing.get(parent) ?? []) modalities.add(m);
     const datasetId = node.params['datasetId'];
-    if (node.type === DATASET_SOURCE_NODE_TYPE && typeof datasetId === 'string') {
+    const source = isDatasetSourceNode(node.type) && typeof datasetId === 'string';
+    if (source) {
       const dataset = context.datasets?.get(datasetId.toLowerCase());
       if (dataset) modalities.add(dataset.modality);
     }
@@ -337,7 +370,15 @@ function checkModalities(
     const type = context.catalog.get(node.type);
     if (!type) continue;
     const unsupported = [...modalities].filter((m) => !type.modalities.includes(m));
-    if (unsupported.length > 0) {
+    if (unsupported.length > 0 && source) {
+      // A source reading the wrong kind of dataset: the dataset is what to change.
+      issues.push({
+        field: propertyPath(`${nodeField(id)}.params`, 'datasetId'),
+        code: 'PIPELINE.MODALITY_MISMATCH',
+        message: `Node "${id}" (${type.key}) reads ${type.modalities.join(' or ')} datasets; dataset ${datasetId} is ${unsupported.join(', ')}. Choose a ${type.modalities.join(' or ')} dataset.`,
+        nodeId: id,
+      });
+    } else if (unsupported.length > 0) {
       issues.push({
         field: `${nodeField(id)}.type`,
         code: 'PIPELINE.MODALITY_MISMATCH',

@@ -17,7 +17,8 @@ import type { Services } from '../../ports/services';
 import { nodeTypeRowSchema, toNodeCatalog } from '../pipelines/node-type';
 import { toPipelineGraph } from '../pipelines/pipeline-definition';
 import { indexPipelineGraph } from '../pipelines/plan-stages';
-import { DATASET_SOURCE_NODE_TYPE, validatePipeline } from '../pipelines/validate-pipeline';
+import { findOwnedDatasets } from '../pipelines/pipeline-repository';
+import { sourceDatasetIds, validatePipeline } from '../pipelines/validate-pipeline';
 import { estimateJobCost } from './estimate-job-cost';
 import { toSnapshotNodeType, type Job, type PipelineSnapshot } from './job-records';
 import { findJob, findJobByIdempotencyKey, insertJobWithNodes, setExecutionId } from './job-repository';
@@ -78,7 +79,11 @@ export async function startJob(deps: StartJobDeps, request: StartJobRequest): Pr
       const catalog = toNodeCatalog(
         (await trx.selectFrom('node_types').selectAll().execute()).map((row) => nodeTypeRowSchema.parse(row)),
       );
-      const datasets = await sourceDatasets(trx, pipeline.definition, version);
+      // The caller's datasets the sources name (another tenant's id fails validation as unknown).
+      const datasets = await findOwnedDatasets(trx, request.caller.userId, [
+        version.datasetId,
+        ...sourceDatasetIds(pipeline.definition),
+      ]);
       const validation = validatePipeline(pipeline.definition, {
         catalog,
         dataset: { id: version.datasetId, modality: version.modality },
@@ -337,39 +342,6 @@ async function loadPipelineAndVersion(
       rowCount: version.row_count,
     },
   };
-}
-
-/** The caller's datasets that the pipeline's sources name (so a source naming another tenant's dataset fails validation). */
-async function sourceDatasets(
-  trx: DatabaseTransaction,
-  definition: unknown,
-  version: VersionRow,
-): Promise<Map<string, { modality: Modality }>> {
-  const ids = new Set<string>([version.datasetId]);
-  const nodes =
-    definition !== null && typeof definition === 'object' && 'nodes' in definition ? definition.nodes : [];
-  for (const node of Array.isArray(nodes) ? nodes : []) {
-    const params = node !== null && typeof node === 'object' && 'params' in node ? node.params : undefined;
-    const type = node !== null && typeof node === 'object' && 'type' in node ? node.type : undefined;
-    const datasetId =
-      params !== null && typeof params === 'object' && params && 'datasetId' in params
-        ? params.datasetId
-        : undefined;
-    if (
-      type === DATASET_SOURCE_NODE_TYPE &&
-      typeof datasetId === 'string' &&
-      /^[0-9a-f-]{36}$/i.test(datasetId)
-    ) {
-      ids.add(datasetId.toLowerCase());
-    }
-  }
-  const rows = await trx
-    .selectFrom('datasets')
-    .select(['id', 'modality'])
-    .where('id', 'in', [...ids])
-    .where('deleted_at', 'is', null)
-    .execute();
-  return new Map(rows.map((row) => [row.id, { modality: row.modality }]));
 }
 
 async function versionRows(trx: DatabaseTransaction, datasetVersionId: string): Promise<number | undefined> {

@@ -60,6 +60,8 @@ export const seismicSourceNode = defineNode({
         datasetId: resolved.datasetId,
         datasetVersionId: resolved.datasetVersionId,
         version: resolved.versionNumber,
+        // Rows are traces, as the job's cost estimate counts them.
+        rows: manifest.traceCount,
         traces: manifest.traceCount,
         samplesPerTrace: manifest.samplesPerTrace,
         sampleRateHz: manifest.sampleRateHz,

@@ -12,6 +12,7 @@ import {
   type NodeType,
 } from '../../../../../shared/domain/pipelines/node-type';
 import {
+  sourceDatasetIds,
   validatePipeline,
   type PipelineIssueCode,
   type PipelineValidationContext,
@@ -48,6 +49,7 @@ const datasets = new Map<string, { modality: Modality }>([
   [SERIES_ID, { modality: 'timeseries' }],
   [TEXTS_ID, { modality: 'text' }],
   [AUDIO_ID, { modality: 'audio' }],
+  [SEISMIC_ID, { modality: 'seismic' }],
 ]);
 const context: PipelineValidationContext = {
   catalog,
@@ -394,6 +396,58 @@ describe('validatePipeline', () => {
 
     if (!result.valid) throw new Error(JSON.stringify(result.issues));
     expect(result.definition.nodes[0]?.params).toEqual({ datasetId: TABULAR_ID, version: 'current' });
+  });
+
+  it('takes seismic.source as a dataset source: the pipeline dataset filled in, ownership and modality checked on it', () => {
+    const seismic = (params: Record<string, unknown>) => ({
+      nodes: [
+        { id: 'source', type: 'seismic.source', params },
+        { id: 'denoise', type: 'seismic.denoise', params: { chain: [{ type: 'median_filter' }] } },
+      ],
+      edges: [edge('source.traces', 'denoise.traces')],
+    });
+    const onSeismic = { ...context, dataset: { id: SEISMIC_ID, modality: 'seismic' as const } };
+
+    const own = validatePipeline(seismic({}), onSeismic);
+    if (!own.valid) throw new Error(JSON.stringify(own.issues));
+    expect(own.definition.nodes[0]?.params).toEqual({ datasetId: SEISMIC_ID, version: 'current' });
+
+    // Another tenant's (or a deleted) dataset is unknown, as for dataset.source.
+    expect(validatePipeline(seismic({ datasetId: OTHER_ID }), onSeismic).issues).toEqual([
+      expect.objectContaining({ field: 'nodes[source].params.datasetId', code: 'PIPELINE.UNKNOWN_DATASET' }),
+    ]);
+    // A table read as traces: the dataset is named as what to change.
+    const tabular = validatePipeline(seismic({ datasetId: TABULAR_ID }), { catalog, registry, datasets });
+    expect(tabular.issues.map((i) => [i.field, i.code, i.message])).toEqual([
+      [
+        'nodes[source].params.datasetId',
+        'PIPELINE.MODALITY_MISMATCH',
+        `Node "source" (seismic.source) reads seismic datasets; dataset ${TABULAR_ID} is tabular. Choose a seismic dataset.`,
+      ],
+      ['nodes[denoise].type', 'PIPELINE.MODALITY_MISMATCH', expect.stringMatching(/tabular/)],
+    ]);
+    // Without a pipeline dataset, a seismic source must name one.
+    expect(validatePipeline(seismic({}), { catalog, registry, datasets }).issues).toEqual([
+      expect.objectContaining({
+        field: 'nodes[source].params.datasetId',
+        code: 'PIPELINE.INVALID_PARAMETER',
+      }),
+    ]);
+  });
+
+  it('lists the datasets every kind of source names, once each, skipping what is not an id', () => {
+    const definition = {
+      nodes: [
+        { id: 'a', type: 'dataset.source', params: { datasetId: TABULAR_ID.toUpperCase() } },
+        { id: 'b', type: 'seismic.source', params: { datasetId: SEISMIC_ID } },
+        { id: 'c', type: 'seismic.source', params: { datasetId: SEISMIC_ID } },
+        { id: 'd', type: 'dataset.source', params: { datasetId: 'not-an-id' } },
+        { id: 'e', type: 'table.sample', params: { datasetId: OTHER_ID } },
+        { id: 'f', type: 'seismic.source', params: {} },
+      ],
+    };
+    expect(sourceDatasetIds(definition)).toEqual([TABULAR_ID, SEISMIC_ID]);
+    expect(sourceDatasetIds('nodes')).toEqual([]);
   });
 
   it('joins two datasets and checks each modality downstream of its own source', () => {
