@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
@@ -22,6 +22,18 @@ export async function writeResults(sections: Record<string, unknown>): Promise<v
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? null,
   };
+  // The file as a whole says when and where it was last written; each section says its own.
+  const machine = {
+    ...measuredOn,
+    machine: {
+      os: `${platform()} ${release()} ${arch()}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      memoryBytes: totalmem(),
+      // Others share this machine: the load when the run ended says how noisy it was.
+      loadAverage1m: loadavg()[0] ?? null,
+    },
+  };
   const stamped = Object.fromEntries(
     Object.entries(sections).map(([name, section]) => [name, { ...measuredOn, ...asObject(section) }]),
   );
@@ -32,7 +44,7 @@ export async function writeResults(sections: Record<string, unknown>): Promise<v
   const style = (await resolveConfig(RESULTS_PATH)) ?? {};
   await writeFile(
     partial,
-    await format(JSON.stringify({ ...kept, ...stamped }), { ...style, parser: 'json' }),
+    await format(JSON.stringify({ ...kept, ...machine, ...stamped }), { ...style, parser: 'json' }),
   );
   await rename(partial, RESULTS_PATH);
 }

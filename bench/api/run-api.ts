@@ -9,6 +9,7 @@ import { signingKeyFor } from '../../shared/domain/identity/signing-key';
 import { createApiHandler } from '../../shared/http/api-handler';
 import type { Services } from '../../shared/ports/services';
 import { milliseconds, pad, summarize, type Summary } from '../report-format';
+import { runApiList, type ApiListResult } from './run-api-list';
 
 /**
  * What the revocation check costs a signed-in request: `GET /me` with a bearer token on the local
@@ -22,6 +23,8 @@ import { milliseconds, pad, summarize, type Summary } from '../report-format';
  * Each repetition sends REQUESTS sequential requests to each variant, in rotating order, and keeps
  * their median latency; the figures are min / median / max of those medians over REPETITIONS, and
  * each variant's median ÷ the baseline's.
+ *
+ * Then the list under load against a bare http + pg server (run-api-list.ts).
  */
 const REPETITIONS = 5;
 const REQUESTS = 300;
@@ -38,6 +41,8 @@ export interface ApiVariantFigure {
 export type ApiResult = Record<Variant, ApiVariantFigure> & {
   requestsPerRepetition: number;
   failures: number;
+  /** `GET /datasets` under load against a bare http + pg server (run-api-list.ts). */
+  list: ApiListResult;
 };
 
 /** Signature only: what a bearer token needed before revocation was checked. */
@@ -125,6 +130,7 @@ export async function runApi(options: { dataDir: string }): Promise<ApiResult> {
         `  ${pad(variant, 22)} median latency ${milliseconds(summary.min)} / ${milliseconds(summary.median)} / ${milliseconds(summary.max)} (min / median / max of ${REPETITIONS})  ×${(summary.median / baseline).toFixed(2)} the no-check median`,
       );
     }
+    result.list = await runApiList(platform);
     return result;
   } finally {
     for (const server of servers) await server.close({ graceMs: 1_000 });

@@ -40,7 +40,7 @@ export interface ExportsRunOptions {
 
 const ENTRY = fileURLToPath(new URL('./measure-export.ts', import.meta.url));
 const DEFAULT_ROWS = 1_000_000;
-const DEFAULT_REPETITIONS = 3;
+const DEFAULT_REPETITIONS = 5;
 const PEAK_RSS_GOAL_BYTES = 512 * MiB;
 const LAYOUT = { labelColumn: 'label', split: { testFraction: 0.2, seed: 42 } };
 
