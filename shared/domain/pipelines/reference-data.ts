@@ -918,10 +918,11 @@ const AUDIO_CLASSIFICATION_TEMPLATE: JsonObject = {
 };
 
 /**
- * seismic.source → seismic.denoise: the traces denoised by a filter chain, or by a registered
- * denoising model named on the denoise node ("model": an id, "name@alias", or a name with
- * "version"); the job's result holds the denoised SEG-Y, the SNR gain and, with "cleanDatasetId",
- * the MSE against a clean reference.
+ * seismic.source → seismic.denoise: the traces denoised by a filter chain, registered as a
+ * denoising model, or by a registered model named on the denoise node instead of the chain
+ * ("model": an id, "name@alias", or a name with "version"); the job's result holds the denoised
+ * SEG-Y as a dataset version, the SNR gain and, with "cleanDatasetId", the MSE against a clean
+ * reference.
  */
 const SEISMIC_DENOISING_TEMPLATE: JsonObject = {
   nodes: [
@@ -935,6 +936,8 @@ const SEISMIC_DENOISING_TEMPLATE: JsonObject = {
           { type: 'bandpass', params: { order: 4, lowHz: 5, highHz: 80 } },
           { type: 'fx_deconvolution' },
         ],
+        registerAs: 'seismic denoiser',
+        outputDataset: 'denoised traces',
       },
     },
   ],
@@ -1092,8 +1095,7 @@ export const ML_TASKS: readonly MlTaskDefinition[] = [
     taskType: 'denoising',
     metrics: ['snr_gain_db', 'mse'],
     template: { ...SEISMIC_DENOISING_TEMPLATE, recommendedAlgorithms: ['bandpass', 'fx_deconvolution'] },
-    // The nodes run (seismic.source → seismic.denoise); jobs do not yet take seismic.source as their dataset's source.
-    available: false,
+    available: true,
   },
 ];
 
@@ -1176,6 +1178,14 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplateDefinition[] = [
       'Averages your series per month and fills empty months forward, then backtests seasonal naive, Holt-Winters exponential smoothing (additive, damped, multiplicative) and gradient boosting on lags from 3 rolling origins 12 months apart, registers the forecaster with the lowest MASE and forecasts the next 12 months with 95 % intervals (GET /jobs/{id}/results). Change the resample frequency to your series’ own; forecast any horizon later with POST /models/{id}/forecast.',
     mlTaskKey: 'timeseries.forecasting',
     definition: FORECASTING_TEMPLATE,
+  },
+  {
+    key: 'seismic.denoising',
+    name: 'Seismic denoising: filter chain as a registered model',
+    description:
+      'Reads the traces of your SEG-Y dataset chunk by chunk, band-passes them (zero-phase Butterworth, 5–80 Hz) and removes random noise with f-x deconvolution, writes the denoised SEG-Y with every header as uploaded as the next version of the dataset "denoised traces", registers the chain as the denoising model "seismic denoiser", and records the SNR gain in dB as the job’s result (GET /jobs/{id}/results; set "cleanDatasetId" to a noise-free version of the same traces for the SNR and MSE against it). To run a registered model instead, replace "chain" and "registerAs" on the denoise node with "model" (its id, "name@alias", or its name with "version").',
+    mlTaskKey: 'seismic.denoising',
+    definition: SEISMIC_DENOISING_TEMPLATE,
   },
 ];
 
