@@ -1,4 +1,5 @@
 import type { ImageCodec } from '../../../shared/ports/image-codec.port';
+import type { MediaTranscoder } from '../../../shared/ports/media-transcoder.port';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -182,6 +183,8 @@ export interface NodeHarness {
       userId?: string;
       /** The image codec image nodes decode with. */
       images?: ImageCodec;
+      /** The transcoder video nodes read clips with. */
+      media?: MediaTranscoder;
     },
   ): Promise<NodeResult>;
   /** Reads a Parquet object back as rows. */
@@ -245,6 +248,7 @@ export async function createNodeHarness(): Promise<NodeHarness> {
         models: options.models ?? models,
         results: options.results ?? results,
         ...(options.images ? { images: options.images } : {}),
+        ...(options.media ? { media: options.media } : {}),
       };
       try {
         return await node.run(context, inputs, node.params.parse(params));

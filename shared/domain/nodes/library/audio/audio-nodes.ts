@@ -3,12 +3,18 @@ import { z } from 'zod';
 import { audioFeatureNames, audioFeatures } from '../../../audio/audio-features';
 import { audioLevels, resample, toMono } from '../../../audio/signal';
 import { AudioDecodeError, decodeWav, encodeWav, type PcmAudio } from '../../../audio/wav';
-import { createTable, findColumn, numberColumn, stringColumn, type Table } from '../../../learning/table';
+import { createTable, findColumn, numberColumn, stringColumn } from '../../../learning/table';
 import { defineNode, type NodeContext } from '../../node-definition';
 import { NodeError } from '../../node-errors';
-import { readFrame, writeFrameOutput } from '../../table-frames';
-import { downloadInput, throwIfCancelled } from '../../table-io';
-import { eachRow, OBJECT_KEY_COLUMN, objectKeysOf } from '../image/image-table';
+import { writeFrameOutput } from '../../table-frames';
+import {
+  eachRow,
+  type ManifestKind,
+  OBJECT_KEY_COLUMN,
+  objectKeysOf,
+  readMediaManifest,
+  readOwnObject,
+} from '../media/media-manifest';
 
 /**
  * Audio nodes over audio manifests (one row per stored WAV recording: an audio dataset version's
@@ -23,40 +29,19 @@ const compute = z
   .default('lambda')
   .describe('Where the node runs: Fargate for more audio than a Lambda handles in 15 minutes.');
 
-async function readAudioTable(
-  context: NodeContext,
-  inputs: Parameters<typeof downloadInput>[1],
-): Promise<Table> {
-  const table = await readFrame(context, await downloadInput(context, inputs, 'table'));
-  const column = findColumn(table, OBJECT_KEY_COLUMN);
-  if (!column || column.kind !== 'string')
-    throw new NodeError(
-      `The input is not an audio manifest: it has no text column "${OBJECT_KEY_COLUMN}" naming each stored recording. Connect an audio dataset or audio.resample.`,
-      'inputs.table',
-    );
-  return table;
-}
+const AUDIO_MANIFEST: ManifestKind = {
+  what: 'an audio manifest',
+  noun: 'recording',
+  connect: 'Connect an audio dataset or audio.resample.',
+};
 
 /** Reads and decodes one stored recording of the caller's; another account's key is refused. */
-async function readOwnRecording(context: NodeContext, key: string, row: number): Promise<PcmAudio> {
-  const own = key.startsWith(`processed/${context.userId}/`) || key.startsWith(`jobs/${context.userId}/`);
-  if (!own || key.includes('..'))
-    throw new NodeError(
-      `Row ${row + 1}: "${OBJECT_KEY_COLUMN}" does not name one of your stored recordings.`,
-      'inputs.table',
-    );
-  throwIfCancelled(context);
-  let bytes: Uint8Array;
-  try {
-    bytes = await context.blobs.getBytes(key);
-  } catch (error) {
-    if (error instanceof Error && error.name === 'NotFoundError')
-      throw new NodeError(
-        `Row ${row + 1}: the recording ${key.split('/').pop() ?? ''} is no longer stored.`,
-        'inputs.table',
-      );
-    throw error;
-  }
+async function readOwnRecording(
+  context: NodeContext,
+  key: string | null | undefined,
+  row: number,
+): Promise<PcmAudio> {
+  const bytes = await readOwnObject(context, key, row, 'recording');
   try {
     return decodeWav(bytes);
   } catch (error) {
@@ -77,7 +62,7 @@ export const audioResampleNode = defineNode({
     .strict(),
   runtimeFor: (params) => params.compute,
   async run(context, inputs, params) {
-    const table = await readAudioTable(context, inputs);
+    const table = await readMediaManifest(context, inputs, AUDIO_MANIFEST);
     const keys = objectKeysOf(table);
     const written = Array.from({ length: table.nRows }, () => ({
       key: '',
@@ -87,9 +72,7 @@ export const audioResampleNode = defineNode({
       seconds: 0,
     }));
     await eachRow(context, table.nRows, CONCURRENCY, 'resampling audio', async (row) => {
-      const key = keys[row];
-      if (!key) throw new NodeError(`Row ${row + 1} has no "${OBJECT_KEY_COLUMN}".`, 'inputs.table');
-      const audio = await readOwnRecording(context, key, row);
+      const audio = await readOwnRecording(context, keys[row], row);
       const sources = params.mono ? [toMono(audio)] : audio.channels;
       const out: PcmAudio = {
         sampleRate: params.sampleRate,
@@ -185,7 +168,7 @@ export const audioFeaturesNode = defineNode({
   params: audioFeaturesParams,
   runtimeFor: (params) => params.compute,
   async run(context, inputs, params) {
-    const table = await readAudioTable(context, inputs);
+    const table = await readMediaManifest(context, inputs, AUDIO_MANIFEST);
     const keys = objectKeysOf(table);
     const options = {
       nFft: params.nFft,
@@ -197,9 +180,7 @@ export const audioFeaturesNode = defineNode({
     const names = audioFeatureNames(options);
     const columns = names.map(() => new Float64Array(table.nRows));
     await eachRow(context, table.nRows, CONCURRENCY, 'computing audio features', async (row) => {
-      const key = keys[row];
-      if (!key) throw new NodeError(`Row ${row + 1} has no "${OBJECT_KEY_COLUMN}".`, 'inputs.table');
-      const audio = await readOwnRecording(context, key, row);
+      const audio = await readOwnRecording(context, keys[row], row);
       const mono = resample(toMono(audio), audio.sampleRate, params.sampleRate);
       const features = audioFeatures(mono, params.sampleRate, options);
       for (let f = 0; f < features.length; f += 1) (columns[f] as Float64Array)[row] = features[f] ?? NaN;

@@ -15,13 +15,12 @@ import { planAugmentation } from './augment-plan';
 import { imageFeatureNames, imageFeatures } from './image-features';
 import {
   eachRow,
-  imageCodecOf,
-  objectKeysOf,
   OBJECT_KEY_COLUMN,
-  readImageTable,
-  readOwnImage,
-  storeNodeImage,
-} from './image-table';
+  objectKeysOf,
+  readMediaManifest,
+  readOwnObject,
+} from '../media/media-manifest';
+import { IMAGE_MANIFEST, imageCodecOf, storeNodeImage } from './image-table';
 
 /**
  * Image nodes over image manifests (one row per stored image). `image.resize`, `image.normalize`
@@ -108,15 +107,13 @@ async function rewriteImages(
   step: string,
 ): Promise<NodeResult> {
   const codec = imageCodecOf(context);
-  const table = await readImageTable(context, inputs);
+  const table = await readMediaManifest(context, inputs, IMAGE_MANIFEST);
   const keys = objectKeysOf(table);
   const widths = findColumn(table, 'width');
   const heights = findColumn(table, 'height');
   const results: { row: number; image: Rewritten; note: string | null }[][] = new Array(table.nRows);
   await eachRow(context, table.nRows, CONCURRENCY, step, async (row) => {
-    const key = keys[row];
-    if (!key) throw new NodeError(`Row ${row + 1} has no "${OBJECT_KEY_COLUMN}".`, 'inputs.table');
-    const bytes = await readOwnImage(context, key, row);
+    const bytes = await readOwnObject(context, keys[row], row, 'image');
     const width = widths && widths.kind === 'number' ? (widths.values[row] ?? NaN) : NaN;
     const height = heights && heights.kind === 'number' ? (heights.values[row] ?? NaN) : NaN;
     const out: { row: number; image: Rewritten; note: string | null }[] = [];
@@ -342,7 +339,7 @@ export const imageFeaturesNode = defineNode({
   runtimeFor: (params) => params.compute,
   async run(context, inputs, params) {
     const codec = imageCodecOf(context);
-    const table = await readImageTable(context, inputs);
+    const table = await readMediaManifest(context, inputs, IMAGE_MANIFEST);
     const keys = objectKeysOf(table);
     const channels = params.colour === 'grey' ? 1 : 3;
     const options = {
@@ -355,9 +352,7 @@ export const imageFeaturesNode = defineNode({
     const names = imageFeatureNames(options, channels);
     const columns = names.map(() => new Float64Array(table.nRows));
     await eachRow(context, table.nRows, CONCURRENCY, 'computing image features', async (row) => {
-      const key = keys[row];
-      if (!key) throw new NodeError(`Row ${row + 1} has no "${OBJECT_KEY_COLUMN}".`, 'inputs.table');
-      const pixels = await codec.decode(await readOwnImage(context, key, row), {
+      const pixels = await codec.decode(await readOwnObject(context, keys[row], row, 'image'), {
         width: params.size,
         height: params.size,
         fit: 'fill',

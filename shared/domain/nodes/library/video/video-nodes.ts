@@ -3,20 +3,20 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { MediaDecodeError, type MediaTranscoder } from '../../../../ports/media-transcoder.port';
 import { createTable, findColumn, numberColumn, stringColumn, type Table } from '../../../learning/table';
-import { defineNode, type NodeContext, type NodeInputs } from '../../node-definition';
+import { defineNode, type NodeContext } from '../../node-definition';
 import { NodeError } from '../../node-errors';
-import { readFrame, writeFrameOutput } from '../../table-frames';
-import { downloadInput } from '../../table-io';
+import { writeFrameOutput } from '../../table-frames';
 import { imageFeatureNames, imageFeatures } from '../image/image-features';
 import { imageFeaturesParams } from '../image/image-nodes';
+import { imageCodecOf, storeNodeImage } from '../image/image-table';
 import {
   eachRow,
-  imageCodecOf,
+  type ManifestKind,
   OBJECT_KEY_COLUMN,
   objectKeysOf,
-  readOwnImage,
-  storeNodeImage,
-} from '../image/image-table';
+  readMediaManifest,
+  readOwnObject,
+} from '../media/media-manifest';
 
 /**
  * Video nodes over video manifests (one row per stored clip). `video.frames` samples frames from
@@ -35,16 +35,17 @@ function transcoderOf(context: NodeContext): MediaTranscoder {
   return context.media;
 }
 
-async function readManifest(context: NodeContext, inputs: NodeInputs, what: string): Promise<Table> {
-  const table = await readFrame(context, await downloadInput(context, inputs, 'table'));
-  const column = findColumn(table, OBJECT_KEY_COLUMN);
-  if (!column || column.kind !== 'string')
-    throw new NodeError(
-      `The input is not ${what}: it has no text column "${OBJECT_KEY_COLUMN}". Connect a video dataset${what.includes('frame') ? ' through video.frames' : ''}.`,
-      'inputs.table',
-    );
-  return table;
-}
+const VIDEO_MANIFEST: ManifestKind = {
+  what: 'a video manifest',
+  noun: 'clip',
+  connect: 'Connect a video dataset.',
+};
+
+const FRAME_MANIFEST: ManifestKind = {
+  what: 'a frame manifest',
+  noun: 'frame',
+  connect: 'Connect a video dataset through video.frames.',
+};
 
 const textAt = (table: Table, name: string, row: number): string | null => {
   const column = findColumn(table, name);
@@ -64,15 +65,13 @@ export const videoFramesNode = defineNode({
   runtimeFor: (params) => params.compute,
   async run(context, inputs, params) {
     const media = transcoderOf(context);
-    const table = await readManifest(context, inputs, 'a video manifest');
+    const table = await readMediaManifest(context, inputs, VIDEO_MANIFEST);
     const keys = objectKeysOf(table);
     const frames: { clipRow: number; seconds: number; key: string; sha256: string; size: number }[][] = [];
     await eachRow(context, table.nRows, 1, 'sampling frames', async (row) => {
-      const key = keys[row];
-      if (!key) throw new NodeError(`Row ${row + 1} has no "${OBJECT_KEY_COLUMN}".`, 'inputs.table');
       const clip = join(context.workDir, `clip-${row}`);
       const out = join(context.workDir, `frames-${row}`);
-      await writeFile(clip, await readOwnImage(context, key, row));
+      await writeFile(clip, await readOwnObject(context, keys[row], row, 'clip'));
       await mkdir(out, { recursive: true });
       let sampled;
       try {
@@ -153,16 +152,14 @@ export const videoFeaturesNode = defineNode({
   runtimeFor: (params) => params.compute,
   async run(context, inputs, params) {
     const codec = imageCodecOf(context);
-    const table = await readManifest(context, inputs, 'a frame manifest');
+    const table = await readMediaManifest(context, inputs, FRAME_MANIFEST);
     const keys = objectKeysOf(table);
     const channels = params.colour === 'grey' ? 1 : 3;
     const options = { ...params };
     const names = imageFeatureNames(options, channels);
     const perFrame: Float64Array[] = new Array(table.nRows);
     await eachRow(context, table.nRows, 4, 'computing frame features', async (row) => {
-      const key = keys[row];
-      if (!key) throw new NodeError(`Row ${row + 1} has no "${OBJECT_KEY_COLUMN}".`, 'inputs.table');
-      const pixels = await codec.decode(await readOwnImage(context, key, row), {
+      const pixels = await codec.decode(await readOwnObject(context, keys[row], row, 'frame'), {
         width: params.size,
         height: params.size,
         fit: 'fill',

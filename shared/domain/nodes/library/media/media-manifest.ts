@@ -1,0 +1,100 @@
+import { findColumn, type Table } from '../../../learning/table';
+import type { NodeContext, NodeInputs } from '../../node-definition';
+import { NodeError } from '../../node-errors';
+import { readFrame } from '../../table-frames';
+import { downloadInput, throwIfCancelled } from '../../table-io';
+
+/**
+ * Image, audio and video nodes read media manifests: tables with one row per stored file whose
+ * `object_key` names the object (a dataset version's manifest, or what another media node wrote).
+ * Only the caller's own objects are read, whatever a table says.
+ */
+export const OBJECT_KEY_COLUMN = 'object_key';
+
+/** What a manifest's rows name, as its errors say it ("one of your stored recordings"). */
+export type MediaNoun = 'image' | 'recording' | 'clip' | 'frame';
+
+export interface ManifestKind {
+  /** How the error names the expected table: "an image manifest". */
+  what: string;
+  /** The row's noun, for "naming each stored …". */
+  noun: MediaNoun;
+  /** The way out: "Connect an image dataset or another image node." */
+  connect: string;
+}
+
+/** Reads a media manifest from an input port, refusing a table without a text `object_key`. */
+export async function readMediaManifest(
+  context: NodeContext,
+  inputs: NodeInputs,
+  kind: ManifestKind,
+  port = 'table',
+): Promise<Table> {
+  const table = await readFrame(context, await downloadInput(context, inputs, port));
+  const column = findColumn(table, OBJECT_KEY_COLUMN);
+  if (!column || column.kind !== 'string')
+    throw new NodeError(
+      `The input is not ${kind.what}: it has no text column "${OBJECT_KEY_COLUMN}" naming each stored ${kind.noun}. ${kind.connect}`,
+      `inputs.${port}`,
+    );
+  return table;
+}
+
+export function objectKeysOf(table: Table): (string | null)[] {
+  const column = findColumn(table, OBJECT_KEY_COLUMN);
+  return column && column.kind === 'string' ? [...column.values] : [];
+}
+
+/**
+ * Reads the stored object a manifest row names, if it is one of the caller's: another account's
+ * key, or a path that climbs out, is refused as if it did not exist. Errors name the row (counted
+ * from 1) and the noun of what the manifest lists.
+ */
+export async function readOwnObject(
+  context: NodeContext,
+  key: string | null | undefined,
+  row: number,
+  noun: MediaNoun,
+): Promise<Uint8Array> {
+  if (!key) throw new NodeError(`Row ${row + 1} has no "${OBJECT_KEY_COLUMN}".`, 'inputs.table');
+  const own = key.startsWith(`processed/${context.userId}/`) || key.startsWith(`jobs/${context.userId}/`);
+  if (!own || key.includes('..'))
+    throw new NodeError(
+      `Row ${row + 1}: "${OBJECT_KEY_COLUMN}" does not name one of your stored ${noun}s.`,
+      'inputs.table',
+    );
+  throwIfCancelled(context);
+  try {
+    return await context.blobs.getBytes(key);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'NotFoundError')
+      throw new NodeError(
+        `Row ${row + 1}: the ${noun} ${key.split('/').pop() ?? ''} is no longer stored.`,
+        'inputs.table',
+      );
+    throw error;
+  }
+}
+
+/** Runs `work` over indices 0…n−1, `limit` at a time, reporting progress as rows finish. */
+export async function eachRow(
+  context: NodeContext,
+  n: number,
+  limit: number,
+  step: string,
+  work: (row: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let done = 0;
+  const lanes = Array.from({ length: Math.min(limit, n) }, async () => {
+    while (next < n) {
+      const row = next;
+      next += 1;
+      throwIfCancelled(context);
+      await work(row);
+      done += 1;
+      if (done % 25 === 0) await context.progress(0.05 + (0.85 * done) / n, step);
+    }
+  });
+  await Promise.all(lanes);
+}
