@@ -11,6 +11,7 @@ import { runApi } from './api/run-api';
 import { runExports } from './exports/run-exports';
 import { runImage } from './image/run-image';
 import { runForecasting } from './forecasting/run-forecasting';
+import { runMonitoring } from './monitoring/run-monitoring';
 import { runLearning } from './learning/run-learning';
 import { runText } from './text/run-text';
 import { runPrediction } from './prediction/run-prediction';
@@ -49,7 +50,7 @@ import { RESULTS_PATH, writeResults } from './write-results';
  *
  *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; ingestion well under 30 s, learning minutes)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
- *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api, forecasting: one benchmark alone)
+ *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api, forecasting, monitoring: one alone)
  *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
@@ -70,6 +71,7 @@ const BENCHMARKS = [
   'text',
   'api',
   'forecasting',
+  'monitoring',
 ] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const only = parseOnly(process.argv.slice(2));
@@ -129,6 +131,10 @@ try {
   if (selected('forecasting') && !stopping)
     results['forecasting'] = await runWithDataDir('pw-bench-forecasting-', (dataDir) =>
       runForecasting({ dataDir, python }),
+    );
+  if (selected('monitoring') && !stopping)
+    results['monitoring'] = await runWithDataDir('pw-bench-monitoring-', (dataDir) =>
+      runMonitoring({ dataDir, python }),
     );
 } catch (error) {
   failed = true;
