@@ -1,15 +1,16 @@
 import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
-import { openDuckDbEngine } from '../../shared/adapters/duckdb/duckdb-sql-engine';
-import { QUEUE_MODALITIES, type QueueModality } from '../../shared/kernel/modality';
+import { QUEUE_MODALITIES, isQueueModality, type QueueModality } from '../../shared/kernel/modality';
 import { EXPORTS_QUEUE, type WorkQueue } from '../../shared/kernel/work-queues';
-import { EXPORT_MAX_RECEIVE_COUNT, makeExportWorker } from '../../shared/domain/exports/export-worker';
+import { EXPORT_MAX_RECEIVE_COUNT } from '../../shared/domain/exports/export-worker';
 import { EXPORT_WORKER_TIMEOUT_SECONDS } from '../../shared/domain/exports/run-export';
+import { parseIngestionMessage } from '../../shared/domain/datasets/ingestion/messages';
 import {
   DEFAULT_MAX_RECEIVE_COUNT,
-  makeIngestionWorker,
+  failVersionAfterLastAttempt,
 } from '../../shared/domain/datasets/ingestion/workers/ingestion-worker';
-import { WORKER_PROCESSORS } from '../../functions/workers/worker-processors';
 import type { Services } from '../../shared/ports/services';
+import { LOCAL_S3_CREDENTIALS } from './local-s3';
+import { LocalWorkerProcess, WorkerProcessEnded } from './local-worker-processes';
 
 /** What the local queues offer a consumer (infra/local/local-queues.ts `attachConsumer`). */
 export interface ConsumerHost {
@@ -18,6 +19,14 @@ export interface ConsumerHost {
     handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>,
     options: { batchSize?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number },
   ): void;
+  changeMessageVisibility(queue: WorkQueue, receiptHandle: string, visibilityTimeoutSeconds: number): boolean;
+}
+
+/** The worker processes behind the local queues. */
+export interface LocalWorkers {
+  /** The process id of a queue's worker while one runs. */
+  pid(queue: WorkQueue): number | undefined;
+  stop(): Promise<void>;
 }
 
 /** Batch sizes as in AWS (ingestion stack WORKER_SETTINGS); visibility generous for large local files. */
@@ -33,28 +42,94 @@ const LOCAL_BATCH_SIZE: Record<QueueModality, number> = {
 
 /**
  * Attaches every modality worker and the exports worker to their local queues, the way SQS event
- * sources drive them in AWS.
+ * sources drive them in AWS. Each queue's handler runs in a worker process of its own, off the
+ * API's event loop. When that process ends in the middle of a batch (killed, out of memory, past
+ * its time limit), its messages come back after a short backoff, and on the last receive an
+ * ingestion message's version is failed with the reason, as a Lambda's last failed attempt does.
  */
-export function attachLocalWorkers(services: Services, host: ConsumerHost): void {
-  for (const modality of QUEUE_MODALITIES) {
-    const handler = makeIngestionWorker(() => services, {
-      modality,
-      processor: WORKER_PROCESSORS[modality],
-      openEngine: openDuckDbEngine,
+export function attachLocalWorkers(services: Services, host: ConsumerHost): LocalWorkers {
+  const processes = new Map<WorkQueue, LocalWorkerProcess>();
+  const attach = (
+    queue: WorkQueue,
+    settings: { batchSize: number; visibilityTimeoutSeconds: number; maxReceiveCount: number },
+  ) => {
+    const worker = new LocalWorkerProcess({
+      queue,
+      config: services.config,
+      s3Credentials: LOCAL_S3_CREDENTIALS,
+      ports: services,
+      logger: services.logger,
     });
-    host.attachConsumer(modality, handler, {
+    processes.set(queue, worker);
+    host.attachConsumer(
+      queue,
+      async (event, context) => {
+        try {
+          return await worker.invoke(event, context);
+        } catch (error) {
+          if (!(error instanceof WorkerProcessEnded)) throw error;
+          // Stopping: the messages stay where they are; the next start's sweep sends them again.
+          if (stopping)
+            return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+          return afterWorkerEnded(services, host, queue, event, error, settings.maxReceiveCount);
+        }
+      },
+      settings,
+    );
+  };
+  let stopping = false;
+  for (const modality of QUEUE_MODALITIES) {
+    attach(modality, {
       batchSize: LOCAL_BATCH_SIZE[modality],
       visibilityTimeoutSeconds: 900,
       maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
     });
   }
-  host.attachConsumer(
-    EXPORTS_QUEUE,
-    makeExportWorker(() => services, { openEngine: openDuckDbEngine }),
-    {
-      batchSize: 1,
-      visibilityTimeoutSeconds: EXPORT_WORKER_TIMEOUT_SECONDS,
-      maxReceiveCount: EXPORT_MAX_RECEIVE_COUNT,
+  attach(EXPORTS_QUEUE, {
+    batchSize: 1,
+    visibilityTimeoutSeconds: EXPORT_WORKER_TIMEOUT_SECONDS,
+    maxReceiveCount: EXPORT_MAX_RECEIVE_COUNT,
+  });
+  return {
+    pid: (queue) => processes.get(queue)?.pid,
+    stop: async () => {
+      stopping = true;
+      await Promise.all([...processes.values()].map((worker) => worker.stop()));
     },
-  );
+  };
+}
+
+/** Seconds before a message whose worker ended is received again: 2, 4, 8… up to a minute. */
+export function retryDelaySeconds(receiveCount: number): number {
+  return Math.min(60, 2 ** Math.max(1, receiveCount));
+}
+
+async function afterWorkerEnded(
+  services: Services,
+  host: ConsumerHost,
+  queue: WorkQueue,
+  event: SQSEvent,
+  error: WorkerProcessEnded,
+  maxReceiveCount: number,
+): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    if (isQueueModality(queue) && receiveCount >= maxReceiveCount) {
+      let message;
+      try {
+        message = parseIngestionMessage(record.body);
+      } catch {
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      // Done with: the version now says why, and the message is not received again.
+      await failVersionAfterLastAttempt(services, message, error);
+      continue;
+    }
+    // An export on its last attempt goes to the DLQ; the export sweep gives it up and refunds it.
+    host.changeMessageVisibility(queue, record.receiptHandle, retryDelaySeconds(receiveCount));
+    batchItemFailures.push({ itemIdentifier: record.messageId });
+  }
+  return { batchItemFailures };
 }

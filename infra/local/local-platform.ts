@@ -16,6 +16,7 @@ import { timedCheck } from '../../shared/health/timed-check';
 import type { HealthCheck } from '../../shared/ports/health.port';
 import { randomIds } from '../../shared/kernel/ids.port';
 import type { Services } from '../../shared/ports/services';
+import type { LocalWorkers } from './attach-local-workers';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres';
 import { startHttpServer, type RunningHttpServer } from './http-server';
 import { LocalQueues } from './local-queues';
@@ -47,6 +48,8 @@ export interface LocalPlatform {
   config: Config;
   services: Services;
   queues: LocalQueues;
+  /** The processes the queues' workers run in. */
+  workers: LocalWorkers;
   orchestrator: LocalStepFunctions;
   scheduler: LocalScheduler;
   s3: LocalS3;
@@ -210,6 +213,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const wiring = await wireLocalFunctions(services, { queues, orchestrator, scheduler });
     stack.push({ name: 'automatic monitoring', stop: async () => wiring.stopMonitoring() });
+    // Before the queues: a file still being worked on is left to the version sweep of the next start.
+    stack.push({ name: 'worker processes', stop: () => wiring.workers.stop() });
     if (wiring.onObjectCreated) s3Events.onObjectCreated = wiring.onObjectCreated;
     productSchedules.handler = wiring.onProductSchedule;
     scheduler.start();
@@ -247,6 +252,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       config,
       services,
       queues,
+      workers: wiring.workers,
       orchestrator,
       scheduler,
       s3,
@@ -271,9 +277,10 @@ async function wireLocalFunctions(
   onObjectCreated: (event: S3Event) => Promise<void>;
   onProductSchedule: ScheduledHandler;
   stopMonitoring: () => void;
+  workers: LocalWorkers;
 }> {
   const { attachLocalWorkers } = await import('./attach-local-workers');
-  attachLocalWorkers(services, parts.queues);
+  const workers = attachLocalWorkers(services, parts.queues);
   // The queues live in memory: exports left unfinished by the last run get their message again.
   const { requeueUnfinishedExports } = await import('../../shared/domain/exports/sweep-exports');
   await requeueUnfinishedExports(services);
@@ -354,6 +361,7 @@ async function wireLocalFunctions(
   }, 3_000);
   monitoring.unref();
   return {
+    workers,
     stopMonitoring: () => clearInterval(monitoring),
     onObjectCreated: async (event) => {
       await objectCreated(event);

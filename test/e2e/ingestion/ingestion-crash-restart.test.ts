@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type RegisteredUser } from '../../support/auth';
+import { largeCsv } from '../../support/large-csv';
 import { until } from '../../support/until';
 
 /**
@@ -62,17 +63,6 @@ async function stop(running: Running, signal: NodeJS.Signals): Promise<void> {
   await running.closed;
 }
 
-function csv(rows: number): Buffer {
-  const lines = ['id,city,amount,when,label,score'];
-  const cities = ['Oslo', 'Lima', 'Pune', 'Accra', 'Quito'];
-  for (let i = 0; i < rows; i += 1) {
-    lines.push(
-      `${i},${cities[i % 5]},${(i * 7.31) % 1000},2024-0${(i % 9) + 1}-1${i % 10},${i % 3 === 0 ? 'yes' : 'no'},${(i % 97) / 7}`,
-    );
-  }
-  return Buffer.from(`${lines.join('\n')}\n`);
-}
-
 describe('a crash during ingestion', () => {
   let dataDir: string;
   let running: Running | undefined;
@@ -86,7 +76,7 @@ describe('a crash during ingestion', () => {
   });
 
   it('ends validated after a restart, from the file already uploaded', { timeout: 300_000 }, async () => {
-    const bytes = csv(ROWS);
+    const bytes = largeCsv(ROWS);
     running = await startPlatform(dataDir);
     const user: RegisteredUser = await registerUser(running.url);
     const api = async (method: string, pathname: string, body?: unknown) => {

@@ -42,6 +42,8 @@ export interface WorkerHarness {
   record(arrival: Arrival, receiveCount?: number): SQSRecord;
   process(arrival: Arrival): Promise<void>;
   version(arrival: Arrival): Promise<VersionRow>;
+  /** The arrival's ingestion job: its status and the error it recorded. */
+  job(arrival: Arrival): Promise<{ status: string; error_details: unknown }>;
   stop(): Promise<void>;
 }
 
@@ -213,6 +215,14 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
       if (result.batchItemFailures.length > 0) throw new Error('the worker failed the message');
     },
     version: (arrival) => loadVersion(testDb, arrival.message.datasetVersionId),
+    job: (arrival) =>
+      inSystemScope(testDb.db, (trx) =>
+        trx
+          .selectFrom('ingestion_jobs')
+          .select(['status', 'error_details'])
+          .where('id', '=', arrival.message.ingestionJobId)
+          .executeTakeFirstOrThrow(),
+      ),
     async stop() {
       await queues.stop();
       await scheduler.stop();

@@ -91,7 +91,7 @@ async function handleRecords(
         error,
       });
       services.metrics.add('Ingestion_error', 1, 'Count', dimensions);
-      if (receiveCount >= maxReceiveCount) await markGivenUp(services, message, error);
+      if (receiveCount >= maxReceiveCount) await failVersionAfterLastAttempt(services, message, error);
       failures.push({ itemIdentifier: record.messageId });
     }
   }
@@ -99,7 +99,16 @@ async function handleRecords(
   return { batchItemFailures: failures };
 }
 
-async function markGivenUp(services: Services, message: IngestionMessage, error: unknown): Promise<void> {
+/**
+ * The last attempt at a message failed on our side: its version is failed with a reason, since
+ * the message goes to the dead-letter queue next. Also called by a local platform whose worker
+ * process ended on the last attempt.
+ */
+export async function failVersionAfterLastAttempt(
+  services: Services,
+  message: IngestionMessage,
+  error: unknown,
+): Promise<void> {
   try {
     await withTenant(services.db, { userId: message.userId, role: 'user' }, (trx) =>
       failIngestion(trx, {

@@ -9,7 +9,6 @@ import {
   makeIngestionWorker,
 } from '../../../../../../../shared/domain/datasets/ingestion/workers/ingestion-worker';
 import type { ModalityProcessor } from '../../../../../../../shared/domain/datasets/ingestion/workers/modality-processor';
-import { inSystemScope } from '../../../../../support/fixtures';
 import { startWorkerHarness, type WorkerHarness } from '../../../../../support/worker-harness';
 
 /**
@@ -61,13 +60,7 @@ describe('an ingestion worker near its timeout', () => {
     expect(await readdir(root)).toEqual([]);
     const version = await harness.version(arrival);
     expect(version.status).toBe('failed');
-    const job = await inSystemScope(harness.testDb.db, (trx) =>
-      trx
-        .selectFrom('ingestion_jobs')
-        .select(['status', 'error_details'])
-        .where('id', '=', arrival.message.ingestionJobId)
-        .executeTakeFirstOrThrow(),
-    );
+    const job = await harness.job(arrival);
     expect(job.status).toBe('failed');
     expect(JSON.stringify(job.error_details)).toContain('PipeWeave.OutOfTime');
   });
