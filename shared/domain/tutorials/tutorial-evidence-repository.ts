@@ -23,6 +23,7 @@ export async function findEvidence(
         .select(['id', 'name', 'created_at'])
         .where('user_id', '=', userId)
         .where('deleted_at', 'is', null);
+      if (condition.modality) query = query.where('modality', '=', condition.modality);
       if (after) query = query.where('created_at', '>=', after);
       const row = await query.orderBy('created_at').orderBy('id').executeTakeFirst();
       return row && evidence('dataset', row.id, row.name, row.created_at);
@@ -35,6 +36,7 @@ export async function findEvidence(
         .where('v.user_id', '=', userId)
         .where('v.status', '=', 'validated')
         .where('v.validated_at', 'is not', null);
+      if (condition.modality) query = query.where('d.modality', '=', condition.modality);
       if (after) query = query.where('v.validated_at', '>=', after);
       const row = await query.orderBy('v.validated_at').orderBy('v.id').executeTakeFirst();
       return (
@@ -93,13 +95,34 @@ export async function findEvidence(
     }
     case 'model.trained': {
       let query = trx
-        .selectFrom('models')
-        .select(['id', 'name', 'version', 'created_at'])
-        .where('user_id', '=', userId)
-        .where('job_id', 'is not', null);
-      if (after) query = query.where('created_at', '>=', after);
-      const row = await query.orderBy('created_at').orderBy('id').executeTakeFirst();
+        .selectFrom('models as m')
+        .innerJoin('jobs as j', 'j.id', 'm.job_id')
+        .leftJoin('dataset_versions as v', 'v.id', 'j.dataset_version_id')
+        .leftJoin('datasets as d', 'd.id', 'v.dataset_id')
+        .select(['m.id', 'm.name', 'm.version', 'm.created_at'])
+        .where('m.user_id', '=', userId);
+      if (condition.modality) query = query.where('d.modality', '=', condition.modality);
+      if (after) query = query.where('m.created_at', '>=', after);
+      const row = await query.orderBy('m.created_at').orderBy('m.id').executeTakeFirst();
       return row && evidence('model', row.id, `${row.name} version ${row.version}`, row.created_at);
+    }
+    case 'node.succeeded': {
+      let query = trx
+        .selectFrom('job_nodes as n')
+        .innerJoin('jobs as j', 'j.id', 'n.job_id')
+        .select(['j.id', 'n.node_id', 'n.node_type', 'n.completed_at'])
+        .where('n.user_id', '=', userId)
+        .where('j.user_id', '=', userId)
+        .where('n.status', '=', 'success')
+        .where('n.completed_at', 'is not', null);
+      if (condition.nodeType) query = query.where('n.node_type', '=', condition.nodeType);
+      if (after) query = query.where('n.completed_at', '>=', after);
+      const row = await query.orderBy('n.completed_at').orderBy('n.id').executeTakeFirst();
+      return (
+        row &&
+        row.completed_at &&
+        evidence('job', row.id, `${row.node_type} node "${row.node_id}" succeeded`, row.completed_at)
+      );
     }
     case 'experiment.compared': {
       let query = trx
@@ -141,14 +164,20 @@ export async function findEvidence(
     }
     case 'export.completed': {
       let query = trx
-        .selectFrom('exports')
-        .select(['id', 'format', 'completed_at'])
-        .where('user_id', '=', userId)
-        .where('status', '=', 'completed')
-        .where('completed_at', 'is not', null);
-      if (condition.format) query = query.where('format', '=', condition.format as never);
-      if (after) query = query.where('completed_at', '>=', after);
-      const row = await query.orderBy('completed_at').executeTakeFirst();
+        .selectFrom('exports as x')
+        .leftJoin('jobs as j', 'j.id', 'x.job_id')
+        .leftJoin('dataset_versions as v', (join) =>
+          join.on((eb) => eb('v.id', '=', eb.fn.coalesce('x.dataset_version_id', 'j.dataset_version_id'))),
+        )
+        .leftJoin('datasets as d', 'd.id', 'v.dataset_id')
+        .select(['x.id', 'x.format', 'x.completed_at'])
+        .where('x.user_id', '=', userId)
+        .where('x.status', '=', 'completed')
+        .where('x.completed_at', 'is not', null);
+      if (condition.format) query = query.where('x.format', '=', condition.format as never);
+      if (condition.modality) query = query.where('d.modality', '=', condition.modality);
+      if (after) query = query.where('x.completed_at', '>=', after);
+      const row = await query.orderBy('x.completed_at').executeTakeFirst();
       return row && row.completed_at && evidence('export', row.id, `${row.format} export`, row.completed_at);
     }
     case 'job.charged': {

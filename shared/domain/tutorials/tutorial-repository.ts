@@ -4,6 +4,7 @@ import type { Database, DatabaseTransaction } from '../../db/database';
 import type { Owner } from '../../db/owner-filter';
 import {
   jsonb,
+  MODALITIES,
   type Modality,
   type TutorialDifficulty,
   type TutorialsTable,
@@ -30,6 +31,8 @@ const storedStepSchema = z.object({
     kind: z.enum(conditionKinds),
     mlTask: z.string().optional(),
     format: z.string().optional(),
+    nodeType: z.string().optional(),
+    modality: z.enum(MODALITIES).optional(),
     anyTime: z.boolean().optional(),
   }),
 });

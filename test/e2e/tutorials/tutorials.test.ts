@@ -96,6 +96,21 @@ const EXPECTED_RESOURCE: Record<string, string> = {
   'read-balance': 'creditTransaction',
   'top-up': 'creditTransaction',
   'job-cost': 'job',
+  'upload-text': 'datasetVersion',
+  'train-text': 'model',
+  'predict-text': 'predictions',
+  'upload-images': 'datasetVersion',
+  'train-images': 'model',
+  'export-images': 'export',
+  'upload-sounds': 'datasetVersion',
+  'train-sounds': 'model',
+  'export-sounds': 'export',
+  'upload-clips': 'datasetVersion',
+  'clip-features': 'job',
+  'export-clip-features': 'export',
+  'upload-series': 'datasetVersion',
+  'train-forecaster': 'model',
+  forecast: 'predictions',
 };
 
 beforeAll(async () => {
@@ -116,7 +131,25 @@ describe('tutorials that check themselves', () => {
     const intermediate = await suite.api('GET', '/tutorials?difficulty=intermediate');
     expect((intermediate.body['items'] as { slug: string }[]).map((t) => t.slug)).toEqual([
       'predict-and-export',
+      'features-from-video',
     ]);
+    // One tutorial for every modality besides tables, and the tabular ones.
+    const byModality: Record<string, string[]> = {
+      tabular: ['your-first-dataset', 'train-and-compare-models', 'predict-and-export'],
+      text: ['classify-text'],
+      image: ['classify-images'],
+      audio: ['classify-sounds'],
+      video: ['features-from-video'],
+      timeseries: ['forecast-a-time-series'],
+    };
+    for (const [modality, slugs] of Object.entries(byModality)) {
+      const listed = await suite.api('GET', `/tutorials?modality=${modality}`);
+      expect(listed.status).toBe(200);
+      expect(
+        (listed.body['items'] as { slug: string }[]).map((t) => t.slug),
+        modality,
+      ).toEqual(slugs);
+    }
     expect((await suite.api('GET', '/tutorials/no-such-tutorial')).status).toBe(404);
   });
 

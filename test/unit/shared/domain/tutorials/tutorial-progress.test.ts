@@ -84,12 +84,26 @@ describe('the shipped tutorials', () => {
     }
   });
 
-  it('cover the first dataset, training, predicting and exporting, and paying', () => {
-    expect(TUTORIALS.map((t) => t.slug)).toEqual([
-      'your-first-dataset',
-      'train-and-compare-models',
-      'predict-and-export',
-      'pay-for-runs',
+  it('cover the first dataset, training, predicting and exporting, paying, and every other modality', () => {
+    expect(TUTORIALS.map((t) => [t.slug, t.modality])).toEqual([
+      ['your-first-dataset', 'tabular'],
+      ['train-and-compare-models', 'tabular'],
+      ['predict-and-export', 'tabular'],
+      ['pay-for-runs', null],
+      ['classify-text', 'text'],
+      ['classify-images', 'image'],
+      ['classify-sounds', 'audio'],
+      ['features-from-video', 'video'],
+      ['forecast-a-time-series', 'timeseries'],
     ]);
+  });
+
+  it('complete the steps of a modality only with resources of that modality', () => {
+    for (const tutorial of TUTORIALS.filter((t) => t.modality !== 'tabular' && t.modality !== null)) {
+      const scoped = tutorial.steps.filter((s) => s.condition.modality === tutorial.modality);
+      expect(scoped.length, tutorial.slug).toBeGreaterThanOrEqual(2);
+      const first = scoped[0];
+      expect(first && describeCondition(first.condition)).toContain(String(tutorial.modality));
+    }
   });
 });
