@@ -5,9 +5,7 @@ import type { JsonValue } from '../../../../db/schema';
 import { fitPrefix } from '../../../../kernel/bounded-json';
 import type { UnpackArchive, UnpackLimits } from '../../../../ports/archive-reader.port';
 import { MediaDecodeError, type MediaTranscoder } from '../../../../ports/media-transcoder.port';
-import { sqlString } from '../../../../ports/sql-engine.port';
 import { objectKeys } from '../../../../storage/object-keys';
-import { profileTable } from '../../profiling/profile-table';
 import { audioLevels } from '../../../audio/signal';
 import {
   AudioDecodeError,
@@ -17,12 +15,9 @@ import {
   readWavInfo,
   type PcmAudio,
 } from '../../../audio/wav';
-import { failFile, FileValidationFailure } from './file-validation-failure';
 import {
   boundedMediaMetadata,
-  forEachLimited,
-  uploadedMediaFiles,
-  writeManifestParquet,
+  ingestMediaFiles,
   type ManifestColumn,
   type MediaCandidate,
   type MediaFileError,
@@ -91,48 +86,21 @@ const round = (value: number, places = 4) => Math.round(value * 10 ** places) / 
 export function makeAudioProcessor(deps: AudioProcessorDependencies): ModalityProcessor {
   const maxSeconds = deps.maxSeconds ?? 600;
   return async (context) => {
-    const fileErrors: MediaFileError[] = [];
-    const { candidates, layout } = await uploadedMediaFiles(
-      deps.unpackArchive,
-      context,
-      deps.limits ?? AUDIO_ARCHIVE_LIMITS,
-      fileErrors,
-      'AUDIO.MISSING',
-    );
-
-    const rows: AudioManifestRow[] = [];
-    let done = 0;
-    await forEachLimited(candidates, CONCURRENCY, async (candidate) => {
-      const row = await readRecording(deps, maxSeconds, context, candidate, fileErrors, rows.length + done);
-      if (row) rows.push(row);
-      done += 1;
-      if (done % 20 === 0)
-        await context.progress(15 + Math.round((done / candidates.length) * 65), 'decoding audio');
+    const { layout, rows, fileErrors, outcome } = await ingestMediaFiles(context, {
+      unpackArchive: deps.unpackArchive,
+      archiveLimits: deps.limits ?? AUDIO_ARCHIVE_LIMITS,
+      columns: AUDIO_MANIFEST_COLUMNS,
+      concurrency: CONCURRENCY,
+      step: 'decoding audio',
+      progressEvery: 20,
+      missingCode: 'AUDIO.MISSING',
+      none: { code: 'AUDIO.NONE', message: 'The archive holds no audio files.' },
+      unreadableCode: 'AUDIO.CORRUPT',
+      read: (candidate, index, fileErrors) =>
+        readRecording(deps, maxSeconds, context, candidate, fileErrors, index),
     });
-    if (rows.length === 0) {
-      if (fileErrors.length === 0) failFile('AUDIO.NONE', 'The archive holds no audio files.');
-      if (layout === 'single') failFile(fileErrors[0]?.code ?? 'AUDIO.CORRUPT', fileErrors[0]?.message ?? '');
-      throw new FileValidationFailure(
-        fileErrors.map((e) => ({ code: e.code, message: `${e.path}: ${e.message}`, sample: e.path })),
-      );
-    }
-    rows.sort((a, b) => a.path.localeCompare(b.path));
-    fileErrors.sort((a, b) => a.path.localeCompare(b.path));
-    await context.progress(85, 'writing the manifest');
-    const size = await writeManifestParquet(context, AUDIO_MANIFEST_COLUMNS, rows);
-    // The manifest's own profile (GET …/profile): labels, durations and levels as columns.
-    const tableProfile = await profileTable(
-      await context.engine(),
-      `read_parquet(${sqlString(join(context.tempDir, 'manifest.parquet'))})`,
-      { targetColumn: 'label', now: context.now },
-    );
     return {
-      profile: tableProfile,
-      processedObjectKey: context.manifestKey,
-      processedSizeBytes: size,
-      rowCount: rows.length,
-      columnCount: AUDIO_MANIFEST_COLUMNS.length,
-      columnsMetadata: AUDIO_MANIFEST_COLUMNS.map((c) => ({ ...c })),
+      ...outcome,
       modalityMetadata: boundedMediaMetadata(
         {
           layout,

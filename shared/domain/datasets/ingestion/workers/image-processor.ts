@@ -1,26 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { JsonValue } from '../../../../db/schema';
 import { fitPrefix } from '../../../../kernel/bounded-json';
 import type { UnpackArchive, UnpackLimits } from '../../../../ports/archive-reader.port';
 import { ImageDecodeError, type ImageCodec } from '../../../../ports/image-codec.port';
-import { sqlString } from '../../../../ports/sql-engine.port';
 import { objectKeys } from '../../../../storage/object-keys';
-import { profileTable } from '../../profiling/profile-table';
-import { failFile, FileValidationFailure } from './file-validation-failure';
 import {
   boundedMediaMetadata,
-  forEachLimited,
-  unpackLabelledFiles,
-  writeManifestParquet,
+  ingestMediaFiles,
   type MediaCandidate,
   type MediaFileError,
 } from './media-archive';
 import { DHASH_HEIGHT, DHASH_WIDTH, differenceHash, profileImages } from './media/image-dataset-profile';
 import { IMAGE_HEAD_BYTES, parseImageHeader, type ImageHeader } from './media/image-header';
 import type { ModalityProcessor, ProcessorContext } from './modality-processor';
-import { readHead } from './text-encoding';
 
 /**
  * Image datasets: one image, or a zip archive of images, either in folders named after their
@@ -96,70 +89,22 @@ const CONTENT_TYPE: Record<ImageHeader['format'], string> = {
 
 export function makeImageProcessor(deps: ImageProcessorDependencies): ModalityProcessor {
   return async (context) => {
-    if (context.sizeBytes === 0) failFile('FILE.EMPTY', 'The file is empty.');
-    const head = await readHead(context.filePath, 4);
-    const isZip = head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05);
-    const fileErrors: MediaFileError[] = [];
-    let candidates: MediaCandidate[];
-    let layout: 'single' | 'folders' | 'manifest';
-    if (isZip) {
-      ({ candidates, layout } = await unpackLabelledFiles(
-        deps.unpackArchive,
-        context,
-        deps.limits ?? IMAGE_ARCHIVE_LIMITS,
-        fileErrors,
-        'IMAGE.MISSING',
-      ));
-    } else if (context.version.originalFormat === 'zip') {
-      failFile(
-        'ARCHIVE.NOT_A_ZIP',
-        'The file is named .zip but is not a zip archive (it does not start with "PK").',
-      );
-    } else {
-      layout = 'single';
-      candidates = [{ path: context.version.originalFilename, label: null, localPath: context.filePath }];
-    }
-
-    const rows: ManifestRow[] = [];
     const stored = new Set<string>();
-    let done = 0;
-    await forEachLimited(candidates, CONCURRENCY, async (candidate) => {
-      const row = await readImage(deps.images, context, candidate, fileErrors, stored);
-      if (row) rows.push(row);
-      done += 1;
-      if (done % 50 === 0)
-        await context.progress(15 + Math.round((done / candidates.length) * 65), 'decoding images');
-    });
-    if (rows.length === 0) {
-      if (fileErrors.length === 0) failFile('IMAGE.NONE', 'The archive holds no image files.');
-      if (layout === 'single') failFile(fileErrors[0]?.code ?? 'IMAGE.CORRUPT', fileErrors[0]?.message ?? '');
-      throw new FileValidationFailure(
-        fileErrors.map((e) => ({ code: e.code, message: `${e.path}: ${e.message}`, sample: e.path })),
-      );
-    }
-    rows.sort((a, b) => a.path.localeCompare(b.path));
-    fileErrors.sort((a, b) => a.path.localeCompare(b.path));
-
-    await context.progress(85, 'writing the manifest');
-    const size = await writeManifestParquet(context, IMAGE_MANIFEST_COLUMNS, rows);
-    // The manifest's own profile (GET …/profile): labels, sizes and formats as columns.
-    const engine = await context.engine();
-    const parquetPath = join(context.tempDir, 'manifest.parquet');
-    const tableProfile = await profileTable(engine, `read_parquet(${sqlString(parquetPath)})`, {
-      targetColumn: 'label',
-      now: context.now,
+    const { layout, rows, fileErrors, outcome } = await ingestMediaFiles(context, {
+      unpackArchive: deps.unpackArchive,
+      archiveLimits: deps.limits ?? IMAGE_ARCHIVE_LIMITS,
+      columns: IMAGE_MANIFEST_COLUMNS,
+      concurrency: CONCURRENCY,
+      step: 'decoding images',
+      progressEvery: 50,
+      missingCode: 'IMAGE.MISSING',
+      none: { code: 'IMAGE.NONE', message: 'The archive holds no image files.' },
+      unreadableCode: 'IMAGE.CORRUPT',
+      read: (candidate, _index, fileErrors) => readImage(deps.images, context, candidate, fileErrors, stored),
     });
     const corrupt = fileErrors.filter((e) => e.code === 'IMAGE.CORRUPT').length;
     const profile = profileImages(rows, { corrupt, rejected: fileErrors.length });
-    return {
-      processedObjectKey: context.manifestKey,
-      processedSizeBytes: size,
-      rowCount: rows.length,
-      columnCount: IMAGE_MANIFEST_COLUMNS.length,
-      columnsMetadata: IMAGE_MANIFEST_COLUMNS.map((c) => ({ ...c })),
-      modalityMetadata: imageMetadata(layout, rows, fileErrors, profile),
-      profile: tableProfile,
-    };
+    return { ...outcome, modalityMetadata: imageMetadata(layout, rows, fileErrors, profile) };
   };
 }
 

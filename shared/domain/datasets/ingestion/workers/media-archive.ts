@@ -9,9 +9,10 @@ import {
   type UnpackLimits,
 } from '../../../../ports/archive-reader.port';
 import { sqlString, sqlText } from '../../../../ports/sql-engine.port';
+import { profileTable } from '../../profiling/profile-table';
 import { humanBytes } from '../../tier-limits';
-import { failFile } from './file-validation-failure';
-import type { ProcessorContext } from './modality-processor';
+import { failFile, FileValidationFailure } from './file-validation-failure';
+import type { ProcessorContext, ProcessorOutcome } from './modality-processor';
 import { readHead } from './text-encoding';
 
 /**
@@ -189,21 +190,116 @@ export async function uploadedMediaFiles(
   };
 }
 
-/** Runs `work` over `items`, `limit` at a time. */
+/** Runs `work` over `items` (with each one's index), `limit` at a time. */
 export async function forEachLimited<T>(
   items: readonly T[],
   limit: number,
-  work: (item: T) => Promise<void>,
+  work: (item: T, index: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
-      const item = items[next];
+      const index = next;
+      const item = items[index];
       next += 1;
-      if (item !== undefined) await work(item);
+      if (item !== undefined) await work(item, index);
     }
   });
   await Promise.all(lanes);
+}
+
+/** How one modality reads the files of an upload into manifest rows. */
+export interface MediaIngestion<R extends { path: string }> {
+  unpackArchive: UnpackArchive;
+  archiveLimits: UnpackLimits;
+  columns: readonly ManifestColumn[];
+  /** Files read at once. */
+  concurrency: number;
+  /** What progress says while reading ("decoding images"), every `progressEvery` files. */
+  step: string;
+  progressEvery: number;
+  /** The error code of a file a manifest CSV lists but the archive does not hold. */
+  missingCode: string;
+  /** Fails the version when the upload holds none of the modality's files at all. */
+  none: { code: string; message: string };
+  /** The code a single unreadable upload fails with when its reader listed no error. */
+  unreadableCode: string;
+  /**
+   * Reads one file (its `index` among the upload's files is unique, e.g. for scratch names):
+   * a row, or undefined after pushing the reason onto `fileErrors`.
+   */
+  read(candidate: MediaCandidate, index: number, fileErrors: MediaFileError[]): Promise<R | undefined>;
+}
+
+export interface IngestedMedia<R> {
+  layout: 'single' | 'folders' | 'manifest';
+  /** The rows kept, by path. */
+  rows: R[];
+  /** The files left out, by path. */
+  fileErrors: MediaFileError[];
+  /** The outcome without its modality metadata: the manifest Parquet written and profiled. */
+  outcome: Omit<ProcessorOutcome, 'modalityMetadata'>;
+}
+
+/**
+ * The flow every media modality shares: the upload's files (`uploadedMediaFiles`) read by the
+ * modality's reader, the unreadable ones listed per file and left out; when none is left the
+ * version fails (with the single file's own error, or every file's); otherwise the manifest
+ * Parquet is written and profiled (labels and the modality's columns).
+ */
+export async function ingestMediaFiles<R extends { path: string }>(
+  context: ProcessorContext,
+  ingestion: MediaIngestion<R>,
+): Promise<IngestedMedia<R>> {
+  const fileErrors: MediaFileError[] = [];
+  const { candidates, layout } = await uploadedMediaFiles(
+    ingestion.unpackArchive,
+    context,
+    ingestion.archiveLimits,
+    fileErrors,
+    ingestion.missingCode,
+  );
+  const rows: R[] = [];
+  let done = 0;
+  await forEachLimited(candidates, ingestion.concurrency, async (candidate, index) => {
+    const row = await ingestion.read(candidate, index, fileErrors);
+    if (row) rows.push(row);
+    done += 1;
+    if (done % ingestion.progressEvery === 0)
+      await context.progress(15 + Math.round((done / candidates.length) * 65), ingestion.step);
+  });
+  // Files are read concurrently: sorted, the lists read the same on every run.
+  fileErrors.sort((a, b) => a.path.localeCompare(b.path));
+  if (rows.length === 0) {
+    if (fileErrors.length === 0) failFile(ingestion.none.code, ingestion.none.message);
+    if (layout === 'single')
+      failFile(fileErrors[0]?.code ?? ingestion.unreadableCode, fileErrors[0]?.message ?? '');
+    throw new FileValidationFailure(
+      fileErrors.map((e) => ({ code: e.code, message: `${e.path}: ${e.message}`, sample: e.path })),
+    );
+  }
+  rows.sort((a, b) => a.path.localeCompare(b.path));
+  await context.progress(85, 'writing the manifest');
+  const size = await writeManifestParquet(context, ingestion.columns, rows);
+  // The manifest's own profile (GET …/profile): labels and the modality's columns.
+  const profile = await profileTable(
+    await context.engine(),
+    `read_parquet(${sqlString(join(context.tempDir, 'manifest.parquet'))})`,
+    { targetColumn: 'label', now: context.now },
+  );
+  return {
+    layout,
+    rows,
+    fileErrors,
+    outcome: {
+      processedObjectKey: context.manifestKey,
+      processedSizeBytes: size,
+      rowCount: rows.length,
+      columnCount: ingestion.columns.length,
+      columnsMetadata: ingestion.columns.map((c) => ({ ...c })),
+      profile,
+    },
+  };
 }
 
 export interface ManifestColumn {

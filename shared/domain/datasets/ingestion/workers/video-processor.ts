@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { JsonValue } from '../../../../db/schema';
 import type { UnpackArchive, UnpackLimits } from '../../../../ports/archive-reader.port';
 import { MediaDecodeError, type MediaTranscoder } from '../../../../ports/media-transcoder.port';
-import { sqlString } from '../../../../ports/sql-engine.port';
 import { objectKeys } from '../../../../storage/object-keys';
-import { profileTable } from '../../profiling/profile-table';
-import { failFile, FileValidationFailure } from './file-validation-failure';
 import {
   boundedMediaMetadata,
-  forEachLimited,
-  uploadedMediaFiles,
-  writeManifestParquet,
+  ingestMediaFiles,
   type ManifestColumn,
   type MediaCandidate,
   type MediaFileError,
@@ -73,48 +67,21 @@ const EXTENSIONS = new Set(['mp4', 'mov', 'webm', 'mkv', 'm4v']);
 
 export function makeVideoProcessor(deps: VideoProcessorDependencies): ModalityProcessor {
   return async (context) => {
-    const fileErrors: MediaFileError[] = [];
-    const { candidates, layout } = await uploadedMediaFiles(
-      deps.unpackArchive,
-      context,
-      deps.limits ?? VIDEO_ARCHIVE_LIMITS,
-      fileErrors,
-      'VIDEO.MISSING',
-    );
-    const rows: VideoManifestRow[] = [];
-    let done = 0;
-    await forEachLimited(candidates, 2, async (candidate) => {
-      const row = await readClip(deps.transcoder, context, candidate, fileErrors);
-      if (row) rows.push(row);
-      done += 1;
-      if (done % 10 === 0)
-        await context.progress(15 + Math.round((done / candidates.length) * 65), 'reading clips');
+    const { layout, rows, fileErrors, outcome } = await ingestMediaFiles(context, {
+      unpackArchive: deps.unpackArchive,
+      archiveLimits: deps.limits ?? VIDEO_ARCHIVE_LIMITS,
+      columns: VIDEO_MANIFEST_COLUMNS,
+      concurrency: 2,
+      step: 'reading clips',
+      progressEvery: 10,
+      missingCode: 'VIDEO.MISSING',
+      none: { code: 'VIDEO.NONE', message: 'The archive holds no video files.' },
+      unreadableCode: 'VIDEO.UNREADABLE',
+      read: (candidate, _index, fileErrors) => readClip(deps.transcoder, context, candidate, fileErrors),
     });
-    if (rows.length === 0) {
-      if (fileErrors.length === 0) failFile('VIDEO.NONE', 'The archive holds no video files.');
-      if (layout === 'single')
-        failFile(fileErrors[0]?.code ?? 'VIDEO.UNREADABLE', fileErrors[0]?.message ?? '');
-      throw new FileValidationFailure(
-        fileErrors.map((e) => ({ code: e.code, message: `${e.path}: ${e.message}`, sample: e.path })),
-      );
-    }
-    rows.sort((a, b) => a.path.localeCompare(b.path));
-    fileErrors.sort((a, b) => a.path.localeCompare(b.path));
-    await context.progress(85, 'writing the manifest');
-    const size = await writeManifestParquet(context, VIDEO_MANIFEST_COLUMNS, rows);
-    const profile = await profileTable(
-      await context.engine(),
-      `read_parquet(${sqlString(join(context.tempDir, 'manifest.parquet'))})`,
-      { targetColumn: 'label', now: context.now },
-    );
     const single = layout === 'single' ? rows[0] : undefined;
     return {
-      processedObjectKey: context.manifestKey,
-      processedSizeBytes: size,
-      rowCount: rows.length,
-      columnCount: VIDEO_MANIFEST_COLUMNS.length,
-      columnsMetadata: VIDEO_MANIFEST_COLUMNS.map((c) => ({ ...c })),
-      profile,
+      ...outcome,
       modalityMetadata: boundedMediaMetadata(
         {
           layout,

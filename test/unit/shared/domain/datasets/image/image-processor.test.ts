@@ -280,4 +280,29 @@ describe('image ingestion', { timeout: 60_000 }, () => {
       issues: [{ code: 'IMAGE.UNSUPPORTED' }],
     });
   });
+
+  it('fails an empty file, and a .zip that is not a zip archive', async () => {
+    await expect(run('x.png', new Uint8Array(0))).rejects.toMatchObject({ issues: [{ code: 'FILE.EMPTY' }] });
+    await expect(run('photos.zip', new TextEncoder().encode('not a zip'))).rejects.toMatchObject({
+      issues: [{ code: 'ARCHIVE.NOT_A_ZIP' }],
+    });
+  });
+
+  it('fails an archive whose every file is left out, listing each, and one with no file at all', async () => {
+    const bad = zipSync({
+      'cats/a.png': new TextEncoder().encode('not an image'),
+      'dogs/b.jpg': new Uint8Array([1, 2, 3]),
+    });
+    const failure = await run('bad.zip', bad).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FileValidationFailure);
+    expect((failure as FileValidationFailure).issues.map((i) => [i.code, i.sample])).toEqual([
+      ['IMAGE.UNSUPPORTED', 'cats/a.png'],
+      ['IMAGE.UNSUPPORTED', 'dogs/b.jpg'],
+    ]);
+    await expect(
+      run('empty.zip', zipSync({ 'labels.csv': new TextEncoder().encode('path,label\n') })),
+    ).rejects.toMatchObject({
+      issues: [{ code: 'IMAGE.NONE' }],
+    });
+  });
 });
