@@ -1,3 +1,5 @@
+import { projectRelativeFrames, scrubServerPaths } from '../../kernel/scrub-server-paths';
+
 /**
  * Errors as Step Functions hands them to the control plane: `{ Error, Cause }`, where a Lambda
  * function's Cause is the JSON `{ errorType, errorMessage, trace }` and a Fargate node's (or the
@@ -14,19 +16,26 @@ export interface DescribedError {
   traceback: string[];
 }
 
+/**
+ * What a job and its node records keep of an error, which their owner may read: no server paths
+ * in the message, and frames named relative to the project (the full stack is in the logs).
+ */
 export function describeStatesError(error: StatesError): DescribedError {
   const fallback = {
     type: error.Error || 'Error',
-    message: error.Cause || error.Error || 'Unknown error',
+    message: scrubServerPaths(error.Cause || error.Error || 'Unknown error'),
     traceback: [],
   };
   try {
     const parsed: unknown = JSON.parse(error.Cause);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
       const cause = parsed as Record<string, unknown>;
-      const message = typeof cause['errorMessage'] === 'string' ? cause['errorMessage'] : fallback.message;
+      const message =
+        typeof cause['errorMessage'] === 'string'
+          ? scrubServerPaths(cause['errorMessage'])
+          : fallback.message;
       const type = typeof cause['errorType'] === 'string' ? cause['errorType'] : fallback.type;
-      const trace = Array.isArray(cause['trace']) ? cause['trace'].map(String) : [];
+      const trace = Array.isArray(cause['trace']) ? projectRelativeFrames(cause['trace'].map(String)) : [];
       return { type, message, traceback: trace };
     }
   } catch {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scrubServerPaths } from '../../../../shared/kernel/scrub-server-paths';
+import { projectRelativeFrames, scrubServerPaths } from '../../../../shared/kernel/scrub-server-paths';
 
 describe('server paths in messages users read', () => {
   it.each([
@@ -21,4 +21,30 @@ describe('server paths in messages users read', () => {
   ])('leaves %j alone', (message) => {
     expect(scrubServerPaths(message)).toBe(message);
   });
+});
+
+describe('stack frames users read', () => {
+  it.each([
+    [
+      'at run (/srv/app/shared/domain/nodes/run-node.ts:12:3)',
+      'at run (shared/domain/nodes/run-node.ts:12:3)',
+    ],
+    ['at /srv/app/functions/nodes/handler.ts:4:1', 'at functions/nodes/handler.ts:4:1'],
+    [
+      'at q (file:///srv/app/node_modules/kysely/dist/esm/q.js:3:4)',
+      'at q (node_modules/kysely/dist/esm/q.js:3:4)',
+    ],
+    ['at Runtime.handler (file:///var/task/index.mjs:1:2345)', 'at Runtime.handler (index.mjs:1:2345)'],
+    ['at Object.<anonymous> (/tmp/pw-node-abc/script.js:3)', 'at Object.<anonymous> (script.js:3)'],
+    ['at C:\\srv\\app\\infra\\local\\x.ts:1:1', 'at infra/local/x.ts:1:1'],
+  ])('%j → %j', (frame, shown) => {
+    expect(projectRelativeFrames([frame])).toEqual([shown]);
+  });
+
+  it.each(['at node:internal/process/task_queues:95:5', 'at async Promise.all (index 0)', 'at <anonymous>'])(
+    'leaves %j alone',
+    (frame) => {
+      expect(projectRelativeFrames([frame])).toEqual([frame]);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import { failIngestion } from '../../dataset-version-repository';
 import { withTenant } from '../../../../db/tenant';
 import { invocationDeadline } from '../../../../runtime/invocation-deadline';
 import { removeLeftoverScratch } from '../../../../runtime/leftover-scratch';
+import { scrubServerPaths } from '../../../../kernel/scrub-server-paths';
 import type { Services } from '../../../../ports/services';
 import { parseIngestionMessage, type IngestionMessage } from '../messages';
 import { ingestVersion, type IngestDependencies } from './ingest-version';
@@ -116,7 +117,9 @@ export async function failVersionAfterLastAttempt(
         datasetVersionId: message.datasetVersionId,
         message:
           'Processing failed repeatedly for a reason on our side, not in your file. Upload it again later or contact support.',
-        details: { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
+        details: {
+          error: scrubServerPaths(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
+        },
       }),
     );
   } catch (inner) {
