@@ -78,21 +78,64 @@ function meanStd(values: Float64Array): [number, number] {
   return [mean, Math.sqrt(sq / values.length)];
 }
 
+export interface AudioFeatureExtractor {
+  sampleRate: number;
+  options: AudioFeatureOptions;
+  /** The features of `samples` (mono, at the extractor's rate), in the order of `audioFeatureNames`. */
+  features(samples: Float32Array): Float64Array;
+}
+
+/**
+ * An extractor for one sample rate and set of options: the Hann window, the mel filterbank and
+ * the DCT table are built once here and reused for every recording it is given.
+ */
+export function createAudioFeatureExtractor(
+  sampleRate: number,
+  options: AudioFeatureOptions = DEFAULT_AUDIO_FEATURES,
+): AudioFeatureExtractor {
+  const { nFft, nMels, nMfcc } = options;
+  const window = Float64Array.from(
+    { length: nFft },
+    (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / nFft),
+  );
+  const filters = melFilterbank(sampleRate, nFft, nMels);
+  // Orthonormal DCT-II, row c: cos(π c (2m + 1) / 2M) scaled.
+  const dct = Array.from({ length: nMfcc }, (_, c) =>
+    Float64Array.from(
+      { length: nMels },
+      (_, m) =>
+        Math.cos((Math.PI * c * (2 * m + 1)) / (2 * nMels)) *
+        (c === 0 ? Math.sqrt(1 / nMels) : Math.sqrt(2 / nMels)),
+    ),
+  );
+  return {
+    sampleRate,
+    options,
+    features: (samples) => extractFeatures(samples, sampleRate, options, window, filters, dct),
+  };
+}
+
 /** The features of `samples` (mono) at `sampleRate`, in the order of `audioFeatureNames`. */
 export function audioFeatures(
   samples: Float32Array,
   sampleRate: number,
   options: AudioFeatureOptions = DEFAULT_AUDIO_FEATURES,
 ): Float64Array {
+  return createAudioFeatureExtractor(sampleRate, options).features(samples);
+}
+
+function extractFeatures(
+  samples: Float32Array,
+  sampleRate: number,
+  options: AudioFeatureOptions,
+  window: Float64Array,
+  filters: readonly Float64Array[],
+  dct: readonly Float64Array[],
+): Float64Array {
   const { nFft, hop, nMels, nMfcc } = options;
   const bins = nFft / 2 + 1;
   const pad = nFft / 2;
   const frames = 1 + Math.floor(samples.length / hop);
-  const window = Float64Array.from(
-    { length: nFft },
-    (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / nFft),
-  );
-  const filters = melFilterbank(sampleRate, nFft, nMels);
   const mel = Array.from({ length: frames }, () => new Float64Array(nMels));
   const zcr = new Float64Array(frames);
   const centroid = new Float64Array(frames);
@@ -163,10 +206,10 @@ export function audioFeatures(
   for (let t = 0; t < frames; t += 1) {
     const bands = mel[t] as Float64Array;
     for (let c = 0; c < nMfcc; c += 1) {
+      const row = dct[c] as Float64Array;
       let s = 0;
-      for (let m = 0; m < nMels; m += 1)
-        s += (bands[m] ?? 0) * Math.cos((Math.PI * c * (2 * m + 1)) / (2 * nMels));
-      (mfcc[c] as Float64Array)[t] = s * (c === 0 ? Math.sqrt(1 / nMels) : Math.sqrt(2 / nMels));
+      for (let m = 0; m < nMels; m += 1) s += (bands[m] ?? 0) * (row[m] ?? 0);
+      (mfcc[c] as Float64Array)[t] = s;
     }
   }
   const out: number[] = [];

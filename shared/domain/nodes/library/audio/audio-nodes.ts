@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { audioFeatureNames, audioFeatures } from '../../../audio/audio-features';
+import { audioFeatureNames, createAudioFeatureExtractor } from '../../../audio/audio-features';
 import { audioLevels, resample, toMono } from '../../../audio/signal';
 import { AudioDecodeError, decodeWav, encodeWav, type PcmAudio } from '../../../audio/wav';
 import { createTable, findColumn, numberColumn, stringColumn } from '../../../learning/table';
@@ -179,10 +179,12 @@ export const audioFeaturesNode = defineNode({
     };
     const names = audioFeatureNames(options);
     const columns = names.map(() => new Float64Array(table.nRows));
+    // Every recording is resampled to one rate: the window and filterbank serve them all.
+    const extractor = createAudioFeatureExtractor(params.sampleRate, options);
     await eachRow(context, table.nRows, CONCURRENCY, 'computing audio features', async (row) => {
       const audio = await readOwnRecording(context, keys[row], row);
       const mono = resample(toMono(audio), audio.sampleRate, params.sampleRate);
-      const features = audioFeatures(mono, params.sampleRate, options);
+      const features = extractor.features(mono);
       for (let f = 0; f < features.length; f += 1) (columns[f] as Float64Array)[row] = features[f] ?? NaN;
     });
     const kept = params.keep.flatMap((name) => {

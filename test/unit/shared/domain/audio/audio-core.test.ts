@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   audioFeatureNames,
   audioFeatures,
+  createAudioFeatureExtractor,
   DEFAULT_AUDIO_FEATURES,
   melFilterbank,
 } from '../../../../../shared/domain/audio/audio-features';
@@ -141,6 +142,21 @@ describe('features', () => {
     expect(value('rolloff_hz_mean')).toBeLessThan(2200);
     expect(value('zcr_mean')).toBeCloseTo((2 * 2000) / 16_000, 2);
     expect(features.every(Number.isFinite)).toBe(true);
+  });
+
+  it('gives every recording the same features from one extractor as from a fresh computation', () => {
+    const extractor = createAudioFeatureExtractor(16_000, DEFAULT_AUDIO_FEATURES);
+    const recordings = [
+      tone({ frequency: 440, seconds: 0.4 }),
+      tone({ frequency: 0, seconds: 0.25, noise: 0.3, seed: 7 }),
+      tone({ frequency: 3100, seconds: 0.3, noise: 0.05, seed: 3 }),
+    ].map((audio) => audio.channels[0] ?? new Float32Array());
+    const reused = recordings.map((samples) => extractor.features(samples));
+    const fresh = recordings.map((samples) => audioFeatures(samples, 16_000));
+    expect(reused).toEqual(fresh);
+    // Different recordings, different rows: nothing of one recording leaks into the next.
+    expect(reused[0]).not.toEqual(reused[1]);
+    expect(extractor.features(recordings[0] ?? new Float32Array())).toEqual(reused[0]);
   });
 
   it('tells a low hum from a high whistle and from hiss', () => {
