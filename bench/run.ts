@@ -12,6 +12,8 @@ import { runExports } from './exports/run-exports';
 import { runImage } from './image/run-image';
 import { runForecasting } from './forecasting/run-forecasting';
 import { runMonitoring } from './monitoring/run-monitoring';
+import { runColdStart } from './cold-start/run-cold-start';
+import { runRuns } from './runs/run-runs';
 import { runLearning } from './learning/run-learning';
 import { runText } from './text/run-text';
 import { runPrediction } from './prediction/run-prediction';
@@ -23,6 +25,7 @@ import {
   type PipelineResult,
 } from './measurement';
 import { stopOrphanedPostmaster } from './stop-orphaned-postmaster';
+import { summarize, type Summary } from './report-format';
 import { RESULTS_PATH, writeResults } from './write-results';
 
 /**
@@ -48,9 +51,10 @@ import { RESULTS_PATH, writeResults } from './write-results';
  * table to Parquet in the same run, and its peak RSS against its goal. The figures go to
  * bench/results/latest.json.
  *
- *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (defaults; ingestion well under 30 s, learning minutes)
+ *   npm run bench                                    (ingestion: a 200 MB CSV of 10 columns, 5 repetitions)
+ *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (a CSV of that many rows instead; BENCH_REPETITIONS=5 by default)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
- *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api, forecasting, monitoring: one alone)
+ *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api, forecasting, monitoring, cold-start, runs: one alone)
  *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
@@ -58,7 +62,9 @@ const env = process.env;
 // Measurements run in child processes that inherit this: the SDK's notice about its future
 // Node 22 floor concerns deployments (Lambda runs nodejs22.x), not a benchmark on Node 20.
 env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-const rows = Number(env.BENCH_ROWS ?? 200_000);
+const rows = env.BENCH_ROWS === undefined ? undefined : Number(env.BENCH_ROWS);
+/** Every figure is a min / median / max over at least five repetitions. */
+const repetitions = Math.max(5, Number(env.BENCH_REPETITIONS ?? 5));
 const columns = Number(env.BENCH_COLS ?? 10);
 const large = env.BENCH_LARGE === '1';
 const python = env.BENCH_PYTHON ?? '/usr/bin/python3';
@@ -72,12 +78,16 @@ const BENCHMARKS = [
   'api',
   'forecasting',
   'monitoring',
+  'cold-start',
+  'runs',
 ] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const only = parseOnly(process.argv.slice(2));
 const selected = (benchmark: Benchmark): boolean => only === undefined || only === benchmark;
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
+/** The ingestion goals: time against the plain DuckDB session, and peak RSS on the 1 GiB file. */
+const INGESTION_GOALS = { timeVsDuckDb: 1.3, peakRssBytesAt1GiB: 512 * MiB };
 
 const cleanup = new CleanupStack();
 let activeChild: ChildProcess | undefined;
@@ -107,7 +117,12 @@ try {
   if (selected('ingestion')) {
     const cases: Record<string, unknown>[] = [];
     results['ingestion'] = { cases };
-    cases.push(await runCase('default', { rows, columns }));
+    cases.push(
+      await runCase(
+        rows === undefined ? '200 MB' : `${rows} rows`,
+        rows === undefined ? { minBytes: 200_000_000, columns } : { rows, columns },
+      ),
+    );
     if (large) cases.push(await runCase('large (BENCH_LARGE=1)', { minBytes: GiB, columns: 10 }));
   }
   if (selected('learning') && !stopping)
@@ -136,6 +151,12 @@ try {
     results['monitoring'] = await runWithDataDir('pw-bench-monitoring-', (dataDir) =>
       runMonitoring({ dataDir, python }),
     );
+  if (selected('cold-start') && !stopping)
+    results['cold-start'] = await runWithDataDir('pw-bench-cold-start-', (dataDir) =>
+      runColdStart({ dataDir }),
+    );
+  if (selected('runs') && !stopping)
+    results['runs'] = await runWithDataDir('pw-bench-runs-', (dataDir) => runRuns({ dataDir }));
 } catch (error) {
   failed = true;
   console.error(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -189,64 +210,89 @@ async function runCase(name: string, shape: CsvShape): Promise<Record<string, un
     // Created synchronously, so no signal can arrive between creating a dir and deferring its removal.
     const root = mkdtempSync(join(tmpdir(), 'pw-bench-'));
     cleanup.defer(`remove ${root}`, () => rm(root, { recursive: true, force: true }));
-    // PostgreSQL's directory gets its own temp dir: the postgres user must reach its parent.
-    const postgresRoot = mkdtempSync(join(tmpdir(), 'pw-bench-pg-'));
-    cleanup.defer(`stop any PostgreSQL left in ${postgresRoot} and remove it`, async () => {
-      await stopOrphanedPostmaster(join(postgresRoot, 'pgdata'));
-      await rm(postgresRoot, { recursive: true, force: true });
-    });
-
     const csvPath = join(root, 'input.csv');
     const generating = performance.now();
     const csv = await generateCsv(csvPath, shape);
     console.log(
       `\n${name}: ${csv.rows.toLocaleString('en-US')} rows × ${shape.columns} columns, ` +
         `${csv.bytes.toLocaleString('en-US')} bytes (${(csv.bytes / GiB).toFixed(3)} GiB = ${(csv.bytes / MiB).toFixed(1)} MiB)` +
-        `${shape.minBytes ? `, at least ${shape.minBytes.toLocaleString('en-US')} bytes as asked` : ''}; generated in ${seconds(performance.now() - generating)}`,
+        `${shape.minBytes ? `, at least ${shape.minBytes.toLocaleString('en-US')} bytes as asked` : ''}; generated in ${seconds(performance.now() - generating)}; ` +
+        `${repetitions} repetitions, each measurement in a process of its own`,
     );
 
-    const recorded: Record<string, unknown> = { name, csv: { ...csv, columns: shape.columns } };
-    let pipeline: PipelineResult | undefined;
-    try {
-      pipeline = await measure({
-        kind: 'pipeline',
-        csvPath,
-        directory: join(root, 'pipeline'),
-        postgresRoot,
+    const runs: {
+      pipeline: PipelineResult;
+      duckdb: DuckDbBaselineResult;
+      javascript: JavaScriptBaselineResult;
+    }[] = [];
+    for (let repetition = 0; repetition < repetitions && !stopping; repetition += 1) {
+      // PostgreSQL's directory gets its own temp dir: the postgres user must reach its parent.
+      const postgresRoot = mkdtempSync(join(tmpdir(), 'pw-bench-pg-'));
+      cleanup.defer(`stop any PostgreSQL left in ${postgresRoot} and remove it`, async () => {
+        await stopOrphanedPostmaster(join(postgresRoot, 'pgdata'));
+        await rm(postgresRoot, { recursive: true, force: true });
       });
-      printPipeline(pipeline);
-      recorded['pipeline'] = pipeline;
-    } catch (error) {
-      failed = true;
-      if (stopping) return recorded;
+      let pipeline: PipelineResult;
+      try {
+        pipeline = await measure({
+          kind: 'pipeline',
+          csvPath,
+          directory: join(root, `pipeline-${repetition}`),
+          postgresRoot,
+        });
+      } catch (error) {
+        failed = true;
+        if (!stopping)
+          console.log(
+            `  tabular worker: MEASUREMENT FAILED: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        break;
+      }
+      const duckdb = await measure({
+        kind: 'duckdb',
+        csvPath,
+        directory: join(root, `duckdb-${repetition}`),
+        engine: pipeline.engine ?? {},
+      });
+      const javascript = await measure({ kind: 'javascript', csvPath });
+      if (repetition === 0) {
+        printPipeline(pipeline);
+        printDuckDb(duckdb);
+        printJavaScript(javascript);
+      }
       console.log(
-        `  tabular worker: MEASUREMENT FAILED: ${error instanceof Error ? error.message : String(error)}`,
+        `  repetition ${repetition + 1}: tabular worker ${seconds(pipeline.wallMs)} / ${mib(pipeline.peakRssBytes)}, ` +
+          `DuckDB ${seconds(duckdb.wallMs)} / ${mib(duckdb.peakRssBytes)}, JavaScript ${seconds(javascript.wallMs)} / ${mib(javascript.peakRssBytes)}`,
       );
+      runs.push({ pipeline, duckdb, javascript });
     }
-    const duckdb = await measure({
-      kind: 'duckdb',
-      csvPath,
-      directory: join(root, 'duckdb'),
-      engine: pipeline?.engine ?? {},
-    });
-    printDuckDb(duckdb);
-    const javascript = await measure({ kind: 'javascript', csvPath });
-    printJavaScript(javascript);
-    if (pipeline) printRatios(pipeline, duckdb, javascript);
-    return {
-      ...recorded,
-      duckdb,
-      javascript,
-      ...(pipeline
+    const figure = (pick: (run: (typeof runs)[number]) => number): Summary => summarize(runs.map(pick));
+    const figures = {
+      pipelineMs: figure((run) => run.pipeline.wallMs),
+      pipelinePeakRssBytes: figure((run) => run.pipeline.peakRssBytes),
+      duckDbMs: figure((run) => run.duckdb.wallMs),
+      duckDbPeakRssBytes: figure((run) => run.duckdb.peakRssBytes),
+      javaScriptMs: figure((run) => run.javascript.wallMs),
+      javaScriptPeakRssBytes: figure((run) => run.javascript.peakRssBytes),
+    };
+    const ratios =
+      runs.length > 0
         ? {
-            ratios: {
-              timeVsDuckDb: pipeline.wallMs / duckdb.wallMs,
-              peakRssVsDuckDb: pipeline.peakRssBytes / duckdb.peakRssBytes,
-              timeVsJavaScript: pipeline.wallMs / javascript.wallMs,
-              peakRssVsJavaScript: pipeline.peakRssBytes / javascript.peakRssBytes,
-            },
+            timeVsDuckDb: figures.pipelineMs.median / figures.duckDbMs.median,
+            peakRssVsDuckDb: figures.pipelinePeakRssBytes.median / figures.duckDbPeakRssBytes.median,
+            timeVsJavaScript: figures.pipelineMs.median / figures.javaScriptMs.median,
+            peakRssVsJavaScript: figures.pipelinePeakRssBytes.median / figures.javaScriptPeakRssBytes.median,
           }
-        : {}),
+        : undefined;
+    if (ratios) printRatios(figures, ratios, runs.length);
+    return {
+      name,
+      csv: { ...csv, columns: shape.columns },
+      repetitions: runs.length,
+      ...figures,
+      ...(ratios ? { ratios } : {}),
+      goals: INGESTION_GOALS,
+      runs,
     };
   } finally {
     await cleanup.run();
@@ -307,16 +353,29 @@ function printJavaScript(result: JavaScriptBaselineResult): void {
 }
 
 function printRatios(
-  pipeline: PipelineResult,
-  duckdb: DuckDbBaselineResult,
-  javascript: JavaScriptBaselineResult,
+  figures: Record<'pipelineMs' | 'pipelinePeakRssBytes' | 'duckDbMs' | 'duckDbPeakRssBytes', Summary>,
+  ratios: {
+    timeVsDuckDb: number;
+    peakRssVsDuckDb: number;
+    timeVsJavaScript: number;
+    peakRssVsJavaScript: number;
+  },
+  n: number,
 ): void {
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const range = (s: Summary, show: (value: number) => string) =>
+    `${show(s.min)} / ${show(s.median)} / ${show(s.max)}`;
+  console.log(`  min / median / max of ${n}:`);
   console.log(
-    `  ratios, tabular worker / plain DuckDB session: time ${ratio(pipeline.wallMs, duckdb.wallMs)}, peak RSS ${ratio(pipeline.peakRssBytes, duckdb.peakRssBytes)}`,
+    `    tabular worker ${range(figures.pipelineMs, seconds)}, peak RSS ${range(figures.pipelinePeakRssBytes, mib)}`,
   );
   console.log(
-    `  ratios, tabular worker / naive JavaScript pass: time ${ratio(pipeline.wallMs, javascript.wallMs)}, peak RSS ${ratio(pipeline.peakRssBytes, javascript.peakRssBytes)}`,
+    `    plain DuckDB   ${range(figures.duckDbMs, seconds)}, peak RSS ${range(figures.duckDbPeakRssBytes, mib)}`,
+  );
+  console.log(
+    `  ratios of medians, tabular worker / plain DuckDB session: time ${ratios.timeVsDuckDb.toFixed(2)}× (goal ≤ ${INGESTION_GOALS.timeVsDuckDb}×), peak RSS ${ratios.peakRssVsDuckDb.toFixed(2)}×`,
+  );
+  console.log(
+    `  ratios of medians, tabular worker / naive JavaScript pass: time ${ratios.timeVsJavaScript.toFixed(2)}×, peak RSS ${ratios.peakRssVsJavaScript.toFixed(2)}×`,
   );
 }
 

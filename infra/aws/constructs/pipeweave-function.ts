@@ -45,6 +45,11 @@ export const FUNCTION_EXTERNAL_MODULES = ['@aws-sdk/*', '@duckdb/*', '@node-rs/*
 /** How the bundles resolve packages: ESM builds first. */
 export const FUNCTION_MAIN_FIELDS = ['module', 'main'];
 export const FUNCTION_BUNDLE_TARGET = 'node22';
+/** Bundled CommonJS dependencies call require(); ESM output has none without this shim. */
+export const FUNCTION_BUNDLE_BANNER =
+  "import { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);";
+/** What every function runs with (the benchmark of cold starts imports bundles the same way). */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
 /**
  * The one way PipeWeave builds a Lambda function: Node.js 22 on x86_64, an ESM bundle made by
@@ -98,15 +103,13 @@ export class PipeWeaveFunction extends Construct {
         PW_RUNTIME: 'aws',
         POWERTOOLS_SERVICE_NAME: 'pipeweave',
         POWERTOOLS_METRICS_NAMESPACE: 'PipeWeave',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
       },
       bundling: {
         format: OutputFormat.ESM,
         target: FUNCTION_BUNDLE_TARGET,
         mainFields: FUNCTION_MAIN_FIELDS,
-        // Bundled CommonJS dependencies call require(); ESM output has none without this shim.
-        banner:
-          "import { createRequire as __pwCreateRequire } from 'node:module'; const require = __pwCreateRequire(import.meta.url);",
+        banner: FUNCTION_BUNDLE_BANNER,
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
