@@ -2,6 +2,7 @@ import type { Config } from '../config/config';
 import type { Database } from '../db/database';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics.port';
+import type { AlertTopicPublisher } from './alert-topic.port';
 import type { BlobStore } from './blob-store.port';
 import type { Clock } from '../kernel/clock.port';
 import type { HealthCheck } from './health.port';
@@ -30,4 +31,6 @@ export interface Services {
   health: HealthCheck[];
   /** Present where secrets live outside the configuration (AWS); absent locally. */
   secrets?: SecretReader;
+  /** Alert notification topics (SNS in AWS); absent locally, where rules may only use webhooks. */
+  alertTopics?: AlertTopicPublisher;
 }

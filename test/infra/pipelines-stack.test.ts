@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/aws/project-paths';
 import { NODE_CONTAINER_NAME, RUN_PIPELINE_ASL } from '../../infra/aws/stacks/pipelines-stack';
+import { ALERT_TOPIC_PREFIX } from '../../shared/domain/monitoring/alert-rule-definition';
 import { permission, rolePermissions } from './iam-permissions';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
 
@@ -175,7 +176,14 @@ describe('node hosts', () => {
     ];
   };
 
-  it('the node runner may use the Data API, its own log group and the node prefixes of the bucket, nothing else', () => {
+  // The monitoring node publishes alerts to the rules' SNS topics: this account's pipeweave-alerts-* only.
+  const alertTopics = () =>
+    permission(
+      'sns:Publish',
+      resolve(`arn:${Aws.PARTITION}:sns:${Aws.REGION}:${Aws.ACCOUNT_ID}:${ALERT_TOPIC_PREFIX}*`),
+    );
+
+  it('the node runner may use the Data API, its own log group, the node prefixes of the bucket and the alert topics, nothing else', () => {
     const runner = synth.stacks.pipelines.nodeRunner;
     const logGroup = resolve(runner.logGroup.logGroupArn);
     const expected = [
@@ -186,6 +194,7 @@ describe('node hosts', () => {
       ...dataApiPermissions(),
       ...nodeObjectPermissions(),
       listNodePrefixes(),
+      alertTopics(),
     ].sort();
     const actual = rolePermissions(pipelines, stack, runner.role);
     expect(actual).toEqual(expected);
@@ -199,6 +208,7 @@ describe('node hosts', () => {
       ...dataApiPermissions(),
       ...nodeObjectPermissions(),
       listNodePrefixes(),
+      alertTopics(),
       permission('states:SendTaskFailure', machineArn),
       permission('states:SendTaskHeartbeat', machineArn),
       permission('states:SendTaskSuccess', machineArn),

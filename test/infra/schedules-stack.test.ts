@@ -106,12 +106,51 @@ describe('fixed schedules keep an idle Aurora paused', () => {
     expect(scheduleOf(synth.stacks.schedules.sweepVersions)).toEqual([DAILY]);
   });
 
-  it('has no schedule more frequent than every 15 minutes', () => {
+  it('has no schedule more frequent than every 15 minutes, and only the job sweep (which asks Step Functions first) that often', () => {
+    const sweeper = JSON.stringify(arnOf(synth.stacks.schedules.sweepJobs));
+    const monitor = JSON.stringify(arnOf(synth.stacks.schedules.monitorNewVersions));
     for (const rule of rules()) {
       const expression = rule.Properties.ScheduleExpression;
       if (!expression) continue;
-      expect(expression === DAILY || expression === 'rate(15 minutes)', expression).toBe(true);
+      const target = JSON.stringify(rule.Properties.Targets[0]?.Arn);
+      const allowed =
+        expression === DAILY ||
+        (expression === 'rate(15 minutes)' && target === sweeper) ||
+        (expression === 'rate(1 hour)' && target === monitor);
+      expect(allowed, expression).toBe(true);
     }
+  });
+});
+
+describe('automatic monitoring sweep', () => {
+  it('runs every hour', () => {
+    const monitor = JSON.stringify(arnOf(synth.stacks.schedules.monitorNewVersions));
+    const schedules = rules()
+      .filter((r) => JSON.stringify(r.Properties.Targets[0]?.Arn) === monitor)
+      .map((r) => r.Properties.ScheduleExpression);
+    expect(schedules).toEqual(['rate(1 hour)']);
+  });
+
+  it('may start run-pipeline executions (and stop one it could not record) and use the Data API, nothing else', () => {
+    const sweep = synth.stacks.schedules.monitorNewVersions;
+    const granted = rolePermissions(template, stack, sweep.role).filter(
+      (line) => !/^(logs|xray):/.test(line),
+    );
+    expect(granted.filter((line) => line.startsWith('states:'))).toEqual(
+      [
+        permission('states:DescribeExecution', resolve(executionsArn(names.runPipelineStateMachineName))),
+        permission('states:StartExecution', resolve(names.runPipelineStateMachineArn)),
+        permission('states:StopExecution', resolve(executionsArn(names.runPipelineStateMachineName))),
+      ].sort(),
+    );
+    const services = new Set(granted.map((line) => line.split(':')[0]));
+    expect([...services].sort()).toEqual(['rds-data', 'secretsmanager', 'states']);
+    const fn = template.findResources('AWS::Lambda::Function')[
+      stack.getLogicalId(sweep.function.node.defaultChild as CfnFunction)
+    ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining(['PW_STATE_MACHINE_ARNS', 'PW_DB_CLUSTER_ARN']),
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES } from '../../../shared/db/schema';
 import {
   alertActionsSchema,
@@ -296,7 +296,7 @@ export const analysisRoutes: RouteSpec[] = [
     operationId: 'createAlertRule',
     summary: 'Create an alert rule on a dataset',
     description:
-      'condition: `{metric: anomaly_rate | max_severity | drift_share, operator, threshold, windowMinutes}` over the dataset’s monitoring runs of the window; actions: `[{type: "webhook", url: "https://…"}]`. Each delivery is a POST signed with the rule’s `webhookSecret` (shown once, here): header `PipeWeave-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.',
+      'condition: `{metric: anomaly_rate | max_severity | drift_share, operator, threshold, windowMinutes}` over the dataset’s monitoring runs of the window; actions: `[{type: "webhook", url: "https://…"}]`, and in AWS `{type: "sns", topicArn}` for a topic of the deployment’s account named `pipeweave-alerts-…` (the local runtime refuses it). Each webhook delivery is a POST signed with the rule’s `webhookSecret` (shown once, here): header `PipeWeave-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.',
     tags: ['monitoring'],
     auth: 'user',
     request: { body: ruleBody },

@@ -6,7 +6,7 @@ import { jobCredits } from '../../../shared/domain/runs/job-credits';
 import type { Services } from '../../../shared/ports/services';
 
 /**
- * Automatic monitoring (every minute in AWS; every few seconds on one machine): new versions of
+ * Automatic monitoring (every hour in AWS; every few seconds on one machine): new versions of
  * datasets bound to a baseline get their monitoring job.
  */
 export function makeMonitorNewVersionsHandler(

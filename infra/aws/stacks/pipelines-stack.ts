@@ -12,12 +12,13 @@ import {
   LogDrivers,
   OperatingSystemFamily,
 } from 'aws-cdk-lib/aws-ecs';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
 import { NODE_COMPUTE } from '../../../shared/domain/billing/compute-cost';
+import { ALERT_TOPIC_PREFIX } from '../../../shared/domain/monitoring/alert-rule-definition';
 import { DuckDbLayer, MediaLayer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import { dataApiEnvironment, environment } from '../function-environment';
@@ -143,6 +144,8 @@ export class PipelinesStack extends Stack {
     });
     grantDataApi(this.nodeTask.taskRole, database);
     grantObjects(this.nodeTask.taskRole, names, NODE_OBJECT_ACCESS, nodeAccessReason);
+    // The monitoring node raises alerts; a rule's SNS action publishes to a topic of this account.
+    for (const role of [this.nodeRunner.role, this.nodeTask.taskRole]) grantAlertTopics(role);
 
     const definitionLogs = new LogGroup(this, 'RunPipelineLogs', {
       // Step Functions log delivery under /aws/vendedlogs/ keeps the account's log resource policy small.
@@ -218,4 +221,21 @@ export class PipelinesStack extends Stack {
       },
     );
   }
+}
+
+/**
+ * Publish, and nothing else, to the SNS topics alert rules may name: those of this account and
+ * region whose names start with ALERT_TOPIC_PREFIX (rules are validated against the same prefix).
+ */
+export function alertTopicsArn(): string {
+  return `arn:${Aws.PARTITION}:sns:${Aws.REGION}:${Aws.ACCOUNT_ID}:${ALERT_TOPIC_PREFIX}*`;
+}
+
+function grantAlertTopics(role: IRole): void {
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [alertTopicsArn()] }));
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:${ALERT_TOPIC_PREFIX}*]`,
+    reason:
+      'Alert rules name their own topics; publishing is limited to topics of this account and region named with the alert prefix.',
+  });
 }

@@ -2,7 +2,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -25,6 +25,7 @@ export const REFRESH_DATASETS_ENTRY = 'functions/schedules/refresh-datasets/hand
 export const PURGE_DELETED_ENTRY = 'functions/schedules/purge-deleted/handler.ts';
 export const SWEEP_BILLING_ENTRY = 'functions/schedules/sweep-billing/handler.ts';
 export const SWEEP_VERSIONS_ENTRY = 'functions/schedules/sweep-versions/handler.ts';
+export const MONITOR_NEW_VERSIONS_ENTRY = 'functions/schedules/monitor-new-versions/handler.ts';
 
 /** Every prefix that holds a user's objects; purging a soft-deleted owner's data touches them all. */
 export const USER_DATA_PREFIXES = USER_PREFIX_NAMES.map((name) => `${name}/`);
@@ -39,12 +40,14 @@ export interface SchedulesStackProps extends StackProps {
 /**
  * Timed and event-driven upkeep: the job sweeper (runs that ended without settling, went silent
  * or never started), the dataset refresh sweep, the purge of soft-deleted data, the billing sweep
- * (Stripe events re-driven, then the credit ledger reconciled), and the
+ * (Stripe events re-driven, then the credit ledger reconciled), the automatic monitoring of new
+ * versions of datasets bound to a baseline, and the
  * EventBridge Scheduler group (plus the role Scheduler assumes) that holds one schedule per
  * dataset with a refresh schedule.
  *
  * Aurora pauses after 5 idle minutes, and any query on a timer shorter than that keeps it awake
- * for good: nothing here queries the database more often than once a day unless there is work.
+ * for good: nothing here queries the database more often than once a day unless there is work,
+ * except the hourly monitoring sweep.
  */
 export class SchedulesStack extends Stack {
   readonly sweepJobs: PipeWeaveFunction;
@@ -52,6 +55,7 @@ export class SchedulesStack extends Stack {
   readonly purgeDeleted: PipeWeaveFunction;
   readonly sweepBilling: PipeWeaveFunction;
   readonly sweepVersions: PipeWeaveFunction;
+  readonly monitorNewVersions: PipeWeaveFunction;
   readonly scheduleGroup: ScheduleGroup;
   readonly schedulerRole: Role;
 
@@ -70,24 +74,25 @@ export class SchedulesStack extends Stack {
       environment: environment(databaseEnv, stateMachinesEnv),
     });
     grantDataApi(this.sweepJobs.role, database);
-    this.sweepJobs.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [executionsArn(names.runPipelineStateMachineName)],
-      }),
-    );
+    /** Describe and stop run-pipeline executions, plus `onMachine` actions on the machine itself. */
+    const controlExecutions = (role: IRole, onMachine: string[]) => {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [executionsArn(names.runPipelineStateMachineName)],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: onMachine, resources: [names.runPipelineStateMachineArn] }),
+      );
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagExecutionsArn(names.runPipelineStateMachineName)}]`,
+        reason:
+          'Execution names are generated per job; access is limited to executions of the run-pipeline machine.',
+      });
+    };
     // The frequent sweep asks which executions run before it touches the database.
-    this.sweepJobs.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['states:ListExecutions'],
-        resources: [names.runPipelineStateMachineArn],
-      }),
-    );
-    Validations.of(this.sweepJobs.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagExecutionsArn(names.runPipelineStateMachineName)}]`,
-      reason:
-        'Execution names are generated per job; access is limited to executions of the run-pipeline machine.',
-    });
+    controlExecutions(this.sweepJobs.role, ['states:ListExecutions']);
 
     this.refreshDatasets = new PipeWeaveFunction(this, 'RefreshDatasets', {
       entry: REFRESH_DATASETS_ENTRY,
@@ -154,6 +159,18 @@ export class SchedulesStack extends Stack {
       'version sweep: takes in uploads whose event was lost and files drops that were not moved, as the dispatcher does',
     );
 
+    // Starts the monitoring job of each new version of a dataset bound to a baseline: a job like
+    // any other (snapshot, estimate, credits), so it needs the database and the run-pipeline machine.
+    this.monitorNewVersions = new PipeWeaveFunction(this, 'MonitorNewVersions', {
+      entry: MONITOR_NEW_VERSIONS_ENTRY,
+      description: 'Starts monitoring jobs for new versions of datasets bound to a baseline analysis',
+      timeout: Duration.minutes(5),
+      environment: environment(databaseEnv, stateMachinesEnv),
+    });
+    grantDataApi(this.monitorNewVersions.role, database);
+    // A job whose start fails half-way is stopped by the same path that started it.
+    controlExecutions(this.monitorNewVersions.role, ['states:StartExecution']);
+
     // The job sweeper's main trigger: a run-pipeline execution ended (stopped, failed, timed out,
     // or succeeded without settling). Delivery is best effort; the daily sweep catches a lost event.
     new Rule(this, 'SweepJobsOnRunEnded', {
@@ -216,6 +233,14 @@ export class SchedulesStack extends Stack {
         fn: this.sweepVersions,
         schedule: daily,
         what: 'dataset version sweep (expired uploads, ingestion whose worker vanished)',
+      },
+      // The one hourly sweep: a new version of a bound dataset is monitored within the hour, and
+      // an idle Aurora wakes for it at most once an hour (about 5 minutes awake in 60).
+      {
+        id: 'MonitorNewVersionsHourly',
+        fn: this.monitorNewVersions,
+        schedule: Schedule.rate(Duration.hours(1)),
+        what: 'automatic monitoring of new versions of bound datasets',
       },
       {
         id: 'SweepBillingDaily',

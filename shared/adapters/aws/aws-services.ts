@@ -1,5 +1,6 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +18,7 @@ import { createDataApiDatabase } from './data-api/data-api-database';
 import { EventBridgeScheduler } from './eventbridge-scheduler';
 import { PowertoolsMetrics } from './powertools-metrics';
 import { S3BlobStore, createS3Client } from './s3-blob-store';
+import { SnsAlertTopicPublisher } from './sns-alert-topic-publisher';
 import { StepFunctionsOrchestrator } from './sfn-orchestrator';
 import { SqsQueuePublisher } from './sqs-queue-publisher';
 
@@ -99,6 +101,8 @@ export function createAwsServices(config: Config, drivers: AwsDrivers = {}): Ser
     });
   });
 
+  const alertTopics = once(() => new SnsAlertTopicPublisher(new SNSClient({ region })));
+
   const logger = createLogger(config);
   const checkOptions = { timeoutMs: HEALTH_TIMEOUT_MS, logger };
   const health: HealthCheck[] = [];
@@ -178,6 +182,9 @@ export function createAwsServices(config: Config, drivers: AwsDrivers = {}): Ser
     },
     get scheduler() {
       return scheduler();
+    },
+    get alertTopics() {
+      return alertTopics();
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DatabaseTransaction } from '../../db/database';
 import { jsonb, type Severity } from '../../db/schema';
 import { withTenant, type TenantScope } from '../../db/tenant';
-import { ConflictError, NotFoundError } from '../../kernel/app-error';
+import { ConflictError, NotFoundError, ValidationError } from '../../kernel/app-error';
 import type { RequestContext } from '../../kernel/request-context';
 import type { Services } from '../../ports/services';
 import { downloadLink, type DownloadLink } from '../exports/download-link';
@@ -270,12 +270,29 @@ const RULE_COLUMNS = [
   'updated_at',
 ] as const;
 
+/**
+ * SNS actions need topics, which exist only in AWS: on the local runtime a rule that names one is
+ * refused when it is written, instead of failing silently each time it fires.
+ */
+function requireDeliverableActions(services: RuleServices, actions: readonly AlertAction[] | undefined) {
+  const topic = (actions ?? []).findIndex((action) => action.type === 'sns');
+  if (topic >= 0 && !services.alertTopics) {
+    throw new ValidationError(
+      'SNS actions are only available when PipeWeave runs in AWS; on this runtime use a webhook action ({"type": "webhook", "url": "https://…"}).',
+      { code: 'ALERT_RULE.SNS_AWS_ONLY', field: `body.actions.${topic}.type` },
+    );
+  }
+}
+
+type RuleServices = Pick<Services, 'db' | 'alertTopics'>;
+
 export async function createAlertRule(
-  services: Db,
+  services: RuleServices,
   scope: TenantScope,
   input: AlertRuleInput,
   request: RequestContext,
 ) {
+  requireDeliverableActions(services, input.actions);
   return withTenant(services.db, scope, async (trx) => {
     const dataset = await trx
       .selectFrom('datasets')
@@ -330,12 +347,13 @@ export async function getAlertRule(services: Db, scope: TenantScope, id: string)
 }
 
 export async function updateAlertRule(
-  services: Db,
+  services: RuleServices,
   scope: TenantScope,
   id: string,
   change: Partial<Omit<AlertRuleInput, 'datasetId'>>,
   request: RequestContext,
 ) {
+  requireDeliverableActions(services, change.actions);
   return withTenant(services.db, scope, async (trx) => {
     const row = await trx
       .updateTable('alert_rules')

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * An alert rule's condition and actions. The condition reads the dataset's monitoring runs that
@@ -31,8 +31,34 @@ export const webhookActionSchema = z
   })
   .strict();
 
-export const alertActionsSchema = z.array(webhookActionSchema).max(5).default([]);
-export type AlertAction = z.infer<typeof webhookActionSchema>;
+/**
+ * Topics alerts may be published to: SNS topics of the deployment's own account and region whose
+ * names start with this prefix (the only ones its role may publish to).
+ */
+export const ALERT_TOPIC_PREFIX = 'pipeweave-alerts-';
+
+export const snsActionSchema = z
+  .object({
+    type: z.literal('sns'),
+    topicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+        error: `topicArn must be a standard SNS topic ARN, arn:aws:sns:<region>:<account>:${ALERT_TOPIC_PREFIX}<name>`,
+      })
+      .refine((arn) => (arn.split(':')[5] ?? '').startsWith(ALERT_TOPIC_PREFIX), {
+        error: `the topic's name must start with "${ALERT_TOPIC_PREFIX}": PipeWeave publishes only to those topics of its own account`,
+      })
+      .describe('Receives the alert as JSON (AWS only)'),
+  })
+  .strict();
+
+export const alertActionsSchema = z
+  .array(z.discriminatedUnion('type', [webhookActionSchema, snsActionSchema]))
+  .max(5)
+  .default([]);
+export type WebhookAction = z.infer<typeof webhookActionSchema>;
+export type SnsAction = z.infer<typeof snsActionSchema>;
+export type AlertAction = WebhookAction | SnsAction;
 
 export function conditionHolds(condition: AlertCondition, value: number): boolean {
   switch (condition.operator) {

@@ -155,6 +155,19 @@ describe('monitoring a 1,024-feature dataset end to end', () => {
     expect(secret).toMatch(/^whsec_/);
     const read = await api('GET', `/alert-rules/${ruleId}`);
     expect(read.body).not.toHaveProperty('webhookSecret');
+
+    // Topics exist only in AWS: the local runtime refuses an SNS action when the rule is written.
+    const topic = {
+      type: 'sns',
+      topicArn: 'arn:aws:sns:eu-west-1:123456789012:pipeweave-alerts-line-3',
+    };
+    const refused = await api('PATCH', `/alert-rules/${ruleId}`, { actions: [topic] });
+    expect(refused.status).toBe(400);
+    expect(refused.contentType).toMatch(/application\/problem\+json/);
+    expect(refused.body).toMatchObject({ code: 'ALERT_RULE.SNS_AWS_ONLY', field: 'body.actions.0.type' });
+    expect(String(refused.body.detail)).toMatch(/only available when PipeWeave runs in AWS/);
+    const unchanged = await api('GET', `/alert-rules/${ruleId}`);
+    expect(unchanged.body.actions).toEqual([{ type: 'webhook', url: `${receiver.origin}/hooks/alerts` }]);
   });
 
   it('monitors a drifted version dropped in the drop folder without being asked', async () => {

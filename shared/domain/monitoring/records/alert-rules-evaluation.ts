@@ -9,12 +9,18 @@ import {
   metricOverWindow,
   type AlertAction,
 } from '../alert-rule-definition';
-import { postWebhook, type WebhookTransport } from './alert-webhook';
+import {
+  AlertTopicRefusedError,
+  type AlertTopicMessage,
+  type AlertTopicPublisher,
+} from '../../../ports/alert-topic.port';
+import { postWebhook, type WebhookPost, type WebhookTransport } from './alert-webhook';
 
 /**
  * After a monitoring run: every active rule of the dataset reads its metric over its window; a
  * rule whose condition holds and whose cooldown has passed raises an alert (active) and runs its
- * actions. Webhooks are retried with exponential backoff; every attempt goes to the delivery log.
+ * actions (a signed webhook, or an SNS topic in AWS). Deliveries are retried with exponential
+ * backoff; every attempt goes to the delivery log.
  */
 export interface AlertDeliveryOptions {
   attempts: number;
@@ -31,7 +37,10 @@ const DEFAULT_DELIVERY: AlertDeliveryOptions = {
 };
 
 export async function evaluateAlertRules(
-  services: Pick<Services, 'db' | 'clock' | 'logger'> & { config?: Services['config'] },
+  services: Pick<Services, 'db' | 'clock' | 'logger'> & {
+    config?: Services['config'];
+    alertTopics?: AlertTopicPublisher | undefined;
+  },
   tenant: TenantScope,
   run: { datasetId: string; analysisId: string; now: Date; delivery?: Partial<AlertDeliveryOptions> },
 ): Promise<number> {
@@ -45,6 +54,8 @@ export async function evaluateAlertRules(
     const out: {
       alertId: string;
       actions: AlertAction[];
+      ruleName: string;
+      severity: string;
       secret: string | null;
       body: Record<string, unknown>;
     }[] = [];
@@ -116,6 +127,8 @@ export async function evaluateAlertRules(
       out.push({
         alertId: alert.id,
         actions: actions.success ? actions.data : [],
+        ruleName: rule.name,
+        severity: rule.severity,
         secret: rule.webhook_secret,
         body: {
           type: 'alert.triggered',
@@ -141,77 +154,122 @@ export async function evaluateAlertRules(
     timeoutMs: delivery.timeoutMs,
   };
   for (const alert of raised) {
+    const body = JSON.stringify(alert.body);
     for (const action of alert.actions) {
-      await deliverWebhook(
-        services,
-        tenant,
-        alert.alertId,
-        action,
-        alert.secret ?? '',
-        JSON.stringify(alert.body),
+      const send =
+        action.type === 'webhook'
+          ? (): Promise<AttemptOutcome> =>
+              webhookAttempt(
+                {
+                  url: action.url,
+                  body,
+                  secret: alert.secret ?? '',
+                  deliveryId: alert.alertId,
+                  timestamp: Math.floor(services.clock.now().getTime() / 1000),
+                },
+                transport,
+              )
+          : (): Promise<AttemptOutcome> =>
+              topicAttempt(services.alertTopics, action.topicArn, {
+                subject: `PipeWeave alert (${alert.severity}): ${alert.ruleName}`,
+                body,
+                severity: alert.severity,
+              });
+      await deliverWithRetries(services, tenant, {
+        alertId: alert.alertId,
+        action: action.type,
+        target: action.type === 'webhook' ? action.url : action.topicArn,
+        send,
         delivery,
-        transport,
-      );
+      });
     }
   }
   return raised.length;
 }
 
-async function deliverWebhook(
-  services: Pick<Services, 'db' | 'clock' | 'logger'>,
+interface AttemptOutcome {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+  /** Waiting will not change the answer: no further attempt. */
+  permanent: boolean;
+}
+
+async function webhookAttempt(post: WebhookPost, transport: WebhookTransport): Promise<AttemptOutcome> {
+  try {
+    const { status } = await postWebhook(post, transport);
+    const ok = status >= 200 && status < 300;
+    // A 4xx other than 408/429 will not become a 2xx by waiting.
+    const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
+    return { ok, status, error: ok ? null : `the receiver answered HTTP ${status}`, permanent };
+  } catch (caught) {
+    const error = caught instanceof AppError || caught instanceof Error ? caught.message : 'delivery failed';
+    // A refused address will not become acceptable by waiting.
+    const permanent = error.includes('private or reserved') || error.includes('Only https');
+    return { ok: false, status: null, error, permanent };
+  }
+}
+
+async function topicAttempt(
+  topics: AlertTopicPublisher | undefined,
+  topicArn: string,
+  message: AlertTopicMessage,
+): Promise<AttemptOutcome> {
+  if (!topics) {
+    return {
+      ok: false,
+      status: null,
+      error: 'SNS actions are delivered only when PipeWeave runs in AWS.',
+      permanent: true,
+    };
+  }
+  try {
+    await topics.publish(topicArn, message);
+    return { ok: true, status: null, error: null, permanent: false };
+  } catch (caught) {
+    return {
+      ok: false,
+      status: null,
+      error: caught instanceof Error ? caught.message : 'publish failed',
+      permanent: caught instanceof AlertTopicRefusedError,
+    };
+  }
+}
+
+/** Attempts with exponential backoff until one succeeds, a refusal is final or attempts run out; each logged. */
+async function deliverWithRetries(
+  services: Pick<Services, 'db' | 'logger'>,
   tenant: TenantScope,
-  alertId: string,
-  action: AlertAction,
-  secret: string,
-  body: string,
-  delivery: AlertDeliveryOptions,
-  transport: WebhookTransport,
+  job: {
+    alertId: string;
+    action: AlertAction['type'];
+    target: string;
+    send: () => Promise<AttemptOutcome>;
+    delivery: AlertDeliveryOptions;
+  },
 ): Promise<boolean> {
+  const { delivery } = job;
   for (let attempt = 1; attempt <= delivery.attempts; attempt += 1) {
-    let ok = false;
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const answer = await postWebhook(
-        {
-          url: action.url,
-          body,
-          secret,
-          deliveryId: alertId,
-          timestamp: Math.floor(services.clock.now().getTime() / 1000),
-        },
-        transport,
-      );
-      status = answer.status;
-      ok = status >= 200 && status < 300;
-      if (!ok) error = `the receiver answered HTTP ${status}`;
-    } catch (caught) {
-      error = caught instanceof AppError || caught instanceof Error ? caught.message : 'delivery failed';
-    }
+    const outcome = await job.send();
     await withTenant(services.db, tenant, (trx) =>
       trx
         .insertInto('alert_deliveries')
         .values({
           user_id: tenant.userId,
-          alert_id: alertId,
-          action: 'webhook',
-          target: action.url,
+          alert_id: job.alertId,
+          action: job.action,
+          target: job.target,
           attempt,
-          ok,
-          status_code: status,
-          error,
+          ok: outcome.ok,
+          status_code: outcome.status,
+          error: outcome.error,
         })
         .execute(),
     );
-    if (ok) return true;
-    // A refused address will not become acceptable by waiting; 4xx other than 408/429 neither.
-    const permanent =
-      error?.includes('private or reserved') ||
-      error?.includes('Only https') ||
-      (status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429);
-    if (permanent || attempt === delivery.attempts) break;
+    if (outcome.ok) return true;
+    if (outcome.permanent || attempt === delivery.attempts) break;
     await delivery.sleep(delivery.backoffMs * 2 ** (attempt - 1));
   }
-  services.logger.warn('alert webhook not delivered', { alertId });
+  services.logger.warn('alert not delivered', { alertId: job.alertId, action: job.action });
   return false;
 }

@@ -19,7 +19,7 @@ import { evaluateAlertRules, type AlertDeliveryOptions } from './alert-rules-eva
  * what an earlier attempt of the same analysis wrote (points, anomalies) in one transaction.
  */
 export function databaseMonitoringRecords(
-  services: Pick<Services, 'db' | 'clock' | 'logger'> & { config?: Services['config'] },
+  services: Pick<Services, 'db' | 'clock' | 'logger' | 'alertTopics'> & { config?: Services['config'] },
   scope: { userId: string; jobId: string },
   delivery: Partial<AlertDeliveryOptions> = {},
 ): MonitoringRecords {
