@@ -62,6 +62,11 @@ export async function predictRows(
       `Model ${model.id} forecasts a series rather than predicting rows: ask it for a horizon with POST /models/{modelId}/forecast.`,
       { field: 'modelId', code: 'MODEL.FORECASTER' },
     );
+  if (model.problemType === 'denoising')
+    throw new ValidationError(
+      `Model ${model.id} is a seismic denoiser (a filter chain), not a row predictor: run it on a seismic dataset with a pipeline whose seismic.denoise node names it (the seismic.denoising template).`,
+      { field: 'modelId', code: 'MODEL.DENOISER' },
+    );
   if (input.rows.length === 0)
     throw new ValidationError('Send at least one row to predict.', { field: 'body.rows' });
   const predictor = await predictorOf(deps, model, cache);

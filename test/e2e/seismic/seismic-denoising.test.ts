@@ -149,6 +149,9 @@ describe('seismic denoising end to end', () => {
     const registered = jobNode(registering, 'denoise').metrics as Body;
     expect(Number(registered.snrGainDb)).toBeGreaterThan(0);
     expect(registered.snrMethod).toBe('adjacent-trace-coherence');
+    // A denoiser runs on traces in a pipeline, not on rows sent to it.
+    const rows = await api('POST', `/models/${modelId}/predict`, { rows: [{ trace: 1 }] });
+    expect(rows.body).toMatchObject({ status: 400, code: 'MODEL.DENOISER', field: 'modelId' });
   });
 
   it('shows the job’s progress while the model runs, then 100 when it completes', () => {
