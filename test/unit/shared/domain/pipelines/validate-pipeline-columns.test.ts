@@ -88,6 +88,94 @@ describe('columns that nodes name, against the dataset', () => {
     ).toEqual([]);
   });
 
+  it('follows a join: its keys, the left columns, then the right ones suffixed on a clash', () => {
+    const issues = check(
+      [
+        { id: 'src', type: 'dataset.source', params: {} },
+        { id: 'left', type: 'table.select_columns', params: { columns: ['age', 'city', 'label'] } },
+        { id: 'right', type: 'table.rename_columns', params: { mapping: { income: 'pay' } } },
+        { id: 'join', type: 'table.join', params: { on: ['age', 'cty'], how: 'left' } },
+        {
+          id: 'pick',
+          type: 'table.select_columns',
+          params: { columns: ['age', 'city', 'label_right', 'pay', 'income', 'label_rigth'] },
+        },
+      ],
+      [
+        edge('src', 'left'),
+        edge('src', 'right'),
+        edge('left', 'join', 'table', 'left'),
+        edge('right', 'join', 'table', 'right'),
+        edge('join', 'pick'),
+      ],
+    );
+    expect(issues.map((i) => [i.field, i.message])).toEqual([
+      ['nodes[join].params.on', 'node join: column "cty" does not exist — did you mean "city"?'],
+      ['nodes[join].params.on', 'node join: column "cty" does not exist — did you mean "city"?'],
+      [
+        'nodes[pick].params.columns',
+        'node pick: column "income" does not exist; the columns are "age", "city", "label", "pay", "city_right", "label_right".',
+      ],
+      [
+        'nodes[pick].params.columns',
+        'node pick: column "label_rigth" does not exist — did you mean "label_right"?',
+      ],
+    ]);
+  });
+
+  it('follows a prediction: its prediction column and class probabilities, past the learner that fed it', () => {
+    const issues = check(
+      [
+        { id: 'src', type: 'dataset.source', params: {} },
+        { id: 'split', type: 'table.split', params: {} },
+        { id: 'train', type: 'model.train', params: { target: 'label', learner: 'logistic_regression' } },
+        { id: 'predict', type: 'model.predict', params: { target: 'label' } },
+        {
+          id: 'keep',
+          type: 'table.filter_rows',
+          params: { conditions: [{ column: 'predicton', op: 'eq', value: 1 }] },
+        },
+        {
+          id: 'pick',
+          type: 'table.select_columns',
+          params: { columns: ['age', 'prediction', 'probability_yes', 'score'] },
+        },
+        { id: 'again', type: 'model.predict', params: { target: 'lable' } },
+        {
+          id: 'last',
+          type: 'table.select_columns',
+          params: { columns: ['prediction_2', 'probability_yes'] },
+        },
+      ],
+      [
+        edge('src', 'split'),
+        edge('split', 'train', 'train', 'train'),
+        edge('split', 'train', 'test', 'test'),
+        edge('train', 'predict', 'model', 'model'),
+        edge('split', 'predict', 'test', 'table'),
+        edge('predict', 'keep'),
+        edge('keep', 'pick'),
+        edge('train', 'again', 'model', 'model'),
+        edge('pick', 'again', 'table', 'table'),
+        edge('again', 'last'),
+      ],
+    );
+    expect(issues.map((i) => [i.field, i.message])).toEqual([
+      [
+        'nodes[keep].params.conditions[0].column',
+        'node keep: column "predicton" does not exist — did you mean "prediction"?',
+      ],
+      [
+        'nodes[pick].params.columns',
+        'node pick: column "score" does not exist; the columns are "age", "income", "city", "label", "prediction".',
+      ],
+      [
+        'nodes[again].params.target',
+        'node again: column "lable" does not exist; the columns are "age", "prediction", "probability_yes".',
+      ],
+    ]);
+  });
+
   it('does not check sources reading another dataset', () => {
     expect(
       check(
