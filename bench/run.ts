@@ -17,6 +17,7 @@ import { runRuns } from './runs/run-runs';
 import { runLearning } from './learning/run-learning';
 import { runText } from './text/run-text';
 import { runPrediction } from './prediction/run-prediction';
+import { runSeismic } from './seismic/run-seismic';
 import {
   measureInChild,
   type DuckDbBaselineResult,
@@ -55,6 +56,7 @@ import { RESULTS_PATH, writeResults } from './write-results';
  *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (a CSV of that many rows instead; BENCH_REPETITIONS=5 by default)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
  *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api, forecasting, monitoring, cold-start, runs: one alone)
+ *   npm run bench -- --only seismic                  (a 256 MiB SEG-Y line; BENCH_SEISMIC_MB=… or BENCH_LARGE=1 for 1 GiB)
  *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
 // eslint-disable-next-line no-restricted-properties -- benchmark knobs, not product configuration
@@ -80,6 +82,7 @@ const BENCHMARKS = [
   'monitoring',
   'cold-start',
   'runs',
+  'seismic',
 ] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const only = parseOnly(process.argv.slice(2));
@@ -157,6 +160,16 @@ try {
     );
   if (selected('runs') && !stopping)
     results['runs'] = await runWithDataDir('pw-bench-runs-', (dataDir) => runRuns({ dataDir }));
+  if (selected('seismic') && !stopping)
+    results['seismic'] = await runWithDataDir('pw-bench-seismic-', (dataDir) =>
+      runSeismic({
+        dataDir,
+        python,
+        megabytes: Number(env.BENCH_SEISMIC_MB ?? (large ? 1024 : 256)),
+        repetitions,
+        onChild: trackChild,
+      }),
+    );
 } catch (error) {
   failed = true;
   console.error(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`);
