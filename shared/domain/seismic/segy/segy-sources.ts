@@ -19,7 +19,8 @@ export async function withSegyFile<T>(
     return await work({
       size,
       async read(offset, length) {
-        const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+        // Not zero-filled first: every byte returned is read from the file (chunks are ~16 MiB).
+        const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
         let done = 0;
         while (done < buffer.length) {
           const { bytesRead } = await handle.read(buffer, done, buffer.length - done, offset + done);
