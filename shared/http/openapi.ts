@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../kernel/idempotency-key';
 import { strictSchema } from './middleware/validation';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem';

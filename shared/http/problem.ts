@@ -1,4 +1,5 @@
-import { z, ZodError } from 'zod';
+import * as z from 'zod';
+import { ZodError } from 'zod';
 import { isDatabaseError, isDataException, SqlState } from '../db/database-error';
 import { isAppError, type ProblemIssue } from '../kernel/app-error';
 import { MethodNotAllowedError } from './http-errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Query strings arrive as text (repeated keys comma-joined by API Gateway); these schemas coerce

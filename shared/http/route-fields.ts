@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ownerScope } from '../db/owner-filter';
 import type { TenantScope } from '../db/tenant';
 import { signedIn, type RequestContext } from '../kernel/request-context';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../../shared/kernel/app-error';
 import { idempotencyKeyOf } from '../../../shared/kernel/idempotency-key';
 import {

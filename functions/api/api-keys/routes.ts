@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_KEY_SCOPES } from '../../../shared/domain/identity/api-key-secret';
 import {
   apiKeyViewSchema,

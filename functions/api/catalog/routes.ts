@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODALITIES, NODE_RUNTIMES, NODE_TYPE_KINDS, TASK_TYPES } from '../../../shared/db/schema';
 import { NotFoundError } from '../../../shared/kernel/app-error';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { queryParam } from '../../../shared/http/query-params';
 import { signedIn } from '../../../shared/kernel/request-context';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDataset } from '../../../shared/domain/datasets/create-dataset';
 import {
   completeVersionUpload,

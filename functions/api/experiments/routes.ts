@@ -1,5 +1,5 @@
 import { callerOwnScope, pageQueryFields, uuidField } from '../../../shared/http/route-fields';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXPERIMENT_OBJECTIVE_DIRECTIONS } from '../../../shared/db/schema';
 import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';

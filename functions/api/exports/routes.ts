@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXPORT_STATUSES } from '../../../shared/db/schema';
 import { createExport } from '../../../shared/domain/exports/create-export';
 import { deleteExport } from '../../../shared/domain/exports/delete-export';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOB_STATUSES } from '../../../shared/db/schema';
 import { defineRoute, type IdempotencySpec, type RouteSpec } from '../../../shared/http/route';
 import { idempotencyKeyOf } from '../../../shared/kernel/idempotency-key';

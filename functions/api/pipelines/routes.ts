@@ -1,6 +1,6 @@
 import { callerOwnScope, pageQueryFields, uuidField } from '../../../shared/http/route-fields';
 import { signedIn } from '../../../shared/kernel/request-context';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PIPELINE_STATUSES } from '../../../shared/db/schema';
 import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DOCS_CONTENT_SECURITY_POLICY, docsPageHtml } from '../../../shared/http/docs-page';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../../shared/http/openapi';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODALITIES, TUTORIAL_DIFFICULTIES } from '../../../shared/db/schema';
 import {
   getTutorial,

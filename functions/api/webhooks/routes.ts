@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { applyStripeEvent } from '../../../shared/domain/billing/apply-stripe-event';
 import { BillingNotConfiguredError } from '../../../shared/domain/billing/billing-errors';
 import type { StripeBilling } from '../../../shared/domain/billing/stripe-billing.port';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { openDuckDbEngine } from '../../../shared/adapters/duckdb/duckdb-sql-engine';
 import { sharpImageCodec } from '../../../shared/adapters/image/sharp-image-codec';
 import { ffmpegTranscoder } from '../../../shared/adapters/media/ffmpeg-transcoder';

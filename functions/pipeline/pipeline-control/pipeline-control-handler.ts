@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CreditsPort } from '../../../shared/domain/billing/credits/credits.port';
 import { isDatabaseError, SqlState } from '../../../shared/db/database-error';
 import { DependencyUnavailableError } from '../../../shared/kernel/app-error';

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StripeBilling } from '../../domain/billing/stripe-billing.port';
 import type { Config } from '../../config/config';
 import { DependencyUnavailableError } from '../../kernel/app-error';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database, DatabaseTransaction } from '../../db/database';
 import { CREDIT_TRANSACTION_TYPES, JOB_STATUSES, STRIPE_EVENT_STATUSES } from '../../db/schema';
 import { withSystemScope } from '../../db/tenant';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatabaseTransaction } from '../../db/database';
 import { withOwner, type Owner } from '../../db/owner-filter';
 import { ConflictError, NotFoundError } from '../../kernel/app-error';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ARRIVAL_SOURCES,
   DATASET_VERSION_FORMATS,

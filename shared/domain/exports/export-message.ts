@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What the exports queue carries: which export to produce, and whose it is (ids only, never data). */
 export const exportMessageSchema = z.object({ exportId: z.uuid(), userId: z.uuid() }).strict();

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExportStatus, ExportsTable } from '../../db/schema';
 import type { Selectable } from 'kysely';
 import { asRecord } from '../../kernel/as-record';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatabaseTransaction } from '../../db/database';
 import type { DatasetVersionStatus, JobNodeStatus } from '../../db/schema';
 import type { Owner } from '../../db/owner-filter';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXPORT_STATUSES } from '../../db/schema';
 import type { ExportRecord } from './export-records';
 import { EXPORT_FORMATS } from './export-table';

@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../kernel/request-context';
 import type { Selectable } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditEntry, diffChanges, recordAudit } from './audit/record-audit';
 import { isDatabaseError, SqlState } from '../../db/database-error';
 import type { CreditPackagesTable } from '../../db/schema';

@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../kernel/request-context';
 import type { Selectable } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditEntry, recordAudit } from './audit/record-audit';
 import type { ApiKeysTable } from '../../db/schema';
 import { textArray } from '../../db/schema';

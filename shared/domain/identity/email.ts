@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Emails are compared and stored lower-cased (the column has a CHECK for it). */
 export function normalizeEmail(email: string): string {

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { UsersTable } from '../../db/schema';
 import { USER_ROLES, USER_TIERS } from '../../db/schema';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatabaseTransaction } from '../../db/database';
 import { POSITION, newestFirst, positionOf, toPage } from '../../db/page-cursor';
 import { jsonb, MODEL_STAGES, TASK_TYPES, textArray, type TaskType } from '../../db/schema';

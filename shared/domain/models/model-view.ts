@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODEL_STAGES, TASK_TYPES } from '../../db/schema';
 import type { Model } from './model-repository';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The parameters of a DInsight map, as the seed's `config_data` names them, with its defaults.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonObject } from '../../db/schema';
 import { nodeRegistry, type NodeRegistry } from './registry';
 

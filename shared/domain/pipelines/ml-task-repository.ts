@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database, DatabaseTransaction } from '../../db/database';
 import { MODALITIES, TASK_TYPES } from '../../db/schema';
 import type { Modality } from '../../db/schema';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODALITIES, NODE_RUNTIMES, NODE_TYPE_KINDS } from '../../db/schema';
 import type { NodeTypeDefinition } from './reference-data';
 import type { JsonObject } from '../../db/schema';

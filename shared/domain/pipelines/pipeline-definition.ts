@@ -1,5 +1,5 @@
 import { dataApiJsonBytes } from '../../kernel/bounded-json';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipelineGraph } from './plan-stages';
 
 /**

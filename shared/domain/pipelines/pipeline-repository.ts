@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatabaseTransaction } from '../../db/database';
 import { jsonb, PIPELINE_STATUSES } from '../../db/schema';
 import type { JsonObject, Modality, PipelineStatus } from '../../db/schema';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PIPELINE_STATUSES } from '../../db/schema';
 import type { Pipeline } from './pipeline-repository';
 import { PIPELINE_ISSUE_CODES } from './validate-pipeline';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatabaseTransaction } from '../../db/database';
 import { POSITION, newestFirst, positionOf, toPage } from '../../db/page-cursor';
 import { DATASET_VERSION_STATUSES, jsonb, type DatasetVersionStatus } from '../../db/schema';

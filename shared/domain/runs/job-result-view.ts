@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DATASET_VERSION_STATUSES } from '../../db/schema';
 import type { JobResult } from './job-result-repository';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonValue } from '../../db/schema';
 import type { Job, JobNode } from './job-records';
 import { ranNodeCosts } from './estimate-job-cost';

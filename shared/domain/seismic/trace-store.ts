@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BlobStore } from '../../ports/blob-store.port';
 import type { SegyLayout } from './segy/segy-reader';
 

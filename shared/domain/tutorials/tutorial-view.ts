@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODALITIES, TUTORIAL_DIFFICULTIES, USER_TUTORIAL_PROGRESS_STATUSES } from '../../db/schema';
 import { COMPLETION_CONDITIONS, describeCondition } from './completion-conditions';
 import type { CompletedStep } from './tutorial-progress';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type ProblemIssue } from '../../kernel/app-error';
 import { describeIssues, zodIssues } from '../problem';
 import { headersOf, stateOf, type HttpMiddleware } from './http-state';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { QUEUE_MODALITIES } from '../../../kernel/modality';
 import type { QueueModality } from '../../../config/config';
 

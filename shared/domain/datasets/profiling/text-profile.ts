@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { detectLanguage, LANGUAGE_NAMES, STOP_WORDS, wordTokens } from '../../learning/transforms/text-words';
 
 /**

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatabaseTransaction } from '../../../db/database';
 import { jsonb, type SchemaDeductionsTable } from '../../../db/schema';
 import { ConflictError, NotFoundError, ValidationError } from '../../../kernel/app-error';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What an export may be asked for: its format and that format's options, validated with defaults. */
 

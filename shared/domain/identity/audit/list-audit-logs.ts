@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonValue } from '../../../db/schema';
 import { withOwner } from '../../../db/owner-filter';
 import { withTenant } from '../../../db/tenant';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNode } from '../node-definition';
 import { NodeError } from '../node-errors';
 import { describeColumns, downloadInput, projection, requireColumns, writeParquetOutput } from '../table-io';

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isAppError } from '../../../kernel/app-error';
 import { exportOptionsSchema, exportTable, type ExportFormat } from '../../exports/export-table';
 import { defineNode, type NodeContext, type NodeInputs, type NodePortOutput } from '../node-definition';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNode } from '../node-definition';
 import { NodeError } from '../node-errors';
 import { countRows, describeColumns, downloadInput, requireColumns, writeParquetOutput } from '../table-io';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNode } from '../node-definition';
 import { countRows, downloadInput, writeParquetOutput } from '../table-io';
 import { readParquet } from '../table-sql';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { audioFeatureNames, createAudioFeatureExtractor } from '../../../audio/audio-features';
 import { audioLevels, resample, toMono } from '../../../audio/signal';
 import { AudioDecodeError, decodeWav, encodeWav, type PcmAudio } from '../../../audio/wav';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../../../../kernel/app-error';
 import { PredictionInputError, type ModelPredictor } from '../../../learning/model-artifact';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { columnNames, type Table } from '../../../learning/table';
 import { DATE_PARTS } from '../../../learning/transforms/date-parts';
 import {

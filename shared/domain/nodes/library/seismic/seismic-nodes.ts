@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../../../../kernel/app-error';
 import { objectKeys } from '../../../../storage/object-keys';
 import { DenoisingMeter } from '../../../seismic/processing/denoising-metrics';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { butterworthSos, ZeroPhaseFilter } from '../../../seismic/processing/butterworth';
 import { fxDeconvolution } from '../../../seismic/processing/fx-deconvolution';
 import { agc, medianFilter } from '../../../seismic/processing/trace-operations';

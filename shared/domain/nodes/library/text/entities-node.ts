@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { findColumn, stringColumn, type Table } from '../../../learning/table';
 import { defineNode } from '../../node-definition';
 import { NodeError } from '../../node-errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STOP_WORD_LANGUAGES } from '../../../learning/transforms/text-words';
 import type { NodeImplementation } from '../../node-definition';
 import { defineTransformNode, transformNodeParams } from '../learning/transform-nodes';

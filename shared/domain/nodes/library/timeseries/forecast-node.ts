@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { objectKeys } from '../../../../storage/object-keys';
 import { backtestSteps, type BacktestResult } from '../../../forecasting/backtest';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { NodeContext } from '../../node-definition';
 import { NodeError } from '../../node-errors';
 import { describeColumns, requireColumns, type ColumnInfo } from '../../table-io';

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MediaDecodeError, type MediaTranscoder } from '../../../../ports/media-transcoder.port';
 import { createTable, findColumn, numberColumn, stringColumn, type Table } from '../../../learning/table';
 import { defineNode, type NodeContext } from '../../node-definition';
