@@ -215,6 +215,10 @@ export type UserTier = (typeof USER_TIERS)[number];
 export const USER_TUTORIAL_PROGRESS_STATUSES = ['not_started', 'in_progress', 'completed'] as const;
 export type UserTutorialProgressStatus = (typeof USER_TUTORIAL_PROGRESS_STATUSES)[number];
 
+/** What a user's reads are recorded for (migration 0035): the tutorial steps that ask to read them. */
+export const RESOURCE_READ_TYPES = ['profile', 'leaderboard', 'experiment', 'jobResults'] as const;
+export type ResourceReadType = (typeof RESOURCE_READ_TYPES)[number];
+
 export interface AlertRulesTable {
   actions: Generated<Json>;
   condition: Json;
@@ -902,6 +906,16 @@ export interface UserTutorialAttemptsTable {
   user_id: string;
 }
 
+/** A user's reads of a resource of theirs (migration 0035). */
+export interface UserResourceReadsTable {
+  first_read_at: Generated<Timestamp>;
+  last_read_at: Generated<Timestamp>;
+  read_count: Generated<number>;
+  resource_id: string;
+  resource_type: ResourceReadType;
+  user_id: string;
+}
+
 export interface DB {
   alert_deliveries: AlertDeliveriesTable;
   alert_rules: AlertRulesTable;
@@ -939,6 +953,7 @@ export interface DB {
   schema_migrations: SchemaMigrationsTable;
   stripe_events: StripeEventsTable;
   tutorials: TutorialsTable;
+  user_resource_reads: UserResourceReadsTable;
   user_tutorial_attempts: UserTutorialAttemptsTable;
   user_tutorial_progress: UserTutorialProgressTable;
   users: UsersTable;
@@ -987,6 +1002,7 @@ export const ENUM_COLUMNS = {
   'stripe_events.status': STRIPE_EVENT_STATUSES,
   'tutorials.difficulty': TUTORIAL_DIFFICULTIES,
   'tutorials.modality': MODALITIES,
+  'user_resource_reads.resource_type': RESOURCE_READ_TYPES,
   'user_tutorial_attempts.status': USER_TUTORIAL_PROGRESS_STATUSES,
   'user_tutorial_progress.status': USER_TUTORIAL_PROGRESS_STATUSES,
   'users.role': USER_ROLES,

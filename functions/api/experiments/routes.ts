@@ -3,6 +3,8 @@ import * as z from 'zod';
 import { EXPERIMENT_OBJECTIVE_DIRECTIONS } from '../../../shared/db/schema';
 import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
+import { signedIn } from '../../../shared/kernel/request-context';
+import { recordRead } from '../../../shared/domain/tutorials/resource-reads-repository';
 import {
   compareExperimentRuns,
   createExperiment,
@@ -131,6 +133,7 @@ export const experimentRoutes: RouteSpec[] = [
         request.params.experimentId,
         { afterRunNumber: request.query.afterRun, limit: request.query.runLimit ?? 200 },
       );
+      await recordRead(services.db, signedIn(request).caller, 'experiment', experiment.id);
       return {
         status: 200,
         body: {

@@ -248,7 +248,7 @@ curl -s $API/datasets/$DS/versions/1 -H "$AUTH" | json 'it.status + ", " + it.ro
         title: 'Read the profile',
         body: 'Every validated version has a profile: per column counts, missing values, distinct values, statistics and warnings.',
         command: `curl -s $API/datasets/$DS/versions/1/profile -H "$AUTH" | json 'it.summary'`,
-        condition: { kind: 'profile.ready' },
+        condition: { kind: 'profile.read' },
       },
       {
         key: 'accept-schema',
@@ -294,14 +294,20 @@ echo "model $MODEL"`,
         condition: { kind: 'model.trained' },
       },
       {
-        key: 'compare-runs',
-        title: 'Read the leaderboard and the experiment',
-        body: 'The leaderboard ranks the learners the job tried; the experiment keeps each trial as a run with its hyperparameters and metrics, to compare side by side.',
+        key: 'read-leaderboard',
+        title: 'Read the leaderboard',
+        body: 'The leaderboard ranks the learners the job tried, with their scores on validation and test rows, fit time and prediction speed.',
         command: `curl -s $API/jobs/$JOB/leaderboard -H "$AUTH" \\
-  | json 'it.items[0].leaderboard.rows.map((r) => r.rank + ". " + r.learner + " " + r.status).join("\\n")'
-EXPERIMENT=$(curl -s $API/experiments -H "$AUTH" | json 'it.items[0].id')
+  | json 'it.items[0].leaderboard.rows.map((r) => r.rank + ". " + r.learner + " " + r.status).join("\\n")'`,
+        condition: { kind: 'leaderboard.read' },
+      },
+      {
+        key: 'compare-runs',
+        title: 'Read the experiment',
+        body: 'The experiment keeps each trial as a run with its hyperparameters and metrics, to compare side by side.',
+        command: `EXPERIMENT=$(curl -s $API/experiments -H "$AUTH" | json 'it.items[0].id')
 curl -s $API/experiments/$EXPERIMENT -H "$AUTH" | json 'it.name + ": " + it.runs.length + " runs"'`,
-        condition: { kind: 'experiment.compared' },
+        condition: { kind: 'experiment.read' },
       },
     ],
   },

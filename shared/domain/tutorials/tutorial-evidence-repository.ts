@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { DatabaseTransaction } from '../../db/database';
 import type { Owner } from '../../db/owner-filter';
 import type { CompletionCondition, StepEvidence } from './completion-conditions';
@@ -43,26 +42,6 @@ export async function findEvidence(
         row &&
         row.validated_at &&
         evidence('datasetVersion', row.id, `${row.name} version ${row.version_number}`, row.validated_at)
-      );
-    }
-    case 'profile.ready': {
-      let query = trx
-        .selectFrom('eda_reports as r')
-        .innerJoin('dataset_versions as v', 'v.id', 'r.dataset_version_id')
-        .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
-        .select(['v.id', 'v.version_number', 'd.name', 'r.updated_at'])
-        .where('r.user_id', '=', userId)
-        .where('r.status', '=', 'completed');
-      if (after) query = query.where('r.updated_at', '>=', after);
-      const row = await query.orderBy('r.updated_at').orderBy('r.id').executeTakeFirst();
-      return (
-        row &&
-        evidence(
-          'datasetVersion',
-          row.id,
-          `profile of ${row.name} version ${row.version_number}`,
-          row.updated_at,
-        )
       );
     }
     case 'schema.accepted': {
@@ -124,21 +103,6 @@ export async function findEvidence(
         evidence('job', row.id, `${row.node_type} node "${row.node_id}" succeeded`, row.completed_at)
       );
     }
-    case 'experiment.compared': {
-      let query = trx
-        .selectFrom('experiment_runs as r')
-        .innerJoin('experiments as e', 'e.id', 'r.experiment_id')
-        .select(['e.id', 'e.name', sql<Date>`max(r.completed_at)`.as('at')])
-        .where('r.user_id', '=', userId)
-        .where('r.completed_at', 'is not', null);
-      if (after) query = query.where('r.completed_at', '>=', after);
-      const row = await query
-        .groupBy(['e.id', 'e.name'])
-        .having(sql<number>`count(*)`, '>=', 2)
-        .orderBy('at')
-        .executeTakeFirst();
-      return row && evidence('experiment', row.id, row.name, new Date(row.at));
-    }
     case 'alias.set': {
       let query = trx
         .selectFrom('model_aliases as a')
@@ -195,6 +159,54 @@ export async function findEvidence(
         row.completed_at &&
         evidence('job', row.id, `job charged ${row.charged_credits} credits`, row.completed_at)
       );
+    }
+    case 'profile.read': {
+      let query = trx
+        .selectFrom('user_resource_reads as r')
+        .innerJoin('dataset_versions as v', 'v.id', 'r.resource_id')
+        .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+        .select(['v.id', 'v.version_number', 'd.name', 'r.last_read_at'])
+        .where('r.user_id', '=', userId)
+        .where('r.resource_type', '=', 'profile')
+        .where('v.user_id', '=', userId);
+      if (after) query = query.where('r.last_read_at', '>=', after);
+      const row = await query.orderBy('r.last_read_at').executeTakeFirst();
+      return (
+        row &&
+        evidence(
+          'datasetVersion',
+          row.id,
+          `you read the profile of ${row.name} version ${row.version_number}`,
+          row.last_read_at,
+        )
+      );
+    }
+    case 'leaderboard.read':
+    case 'results.read': {
+      const resourceType = condition.kind === 'leaderboard.read' ? 'leaderboard' : 'jobResults';
+      let query = trx
+        .selectFrom('user_resource_reads as r')
+        .innerJoin('jobs as j', 'j.id', 'r.resource_id')
+        .select(['j.id', 'r.last_read_at'])
+        .where('r.user_id', '=', userId)
+        .where('r.resource_type', '=', resourceType)
+        .where('j.user_id', '=', userId);
+      if (after) query = query.where('r.last_read_at', '>=', after);
+      const row = await query.orderBy('r.last_read_at').executeTakeFirst();
+      const what = resourceType === 'leaderboard' ? 'the leaderboard' : 'the results';
+      return row && evidence('job', row.id, `you read ${what} of job ${row.id}`, row.last_read_at);
+    }
+    case 'experiment.read': {
+      let query = trx
+        .selectFrom('user_resource_reads as r')
+        .innerJoin('experiments as e', 'e.id', 'r.resource_id')
+        .select(['e.id', 'e.name', 'r.last_read_at'])
+        .where('r.user_id', '=', userId)
+        .where('r.resource_type', '=', 'experiment')
+        .where('e.user_id', '=', userId);
+      if (after) query = query.where('r.last_read_at', '>=', after);
+      const row = await query.orderBy('r.last_read_at').executeTakeFirst();
+      return row && evidence('experiment', row.id, `you read the experiment ${row.name}`, row.last_read_at);
     }
     case 'credits.available':
     case 'credits.purchased': {

@@ -89,6 +89,7 @@ const EXPECTED_RESOURCE: Record<string, string> = {
   'accept-schema': 'datasetVersion',
   'clone-template': 'pipeline',
   'run-job': 'model',
+  'read-leaderboard': 'job',
   'compare-runs': 'experiment',
   'set-alias': 'model',
   'predict-rows': 'predictions',
@@ -174,6 +175,10 @@ describe('tutorials that check themselves', () => {
       );
 
       for (const [index, step] of view.steps.entries()) {
+        // Not done before its command runs, even when what it asks to read already exists.
+        const before = await read(tutorial.slug);
+        if (!tutorial.steps[index]?.condition.anyTime)
+          expect(before.steps[index]?.done, `${step.key} before its command`).toBe(false);
         const { code, output } = await runStep(view.setup, step.command, suite.user(0).accessToken);
         const variables = await readFile(stateFile, 'utf8').catch(() => '(none yet)');
         expect(code, `${tutorial.slug}/${step.key}:\n${output}\nvariables before it:\n${variables}`).toBe(0);
@@ -216,5 +221,31 @@ describe('tutorials that check themselves', () => {
       listed.body['items'] as { slug: string; progress: { status: string; attempt: number } }[]
     ).find((t) => t.slug === 'your-first-dataset');
     expect(first?.progress).toMatchObject({ status: 'in_progress', attempt: 2 });
+  });
+
+  it('completes a step that asks to read something when the caller reads it, not when it exists', async () => {
+    const datasets = await suite.api('GET', '/datasets');
+    const iris = (datasets.body['items'] as { id: string; name: string }[]).find((d) => d.name === 'iris');
+    const unread = await read('your-first-dataset');
+    const readProfile = () => unread.steps.find((s) => s.key === 'read-profile');
+    expect(readProfile()?.done).toBe(false);
+    // The profile exists (the version is validated), and another user cannot read it.
+    expect((await suite.api('GET', `/datasets/${String(iris?.id)}/versions/1`)).body['status']).toBe(
+      'validated',
+    );
+    const foreign = await suite.api(
+      'GET',
+      `/datasets/${String(iris?.id)}/versions/1/profile`,
+      undefined,
+      suite.user(1),
+    );
+    expect(foreign.status).toBe(404);
+    expect((await read('your-first-dataset')).steps.find((s) => s.key === 'read-profile')?.done).toBe(false);
+
+    expect((await suite.api('GET', `/datasets/${String(iris?.id)}/versions/1/profile`)).status).toBe(200);
+    const after = (await read('your-first-dataset')).steps.find((s) => s.key === 'read-profile');
+    expect(after?.done).toBe(true);
+    expect(after?.completedBy).toMatchObject({ resourceType: 'datasetVersion' });
+    expect(after?.completedBy?.label).toContain('you read the profile of iris version 1');
   });
 });

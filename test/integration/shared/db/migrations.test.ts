@@ -50,6 +50,7 @@ const DOMAIN_TABLES = [
   'credit_transactions',
   'stripe_events',
   'tutorials',
+  'user_resource_reads',
   'user_tutorial_attempts',
   'user_tutorial_progress',
   'schema_migrations',

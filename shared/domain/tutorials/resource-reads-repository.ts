@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/database';
+import { withOwner, type Owner } from '../../db/owner-filter';
+import type { ResourceReadType } from '../../db/schema';
+
+/**
+ * Records that the caller read a resource of theirs, so a tutorial step that asks them to read it
+ * (a profile, a leaderboard, an experiment, a job's results) completes when they have, not when
+ * the resource merely exists. Called by the read routes after the read succeeded, in the caller's
+ * tenant scope: one row per user and resource, the first and last read and how many.
+ */
+export async function recordRead(
+  db: Database,
+  owner: Owner,
+  resourceType: ResourceReadType,
+  resourceId: string,
+): Promise<void> {
+  await withOwner(db, owner, (trx) =>
+    trx
+      .insertInto('user_resource_reads')
+      .values({ user_id: owner.userId, resource_type: resourceType, resource_id: resourceId })
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'resource_type', 'resource_id']).doUpdateSet({
+          last_read_at: sql<Date>`now()`,
+          read_count: sql<number>`user_resource_reads.read_count + 1`,
+        }),
+      )
+      .execute(),
+  );
+}
+
+/** `recordRead` of a version's profile, the version named as the route names it. */
+export async function recordProfileRead(
+  db: Database,
+  owner: Owner,
+  datasetId: string,
+  versionNumber: number,
+): Promise<void> {
+  const version = await withOwner(db, owner, (trx) =>
+    trx
+      .selectFrom('dataset_versions')
+      .select('id')
+      .where('dataset_id', '=', datasetId)
+      .where('version_number', '=', versionNumber)
+      .where('user_id', '=', owner.userId)
+      .executeTakeFirst(),
+  );
+  if (version) await recordRead(db, owner, 'profile', version.id);
+}
