@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { ApiGatewayHandler } from '../../shared/http/api-handler';
 import { stringifyJson } from '../../shared/http/json';
 import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from '../../shared/http/problem';
-import { routeKey, type RouteSpec } from '../../shared/http/route';
+import { allowHeader, routeKey, type RouteSpec } from '../../shared/http/route';
 import { createRouteTable } from '../../shared/http/route-table';
 import { securityHeaderValues } from '../../shared/http/middleware/security-headers';
 import type { Logger } from '../../shared/observability/logger';
@@ -132,7 +132,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           requestId,
           {
             code: 'REQUEST.METHOD_NOT_ALLOWED',
-            headers: { allow: [...found.allow, 'OPTIONS'].join(', '), ...corsHeadersFor(req) },
+            headers: { allow: allowHeader(found.allow), ...corsHeadersFor(req) },
           },
         );
       }

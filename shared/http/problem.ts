@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { isDatabaseError, isDataException, SqlState } from '../db/database-error';
 import { isAppError, type ProblemIssue } from '../kernel/app-error';
 import { MethodNotAllowedError } from './http-errors';
+import { allowHeader } from './route';
 
 /**
  * RFC 9457 problem details: the only shape error responses take.
@@ -57,7 +58,7 @@ export function toProblem(error: unknown, context: ProblemContext): ProblemRespo
       headers['retry-after'] = String(retryAfter);
     }
     if (error.status === 401) headers['www-authenticate'] = 'Bearer realm="pipeweave"';
-    if (error instanceof MethodNotAllowedError) headers['allow'] = [...error.allow, 'OPTIONS'].join(', ');
+    if (error instanceof MethodNotAllowedError) headers['allow'] = allowHeader(error.allow);
     const details = internal ? undefined : publicDetails(error.details);
     return {
       internal,

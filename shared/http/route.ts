@@ -9,6 +9,15 @@ import type { Services } from '../ports/services';
  * spec; the local server matches the same specs; `/openapi.json` is generated from them.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The `Allow` list of a path serving `methods`: HEAD wherever GET is (both runtimes serve it), and OPTIONS. */
+export function allowHeader(methods: readonly HttpMethod[]): string {
+  return methods
+    .flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]))
+    .concat('OPTIONS')
+    .join(', ');
+}
+
 export type AuthRequirement = 'none' | 'user' | 'admin';
 
 export type { Caller };

@@ -1,5 +1,5 @@
 import httpCors from '@middy/http-cors';
-import type { HttpMethod } from '../route';
+import { allowHeader, type HttpMethod } from '../route';
 import { maybeStateOf, type HttpMiddleware, type HttpRequest } from './http-state';
 
 /** Request headers browsers may send cross-origin. */
@@ -17,7 +17,8 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
 /** The answer to a CORS preflight for a path serving `methods`; origin headers are added by `cors()`. */
 export function preflightHeaders(methods: HttpMethod[]): Record<string, string> {
   return {
-    'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(', '),
+    Allow: allowHeader(methods),
+    'Access-Control-Allow-Methods': allowHeader(methods),
     'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS.join(', '),
     'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_SECONDS),
   };

@@ -116,7 +116,7 @@ describe('local API server with the system routes', () => {
   it('answers a wrong method with 405 and Allow', async () => {
     const res = await fetch(`${server.url}/health`, { method: 'DELETE' });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET, OPTIONS');
+    expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     expect(problemSchema.parse(await res.json()).status).toBe(405);
   });
 
@@ -135,7 +135,8 @@ describe('local API server with the system routes', () => {
     const known = await fetch(`${server.url}/health`, { method: 'OPTIONS', headers });
     expect(known.status).toBe(204);
     expect(known.headers.get('access-control-allow-origin')).toBe('*');
-    expect(known.headers.get('access-control-allow-methods')).toBe('GET, OPTIONS');
+    expect(known.headers.get('access-control-allow-methods')).toBe('GET, HEAD, OPTIONS');
+    expect(known.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     const unknown = await fetch(`${server.url}/not-a-route`, { method: 'OPTIONS', headers });
     expect(unknown.status).toBe(204);
     // The gateway itself allows its own origin only, unless origins are configured.

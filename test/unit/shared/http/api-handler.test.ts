@@ -353,7 +353,7 @@ describe('routing', () => {
       body: '{}',
     });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers['allow']).toBe('GET, POST, OPTIONS');
+    expect(wrong.headers['allow']).toBe('GET, HEAD, POST, OPTIONS');
   });
 
   it('answers 204 without a body or content type', async () => {
@@ -427,7 +427,8 @@ describe('CORS', () => {
     });
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
-    expect(res.headers['access-control-allow-methods']).toBe('GET, POST, OPTIONS');
+    expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, OPTIONS');
+    expect(res.headers['allow']).toBe('GET, HEAD, POST, OPTIONS');
     expect(res.headers['access-control-allow-headers']).toContain('authorization');
     expect(res.body).toBeUndefined();
   });

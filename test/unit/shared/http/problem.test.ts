@@ -165,7 +165,10 @@ describe('toProblem maps every error class to its problem', () => {
     expect(toProblem(new TooManyRequestsError('X.SLOW', 'slow'), context).headers).toEqual({});
     expect(toProblem(new UnauthorizedError(), context).headers['www-authenticate']).toMatch(/^Bearer /);
     expect(toProblem(new MethodNotAllowedError('PUT', ['GET', 'POST']), context).headers['allow']).toBe(
-      'GET, POST, OPTIONS',
+      'GET, HEAD, POST, OPTIONS',
+    );
+    expect(toProblem(new MethodNotAllowedError('GET', ['POST']), context).headers['allow']).toBe(
+      'POST, OPTIONS',
     );
   });
 
