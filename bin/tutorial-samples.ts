@@ -1,13 +1,15 @@
 /**
- * `npm run --silent tutorial:sample -- <images|sounds|clips> <file.zip>`: writes a small labelled
- * data set for the modality tutorials (GET /tutorials), a `.zip` in folders per class, the layout
- * the image, audio and video datasets take:
+ * `npm run --silent tutorial:sample -- <images|sounds|clips|seismic> <file>`: writes a small data
+ * set for the modality tutorials (GET /tutorials): for images, sounds and clips a `.zip` in folders
+ * per class, the layout the image, audio and video datasets take; for seismic a SEG-Y line:
  *
  *   images  72 PNG swatches of 32 × 32 in three colour families (red, green, blue), shades and
  *           noise seeded
  *   sounds  72 WAV recordings of half a second at 16 kHz: a low hum, a high whistle and hiss
  *   clips   6 MP4 clips of one second (64 × 48, 10 frames a second), red or blue, made by the
  *           ffmpeg build the repository installs
+ *   seismic (to a `.sgy` file) a SEG-Y rev 1 line of 120 traces of 1 s at 2 ms, IEEE float: three
+ *           reflectors (flat, dipping, curved) as 25 Hz Ricker wavelets, plus random noise
  *
  * The same seed gives the same files, so the tutorials show the same results to everyone.
  */
@@ -111,6 +113,61 @@ async function clips(): Promise<Files> {
   return files;
 }
 
+/** A SEG-Y rev 1 line, big-endian, samples as 4-byte IEEE floats, textual header in ASCII. */
+function seismicLine(): Uint8Array {
+  const traces = 120;
+  const samples = 500;
+  const intervalMicros = 2000;
+  const random = seeded(31);
+  const traceBytes = 240 + 4 * samples;
+  const out = new Uint8Array(3600 + traces * traceBytes);
+  const text = [
+    'C01 PIPEWEAVE TUTORIAL SAMPLE: THREE REFLECTORS, 25 HZ RICKER WAVELET, RANDOM NOISE',
+    'C39 SEG-Y REV1',
+    'C40 END TEXTUAL HEADER',
+  ];
+  out.set(
+    Buffer.from(
+      text
+        .map((line) => line.padEnd(80))
+        .join('')
+        .padEnd(3200),
+      'ascii',
+    ),
+  );
+  const view = new DataView(out.buffer);
+  view.setInt16(3216, intervalMicros);
+  view.setInt16(3220, samples);
+  view.setInt16(3224, 5); // 4-byte IEEE float
+  view.setInt16(3500, 0x0100); // revision 1.0
+  view.setInt16(3502, 1); // every trace has the same length
+  const ricker = (seconds: number) => {
+    const a = (Math.PI * 25 * seconds) ** 2;
+    return (1 - 2 * a) * Math.exp(-a);
+  };
+  for (let t = 0; t < traces; t += 1) {
+    const at = 3600 + t * traceBytes;
+    const x = t / (traces - 1);
+    view.setInt32(at, t + 1); // trace sequence number in the line
+    view.setInt32(at + 20, 1000 + t); // CDP
+    view.setInt16(at + 114, samples);
+    view.setInt16(at + 116, intervalMicros);
+    view.setInt32(at + 188, 1); // inline
+    view.setInt32(at + 192, 100 + t); // crossline
+    const reflectors = [
+      [0.2, 1],
+      [0.35 + 0.3 * x, -0.7],
+      [0.8 - 0.1 * Math.sin(Math.PI * x), 0.5],
+    ] as const;
+    for (let i = 0; i < samples; i += 1) {
+      const time = (i * intervalMicros) / 1e6;
+      const signal = reflectors.reduce((sum, [t0, amplitude]) => sum + amplitude * ricker(time - t0), 0);
+      view.setFloat32(at + 240 + 4 * i, signal + (random() - 0.5) * 0.6);
+    }
+  }
+  return out;
+}
+
 /** A `.zip` of stored (uncompressed) entries: every reader takes it, and the samples are small. */
 function zipStored(files: Files): Buffer {
   const locals: Buffer[] = [];
@@ -153,15 +210,24 @@ function zipStored(files: Files): Buffer {
   return Buffer.concat([...locals, directory, end]);
 }
 
-const MAKERS: Record<string, () => Files | Promise<Files>> = { images, sounds, clips };
+const ARCHIVES: Record<string, () => Files | Promise<Files>> = { images, sounds, clips };
 
 const [kind = '', target = ''] = process.argv.slice(2);
-const make = MAKERS[kind];
-if (!make || !target.endsWith('.zip')) {
-  console.error(`Usage: npm run --silent tutorial:sample -- <${Object.keys(MAKERS).join('|')}> <file.zip>`);
+const archive = ARCHIVES[kind];
+if (!(archive && target.endsWith('.zip')) && !(kind === 'seismic' && /\.(sgy|segy)$/.test(target))) {
+  console.error(
+    `Usage: npm run --silent tutorial:sample -- <${Object.keys(ARCHIVES).join('|')}> <file.zip>, or seismic <file.sgy>`,
+  );
   process.exit(2);
 }
-const files = await make();
 // npm runs scripts from the repository: the file goes where the command was typed.
-await writeFile(path.resolve(process.env['INIT_CWD'] ?? process.cwd(), target), zipStored(files));
-console.log(`${target}: ${Object.keys(files).length} files`);
+const destination = path.resolve(process.env['INIT_CWD'] ?? process.cwd(), target);
+if (archive) {
+  const files = await archive();
+  await writeFile(destination, zipStored(files));
+  console.log(`${target}: ${Object.keys(files).length} files`);
+} else {
+  const line = seismicLine();
+  await writeFile(destination, line);
+  console.log(`${target}: 120 traces, ${line.length} bytes`);
+}

@@ -77,9 +77,9 @@ curl -s $API/datasets/$DS/versions/1 -H "$AUTH" | json 'it.status + ", " + it.ro
 
 /**
  * Clones the template of `templateKey` onto `$DS` (`$PIPELINE`), runs it on `$VERSION_ID` as
- * `$JOB`, and keeps the model its node `modelNode` registered as `$MODEL`.
+ * `$JOB`, and keeps the model its node `modelNode` registered (the metric `modelMetric`) as `$MODEL`.
  */
-function runTemplate(templateKey: string, name: string, modelNode: string): string {
+function runTemplate(templateKey: string, name: string, modelNode: string, modelMetric = 'modelId'): string {
   return `TEMPLATE=$(curl -s "$API/pipelines?template=true" -H "$AUTH" | json 'it.items.find((p) => p.templateKey === "${templateKey}").id')
 PIPELINE=$(curl -s -X POST $API/pipelines/$TEMPLATE/clone -H "$AUTH" -H 'content-type: application/json' \\
   -d "{\\"name\\":\\"${name}\\",\\"datasetId\\":\\"$DS\\"}" | json it.id)
@@ -87,7 +87,7 @@ JOB=$(curl -s -X POST $API/jobs -H "$AUTH" -H 'content-type: application/json' \
   -d "{\\"pipelineId\\":\\"$PIPELINE\\",\\"datasetVersionId\\":\\"$VERSION_ID\\"}" | json it.id)
 ${WAIT_FOR_JOB}
 curl -s $API/jobs/$JOB -H "$AUTH" | json 'it.status + " " + it.progress + "%"'
-MODEL=$(curl -s $API/jobs/$JOB -H "$AUTH" | json 'it.nodes.find((n) => n.nodeId === "${modelNode}").metrics.modelId')
+MODEL=$(curl -s $API/jobs/$JOB -H "$AUTH" | json 'it.nodes.find((n) => n.nodeId === "${modelNode}").metrics.${modelMetric}')
 curl -s $API/models/$MODEL -H "$AUTH" | json 'it.name + " version " + it.version + ": " + JSON.stringify(it.metrics)'`;
 }
 
@@ -537,6 +537,46 @@ curl -s $API/datasets/$DS/versions/1 -H "$AUTH" | json 'JSON.stringify(it.modali
   -d '{"horizon":6,"level":0.9}' \\
   | json 'it.forecasts.map((f) => f.timestamp.slice(0, 7) + " " + f.forecast.toFixed(1) + " [" + f.lower.toFixed(1) + ", " + f.upper.toFixed(1) + "]").join("\\n")'`,
         condition: { kind: 'predictions.made' },
+      },
+    ],
+  },
+  {
+    slug: 'denoise-a-seismic-line',
+    title: 'Denoise a seismic line',
+    description:
+      'Upload a SEG-Y line, run the seismic denoising template (zero-phase band-pass, then f-x deconvolution, registered as a denoising model), read the SNR gain it measured and download the denoised SEG-Y.',
+    modality: 'seismic',
+    difficulty: 'intermediate',
+    estimatedMinutes: 5,
+    sortOrder: 100,
+    after: [],
+    steps: [
+      {
+        key: 'upload-segy',
+        title: 'Upload a SEG-Y line',
+        body: 'A seismic dataset takes SEG-Y rev 1 or rev 2 files. `npm run tutorial:sample`, from the repository folder, writes a small line: three reflectors and random noise. Ingestion reads every header and trace into a trace store and profiles amplitudes, dead and clipped traces and the spectrum.',
+        command: `npm run --silent tutorial:sample -- seismic line.sgy
+${createAndUpload('{"name":"line 1","modality":"seismic"}', 'line.sgy', 'application/octet-stream')}
+curl -s $API/datasets/$DS/versions/1 -H "$AUTH" \\
+  | json 'it.modalityMetadata.traces + " traces of " + it.modalityMetadata.samples + " samples at " + it.modalityMetadata.sampleRateHz + " Hz"'`,
+        condition: { kind: 'version.validated', modality: 'seismic' },
+      },
+      {
+        key: 'denoise-segy',
+        title: 'Run the seismic denoising template',
+        body: 'The template reads the traces chunk by chunk, band-passes them (5–80 Hz) and removes random noise with f-x deconvolution, keeps the denoised SEG-Y, every header as uploaded, as a version of the dataset "denoised traces", and registers the chain as the model "seismic denoiser" to run again on other lines.',
+        command: runTemplate('seismic.denoising', 'line 1 denoising', 'denoise', 'registeredModelId'),
+        condition: { kind: 'model.trained', modality: 'seismic' },
+      },
+      {
+        key: 'read-denoise-results',
+        title: 'Read the result and download the denoised line',
+        body: "The job's results hold the SNR gain (estimated from what neighbouring traces share, or measured against a clean version when you name one) and the dataset version the denoised line became; the SEG-Y itself downloads over a presigned link.",
+        command: `curl -s $API/jobs/$JOB/results -H "$AUTH" \\
+  | json '"SNR gain " + it.items[0].metrics.snrGainDb + " dB; version " + it.items[0].outputDataset.version + " of " + it.items[0].outputDataset.datasetId'
+curl -s -o line-denoised.sgy "$(curl -s $API/jobs/$JOB/nodes/denoise/outputs/segy/download -H "$AUTH" | json it.url)"
+wc -c < line-denoised.sgy`,
+        condition: { kind: 'results.read' },
       },
     ],
   },

@@ -112,6 +112,9 @@ const EXPECTED_RESOURCE: Record<string, string> = {
   'upload-series': 'datasetVersion',
   'train-forecaster': 'model',
   forecast: 'predictions',
+  'upload-segy': 'datasetVersion',
+  'denoise-segy': 'model',
+  'read-denoise-results': 'job',
 };
 
 beforeAll(async () => {
@@ -133,6 +136,7 @@ describe('tutorials that check themselves', () => {
     expect((intermediate.body['items'] as { slug: string }[]).map((t) => t.slug)).toEqual([
       'predict-and-export',
       'features-from-video',
+      'denoise-a-seismic-line',
     ]);
     // One tutorial for every modality besides tables, and the tabular ones.
     const byModality: Record<string, string[]> = {
@@ -142,6 +146,7 @@ describe('tutorials that check themselves', () => {
       audio: ['classify-sounds'],
       video: ['features-from-video'],
       timeseries: ['forecast-a-time-series'],
+      seismic: ['denoise-a-seismic-line'],
     };
     for (const [modality, slugs] of Object.entries(byModality)) {
       const listed = await suite.api('GET', `/tutorials?modality=${modality}`);

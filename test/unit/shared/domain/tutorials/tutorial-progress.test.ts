@@ -95,6 +95,7 @@ describe('the shipped tutorials', () => {
       ['classify-sounds', 'audio'],
       ['features-from-video', 'video'],
       ['forecast-a-time-series', 'timeseries'],
+      ['denoise-a-seismic-line', 'seismic'],
     ]);
   });
 
