@@ -49,7 +49,7 @@ export const seismicSourceNode = defineNode({
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       throw new ValidationError(
-        `Version ${resolved.versionNumber} of the dataset has no seismic traces: seismic nodes read SEG-Y datasets.`,
+        `Version ${resolved.versionNumber} of the dataset has no trace store: seismic nodes read SEG-Y versions as ingestion stores their traces. Upload a SEG-Y file, or ingest this version again (POST /datasets/${resolved.datasetId}/versions/${resolved.versionNumber}/reingest).`,
         { code: 'SEISMIC.NOT_SEISMIC', field: 'datasetId' },
       );
     }

@@ -79,6 +79,19 @@ function describingModels(): RegisteredModels {
 }
 
 describe('seismic nodes', () => {
+  it('seismic.source refuses a version without a trace store, saying how to get one', async () => {
+    const tableOnly = {
+      ...dataset,
+      versionNumber: 2,
+      processedObjectKey: PROCESSED.replace('/1/data.parquet', '/2/data.parquet'),
+    };
+
+    const run = h.run('seismic.source', {}, {}, { dataset: tableOnly });
+
+    await expect(run).rejects.toMatchObject({ code: 'SEISMIC.NOT_SEISMIC', field: 'datasetId' });
+    await expect(run).rejects.toThrow(`POST /datasets/${dataset.datasetId}/versions/2/reingest`);
+  });
+
   it('seismic.bandpass filters chunk by chunk as scipy sosfiltfilt does, reporting each chunk', async () => {
     const inputs = await source();
     h.progress.length = 0;
