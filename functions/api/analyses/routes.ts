@@ -23,10 +23,17 @@ import {
 import { startAnalysis } from '../../../shared/domain/analyses/start-analysis';
 import { jobCredits } from '../../../shared/domain/runs/job-credits';
 import { queryParam } from '../../../shared/http/query-params';
-import { defineRoute, type IdempotencySpec, type RouteSpec } from '../../../shared/http/route';
+import {
+  defineRoute,
+  type ApiRequest,
+  type ApiResponse,
+  type IdempotencySpec,
+  type RouteSpec,
+} from '../../../shared/http/route';
 import { callerOwnScope, uuidField } from '../../../shared/http/route-fields';
 import { idempotencyKeyOf } from '../../../shared/kernel/idempotency-key';
 import { signedIn } from '../../../shared/kernel/request-context';
+import type { Services } from '../../../shared/ports/services';
 
 /**
  * `analyses`: monitoring. DInsight baseline maps of dataset versions and monitoring runs against
@@ -56,17 +63,45 @@ const ruleBody = z.strictObject({
   isActive: z.boolean().default(true),
 });
 
+/** A signed-in route of the monitoring API: the group, tag and auth every route here shares. */
+function monitoringRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: Omit<RouteSpec<P, Q, B>, 'group' | 'tags' | 'auth'>,
+): RouteSpec {
+  return defineRoute<P, Q, B>({ ...spec, group: GROUP, tags: ['monitoring'], auth: 'user' });
+}
+
+const ok = (body: unknown): ApiResponse => ({ status: 200, body });
+
+/** 201 with the analysis a baseline or monitoring request started (or, replayed, the first one). */
+async function startedAnalysis(
+  request: ApiRequest<unknown, unknown, unknown>,
+  services: Services,
+  kind: Parameters<typeof startAnalysis>[2],
+): Promise<ApiResponse> {
+  const { caller } = signedIn(request);
+  const started = await startAnalysis(
+    { services, credits: jobCredits() },
+    caller,
+    kind,
+    idempotencyKeyOf(request.headers),
+  );
+  const analysis = await getAnalysis(services, callerOwnScope(request), started.analysisId);
+  return {
+    status: 201,
+    replayed: !started.created,
+    headers: { location: `/analyses/${analysis.id}` },
+    body: analysis,
+  };
+}
+
 export const analysisRoutes: RouteSpec[] = [
-  defineRoute({
+  monitoringRoute({
     method: 'POST',
     path: '/analyses',
-    group: GROUP,
     operationId: 'startAnalysis',
     summary: 'Map a dataset version with DInsight (a baseline for monitoring)',
     description:
       'Starts a job that maps the version’s feature columns (`config.startDim`…`config.endDim`) in 2-D and calibrates the anomaly scores on it. `config` takes DInsight’s parameters (gamma0, optimizer, alpha, imax, lowdim, eta, epsilon, beta1, beta2, beta, a, w1, w2, whichW1, mode, paramMode, startDim, endDim, endMeta) with their defaults, plus seed, colorBy, thresholdMethod, quantile, sensitivity and pcaComponents.',
-    tags: ['monitoring'],
-    auth: 'user',
     idempotency,
     request: {
       body: z.strictObject({
@@ -82,33 +117,20 @@ export const analysisRoutes: RouteSpec[] = [
       404: notFound,
       409: { description: 'The version is not validated' },
     },
-    async handle(request, services) {
-      const { caller } = signedIn(request);
-      const started = await startAnalysis(
-        { services, credits: jobCredits() },
-        caller,
-        { kind: 'baseline', datasetVersionId: request.body.datasetVersionId, config: request.body.config },
-        idempotencyKeyOf(request.headers),
-      );
-      const analysis = await getAnalysis(services, callerOwnScope(request), started.analysisId);
-      return {
-        status: 201,
-        replayed: !started.created,
-        headers: { location: `/analyses/${analysis.id}` },
-        body: analysis,
-      };
-    },
+    handle: (request, services) =>
+      startedAnalysis(request, services, {
+        kind: 'baseline',
+        datasetVersionId: request.body.datasetVersionId,
+        config: request.body.config,
+      }),
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'POST',
     path: '/analyses/{analysisId}/monitor',
-    group: GROUP,
     operationId: 'monitorWithAnalysis',
     summary: 'Monitor a dataset version against a baseline',
     description:
       'Starts a job that places the version’s rows on the baseline’s map, scores them in feature space, records anomalies and drift, and evaluates the dataset’s alert rules.',
-    tags: ['monitoring'],
-    auth: 'user',
     idempotency,
     request: { params: analysisParams, body: z.strictObject({ datasetVersionId: uuidField() }) },
     responses: {
@@ -118,35 +140,18 @@ export const analysisRoutes: RouteSpec[] = [
       404: notFound,
       409: { description: 'The baseline has not completed, or the version is not validated' },
     },
-    async handle(request, services) {
-      const { caller } = signedIn(request);
-      const started = await startAnalysis(
-        { services, credits: jobCredits() },
-        caller,
-        {
-          kind: 'monitoring',
-          datasetVersionId: request.body.datasetVersionId,
-          baselineAnalysisId: request.params.analysisId,
-        },
-        idempotencyKeyOf(request.headers),
-      );
-      const analysis = await getAnalysis(services, callerOwnScope(request), started.analysisId);
-      return {
-        status: 201,
-        replayed: !started.created,
-        headers: { location: `/analyses/${analysis.id}` },
-        body: analysis,
-      };
-    },
+    handle: (request, services) =>
+      startedAnalysis(request, services, {
+        kind: 'monitoring',
+        datasetVersionId: request.body.datasetVersionId,
+        baselineAnalysisId: request.params.analysisId,
+      }),
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'GET',
     path: '/analyses',
-    group: GROUP,
     operationId: 'listAnalyses',
     summary: 'Your analyses, newest first',
-    tags: ['monitoring'],
-    auth: 'user',
     request: {
       query: z.object({
         datasetId: uuidField().optional(),
@@ -154,39 +159,27 @@ export const analysisRoutes: RouteSpec[] = [
       }),
     },
     responses: { 200: { description: 'Analyses' } },
-    async handle(request, services) {
-      const items = await listAnalyses(services, callerOwnScope(request), request.query);
-      return { status: 200, body: { items } };
-    },
+    handle: async (request, services) =>
+      ok({ items: await listAnalyses(services, callerOwnScope(request), request.query) }),
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'GET',
     path: '/analyses/{analysisId}',
-    group: GROUP,
     operationId: 'getAnalysis',
     summary:
       'An analysis: status, configuration, summary (thresholds, anomaly rate, drift) or what went wrong',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { params: analysisParams },
     responses: { 200: { description: 'The analysis' }, 404: notFound },
-    async handle(request, services) {
-      return {
-        status: 200,
-        body: await getAnalysis(services, callerOwnScope(request), request.params.analysisId),
-      };
-    },
+    handle: async (request, services) =>
+      ok(await getAnalysis(services, callerOwnScope(request), request.params.analysisId)),
   }),
   ...(['plot', 'coordinates'] as const).map((what) =>
-    defineRoute({
+    monitoringRoute({
       method: 'GET',
       path: `/analyses/{analysisId}/${what}`,
-      group: GROUP,
       operationId: what === 'plot' ? 'downloadAnalysisPlot' : 'downloadAnalysisCoordinates',
       summary: what === 'plot' ? 'The map as an SVG scatter plot' : 'The map’s coordinates as Parquet',
       description: downloadDescription,
-      tags: ['monitoring'],
-      auth: 'user',
       request: { params: analysisParams },
       responses: {
         302: { description: 'The link' },
@@ -204,16 +197,13 @@ export const analysisRoutes: RouteSpec[] = [
       },
     }),
   ),
-  defineRoute({
+  monitoringRoute({
     method: 'PUT',
     path: '/datasets/{datasetId}/monitoring',
-    group: GROUP,
     operationId: 'bindDatasetMonitoring',
     summary: 'Monitor every new version of a dataset against a baseline',
     description:
       'Versions that arrive from now on (upload, drop folder, scheduled refresh) are monitored automatically.',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { params: datasetParams, body: z.strictObject({ analysisId: uuidField() }) },
     responses: {
       200: { description: 'The binding' },
@@ -228,17 +218,14 @@ export const analysisRoutes: RouteSpec[] = [
         request.body.analysisId,
         request,
       );
-      return { status: 200, body };
+      return ok(body);
     },
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'DELETE',
     path: '/datasets/{datasetId}/monitoring',
-    group: GROUP,
     operationId: 'unbindDatasetMonitoring',
     summary: 'Stop monitoring a dataset’s new versions',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { params: datasetParams },
     responses: { 204: { description: 'No longer bound' }, 404: notFound },
     async handle(request, services) {
@@ -246,14 +233,11 @@ export const analysisRoutes: RouteSpec[] = [
       return { status: 204 };
     },
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'GET',
     path: '/anomalies',
-    group: GROUP,
     operationId: 'listAnomalies',
     summary: 'Anomalies found by monitoring, newest first',
-    tags: ['monitoring'],
-    auth: 'user',
     request: {
       query: z.object({
         analysisId: uuidField().optional(),
@@ -269,36 +253,26 @@ export const analysisRoutes: RouteSpec[] = [
         ...rest,
         acknowledged: acknowledged === undefined ? undefined : acknowledged === 'true',
       });
-      return { status: 200, body: { items } };
+      return ok({ items });
     },
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'POST',
     path: '/anomalies/{anomalyId}/acknowledge',
-    group: GROUP,
     operationId: 'acknowledgeAnomaly',
     summary: 'Acknowledge an anomaly',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { params: anomalyParams },
     responses: { 200: { description: 'The anomaly' }, 404: notFound },
-    async handle(request, services) {
-      return {
-        status: 200,
-        body: await acknowledgeAnomaly(services, callerOwnScope(request), request.params.anomalyId, request),
-      };
-    },
+    handle: async (request, services) =>
+      ok(await acknowledgeAnomaly(services, callerOwnScope(request), request.params.anomalyId, request)),
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'POST',
     path: '/alert-rules',
-    group: GROUP,
     operationId: 'createAlertRule',
     summary: 'Create an alert rule on a dataset',
     description:
       'condition: `{metric: anomaly_rate | max_severity | drift_share, operator, threshold, windowMinutes}` over the dataset’s monitoring runs of the window; actions: `[{type: "webhook", url: "https://…"}]`, and in AWS `{type: "sns", topicArn}` for a topic of the deployment’s account named `pipeweave-alerts-…` (the local runtime refuses it). Each webhook delivery is a POST signed with the rule’s `webhookSecret` (shown once, here): header `PipeWeave-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { body: ruleBody },
     responses: {
       201: { description: 'The rule, with its webhook secret' },
@@ -310,48 +284,31 @@ export const analysisRoutes: RouteSpec[] = [
       return { status: 201, headers: { location: `/alert-rules/${rule.id}` }, body: rule };
     },
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'GET',
     path: '/alert-rules',
-    group: GROUP,
     operationId: 'listAlertRules',
     summary: 'Your alert rules',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { query: z.object({ datasetId: uuidField().optional() }) },
     responses: { 200: { description: 'Rules' } },
-    async handle(request, services) {
-      return {
-        status: 200,
-        body: { items: await listAlertRules(services, callerOwnScope(request), request.query) },
-      };
-    },
+    handle: async (request, services) =>
+      ok({ items: await listAlertRules(services, callerOwnScope(request), request.query) }),
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'GET',
     path: '/alert-rules/{ruleId}',
-    group: GROUP,
     operationId: 'getAlertRule',
     summary: 'An alert rule',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { params: ruleParams },
     responses: { 200: { description: 'The rule' }, 404: notFound },
-    async handle(request, services) {
-      return {
-        status: 200,
-        body: await getAlertRule(services, callerOwnScope(request), request.params.ruleId),
-      };
-    },
+    handle: async (request, services) =>
+      ok(await getAlertRule(services, callerOwnScope(request), request.params.ruleId)),
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'PATCH',
     path: '/alert-rules/{ruleId}',
-    group: GROUP,
     operationId: 'updateAlertRule',
     summary: 'Change an alert rule',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { params: ruleParams, body: ruleBody.omit({ datasetId: true }).partial() },
     responses: { 200: { description: 'The rule' }, 404: notFound },
     async handle(request, services) {
@@ -362,17 +319,14 @@ export const analysisRoutes: RouteSpec[] = [
         request.body,
         request,
       );
-      return { status: 200, body: rule };
+      return ok(rule);
     },
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'DELETE',
     path: '/alert-rules/{ruleId}',
-    group: GROUP,
     operationId: 'deleteAlertRule',
     summary: 'Delete an alert rule (and its alerts)',
-    tags: ['monitoring'],
-    auth: 'user',
     request: { params: ruleParams },
     responses: { 204: { description: 'Deleted' }, 404: notFound },
     async handle(request, services) {
@@ -380,14 +334,11 @@ export const analysisRoutes: RouteSpec[] = [
       return { status: 204 };
     },
   }),
-  defineRoute({
+  monitoringRoute({
     method: 'GET',
     path: '/alerts',
-    group: GROUP,
     operationId: 'listAlerts',
     summary: 'Alerts raised by your rules, newest first, each with its delivery log',
-    tags: ['monitoring'],
-    auth: 'user',
     request: {
       query: z.object({
         status: z.enum(['active', 'acknowledged', 'resolved']).optional(),
@@ -395,23 +346,16 @@ export const analysisRoutes: RouteSpec[] = [
       }),
     },
     responses: { 200: { description: 'Alerts' } },
-    async handle(request, services) {
-      return {
-        status: 200,
-        body: { items: await listAlerts(services, callerOwnScope(request), request.query) },
-      };
-    },
+    handle: async (request, services) =>
+      ok({ items: await listAlerts(services, callerOwnScope(request), request.query) }),
   }),
   ...(['acknowledge', 'resolve'] as const).map((verb) =>
-    defineRoute({
+    monitoringRoute({
       method: 'POST',
       path: `/alerts/{alertId}/${verb}`,
-      group: GROUP,
       operationId: verb === 'acknowledge' ? 'acknowledgeAlert' : 'resolveAlert',
       summary: verb === 'acknowledge' ? 'Acknowledge an active alert' : 'Resolve an alert',
       description: 'Records who and when, in the alert and in the audit trail.',
-      tags: ['monitoring'],
-      auth: 'user',
       request: { params: alertParams },
       responses: {
         200: { description: 'The alert' },
@@ -426,7 +370,7 @@ export const analysisRoutes: RouteSpec[] = [
           verb === 'acknowledge' ? 'acknowledged' : 'resolved',
           request,
         );
-        return { status: 200, body: alert };
+        return ok(alert);
       },
     }),
   ),
