@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import {
   FUNCTION_BUNDLE_BANNER,
@@ -38,6 +39,9 @@ export interface FunctionColdStart {
   largest: { module: string; bytes: number }[];
   importMs: Summary;
   ratioToBareNode: number;
+  /** CPU time of the importing process (user + system), and its ratio to bare node's. */
+  importCpuMs: Summary;
+  cpuRatioToBareNode: number;
   /** API functions only: both goals met. */
   met?: boolean;
 }
@@ -46,6 +50,7 @@ export interface ColdStartResult {
   repetitions: number;
   nodeOptions: string;
   bareNodeMs: Summary;
+  bareNodeCpuMs: Summary;
   functions: FunctionColdStart[];
   goals: typeof COLD_START_GOALS;
   summary: {
@@ -78,21 +83,26 @@ export async function runColdStart(options: { dataDir: string }): Promise<ColdSt
     ...bundles.map((b) => [b.file, []] as [string, number[]]),
   ]);
   const files = [...times.keys()];
+  const cpuTimes = new Map<string, number[]>(files.map((file) => [file, []]));
   for (let repetition = 0; repetition < REPETITIONS; repetition += 1) {
     // Rotated, so the baseline is not always measured at the same point of a repetition.
     const offset = Math.floor((repetition * files.length) / REPETITIONS);
     for (let i = 0; i < files.length; i += 1) {
       const file = files[(i + offset) % files.length] ?? empty;
-      times.get(file)?.push(importTime(file));
+      const { wallMs, cpuMs } = importTime(file);
+      times.get(file)?.push(wallMs);
+      cpuTimes.get(file)?.push(cpuMs);
     }
   }
   const bareNodeMs = summarize(times.get(empty) ?? []);
+  const bareNodeCpuMs = summarize(cpuTimes.get(empty) ?? []);
   console.log(
-    `  bare node (empty module)  ${milliseconds(bareNodeMs.min)} / ${milliseconds(bareNodeMs.median)} / ${milliseconds(bareNodeMs.max)}  (min / median / max)`,
+    `  bare node (empty module)  ${milliseconds(bareNodeMs.min)} / ${milliseconds(bareNodeMs.median)} / ${milliseconds(bareNodeMs.max)}  (min / median / max), CPU ${milliseconds(bareNodeCpuMs.median)}`,
   );
   const functions = bundles.map((b): FunctionColdStart => {
     const importMs = summarize(times.get(b.file) ?? []);
     const ratioToBareNode = importMs.median / bareNodeMs.median;
+    const importCpuMs = summarize(cpuTimes.get(b.file) ?? []);
     const figure: FunctionColdStart = {
       entry: b.entry,
       kind: b.kind,
@@ -101,6 +111,8 @@ export async function runColdStart(options: { dataDir: string }): Promise<ColdSt
       largest: b.largest,
       importMs,
       ratioToBareNode,
+      importCpuMs,
+      cpuRatioToBareNode: importCpuMs.median / bareNodeCpuMs.median,
     };
     if (b.kind === 'api')
       figure.met =
@@ -110,7 +122,7 @@ export async function runColdStart(options: { dataDir: string }): Promise<ColdSt
   for (const f of functions) {
     const largest = f.largest.map((m) => `${m.module} ${kib(m.bytes)}`).join(', ');
     console.log(
-      `  ${pad(f.entry.replace(/^functions\//, '').replace(/\/handler\.ts$/, ''), 34)} ${kib(f.bundleBytes).padStart(9)}  import ${milliseconds(f.importMs.min)} / ${milliseconds(f.importMs.median)} / ${milliseconds(f.importMs.max)}  ${f.ratioToBareNode.toFixed(2)}× bare${f.met === undefined ? '' : f.met ? '  met' : '  MISSED'}  (${largest})`,
+      `  ${pad(f.entry.replace(/^functions\//, '').replace(/\/handler\.ts$/, ''), 34)} ${kib(f.bundleBytes).padStart(9)}  import ${milliseconds(f.importMs.min)} / ${milliseconds(f.importMs.median)} / ${milliseconds(f.importMs.max)}  ${f.ratioToBareNode.toFixed(2)}× bare, CPU ${milliseconds(f.importCpuMs.median)} ${f.cpuRatioToBareNode.toFixed(2)}×${f.met === undefined ? '' : f.met ? '  met' : '  MISSED'}  (${largest})`,
     );
   }
   const api = functions.filter((f) => f.kind === 'api');
@@ -127,6 +139,7 @@ export async function runColdStart(options: { dataDir: string }): Promise<ColdSt
     repetitions: REPETITIONS,
     nodeOptions: FUNCTION_NODE_OPTIONS,
     bareNodeMs,
+    bareNodeCpuMs,
     functions,
     goals: COLD_START_GOALS,
     summary,
@@ -219,24 +232,35 @@ const DEPLOYED_ENVIRONMENT = {
   PW_JWT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:pipeweave-jwt',
 };
 
-/** Wall time of a fresh node importing `file` and exiting, with the functions' NODE_OPTIONS. */
-function importTime(file: string): number {
+/** What the child runs: import the module, then report the CPU time the whole process used. */
+const IMPORT_AND_REPORT =
+  'await import(process.argv[1]); const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));';
+
+/**
+ * A fresh node importing `file` and exiting, with the functions' NODE_OPTIONS: its wall time, and
+ * the CPU time it used (less sensitive than wall time to others' load on a shared machine).
+ */
+function importTime(file: string): { wallMs: number; cpuMs: number } {
   const started = performance.now();
-  const run = spawnSync(process.execPath, [file], {
-    // Only what a function's module scope may read; no loader of this process (tsx) carried over.
-    env: {
-      // eslint-disable-next-line no-restricted-properties -- the child's search path, not configuration
-      PATH: process.env['PATH'] ?? '',
-      NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
-      ...DEPLOYED_ENVIRONMENT,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  const run = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', IMPORT_AND_REPORT, pathToFileURL(file).href],
+    {
+      // Only what a function's module scope may read; no loader of this process (tsx) carried over.
+      env: {
+        // eslint-disable-next-line no-restricted-properties -- the child's search path, not configuration
+        PATH: process.env['PATH'] ?? '',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+        ...DEPLOYED_ENVIRONMENT,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const elapsed = performance.now() - started;
+  );
+  const wallMs = performance.now() - started;
   if (run.status !== 0)
     throw new Error(`importing ${file} failed (exit ${run.status}): ${run.stderr.toString().slice(0, 500)}`);
-  return elapsed;
+  return { wallMs, cpuMs: Number(run.stdout.toString()) };
 }
 
 function kib(bytes: number): string {
