@@ -353,7 +353,7 @@ async function wireLocalFunctions(
   const { makeMonitorNewVersionsHandler } =
     await import('../../functions/schedules/monitor-new-versions/monitor-new-versions-handler');
   const monitorNewVersions = makeMonitorNewVersionsHandler(() => services);
-  // AWS runs it every minute; on one machine a new version is monitored within seconds.
+  // AWS runs it every hour; on one machine a new version is monitored within seconds.
   const monitoring = setInterval(() => {
     monitorNewVersions().catch((error: unknown) =>
       services.logger.warn('automatic monitoring failed', { error }),
