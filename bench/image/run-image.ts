@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { sharpImageCodec } from '../../shared/adapters/image/sharp-image-codec';
-import { imageFeatures } from '../../shared/domain/nodes/library/image/image-features';
+import { imageFeatures } from '../../shared/domain/image/image-features';
 import { pad, padStart, seconds, summarize, verdict, type Summary } from '../report-format';
 
 /**

@@ -24,6 +24,8 @@ import { predictRows, type RowPredictions } from '../../../shared/domain/models/
 import { forecastWithModel } from '../../../shared/domain/models/forecast-with-model';
 import { MAX_FORECAST_HORIZON } from '../../../shared/domain/forecasting/forecast-artifact';
 import { MAX_PREDICTION_BYTES, MAX_PREDICTION_ROWS } from '../../../shared/domain/models/prediction-rows';
+import { MAX_MEDIA_FILE_BYTES } from '../../../shared/domain/models/media-rows';
+import type { Services } from '../../../shared/ports/services';
 
 /**
  * `models`: the models training nodes registered: read, list, edit and delete them, predict rows
@@ -50,6 +52,19 @@ const predictBody = z.object({
       error: `At most ${MAX_PREDICTION_ROWS} rows fit one request: send them in batches.`,
     }),
 });
+
+/**
+ * The image decoder (sharp, a native module), loaded when a row carries an image: the other
+ * routes of this function never load it.
+ */
+const predictionDeps = (services: Services) => ({
+  ...services,
+  loadImageCodec: async () =>
+    (await import('../../../shared/adapters/image/sharp-image-codec')).sharpImageCodec,
+});
+
+/** What the predict routes say of rows that carry an image or a recording. */
+const MEDIA_ROWS = ` A model trained by the image or audio classification template (on \`image.features\` or \`audio.features\` of a dataset's ingested files) takes the file itself: each row is \`{"image": {"base64": "…"}}\` (PNG, JPEG, GIF, WebP or TIFF) or \`{"audio": {"base64": "…"}}\` (WAV), at most ${MAX_MEDIA_FILE_BYTES} bytes a file, and is decoded and featurised exactly as training did; a file that cannot be read is a 400 naming its row and field (code PREDICTION.INVALID_FILE).`;
 
 const declaredBytesOf = (headers: Record<string, string | undefined>) => {
   const declared = Number(headers['content-length']);
@@ -102,7 +117,10 @@ function predictionResponses(notFoundSpec: { description: string }) {
       description: 'One prediction per row, and the model version that made them',
       schema: predictionSchema,
     },
-    400: { description: 'A row lacks an input, or a value cannot be cast to its input’s type' },
+    400: {
+      description:
+        'A row lacks an input, a value cannot be cast to its input’s type, or a row’s image or recording cannot be decoded',
+    },
     402: {
       description:
         'Predictions are paid per 1,000 rows and the balance cannot cover the thousand this call completes (code CREDITS.INSUFFICIENT): no predictions are returned',
@@ -184,7 +202,7 @@ export const modelRoutes: RouteSpec[] = [
     group: 'models',
     operationId: 'predictWithModel',
     summary: 'Predict rows with a model',
-    description: `Up to ${MAX_PREDICTION_ROWS} rows and ${MAX_PREDICTION_BYTES / 1_000_000} MB per request, each an object of input column → value. Every input the model was trained on must be in every row (\`null\` for a missing value); other keys are ignored. Values are cast to the input's type when that is safe (numbers from numeric strings, booleans from true/false/1/0, datetimes from ISO 8601 strings or epoch milliseconds); anything else is a 400 naming the row and column. The header \`x-rows-predicted\` says how many rows were predicted.`,
+    description: `Up to ${MAX_PREDICTION_ROWS} rows and ${MAX_PREDICTION_BYTES / 1_000_000} MB per request, each an object of input column → value. Every input the model was trained on must be in every row (\`null\` for a missing value); other keys are ignored. Values are cast to the input's type when that is safe (numbers from numeric strings, booleans from true/false/1/0, datetimes from ISO 8601 strings or epoch milliseconds); anything else is a 400 naming the row and column. The header \`x-rows-predicted\` says how many rows were predicted.${MEDIA_ROWS}`,
     tags: ['models'],
     auth: 'user',
     request: {
@@ -193,7 +211,7 @@ export const modelRoutes: RouteSpec[] = [
     },
     responses: predictionResponses(notFound),
     async handle(request, services) {
-      const result = await predictRows(services, callerOwnScope(request), {
+      const result = await predictRows(predictionDeps(services), callerOwnScope(request), {
         modelId: request.params.modelId,
         rows: request.body.rows,
         declaredBytes: declaredBytesOf(request.headers),
@@ -390,7 +408,7 @@ export const modelRoutes: RouteSpec[] = [
     },
     responses: predictionResponses({ description: 'No such name or version (or not yours)' }),
     async handle(request, services) {
-      const result = await predictRowsByVersion(services, callerOwnScope(request), {
+      const result = await predictRowsByVersion(predictionDeps(services), callerOwnScope(request), {
         name: request.params.name,
         version: request.params.version,
         rows: request.body.rows,
@@ -412,7 +430,7 @@ export const modelRoutes: RouteSpec[] = [
     request: { params: aliasParams, body: predictBody },
     responses: predictionResponses(aliasNotFound),
     async handle(request, services) {
-      const result = await predictRowsByAlias(services, callerOwnScope(request), {
+      const result = await predictRowsByAlias(predictionDeps(services), callerOwnScope(request), {
         name: request.params.name,
         alias: request.params.alias,
         rows: request.body.rows,

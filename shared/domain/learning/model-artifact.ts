@@ -25,6 +25,7 @@ import {
 import { applyTransformChain } from './transforms/transform-chain';
 import type { TransformState } from './transforms/transform-state';
 import { argmaxRows } from './argmax-rows';
+import { mediaInputSchema, type MediaInput } from './media-input';
 
 export const MODEL_ARTIFACT_FORMAT = 'pipeweave.model';
 export const MODEL_ARTIFACT_VERSION = 1;
@@ -65,6 +66,8 @@ export interface ModelArtifact {
   readonly target: ModelArtifactTarget | null;
   readonly signature: ModelSignature;
   readonly transforms: readonly TransformState[];
+  /** Present when the inputs are features of a file a prediction request may send itself. */
+  readonly media?: MediaInput;
   readonly features: ModelArtifactFeatures;
   readonly learner: LearnerState;
   /** ISO 8601 time the model was trained. */
@@ -255,6 +258,16 @@ function readTransforms(value: unknown): TransformState[] {
   });
 }
 
+function readMedia(value: unknown): MediaInput {
+  const parsed = mediaInputSchema.safeParse(value);
+  if (!parsed.success)
+    fail(
+      'media',
+      `must describe the image or audio features the inputs are (${parsed.error.issues[0]?.message ?? 'malformed'}).`,
+    );
+  return parsed.data;
+}
+
 function readFeatures(value: unknown): ModelArtifactFeatures {
   if (!isRecord(value)) fail('features', 'must be an object with "names".');
   const names = readStringList(value['names'], 'features.names');
@@ -334,6 +347,7 @@ export function parseArtifact(source: string | unknown): ModelArtifact {
     target: readTarget(value['target'], pt),
     signature: readSignature(value['signature']),
     transforms: readTransforms(value['transforms']),
+    ...(value['media'] === undefined ? {} : { media: readMedia(value['media']) }),
     features: readFeatures(value['features']),
     learner: learner as LearnerState,
     trainedAt,
@@ -365,6 +379,8 @@ export interface ModelPredictor {
   /** The column the model was trained to predict (null for clustering). */
   readonly target: ModelArtifactTarget | null;
   readonly classes?: readonly ClassLabel[];
+  /** How the inputs are made from a file a request sends, when they are media features. */
+  readonly media?: MediaInput;
   /** Predicts every row of `table` (extra columns are ignored; missing inputs are an error). */
   predictTable(table: Table): TablePrediction;
 }
@@ -433,6 +449,7 @@ export function loadPredictor(
     signature: a.signature,
     target: a.target,
     ...(classes ? { classes } : {}),
+    ...(a.media ? { media: a.media } : {}),
     predictTable(table: Table): TablePrediction {
       const x = features(table);
       if (model.problemType === 'classification') {

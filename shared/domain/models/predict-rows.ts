@@ -7,12 +7,13 @@ import type { BlobStore } from '../../ports/blob-store.port';
 import { PredictionInputError } from '../learning/model-artifact';
 import { meterPredictedRows } from '../billing/credits/prediction-meter';
 import { getModel } from './get-model';
+import { mediaRowsToFeatureRows, type MediaRowDeps } from './media-rows';
 import { predictorCache, predictorOf, type PredictorCache } from './model-predictors';
 import { checkPredictionLimits, rowsToTable, type PredictionRow } from './prediction-rows';
 
 /** Online prediction: rows in, one prediction per row out, with the model that made them. */
 
-export interface PredictRowsDeps {
+export interface PredictRowsDeps extends MediaRowDeps {
   db: Database;
   blobs: BlobStore;
   logger: Logger;
@@ -70,7 +71,9 @@ export async function predictRows(
   if (input.rows.length === 0)
     throw new ValidationError('Send at least one row to predict.', { field: 'body.rows' });
   const predictor = await predictorOf(deps, model, cache);
-  const table = rowsToTable(predictor.signature, input.rows);
+  // A model trained on image or audio features takes the file itself in each row.
+  const rows = predictor.media ? await mediaRowsToFeatureRows(predictor.media, input.rows, deps) : input.rows;
+  const table = rowsToTable(predictor.signature, rows);
   let result;
   try {
     result = predictor.predictTable(table);

@@ -6,6 +6,7 @@ import { e2eSuite } from '../../support/e2e-suite';
 import { drawShapeSet } from '../../support/image/draw-shapes';
 import { parseExample, readTfRecords } from '../../support/image/read-tfrecord';
 import { jobNode } from '../../support/job-runs';
+import { readParquetRows } from '../../support/text/parquet-rows';
 import { until } from '../../support/until';
 import { uploadValidatedVersion } from '../../support/upload-version';
 
@@ -95,6 +96,8 @@ describe('image classification end to end', () => {
   let version: Body;
   let job: Body;
   let modelId: string;
+  let heldOutImages: { name: string; label: string; bytes: Buffer }[];
+  let batchJob: Body;
 
   beforeAll(async () => {
     datasetId = await imageDataset('shapes');
@@ -196,6 +199,7 @@ describe('image classification end to end', () => {
     const predicted = await runJob({ pipelineId: pipeline.body.id, datasetVersionId: heldOutVersion.id });
     expect(predicted.status, JSON.stringify(predicted)).toBe('completed');
     const results = await api('GET', `/jobs/${String(predicted.id)}/results`);
+    expect(results.status, JSON.stringify(results.body)).toBe(200);
     const metrics = (results.body.items as Body[])[0]?.metrics as Body;
     expect(metrics).toMatchObject({
       rowsPredicted: 3 * HELD_OUT_PER_CLASS,
@@ -203,7 +207,48 @@ describe('image classification end to end', () => {
     });
     // Every class has as many images: always answering one class scores 1/3.
     expect(Number(metrics.accuracy)).toBeGreaterThan(1 / 3 + 0.25);
+    heldOutImages = set;
+    batchJob = predicted;
   }, 300_000);
+
+  it('predicts an image sent over HTTP as base64 with the label the batch pipeline gave it', async () => {
+    const output = await fetch(
+      `${suite.platform.url}/jobs/${String(batchJob.id)}/nodes/predict/outputs/table/download`,
+      { headers: owner().authHeader },
+    );
+    expect(output.status).toBe(200);
+    const batch = new Map(
+      (await readParquetRows(new Uint8Array(await output.arrayBuffer()))).map((row) => [
+        String(row.path),
+        String(row.prediction),
+      ]),
+    );
+    const sent = heldOutImages.slice(0, 12);
+    const answer = await api('POST', `/models/${modelId}/predict`, {
+      rows: sent.map((image) => ({ image: { base64: Buffer.from(image.bytes).toString('base64') } })),
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.predictions).toEqual(sent.map((image) => batch.get(image.name)));
+    expect((answer.body.probabilities as Body[])[0]).toHaveProperty('circle');
+
+    // An undecodable file, or a row without the image, is a 400 naming its row and field.
+    const bad = await api('POST', `/models/${modelId}/predict`, {
+      rows: [
+        { image: { base64: Buffer.from(sent[0]?.bytes ?? []).toString('base64') } },
+        { image: { base64: Buffer.from('not an image').toString('base64') } },
+        { image: 'square.png' },
+      ],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'PREDICTION.INVALID_FILE' });
+    expect((bad.body.errors as Body[]).map((issue) => issue.field)).toEqual([
+      'body.rows[1].image',
+      'body.rows[2].image',
+    ]);
+    expect(String((bad.body.errors as Body[])[0]?.message)).toMatch(
+      /^Row 1, "image": the image cannot be decoded/,
+    );
+  }, 120_000);
 
   it('exports the version as TFRecord whose image/encoded holds each stored image', async () => {
     const done = await exported(String(version.id), 'tensorflow');

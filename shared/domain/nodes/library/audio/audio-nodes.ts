@@ -14,6 +14,7 @@ import {
   objectKeysOf,
   readMediaManifest,
   readOwnObject,
+  withMediaInput,
 } from '../media/media-manifest';
 
 /**
@@ -191,16 +192,18 @@ export const audioFeaturesNode = defineNode({
       const column = findColumn(table, name);
       return column && !names.includes(name) ? [column] : [];
     });
-    const out = await writeFrameOutput(
-      context,
-      'table',
-      createTable(
-        [...kept, ...names.map((name, f) => numberColumn(name, columns[f] ?? new Float64Array(0)))],
-        table.nRows,
-      ),
+    const features = createTable(
+      [...kept, ...names.map((name, f) => numberColumn(name, columns[f] ?? new Float64Array(0)))],
+      table.nRows,
     );
+    const out = await writeFrameOutput(context, 'table', features);
+    const media = {
+      kind: 'audio' as const,
+      field: 'audio',
+      features: { sampleRate: params.sampleRate, ...options },
+    };
     return {
-      outputs: { table: out },
+      outputs: { table: await withMediaInput(context, out, features, keys, media) },
       metrics: { rows: table.nRows, features: names.length, keptColumns: kept.map((c) => c.name).join(',') },
     };
   },

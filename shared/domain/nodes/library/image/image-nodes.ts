@@ -12,13 +12,14 @@ import { defineNode, type NodeContext, type NodeInputs, type NodeResult } from '
 import { NodeError } from '../../node-errors';
 import { writeFrameOutput } from '../../table-frames';
 import { planAugmentation } from './augment-plan';
-import { imageFeatureNames, imageFeatures } from './image-features';
+import { imageFeatureNames, imageFeatures } from '../../../image/image-features';
 import {
   eachRow,
   OBJECT_KEY_COLUMN,
   objectKeysOf,
   readMediaManifest,
   readOwnObject,
+  withMediaInput,
 } from '../media/media-manifest';
 import { IMAGE_MANIFEST, imageCodecOf, storeNodeImage } from './image-table';
 
@@ -368,16 +369,18 @@ export const imageFeaturesNode = defineNode({
       const column = findColumn(table, name);
       return column && !names.includes(name) ? [column] : [];
     });
-    const out = await writeFrameOutput(
-      context,
-      'table',
-      createTable(
-        [...kept, ...names.map((name, f) => numberColumn(name, columns[f] ?? new Float64Array(0)))],
-        table.nRows,
-      ),
+    const features = createTable(
+      [...kept, ...names.map((name, f) => numberColumn(name, columns[f] ?? new Float64Array(0)))],
+      table.nRows,
     );
+    const out = await writeFrameOutput(context, 'table', features);
+    const media = {
+      kind: 'image' as const,
+      field: 'image',
+      features: { size: params.size, colour: params.colour, ...options },
+    };
     return {
-      outputs: { table: out },
+      outputs: { table: await withMediaInput(context, out, features, keys, media) },
       metrics: { rows: table.nRows, features: names.length, keptColumns: kept.map((c) => c.name).join(',') },
     };
   },

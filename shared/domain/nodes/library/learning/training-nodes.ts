@@ -216,6 +216,7 @@ async function runTraining(
     target: targetSummary(session),
     signature: session.signature,
     transforms: session.transforms,
+    ...(session.media ? { media: session.media } : {}),
     features: { names: session.featureNames, categoricalEncodings: session.categoricalEncodings },
     learner: chosen.state,
     trainedAt: new Date().toISOString(),

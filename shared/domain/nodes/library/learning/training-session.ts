@@ -30,6 +30,7 @@ import type { NodeContext, NodeInputs, NodePortOutput } from '../../node-definit
 import { NodeError } from '../../node-errors';
 import { downloadInput, MAX_LISTED_COLUMNS } from '../../table-io';
 import { readFrame } from '../../table-frames';
+import type { MediaInput } from '../../../learning/media-input';
 import { readTransforms } from './transforms-document';
 import { objectKeys } from '../../../../storage/object-keys';
 
@@ -52,6 +53,8 @@ export interface TrainingSession {
   signature: ModelSignature;
   /** Upstream fitted transforms, then the node's own preparation (constant columns, text codes). */
   transforms: TransformState[];
+  /** How the inputs were made from a stored file, when they are image or audio features. */
+  media: MediaInput | undefined;
   featureNames: string[];
   categoricalEncodings: Readonly<Record<string, number>>;
   train: { x: FeatureMatrix; y: ClassTarget | Float64Array | undefined };
@@ -159,8 +162,14 @@ export async function openTrainingSession(
   return finish(preparedTest);
 
   function finish(testTable: Table | undefined): TrainingSession {
+    // The target is never an input, even when the upstream document listed it (a media node
+    // does not know which column the training node predicts).
     const signature: ModelSignature = upstream
-      ? { inputs: upstream.inputs.map((input) => ({ name: input.name, type: input.type })) }
+      ? {
+          inputs: upstream.inputs
+            .filter((input) => input.name !== targetName)
+            .map((input) => ({ name: input.name, type: input.type })),
+        }
       : inferSignature(train, { exclude: passthrough });
     return {
       problemType,
@@ -168,6 +177,7 @@ export async function openTrainingSession(
       classes,
       signature,
       transforms: [...(upstream?.states ?? []), ...prepared.states],
+      media: upstream?.media,
       featureNames,
       categoricalEncodings: prepared.categoricalEncodings,
       train: { x: encode(prepared.table), y: yTrain },

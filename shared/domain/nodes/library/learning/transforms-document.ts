@@ -1,3 +1,4 @@
+import type { MediaInput } from '../../../learning/media-input';
 import type { ColumnKind } from '../../../learning/table';
 import type { TransformState } from '../../../learning/transforms/transform-state';
 import type { NodeContext } from '../../node-definition';
@@ -13,6 +14,8 @@ export interface TransformsDocument {
   version: 1;
   inputs: { name: string; type: ColumnKind }[];
   states: TransformState[];
+  /** The inputs are features of a stored file (image.features, audio.features), made this way. */
+  media?: MediaInput;
 }
 
 export async function readTransforms(context: NodeContext, key: string): Promise<TransformsDocument> {

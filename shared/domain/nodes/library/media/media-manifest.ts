@@ -1,8 +1,10 @@
+import type { MediaInput } from '../../../learning/media-input';
 import { findColumn, type Table } from '../../../learning/table';
-import type { NodeContext, NodeInputs } from '../../node-definition';
+import type { NodeContext, NodeInputs, NodePortOutput } from '../../node-definition';
 import { NodeError } from '../../node-errors';
-import { readFrame } from '../../table-frames';
+import { readFrame, writeJsonOutput } from '../../table-frames';
 import { downloadInput, throwIfCancelled } from '../../table-io';
+import type { TransformsDocument } from '../learning/transforms-document';
 
 /**
  * Image, audio and video nodes read media manifests: tables with one row per stored file whose
@@ -97,4 +99,34 @@ export async function eachRow(
     }
   });
   await Promise.all(lanes);
+}
+
+/**
+ * A feature table's output, carrying (as its transforms document) how the features were made from
+ * each file when every row names a file of a dataset version as it was ingested: a model trained
+ * on it can then be sent the file itself and replay the same features. Files another node rewrote
+ * (resized, normalised, augmented, resampled) are not replayed, so their tables carry nothing and
+ * their models predict in pipelines.
+ */
+export async function withMediaInput(
+  context: NodeContext,
+  out: NodePortOutput,
+  features: Table,
+  keys: readonly (string | null)[],
+  media: MediaInput,
+): Promise<NodePortOutput> {
+  const ingested = keys.length > 0 && keys.every((key) => key?.startsWith(`processed/${context.userId}/`));
+  if (!ingested) return out;
+  const target = (await context.jobDataset())?.targetColumn ?? undefined;
+  const document: TransformsDocument = {
+    format: 'pipeweave.transforms',
+    version: 1,
+    inputs: features.columns
+      .filter((column) => column.name !== target)
+      .map((column) => ({ name: column.name, type: column.kind })),
+    states: [],
+    media,
+  };
+  const written = await writeJsonOutput(context, 'transforms', document);
+  return { ...out, transformsKey: written.key };
 }

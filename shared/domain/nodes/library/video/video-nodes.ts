@@ -6,7 +6,7 @@ import { createTable, findColumn, numberColumn, stringColumn, type Table } from 
 import { defineNode, type NodeContext } from '../../node-definition';
 import { NodeError } from '../../node-errors';
 import { writeFrameOutput } from '../../table-frames';
-import { imageFeatureNames, imageFeatures } from '../image/image-features';
+import { imageFeatureNames, imageFeatures } from '../../../image/image-features';
 import { imageFeaturesParams } from '../image/image-nodes';
 import { imageCodecOf, storeNodeImage } from '../image/image-table';
 import {

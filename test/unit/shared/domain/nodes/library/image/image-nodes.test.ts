@@ -1,10 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharpImageCodec } from '../../../../../../../shared/adapters/image/sharp-image-codec';
-import {
-  imageFeatureNames,
-  imageFeatures,
-} from '../../../../../../../shared/domain/nodes/library/image/image-features';
+import { imageFeatureNames, imageFeatures } from '../../../../../../../shared/domain/image/image-features';
 import { createNodeHarness, USER_ID, type NodeHarness } from '../../../../../support/node-test-context';
 import { drawShapeSet } from '../../../../../../support/image/draw-shapes';
 

@@ -1,4 +1,4 @@
-import type { RawImage } from '../../../../ports/image-codec.port';
+import type { RawImage } from '../../ports/image-codec.port';
 
 /**
  * Features of one decoded image for the tabular learners, computed on typed arrays:
