@@ -183,8 +183,16 @@ export function createCreditRoutes(options: CreditRouteOptions = {}): RouteSpec[
       request: {
         body: z.strictObject({
           packageId: uuidField().meta({ description: 'From GET /credit-packages' }),
-          successUrl: z.url().optional().meta({ description: 'Where Stripe sends the buyer after paying' }),
-          cancelUrl: z.url().optional().meta({ description: 'Where Stripe sends a buyer who cancels' }),
+          successUrl: z
+            .url()
+            .max(2_048)
+            .optional()
+            .meta({ description: 'Where Stripe sends the buyer after paying' }),
+          cancelUrl: z
+            .url()
+            .max(2_048)
+            .optional()
+            .meta({ description: 'Where Stripe sends a buyer who cancels' }),
         }),
       },
       responses: {

@@ -210,6 +210,7 @@ export const datasetRoutes: RouteSpec[] = [
         fileName: z.string().trim().min(1).max(255),
         contentType: z
           .string()
+          .max(255)
           .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as text/csv')
           .optional(),
         sizeBytes: z.number().int().min(0),

@@ -1,5 +1,5 @@
 import { UnsupportedMediaTypeError, ValidationError } from '../../kernel/app-error';
-import { findTooDeep, MAX_JSON_DEPTH } from '../../kernel/json-depth';
+import { findOversized, findTooDeep, MAX_JSON_DEPTH, type Oversized } from '../../kernel/json-depth';
 import { stateOf, type HttpMiddleware } from './http-state';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -45,6 +45,7 @@ export function jsonBody(): HttpMiddleware {
         });
       }
       assertShallow(parsed);
+      assertBounded(parsed);
       state.body = parsed;
     },
   };
@@ -62,5 +63,33 @@ function assertShallow(body: unknown): void {
   throw new ValidationError(
     `The JSON nests deeper than ${MAX_JSON_DEPTH} objects or arrays under ${field}: send a flatter value.`,
     { code: 'REQUEST.JSON_TOO_DEEP', field, details: { maxDepth: MAX_JSON_DEPTH } },
+  );
+}
+
+const SIZE_UNITS: Record<Oversized['kind'], string> = {
+  string: 'characters',
+  key: 'characters',
+  array: 'items',
+  object: 'keys',
+};
+
+/**
+ * No string, array or object in the body is larger than `JSON_VALUE_LIMITS` (fields with a limit
+ * of their own are held to it by the route's schema): 400 naming the field and the limit.
+ */
+function assertBounded(body: unknown): void {
+  const oversized = findOversized(body);
+  if (!oversized) return;
+  const shown = oversized.path.slice(0, SHOWN_PATH_SEGMENTS).map(String);
+  const field = ['body', ...shown].join('.') + (oversized.path.length > SHOWN_PATH_SEGMENTS ? '…' : '');
+  const unit = SIZE_UNITS[oversized.kind];
+  const what = oversized.kind === 'key' ? `A key under ${field}` : field;
+  throw new ValidationError(
+    `${what} has ${oversized.size.toLocaleString('en-US')} ${unit}; at most ${oversized.limit.toLocaleString('en-US')} are accepted.`,
+    {
+      code: 'REQUEST.FIELD_TOO_LARGE',
+      field,
+      details: { limit: oversized.limit, size: oversized.size, unit },
+    },
   );
 }

@@ -112,6 +112,42 @@ describe('bodies over the limit', () => {
   });
 });
 
+describe('values larger than any field holds', () => {
+  it('a 200,000-character string in free-form node params is a 400 naming the field and the limit', async () => {
+    const body = JSON.stringify({
+      name: 'long',
+      definition: {
+        nodes: [{ id: 'n1', type: 'table.filter', params: { note: 'x'.repeat(200_000) } }],
+        edges: [],
+      },
+    });
+    const res = await fetch(`${platform.url}/pipelines`, {
+      method: 'POST',
+      headers: { ...user.authHeader, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await res.json()) as { code: string; field: string; detail: string };
+    expect(problem).toMatchObject({
+      code: 'REQUEST.FIELD_TOO_LARGE',
+      field: 'body.definition.nodes.0.params.note',
+    });
+    expect(problem.detail).toContain('at most 100,000');
+  });
+
+  it('a declared field over its own limit is a 400 naming the field', async () => {
+    const res = await fetch(`${platform.url}/datasets`, {
+      method: 'POST',
+      headers: { ...user.authHeader, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'n'.repeat(5_000), modality: 'tabular' }),
+    });
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as { code: string; field?: string; issues?: { field: string }[] };
+    expect(JSON.stringify(problem)).toContain('body.name');
+  });
+});
+
 describe('deeply nested JSON', () => {
   const nested = (levels: number, leaf = '1') => '{"a":'.repeat(levels) + leaf + '}'.repeat(levels);
 

@@ -56,7 +56,7 @@ function boundedProposal(columns: readonly DeducedColumn[], columnCount: number)
 }
 
 export const schemaOverrideSchema = z.strictObject({
-  column: z.string().min(1),
+  column: z.string().min(1).max(1_000),
   type: z.enum(SEMANTIC_TYPES).optional(),
   format: z.string().max(200).nullable().optional(),
   nullable: z.boolean().optional(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findTooDeep } from '../../../../shared/kernel/json-depth';
+import { findOversized, findTooDeep } from '../../../../shared/kernel/json-depth';
 
 const nestedArrays = (levels: number): unknown => JSON.parse('['.repeat(levels) + ']'.repeat(levels));
 
@@ -29,5 +29,32 @@ describe('findTooDeep', () => {
     const found = findTooDeep(nestedArrays(100_000), 64);
     expect(found?.depth).toBe(65);
     expect(found?.path).toHaveLength(64);
+  });
+});
+
+describe('findOversized', () => {
+  const limits = { stringChars: 5, arrayItems: 3, objectKeys: 2 };
+  it.each<[string, unknown, ReturnType<typeof findOversized>]>([
+    ['values within the limits', { a: 'abcde', b: [1, 2, 3] }, undefined],
+    [
+      'a long string, by its path',
+      { a: [{ b: 'abcdef' }] },
+      { path: ['a', 0, 'b'], kind: 'string', size: 6, limit: 5 },
+    ],
+    ['a long array', { rows: [1, 2, 3, 4] }, { path: ['rows'], kind: 'array', size: 4, limit: 3 }],
+    [
+      'an object with too many keys',
+      { row: { a: 1, b: 2, c: 3 } },
+      { path: ['row'], kind: 'object', size: 3, limit: 2 },
+    ],
+    ['a long key', { abcdefgh: 1 }, { path: ['abcdefgh'], kind: 'key', size: 8, limit: 5 }],
+    [
+      'the first in document order',
+      { b: 'toolong', c: [1, 2, 3, 4] },
+      { path: ['b'], kind: 'string', size: 7, limit: 5 },
+    ],
+    ['a top-level string', 'abcdefg', { path: [], kind: 'string', size: 7, limit: 5 }],
+  ])('%s', (_name, value, expected) => {
+    expect(findOversized(value, limits)).toEqual(expected);
   });
 });
