@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Database } from '../../db/database';
+import type { Database, DatabaseTransaction } from '../../db/database';
 import { withOwner, type Owner } from '../../db/owner-filter';
 import type { ResourceReadType } from '../../db/schema';
 
@@ -15,18 +15,7 @@ export async function recordRead(
   resourceType: ResourceReadType,
   resourceId: string,
 ): Promise<void> {
-  await withOwner(db, owner, (trx) =>
-    trx
-      .insertInto('user_resource_reads')
-      .values({ user_id: owner.userId, resource_type: resourceType, resource_id: resourceId })
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'resource_type', 'resource_id']).doUpdateSet({
-          last_read_at: sql<Date>`now()`,
-          read_count: sql<number>`user_resource_reads.read_count + 1`,
-        }),
-      )
-      .execute(),
-  );
+  await withOwner(db, owner, (trx) => upsertRead(trx, owner, resourceType, resourceId));
 }
 
 /** `recordRead` of a version's profile, the version named as the route names it. */
@@ -36,14 +25,32 @@ export async function recordProfileRead(
   datasetId: string,
   versionNumber: number,
 ): Promise<void> {
-  const version = await withOwner(db, owner, (trx) =>
-    trx
+  await withOwner(db, owner, async (trx) => {
+    const version = await trx
       .selectFrom('dataset_versions')
       .select('id')
       .where('dataset_id', '=', datasetId)
       .where('version_number', '=', versionNumber)
       .where('user_id', '=', owner.userId)
-      .executeTakeFirst(),
-  );
-  if (version) await recordRead(db, owner, 'profile', version.id);
+      .executeTakeFirst();
+    if (version) await upsertRead(trx, owner, 'profile', version.id);
+  });
+}
+
+async function upsertRead(
+  trx: DatabaseTransaction,
+  owner: Owner,
+  resourceType: ResourceReadType,
+  resourceId: string,
+): Promise<void> {
+  await trx
+    .insertInto('user_resource_reads')
+    .values({ user_id: owner.userId, resource_type: resourceType, resource_id: resourceId })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'resource_type', 'resource_id']).doUpdateSet({
+        last_read_at: sql<Date>`now()`,
+        read_count: sql<number>`user_resource_reads.read_count + 1`,
+      }),
+    )
+    .execute();
 }
