@@ -78,4 +78,28 @@ describe('access tokens', () => {
       expect(await codeOf(verifyAccessToken(auth, key, token, now)), name).toBe('AUTH.TOKEN_INVALID');
     }
   });
+
+  it('refuses a token whose signature, payload or header was altered after signing', async () => {
+    const { token } = await issueAccessToken(auth, key, claims, now);
+    const [header = '', payload = '', signature = ''] = token.split('.');
+    const admin = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin' }),
+    ).toString('base64url');
+    const critical = Buffer.from(JSON.stringify({ alg: 'HS256', crit: ['exp'], exp: 1 })).toString(
+      'base64url',
+    );
+    const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+    const cases = {
+      'payload changed': `${header}.${admin}.${signature}`,
+      'signature changed': `${header}.${payload}.${flipped}`,
+      'a character slipped into the signature': `${header}.${payload}.${signature.slice(0, 5)}!${signature.slice(5)}`,
+      'signature missing': `${header}.${payload}.`,
+      'critical header': `${critical}.${payload}.${signature}`,
+      'four parts': `${token}.${signature}`,
+    };
+    for (const [name, altered] of Object.entries(cases)) {
+      expect(await codeOf(verifyAccessToken(auth, key, altered, now)), name).toBe('AUTH.TOKEN_INVALID');
+    }
+    expect(await verifyAccessToken(auth, key, token, now)).toEqual(claims);
+  });
 });
