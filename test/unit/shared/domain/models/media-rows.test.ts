@@ -12,7 +12,7 @@ import { tone } from '../../../../support/audio/synth';
 const audio: AudioMediaInput = {
   kind: 'audio',
   field: 'audio',
-  features: { sampleRate: 16_000, ...DEFAULT_AUDIO_FEATURES },
+  features: { sampleRate: 16_000, nFft: 512, hop: 256, nMels: 40, nMfcc: 13, rolloff: 0.85 },
 };
 const image: ImageMediaInput = {
   kind: 'image',
