@@ -46,7 +46,7 @@ export const tutorialRoutes: RouteSpec[] = [
     operationId: 'listTutorials',
     summary: 'The tutorials, with your progress through each',
     description:
-      'Progress is checked against your own data when you read it: a step is done when what it asks for exists among your resources.',
+      'Progress is checked against your own data when you read it: a step is done when what it asks for exists among your resources, or, when it asks you to read something (a profile, a leaderboard, an experiment, a job’s results), once you have read it.',
     tags,
     auth: 'user',
     request: {
