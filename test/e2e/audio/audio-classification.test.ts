@@ -4,6 +4,7 @@ import { decodeWav, encodeWav } from '../../../shared/domain/audio/wav';
 import { labelledRecording } from '../../support/audio/synth';
 import { e2eSuite } from '../../support/e2e-suite';
 import { jobNode, runJobToEnd } from '../../support/job-runs';
+import { readParquetRows } from '../../support/text/parquet-rows';
 import { until } from '../../support/until';
 import { uploadValidatedVersion } from '../../support/upload-version';
 
@@ -143,6 +144,30 @@ describe('audio classification end to end', () => {
     expect(metrics).toMatchObject({ rowsPredicted: 3 * HELD_OUT_PER_CLASS });
     // Every class has as many recordings: always answering one class scores 1/3.
     expect(Number(metrics.accuracy)).toBeGreaterThan(1 / 3 + 0.25);
+
+    // The same recordings sent over HTTP as base64 WAV get the labels the pipeline gave them.
+    const output = await fetch(
+      `${suite.platform.url}/jobs/${String(predicted.id)}/nodes/predict/outputs/table/download`,
+      { headers: owner().authHeader },
+    );
+    expect(output.status).toBe(200);
+    const batch = new Map(
+      (await readParquetRows(new Uint8Array(await output.arrayBuffer()))).map((row) => [
+        String(row.path),
+        String(row.prediction),
+      ]),
+    );
+    const sent = Object.entries(recordings(100, HELD_OUT_PER_CLASS, true));
+    const answer = await api('POST', `/models/${modelId}/predict`, {
+      rows: sent.map(([, bytes]) => ({ audio: { base64: Buffer.from(bytes).toString('base64') } })),
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.predictions).toEqual(sent.map(([path]) => batch.get(path)));
+    const notWav = await api('POST', `/models/${modelId}/predict`, {
+      rows: [{ audio: { base64: Buffer.from('fLaC and more').toString('base64') } }],
+    });
+    expect(notWav.status).toBe(400);
+    expect(notWav.body).toMatchObject({ code: 'PREDICTION.INVALID_FILE', field: 'body.rows[0].audio' });
   }, 620_000);
 
   it('exports the version as one folder per class whose files read back as the recordings', async () => {
