@@ -4,11 +4,12 @@ import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { butterworthSos, ZeroPhaseFilter } from '../../shared/domain/seismic/processing/butterworth';
-import { openSegy, readTraces, type SegyLayout } from '../../shared/domain/seismic/segy/segy-reader';
+import { openSegy, readTraces } from '../../shared/domain/seismic/segy/segy-reader';
 import { withSegyFile } from '../../shared/domain/seismic/segy/segy-sources';
 import { encodeTraceBlock } from '../../shared/domain/seismic/segy/segy-writer';
 import { chunkTracesFor } from '../../shared/domain/seismic/trace-store';
 import { mib, pad, padStart, seconds, summarize, verdict, type Summary } from '../report-format';
+import { bigEndianLayout, rev1Preamble } from '../../test/support/synthetic-segy';
 import type { SeismicNodeMeasurement } from './measure-seismic-node';
 
 /**
@@ -278,29 +279,11 @@ async function firstTraces(file: string, count: number): Promise<Float32Array> {
 
 /** A line written by our writer, block by block: three reflectors through a 25 Hz wavelet, plus noise. */
 async function writeSyntheticLine(file: string, traces: number): Promise<void> {
-  const layout: SegyLayout = {
-    littleEndian: false,
-    formatCode: 1,
-    formatName: '4-byte IBM floating point',
-    bytesPerSample: 4,
-    samplesPerTrace: NS,
-    sampleIntervalMicros: INTERVAL_MICROS,
-    sampleRateHz: FS,
-    revision: { major: 1, minor: 0 },
-    extendedTextualHeaders: 0,
-    additionalTraceHeaders: 0,
-    firstTraceOffset: 3600,
-    traceHeaderBytes: 240,
-    traceBytes: 240 + 4 * NS,
-    traceCount: traces,
-  };
-  const preamble = new Uint8Array(3600).fill(0x40, 0, 3200);
-  const binary = new DataView(preamble.buffer, 3200, 400);
-  binary.setInt16(16, INTERVAL_MICROS);
-  binary.setInt16(20, NS);
-  binary.setInt16(24, 1);
-  binary.setInt16(300, 0x0100);
-  binary.setInt16(302, 1);
+  const layout = bigEndianLayout(1, NS, INTERVAL_MICROS, traces);
+  const preamble = rev1Preamble(layout, [
+    'C01 SYNTHETIC LINE FOR THE SEISMIC BENCHMARK',
+    'C40 END TEXTUAL HEADER',
+  ]);
   const wavelet = Array.from({ length: 61 }, (_, k) => {
     const a = (Math.PI * 25 * (k - 30) * (INTERVAL_MICROS / 1e6)) ** 2;
     return (1 - 2 * a) * Math.exp(-a);

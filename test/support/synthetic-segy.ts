@@ -54,46 +54,17 @@ export function syntheticSegyLine(
   const level = options.noise ?? 0.3;
   for (let i = 0; i < clean.length; i += 1) noisy[i] = (clean[i] ?? 0) + level * random();
 
-  const layout: SegyLayout = {
-    littleEndian: false,
-    formatCode: 5,
-    formatName: '4-byte IEEE floating point',
-    bytesPerSample: 4,
-    samplesPerTrace: ns,
-    sampleIntervalMicros: dtMicros,
-    sampleRateHz: 1_000_000 / dtMicros,
-    revision: { major: 1, minor: 0 },
-    extendedTextualHeaders: 0,
-    additionalTraceHeaders: 0,
-    firstTraceOffset: 3600,
-    traceHeaderBytes: 240,
-    traceBytes: 240 + 4 * ns,
-    traceCount: traces,
-  };
-  const preamble = new Uint8Array(3600);
-  const lines = [
+  const layout = bigEndianLayout(5, ns, dtMicros, traces);
+  const preamble = rev1Preamble(layout, [
     'C01 SYNTHETIC 2-D LINE: REFLECTIVITY CONVOLVED WITH A RICKER WAVELET, PLUS NOISE',
     `C02 ${traces} TRACES OF ${ns} SAMPLES AT ${dtMicros} US, IEEE FLOAT, BIG-ENDIAN`,
     'C39 SEG-Y REV1',
     'C40 END TEXTUAL HEADER',
-  ];
-  preamble.set(
-    encodeEbcdic(
-      lines
-        .map((line) => line.padEnd(80).slice(0, 80))
-        .join('')
-        .padEnd(3200),
-    ),
-  );
+  ]);
   const binary = new DataView(preamble.buffer, 3200, 400);
   binary.setInt32(0, 1); // job id
   binary.setInt32(4, 7); // line number
-  binary.setInt16(16, dtMicros);
-  binary.setInt16(20, ns);
-  binary.setInt16(24, 5);
   binary.setInt16(28, 4); // sorting: horizontally stacked
-  binary.setInt16(300, 0x0100);
-  binary.setInt16(302, 1);
 
   const headers = new Uint8Array(traces * 240);
   const view = new DataView(headers.buffer);
@@ -121,6 +92,46 @@ export function syntheticSegyLine(
     samplesPerTrace: ns,
     sampleIntervalMicros: dtMicros,
   };
+}
+
+/** The layout of a rev 1 file of fixed-length big-endian traces with 4-byte samples (IBM float: 1, IEEE: 5). */
+export function bigEndianLayout(formatCode: 1 | 5, ns: number, dtMicros: number, traces: number): SegyLayout {
+  return {
+    littleEndian: false,
+    formatCode,
+    formatName: formatCode === 1 ? '4-byte IBM floating point' : '4-byte IEEE floating point',
+    bytesPerSample: 4,
+    samplesPerTrace: ns,
+    sampleIntervalMicros: dtMicros,
+    sampleRateHz: 1_000_000 / dtMicros,
+    revision: { major: 1, minor: 0 },
+    extendedTextualHeaders: 0,
+    additionalTraceHeaders: 0,
+    firstTraceOffset: 3600,
+    traceHeaderBytes: 240,
+    traceBytes: 240 + 4 * ns,
+    traceCount: traces,
+  };
+}
+
+/** The textual header (EBCDIC, one line of 80 characters per entry) and the binary header of that layout. */
+export function rev1Preamble(layout: SegyLayout, textLines: readonly string[]): Uint8Array {
+  const preamble = new Uint8Array(3600);
+  preamble.set(
+    encodeEbcdic(
+      textLines
+        .map((line) => line.padEnd(80).slice(0, 80))
+        .join('')
+        .padEnd(3200),
+    ),
+  );
+  const binary = new DataView(preamble.buffer, 3200, 400);
+  binary.setInt16(16, layout.sampleIntervalMicros);
+  binary.setInt16(20, layout.samplesPerTrace);
+  binary.setInt16(24, layout.formatCode);
+  binary.setInt16(300, 0x0100);
+  binary.setInt16(302, 1);
+  return preamble;
 }
 
 function ricker(peakHz: number, dt: number): Float64Array {
