@@ -209,6 +209,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       logger: createLogger(config),
       metrics: inMemoryMetrics(),
       health,
+      loadImageCodec: async () =>
+        (await import('../../shared/adapters/image/sharp-image-codec')).sharpImageCodec,
     };
 
     const wiring = await wireLocalFunctions(services, { queues, orchestrator, scheduler });

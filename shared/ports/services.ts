@@ -6,6 +6,7 @@ import type { AlertTopicPublisher } from './alert-topic.port';
 import type { BlobStore } from './blob-store.port';
 import type { Clock } from '../kernel/clock.port';
 import type { HealthCheck } from './health.port';
+import type { ImageCodec } from './image-codec.port';
 import type { Ids } from '../kernel/ids.port';
 import type { Orchestrator } from './orchestrator.port';
 import type { QueuePublisher } from './queue.port';
@@ -33,4 +34,9 @@ export interface Services {
   secrets?: SecretReader;
   /** Alert notification topics (SNS in AWS); absent locally, where rules may only use webhooks. */
   alertTopics?: AlertTopicPublisher;
+  /**
+   * Loads the image decoder (sharp, a native module) where a request may carry an image: the
+   * models function and the local runtime. Other functions do not bundle it.
+   */
+  loadImageCodec?: () => Promise<ImageCodec>;
 }

@@ -25,7 +25,6 @@ import { forecastWithModel } from '../../../shared/domain/models/forecast-with-m
 import { MAX_FORECAST_HORIZON } from '../../../shared/domain/forecasting/forecast-artifact';
 import { MAX_PREDICTION_BYTES, MAX_PREDICTION_ROWS } from '../../../shared/domain/models/prediction-rows';
 import { MAX_MEDIA_FILE_BYTES } from '../../../shared/domain/models/media-rows';
-import type { Services } from '../../../shared/ports/services';
 
 /**
  * `models`: the models training nodes registered: read, list, edit and delete them, predict rows
@@ -51,16 +50,6 @@ const predictBody = z.object({
     .max(MAX_PREDICTION_ROWS, {
       error: `At most ${MAX_PREDICTION_ROWS} rows fit one request: send them in batches.`,
     }),
-});
-
-/**
- * The image decoder (sharp, a native module), loaded when a row carries an image: the other
- * routes of this function never load it.
- */
-const predictionDeps = (services: Services) => ({
-  ...services,
-  loadImageCodec: async () =>
-    (await import('../../../shared/adapters/image/sharp-image-codec')).sharpImageCodec,
 });
 
 /** What the predict routes say of rows that carry an image or a recording. */
@@ -211,7 +200,7 @@ export const modelRoutes: RouteSpec[] = [
     },
     responses: predictionResponses(notFound),
     async handle(request, services) {
-      const result = await predictRows(predictionDeps(services), callerOwnScope(request), {
+      const result = await predictRows(services, callerOwnScope(request), {
         modelId: request.params.modelId,
         rows: request.body.rows,
         declaredBytes: declaredBytesOf(request.headers),
@@ -408,7 +397,7 @@ export const modelRoutes: RouteSpec[] = [
     },
     responses: predictionResponses({ description: 'No such name or version (or not yours)' }),
     async handle(request, services) {
-      const result = await predictRowsByVersion(predictionDeps(services), callerOwnScope(request), {
+      const result = await predictRowsByVersion(services, callerOwnScope(request), {
         name: request.params.name,
         version: request.params.version,
         rows: request.body.rows,
@@ -430,7 +419,7 @@ export const modelRoutes: RouteSpec[] = [
     request: { params: aliasParams, body: predictBody },
     responses: predictionResponses(aliasNotFound),
     async handle(request, services) {
-      const result = await predictRowsByAlias(predictionDeps(services), callerOwnScope(request), {
+      const result = await predictRowsByAlias(services, callerOwnScope(request), {
         name: request.params.name,
         alias: request.params.alias,
         rows: request.body.rows,

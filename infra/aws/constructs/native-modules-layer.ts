@@ -145,6 +145,16 @@ export class MediaLayer extends NativeModulesLayer {
   }
 }
 
+/** sharp (libvips) alone, for the API function that decodes images sent for prediction. */
+export class SharpLayer extends NativeModulesLayer {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      packages: SHARP_LAYER_PACKAGES,
+      description: 'sharp (libvips) node binding (linux x64, glibc) for image prediction in the API',
+    });
+  }
+}
+
 /** argon2id password hashing for the API functions. */
 export class Argon2Layer extends NativeModulesLayer {
   constructor(scope: Construct, id: string) {

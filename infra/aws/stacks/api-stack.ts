@@ -22,7 +22,7 @@ import { QUEUE_MODALITIES } from '../../../shared/kernel/modality';
 import { EXPORTS_QUEUE } from '../../../shared/kernel/work-queues';
 import type { RouteSpec } from '../../../shared/http/route';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
-import { Argon2Layer } from '../constructs/native-modules-layer';
+import { Argon2Layer, SharpLayer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import {
   dataApiEnvironment,
@@ -44,6 +44,8 @@ export interface ApiGroupAccess {
   schedules?: boolean;
   /** Reads the Stripe keys. */
   stripe?: boolean;
+  /** Decodes images with sharp (image models predict from the image sent). */
+  images?: boolean;
   memorySize?: number;
   timeout?: Duration;
 }
@@ -60,7 +62,7 @@ export const API_GROUP_ACCESS: Record<string, ApiGroupAccess> = {
   },
   // pipelines (definitions, validation, templates) and catalog need the database only.
   jobs: { objects: { read: ['jobs/'] }, pipelines: true },
-  models: { objects: { read: ['models/'] } },
+  models: { objects: { read: ['models/'] }, images: true },
   // Presigned downloads of every stored artifact (an originally uploaded file included); exports
   // are queued for their worker and deleted with their files.
   exports: {
@@ -98,6 +100,7 @@ export class ApiStack extends Stack {
   /** HS256 key that signs access tokens; read by every group with signed-in routes. */
   readonly jwtSigningSecret: Secret;
   readonly argon2: Argon2Layer;
+  #sharp: SharpLayer | undefined;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -221,6 +224,12 @@ export class ApiStack extends Stack {
     };
   }
 
+  /** One sharp layer for the groups that decode images, made when the first one needs it. */
+  private sharpLayer(): SharpLayer {
+    this.#sharp ??= new SharpLayer(this, 'Sharp');
+    return this.#sharp;
+  }
+
   private groupFunction(
     group: string,
     entry: string,
@@ -257,7 +266,7 @@ export class ApiStack extends Stack {
       // API Gateway gives up on an integration after 30 s.
       timeout: access.timeout ?? Duration.seconds(29),
       environment: environment(baseEnv, extraEnv),
-      layers: [this.argon2.layer],
+      layers: [this.argon2.layer, ...(access.images ? [this.sharpLayer().layer] : [])],
     });
     grantDataApi(fn.role, props.database);
     if (access.objects)
