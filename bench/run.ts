@@ -10,6 +10,7 @@ import { generateCsv, type CsvShape } from './generate-csv';
 import { runApi } from './api/run-api';
 import { runExports } from './exports/run-exports';
 import { runImage } from './image/run-image';
+import { runAudio } from './audio/run-audio';
 import { runForecasting } from './forecasting/run-forecasting';
 import { runMonitoring } from './monitoring/run-monitoring';
 import { runColdStart } from './cold-start/run-cold-start';
@@ -55,7 +56,8 @@ import { RESULTS_PATH, writeResults } from './write-results';
  *   npm run bench                                    (ingestion: a 200 MB CSV of 10 columns, 5 repetitions)
  *   BENCH_ROWS=200000 BENCH_COLS=10 npm run bench   (a CSV of that many rows instead; BENCH_REPETITIONS=5 by default)
  *   BENCH_LARGE=1 npm run bench                      (then a CSV of at least 1 GiB; minutes)
- *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, text, api, forecasting, monitoring, cold-start, runs: one alone)
+ *   npm run bench -- --only learning                 (or ingestion, prediction, exports, image, audio, text, api, forecasting, monitoring, cold-start, runs: one alone)
+ *   npm run bench -- --only audio                    (100 one-minute WAVs; BENCH_AUDIO_FILES=…, BENCH_AUDIO_SECONDS=… for fewer)
  *   npm run bench -- --only seismic                  (a 256 MiB SEG-Y line; BENCH_SEISMIC_MB=… or BENCH_LARGE=1 for 1 GiB)
  *   BENCH_PYTHON=/usr/bin/python3                    (default; the interpreter with scikit-learn)
  */
@@ -76,6 +78,7 @@ const BENCHMARKS = [
   'prediction',
   'exports',
   'image',
+  'audio',
   'text',
   'api',
   'forecasting',
@@ -142,6 +145,16 @@ try {
     );
   if (selected('image') && !stopping)
     results['image'] = await runWithDataDir('pw-bench-image-', (dataDir) => runImage({ dataDir }));
+  if (selected('audio') && !stopping)
+    results['audio'] = await runWithDataDir('pw-bench-audio-', (dataDir) =>
+      runAudio({
+        dataDir,
+        python,
+        repetitions,
+        ...(env.BENCH_AUDIO_FILES ? { files: Number(env.BENCH_AUDIO_FILES) } : {}),
+        ...(env.BENCH_AUDIO_SECONDS ? { secondsPerFile: Number(env.BENCH_AUDIO_SECONDS) } : {}),
+      }),
+    );
   if (selected('text') && !stopping)
     results['text'] = await runWithDataDir('pw-bench-text-', (dataDir) => runText({ dataDir, python }));
   if (selected('api') && !stopping)
