@@ -164,10 +164,12 @@ export const ffmpegTranscoder: MediaTranscoder = {
       outputPath,
     ]);
     if (code !== 0)
-      throw new MediaDecodeError(
-        `The audio cannot be decoded: ${reasonOf(stderr, inputPath, outputPath)}.`,
-        /matches no streams/i.test(stderr) ? 'no-stream' : 'unreadable',
-      );
+      throw /matches no streams/i.test(stderr)
+        ? new MediaDecodeError('The file holds no audio stream.', 'no-stream')
+        : new MediaDecodeError(
+            `The audio cannot be decoded: ${reasonOf(stderr, inputPath, outputPath)}.`,
+            'unreadable',
+          );
   },
 
   async extractFrames(inputPath, outputDir, { perSecond, maxFrames, width }) {
@@ -187,11 +189,14 @@ export const ffmpegTranscoder: MediaTranscoder = {
       String(maxFrames),
       join(outputDir, 'frame-%06d.png'),
     ]);
+    // ffmpeg's own words for a missing stream ("add a trailing '?' to the map") are for its users.
     if (code !== 0)
-      throw new MediaDecodeError(
-        `Frames cannot be read from the video: ${reasonOf(stderr, inputPath, outputDir)}.`,
-        /matches no streams/i.test(stderr) ? 'no-stream' : 'unreadable',
-      );
+      throw /matches no streams/i.test(stderr)
+        ? new MediaDecodeError('The file holds no video stream.', 'no-stream')
+        : new MediaDecodeError(
+            `Frames cannot be read from the video: ${reasonOf(stderr, inputPath, outputDir)}.`,
+            'unreadable',
+          );
     const names = (await readdir(outputDir)).filter((n) => /^frame-\d+\.png$/.test(n)).sort();
     // fps=N emits the frame nearest each 1/N s tick, starting at 0.
     return names.map((name, i) => ({ path: join(outputDir, name), seconds: i / perSecond }));

@@ -68,6 +68,13 @@ describe('media manifests', { timeout: 30_000 }, () => {
     );
   });
 
+  it('says a clip without a video stream holds none, in its own words', async () => {
+    const table = await manifest('not-video', [stored]);
+    await expect(h.run('video.frames', { table: { key: table } }, {}, options)).rejects.toThrow(
+      /^Row 1: The file holds no video stream\.$/,
+    );
+  });
+
   it("reads the caller's own recording", async () => {
     const table = await manifest('own', [stored]);
     const result = await h.run('audio.features', { table: { key: table } }, {}, options);
