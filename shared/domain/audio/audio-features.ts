@@ -108,10 +108,18 @@ export function createAudioFeatureExtractor(
         (c === 0 ? Math.sqrt(1 / nMels) : Math.sqrt(2 / nMels)),
     ),
   );
+  // Each triangular filter is zero outside a few bins: only its non-zero span is summed.
+  const spans = filters.map((filter) => {
+    let first = filter.findIndex((w) => w > 0);
+    if (first < 0) first = 0;
+    let last = filter.length - 1;
+    while (last > first && !((filter[last] ?? 0) > 0)) last -= 1;
+    return { first, last };
+  });
   return {
     sampleRate,
     options,
-    features: (samples) => extractFeatures(samples, sampleRate, options, window, filters, dct),
+    features: (samples) => extractFeatures(samples, sampleRate, options, window, filters, spans, dct),
   };
 }
 
@@ -130,6 +138,7 @@ function extractFeatures(
   options: AudioFeatureOptions,
   window: Float64Array,
   filters: readonly Float64Array[],
+  spans: readonly { first: number; last: number }[],
   dct: readonly Float64Array[],
 ): Float64Array {
   const { nFft, hop, nMels, nMfcc } = options;
@@ -145,8 +154,9 @@ function extractFeatures(
   const im = new Float64Array(nFft);
   const power = new Float64Array(bins);
   // Frames are centred: the signal is padded by reflection, as librosa does by default.
+  const n = samples.length;
   const at = (i: number) => {
-    const n = samples.length;
+    if (i >= 0 && i < n) return samples[i] ?? 0;
     if (n === 1) return samples[0] ?? 0;
     let j = i;
     while (j < 0 || j >= n) j = j < 0 ? -j : 2 * (n - 1) - j;
@@ -191,8 +201,9 @@ function extractFeatures(
     const bands = mel[t] as Float64Array;
     for (let m = 0; m < nMels; m += 1) {
       const filter = filters[m] as Float64Array;
+      const { first, last } = spans[m] ?? { first: 0, last: bins - 1 };
       let s = 0;
-      for (let k = 0; k < bins; k += 1) s += (filter[k] ?? 0) * (power[k] ?? 0);
+      for (let k = first; k <= last; k += 1) s += (filter[k] ?? 0) * (power[k] ?? 0);
       bands[m] = s;
       if (s > maxPower) maxPower = s;
     }
