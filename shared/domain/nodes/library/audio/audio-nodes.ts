@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { audioFeatureNames, createAudioFeatureExtractor } from '../../../audio/audio-features';
 import { audioLevels, resample, toMono } from '../../../audio/signal';
 import { AudioDecodeError, decodeWav, encodeWav, type PcmAudio } from '../../../audio/wav';
-import { createTable, findColumn, numberColumn, stringColumn } from '../../../learning/table';
+import { createTable, numberColumn, stringColumn } from '../../../learning/table';
 import { defineNode, type NodeContext } from '../../node-definition';
 import { NodeError } from '../../node-errors';
 import { writeFrameOutput } from '../../table-frames';
@@ -14,7 +14,7 @@ import {
   objectKeysOf,
   readMediaManifest,
   readOwnObject,
-  withMediaInput,
+  writeMediaFeatures,
 } from '../media/media-manifest';
 
 /**
@@ -188,24 +188,12 @@ export const audioFeaturesNode = defineNode({
       const features = extractor.features(mono);
       for (let f = 0; f < features.length; f += 1) (columns[f] as Float64Array)[row] = features[f] ?? NaN;
     });
-    const kept = params.keep.flatMap((name) => {
-      const column = findColumn(table, name);
-      return column && !names.includes(name) ? [column] : [];
-    });
-    const features = createTable(
-      [...kept, ...names.map((name, f) => numberColumn(name, columns[f] ?? new Float64Array(0)))],
-      table.nRows,
+    return writeMediaFeatures(
+      context,
+      table,
+      { names, columns, keep: params.keep },
+      { kind: 'audio', field: 'audio', features: { sampleRate: params.sampleRate, ...options } },
     );
-    const out = await writeFrameOutput(context, 'table', features);
-    const media = {
-      kind: 'audio' as const,
-      field: 'audio',
-      features: { sampleRate: params.sampleRate, ...options },
-    };
-    return {
-      outputs: { table: await withMediaInput(context, out, features, keys, media) },
-      metrics: { rows: table.nRows, features: names.length, keptColumns: kept.map((c) => c.name).join(',') },
-    };
   },
 });
 

@@ -19,7 +19,7 @@ import {
   objectKeysOf,
   readMediaManifest,
   readOwnObject,
-  withMediaInput,
+  writeMediaFeatures,
 } from '../media/media-manifest';
 import { IMAGE_MANIFEST, imageCodecOf, storeNodeImage } from './image-table';
 
@@ -365,24 +365,12 @@ export const imageFeaturesNode = defineNode({
         if (column) column[row] = features[f] ?? NaN;
       }
     });
-    const kept = params.keep.flatMap((name) => {
-      const column = findColumn(table, name);
-      return column && !names.includes(name) ? [column] : [];
-    });
-    const features = createTable(
-      [...kept, ...names.map((name, f) => numberColumn(name, columns[f] ?? new Float64Array(0)))],
-      table.nRows,
+    return writeMediaFeatures(
+      context,
+      table,
+      { names, columns, keep: params.keep },
+      { kind: 'image', field: 'image', features: { size: params.size, colour: params.colour, ...options } },
     );
-    const out = await writeFrameOutput(context, 'table', features);
-    const media = {
-      kind: 'image' as const,
-      field: 'image',
-      features: { size: params.size, colour: params.colour, ...options },
-    };
-    return {
-      outputs: { table: await withMediaInput(context, out, features, keys, media) },
-      metrics: { rows: table.nRows, features: names.length, keptColumns: kept.map((c) => c.name).join(',') },
-    };
   },
 });
 

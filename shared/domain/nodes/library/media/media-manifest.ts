@@ -1,8 +1,8 @@
 import type { MediaInput } from '../../../learning/media-input';
-import { findColumn, type Table } from '../../../learning/table';
-import type { NodeContext, NodeInputs, NodePortOutput } from '../../node-definition';
+import { createTable, findColumn, numberColumn, type Table } from '../../../learning/table';
+import type { NodeContext, NodeInputs, NodeResult } from '../../node-definition';
 import { NodeError } from '../../node-errors';
-import { readFrame, writeJsonOutput } from '../../table-frames';
+import { readFrame, writeFrameOutput, writeJsonOutput } from '../../table-frames';
 import { downloadInput, throwIfCancelled } from '../../table-io';
 import type { TransformsDocument } from '../learning/transforms-document';
 
@@ -102,31 +102,45 @@ export async function eachRow(
 }
 
 /**
- * A feature table's output, carrying (as its transforms document) how the features were made from
- * each file when every row names a file of a dataset version as it was ingested: a model trained
- * on it can then be sent the file itself and replay the same features. Files another node rewrote
- * (resized, normalised, augmented, resampled) are not replayed, so their tables carry nothing and
+ * Writes a feature node's table: the manifest's columns named in `keep` (when present), then one
+ * number column per feature. When every row names a file of a dataset version as it was
+ * ingested, the output carries (as its transforms document) how the features were made, so a
+ * model trained on it can be sent the file itself and replay them. Files another node rewrote
+ * (resized, normalised, augmented, resampled) are not replayed: those tables carry nothing and
  * their models predict in pipelines.
  */
-export async function withMediaInput(
+export async function writeMediaFeatures(
   context: NodeContext,
-  out: NodePortOutput,
-  features: Table,
-  keys: readonly (string | null)[],
+  manifest: Table,
+  features: { names: readonly string[]; columns: readonly Float64Array[]; keep: readonly string[] },
   media: MediaInput,
-): Promise<NodePortOutput> {
-  const ingested = keys.length > 0 && keys.every((key) => key?.startsWith(`processed/${context.userId}/`));
-  if (!ingested) return out;
-  const target = (await context.jobDataset())?.targetColumn ?? undefined;
-  const document: TransformsDocument = {
-    format: 'pipeweave.transforms',
-    version: 1,
-    inputs: features.columns
-      .filter((column) => column.name !== target)
-      .map((column) => ({ name: column.name, type: column.kind })),
-    states: [],
-    media,
+): Promise<NodeResult> {
+  const { names, columns, keep } = features;
+  const kept = keep.flatMap((name) => {
+    const column = findColumn(manifest, name);
+    return column && !names.includes(name) ? [column] : [];
+  });
+  const table = createTable(
+    [...kept, ...names.map((name, f) => numberColumn(name, columns[f] ?? new Float64Array(0)))],
+    manifest.nRows,
+  );
+  let out = await writeFrameOutput(context, 'table', table);
+  const keys = objectKeysOf(manifest);
+  if (keys.length > 0 && keys.every((key) => key?.startsWith(`processed/${context.userId}/`))) {
+    const target = (await context.jobDataset())?.targetColumn ?? undefined;
+    const document: TransformsDocument = {
+      format: 'pipeweave.transforms',
+      version: 1,
+      inputs: table.columns
+        .filter((column) => column.name !== target)
+        .map((column) => ({ name: column.name, type: column.kind })),
+      states: [],
+      media,
+    };
+    out = { ...out, transformsKey: (await writeJsonOutput(context, 'transforms', document)).key };
+  }
+  return {
+    outputs: { table: out },
+    metrics: { rows: manifest.nRows, features: names.length, keptColumns: kept.map((c) => c.name).join(',') },
   };
-  const written = await writeJsonOutput(context, 'transforms', document);
-  return { ...out, transformsKey: written.key };
 }
