@@ -4,7 +4,7 @@ import { decodeWav, encodeWav } from '../../../shared/domain/audio/wav';
 import { labelledRecording } from '../../support/audio/synth';
 import { e2eSuite } from '../../support/e2e-suite';
 import { jobNode, runJobToEnd } from '../../support/job-runs';
-import { readParquetRows } from '../../support/text/parquet-rows';
+import { nodeOutputRows } from '../../support/node-output-rows';
 import { until } from '../../support/until';
 import { uploadValidatedVersion } from '../../support/upload-version';
 
@@ -146,17 +146,8 @@ describe('audio classification end to end', () => {
     expect(Number(metrics.accuracy)).toBeGreaterThan(1 / 3 + 0.25);
 
     // The same recordings sent over HTTP as base64 WAV get the labels the pipeline gave them.
-    const output = await fetch(
-      `${suite.platform.url}/jobs/${String(predicted.id)}/nodes/predict/outputs/table/download`,
-      { headers: owner().authHeader },
-    );
-    expect(output.status).toBe(200);
-    const batch = new Map(
-      (await readParquetRows(new Uint8Array(await output.arrayBuffer()))).map((row) => [
-        String(row.path),
-        String(row.prediction),
-      ]),
-    );
+    const rows = await nodeOutputRows(suite.platform.url, owner().authHeader, predicted.id, 'predict');
+    const batch = new Map(rows.map((row) => [String(row.path), String(row.prediction)]));
     const sent = Object.entries(recordings(100, HELD_OUT_PER_CLASS, true));
     const answer = await api('POST', `/models/${modelId}/predict`, {
       rows: sent.map(([, bytes]) => ({ audio: { base64: Buffer.from(bytes).toString('base64') } })),

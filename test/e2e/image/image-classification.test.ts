@@ -6,7 +6,7 @@ import { e2eSuite } from '../../support/e2e-suite';
 import { drawShapeSet } from '../../support/image/draw-shapes';
 import { parseExample, readTfRecords } from '../../support/image/read-tfrecord';
 import { jobNode } from '../../support/job-runs';
-import { readParquetRows } from '../../support/text/parquet-rows';
+import { nodeOutputRows } from '../../support/node-output-rows';
 import { until } from '../../support/until';
 import { uploadValidatedVersion } from '../../support/upload-version';
 
@@ -212,17 +212,8 @@ describe('image classification end to end', () => {
   }, 300_000);
 
   it('predicts an image sent over HTTP as base64 with the label the batch pipeline gave it', async () => {
-    const output = await fetch(
-      `${suite.platform.url}/jobs/${String(batchJob.id)}/nodes/predict/outputs/table/download`,
-      { headers: owner().authHeader },
-    );
-    expect(output.status).toBe(200);
-    const batch = new Map(
-      (await readParquetRows(new Uint8Array(await output.arrayBuffer()))).map((row) => [
-        String(row.path),
-        String(row.prediction),
-      ]),
-    );
+    const rows = await nodeOutputRows(suite.platform.url, owner().authHeader, batchJob.id, 'predict');
+    const batch = new Map(rows.map((row) => [String(row.path), String(row.prediction)]));
     const sent = heldOutImages.slice(0, 12);
     const answer = await api('POST', `/models/${modelId}/predict`, {
       rows: sent.map((image) => ({ image: { base64: Buffer.from(image.bytes).toString('base64') } })),
