@@ -18,8 +18,11 @@ export const ROW_JSON_BUDGET_BYTES = 48 * 1024;
 export function dataApiJsonBytes(value: unknown): number {
   let bytes = 2; // the quotes around the string
   const active = new Set<object>();
-  // Each frame: a value to measure, or the end of a container (to leave the cycle check).
-  const stack: ({ value: unknown; key: string } | { leave: object })[] = [{ value, key: '' }];
+  // Each frame: a value to measure (`converted` once `toJSON` has been applied to it), or the end
+  // of a container (to leave the cycle check).
+  const stack: ({ value: unknown; key: string; converted?: true } | { leave: object })[] = [
+    { value, key: '' },
+  ];
   while (stack.length > 0) {
     const frame = stack.pop();
     if (!frame) break;
@@ -27,7 +30,7 @@ export function dataApiJsonBytes(value: unknown): number {
       active.delete(frame.leave);
       continue;
     }
-    const current = jsonValueOf(frame.value, frame.key);
+    const current = frame.converted ? frame.value : jsonValueOf(frame.value, frame.key);
     if (current === undefined) {
       bytes += 4; // null (undefined at the top or in an array; omitted object members never get here)
       continue;
@@ -49,11 +52,11 @@ export function dataApiJsonBytes(value: unknown): number {
     const keys = Object.keys(current);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] ?? '';
-      const member = (current as Record<string, unknown>)[key];
-      if (jsonValueOf(member, key) === undefined) continue;
+      const member = jsonValueOf((current as Record<string, unknown>)[key], key);
+      if (member === undefined) continue;
       members++;
       bytes += stringBytes(key) + 1; // "key":
-      stack.push({ value: member, key });
+      stack.push({ value: member, key, converted: true });
     }
     bytes += Math.max(0, members - 1);
   }

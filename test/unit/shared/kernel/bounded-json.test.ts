@@ -92,6 +92,21 @@ describe('dataApiJsonBytes', () => {
     expect(dataApiJsonBytes(deep)).toBe(2 * levels + 2);
   });
 
+  it('calls each toJSON once, as JSON.stringify does', () => {
+    const calls: string[] = [];
+    const counted = (label: string) => ({
+      toJSON: (key: string) => {
+        calls.push(`${label}:${key}`);
+        return calls.length % 2 === 1 ? 'odd' : 'an even call';
+      },
+    });
+    const value = { a: counted('a'), list: [counted('b')], nested: { c: counted('c') } };
+    const bytes = dataApiJsonBytes(value);
+    expect(calls.sort()).toEqual(['a:a', 'b:0', 'c:c']);
+    calls.length = 0;
+    expect(bytes).toBe(bytesOfText(value));
+  });
+
   it('refuses what JSON.stringify refuses', () => {
     const cycle: Record<string, unknown> = {};
     cycle['self'] = cycle;
