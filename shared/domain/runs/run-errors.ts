@@ -35,7 +35,11 @@ export function describeStatesError(error: StatesError): DescribedError {
           ? scrubServerPaths(cause['errorMessage'])
           : fallback.message;
       const type = typeof cause['errorType'] === 'string' ? cause['errorType'] : fallback.type;
-      const trace = Array.isArray(cause['trace']) ? projectRelativeFrames(cause['trace'].map(String)) : [];
+      // A Lambda's trace starts with the error's own line (`Error: ENOENT … open '/tmp/…'`), which
+      // may name a file the way a message does: every line loses its server paths.
+      const trace = Array.isArray(cause['trace'])
+        ? projectRelativeFrames(cause['trace'].map(String)).map(scrubServerPaths)
+        : [];
       return { type, message, traceback: trace };
     }
   } catch {

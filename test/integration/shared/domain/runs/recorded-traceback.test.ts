@@ -97,4 +97,24 @@ describe('the failure of a node that throws', () => {
       ].join('\n'),
     );
   });
+
+  it("keeps no server path from a Lambda trace's first line, the error's own", async () => {
+    const { job, nodeOutput } = await recordFailure({
+      Error: 'Error',
+      Cause: JSON.stringify({
+        errorType: 'Error',
+        errorMessage: "ENOENT: no such file or directory, open '/tmp/pw-node-x1/input.parquet'",
+        trace: [
+          "Error: ENOENT: no such file or directory, open '/tmp/pw-node-x1/input.parquet'",
+          '    at open (/var/task/index.mjs:3:10)',
+        ],
+      }),
+    });
+
+    expect(job.errorTraceback).toBe(
+      ['Error: ENOENT: no such file or directory, open the file', '    at open (index.mjs:3:10)'].join('\n'),
+    );
+    expect(nodeOutput).not.toContain('/tmp/');
+    expect(nodeOutput).toContain('open the file');
+  });
 });
