@@ -10,9 +10,16 @@ export function scrubServerPaths(message: string): string {
   return message.replace(QUOTED_PATH, 'the file').replace(BARE_PATH, 'the file');
 }
 
-/** Top-level folders of this project: a frame's path is shown from the first of them on. */
-const PROJECT_FOLDERS = new Set(['shared', 'functions', 'infra', 'bin', 'bench', 'scripts', 'test']);
-const FRAME_PATH = /(?<=^|[\s(])(?:file:\/\/)?((?:\/|[A-Za-z]:\\)[^\s()'"]+?)(?=(?::\d+){0,2}(?:\)|\s*$))/g;
+/**
+ * The project's root folder, from this module's own location (`<root>/shared/kernel`), or
+ * undefined where the code runs bundled (a Lambda's /var/task/index.mjs), which has no project
+ * layout to show.
+ */
+const PROJECT_ROOT = projectRoot(import.meta.dirname);
+
+/** A frame's file: inside parentheses (it may contain spaces), or alone after `at`, up to its line and column. */
+const FRAME_PATH =
+  /(?<=\()(?:file:\/\/)?((?:\/|[A-Za-z]:\\)[^()\n]*?)(?=(?::\d+){0,2}\))|(?<=^|\s)(?:file:\/\/)?((?:\/|[A-Za-z]:\\)[^()'"\n]*?)(?=(?::\d+){0,2}\s*$)/g;
 
 /**
  * Stack frames as a user may read them in a job's failure: paths relative to the project
@@ -20,15 +27,28 @@ const FRAME_PATH = /(?<=^|[\s(])(?:file:\/\/)?((?:\/|[A-Za-z]:\\)[^\s()'"]+?)(?=
  * file (a Lambda bundle under /var/task, a scratch file) by its name alone. Full stacks go to the
  * logs; a record keeps only this.
  */
-export function projectRelativeFrames(frames: readonly string[]): string[] {
-  return frames.map((frame) => frame.replace(FRAME_PATH, (_whole, path: string) => relative(path)));
+export function projectRelativeFrames(frames: readonly string[], root = PROJECT_ROOT): string[] {
+  return frames.map((frame) =>
+    frame.replace(FRAME_PATH, (_whole, inParentheses?: string, alone?: string) =>
+      relative(inParentheses ?? alone ?? '', root),
+    ),
+  );
 }
 
-function relative(path: string): string {
-  const parts = path.split(/[\\/]/);
+/** `<root>` for a module in `<root>/shared/kernel`, with `/` separators; undefined elsewhere. */
+export function projectRoot(moduleDirectory: string | undefined): string | undefined {
+  if (!moduleDirectory) return undefined;
+  const parts = moduleDirectory.split(/[\\/]/);
+  if (parts.at(-1) !== 'kernel' || parts.at(-2) !== 'shared' || parts.length < 3) return undefined;
+  const root = parts.slice(0, -2).join('/');
+  return root === '' ? undefined : root;
+}
+
+function relative(path: string, root: string | undefined): string {
+  const normalized = path.replaceAll('\\', '/');
+  const parts = normalized.split('/');
   const dependency = parts.lastIndexOf('node_modules');
   if (dependency >= 0) return parts.slice(dependency).join('/');
-  const project = parts.findIndex((part) => PROJECT_FOLDERS.has(part));
-  if (project >= 0) return parts.slice(project).join('/');
+  if (root !== undefined && normalized.startsWith(`${root}/`)) return normalized.slice(root.length + 1);
   return parts.at(-1) ?? '';
 }

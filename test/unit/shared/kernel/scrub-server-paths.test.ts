@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { projectRelativeFrames, scrubServerPaths } from '../../../../shared/kernel/scrub-server-paths';
+import path from 'node:path';
+import {
+  projectRelativeFrames,
+  projectRoot,
+  scrubServerPaths,
+} from '../../../../shared/kernel/scrub-server-paths';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
 
 describe('server paths in messages users read', () => {
   it.each([
@@ -36,15 +43,51 @@ describe('stack frames users read', () => {
     ],
     ['at Runtime.handler (file:///var/task/index.mjs:1:2345)', 'at Runtime.handler (index.mjs:1:2345)'],
     ['at Object.<anonymous> (/tmp/pw-node-abc/script.js:3)', 'at Object.<anonymous> (script.js:3)'],
-    ['at C:\\srv\\app\\infra\\local\\x.ts:1:1', 'at infra/local/x.ts:1:1'],
+    // Outside the project's root, a folder named like one of the project's says nothing about it.
+    ['at f (/home/test/src/pipeweave/shared/x.ts:1:2)', 'at f (x.ts:1:2)'],
+    ['at /srv/other/infra/local/x.ts:1:1', 'at x.ts:1:1'],
   ])('%j → %j', (frame, shown) => {
-    expect(projectRelativeFrames([frame])).toEqual([shown]);
+    expect(projectRelativeFrames([frame], '/srv/app')).toEqual([shown]);
+  });
+
+  it('shows paths under a root with spaces relative to it, and other paths with spaces by name', () => {
+    expect(
+      projectRelativeFrames(
+        [
+          'at run (/home/a user/pipe weave/shared/domain/x.ts:12:3)',
+          'at /home/a user/pipe weave/functions/h.ts:4:1',
+          'at g (/tmp/scratch dir/my script.js:3:1)',
+        ],
+        '/home/a user/pipe weave',
+      ),
+    ).toEqual(['at run (shared/domain/x.ts:12:3)', 'at functions/h.ts:4:1', 'at g (my script.js:3:1)']);
+  });
+
+  it('reads Windows paths against a Windows root', () => {
+    expect(projectRelativeFrames(['at C:\\srv\\app\\infra\\local\\x.ts:1:1'], 'C:/srv/app')).toEqual([
+      'at infra/local/x.ts:1:1',
+    ]);
+  });
+
+  it("shows this project's own frames from its root, whatever folders lie above it", () => {
+    const frames = (new Error('boom').stack ?? '').split('\n').slice(1);
+    const shown = projectRelativeFrames(frames).join('\n');
+    expect(shown).toContain('test/unit/shared/kernel/scrub-server-paths.test.ts:');
+    expect(shown).not.toContain(REPO_ROOT);
+  });
+
+  it('finds the root two folders above shared/kernel, and none in a bundle', () => {
+    expect(projectRoot('/home/test/src/pipeweave/shared/kernel')).toBe('/home/test/src/pipeweave');
+    expect(projectRoot('C:\\src\\pipeweave\\shared\\kernel')).toBe('C:/src/pipeweave');
+    expect(projectRoot('/var/task')).toBeUndefined();
+    expect(projectRoot('/shared/kernel')).toBeUndefined();
+    expect(projectRoot(undefined)).toBeUndefined();
   });
 
   it.each(['at node:internal/process/task_queues:95:5', 'at async Promise.all (index 0)', 'at <anonymous>'])(
     'leaves %j alone',
     (frame) => {
-      expect(projectRelativeFrames([frame])).toEqual([frame]);
+      expect(projectRelativeFrames([frame], '/srv/app')).toEqual([frame]);
     },
   );
 });
