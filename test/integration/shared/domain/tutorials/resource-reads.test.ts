@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../../../shared/db/database';
 import { withOwner } from '../../../../../shared/db/owner-filter';
@@ -21,6 +22,15 @@ let testDb: TestDatabase;
 let db: Database;
 let alice: LearningJob;
 let bob: LearningJob;
+
+/** The database's clock, to the millisecond a Date holds, rounded up. */
+const databaseNowCeiled = () =>
+  withSystemScope(db, 'admin.test-fixture', async (trx) => {
+    const { rows } = await sql<{
+      now: Date;
+    }>`select date_trunc('milliseconds', clock_timestamp()) + interval '1 millisecond' as now`.execute(trx);
+    return new Date(rows[0]?.now ?? Number.NaN);
+  });
 
 const evidenceOf = (who: LearningJob, condition: CompletionCondition, since: Date | null = null) =>
   withOwner(db, { userId: who.userId }, (trx) => findEvidence(trx, { userId: who.userId }, condition, since));
@@ -61,6 +71,17 @@ describe('reads that complete tutorial steps', () => {
     );
     expect(row.read_count).toBe(2);
     expect(row.last_read_at.getTime()).toBeGreaterThanOrEqual(row.first_read_at.getTime());
+  });
+
+  it('counts a read made after the attempt began', async () => {
+    const attemptStarted = await databaseNowCeiled();
+    // Every earlier read came before the attempt.
+    expect(await evidenceOf(alice, { kind: 'profile.read' }, attemptStarted)).toBeUndefined();
+    // The read below happens at or after the attempt's start on the database's own clock.
+    while ((await databaseNowCeiled()).getTime() <= attemptStarted.getTime());
+    await recordProfileRead(db, { userId: alice.userId }, alice.datasetId, 1);
+    const evidence = await evidenceOf(alice, { kind: 'profile.read' }, attemptStarted);
+    expect(evidence).toMatchObject({ resourceType: 'datasetVersion', resourceId: alice.datasetVersionId });
   });
 
   it('never completes a step with a read of another user’s job', async () => {
