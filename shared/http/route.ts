@@ -96,6 +96,11 @@ export interface RouteSpec<
   responses: Record<number, ResponseSpec>;
   /** Keep the raw body (webhooks verify signatures on it) and skip JSON parsing. */
   rawBody?: boolean;
+  /**
+   * The longest string this route's body may hold anywhere (default
+   * `JSON_VALUE_LIMITS.stringChars`): routes that take a file as base64 raise it to the file's limit.
+   */
+  bodyStringChars?: number;
   /** `Idempotency-Key` support: every POST that creates has it. */
   idempotency?: IdempotencySpec;
   handle(request: ApiRequest<z.infer<P>, z.infer<Q>, z.infer<B>>, services: Services): Promise<ApiResponse>;

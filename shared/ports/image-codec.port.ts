@@ -48,6 +48,8 @@ export interface DecodeOptions {
   height?: number;
   fit?: ResizeFit;
   channels: 1 | 3;
+  /** Refuse (`too-large`) an image with more pixels than this; absent: the codec's own limit. */
+  maxPixels?: number;
 }
 
 /** The bytes are not an image the codec can read: corrupt, truncated, or too large to decode. */

@@ -24,7 +24,7 @@ import { predictRows, type RowPredictions } from '../../../shared/domain/models/
 import { forecastWithModel } from '../../../shared/domain/models/forecast-with-model';
 import { MAX_FORECAST_HORIZON } from '../../../shared/domain/forecasting/forecast-artifact';
 import { MAX_PREDICTION_BYTES, MAX_PREDICTION_ROWS } from '../../../shared/domain/models/prediction-rows';
-import { MAX_MEDIA_FILE_BYTES } from '../../../shared/domain/models/media-rows';
+import { MAX_MEDIA_BASE64_CHARS, MAX_MEDIA_FILE_BYTES } from '../../../shared/domain/models/media-rows';
 
 /**
  * `models`: the models training nodes registered: read, list, edit and delete them, predict rows
@@ -198,6 +198,7 @@ export const modelRoutes: RouteSpec[] = [
       params: modelParams,
       body: predictBody,
     },
+    bodyStringChars: MAX_MEDIA_BASE64_CHARS,
     responses: predictionResponses(notFound),
     async handle(request, services) {
       const result = await predictRows(services, callerOwnScope(request), {
@@ -395,6 +396,7 @@ export const modelRoutes: RouteSpec[] = [
       }),
       body: predictBody,
     },
+    bodyStringChars: MAX_MEDIA_BASE64_CHARS,
     responses: predictionResponses({ description: 'No such name or version (or not yours)' }),
     async handle(request, services) {
       const result = await predictRowsByVersion(services, callerOwnScope(request), {
@@ -417,6 +419,7 @@ export const modelRoutes: RouteSpec[] = [
     tags: ['models'],
     auth: 'user',
     request: { params: aliasParams, body: predictBody },
+    bodyStringChars: MAX_MEDIA_BASE64_CHARS,
     responses: predictionResponses(aliasNotFound),
     async handle(request, services) {
       const result = await predictRowsByAlias(services, callerOwnScope(request), {

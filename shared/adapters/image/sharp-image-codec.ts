@@ -30,18 +30,20 @@ function loadSharp(): Promise<SharpFactory> {
 const WHITE = { r: 255, g: 255, b: 255 };
 const BLACK = { r: 0, g: 0, b: 0, alpha: 1 };
 
-async function open(bytes: Uint8Array): Promise<Sharp> {
+async function open(bytes: Uint8Array, maxPixels: number = MAX_IMAGE_PIXELS): Promise<Sharp> {
   const sharp = await loadSharp();
-  return sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
+  return sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, sequentialRead: true });
 }
 
-function translate(error: unknown): never {
+function translate(error: unknown, maxPixels: number = MAX_IMAGE_PIXELS): never {
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message))
     throw new ImageDecodeError(
       'too-large',
-      `The image has more than ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels.`,
-      { cause: error },
+      `The image has more than ${maxPixels.toLocaleString('en-US')} pixels.`,
+      {
+        cause: error,
+      },
     );
   // libvips messages name the loader and what it found ("VipsJpeg: premature end of JPEG file").
   const reason = message.replace(/\s+/g, ' ').trim().slice(0, 200);
@@ -114,7 +116,7 @@ export const sharpImageCodec: ImageCodec = {
   async decode(bytes, options: DecodeOptions): Promise<RawImage> {
     try {
       // Orientation from EXIF is applied first, so pixels are as a viewer shows them.
-      let pipeline = (await open(bytes)).autoOrient().flatten({ background: WHITE });
+      let pipeline = (await open(bytes, options.maxPixels)).autoOrient().flatten({ background: WHITE });
       if (options.width !== undefined || options.height !== undefined)
         pipeline = pipeline.resize(options.width ?? null, options.height ?? null, {
           fit: options.fit ?? 'fill',
@@ -123,7 +125,7 @@ export const sharpImageCodec: ImageCodec = {
       return await rawPixels(pipeline, options.channels);
     } catch (error) {
       if (error instanceof ImageDecodeError) throw error;
-      return translate(error);
+      return translate(error, options.maxPixels);
     }
   },
 

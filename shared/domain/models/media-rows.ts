@@ -2,7 +2,7 @@ import { ValidationError, type ProblemIssue } from '../../kernel/app-error';
 import { ImageDecodeError, type ImageCodec } from '../../ports/image-codec.port';
 import { audioFeatureNames, createAudioFeatureExtractor } from '../audio/audio-features';
 import { resample, toMono } from '../audio/signal';
-import { AudioDecodeError, decodeWav, encodeWav, looksLikeWav } from '../audio/wav';
+import { AudioDecodeError, decodeWav, encodeWav, looksLikeWav, readWavInfo } from '../audio/wav';
 import type { AudioMediaInput, ImageMediaInput, MediaInput } from '../learning/media-input';
 import { imageFeatureNames, imageFeatures } from '../image/image-features';
 import { rowField, type PredictionRow } from './prediction-rows';
@@ -16,8 +16,20 @@ import { rowField, type PredictionRow } from './prediction-rows';
  * row and field.
  */
 
-/** At most this many bytes per file, once decoded from base64. */
-export const MAX_MEDIA_FILE_BYTES = 750_000;
+/**
+ * At most this many bytes per file, once decoded from base64: its base64 text (4 characters per 3
+ * bytes) and the JSON around it fit one prediction request (`MAX_PREDICTION_BYTES`).
+ */
+export const MAX_MEDIA_FILE_BYTES = 700_000;
+/** The longest base64 text of a file within `MAX_MEDIA_FILE_BYTES`. */
+export const MAX_MEDIA_BASE64_CHARS = Math.ceil(MAX_MEDIA_FILE_BYTES / 3) * 4;
+/** The most pixels an image sent for prediction may have (a small PNG can declare many more). */
+export const MAX_PREDICTION_IMAGE_PIXELS = 25_000_000;
+/**
+ * The longest recording one row may hold, in seconds: a small file declaring a very low sample
+ * rate would otherwise resample into hundreds of megabytes in the request path.
+ */
+export const MAX_RECORDING_SECONDS = 600;
 /** Issues listed in one answer; the rest are counted. */
 const MAX_ISSUES = 20;
 
@@ -67,7 +79,13 @@ async function imageRowFeatures(
   const channels = colour === 'grey' ? 1 : 3;
   let pixels;
   try {
-    pixels = await codec.decode(bytes, { width: size, height: size, fit: 'fill', channels });
+    pixels = await codec.decode(bytes, {
+      width: size,
+      height: size,
+      fit: 'fill',
+      channels,
+      maxPixels: MAX_PREDICTION_IMAGE_PIXELS,
+    });
   } catch (error) {
     if (error instanceof ImageDecodeError)
       throw new RowProblem(
@@ -91,6 +109,12 @@ function audioRowFeatures(
     );
   let audio;
   try {
+    const info = readWavInfo(bytes);
+    const seconds = info.frames / info.sampleRate;
+    if (seconds > MAX_RECORDING_SECONDS)
+      throw new RowProblem(
+        `Row ${i}, "${media.field}": the recording lasts ${Math.round(seconds)} s (${info.frames} frames at ${info.sampleRate} Hz); at most ${MAX_RECORDING_SECONDS} s fit one row: send a shorter recording, or predict in a pipeline on an audio dataset.`,
+      );
     // As ingestion stores it: 16-bit PCM at its own rate and channels.
     audio = decodeWav(encodeWav(decodeWav(bytes)));
   } catch (error) {

@@ -1,5 +1,11 @@
 import { UnsupportedMediaTypeError, ValidationError } from '../../kernel/app-error';
-import { findOversized, findTooDeep, MAX_JSON_DEPTH, type Oversized } from '../../kernel/json-depth';
+import {
+  findOversized,
+  findTooDeep,
+  JSON_VALUE_LIMITS,
+  MAX_JSON_DEPTH,
+  type Oversized,
+} from '../../kernel/json-depth';
 import { stateOf, type HttpMiddleware } from './http-state';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -45,7 +51,7 @@ export function jsonBody(): HttpMiddleware {
         });
       }
       assertShallow(parsed);
-      assertBounded(parsed);
+      assertBounded(parsed, route.bodyStringChars ?? JSON_VALUE_LIMITS.stringChars);
       state.body = parsed;
     },
   };
@@ -74,11 +80,12 @@ const SIZE_UNITS: Record<Oversized['kind'], string> = {
 };
 
 /**
- * No string, array or object in the body is larger than `JSON_VALUE_LIMITS` (fields with a limit
- * of their own are held to it by the route's schema): 400 naming the field and the limit.
+ * No string, array or object in the body is larger than `JSON_VALUE_LIMITS`, strings than the
+ * route's own `bodyStringChars` when it sets one (fields with a limit of their own are held to it
+ * by the route's schema): 400 naming the field and the limit.
  */
-function assertBounded(body: unknown): void {
-  const oversized = findOversized(body);
+function assertBounded(body: unknown, stringChars: number): void {
+  const oversized = findOversized(body, { ...JSON_VALUE_LIMITS, stringChars });
   if (!oversized) return;
   const shown = oversized.path.slice(0, SHOWN_PATH_SEGMENTS).map(String);
   const field = ['body', ...shown].join('.') + (oversized.path.length > SHOWN_PATH_SEGMENTS ? '…' : '');

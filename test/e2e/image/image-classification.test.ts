@@ -27,6 +27,19 @@ const owner = () => suite.user(0);
 const PER_CLASS = 24;
 const HELD_OUT_PER_CLASS = 10;
 
+/** A size × size PNG of seeded noise (incompressible, so the file is about 3 bytes a pixel). */
+async function noisePng(size: number): Promise<Buffer> {
+  const pixels = Buffer.alloc(size * size * 3);
+  let state = 12345;
+  for (let i = 0; i < pixels.length; i += 1) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    pixels[i] = state >>> 24;
+  }
+  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+}
+
 async function imageDataset(name: string): Promise<string> {
   const created = await api('POST', '/datasets', {
     name,
@@ -239,6 +252,26 @@ describe('image classification end to end', () => {
     expect(String((bad.body.errors as Body[])[0]?.message)).toMatch(
       /^Row 1, "image": the image cannot be decoded/,
     );
+
+    // A photo-sized file (noise does not compress: about 270 KB of PNG) predicts like a small one;
+    // one past the per-file limit is refused naming where it is and the limit.
+    const large = await noisePng(300);
+    expect(large.length).toBeGreaterThan(200_000);
+    const bigAnswer = await api('POST', `/models/${modelId}/predict`, {
+      rows: [{ image: { base64: large.toString('base64') } }],
+    });
+    expect(bigAnswer.status, JSON.stringify(bigAnswer.body)).toBe(200);
+    expect(['circle', 'square', 'triangle']).toContain((bigAnswer.body.predictions as string[])[0]);
+    const tooLarge = await noisePng(488);
+    expect(tooLarge.length).toBeGreaterThan(700_000);
+    const refused = await api('POST', `/models/${modelId}/predict`, {
+      rows: [{ image: { base64: tooLarge.toString('base64') } }],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      code: 'REQUEST.FIELD_TOO_LARGE',
+      field: 'body.rows.0.image.base64',
+    });
   }, 120_000);
 
   it('exports the version as TFRecord whose image/encoded holds each stored image', async () => {

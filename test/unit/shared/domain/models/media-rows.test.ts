@@ -5,7 +5,14 @@ import { audioFeatureNames, DEFAULT_AUDIO_FEATURES } from '../../../../../shared
 import { encodeWav } from '../../../../../shared/domain/audio/wav';
 import { imageFeatureNames } from '../../../../../shared/domain/image/image-features';
 import type { AudioMediaInput, ImageMediaInput } from '../../../../../shared/domain/learning/media-input';
-import { MAX_MEDIA_FILE_BYTES, mediaRowsToFeatureRows } from '../../../../../shared/domain/models/media-rows';
+import {
+  MAX_MEDIA_BASE64_CHARS,
+  MAX_MEDIA_FILE_BYTES,
+  MAX_PREDICTION_IMAGE_PIXELS,
+  MAX_RECORDING_SECONDS,
+  mediaRowsToFeatureRows,
+} from '../../../../../shared/domain/models/media-rows';
+import { MAX_PREDICTION_BYTES } from '../../../../../shared/domain/models/prediction-rows';
 import { ValidationError } from '../../../../../shared/kernel/app-error';
 import { tone } from '../../../../support/audio/synth';
 
@@ -86,6 +93,37 @@ describe('rows that carry a file', () => {
     const error = await failure(mediaRowsToFeatureRows(image, [{ image: base64(big) }], deps));
     expect(error.issues[0]).toMatchObject({ field: 'body.rows[0].image' });
     expect(error.message).toContain(`at most ${MAX_MEDIA_FILE_BYTES} fit one row`);
+  });
+
+  it('takes a file as large as the limit in one request', () => {
+    const largest = JSON.stringify({ rows: [{ image: { base64: 'A'.repeat(MAX_MEDIA_BASE64_CHARS) } }] });
+    expect(Buffer.byteLength(largest)).toBeLessThan(MAX_PREDICTION_BYTES);
+    expect(Buffer.from('A'.repeat(MAX_MEDIA_BASE64_CHARS), 'base64').length).toBeGreaterThanOrEqual(
+      MAX_MEDIA_FILE_BYTES,
+    );
+  });
+
+  it('refuses a small image that declares more pixels than a request may decode', async () => {
+    // 6,000 × 5,000 of one colour: a few kilobytes of PNG, 30 megapixels once decoded.
+    const vast = await sharp({
+      create: { width: 6_000, height: 5_000, channels: 3, background: { r: 200, g: 10, b: 10 } },
+    })
+      .png()
+      .toBuffer();
+    expect(vast.length).toBeLessThan(MAX_MEDIA_FILE_BYTES);
+    const error = await failure(mediaRowsToFeatureRows(image, [{ image: base64(vast) }], deps));
+    expect(error.issues[0]).toMatchObject({ field: 'body.rows[0].image' });
+    expect(error.message).toContain(
+      `more than ${MAX_PREDICTION_IMAGE_PIXELS.toLocaleString('en-US')} pixels`,
+    );
+  });
+
+  it('refuses a small WAV whose low sample rate makes it too long to resample in a request', async () => {
+    // 40,000 frames declared at 10 Hz: more than an hour of sound in 80 KB.
+    const slow = encodeWav({ sampleRate: 10, channels: [new Float32Array(40_000)] });
+    const error = await failure(mediaRowsToFeatureRows(audio, [{ audio: base64(slow) }], deps));
+    expect(error.issues[0]).toMatchObject({ field: 'body.rows[0].audio' });
+    expect(error.message).toContain(`at most ${MAX_RECORDING_SECONDS} s fit one row`);
   });
 
   it('says an image cannot be decoded, with the formats it takes', async () => {
