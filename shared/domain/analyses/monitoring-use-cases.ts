@@ -7,7 +7,11 @@ import type { RequestContext } from '../../kernel/request-context';
 import type { Services } from '../../ports/services';
 import { downloadLink, type DownloadLink } from '../exports/download-link';
 import { auditEntry, recordAudit } from '../identity/audit/record-audit';
-import type { AlertAction, AlertCondition } from '../monitoring/alert-rule-definition';
+import {
+  ALERT_TOPIC_PREFIX,
+  type AlertAction,
+  type AlertCondition,
+} from '../monitoring/alert-rule-definition';
 
 /** Reading analyses, and the alert rules, alerts, anomalies and bindings around them. */
 
@@ -284,6 +288,25 @@ function requireDeliverableActions(services: RuleServices, actions: readonly Ale
   }
 }
 
+/**
+ * The topics a user's rules may publish to are that user's own: named
+ * `pipeweave-alerts-<user id>` or `pipeweave-alerts-<user id>-<anything>`. The deployment's role
+ * may publish to every `pipeweave-alerts-` topic, so without this one tenant's rule could send
+ * alerts to another's topic.
+ */
+export function requireOwnTopics(ownerId: string, actions: readonly AlertAction[] | undefined): void {
+  const own = `${ALERT_TOPIC_PREFIX}${ownerId.toLowerCase()}`;
+  for (const [index, action] of (actions ?? []).entries()) {
+    if (action.type !== 'sns') continue;
+    const name = (action.topicArn.split(':')[5] ?? '').toLowerCase();
+    if (name !== own && !name.startsWith(`${own}-`))
+      throw new ValidationError(
+        `The topic must be one of yours: name it ${own} or ${own}-<suffix>, and PipeWeave will publish to it.`,
+        { code: 'ALERT_RULE.TOPIC_NOT_YOURS', field: `body.actions.${index}.topicArn` },
+      );
+  }
+}
+
 type RuleServices = Pick<Services, 'db' | 'alertTopics'>;
 
 export async function createAlertRule(
@@ -293,6 +316,7 @@ export async function createAlertRule(
   request: RequestContext,
 ) {
   requireDeliverableActions(services, input.actions);
+  requireOwnTopics(scope.userId, input.actions);
   return withTenant(services.db, scope, async (trx) => {
     const dataset = await trx
       .selectFrom('datasets')
@@ -355,6 +379,16 @@ export async function updateAlertRule(
 ) {
   requireDeliverableActions(services, change.actions);
   return withTenant(services.db, scope, async (trx) => {
+    if (change.actions?.some((action) => action.type === 'sns')) {
+      // The rule's owner, who may not be the caller when an administrator edits it.
+      const owner = await trx
+        .selectFrom('alert_rules')
+        .select('user_id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!owner) throw new NotFoundError('Alert rule', id);
+      requireOwnTopics(owner.user_id, change.actions);
+    }
     const row = await trx
       .updateTable('alert_rules')
       .set({
