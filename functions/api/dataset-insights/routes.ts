@@ -13,7 +13,7 @@ import {
   schemaViewSchema,
 } from '../../../shared/domain/datasets/dataset-insights';
 import { schemaOverrideSchema } from '../../../shared/domain/datasets/schema-deduction/schema-deduction-repository';
-import { recordProfileRead } from '../../../shared/domain/tutorials/resource-reads-repository';
+import { noteRead, recordProfileRead } from '../../../shared/domain/tutorials/resource-reads-repository';
 
 const params = z.object({ datasetId: z.uuid(), version: z.coerce.number<string>().int().min(1) });
 const base = '/datasets/{datasetId}/versions/{version}';
@@ -37,7 +37,9 @@ export const datasetInsightRoutes: RouteSpec[] = [
       const { caller } = signedIn(request);
       const profile = await getVersionProfile(services, caller, request.params);
       // Read by its owner: a tutorial step that asks to read the profile is now done.
-      await recordProfileRead(services.db, caller, request.params.datasetId, request.params.version);
+      await noteRead(services.logger, () =>
+        recordProfileRead(services.db, caller, request.params.datasetId, request.params.version),
+      );
       return { status: 200, body: profile };
     },
   }),

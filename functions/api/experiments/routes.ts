@@ -4,7 +4,7 @@ import { EXPERIMENT_OBJECTIVE_DIRECTIONS } from '../../../shared/db/schema';
 import { queryParam } from '../../../shared/http/query-params';
 import { defineRoute, type RouteSpec } from '../../../shared/http/route';
 import { signedIn } from '../../../shared/kernel/request-context';
-import { recordRead } from '../../../shared/domain/tutorials/resource-reads-repository';
+import { noteRead, recordRead } from '../../../shared/domain/tutorials/resource-reads-repository';
 import {
   compareExperimentRuns,
   createExperiment,
@@ -133,7 +133,9 @@ export const experimentRoutes: RouteSpec[] = [
         request.params.experimentId,
         { afterRunNumber: request.query.afterRun, limit: request.query.runLimit ?? 200 },
       );
-      await recordRead(services.db, signedIn(request).caller, 'experiment', experiment.id);
+      await noteRead(services.logger, () =>
+        recordRead(services.db, signedIn(request).caller, 'experiment', experiment.id),
+      );
       return {
         status: 200,
         body: {

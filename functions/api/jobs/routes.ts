@@ -12,7 +12,7 @@ import { jobResultViewSchema, toJobResultView } from '../../../shared/domain/run
 import { callerOwnScope, pageQueryFields } from '../../../shared/http/route-fields';
 import { getJobLeaderboards } from '../../../shared/domain/runs/job-leaderboard';
 import { retryJob, startJob } from '../../../shared/domain/runs/start-job';
-import { recordRead } from '../../../shared/domain/tutorials/resource-reads-repository';
+import { noteRead, recordRead } from '../../../shared/domain/tutorials/resource-reads-repository';
 
 /** `jobs`: start a pipeline run, follow it, cancel it, run it again. */
 const jobParams = z.object({ jobId: z.uuid() });
@@ -152,7 +152,9 @@ export const jobRoutes: RouteSpec[] = [
     async handle(request, services) {
       const { caller } = signedIn(request);
       const items = await getJobLeaderboards(services, caller, request.params.jobId, request.query.nodeId);
-      await recordRead(services.db, caller, 'leaderboard', request.params.jobId);
+      await noteRead(services.logger, () =>
+        recordRead(services.db, caller, 'leaderboard', request.params.jobId),
+      );
       return { status: 200, headers: { 'cache-control': 'no-store' }, body: { items } };
     },
   }),
@@ -182,7 +184,9 @@ export const jobRoutes: RouteSpec[] = [
         cursor: request.query.cursor,
         limit: request.query.limit ?? 20,
       });
-      await recordRead(services.db, signedIn(request).caller, 'jobResults', request.params.jobId);
+      await noteRead(services.logger, () =>
+        recordRead(services.db, signedIn(request).caller, 'jobResults', request.params.jobId),
+      );
       return {
         status: 200,
         headers: { 'cache-control': 'no-store' },

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database, DatabaseTransaction } from '../../db/database';
 import { withOwner, type Owner } from '../../db/owner-filter';
 import type { ResourceReadType } from '../../db/schema';
+import type { Logger } from '../../observability/logger';
 
 /**
  * Records that the caller read a resource of theirs, so a tutorial step that asks them to read it
@@ -16,6 +17,18 @@ export async function recordRead(
   resourceId: string,
 ): Promise<void> {
   await withOwner(db, owner, (trx) => upsertRead(trx, owner, resourceType, resourceId));
+}
+
+/**
+ * Runs a read's bookkeeping after the read succeeded: a failure to record it is logged, never
+ * turned into a failed read (the caller already has the answer they asked for).
+ */
+export async function noteRead(logger: Pick<Logger, 'warn'>, record: () => Promise<void>): Promise<void> {
+  try {
+    await record();
+  } catch (error) {
+    logger.warn('a read was answered but could not be recorded', { error });
+  }
 }
 
 /** `recordRead` of a version's profile, the version named as the route names it. */
