@@ -1,9 +1,16 @@
+import type { CfnApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { CfnDistribution, CfnResponseHeadersPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiGroups, apiRoutes } from '../../functions/api/routes';
+import {
+  DEFAULT_CONTENT_SECURITY_POLICY,
+  SECURITY_HEADERS,
+  securityHeaderValues,
+} from '../../shared/http/middleware/security-headers';
 import { routeKey } from '../../shared/http/route';
 import { synthPipeWeave, type SynthesizedPipeWeave } from './synth-pipeweave';
 
@@ -86,6 +93,101 @@ describe('HTTP API', () => {
       ProtocolType: 'HTTP',
       CorsConfiguration: Match.absent(),
     });
+  });
+});
+
+describe('CDN in front of the HTTP API', () => {
+  type HeadersConfig = {
+    SecurityHeadersConfig: {
+      StrictTransportSecurity: {
+        AccessControlMaxAgeSec: number;
+        IncludeSubdomains: boolean;
+        Override: boolean;
+      };
+      ContentTypeOptions: { Override: boolean };
+      ReferrerPolicy: { ReferrerPolicy: string; Override: boolean };
+      ContentSecurityPolicy: { ContentSecurityPolicy: string; Override: boolean };
+    };
+    CustomHeadersConfig: { Items: { Header: string; Value: string; Override: boolean }[] };
+  };
+
+  /** The headers a response passing through the distribution gets, lower-cased, as HTTP would show them. */
+  const headersAdded = (config: HeadersConfig): Record<string, string> => {
+    const security = config.SecurityHeadersConfig;
+    const hsts = security.StrictTransportSecurity;
+    return {
+      'strict-transport-security': `max-age=${hsts.AccessControlMaxAgeSec}${hsts.IncludeSubdomains ? '; includeSubDomains' : ''}`,
+      ...(security.ContentTypeOptions ? { 'x-content-type-options': 'nosniff' } : {}),
+      'referrer-policy': security.ReferrerPolicy.ReferrerPolicy,
+      'content-security-policy': security.ContentSecurityPolicy.ContentSecurityPolicy,
+      ...Object.fromEntries(
+        config.CustomHeadersConfig.Items.map((item) => [item.Header.toLowerCase(), item.Value]),
+      ),
+    };
+  };
+
+  it('adds every header the handlers send, to answers that lack them (gateway 413, 429, 5xx)', async () => {
+    const policies = Object.values(api.findResources('AWS::CloudFront::ResponseHeadersPolicy')) as Resource[];
+    expect(policies).toHaveLength(1);
+    const config = (policies[0]?.Properties.ResponseHeadersPolicyConfig ?? {}) as HeadersConfig;
+    const added = headersAdded(config);
+    expect(added).toEqual(await securityHeaderValues());
+    expect(added['content-security-policy']).toBe(DEFAULT_CONTENT_SECURITY_POLICY);
+    for (const name of Object.keys(SECURITY_HEADERS)) expect(added[name.toLowerCase()], name).toBeDefined();
+    // A handler's own value (the docs page's CSP) wins.
+    const overrides = [
+      ...Object.values(config.SecurityHeadersConfig).map((header) => header.Override),
+      ...config.CustomHeadersConfig.Items.map((item) => item.Override),
+    ];
+    expect(overrides.every((override) => override === false)).toBe(true);
+  });
+
+  it('caches nothing, forwards every method and all but Host, over HTTPS only, to the HTTP API', () => {
+    const stack = synth.stacks.api;
+    const distributions = Object.values(api.findResources('AWS::CloudFront::Distribution')) as Resource[];
+    expect(distributions).toHaveLength(1);
+    const config = distributions[0]?.Properties.DistributionConfig as {
+      DefaultCacheBehavior: Record<string, unknown>;
+      Origins: { DomainName: unknown; CustomOriginConfig: Record<string, unknown> }[];
+    };
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
+      AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+      ViewerProtocolPolicy: 'https-only',
+      ResponseHeadersPolicyId: {
+        Ref: stack.getLogicalId(
+          stack.cdn.responseHeadersPolicy.node.defaultChild as CfnResponseHeadersPolicy,
+        ),
+      },
+    });
+    expect(config.Origins).toHaveLength(1);
+    expect(config.Origins[0]?.CustomOriginConfig).toMatchObject({
+      OriginProtocolPolicy: 'https-only',
+      OriginSSLProtocols: ['TLSv1.2'],
+    });
+    expect(JSON.stringify(config.Origins[0]?.DomainName)).toContain(
+      stack.getLogicalId(stack.httpApi.node.defaultChild as CfnApi),
+    );
+  });
+
+  it("publishes the distribution's URL as the API URL, and hands it to the functions", () => {
+    const stack = synth.stacks.api;
+    const distributionId = stack.getLogicalId(stack.cdn.distribution.node.defaultChild as CfnDistribution);
+    const outputs = api.findOutputs('*') as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(distributionId);
+    expect(JSON.stringify(outputs.HttpApiUrl?.Value)).toContain(
+      stack.getLogicalId(stack.httpApi.node.defaultChild as CfnApi),
+    );
+    const functions = Object.values(api.findResources('AWS::Lambda::Function')) as Resource[];
+    const apiFunctions = functions.filter((fn) => JSON.stringify(fn.Properties).includes('PW_PUBLIC_URL'));
+    expect(apiFunctions.length).toBe(Object.keys(stack.groupFunctions).length);
+    for (const fn of apiFunctions) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(JSON.stringify(variables.PW_PUBLIC_URL)).toContain(distributionId);
+      // No origins configured: CORS falls back to the platform's own origin, the CDN's.
+      expect(variables.PW_CORS_ORIGINS).toBeUndefined();
+    }
   });
 });
 

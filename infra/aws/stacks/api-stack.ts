@@ -22,6 +22,7 @@ import { QUEUE_MODALITIES } from '../../../shared/kernel/modality';
 import { EXPORTS_QUEUE } from '../../../shared/kernel/work-queues';
 import type { RouteSpec } from '../../../shared/http/route';
 import { grantDataApi, grantObjects, type DataApiTarget, type ObjectAccess } from '../constructs/access';
+import { ApiDistribution } from '../constructs/api-distribution';
 import { Argon2Layer, SharpLayer } from '../constructs/native-modules-layer';
 import { PipeWeaveFunction } from '../constructs/pipeweave-function';
 import {
@@ -97,6 +98,8 @@ export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
   readonly groupFunctions: Record<string, PipeWeaveFunction>;
   readonly accessLogs: LogGroup;
+  /** The public entry: CloudFront in front of the HTTP API, adding the security headers. */
+  readonly cdn: ApiDistribution;
   /** HS256 key that signs access tokens; read by every group with signed-in routes. */
   readonly jwtSigningSecret: Secret;
   readonly argon2: Argon2Layer;
@@ -137,6 +140,8 @@ export class ApiStack extends Stack {
       },
     });
 
+    this.cdn = new ApiDistribution(this, 'Cdn', { httpApi: this.httpApi, namePrefix: names.prefix });
+
     // API bundles that register or sign users in hash passwords with a native argon2 binding.
     this.argon2 = new Argon2Layer(this, 'Argon2');
 
@@ -150,9 +155,11 @@ export class ApiStack extends Stack {
         'Functions cache the key per cold start, so a scheduled rotation would reject valid tokens until every instance recycles; rotate by hand (new value, then redeploy) when needed.',
     });
 
+    // Links, callbacks and the docs' server name the CDN's URL; without configured origins, CORS
+    // allows that origin only.
     const baseEnv = environment(dataApiEnvironment(database), {
-      PW_CORS_ORIGINS: props.corsOrigins.join(','),
-      PW_PUBLIC_URL: this.httpApi.apiEndpoint,
+      ...(props.corsOrigins.length > 0 ? { PW_CORS_ORIGINS: props.corsOrigins.join(',') } : {}),
+      PW_PUBLIC_URL: this.cdn.url,
     });
 
     const usedGroups = [...new Set(props.routes.map((route) => route.group))].sort();
@@ -183,7 +190,10 @@ export class ApiStack extends Stack {
         path: route.path,
         // HEAD is served wherever GET is: the handler answers it without a body.
         methods: route.method === 'GET' ? [HttpMethod.GET, HttpMethod.HEAD] : [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.operationId}Integration`, fn.function),
+        integration: new HttpLambdaIntegration(`${route.operationId}Integration`, fn.function, {
+          // One invoke permission per function, not per route: 500 resources is a stack's limit.
+          scopePermissionToRoute: false,
+        }),
       });
     }
     // Requests no route matches reach the system function instead of API Gateway's bare 404, so
@@ -193,7 +203,9 @@ export class ApiStack extends Stack {
       new HttpRoute(this.httpApi, 'DefaultRoute', {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.DEFAULT,
-        integration: new HttpLambdaIntegration('DefaultRouteIntegration', fallback.function),
+        integration: new HttpLambdaIntegration('DefaultRouteIntegration', fallback.function, {
+          scopePermissionToRoute: false,
+        }),
       });
     }
 
@@ -203,7 +215,15 @@ export class ApiStack extends Stack {
         'Callers authenticate with JWT access tokens or API keys that the handlers verify per route (RouteSpec.auth); public routes (register, login, Stripe webhooks, docs) must stay open.',
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'PipeWeave API base URL' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.cdn.url,
+      description: 'PipeWeave API base URL (CloudFront: security headers on every answer)',
+    });
+    new CfnOutput(this, 'HttpApiUrl', {
+      value: this.httpApi.apiEndpoint,
+      description:
+        'The HTTP API behind the CDN, for diagnosis only: its own 413, 429 and 5xx answers lack the security headers',
+    });
   }
 
   /** Preflight answers for `origins`, with the methods and headers the API takes. */
