@@ -104,7 +104,8 @@ export function retryDelaySeconds(receiveCount: number): number {
   return Math.min(60, 2 ** Math.max(1, receiveCount));
 }
 
-async function afterWorkerEnded(
+/** The answer to a batch whose worker process ended before answering (exported for its tests). */
+export async function afterWorkerEnded(
   services: Services,
   host: ConsumerHost,
   queue: WorkQueue,
@@ -123,8 +124,10 @@ async function afterWorkerEnded(
         batchItemFailures.push({ itemIdentifier: record.messageId });
         continue;
       }
-      // Done with: the version now says why, and the message is not received again.
-      await failVersionAfterLastAttempt(services, message, error);
+      // Done with once the version says why; if it could not be failed, the message stays for
+      // the dead-letter queue, as in AWS.
+      if (!(await failVersionAfterLastAttempt(services, message, error)))
+        batchItemFailures.push({ itemIdentifier: record.messageId });
       continue;
     }
     // An export on its last attempt goes to the DLQ; the export sweep gives it up and refunds it.

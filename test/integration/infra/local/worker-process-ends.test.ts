@@ -1,12 +1,15 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  afterWorkerEnded,
   attachLocalWorkers,
   retryDelaySeconds,
   type ConsumerHost,
   type LocalWorkers,
 } from '../../../../infra/local/attach-local-workers';
 import { lambdaContext } from '../../../../infra/local/local-queues';
+import { WorkerProcessEnded } from '../../../../infra/local/local-worker-processes';
+import { closeDatabase, createPgDatabase } from '../../../../shared/adapters/postgres/pg-database';
 import { DEFAULT_MAX_RECEIVE_COUNT } from '../../../../shared/domain/datasets/ingestion/workers/ingestion-worker';
 import type { WorkQueue } from '../../../../shared/kernel/work-queues';
 import { startWorkerHarness, type WorkerHarness } from '../../support/worker-harness';
@@ -24,12 +27,13 @@ type Handler = (
 
 let harness: WorkerHarness;
 let workers: LocalWorkers;
+let host: ConsumerHost;
 const handlers = new Map<WorkQueue, Handler>();
 const visibilityChanges: { queue: WorkQueue; receiptHandle: string; seconds: number }[] = [];
 
 beforeAll(async () => {
   harness = await startWorkerHarness();
-  const host: ConsumerHost = {
+  host = {
     attachConsumer: (queue, handler) => void handlers.set(queue, handler),
     changeMessageVisibility: (queue, receiptHandle, seconds) => {
       visibilityChanges.push({ queue, receiptHandle, seconds });
@@ -100,5 +104,26 @@ describe('a local worker process that ends mid-file', () => {
     );
     expect(again).toEqual({ batchItemFailures: [] });
     expect((await harness.version(arrival)).status).toBe('validated');
+  });
+
+  it('on the last receive, keeps the message for the dead-letter queue when the version cannot be failed', async () => {
+    const arrival = await harness.arrive({ fileName: 'small.csv', body: bigCsv(10) });
+    const record = harness.record(arrival, DEFAULT_MAX_RECEIVE_COUNT);
+    // Nothing listens on port 9: every query fails to connect.
+    const unreachable = createPgDatabase('postgres://pipeweave@127.0.0.1:9/pipeweave');
+    try {
+      const response = await afterWorkerEnded(
+        { ...harness.services, db: unreachable },
+        host,
+        'tabular',
+        { Records: [record] },
+        new WorkerProcessEnded('worker process ended: it was stopped by SIGKILL'),
+        DEFAULT_MAX_RECEIVE_COUNT,
+      );
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    } finally {
+      await closeDatabase(unreachable);
+    }
+    expect((await harness.version(arrival)).status).not.toBe('failed');
   });
 });

@@ -103,13 +103,14 @@ async function handleRecords(
 /**
  * The last attempt at a message failed on our side: its version is failed with a reason, since
  * the message goes to the dead-letter queue next. Also called by a local platform whose worker
- * process ended on the last attempt.
+ * process ended on the last attempt. Says whether the version was failed: when it was not (the
+ * database could not be reached), the message must be kept for the dead-letter queue.
  */
 export async function failVersionAfterLastAttempt(
   services: Services,
   message: IngestionMessage,
   error: unknown,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await withTenant(services.db, { userId: message.userId, role: 'user' }, (trx) =>
       failIngestion(trx, {
@@ -122,7 +123,9 @@ export async function failVersionAfterLastAttempt(
         },
       }),
     );
+    return true;
   } catch (inner) {
     services.logger.error('could not mark the version failed after the last attempt', { error: inner });
+    return false;
   }
 }
