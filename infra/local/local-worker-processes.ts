@@ -33,11 +33,15 @@ export interface WorkerProcessOptions {
   /** The platform's own queues, state machines and scheduler, which the worker calls through IPC. */
   ports: Pick<Services, 'queues' | 'orchestrator' | 'scheduler'>;
   logger: Pick<Logger, 'warn' | 'error'>;
+  /** How the process starts: by default the worker entry under this node, ready within a minute. */
+  launch?: { entry?: string; execPath?: string; readyTimeoutMs?: number };
 }
 
 /** Time given to a worker past its invocation's limit before it is killed. */
 const KILL_GRACE_MS = 5_000;
 const STOP_GRACE_MS = 2_000;
+/** A worker still importing its modules after this long is hung: it is killed and the message retried. */
+const READY_TIMEOUT_MS = 60_000;
 const ENTRY = path.join(import.meta.dirname, 'local-worker-process.ts');
 // TypeScript runs in the child through the same loader `npm start` uses.
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -51,6 +55,8 @@ interface Pending {
 export class LocalWorkerProcess {
   private child: ChildProcess | undefined;
   private starting: Promise<ChildProcess> | undefined;
+  /** The process being started, until it is ready or has ended. */
+  private startingChild: ChildProcess | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stopped = false;
@@ -86,9 +92,13 @@ export class LocalWorkerProcess {
   /** Ends the process; invocations still running are given up (their messages stay queued). */
   async stop(): Promise<void> {
     this.stopped = true;
-    const child = this.child ?? (await this.starting?.catch(() => undefined));
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // A process still starting is ended too, not waited for: it may never become ready.
+    const child = this.child ?? this.startingChild;
+    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    });
     this.endReason = 'the local platform stopped';
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
@@ -98,30 +108,54 @@ export class LocalWorkerProcess {
 
   private start(): Promise<ChildProcess> {
     if (this.child) return Promise.resolve(this.child);
-    this.starting ??= new Promise<ChildProcess>((resolve, reject) => {
-      const child = fork(ENTRY, [], {
+    if (this.starting) return this.starting;
+    const launch = this.options.launch ?? {};
+    const readyTimeoutMs = launch.readyTimeoutMs ?? READY_TIMEOUT_MS;
+    const starting = new Promise<ChildProcess>((resolve, reject) => {
+      const child = fork(launch.entry ?? ENTRY, [], {
         execArgv: ['--import', TSX_LOADER],
+        ...(launch.execPath ? { execPath: launch.execPath } : {}),
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
-      child.on('message', (message: FromWorker) => {
-        if (message.type === 'ready') {
+      this.startingChild = child;
+      /** Ends the start, once: the process is ready, or it never will be. */
+      const settle = (ready: boolean, reason = '') => {
+        if (this.startingChild !== child) return;
+        this.startingChild = undefined;
+        clearTimeout(readyTimer);
+        if (this.starting === starting) this.starting = undefined;
+        if (ready) {
           this.child = child;
-          this.starting = undefined;
           resolve(child);
-        } else this.onMessage(child, message);
+        } else
+          reject(
+            new WorkerProcessEnded(
+              `The ${this.options.queue} worker process ended before it was ready: ${reason}.`,
+            ),
+          );
+      };
+      const readyTimer = setTimeout(() => {
+        const reason = `it was not ready ${Math.round(readyTimeoutMs / 1000)} s after it started`;
+        this.options.logger.error('a local worker process did not become ready and is killed', {
+          queue: this.options.queue,
+          pid: child.pid,
+        });
+        this.endReason = reason;
+        settle(false, reason);
+        child.kill('SIGKILL');
+      }, readyTimeoutMs);
+      readyTimer.unref();
+      child.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') settle(true);
+        else this.onMessage(child, message);
       });
       child.once('exit', (code, signal) => {
         const reason =
           this.endReason ?? (signal ? `it was stopped by ${signal}` : `it exited with code ${String(code)}`);
         this.endReason = undefined;
         if (this.child === child) this.child = undefined;
-        this.starting = undefined;
-        reject(
-          new WorkerProcessEnded(
-            `The ${this.options.queue} worker process ended before it was ready: ${reason}.`,
-          ),
-        );
+        settle(false, reason);
         for (const [id, pending] of this.pending) {
           clearTimeout(pending.timer);
           this.pending.delete(id);
@@ -132,9 +166,13 @@ export class LocalWorkerProcess {
         if (!this.stopped)
           this.options.logger.warn('a local worker process ended', { queue: this.options.queue, reason });
       });
-      child.on('error', (error) =>
-        this.options.logger.error('a local worker process failed', { queue: this.options.queue, error }),
-      );
+      child.on('error', (error) => {
+        this.options.logger.error('a local worker process failed', { queue: this.options.queue, error });
+        // A process that could not be started (or spoken to) before it was ready will not be.
+        settle(false, `it could not be started: ${error.message}`);
+        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+          child.kill('SIGKILL');
+      });
       this.post(child, {
         type: 'init',
         queue: this.options.queue,
@@ -142,7 +180,8 @@ export class LocalWorkerProcess {
         s3Credentials: this.options.s3Credentials,
       });
     });
-    return this.starting;
+    this.starting = starting;
+    return starting;
   }
 
   private onMessage(child: ChildProcess, message: FromWorker): void {
