@@ -240,8 +240,10 @@ describe('dataset uploads on the local runtime', () => {
     await platform.services.blobs.put(dropKey, 'not a dataset');
     const listed = await until('the quarantine report', async () => {
       const page = await platform.services.blobs.list('quarantine/');
-      const report = page.items.find((item) => item.key.endsWith('/error.json') && item.key !== undefined);
+      // The copy is written first, then the report beside it (other drops have reports too).
       const copy = page.items.find((item) => item.key.endsWith('/notes.docx'));
+      const reportKey = copy?.key.replace('notes.docx', 'error.json');
+      const report = page.items.find((item) => item.key === reportKey);
       return report && copy ? { report, copy } : undefined;
     });
     const report = JSON.parse(
