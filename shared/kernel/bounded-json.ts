@@ -96,7 +96,7 @@ function stringBytes(text: string): number {
       if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
         bytes += 12; // a pair, each half a \u escape
         i++;
-      } else bytes += 7; // a lone surrogate, written as \uXXXX
+      } else bytes += 7; // a lone surrogate, written as a \u escape of four hex digits
     } else if (code > 0x7e) bytes += 6;
     else bytes += 1;
   }

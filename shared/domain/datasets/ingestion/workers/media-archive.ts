@@ -1,3 +1,4 @@
+import { forEachLimited } from '../../../../kernel/for-each-limited';
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -190,24 +191,6 @@ export async function uploadedMediaFiles(
   };
 }
 
-/** Runs `work` over `items` (with each one's index), `limit` at a time. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next;
-      const item = items[index];
-      next += 1;
-      if (item !== undefined) await work(item, index);
-    }
-  });
-  await Promise.all(lanes);
-}
-
 /** How one modality reads the files of an upload into manifest rows. */
 export interface MediaIngestion<R extends { path: string }> {
   unpackArchive: UnpackArchive;
@@ -261,7 +244,9 @@ export async function ingestMediaFiles<R extends { path: string }>(
   );
   const rows: R[] = [];
   let done = 0;
-  await forEachLimited(candidates, ingestion.concurrency, async (candidate, index) => {
+  await forEachLimited(candidates.length, ingestion.concurrency, async (index) => {
+    const candidate = candidates[index];
+    if (candidate === undefined) return;
     const row = await ingestion.read(candidate, index, fileErrors);
     if (row) rows.push(row);
     done += 1;

@@ -1,3 +1,4 @@
+import { forEachLimited } from '../../../../kernel/for-each-limited';
 import type { MediaInput } from '../../../learning/media-input';
 import { createTable, findColumn, numberColumn, type Table } from '../../../learning/table';
 import type { NodeContext, NodeInputs, NodeResult } from '../../node-definition';
@@ -86,19 +87,13 @@ export async function eachRow(
   step: string,
   work: (row: number) => Promise<void>,
 ): Promise<void> {
-  let next = 0;
   let done = 0;
-  const lanes = Array.from({ length: Math.min(limit, n) }, async () => {
-    while (next < n) {
-      const row = next;
-      next += 1;
-      throwIfCancelled(context);
-      await work(row);
-      done += 1;
-      if (done % 25 === 0) await context.progress(0.05 + (0.85 * done) / n, step);
-    }
+  await forEachLimited(n, limit, async (row) => {
+    throwIfCancelled(context);
+    await work(row);
+    done += 1;
+    if (done % 25 === 0) await context.progress(0.05 + (0.85 * done) / n, step);
   });
-  await Promise.all(lanes);
 }
 
 /**
